@@ -1,0 +1,366 @@
+"""``site_src/site.toml`` -> :class:`SiteConfig`, a frozen, validated value.
+
+Every problem is collected and reported together with the file, the line and
+the key path. Unknown keys are errors with a "did you mean" hint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ErrorCollector, SourceLocation, did_you_mean
+from .load.schema import TimeError, check_keys, expect_type, parse_time
+
+CONFIG_RELPATH = "site_src/site.toml"
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group:
+    id: str
+    name: str
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Component:
+    id: str
+    name: str
+    description: str | None = None
+    group: str | None = None
+    position: int = 0  # order in site.toml, from 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmailSettings:
+    sender: str | None = None
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleSettings:
+    """Which rules are in force and the site's overrides (validated by the rulebook)."""
+
+    enabled: tuple[str, ...] = ()
+    overrides: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PathSettings:
+    """Output and comms folders, resolved against the site root."""
+
+    comms: Path
+    public: Path
+    private: Path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteConfig:
+    root: Path
+    title: str
+    base_url: str  # always ends with "/"
+    timezone: ZoneInfo
+    timezone_explicit: bool = True  # False: site.toml sets none (naive times are errors)
+    description: str = ""
+    fictional: bool = False
+    now: datetime | None = None  # pinned clock of a fictional site
+    groups: tuple[Group, ...] = ()
+    components: tuple[Component, ...] = ()
+    email: EmailSettings = field(default_factory=EmailSettings)
+    audiences: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    rules: RuleSettings = field(default_factory=RuleSettings)
+    paths: PathSettings
+    feed_entries: int = 50
+    digest: str = ""  # hash of site.toml, for caches
+
+    def component(self, component_id: str) -> Component:
+        for component in self.components:
+            if component.id == component_id:
+                return component
+        raise KeyError(component_id)
+
+    @property
+    def component_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.components)
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / "site_src"
+
+    @property
+    def updates_dir(self) -> Path:
+        return self.root / "updates"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+
+_SECTIONS = ("site", "groups", "components", "email", "audiences", "rules", "paths", "feeds")
+_SITE_KEYS = ("title", "base_url", "timezone", "description", "fictional", "now")
+_GROUP_KEYS = ("name", "description")
+_COMPONENT_KEYS = ("name", "description", "group")
+_EMAIL_KEYS = ("from", "reply_to")
+_RULES_KEYS = ("enabled", "overrides")
+_PATHS_KEYS = ("comms", "public", "private")
+_FEEDS_KEYS = ("entries",)
+
+
+class _Locator:
+    """Finds the line of a dotted key in TOML text (tables and ``key =`` lines)."""
+
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.lines = text.splitlines()
+
+    def __call__(self, dotted: str) -> SourceLocation:
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            table, rest = parts[:cut], parts[cut:]
+            header = self._find_header(".".join(table))
+            if header is not None:
+                if not rest:
+                    return SourceLocation(self.path, header + 1)
+                line = self._find_key(rest[0], header + 1)
+                return SourceLocation(self.path, (line if line is not None else header) + 1)
+        line = self._find_key(parts[0], 0)
+        return SourceLocation(self.path, None if line is None else line + 1)
+
+    def _find_header(self, name: str) -> int | None:
+        wanted = re.compile(r"^\s*\[\s*" + re.escape(name).replace(r"\.", r"\s*\.\s*") + r"\s*\]")
+        for number, line in enumerate(self.lines):
+            if wanted.match(line):
+                return number
+        return None
+
+    def _find_key(self, key: str, start: int) -> int | None:
+        wanted = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*[=.]")
+        for number in range(start, len(self.lines)):
+            line = self.lines[number]
+            if number > start and line.lstrip().startswith("["):
+                return None
+            if wanted.match(line):
+                return number
+        return None
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read and validate ``site_src/site.toml`` under ``root``; raise
+    :class:`~clarion.errors.ContentErrors` listing every problem."""
+    errors = ErrorCollector()
+    path = root / CONFIG_RELPATH
+    display = CONFIG_RELPATH
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        errors.error(
+            SourceLocation(display),
+            f"no site configuration found under {root}",
+            hint="run 'clarion init DIR' to create a site, or pass --source ROOT",
+        )
+        errors.raise_if_any()
+        raise AssertionError("unreachable")
+    text = raw_bytes.decode("utf-8", errors="replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        errors.error(
+            SourceLocation(display, int(match[1]) if match else None),
+            f"invalid TOML: {str(exc).split(' (at line')[0]}",
+            expected="TOML syntax, e.g. key = \"value\" inside a [table]",
+            hint="check quotes, brackets and '=' on that line",
+        )
+        errors.raise_if_any()
+    locate = _Locator(display, text)
+    config = _build(root, data, locate, errors, hashlib.sha256(raw_bytes).hexdigest())
+    errors.raise_if_any()
+    assert config is not None
+    return config
+
+
+def _table(data: Mapping[str, object], key: str, locate: _Locator, errors: ErrorCollector) -> dict[str, object]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        errors.error(locate(key), f"'{key}' must be a table", expected=f"[{key}]")
+        return {}
+    return value
+
+
+def _build(
+    root: Path, data: dict[str, object], locate: _Locator, errors: ErrorCollector, digest: str
+) -> SiteConfig | None:
+    check_keys(data, _SECTIONS, where="site.toml", locate=locate, errors=errors)
+
+    site = _table(data, "site", locate, errors)
+    check_keys(site, _SITE_KEYS, where="[site]", locate=lambda k: locate(f"site.{k}"), errors=errors)
+    title = site.get("title")
+    if title is None:
+        errors.error(locate("site"), "[site] has no title", expected='title = "Acme Status"')
+        title = ""
+    elif not expect_type(title, str, name="site.title", location=locate("site.title"), errors=errors):
+        title = ""
+    base_url = site.get("base_url", "/")
+    if not isinstance(base_url, str) or not re.match(r"^(https?://[^\s/]+)?/\S*$", base_url):
+        errors.error(
+            locate("site.base_url"),
+            f"site.base_url: got {base_url!r}",
+            expected='an absolute URL such as "https://status.example.com/"',
+        )
+        base_url = "/"
+    if not base_url.endswith("/"):
+        base_url += "/"
+    zone_name = site.get("timezone", "UTC")
+    try:
+        zone = ZoneInfo(str(zone_name))
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.error(
+            locate("site.timezone"),
+            f"site.timezone: unknown time zone {zone_name!r}",
+            expected="an IANA zone name such as Europe/Berlin or UTC",
+        )
+        zone = ZoneInfo("UTC")
+    fictional = site.get("fictional", False)
+    expect_type(fictional, bool, name="site.fictional", location=locate("site.fictional"), errors=errors)
+    now = None
+    if "now" in site:
+        try:
+            now = parse_time(site["now"], None)
+        except TimeError as exc:
+            errors.error(locate("site.now"), f"site.now: {exc}", expected="a time with an offset, e.g. 2026-11-27T12:00:00Z")
+    if fictional is True and now is None:
+        errors.error(
+            locate("site.fictional"),
+            "a fictional site pins its clock, but site.now is missing",
+            expected='now = "2026-11-27T12:00:00Z" in [site]',
+        )
+    description = site.get("description", "")
+
+    groups: list[Group] = []
+    for gid, raw in _table(data, "groups", locate, errors).items():
+        where = f"groups.{gid}"
+        if not _check_id(gid, where, locate, errors) or not isinstance(raw, dict):
+            continue
+        check_keys(raw, _GROUP_KEYS, where=f"[{where}]", locate=lambda k, w=where: locate(f"{w}.{k}"), errors=errors)
+        groups.append(Group(id=gid, name=str(raw.get("name", gid)), description=raw.get("description")))
+    group_ids = {g.id for g in groups}
+
+    components: list[Component] = []
+    for position, (cid, raw) in enumerate(_table(data, "components", locate, errors).items(), start=1):
+        where = f"components.{cid}"
+        if not _check_id(cid, where, locate, errors):
+            continue
+        if not isinstance(raw, dict):
+            errors.error(locate(where), f"[{where}] must be a table", expected=f'[{where}]\nname = "..."')
+            continue
+        check_keys(raw, _COMPONENT_KEYS, where=f"[{where}]", locate=lambda k, w=where: locate(f"{w}.{k}"), errors=errors)
+        group = raw.get("group")
+        if group is not None and group not in group_ids:
+            errors.error(
+                locate(f"{where}.group"),
+                f"{where}.group: unknown group {group!r}",
+                expected="one of: " + (", ".join(sorted(group_ids)) or "(no [groups.*] defined)"),
+                hint=did_you_mean(str(group), group_ids) or f"add a [groups.{group}] table",
+            )
+            group = None
+        components.append(
+            Component(
+                id=cid,
+                name=str(raw.get("name", cid)),
+                description=raw.get("description"),
+                group=group,
+                position=position,
+            )
+        )
+    if not components:
+        errors.error(locate("components"), "the site defines no components", expected='[components.api]\nname = "API"')
+
+    email_raw = _table(data, "email", locate, errors)
+    check_keys(email_raw, _EMAIL_KEYS, where="[email]", locate=lambda k: locate(f"email.{k}"), errors=errors)
+    email = EmailSettings(sender=email_raw.get("from"), reply_to=email_raw.get("reply_to"))
+
+    audiences: dict[str, tuple[str, ...]] = {}
+    for aid, addresses in _table(data, "audiences", locate, errors).items():
+        if isinstance(addresses, str):
+            addresses = [addresses]
+        if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
+            errors.error(locate(f"audiences.{aid}"), f"audiences.{aid}: got {addresses!r}", expected='a list of addresses, e.g. ["ops@example.com"]')
+            continue
+        audiences[aid] = tuple(addresses)
+
+    rules_raw = _table(data, "rules", locate, errors)
+    check_keys(rules_raw, _RULES_KEYS, where="[rules]", locate=lambda k: locate(f"rules.{k}"), errors=errors)
+    enabled = rules_raw.get("enabled", [])
+    if not isinstance(enabled, list) or not all(isinstance(r, str) for r in enabled):
+        errors.error(locate("rules.enabled"), f"rules.enabled: got {enabled!r}", expected="a list of rule ids")
+        enabled = []
+    overrides = rules_raw.get("overrides", {})
+    if not isinstance(overrides, dict):
+        errors.error(locate("rules.overrides"), "rules.overrides must be a table", expected="[rules.overrides.<rule-id>]")
+        overrides = {}
+    rules = RuleSettings(enabled=tuple(enabled), overrides=overrides)
+
+    paths_raw = _table(data, "paths", locate, errors)
+    check_keys(paths_raw, _PATHS_KEYS, where="[paths]", locate=lambda k: locate(f"paths.{k}"), errors=errors)
+    resolved: dict[str, Path] = {}
+    for key, default in (("comms", "comms"), ("public", "public"), ("private", "private")):
+        value = paths_raw.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            errors.error(locate(f"paths.{key}"), f"paths.{key}: got {value!r}", expected="a folder path")
+            value = default
+        resolved[key] = (root / value).resolve()
+    public_dir, private_dir = resolved["public"], resolved["private"]
+    if public_dir == private_dir or public_dir.is_relative_to(private_dir) or private_dir.is_relative_to(public_dir):
+        errors.error(
+            locate("paths.private"),
+            f"the private folder ({private_dir.name}) and the public folder ({public_dir.name}) overlap",
+            expected="two separate folders, neither inside the other",
+            hint="private drafts would be published; point paths.private outside paths.public",
+        )
+    if root.resolve().is_relative_to(public_dir):
+        errors.error(locate("paths.public"), "paths.public contains the site's sources", expected="a folder inside the site, such as public")
+    paths = PathSettings(comms=resolved["comms"], public=public_dir, private=private_dir)
+
+    feeds_raw = _table(data, "feeds", locate, errors)
+    check_keys(feeds_raw, _FEEDS_KEYS, where="[feeds]", locate=lambda k: locate(f"feeds.{k}"), errors=errors)
+    entries = feeds_raw.get("entries", 50)
+    if not isinstance(entries, int) or isinstance(entries, bool) or entries < 1:
+        errors.error(locate("feeds.entries"), f"feeds.entries: got {entries!r}", expected="a whole number of at least 1")
+        entries = 50
+
+    return SiteConfig(
+        root=root.resolve(),
+        title=title,
+        base_url=base_url,
+        timezone=zone,
+        timezone_explicit="timezone" in site,
+        description=str(description),
+        fictional=fictional is True,
+        now=now,
+        groups=tuple(groups),
+        components=tuple(components),
+        email=email,
+        audiences=audiences,
+        rules=rules,
+        paths=paths,
+        feed_entries=entries,
+        digest=digest,
+    )
+
+
+def _check_id(ident: str, where: str, locate: _Locator, errors: ErrorCollector) -> bool:
+    if _ID_RE.match(ident):
+        return True
+    errors.error(
+        locate(where),
+        f"invalid id {ident!r} in [{where}]",
+        expected="lower-case letters, digits, '-' and '_' (it appears in URLs)",
+    )
+    return False

@@ -1,0 +1,534 @@
+"""Read a site's sources into the typed model, collecting every error.
+
+``load_site(config)`` walks ``updates/`` (sorted, recursively) and
+``site_src/pages/``; each file is validated on its own and all problems of a
+run are raised together as one :class:`~clarion.errors.ContentErrors`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..config import SiteConfig
+from ..errors import ContentErrors, ErrorCollector, SourceLocation, did_you_mean, display_path
+from ..model import (
+    INCIDENT_IMPACTS,
+    INCIDENT_STAGES,
+    MAINTENANCE_STAGES,
+    SEVERITY_WORDS,
+    Breach,
+    Decision,
+    Impact,
+    Incident,
+    Kind,
+    Page,
+    Severity,
+    Site,
+    Stage,
+    Update,
+    Window,
+)
+from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
+from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
+from .sections import parse_impact_pairs, split_sections, strip_comments
+
+INCIDENT_KEYS = (
+    "title",
+    "kind",
+    "severity",
+    "components",
+    "detected",
+    "acknowledged",
+    "declared",
+    "customers_affected",
+    "public",
+    "breach",
+    "window",
+    "private",
+)
+BREACH_KEYS = ("affected_count", "rules", "decisions", "notes")
+DECISION_KEYS = ("required", "reason", "decided")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
+_STAGE_WORDS = {s.value: s for s in Stage}
+
+
+def load_site(config: SiteConfig) -> Site:
+    """Load every incident, maintenance and extra page of the site."""
+    errors = ErrorCollector()
+    incidents: list[Incident] = []
+    seen: dict[str, str] = {}
+    updates_dir = config.updates_dir
+    files = sorted(updates_dir.rglob("*.md")) if updates_dir.is_dir() else []
+    for path in files:
+        relpath = display_path(path, config.root)
+        if path.name.lower() == "readme.md":
+            continue
+        slug = path.stem
+        if slug in seen:
+            errors.error(
+                SourceLocation(relpath, 1),
+                f"duplicate slug '{slug}': also used by {seen[slug]}",
+                expected="one file per slug (the file name is the slug)",
+                hint="rename one of the two files",
+            )
+            continue
+        seen[slug] = relpath
+        incident = read_incident(path, config, errors, relpath=relpath)
+        if incident is not None:
+            incidents.append(incident)
+    pages = _read_pages(config, errors)
+    errors.raise_if_any()
+    incidents.sort(key=lambda i: (i.started_at, i.slug))
+    return Site(incidents=tuple(incidents), pages=tuple(pages), warnings=tuple(errors.warnings))
+
+
+def read_incident(
+    path: Path, config: SiteConfig, errors: ErrorCollector, *, relpath: str | None = None
+) -> Incident | None:
+    """Read one ``updates/<slug>.md``; report problems to ``errors``."""
+    relpath = relpath or display_path(path, config.root)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        errors.error(SourceLocation(relpath), f"the file is not UTF-8 ({exc.reason} at byte {exc.start})", hint="save the file as UTF-8")
+        return None
+    text = text.replace("\r\n", "\n")
+    reader = _IncidentReader(path.stem, relpath, config, errors)
+    return reader.read(text, hashlib.sha256(raw).hexdigest())
+
+
+class _IncidentReader:
+    """Validates one incident file; every check reports and carries on."""
+
+    def __init__(self, slug: str, relpath: str, config: SiteConfig, errors: ErrorCollector):
+        self.slug = slug
+        self.relpath = relpath
+        self.config = config
+        self.errors = errors
+        self.zone: ZoneInfo | None = config.timezone if config.timezone_explicit else None
+        self.lines: dict[str, int] = {}
+        self.failed = False
+
+    def at(self, key: str | None = None, line: int | None = None) -> SourceLocation:
+        if line is None and key is not None:
+            line = self.lines.get(key)
+            while line is None and "." in key:
+                key = key.rsplit(".", 1)[0]
+                line = self.lines.get(key)
+        return SourceLocation(self.relpath, line)
+
+    def error(self, location: SourceLocation, message: str, **kw: str | None) -> None:
+        self.failed = True
+        self.errors.error(location, message, **kw)
+
+    def read(self, text: str, digest: str) -> Incident | None:
+        if not SLUG_RE.match(self.slug):
+            suggestion = re.sub(r"[^a-z0-9_.-]+", "-", self.slug.lower()).strip("-.") or "incident"
+            self.error(
+                self.at(line=1),
+                f"invalid file name: the slug '{self.slug}' appears in URLs",
+                expected="lower-case letters, digits, '-', '_' and '.'",
+                hint=f"rename the file to {suggestion}.md",
+            )
+        try:
+            front = split_front_matter(text)
+        except FrontMatterError as exc:
+            self.error(self.at(line=exc.line), str(exc), hint=exc.hint)
+            return None
+        data, self.lines = front.data, front.lines
+        check_keys(data, INCIDENT_KEYS, where="the front matter", locate=lambda k: self.at(k), errors=self.errors)
+        if any(k not in INCIDENT_KEYS for k in data):
+            self.failed = True
+
+        kind = self.read_kind(data)
+        title = data.get("title")
+        if title is None or (isinstance(title, str) and not title.strip()):
+            self.error(self.at(line=1), "the front matter has no title", expected="title: A short public headline")
+            title = ""
+        elif not isinstance(title, str):
+            title = str(title)
+        severity = self.read_severity(data, kind)
+        components = self.read_components(data.get("components"), kind)
+        declared = self.read_time(data, "declared")
+        detected = self.read_time(data, "detected")
+        acknowledged = self.read_time(data, "acknowledged")
+        customers_affected = self.read_bool(data, "customers_affected", False)
+        public = self.read_bool(data, "public", True)
+        window = self.read_window(data.get("window"), kind)
+        breach = self.read_breach(data.get("breach"))
+        summary, raw_sections = split_sections(front.body, front.body_line)
+        updates = self.read_updates(raw_sections, kind)
+        if kind is Kind.INCIDENT and not updates and declared is None:
+            self.error(
+                self.at(line=front.body_line),
+                "the incident has neither a 'declared' time nor any update",
+                expected="a '## 2026-11-20 14:05 UTC · Investigating' section or 'declared:' in the front matter",
+            )
+        if self.failed:
+            return None
+        assert kind is not None
+        return Incident(
+            slug=self.slug,
+            kind=kind,
+            title=title.strip(),
+            severity=severity,
+            components=components,
+            updates=tuple(updates),
+            summary=summary,
+            declared_at=declared,
+            detected_at=detected,
+            acknowledged_at=acknowledged,
+            customers_affected=customers_affected,
+            public=public,
+            breach=breach,
+            window=window,
+            source_path=self.relpath,
+            lines=dict(self.lines),
+            digest=digest,
+        )
+
+    # -- front-matter fields -------------------------------------------------
+
+    def read_kind(self, data: Mapping[str, object]) -> Kind | None:
+        value = data.get("kind", "incident")
+        try:
+            return Kind(str(value).strip().lower())
+        except ValueError:
+            self.error(
+                self.at("kind"),
+                f"kind: got {value!r}",
+                expected="incident or maintenance",
+                hint=did_you_mean(str(value), [k.value for k in Kind]),
+            )
+            return None
+
+    def read_severity(self, data: Mapping[str, object], kind: Kind | None) -> Severity | None:
+        value = data.get("severity")
+        if value is None:
+            if kind is Kind.INCIDENT:
+                self.error(
+                    self.at(line=1),
+                    "the incident has no severity",
+                    expected="severity: SEV0, SEV1, SEV2 or SEV3 (P0-P3 are aliases)",
+                    hint="SEV0 critical outage, SEV1 major degradation, SEV2 minor, SEV3 low impact",
+                )
+            return None
+        try:
+            return Severity.parse(str(value))
+        except ValueError:
+            self.error(
+                self.at("severity"),
+                f"severity: got {value!r}",
+                expected="one of: " + ", ".join(SEVERITY_WORDS),
+                hint=did_you_mean(str(value).upper(), SEVERITY_WORDS),
+            )
+            return None
+
+    def check_component(self, component_id: object, location: SourceLocation) -> bool:
+        ids = self.config.component_ids
+        if component_id in ids:
+            return True
+        self.error(
+            location,
+            f"unknown component '{component_id}'",
+            expected="a component id from site_src/site.toml: " + ", ".join(ids),
+            hint=did_you_mean(str(component_id), ids) or f"add [components.{component_id}] to site_src/site.toml",
+        )
+        return False
+
+    def read_impact(self, word: object, location: SourceLocation, allowed: tuple[Impact, ...]) -> Impact | None:
+        text = str(word).strip().lower().replace(" ", "_").replace("-", "_")
+        try:
+            impact = Impact(text)
+            if impact in allowed:
+                return impact
+        except ValueError:
+            pass
+        words = [i.value for i in allowed]
+        self.error(location, f"got impact '{word}'", expected="one of: " + ", ".join(words), hint=did_you_mean(text, words))
+        return None
+
+    def read_components(self, value: object, kind: Kind | None) -> dict[str, Impact]:
+        if value is None:
+            return {}
+        result: dict[str, Impact] = {}
+        if kind is Kind.MAINTENANCE and isinstance(value, list):
+            for index, cid in enumerate(value):
+                if self.check_component(cid, self.at(f"components.{index}")):
+                    result[str(cid)] = Impact.UNDER_MAINTENANCE
+            return result
+        if not isinstance(value, dict):
+            self.error(
+                self.at("components"),
+                f"components: got {value!r}",
+                expected="a mapping of component id to impact, e.g.\n    components:\n      api: partial_outage",
+            )
+            return {}
+        allowed = (Impact.UNDER_MAINTENANCE,) if kind is Kind.MAINTENANCE else INCIDENT_IMPACTS
+        for cid, word in value.items():
+            location = self.at(f"components.{cid}")
+            if not self.check_component(cid, location):
+                continue
+            if kind is Kind.MAINTENANCE and word in (None, "", "under_maintenance"):
+                result[str(cid)] = Impact.UNDER_MAINTENANCE
+                continue
+            impact = self.read_impact(word, location, allowed)
+            if impact is not None:
+                result[str(cid)] = impact
+        return result
+
+    def read_time(self, data: Mapping[str, object], key: str, prefix: str = "") -> datetime | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        try:
+            return parse_time(value, self.zone)
+        except TimeError as exc:
+            self.error(
+                self.at(prefix + key),
+                f"{prefix}{key}: {exc}",
+                expected=TIME_EXPECTED,
+                hint=None if self.zone else "add a zone to the time, or set [site] timezone in site_src/site.toml",
+            )
+            return None
+
+    def read_bool(self, data: Mapping[str, object], key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if isinstance(value, bool):
+            return value
+        self.error(self.at(key), f"{key}: got {value!r}", expected="true or false")
+        return default
+
+    def read_window(self, value: object, kind: Kind | None) -> Window | None:
+        if kind is not Kind.MAINTENANCE:
+            if value is not None:
+                self.error(self.at("window"), "only maintenance has a window", hint="add 'kind: maintenance' or remove 'window'")
+            return None
+        if not isinstance(value, dict):
+            self.error(
+                self.at("window") if value is not None else self.at(line=1),
+                "maintenance needs a window",
+                expected="window: {start: 2026-12-01T02:00:00Z, end: 2026-12-01T04:00:00Z}",
+            )
+            return None
+        check_keys(value, ("start", "end"), where="window", locate=lambda k: self.at(f"window.{k}"), errors=self.errors)
+        start = self.read_time(value, "start", "window.")
+        end = self.read_time(value, "end", "window.")
+        if start is None or end is None:
+            if "start" not in value or "end" not in value:
+                self.error(self.at("window"), "the window needs both start and end", expected="window: {start: ..., end: ...}")
+            return None
+        if end <= start:
+            self.error(self.at("window.end"), "the window ends before it starts", expected="end after start")
+            return None
+        return Window(start=start, end=end)
+
+    def read_breach(self, value: object) -> Breach | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.error(self.at("breach"), f"breach: got {value!r}", expected="a mapping such as\n    breach:\n      aware: 2026-11-20T16:00:00Z")
+            return None
+        return read_breach_mapping(value, self.lines, "breach.", self.relpath, self.zone, self.errors, self)
+
+    # -- update sections ------------------------------------------------------
+
+    def read_updates(self, sections: list, kind: Kind | None) -> list[Update]:
+        allowed = MAINTENANCE_STAGES if kind is Kind.MAINTENANCE else INCIDENT_STAGES
+        words = [s.value for s in allowed]
+        updates: list[Update] = []
+        previous: datetime | None = None
+        for section in sections:
+            location = self.at(line=section.line)
+            if section.time_text is None:
+                self.error(
+                    location,
+                    f"the heading '## {section.heading}' is not an update",
+                    expected="'## <time with zone> · <stage>', e.g. '## 2026-11-20 14:05 UTC · Investigating'",
+                    hint="use '###' for headings inside an update",
+                )
+                continue
+            try:
+                at = parse_time(section.time_text, self.zone)
+            except TimeError as exc:
+                self.error(
+                    location,
+                    f"update heading: {exc}",
+                    expected=TIME_EXPECTED,
+                    hint=None if self.zone else "add a zone (UTC, +01:00, Europe/Berlin) or set [site] timezone",
+                )
+                continue
+            stage_key = section.stage_text.strip().lower().replace(" ", "_").replace("-", "_")
+            stage = _STAGE_WORDS.get(stage_key)
+            if stage not in allowed:
+                self.error(
+                    location,
+                    f"unknown stage '{section.stage_text}' for {kind.value if kind else 'an incident'}",
+                    expected="one of: " + ", ".join(words),
+                    hint=did_you_mean(stage_key, words),
+                )
+                continue
+            impact = None
+            if section.impact_text is not None:
+                impact = self.read_impact_line(section.impact_text, SourceLocation(self.relpath, section.impact_line), kind)
+            if previous is not None and at < previous:
+                self.error(
+                    location,
+                    "updates are out of time order",
+                    expected=f"a time at or after the previous update ({previous.isoformat()})",
+                    hint="move this section so that updates read oldest first",
+                )
+            previous = at if previous is None or at > previous else previous
+            updates.append(
+                Update(at=at, stage=stage, body=section.body, impact=impact, line=section.line, position=len(updates))
+            )
+        return updates
+
+    def read_impact_line(self, text: str, location: SourceLocation, kind: Kind | None) -> dict[str, Impact] | None:
+        if kind is Kind.MAINTENANCE:
+            self.error(location, "maintenance updates take no 'Impact:' line", hint="components are under maintenance while the window is open")
+            return None
+        try:
+            pairs = parse_impact_pairs(text)
+        except ValueError as bad:
+            self.error(location, f"cannot read '{bad}' in the Impact: line", expected="Impact: api=degraded_performance, dashboard=operational")
+            return None
+        result: dict[str, Impact] = {}
+        for cid, word in pairs:
+            if self.check_component(cid, location):
+                impact = self.read_impact(word, location, INCIDENT_IMPACTS)
+                if impact is not None:
+                    result[cid] = impact
+        return result
+
+
+def read_breach_mapping(
+    value: Mapping[str, object],
+    lines: Mapping[str, int],
+    prefix: str,
+    relpath: str,
+    zone: ZoneInfo | None,
+    errors: ErrorCollector,
+    reader: _IncidentReader | None = None,
+) -> Breach | None:
+    """Validate a ``breach:`` mapping (front matter or ``comms/<slug>/breach.yml``).
+
+    Any key holding a time is a clock; the rulebook says which clocks its rules
+    read. ``affected_count``, ``rules``, ``decisions`` and ``notes`` are facts.
+    """
+    before = len(errors.errors)
+
+    def at(key: str) -> SourceLocation:
+        return SourceLocation(relpath, lines.get(prefix + key) or lines.get(prefix.rstrip(".")))
+
+    clocks: dict[str, datetime] = {}
+    affected: int | None = None
+    rules: tuple[str, ...] | None = None
+    decisions: dict[str, Decision] = {}
+    for key, item in value.items():
+        key = str(key)
+        if key == "affected_count":
+            if isinstance(item, int) and not isinstance(item, bool) and item >= 0:
+                affected = item
+            else:
+                errors.error(at(key), f"breach.affected_count: got {item!r}", expected="a whole number")
+        elif key == "rules":
+            if isinstance(item, list) and all(isinstance(r, str) for r in item):
+                rules = tuple(item)
+            else:
+                errors.error(at(key), f"breach.rules: got {item!r}", expected="a list of rule ids, e.g. [gdpr-art33-authority]")
+        elif key == "decisions":
+            decisions = _read_decisions(item, at, prefix, lines, relpath, zone, errors)
+        elif key == "notes":
+            continue
+        elif isinstance(item, (str, datetime)) and not isinstance(item, bool):
+            try:
+                clocks[key] = parse_time(item, zone)
+            except TimeError as exc:
+                errors.error(at(key), f"breach.{key}: {exc}", expected=TIME_EXPECTED)
+        else:
+            errors.error(
+                at(key),
+                f"breach.{key}: got {item!r}",
+                expected="a clock time (aware, discovered, determined, ...) or one of: " + ", ".join(BREACH_KEYS),
+                hint=did_you_mean(key, BREACH_KEYS),
+            )
+    if "aware" in clocks and "discovered" not in clocks:
+        clocks["discovered"] = clocks["aware"]
+    if len(errors.errors) > before:
+        if reader is not None:
+            reader.failed = True
+        return None
+    return Breach(
+        clocks=clocks,
+        affected_count=affected,
+        rules=rules,
+        decisions=decisions,
+        source_path=relpath,
+        lines={k[len(prefix):]: v for k, v in lines.items() if k.startswith(prefix)},
+    )
+
+
+def _read_decisions(item, at, prefix, lines, relpath, zone, errors) -> dict[str, Decision]:
+    if not isinstance(item, dict):
+        errors.error(at("decisions"), "breach.decisions must map rule ids to decisions", expected='gdpr-art33-authority: {required: false, reason: "...", decided: 2026-11-21T09:00:00Z}')
+        return {}
+    decisions: dict[str, Decision] = {}
+    for rule, decision in item.items():
+        where = f"decisions.{rule}"
+        if not isinstance(decision, dict):
+            errors.error(at(where), f"breach.{where}: got {decision!r}", expected="{required: false, reason: \"...\", decided: <time>}")
+            continue
+        check_keys(decision, DECISION_KEYS, where=f"breach.{where}", locate=lambda k, w=where: at(f"{w}.{k}"), errors=errors)
+        required = decision.get("required", False)
+        reason = decision.get("reason")
+        if not isinstance(required, bool):
+            errors.error(at(f"{where}.required"), f"breach.{where}.required: got {required!r}", expected="true or false")
+            continue
+        if not isinstance(reason, str) or not reason.strip():
+            errors.error(at(where), f"breach.{where} records no reason", expected='reason: "why the notice is not required"', hint="GDPR Art. 33(5) requires the reasoning to be documented")
+            continue
+        decided = None
+        if decision.get("decided") is not None:
+            try:
+                decided = parse_time(decision["decided"], zone)
+            except TimeError as exc:
+                errors.error(at(f"{where}.decided"), f"breach.{where}.decided: {exc}", expected=TIME_EXPECTED)
+                continue
+        decisions[str(rule)] = Decision(rule=str(rule), required=required, reason=reason.strip(), decided_at=decided, line=lines.get(prefix + where))
+    return decisions
+
+
+def _read_pages(config: SiteConfig, errors: ErrorCollector) -> list[Page]:
+    pages_dir = config.source_dir / "pages"
+    if not pages_dir.is_dir():
+        return []
+    pages = []
+    for path in sorted(pages_dir.glob("*.md")):
+        relpath = display_path(path, config.root)
+        text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        name = path.stem
+        if not SLUG_RE.match(name):
+            errors.error(SourceLocation(relpath, 1), f"invalid page name '{name}'", expected="lower-case letters, digits, '-' and '_'")
+            continue
+        title, body = name.replace("-", " ").capitalize(), text
+        if text.startswith("---\n"):
+            try:
+                front = split_front_matter(text)
+            except FrontMatterError as exc:
+                errors.error(SourceLocation(relpath, exc.line), str(exc), hint=exc.hint)
+                continue
+            check_keys(front.data, ("title",), where="the page's front matter", locate=lambda k: SourceLocation(relpath, front.lines.get(k)), errors=errors)
+            title = str(front.data.get("title", title))
+            body = front.body
+        pages.append(Page(name=name, title=title, body=strip_comments(body), source_path=relpath))
+    return pages
+
+
+__all__ = ["load_site", "read_incident", "read_breach_mapping", "parse_yaml_with_lines", "ContentErrors"]

@@ -1,0 +1,94 @@
+"""Split a Markdown file into YAML front matter and body, keeping line numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class FrontMatterError(ValueError):
+    def __init__(self, message: str, line: int | None, hint: str | None = None):
+        super().__init__(message)
+        self.line = line
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """Parsed front matter.
+
+    ``lines`` maps dotted key paths (``components.api``, ``breach.aware``) to the
+    1-based line of the key in the file; ``body_line`` is the line on which the
+    body starts.
+    """
+
+    data: dict[str, object]
+    lines: dict[str, int] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1
+
+
+def parse_yaml_with_lines(text: str, first_line: int = 1) -> tuple[object, dict[str, int]]:
+    """Parse YAML once, returning the data and a map of dotted key -> line."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark else None
+        raise FrontMatterError(f"invalid YAML: {exc.problem or exc}", line, "check indentation, colons and quotes") from None
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(f"invalid YAML: {exc}", None) from None
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    if node is not None:
+        _collect_lines(node, "", first_line, lines)
+    return data, lines
+
+
+def _collect_lines(node: yaml.Node, prefix: str, first_line: int, lines: dict[str, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = f"{prefix}{key_node.value}"
+            lines[key] = first_line + key_node.start_mark.line
+            _collect_lines(value_node, key + ".", first_line, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            key = f"{prefix}{index}"
+            lines[key] = first_line + item.start_mark.line
+            _collect_lines(item, key + ".", first_line, lines)
+
+
+def split_front_matter(text: str) -> FrontMatter:
+    """Split ``---``-fenced YAML from the Markdown body.
+
+    A file must start with ``---``; the front matter must be a mapping.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not (text.startswith("---\n") or text.startswith("---\r\n")):
+        raise FrontMatterError(
+            "the file does not start with front matter",
+            1,
+            "start the file with a line '---', then 'title: ...', then a closing '---'",
+        )
+    end = text.find("\n---", 3)
+    while end != -1 and text[end + 4 : end + 5] not in ("\n", "\r", ""):
+        end = text.find("\n---", end + 4)
+    if end == -1:
+        raise FrontMatterError("the front matter is not closed", 1, "add a line '---' after the front matter")
+    yaml_text = text[4 : end + 1]
+    data, lines = parse_yaml_with_lines(yaml_text, first_line=2)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrontMatterError("the front matter must be a mapping of keys to values", 2, "write 'key: value' lines")
+    newline = text.find("\n", end + 4)
+    body = "" if newline == -1 else text[newline + 1 :]
+    body_line = yaml_text.count("\n") + 3
+    return FrontMatter(data=data, lines=lines, body=body, body_line=body_line)

@@ -1,0 +1,104 @@
+"""Split an incident body into its summary and timestamped update sections."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..model import Impact
+
+_FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_H2_RE = re.compile(r"^##(?!#)\s*(?P<text>.*?)\s*#*\s*$")
+_HEADING_RE = re.compile(r"^(?P<time>.+?)\s+[·|\-–—]\s+(?P<stage>[A-Za-z][A-Za-z _-]*?)\s*$")
+_IMPACT_RE = re.compile(r"^\s*impact\s*:\s*(?P<pairs>.*)$", re.IGNORECASE)
+_COMMENT_RE = re.compile(r"<!--.*?(-->|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class RawSection:
+    """An update section before validation: heading parts, body and lines."""
+
+    line: int
+    heading: str
+    time_text: str | None  # None when the heading is not "<time> · <stage>"
+    stage_text: str | None
+    body: str
+    impact_text: str | None
+    impact_line: int | None
+
+
+def strip_comments(text: str) -> str:
+    """Remove HTML comments, keeping line numbers (comments are never published)."""
+    return _COMMENT_RE.sub(lambda m: "\n" * m.group().count("\n"), text)
+
+
+def split_sections(body: str, first_line: int) -> tuple[str, list[RawSection]]:
+    """Return the summary (text before the first ``##`` heading) and the sections.
+
+    Headings inside fenced code blocks are ignored; ``###`` and deeper are part
+    of the section they stand in.
+    """
+    lines = strip_comments(body).split("\n")
+    summary: list[str] = []
+    sections: list[tuple[int, str, list[str]]] = []
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        fence_match = _FENCE_RE.match(line)
+        if fence_match:
+            marker = fence_match.group(1)
+            if fence is None:
+                fence = marker[0] * 3
+            elif marker.startswith(fence):
+                fence = None
+        heading = _H2_RE.match(line) if fence is None else None
+        if heading:
+            sections.append((first_line + index, heading["text"], []))
+        elif sections:
+            sections[-1][2].append(line)
+        else:
+            summary.append(line)
+    result = []
+    for line_no, text, body_lines in sections:
+        parts = _HEADING_RE.match(text)
+        impact_text = impact_line = None
+        for offset, body_line in enumerate(body_lines):
+            if not body_line.strip():
+                continue
+            impact = _IMPACT_RE.match(body_line)
+            if impact:
+                impact_text = impact["pairs"]
+                impact_line = line_no + 1 + offset
+                body_lines = body_lines[:offset] + body_lines[offset + 1 :]
+            break
+        result.append(
+            RawSection(
+                line=line_no,
+                heading=text,
+                time_text=parts["time"] if parts else None,
+                stage_text=parts["stage"] if parts else None,
+                body="\n".join(body_lines).strip("\n"),
+                impact_text=impact_text,
+                impact_line=impact_line,
+            )
+        )
+    return "\n".join(summary).strip("\n"), result
+
+
+def parse_impact_pairs(text: str) -> list[tuple[str, str]]:
+    """``api=degraded_performance, dashboard=operational`` -> pairs (unvalidated).
+
+    Raises ValueError when a pair is not ``id=impact``.
+    """
+    pairs = []
+    for chunk in re.split(r"[,;]", text):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        if "=" not in chunk and ":" not in chunk:
+            raise ValueError(chunk)
+        key, _, value = chunk.replace(":", "=", 1).partition("=")
+        pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+IMPACT_WORDS = tuple(i.value for i in Impact)

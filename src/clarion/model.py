@@ -1,0 +1,302 @@
+"""The content model: typed, validated, immutable values built by ``clarion.load``.
+
+This module imports nothing else from Clarion. All datetimes are aware and
+held in UTC; the loader applies the site's zone to naive input.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+
+class Severity(enum.Enum):
+    """Internal severity: drives deadlines and emails, never shown publicly."""
+
+    SEV0 = "SEV0"
+    SEV1 = "SEV1"
+    SEV2 = "SEV2"
+    SEV3 = "SEV3"
+
+    @classmethod
+    def parse(cls, word: str) -> Severity:
+        """``SEV1``, ``sev1`` or the alias ``P1``."""
+        text = str(word).strip().upper()
+        if text.startswith("P") and text[1:].isdigit():
+            text = "SEV" + text[1:]
+        return cls(text)
+
+    @property
+    def rank(self) -> int:
+        """0 for SEV0 (most severe) ... 3 for SEV3."""
+        return int(self.value[3:])
+
+
+SEVERITY_WORDS = ("SEV0", "SEV1", "SEV2", "SEV3", "P0", "P1", "P2", "P3")
+
+
+class Impact(enum.Enum):
+    """A component's status, in Statuspage's words."""
+
+    OPERATIONAL = "operational"
+    UNDER_MAINTENANCE = "under_maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+    @property
+    def rank(self) -> int:
+        """Order used to pick the worst of several impacts."""
+        return _IMPACT_RANK[self]
+
+    @property
+    def label(self) -> str:
+        return _IMPACT_LABEL[self]
+
+    @property
+    def downtime_weight(self) -> float:
+        """Share of a minute counted as downtime (Statuspage's uptime weighting)."""
+        return _DOWNTIME_WEIGHT[self]
+
+
+_IMPACT_RANK = {
+    Impact.OPERATIONAL: 0,
+    Impact.UNDER_MAINTENANCE: 1,
+    Impact.DEGRADED_PERFORMANCE: 2,
+    Impact.PARTIAL_OUTAGE: 3,
+    Impact.MAJOR_OUTAGE: 4,
+}
+_IMPACT_LABEL = {
+    Impact.OPERATIONAL: "Operational",
+    Impact.UNDER_MAINTENANCE: "Under maintenance",
+    Impact.DEGRADED_PERFORMANCE: "Degraded performance",
+    Impact.PARTIAL_OUTAGE: "Partial outage",
+    Impact.MAJOR_OUTAGE: "Major outage",
+}
+_DOWNTIME_WEIGHT = {
+    Impact.OPERATIONAL: 0.0,
+    Impact.UNDER_MAINTENANCE: 0.0,
+    Impact.DEGRADED_PERFORMANCE: 0.0,
+    Impact.PARTIAL_OUTAGE: 0.3,
+    Impact.MAJOR_OUTAGE: 1.0,
+}
+
+#: Impacts an author may write for an incident (``under_maintenance`` is derived).
+INCIDENT_IMPACTS = (
+    Impact.OPERATIONAL,
+    Impact.DEGRADED_PERFORMANCE,
+    Impact.PARTIAL_OUTAGE,
+    Impact.MAJOR_OUTAGE,
+)
+
+
+def worst_impact(impacts: object) -> Impact:
+    """The worst of an iterable of impacts (``operational`` when empty)."""
+    worst = Impact.OPERATIONAL
+    for impact in impacts:  # type: ignore[attr-defined]
+        if impact.rank > worst.rank:
+            worst = impact
+    return worst
+
+
+class Kind(enum.Enum):
+    INCIDENT = "incident"
+    MAINTENANCE = "maintenance"
+
+
+class Stage(enum.Enum):
+    """An update's stage word. ``POSTMORTEM`` marks the post-incident review."""
+
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    POSTMORTEM = "postmortem"
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+INCIDENT_STAGES = (
+    Stage.INVESTIGATING,
+    Stage.IDENTIFIED,
+    Stage.MONITORING,
+    Stage.RESOLVED,
+    Stage.POSTMORTEM,
+)
+MAINTENANCE_STAGES = (
+    Stage.SCHEDULED,
+    Stage.IN_PROGRESS,
+    Stage.VERIFYING,
+    Stage.COMPLETED,
+    Stage.CANCELLED,
+)
+#: Stages after which an item is finished.
+CLOSING_STAGES = (Stage.RESOLVED, Stage.COMPLETED, Stage.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Update:
+    """One timestamped section of an incident or maintenance file."""
+
+    at: datetime
+    stage: Stage
+    body: str  # Markdown, without the ``Impact:`` line and HTML comments
+    impact: Mapping[str, Impact] | None  # from an ``Impact:`` line, else None
+    line: int  # the heading's line in the source file
+    position: int  # 0-based order within the file (after sorting by time)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """A recorded decision that a rule's notice is not required (or is)."""
+
+    rule: str
+    required: bool
+    reason: str
+    decided_at: datetime | None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Breach:
+    """The regulatory facts of a personal-data or security incident.
+
+    ``clocks`` maps clock names (``aware``, ``discovered``, ``determined``, ...)
+    to the times they started. ``rules`` is ``None`` when the incident uses the
+    site's rules in force.
+    """
+
+    clocks: Mapping[str, datetime]
+    affected_count: int | None = None
+    rules: tuple[str, ...] | None = None
+    decisions: Mapping[str, Decision] = field(default_factory=dict)
+    source_path: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Window:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incident:
+    """An incident or scheduled maintenance (``kind``), read from ``updates/<slug>.md``."""
+
+    slug: str
+    kind: Kind
+    title: str
+    severity: Severity | None  # None for maintenance
+    components: Mapping[str, Impact]  # impact when it starts (ordered as written)
+    updates: tuple[Update, ...]
+    summary: str = ""  # Markdown before the first update heading
+    declared_at: datetime | None = None
+    detected_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    customers_affected: bool = False
+    public: bool = True
+    breach: Breach | None = None
+    window: Window | None = None
+    source_path: str = ""  # relative to the site root, ``/`` separators
+    lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
+    digest: str = ""  # hash of the source bytes, for caches
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.kind is Kind.MAINTENANCE
+
+    @cached_property
+    def started_at(self) -> datetime:
+        """When impact begins: the window start for maintenance, else ``declared``
+        (or the first update when ``declared`` is absent)."""
+        if self.window is not None:
+            return self.window.start
+        if self.declared_at is not None:
+            return self.declared_at
+        return self.updates[0].at
+
+    @cached_property
+    def resolved_at(self) -> datetime | None:
+        """The last closing update not followed by a reopening update."""
+        closed: datetime | None = None
+        for update in self.updates:
+            if update.stage in CLOSING_STAGES:
+                closed = update.at
+            elif update.stage is not Stage.POSTMORTEM:
+                closed = None
+        return closed
+
+    @cached_property
+    def status(self) -> Stage:
+        """The current stage: the last update's stage word, ignoring postmortems
+        (maintenance without updates is ``scheduled``)."""
+        for update in reversed(self.updates):
+            if update.stage is not Stage.POSTMORTEM:
+                return update.stage
+        return Stage.SCHEDULED if self.is_maintenance else Stage.INVESTIGATING
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSING_STAGES
+
+    @cached_property
+    def reopened(self) -> bool:
+        """True when a non-closing update follows a ``resolved`` one."""
+        seen_resolved = False
+        for update in self.updates:
+            if update.stage is Stage.RESOLVED:
+                seen_resolved = True
+            elif seen_resolved and update.stage is not Stage.POSTMORTEM:
+                return True
+        return False
+
+    @cached_property
+    def postmortem(self) -> Update | None:
+        for update in self.updates:
+            if update.stage is Stage.POSTMORTEM:
+                return update
+        return None
+
+    @property
+    def public_updates(self) -> tuple[Update, ...]:
+        return self.updates
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """An extra page from ``site_src/pages/<name>.md``."""
+
+    name: str
+    title: str
+    body: str  # Markdown
+    source_path: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Site:
+    """Everything read from a site's sources (the config travels separately)."""
+
+    incidents: tuple[Incident, ...]  # sorted by (started_at, slug); includes private ones
+    pages: tuple[Page, ...] = ()
+    warnings: tuple[object, ...] = ()
+
+    @cached_property
+    def public_incidents(self) -> tuple[Incident, ...]:
+        return tuple(i for i in self.incidents if i.public)
+
+    def by_slug(self, slug: str) -> Incident:
+        for incident in self.incidents:
+            if incident.slug == slug:
+                return incident
+        raise KeyError(slug)

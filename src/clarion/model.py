@@ -190,7 +190,7 @@ class Window:
     end: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Incident:
     """An incident or scheduled maintenance (``kind``), read from ``updates/<slug>.md``."""
 
@@ -283,7 +283,7 @@ class Page:
     source_path: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Site:
     """Everything read from a site's sources (the config travels separately)."""
 

@@ -14,7 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..config import SiteConfig
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import SiteConfig
 from ..errors import ContentErrors, ErrorCollector, SourceLocation, did_you_mean, display_path
 from ..model import (
     INCIDENT_IMPACTS,

@@ -1,0 +1,39 @@
+"""Writers turn the model and derived state into bytes: ``Output`` values that
+only :mod:`clarion.write` puts on disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import SiteConfig
+    from ..derive import State
+    from ..model import Site
+    from .markdown import MarkdownRenderer
+
+
+class Area(Enum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One file of a build: its area, its ``/``-separated path and its bytes."""
+
+    area: Area
+    path: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What every writer receives: the config, the loaded site, the derived
+    public state and the shared Markdown renderer."""
+
+    config: "SiteConfig"
+    site: "Site"
+    state: "State"
+    markdown: "MarkdownRenderer"

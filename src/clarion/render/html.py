@@ -1,0 +1,175 @@
+"""The status pages: index, one page per incident, maintenance and component,
+the monthly history, extra pages and the 404 page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from markupsafe import Markup
+
+from ..config import SiteConfig
+from ..derive import State
+from ..model import Site
+from . import Area, Output
+from .markdown import MarkdownRenderer
+from .templates import THEME_DIR, make_environment
+from .views import ComponentView, GroupView, ItemView, day_of
+
+HISTORY_DAYS_ON_INDEX = 14
+STATIC_SUFFIXES = {".css", ".svg", ".png", ".ico", ".jpg", ".jpeg", ".gif", ".webp", ".txt", ".woff2", ".js"}
+
+
+class HtmlRenderer:
+    """Renders every HTML page of the public site from one environment."""
+
+    def __init__(self, config: SiteConfig, site: Site, state: State, markdown: MarkdownRenderer):
+        self.config = config
+        self.site = site
+        self.state = state
+        self.markdown = markdown
+        self.env = make_environment(config.templates_dir, config.timezone)
+        self.env.filters["markdown"] = lambda text: Markup(markdown.html(text))
+        self.items = {i.slug: ItemView(i, state, config) for i in state.incidents}
+        self.static_files = _site_static_files(config)
+        self.env.globals.update(
+            site=config,
+            state=state,
+            static_files=self.static_files,
+            logo=_first(self.static_files, ("logo.svg", "logo.png")),
+            favicon=_first(self.static_files, ("favicon.svg", "favicon.ico", "favicon.png")),
+            extra_css=[name for name in self.static_files if name.endswith(".css")],
+            extra_pages=site.pages,
+            item_view=lambda incident: self.items[incident.slug],
+        )
+
+    def render(self, template: str, path: str, *, root: str | None = None, **context: object) -> Output:
+        """Render ``template`` to ``path``; links are relative to ``root``."""
+        if root is None:
+            root = "../" * path.count("/")
+        canonical = self.config.base_url + (path[: -len("index.html")] if path.endswith("index.html") else path)
+        html = self.env.get_template(template).render(root=root, path=path, canonical=canonical, **context)
+        return Output(Area.PUBLIC, path, html.encode("utf-8"))
+
+    def outputs(self) -> Iterator[Output]:
+        yield self.index()
+        for view in self.items.values():
+            yield self.render("incident.html.j2", view.uri + "index.html", item=view, title=view.title)
+        for group in self.groups():
+            for component in group.components:
+                yield self.component_page(component)
+        yield from self.history()
+        for page in self.site.pages:
+            yield self.render("page.html.j2", f"pages/{page.name}/index.html", page=page, title=page.title)
+        yield self.not_found()
+        yield from self.assets()
+
+    def groups(self) -> list[GroupView]:
+        by_group: dict[str | None, list[ComponentView]] = defaultdict(list)
+        for component in self.config.components:
+            by_group[component.group].append(
+                ComponentView(component, self.state.component_status[component.id], self.state.uptime[component.id])
+            )
+        groups = [GroupView(g, tuple(by_group[g.id])) for g in self.config.groups if by_group.get(g.id)]
+        if by_group.get(None):
+            groups.insert(0, GroupView(None, tuple(by_group[None])))
+        return groups
+
+    def index(self) -> Output:
+        today = day_of(self.state.now, self.config)
+        days = [today - timedelta(days=n) for n in range(HISTORY_DAYS_ON_INDEX)]
+        by_day = self._items_by_day(days[-1])
+        recent = [(day, by_day.get(day, [])) for day in days]
+        return self.render(
+            "index.html.j2",
+            "index.html",
+            title=self.config.title,
+            groups=self.groups(),
+            active=[self.items[i.slug] for i in self.state.active_incidents],
+            active_maintenance=[self.items[i.slug] for i in self.state.active_maintenance],
+            upcoming_maintenance=[self.items[i.slug] for i in self.state.upcoming_maintenance],
+            recent_days=recent,
+        )
+
+    def _items_by_day(self, since: date) -> dict[date, list[ItemView]]:
+        by_day: dict[date, list[ItemView]] = defaultdict(list)
+        for view in reversed(self.items.values()):
+            if view.started_at > self.state.now:
+                continue
+            day = day_of(view.started_at, self.config)
+            if day < since:
+                break
+            by_day[day].append(view)
+        return by_day
+
+    def component_page(self, component: ComponentView) -> Output:
+        items = [
+            self.items[i.slug]
+            for i in reversed(self.state.incidents)
+            if component.id in self.state.components_of(i) and i.started_at <= self.state.now
+        ]
+        return self.render(
+            "component.html.j2",
+            component.uri + "index.html",
+            component=component,
+            title=component.name,
+            items=items,
+        )
+
+    def history(self) -> Iterator[Output]:
+        months: dict[tuple[int, int], list[ItemView]] = defaultdict(list)
+        for view in reversed(self.items.values()):
+            if view.started_at > self.state.now and not view.incident.is_maintenance:
+                continue
+            day = day_of(view.started_at, self.config)
+            months[(day.year, day.month)].append(view)
+        ordered = sorted(months, reverse=True)
+        for year, month in ordered:
+            yield self.render(
+                "month.html.j2",
+                f"history/{year:04d}/{month:02d}/index.html",
+                title=f"{date(year, month, 1):%B %Y}",
+                month=date(year, month, 1),
+                items=months[(year, month)],
+            )
+        yield self.render(
+            "history.html.j2",
+            "history/index.html",
+            title="History",
+            months=[(date(y, m, 1), len(months[(y, m)])) for y, m in ordered],
+        )
+
+    def not_found(self) -> Output:
+        # The 404 page is served at any depth, so its links start at the site's path.
+        base_path = urlsplit(self.config.base_url).path or "/"
+        return self.render("404.html.j2", "404.html", root=base_path, title="Page not found")
+
+    def assets(self) -> Iterator[Output]:
+        static = THEME_DIR / "static"
+        for path in sorted(static.iterdir()):
+            if path.is_file():
+                yield Output(Area.PUBLIC, f"assets/{path.name}", path.read_bytes())
+        for name, path in self.static_files.items():
+            yield Output(Area.PUBLIC, f"static/{name}", path.read_bytes())
+
+
+def _site_static_files(config: SiteConfig) -> dict[str, Path]:
+    folder = config.source_dir / "static"
+    if not folder.is_dir():
+        return {}
+    return {
+        path.relative_to(folder).as_posix(): path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    }
+
+
+def _first(files: dict[str, Path], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        if name in files:
+            return name
+    return None
+

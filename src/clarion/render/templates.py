@@ -1,0 +1,73 @@
+"""The Jinja environment: a site's ``templates/`` folder overrides the built-in
+theme by file name; ``default/<name>`` always reaches the built-in template, so
+an override can ``{% extends "default/base.html.j2" %}`` and change one block."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "default"
+
+
+def _autoescape(name: str | None) -> bool:
+    return bool(name) and name.endswith((".html.j2", ".xml.j2", ".svg.j2", ".html", ".svg"))
+
+
+def make_environment(site_templates: Path | None, zone: ZoneInfo) -> jinja2.Environment:
+    """A strict, autoescaping environment with Clarion's filters."""
+    builtin = jinja2.FileSystemLoader(str(THEME_DIR))
+    loaders: list[jinja2.BaseLoader] = []
+    if site_templates is not None and site_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(site_templates)))
+    loaders.append(jinja2.PrefixLoader({"default": builtin}))
+    loaders.append(builtin)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters["local"] = lambda moment, fmt="%d %b %Y, %H:%M %Z": format_local(moment, zone, fmt)
+    env.filters["iso"] = iso_utc
+    env.filters["duration"] = format_duration
+    env.filters["percent"] = format_percent
+    return env
+
+
+def format_local(moment: datetime, zone: ZoneInfo, fmt: str) -> str:
+    """A time in the site's zone, e.g. ``20 Nov 2026, 15:05 CET``."""
+    return moment.astimezone(zone).strftime(fmt)
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2026-11-20T14:05:00Z``: the machine-readable time of a ``<time>``."""
+    return moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_duration(seconds: float) -> str:
+    """``2 h 35 min``, ``3 d 4 h``, ``12 min``."""
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
+def format_percent(ratio: float | None) -> str:
+    """Uptime as shown: ``99.95%``; ``100%`` only when nothing was lost."""
+    if ratio is None:
+        return "no data"
+    if ratio >= 1:
+        return "100%"
+    value = min(ratio * 100, 99.99)
+    return f"{value:.2f}%"

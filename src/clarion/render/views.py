@@ -1,0 +1,111 @@
+"""Read-only views that templates use: an incident with its URL, impact and
+rendered text; a component with its status and uptime. They hold no logic
+beyond presentation of the model and the derived state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+
+from ..config import Component, Group, SiteConfig
+from ..derive import State
+from ..derive.uptime import ComponentUptime
+from ..model import Impact, Incident, Update
+
+
+def item_uri(incident: Incident) -> str:
+    """The folder of an incident's or maintenance's page, e.g. ``incidents/<slug>/``."""
+    return f"{'maintenance' if incident.is_maintenance else 'incidents'}/{incident.slug}/"
+
+
+@dataclass(frozen=True)
+class ComponentView:
+    component: Component
+    status: Impact
+    uptime: ComponentUptime
+
+    @property
+    def id(self) -> str:
+        return self.component.id
+
+    @property
+    def name(self) -> str:
+        return self.component.name
+
+    @property
+    def uri(self) -> str:
+        return f"components/{self.component.id}/"
+
+
+@dataclass(frozen=True)
+class GroupView:
+    group: Group | None
+    components: tuple[ComponentView, ...]
+
+    @property
+    def worst(self) -> Impact:
+        return max((c.status for c in self.components), key=lambda i: i.rank, default=Impact.OPERATIONAL)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An incident or maintenance as pages show it."""
+
+    incident: Incident
+    state: State
+    config: SiteConfig
+
+    @property
+    def uri(self) -> str:
+        return item_uri(self.incident)
+
+    @property
+    def title(self) -> str:
+        return self.incident.title
+
+    @property
+    def impact(self) -> str:
+        return self.state.impact_of(self.incident)
+
+    @cached_property
+    def components(self) -> tuple[Component, ...]:
+        return tuple(self.config.component(cid) for cid in self.state.components_of(self.incident))
+
+    @property
+    def started_at(self) -> datetime:
+        return self.incident.started_at
+
+    @property
+    def ended_at(self) -> datetime | None:
+        return self.state.ended_at(self.incident)
+
+    @property
+    def duration_seconds(self) -> float:
+        end = self.ended_at or self.state.now
+        return max((min(end, self.state.now) - self.started_at).total_seconds(), 0)
+
+    @property
+    def status(self) -> str:
+        return self.incident.status.label
+
+    @property
+    def is_open(self) -> bool:
+        if self.incident.is_maintenance:
+            from ..derive import maintenance_state
+
+            return maintenance_state(self.incident, self.state.now) != "past"
+        return not self.incident.is_closed
+
+    @property
+    def updates_newest_first(self) -> tuple[Update, ...]:
+        return tuple(u for u in reversed(self.incident.updates) if u.at <= self.state.now or self.incident.is_maintenance)
+
+    @property
+    def latest(self) -> Update | None:
+        updates = self.updates_newest_first
+        return updates[0] if updates else None
+
+
+def day_of(moment: datetime, config: SiteConfig) -> date:
+    return moment.astimezone(config.timezone).date()

@@ -1,0 +1,89 @@
+"""Shared fixtures: throwaway sites built from a dict of files, a fixed clock,
+and ``--update-golden`` to rewrite golden files."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from clarion.config import SiteConfig, load_config
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+MINIMAL_TOML = """\
+[site]
+title = "Test Status"
+base_url = "https://status.test.example/"
+timezone = "Europe/Berlin"
+
+[groups.core]
+name = "Core"
+
+[components.api]
+name = "API"
+group = "core"
+
+[components.web]
+name = "Website"
+
+[email]
+from = "Test Status <status@test.example>"
+reply_to = "support@test.example"
+
+[audiences]
+customers = ["customers@test.example"]
+"""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
+    for relpath, content in files.items():
+        path = root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+
+
+SiteFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def site_factory(tmp_path: Path) -> SiteFactory:
+    """``site_factory({"updates/x.md": "..."}, toml=...)`` -> a site root.
+
+    Text is dedented; ``site_src/site.toml`` defaults to a two-component site.
+    """
+
+    def make(files: Mapping[str, str | bytes] | None = None, *, toml: str = MINIMAL_TOML, name: str = "site") -> Path:
+        root = tmp_path / name
+        root.mkdir()
+        write_files(root, {"site_src/site.toml": toml, **(files or {})})
+        return root
+
+    return make
+
+
+@pytest.fixture
+def load(site_factory: SiteFactory) -> Callable[..., tuple[SiteConfig, object]]:
+    """Build a site from files and load it: returns (config, site)."""
+    from clarion.load import load_site
+
+    def run(files: Mapping[str, str | bytes] | None = None, **kw: str) -> tuple[SiteConfig, object]:
+        config = load_config(site_factory(files, **kw))
+        return config, load_site(config)
+
+    return run

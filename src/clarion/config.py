@@ -134,7 +134,7 @@ class _Locator:
         return SourceLocation(self.path, None if line is None else line + 1)
 
     def _find_header(self, name: str) -> int | None:
-        wanted = re.compile(r"^\s*\[\s*" + re.escape(name).replace(r"\.", r"\s*\.\s*") + r"\s*\]")
+        wanted = re.compile(r"^\s*\[\s*" + re.escape(name).replace(r"\.", r"\s*\.\s*") + r"\s*[\].]")
         for number, line in enumerate(self.lines):
             if wanted.match(line):
                 return number

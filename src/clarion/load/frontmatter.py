@@ -39,6 +39,8 @@ def parse_yaml_with_lines(text: str, first_line: int = 1) -> tuple[object, dict[
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and (mark is None or mark.line >= text.count("\n")):
+            mark = exc.context_mark  # the problem is at the end: point at what was left open
         line = first_line + mark.line if mark else None
         raise FrontMatterError(f"invalid YAML: {exc.problem or exc}", line, "check indentation, colons and quotes") from None
     except yaml.YAMLError as exc:

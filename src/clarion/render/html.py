@@ -106,11 +106,18 @@ class HtmlRenderer:
         return by_day
 
     def component_page(self, component: ComponentView) -> Output:
-        items = [
-            self.items[i.slug]
-            for i in reversed(self.state.incidents)
-            if component.id in self.state.components_of(i) and i.started_at <= self.state.now
-        ]
+        """Uptime and the items of the last 90 days (older ones are in the
+        history), so the page does not grow with the length of the history."""
+        since = component.uptime.days[0].day
+        items = []
+        for incident in reversed(self.state.incidents):
+            if incident.started_at > self.state.now and not incident.is_maintenance:
+                continue
+            view = self.items[incident.slug]
+            if day_of(incident.started_at, self.config) < since and (view.ended_at or self.state.now) < self.state.now:
+                break
+            if component.id in self.state.components_of(incident):
+                items.append(view)
         return self.render(
             "component.html.j2",
             component.uri + "index.html",

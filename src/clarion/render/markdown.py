@@ -31,6 +31,29 @@ _ALLOWED_ATTRIBUTES = {
     "ul": {"class"},
 }
 _TASK_RE = re.compile(r"<li>\[( |x|X)\] ")
+# Prose that no Markdown rule can touch: letters, digits and light punctuation,
+# no line starting with a list, code or definition marker, no hard line breaks.
+_PROSE_RE = re.compile(r"[A-Za-z0-9 .,;:!?'\"()/%\n-]*")
+_PROSE_LINE_START = set(" -:0123456789")
+_BLANK_LINES_RE = re.compile(r"\n[ ]*\n")
+
+
+def prose_html(text: str) -> str | None:
+    """The HTML Python-Markdown makes of plain prose, or ``None`` when the text
+    uses any Markdown syntax. Most status updates are plain prose; this skips
+    the full parser for them (tests check it agrees with Python-Markdown)."""
+    if not _PROSE_RE.fullmatch(text):
+        return None
+    paragraphs = []
+    for block in _BLANK_LINES_RE.split(text.strip("\n")):
+        block = block.strip("\n")
+        if not block:
+            continue
+        for line in block.split("\n"):
+            if not line or line[0] in _PROSE_LINE_START or line.endswith(" "):
+                return None
+        paragraphs.append(f"<p>{block}</p>")
+    return "\n".join(paragraphs)
 
 
 class MarkdownRenderer:
@@ -43,9 +66,10 @@ class MarkdownRenderer:
     def html(self, text: str) -> str:
         cached = self._cache.get(text)
         if cached is None:
-            self._md.reset()
-            raw = self._md.convert(text)
-            raw = _TASK_RE.sub(_task_item, raw)
+            raw = prose_html(text)
+            if raw is None:
+                self._md.reset()
+                raw = _TASK_RE.sub(_task_item, self._md.convert(text))
             cached = nh3.clean(
                 raw,
                 tags=_ALLOWED_TAGS,

@@ -1,0 +1,96 @@
+"""Generate a synthetic Clarion site for benchmarks.
+
+N incidents over three years, 8 components in 3 groups, 3-5 updates of 60-120
+words each, a few maintenance windows; fixed seed, so the same N gives the same
+site. Usage: ``python bench/generate.py N DIR``.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+COMPONENTS = {
+    "core": ["api", "dashboard", "auth"],
+    "data": ["database", "storage", "backups"],
+    "delivery": ["webhooks", "cdn"],
+}
+WORDS = (
+    "service request latency error rate region cluster deploy rollback database replica queue "
+    "customers traffic engineers investigating mitigation monitoring recovered degraded network "
+    "certificate cache capacity scaling dashboard webhook delivery storage upload timeout retry"
+).split()
+STAGES = ["Investigating", "Identified", "Monitoring", "Resolved"]
+IMPACTS = ["degraded_performance", "partial_outage", "major_outage"]
+
+
+def paragraph(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(60, 120))]
+    text = " ".join(words)
+    return text[0].upper() + text[1:] + "."
+
+
+def site_toml() -> str:
+    lines = [
+        "[site]",
+        'title = "Benchmark Status"',
+        'base_url = "https://status.bench.example/"',
+        'timezone = "Europe/Berlin"',
+        "",
+    ]
+    for group, ids in COMPONENTS.items():
+        lines += [f"[groups.{group}]", f'name = "{group.title()}"', ""]
+        for cid in ids:
+            lines += [f"[components.{cid}]", f'name = "{cid.title()}"', f'group = "{group}"', ""]
+    return "\n".join(lines)
+
+
+def generate(count: int, root: Path, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    (root / "site_src").mkdir(parents=True, exist_ok=True)
+    (root / "site_src/site.toml").write_text(site_toml(), encoding="utf-8")
+    updates = root / "updates"
+    updates.mkdir(exist_ok=True)
+    all_ids = [c for ids in COMPONENTS.values() for c in ids]
+    span = timedelta(days=3 * 365).total_seconds()
+    for n in range(count):
+        start = NOW - timedelta(seconds=span * (n + 1) / (count + 1))
+        start = start.replace(second=0, microsecond=0)
+        affected = rng.sample(all_ids, rng.randint(1, 3))
+        severity = rng.choice(["SEV0", "SEV1", "SEV2", "SEV2", "SEV3"])
+        steps = rng.randint(3, 5)
+        lines = [
+            "---",
+            f"title: Synthetic incident {n} affecting {', '.join(affected)}",
+            f"severity: {severity}",
+            "components:",
+            *(f"  {cid}: {rng.choice(IMPACTS)}" for cid in affected),
+            f"declared: {start.isoformat().replace('+00:00', 'Z')}",
+            "---",
+            "",
+        ]
+        at = start
+        for step in range(steps):
+            stage = STAGES[min(step, 2)] if step < steps - 1 else "Resolved"
+            at += timedelta(minutes=rng.randint(5, 90))
+            lines += [f"## {at:%Y-%m-%d %H:%M} UTC · {stage}", paragraph(rng), ""]
+        slug = f"{start:%Y-%m-%d}-synthetic-{n:06d}"
+        (updates / f"{slug}.md").write_text("\n".join(lines), encoding="utf-8")
+    for m in range(max(1, count // 200)):
+        start = NOW - timedelta(days=rng.randint(-20, 3 * 365))
+        start = start.replace(minute=0, second=0, microsecond=0)
+        end = start + timedelta(hours=2)
+        cid = rng.choice(all_ids)
+        text = (
+            f"---\ntitle: Planned maintenance {m}\nkind: maintenance\ncomponents: [{cid}]\n"
+            f"window: {{start: {start.isoformat()}, end: {end.isoformat()}}}\n---\n\n"
+            f"## {start - timedelta(days=7):%Y-%m-%d %H:%M} UTC · Scheduled\n{paragraph(rng)}\n"
+        )
+        (updates / f"{start:%Y-%m-%d}-maintenance-{m:05d}.md").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    generate(int(sys.argv[1]), Path(sys.argv[2]))

@@ -1,0 +1,54 @@
+"""Markdown rendering: sanitising and the plain-prose fast path."""
+
+from __future__ import annotations
+
+import random
+
+import markdown
+import pytest
+
+from clarion.render.markdown import MarkdownRenderer, prose_html
+
+
+def reference(text: str) -> str:
+    return markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html").convert(text)
+
+
+def test_prose_fast_path_agrees_with_python_markdown():
+    rng = random.Random(7)
+    alphabet = "abcdefghij KLMNOP 0123456789 .,;:!?'\"()/%-" + "\n" * 6 + "  "
+    checked = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 80)))
+        fast = prose_html(text)
+        if fast is not None:
+            checked += 1
+            assert fast == reference(text), repr(text)
+    assert checked > 500  # the comparison ran on many texts
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["- a list", "1. first", "    code", "line with break  \nnext", "**bold**", "a <b>tag</b>", "Term\n: definition", "a | b"],
+)
+def test_markdown_syntax_takes_the_full_parser(text):
+    assert prose_html(text) is None
+
+
+def test_prose_paragraphs():
+    assert prose_html("One line.\nSame paragraph.\n\nSecond (100%).") == "<p>One line.\nSame paragraph.</p>\n<p>Second (100%).</p>"
+
+
+def test_sanitiser_removes_active_content():
+    html = MarkdownRenderer().html('<script>alert(1)</script><img src="x" onerror="alert(1)"> [a](javascript:alert(1))')
+    assert "<script" not in html and "onerror" not in html and "javascript:" not in html
+
+
+def test_task_lists_render_as_disabled_checkboxes():
+    html = MarkdownRenderer().html("- [ ] open item\n- [x] done item")
+    assert '<input type="checkbox" disabled=""> open item' in html
+    assert 'checked=""> done item' in html
+
+
+def test_plain_text_for_api_bodies():
+    assert MarkdownRenderer().plain("**Fixed** the <b>cache</b> & restarted.") == "Fixed the cache & restarted."

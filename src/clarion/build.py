@@ -18,6 +18,7 @@ from .model import Site
 from .render import Area, Output, RenderContext
 from .render.html import HtmlRenderer
 from .render.markdown import MarkdownRenderer
+from .render.report import write_deadlines
 from .write import WriteReport, write_outputs
 
 Writer = Callable[[RenderContext], Iterable[Output]]
@@ -28,7 +29,10 @@ def _html_pages(context: RenderContext) -> Iterable[Output]:
 
 
 #: The writers of a build, in order. Each returns outputs; none touches the disk.
-WRITERS: tuple[Writer, ...] = (_html_pages,)
+WRITERS: tuple[Writer, ...] = (
+    _html_pages,
+    write_deadlines,  # private: deadlines.html, .json, .ics
+)
 
 
 @dataclass(frozen=True)

@@ -502,5 +502,122 @@ def serve(port: int, source: Path, now_text: str | None) -> None:
         log=lambda text: err.print(text, markup=False, highlight=False),
     )
 
+# -- deadlines: check and rules ---------------------------------------------------------
+# The report is gathered in check.py and rendered in render/report.py.
+
+
+@main.command("check")
+@source_option
+@now_option
+@click.option(
+    "--warn-within",
+    "warn_within",
+    metavar="DURATION",
+    help="Exit 4 when nothing is overdue but something is due within DURATION "
+    "(ISO 8601 such as PT2H or P1D, or 2h, 90m).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: a table (colour on a terminal); json: for machines; github: GitHub Actions annotations.",
+)
+@click.option("--open", "only_open", is_flag=True, help="List only items that still need action (text and json).")
+@click.option("--strict", is_flag=True, help="Treat content warnings as errors (exit 2).")
+@handle_errors
+def check_command(
+    source: Path, now_text: str | None, warn_within: str | None, fmt: str, only_open: bool, strict: bool
+) -> None:
+    """Deadlines and content lint: what is owed to whom, by when.
+
+    One row per owed item (rule, incident, recipient, due time in UTC and in
+    the site's zone, state), then the content lint. States: met, met_late,
+    due, overdue, no_deadline, clock_not_started, not_required.
+
+    \b
+    Exit codes:
+      0  content valid, nothing overdue
+      1  something overdue
+      2  invalid content or usage
+      3  internal error
+      4  nothing overdue, but something due within --warn-within
+
+    \b
+    Examples:
+      clarion check
+      clarion check --warn-within PT2H --format github
+      clarion check --now 2026-11-27T12:00:00Z --format json
+    """
+    from .check import parse_window, run_check
+    from .render import report as out
+
+    window = parse_window(warn_within)
+    try:
+        config = load_config(source)
+        now = resolve_now(config, now_text)
+        result = run_check(config, now, warn_within=window)
+    except ContentErrors as exc:
+        if fmt == "text":
+            raise
+        click.echo(out.render_errors_json(exc.errors) if fmt == "json" else out.render_errors_github(exc.errors), nl=False)
+        sys.exit(EXIT_INVALID)
+    if fmt == "json":
+        click.echo(out.render_json(result, only_open=only_open), nl=False)
+    elif fmt == "github":
+        click.echo(out.render_github(result), nl=False)
+    else:
+        console = Console(highlight=False)
+        if console.is_terminal:
+            out.print_rich(result, console, only_open=only_open)
+        else:
+            click.echo(out.render_text(result, only_open=only_open), nl=False)
+    if strict and result.lint_warnings:
+        sys.exit(EXIT_INVALID)
+    sys.exit(EXIT_OVERDUE if result.overdue else EXIT_DUE_SOON if result.due_soon else EXIT_OK)
+
+
+@main.command("rules")
+@click.argument("rule_ids", nargs=-1, metavar="[RULE]...")
+@source_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--enabled", "only_enabled", is_flag=True, help="Only the rules on at this site.")
+@handle_errors
+def rules_command(rule_ids: tuple[str, ...], source: Path, fmt: str, only_enabled: bool) -> None:
+    """The rulebook: every rule with its clock, deadline, calendar, status and source.
+
+    With the site's settings applied when --source holds a site (which rules
+    are on, overrides); the shipped defaults otherwise. Name RULEs to see
+    every field of them, including the content a notice must contain.
+
+    \b
+    Examples:
+      clarion rules
+      clarion rules gdpr-art33-authority
+      clarion rules --enabled --format json
+    """
+    from .config import CONFIG_RELPATH
+    from .errors import did_you_mean
+    from .render import report as out
+    from .rules import RuleBook, default_rulebook, load_rules
+
+    book = load_rules(load_config(source)) if (source / CONFIG_RELPATH).is_file() else default_rulebook()
+    for rule_id in rule_ids:
+        if rule_id not in book:
+            hint = did_you_mean(rule_id, book.ids)
+            raise UsageError(f"unknown rule '{rule_id}'" + (f"; {hint}" if hint else "; run `clarion rules` to list them"))
+    if only_enabled:
+        book = RuleBook(tuple(rule for rule in book if rule.enabled))
+    if fmt == "json":
+        click.echo(out.render_rules_json(book, only=rule_ids), nl=False)
+        return
+    console = Console(highlight=False)
+    if console.is_terminal and not rule_ids:
+        out.print_rules_rich(book, console)
+    else:
+        click.echo(out.render_rules_text(book, only=rule_ids), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

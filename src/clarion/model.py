@@ -283,13 +283,44 @@ class Page:
     source_path: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notice:
+    """A customer or regulator notice, read from ``comms/<slug>/<name>.md``.
+
+    ``subject`` and ``body`` are raw templates (they may use the incident's
+    fields); rendering them is the email drafts' job. ``sent_at`` is ``None``
+    while the notice is a draft.
+    """
+
+    slug: str  # the incident's slug: the notice's folder name
+    name: str  # the file name without ``.md``
+    rule: str | None  # the rule id whose deadline the notice satisfies
+    to: tuple[str, ...] = ()  # audience ids from site.toml, or addresses
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    subject: str = ""  # template
+    sent_at: datetime | None = None
+    body: str = ""  # Markdown template
+    source_path: str = ""  # ``/`` separators; relative to the site root when inside it
+    lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
+    body_line: int = 1
+
+    @property
+    def is_sent(self) -> bool:
+        return self.sent_at is not None
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Site:
     """Everything read from a site's sources (the config travels separately)."""
 
     incidents: tuple[Incident, ...]  # sorted by (started_at, slug); includes private ones
     pages: tuple[Page, ...] = ()
+    notices: tuple[Notice, ...] = ()  # sorted by (slug, name)
     warnings: tuple[object, ...] = ()
+
+    def notices_for(self, slug: str) -> tuple[Notice, ...]:
+        return tuple(n for n in self.notices if n.slug == slug)
 
     @cached_property
     def public_incidents(self) -> tuple[Incident, ...]:

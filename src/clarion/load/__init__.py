@@ -1,8 +1,9 @@
 """Read a site's sources into the typed model, collecting every error.
 
-``load_site(config)`` walks ``updates/`` (sorted, recursively) and
-``site_src/pages/``; each file is validated on its own and all problems of a
-run are raised together as one :class:`~clarion.errors.ContentErrors`.
+``load_site(config)`` walks ``updates/`` (sorted, recursively),
+``site_src/pages/`` and the comms folder (notices and breach sidecars); each
+file is validated on its own and all problems of a run are raised together as
+one :class:`~clarion.errors.ContentErrors`.
 """
 
 from __future__ import annotations
@@ -85,9 +86,19 @@ def load_site(config: SiteConfig) -> Site:
         if incident is not None:
             incidents.append(incident)
     pages = _read_pages(config, errors)
+    # Notices, breach sidecars and every rule id they name, with the site's
+    # [rules] settings: checked here so one run reports every problem.
+    from ..rules import load_rules
+    from .notices import check_breach_references, load_comms
+
+    rulebook = load_rules(config, errors)
+    incidents, notices = load_comms(config, incidents, seen, rulebook.ids, errors)
+    check_breach_references(incidents, rulebook, errors)
     errors.raise_if_any()
     incidents.sort(key=lambda i: (i.started_at, i.slug))
-    return Site(incidents=tuple(incidents), pages=tuple(pages), warnings=tuple(errors.warnings))
+    return Site(
+        incidents=tuple(incidents), pages=tuple(pages), notices=tuple(notices), warnings=tuple(errors.warnings)
+    )
 
 
 def read_incident(

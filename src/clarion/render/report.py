@@ -1,0 +1,540 @@
+"""The deadline report in every shape: a plain or rich table for people, JSON
+for machines, GitHub Actions annotations for CI, and the private
+``deadlines.html``, ``deadlines.json`` and ``deadlines.ics`` of a build.
+
+Pure: each function takes a :class:`~clarion.derive.deadlines.DeadlineReport`
+(or a rulebook) and returns text or outputs. Times are shown in UTC and in
+the site's zone.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState, evaluate
+from ..errors import ContentError
+from ..rules import Rule, RuleBook
+from ..rules.duration import Duration, format_seconds
+from . import Area, Output, RenderContext
+
+REPORT_HTML = "deadlines.html"
+REPORT_JSON = "deadlines.json"
+REPORT_ICS = "deadlines.ics"
+
+_STATE_STYLE = {
+    ObligationState.OVERDUE: "bold red",
+    ObligationState.DUE: "yellow",
+    ObligationState.CLOCK_NOT_STARTED: "magenta",
+    ObligationState.NO_DEADLINE: "cyan",
+    ObligationState.MET_LATE: "dark_orange",
+    ObligationState.NOT_REQUIRED: "dim",
+    ObligationState.MET: "green",
+}
+
+
+# -- times ----------------------------------------------------------------------------
+
+
+def utc_text(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def local_text(moment: datetime | None, zone: ZoneInfo) -> str:
+    return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _shown(report: DeadlineReport, only_open: bool) -> tuple[Obligation, ...]:
+    return tuple(o for o in report.obligations if not only_open or o.state in OPEN_STATES)
+
+
+def _state_text(report: DeadlineReport, o: Obligation) -> str:
+    return o.state.value + (" (soon)" if report.is_due_soon(o) else "")
+
+
+def summary_line(report: DeadlineReport) -> str:
+    """``1 overdue, 3 due (1 within PT2H), 24 met; 5 warnings``."""
+    parts = []
+    for state, count in report.counts.items():
+        if not count:
+            continue
+        text = f"{count} {state.label}"
+        if state is ObligationState.DUE and report.warn_within is not None:
+            text += f" ({len(report.due_soon)} within {format_seconds(report.warn_within.total_seconds())})"
+        parts.append(text)
+    warnings = len(report.lint_warnings)
+    text = ", ".join(parts) or "nothing owed"
+    if warnings:
+        text += f"; {warnings} warning{'s' if warnings != 1 else ''}"
+    return text + "."
+
+
+def _heading(report: DeadlineReport) -> str:
+    return (
+        f"Deadlines at {utc_text(report.now)} UTC ({local_text(report.now, report.zone)}, {report.zone.key})"
+    )
+
+
+# -- plain text -----------------------------------------------------------------------
+
+
+def render_text(report: DeadlineReport, *, only_open: bool = False) -> str:
+    """A plain table (for logs and pipes): one row per item, its detail below."""
+    zone = report.zone
+    header = ("STATE", "RULE", "INCIDENT", "RECIPIENT", "DUE (UTC)", f"DUE ({zone.key})")
+    rows = [
+        (
+            _state_text(report, o),
+            o.rule.id,
+            o.incident.slug,
+            o.recipient,
+            utc_text(o.due_at) or "-",
+            local_text(o.due_at, zone) or "-",
+        )
+        for o in _shown(report, only_open)
+    ]
+    lines = [_heading(report), ""]
+    if rows:
+        widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+        fmt = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
+        lines.append(fmt(header))
+        for row, o in zip(rows, _shown(report, only_open)):
+            lines.append(fmt(row))
+            for extra in _detail_lines(o):
+                lines.append(" " * (widths[0] + 2) + extra)
+    else:
+        lines.append("No owed items." if not only_open else "No open items.")
+    if report.lint:
+        lines += ["", "Content lint:"]
+        lines += [e.format() for e in report.lint]
+    lines += ["", summary_line(report)]
+    return "\n".join(lines) + "\n"
+
+
+def _detail_lines(o: Obligation) -> list[str]:
+    out = [o.detail] if o.detail else []
+    if o.satisfied_by:
+        out.append(f"satisfied by {o.satisfied_by}" + (f" at {utc_text(o.satisfied_at)} UTC" if o.satisfied_at else ""))
+    return out
+
+
+def print_rich(report: DeadlineReport, console, *, only_open: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """The same table for a terminal, with colour."""
+    from rich.table import Table
+    from rich.text import Text
+
+    zone = report.zone
+    table = Table(title=_heading(report), title_justify="left", show_lines=False, expand=False)
+    for name in ("State", "Rule", "Incident", "Recipient", "Due (UTC)", f"Due ({zone.key})", "Detail"):
+        table.add_column(name, overflow="fold")
+    for o in _shown(report, only_open):
+        table.add_row(
+            Text(_state_text(report, o), style=_STATE_STYLE[o.state]),
+            o.rule.id,
+            o.incident.slug,
+            o.recipient,
+            utc_text(o.due_at) or "-",
+            local_text(o.due_at, zone) or "-",
+            "\n".join(_detail_lines(o)),
+        )
+    console.print(table)
+    for error in report.lint:
+        console.print(error.format(), style="yellow" if error.severity == "warning" else "red", markup=False, highlight=False)
+    console.print(summary_line(report), style="bold", markup=False, highlight=False)
+
+
+# -- JSON -----------------------------------------------------------------------------
+
+
+def obligation_data(report: DeadlineReport, o: Obligation) -> dict[str, object]:
+    left = o.left(report.now)
+    return {
+        "key": o.key,
+        "rule": o.rule.id,
+        "rule_title": o.rule.title,
+        "rule_kind": o.rule.kind.value,
+        "rule_status": o.rule.status,
+        "rule_verified": o.rule.verified,
+        "regime": o.rule.regime,
+        "incident": o.incident.slug,
+        "incident_title": o.incident.title,
+        "severity": o.incident.severity.value if o.incident.severity else None,
+        "recipient": o.recipient,
+        "state": o.state.value,
+        "due_at": iso_utc(o.due_at),
+        "due_at_local": o.due_at.astimezone(report.zone).isoformat() if o.due_at else None,
+        "seconds_left": int(left.total_seconds()) if left is not None else None,
+        "due_soon": report.is_due_soon(o),
+        "clock": o.clock or None,
+        "clock_at": iso_utc(o.clock_at),
+        "satisfied_at": iso_utc(o.satisfied_at),
+        "satisfied_by": o.satisfied_by,
+        "detail": o.detail,
+        "file": o.location.path,
+        "line": o.location.line,
+    }
+
+
+def _error_data(error: ContentError) -> dict[str, object]:
+    return {
+        "severity": error.severity,
+        "file": error.location.path,
+        "line": error.location.line,
+        "message": error.message,
+        "expected": error.expected,
+        "hint": error.hint,
+    }
+
+
+def report_data(report: DeadlineReport, *, only_open: bool = False) -> dict[str, object]:
+    return {
+        "now": iso_utc(report.now),
+        "timezone": report.zone.key,
+        "warn_within": Duration(seconds=int(report.warn_within.total_seconds())).text if report.warn_within is not None else None,
+        "summary": {state.value: count for state, count in report.counts.items()},
+        "overdue": len(report.overdue),
+        "due_soon": len(report.due_soon),
+        "obligations": [obligation_data(report, o) for o in _shown(report, only_open)],
+        "lint": [_error_data(e) for e in report.lint],
+        "errors": [],
+    }
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_json(report: DeadlineReport, *, only_open: bool = False) -> str:
+    return _dumps(report_data(report, only_open=only_open))
+
+
+def render_errors_json(errors: Sequence[ContentError]) -> str:
+    """``--format json`` when the content is invalid: no report, the errors."""
+    return _dumps({"errors": [_error_data(e) for e in errors if e.severity == "error"],
+                   "lint": [_error_data(e) for e in errors if e.severity != "error"],
+                   "obligations": [], "summary": {}})  # fmt: skip
+
+
+# -- GitHub Actions annotations -------------------------------------------------------
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: str, message: str, *, file: str | None = None, line: int | None = None, title: str | None = None) -> str:
+    """One workflow command: ``::error file=F,line=L,title=T::message``."""
+    props = []
+    if file:
+        props.append(f"file={_escape_property(file)}")
+    if line:
+        props.append(f"line={line}")
+    if title:
+        props.append(f"title={_escape_property(title)}")
+    return f"::{level}{' ' + ','.join(props) if props else ''}::{_escape_data(message)}"
+
+
+def _error_annotation(error: ContentError) -> str:
+    message = error.message
+    if error.expected:
+        message += f"\nexpected: {error.expected}"
+    if error.hint:
+        message += f"\nhint: {error.hint}"
+    level = "error" if error.severity == "error" else "warning"
+    return annotation(level, message, file=error.location.path, line=error.location.line, title=f"Clarion {error.severity}")
+
+
+def render_github(report: DeadlineReport, *, only_open: bool = False) -> str:
+    """Annotations for what needs attention (overdue: error; due soon and
+    missing clocks: warning; other open items: notice), the lint, a summary."""
+    lines = []
+    for o in report.obligations:
+        if o.state is ObligationState.OVERDUE:
+            level = "error"
+        elif report.is_due_soon(o) or o.state is ObligationState.CLOCK_NOT_STARTED:
+            level = "warning"
+        elif o.state in OPEN_STATES:
+            level = "notice"
+        else:
+            continue
+        due = f" due {utc_text(o.due_at)} UTC ({local_text(o.due_at, report.zone)})" if o.due_at else ""
+        message = f"{o.rule.title} for {o.incident.slug} to {o.recipient}{due}: {o.detail}"
+        lines.append(annotation(level, message, file=o.location.path, line=o.location.line, title=f"{o.state.value}: {o.rule.id}"))
+    lines += [_error_annotation(e) for e in report.lint]
+    lines.append(f"clarion check: {summary_line(report)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_errors_github(errors: Sequence[ContentError]) -> str:
+    lines = [_error_annotation(e) for e in errors]
+    count = sum(1 for e in errors if e.severity == "error")
+    lines.append(f"clarion check: {count} content error{'s' if count != 1 else ''}.")
+    return "\n".join(lines) + "\n"
+
+
+# -- private build outputs ------------------------------------------------------------
+
+
+def write_deadlines(context: RenderContext) -> Iterator[Output]:
+    """``deadlines.html``, ``deadlines.json`` and ``deadlines.ics``, private."""
+    from ..rules import load_rules
+
+    config = context.config
+    report = evaluate(context.site, load_rules(config), context.state.now, config.timezone)
+    yield Output(Area.PRIVATE, REPORT_JSON, render_json(report).encode("utf-8"))
+    yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, title=config.title).encode("utf-8"))
+    yield Output(Area.PRIVATE, REPORT_ICS, render_ics(report, title=config.title, base_url=config.base_url))
+
+
+def render_html(report: DeadlineReport, *, title: str) -> str:
+    """A self-contained page: the table, the lint, the summary."""
+    e = html.escape
+    zone = report.zone
+    rows = []
+    for o in report.obligations:
+        detail = e(o.detail)
+        if o.satisfied_by:
+            detail += f"<br><small>satisfied by {e(o.satisfied_by)}</small>"
+        rows.append(
+            f'<tr class="{o.state.value}"><td><span class="state">{e(_state_text(report, o))}</span></td>'
+            f"<td><code>{e(o.rule.id)}</code><br><small>{e(o.rule.title)}</small></td>"
+            f"<td>{e(o.incident.slug)}<br><small>{e(o.incident.title)}</small></td>"
+            f"<td>{e(o.recipient)}</td><td>{e(utc_text(o.due_at) or '-')}</td>"
+            f"<td>{e(local_text(o.due_at, zone) or '-')}</td><td>{detail}</td></tr>"
+        )
+    lint = "".join(f"<li class=\"{e(x.severity)}\"><pre>{e(x.format())}</pre></li>" for x in report.lint)
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Deadlines · {e(title)}</title>
+<style>
+body {{ font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1d1d1f; background: #fff; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; vertical-align: top; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }}
+small {{ color: #555; }}
+.state {{ font-weight: 600; white-space: nowrap; }}
+.overdue .state {{ color: #b00020; }} .due .state {{ color: #8a6d00; }} .met .state {{ color: #1b7f3b; }}
+.met_late .state {{ color: #b35c00; }} .clock_not_started .state {{ color: #7b1fa2; }}
+.not_required .state, .no_deadline .state {{ color: #555; }}
+pre {{ white-space: pre-wrap; margin: 0; }}
+@media (prefers-color-scheme: dark) {{ body {{ background: #111; color: #eee; }} small {{ color: #aaa; }} th, td {{ border-color: #333; }} }}
+</style>
+</head>
+<body>
+<h1>Deadlines · {e(title)}</h1>
+<p>Private: never publish this page. {e(_heading(report))}.</p>
+<p><strong>{e(summary_line(report))}</strong></p>
+<table>
+<thead><tr><th>State</th><th>Rule</th><th>Incident</th><th>Recipient</th><th>Due (UTC)</th><th>Due ({e(zone.key)})</th><th>Detail</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+{"<h2>Content lint</h2><ul>" + lint + "</ul>" if lint else ""}
+</body>
+</html>
+"""
+
+
+def render_ics(report: DeadlineReport, *, title: str, base_url: str) -> bytes:
+    """One VEVENT per owed item with a due time; an alarm an hour before each
+    item still due. Stamps come from the items, never the wall clock."""
+    from icalendar import Alarm, Calendar, Event
+
+    from .. import __version__
+
+    host = urlsplit(base_url).hostname or "clarion.invalid"
+    calendar = Calendar()
+    calendar.add("prodid", f"-//Clarion//Clarion {__version__} deadlines//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{title}: deadlines (private)")
+    for o in report.obligations:
+        if o.due_at is None:
+            continue
+        event = Event()
+        event.add("uid", f"deadline-{o.key.replace('/', '-')}@{host}")
+        event.add("dtstamp", (o.clock_at or o.due_at).astimezone(timezone.utc))
+        event.add("dtstart", o.due_at.astimezone(timezone.utc))
+        event.add("dtend", o.due_at.astimezone(timezone.utc) + timedelta(minutes=15))
+        event.add("summary", f"[{o.state.label}] {o.rule.title}: {o.incident.title}")
+        description = [
+            f"Rule: {o.rule.id} ({o.rule.regime})",
+            f"Incident: {o.incident.slug}",
+            f"Recipient: {o.recipient}",
+            f"Due: {utc_text(o.due_at)} UTC ({local_text(o.due_at, report.zone)})",
+            f"State: {o.state.value}" + (f": {o.detail}" if o.detail else ""),
+        ]
+        if o.satisfied_by:
+            description.append(f"Satisfied by: {o.satisfied_by}")
+        event.add("description", "\n".join(description))
+        event.add("categories", [o.rule.kind.value, o.state.value])
+        event.add("transp", "TRANSPARENT")
+        if o.state is ObligationState.DUE:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", f"Due in 1 hour: {o.rule.title} ({o.incident.slug})")
+            alarm.add("trigger", timedelta(hours=-1))
+            event.add_component(alarm)
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+# -- the rulebook ---------------------------------------------------------------------
+
+
+def _rule_flags(rule: Rule) -> str:
+    flags = [rule.status.replace("_", " ")]
+    if not rule.verified:
+        flags.append("UNVERIFIED")
+    elif rule.unverified:
+        flags.append("partly unverified")
+    if rule.overridden:
+        flags.append("overridden: " + ", ".join(rule.overridden))
+    return "; ".join(flags)
+
+
+def rules_rows(rulebook: RuleBook) -> list[tuple[str, ...]]:
+    return [
+        (
+            rule.id,
+            "on" if rule.enabled else "off",
+            rule.kind.value,
+            rule.clock.text + (" (if it happens)" if rule.optional_clock else ""),
+            rule.describe_deadline(),
+            rule.describe_calendar(),
+            _rule_flags(rule),
+        )
+        for rule in rulebook
+    ]
+
+
+_RULE_HEADER = ("RULE", "AT SITE", "KIND", "CLOCK", "DEADLINE", "CALENDAR", "STATUS")
+
+
+def render_rules_text(rulebook: RuleBook, *, only: Iterable[str] = ()) -> str:
+    """The rulebook as a plain table, each rule's source below it; with
+    ``only``, every field of those rules."""
+    wanted = tuple(only)
+    if wanted:
+        return "\n\n".join(render_rule_detail(rulebook[i]) for i in wanted) + "\n"
+    rows = rules_rows(rulebook)
+    widths = [max(len(r[i]) for r in (_RULE_HEADER, *rows)) for i in range(len(_RULE_HEADER))]
+    fmt = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
+    lines = [fmt(_RULE_HEADER)]
+    for row, rule in zip(rows, rulebook):
+        lines.append(fmt(row))
+        lines.append("    " + rule.title + " · source: " + rule.source)
+    lines += ["", _rules_footer(rulebook)]
+    return "\n".join(lines) + "\n"
+
+
+def _rules_footer(rulebook: RuleBook) -> str:
+    on = sum(1 for r in rulebook if r.enabled)
+    return (
+        f"{len(rulebook)} rules, {on} on at this site. Breach clocks: {', '.join(rulebook.breach_clocks)}.\n"
+        "Not legal advice: check the official text before relying on a rule. "
+        "`clarion rules RULE` shows one rule in full."
+    )
+
+
+def render_rule_detail(rule: Rule) -> str:
+    fields = [
+        ("id", rule.id),
+        ("title", rule.title),
+        ("kind", rule.kind.value),
+        ("at this site", "on" if rule.enabled else "off"),
+        ("status", _rule_flags(rule)),
+        ("regime", rule.regime),
+        ("jurisdiction", rule.jurisdiction),
+        ("recipient", rule.recipient),
+        ("trigger", rule.trigger),
+        ("clock", f"{rule.clock.text} ({rule.clock.describe()})" + (", only if it happens" if rule.optional_clock else "")),
+        ("deadline", rule.describe_deadline()),
+        ("calendar", rule.describe_calendar() or "-"),
+        ("caps", f"{rule.limit} caps this rule" if rule.limit else None),
+        ("limits", f"caps {rule.limits}" if rule.limits else None),
+        ("conditions", rule.conditions.describe() or None),
+        ("condition", rule.condition),
+        ("must contain", "\n".join(f"- {item}" for item in rule.must_contain) or None),
+        ("verification", rule.verification),
+        ("unverified", rule.unverified),
+        ("source", rule.source),
+        ("notes", rule.notes),
+    ]
+    lines = []
+    for name, value in fields:
+        if not value:
+            continue
+        text = str(value).replace("\n", "\n" + " " * 15)
+        lines.append(f"{name + ':':<14} {text}")
+    return "\n".join(lines)
+
+
+def print_rules_rich(rulebook: RuleBook, console) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    table = Table(title="Clarion rulebook", title_justify="left")
+    for name in ("Rule", "At site", "Kind", "Clock", "Deadline", "Calendar", "Status", "Source"):
+        table.add_column(name, overflow="fold")
+    for row, rule in zip(rules_rows(rulebook), rulebook):
+        table.add_row(*row, rule.source)
+    console.print(table)
+    console.print(_rules_footer(rulebook), markup=False, highlight=False)
+
+
+def rule_data(rule: Rule) -> dict[str, object]:
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "kind": rule.kind.value,
+        "enabled": rule.enabled,
+        "regime": rule.regime,
+        "jurisdiction": rule.jurisdiction,
+        "recipient": rule.recipient,
+        "trigger": rule.trigger,
+        "clock": rule.clock.text,
+        "optional_clock": rule.optional_clock,
+        "deadline": rule.deadline.text if rule.deadline else None,
+        "deadlines": {s.value: d.text for s, d in rule.deadlines.items()} or None,
+        "calendar": rule.calendar.value if rule.calendar else None,
+        "holidays": rule.holidays.label if rule.holidays else None,
+        "zone": rule.zone.key if rule.zone else None,
+        "due_time": rule.due_time,
+        "limit": rule.limit,
+        "limits": rule.limits,
+        "weekend_relief": rule.weekend_relief,
+        "conditions": rule.conditions.describe() or None,
+        "condition": rule.condition,
+        "must_contain": list(rule.must_contain),
+        "source": rule.source,
+        "status": rule.status,
+        "verification": rule.verification,
+        "verified": rule.verified,
+        "unverified": rule.unverified,
+        "notes": rule.notes,
+        "overridden": list(rule.overridden),
+    }
+
+
+def render_rules_json(rulebook: RuleBook, *, only: Iterable[str] = ()) -> str:
+    wanted = set(only)
+    return _dumps({
+        "breach_clocks": list(rulebook.breach_clocks),
+        "rules": [rule_data(r) for r in rulebook if not wanted or r.id in wanted],
+    })  # fmt: skip

@@ -1,0 +1,203 @@
+"""Deadline arithmetic: hours, calendar days and business days, zone-aware.
+
+- ``hours``: absolute time. 72 hours are 72 hours, across nights, weekends,
+  holidays and daylight-saving changes (computed in UTC).
+- ``calendar_days``: the wall clock of the rule's zone. 60 days after 10:00
+  is 10:00 sixty dates later, whatever the UTC offset did in between; a month
+  is the same day number in the next month, clamped to its last day.
+- ``business_days``: dates that are neither a Saturday, a Sunday nor a holiday
+  of the rule's ``holidays`` calendar, counted from the day after the clock
+  started (so a clock that starts on a weekend or holiday counts its first
+  business day as day one: the SEC's General Instruction B.1).
+
+All functions are pure; ``holidays`` data comes from the ``holidays`` package.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import enum
+import functools
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import holidays as _holidays
+
+from .duration import Duration
+
+END_OF_DAY = time(23, 59, 59)
+NOON = time(12, 0)
+_DUE_TIME_RE = re.compile(r"^(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)$")
+
+
+class Calendar(enum.Enum):
+    HOURS = "hours"
+    CALENDAR_DAYS = "calendar_days"
+    BUSINESS_DAYS = "business_days"
+
+
+class CalendarError(ValueError):
+    """A holiday calendar or due time that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class HolidayCalendar:
+    """A ``holidays`` package calendar: a country and, optionally, a subdivision."""
+
+    country: str
+    subdivision: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
+
+    def holiday_name(self, day: date) -> str | None:
+        return _country_holidays(self.country, self.subdivision).get(day)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@functools.lru_cache(maxsize=None)
+def _country_holidays(country: str, subdivision: str | None) -> _holidays.HolidayBase:
+    return _holidays.country_holidays(country, subdiv=subdivision)
+
+
+@functools.lru_cache(maxsize=1)
+def supported_countries() -> dict[str, tuple[str, ...]]:
+    return {code: tuple(subs) for code, subs in _holidays.list_supported_countries().items()}
+
+
+def parse_holidays(text: object) -> HolidayCalendar:
+    """``US``, ``BR``, ``US-NY``, ``DE-BY`` -> a checked :class:`HolidayCalendar`."""
+    if not isinstance(text, str) or not text.strip():
+        raise CalendarError(f"expected a country code such as US or US-NY, got {text!r}")
+    country, _, subdivision = text.strip().partition("-")
+    country = country.upper()
+    countries = supported_countries()
+    if country not in countries:
+        raise CalendarError(f"unknown holidays country {country!r}")
+    if subdivision:
+        known = countries[country]
+        match = next((s for s in known if s.upper() == subdivision.upper()), None)
+        if match is None:
+            raise CalendarError(
+                f"unknown subdivision {subdivision!r} of {country}"
+                + (f" (known: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''})" if known else "")
+            )
+        return HolidayCalendar(country, match)
+    return HolidayCalendar(country)
+
+
+def parse_due_time(text: object) -> str:
+    """``same_time``, ``end_of_day`` or a ``HH:MM`` cut-off."""
+    if text in ("same_time", "end_of_day"):
+        return str(text)
+    if isinstance(text, str) and _DUE_TIME_RE.match(text):
+        return text
+    raise CalendarError(f"expected same_time, end_of_day or HH:MM, got {text!r}")
+
+
+def is_business_day(day: date, holidays: HolidayCalendar | None) -> bool:
+    if day.weekday() >= 5:
+        return False
+    return holidays is None or holidays.holiday_name(day) is None
+
+
+def add_business_days(day: date, count: int, holidays: HolidayCalendar | None) -> date:
+    """The ``count``-th business day after ``day`` (``day`` itself never counts)."""
+    current = day
+    left = count
+    while left > 0:
+        current += timedelta(days=1)
+        if is_business_day(current, holidays):
+            left -= 1
+    return current
+
+
+def skipped_days(start: date, end: date, holidays: HolidayCalendar | None) -> list[tuple[date, str]]:
+    """The non-business days strictly between ``start`` and ``end``, with a reason."""
+    out = []
+    current = start + timedelta(days=1)
+    while current < end:
+        if current.weekday() >= 5:
+            out.append((current, current.strftime("%A")))
+        elif holidays is not None and (name := holidays.holiday_name(current)):
+            out.append((current, name))
+        current += timedelta(days=1)
+    return out
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Same day number ``months`` later, clamped to the month's last day (naive)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, _calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
+    """A wall-clock time in ``zone`` as UTC (the earlier reading when ambiguous)."""
+    return naive.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
+
+
+def _at_due_time(day: date, start_local: datetime, due_time: str, zone: ZoneInfo) -> datetime:
+    if due_time == "same_time":
+        clock = start_local.time().replace(tzinfo=None)
+    elif due_time == "end_of_day":
+        clock = END_OF_DAY
+    else:
+        hour, minute = due_time.split(":")
+        clock = time(int(hour), int(minute))
+    return _localize(datetime.combine(day, clock), zone)
+
+
+def due_after(
+    start: datetime,
+    deadline: Duration,
+    *,
+    calendar: Calendar,
+    zone: ZoneInfo,
+    holidays: HolidayCalendar | None = None,
+    due_time: str = "same_time",
+    weekend_relief: bool = False,
+) -> datetime:
+    """When a period of ``deadline`` that starts at ``start`` ends (UTC)."""
+    if start.tzinfo is None:
+        raise ValueError("start must be an aware datetime")
+    start = start.astimezone(timezone.utc)
+    if calendar is Calendar.HOURS:
+        if deadline.months:
+            local = start.astimezone(zone).replace(tzinfo=None)
+            start = _localize(add_months(local, deadline.months), zone)
+        due = start + timedelta(days=deadline.days, seconds=deadline.seconds)
+    elif calendar is Calendar.CALENDAR_DAYS:
+        local = start.astimezone(zone)
+        naive = add_months(local.replace(tzinfo=None), deadline.months) + timedelta(days=deadline.days)
+        due = _at_due_time(naive.date(), naive, due_time, zone) + timedelta(seconds=deadline.seconds)
+    else:
+        if deadline.months or deadline.seconds:
+            raise ValueError(f"business-day periods count whole days, not {deadline.text}")
+        local = start.astimezone(zone)
+        day = add_business_days(local.date(), deadline.days, holidays)
+        due = _at_due_time(day, local, due_time, zone)
+    if weekend_relief:
+        due = relieved(due, zone, holidays)
+    return due
+
+
+def relieved(due: datetime, zone: ZoneInfo, holidays: HolidayCalendar | None) -> datetime:
+    """DORA RTS Art. 5(4): a deadline on a weekend or holiday moves to 12:00 of
+    the next working day."""
+    local_day = due.astimezone(zone).date()
+    if is_business_day(local_day, holidays):
+        return due
+    return _localize(datetime.combine(add_business_days(local_day, 1, holidays), NOON), zone)
+
+
+def year_end(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The start of 31 December of the calendar year (in ``zone``) of ``moment``."""
+    local = moment.astimezone(zone)
+    return _localize(datetime(local.year, 12, 31), zone)

@@ -11,12 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .cache import BuildCache
 from .config import SiteConfig
 from .derive import State, derive_state
 from .load import load_site
 from .model import Site
 from .render import Area, Output, RenderContext
+from .render.api import write_api
+from .render.badges import write_badges
+from .render.discovery import write_discovery
+from .render.feeds import write_feeds
 from .render.html import HtmlRenderer
+from .render.ical import write_calendar
 from .render.markdown import MarkdownRenderer
 from .render.report import write_deadlines
 from .write import WriteReport, write_outputs
@@ -25,12 +31,17 @@ Writer = Callable[[RenderContext], Iterable[Output]]
 
 
 def _html_pages(context: RenderContext) -> Iterable[Output]:
-    return HtmlRenderer(context.config, context.site, context.state, context.markdown).outputs()
+    return HtmlRenderer(context.config, context.site, context.state, context.markdown, context.cache).outputs()
 
 
 #: The writers of a build, in order. Each returns outputs; none touches the disk.
 WRITERS: tuple[Writer, ...] = (
     _html_pages,
+    write_feeds,
+    write_calendar,
+    write_api,
+    write_badges,
+    write_discovery,
     write_deadlines,  # private: deadlines.html, .json, .ics
 )
 
@@ -44,11 +55,11 @@ class BuildResult:
     private_dir: Path
 
 
-def prepare(config: SiteConfig, now: datetime) -> RenderContext:
+def prepare(config: SiteConfig, now: datetime, cache: BuildCache | None = None) -> RenderContext:
     """Load and derive: everything a writer needs, with no output yet."""
-    site = load_site(config)
+    site = load_site(config, cache)
     state = derive_state(config, site.incidents, now)
-    return RenderContext(config=config, site=site, state=state, markdown=MarkdownRenderer())
+    return RenderContext(config=config, site=site, state=state, markdown=MarkdownRenderer(), cache=cache)
 
 
 def render_all(context: RenderContext, writers: Iterable[Writer] = WRITERS) -> Iterator[Output]:
@@ -56,10 +67,23 @@ def render_all(context: RenderContext, writers: Iterable[Writer] = WRITERS) -> I
         yield from writer(context)
 
 
-def build(config: SiteConfig, *, now: datetime, public_dir: Path | None = None) -> BuildResult:
-    """Build the public and private folders; raise ``ContentErrors`` on bad input."""
-    context = prepare(config, now)
-    public = public_dir or config.paths.public
+def build(
+    config: SiteConfig, *, now: datetime, public_dir: Path | None = None, use_cache: bool = True
+) -> BuildResult:
+    """Build the public and private folders; raise ``ContentErrors`` on bad input.
+
+    With ``use_cache`` (the default) unchanged sources are not parsed again,
+    unchanged pages are not rendered again and unchanged files are not
+    written again (:mod:`clarion.cache`); the output is the same either way.
+    """
+    cache = BuildCache.open(config) if use_cache else None
+    context = prepare(config, now, cache)
+    public = (public_dir or config.paths.public).resolve()
     private = config.paths.private
-    report = write_outputs(render_all(context), {Area.PUBLIC: public, Area.PRIVATE: private})
+    targets = {Area.PUBLIC: public, Area.PRIVATE: private}
+    names = {area.value: str(path) for area, path in targets.items()}
+    previous = cache.manifest if cache is not None and cache.targets == names else None
+    report = write_outputs(render_all(context), targets, previous)
+    if cache is not None:
+        cache.save({area: dict(files) for area, files in report.manifest.items()}, names)
     return BuildResult(site=context.site, state=context.state, report=report, public_dir=public, private_dir=private)

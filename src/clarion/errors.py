@@ -99,6 +99,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 def display_path(path: Path, root: Path) -> str:
     """``path`` relative to the site root, with ``/`` separators, for messages."""
     try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
+    try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()

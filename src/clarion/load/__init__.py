@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..cache import BuildCache
     from ..config import SiteConfig
 from ..errors import ContentErrors, ErrorCollector, SourceLocation, did_you_mean, display_path
 from ..model import (
@@ -61,8 +62,12 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 _STAGE_WORDS = {s.value: s for s in Stage}
 
 
-def load_site(config: SiteConfig) -> Site:
-    """Load every incident, maintenance and extra page of the site."""
+def load_site(config: SiteConfig, cache: BuildCache | None = None) -> Site:
+    """Load every incident, maintenance and extra page of the site.
+
+    With a ``cache``, files whose bytes are unchanged since the last build are
+    not parsed again (their warnings are reported again all the same).
+    """
     errors = ErrorCollector()
     incidents: list[Incident] = []
     seen: dict[str, str] = {}
@@ -82,9 +87,22 @@ def load_site(config: SiteConfig) -> Site:
             )
             continue
         seen[slug] = relpath
-        incident = read_incident(path, config, errors, relpath=relpath)
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        cached = cache.parsed_incident(relpath, digest) if cache is not None else None
+        if cached is not None:
+            incident, warnings = cached
+            errors.warnings.extend(warnings)  # type: ignore[arg-type]
+        else:
+            file_errors = ErrorCollector()
+            incident = read_incident(path, config, file_errors, relpath=relpath, raw=raw)
+            errors.extend(file_errors)
+            if incident is not None and cache is not None:
+                cache.store_incident(relpath, digest, incident, file_errors.warnings)
         if incident is not None:
-            incidents.append(incident)
+            incidents.append(incident)  # type: ignore[arg-type]
+    if cache is not None:
+        cache.forget_missing(seen.values())
     pages = _read_pages(config, errors)
     # Notices, breach sidecars and every rule id they name, with the site's
     # [rules] settings: checked here so one run reports every problem.
@@ -102,11 +120,12 @@ def load_site(config: SiteConfig) -> Site:
 
 
 def read_incident(
-    path: Path, config: SiteConfig, errors: ErrorCollector, *, relpath: str | None = None
+    path: Path, config: SiteConfig, errors: ErrorCollector, *, relpath: str | None = None, raw: bytes | None = None
 ) -> Incident | None:
     """Read one ``updates/<slug>.md``; report problems to ``errors``."""
     relpath = relpath or display_path(path, config.root)
-    raw = path.read_bytes()
+    if raw is None:
+        raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

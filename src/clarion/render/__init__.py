@@ -8,6 +8,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..cache import BuildCache
     from ..config import SiteConfig
     from ..derive import State
     from ..model import Site
@@ -21,11 +22,16 @@ class Area(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """One file of a build: its area, its ``/``-separated path and its bytes."""
+    """One file of a build: its area, its ``/``-separated path and its bytes.
+
+    ``key`` is the render key of a page that the build cache may reuse (see
+    :mod:`clarion.cache`); ``None`` for outputs that are always rendered.
+    """
 
     area: Area
     path: str
     data: bytes
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,3 +43,4 @@ class RenderContext:
     site: "Site"
     state: "State"
     markdown: "MarkdownRenderer"
+    cache: "BuildCache | None" = None

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import cached_property
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
+from .. import __version__
+from ..cache import BuildCache, fingerprint_files, render_key
 from ..config import SiteConfig
 from ..derive import State
 from ..model import Site
@@ -26,8 +29,16 @@ STATIC_SUFFIXES = {".css", ".svg", ".png", ".ico", ".jpg", ".jpeg", ".gif", ".we
 class HtmlRenderer:
     """Renders every HTML page of the public site from one environment."""
 
-    def __init__(self, config: SiteConfig, site: Site, state: State, markdown: MarkdownRenderer):
+    def __init__(
+        self,
+        config: SiteConfig,
+        site: Site,
+        state: State,
+        markdown: MarkdownRenderer,
+        cache: BuildCache | None = None,
+    ):
         self.config = config
+        self.cache = cache
         self.site = site
         self.state = state
         self.markdown = markdown
@@ -46,6 +57,34 @@ class HtmlRenderer:
             item_view=lambda incident: self.items[incident.slug],
         )
 
+    @cached_property
+    def fingerprint(self) -> str:
+        """Everything every page depends on: templates, settings, extra pages,
+        static file names, and ``now`` where the pages show it (demo sites)."""
+        templates = [p for p in THEME_DIR.rglob("*") if p.is_file()]
+        if self.config.templates_dir.is_dir():
+            templates += [p for p in self.config.templates_dir.rglob("*") if p.is_file()]
+        return render_key(
+            __version__,
+            fingerprint_files(templates),
+            self.config.digest,
+            [(p.name, p.title, p.body) for p in self.site.pages],
+            sorted(self.static_files),
+            self.state.now if self.config.fictional else "",
+        )
+
+    def render_cached(self, key: str, template: str, path: str, **context: object) -> Output:
+        """Reuse the previous build's page when its render key is unchanged."""
+        if self.cache is not None:
+            data = self.cache.previous_page(Area.PUBLIC.value, path, key)
+            if data is not None:
+                return Output(Area.PUBLIC, path, data, key)
+        output = self.render(template, path, **context)
+        return Output(output.area, output.path, output.data, key)
+
+    def item_key(self, view: ItemView) -> str:
+        return render_key(self.fingerprint, view.incident.digest, "" if view.settled else self.state.now)
+
     def render(self, template: str, path: str, *, root: str | None = None, **context: object) -> Output:
         """Render ``template`` to ``path``; links are relative to ``root``."""
         if root is None:
@@ -57,7 +96,9 @@ class HtmlRenderer:
     def outputs(self) -> Iterator[Output]:
         yield self.index()
         for view in self.items.values():
-            yield self.render("incident.html.j2", view.uri + "index.html", item=view, title=view.title)
+            yield self.render_cached(
+                self.item_key(view), "incident.html.j2", view.uri + "index.html", item=view, title=view.title
+            )
         for group in self.groups():
             for component in group.components:
                 yield self.component_page(component)
@@ -135,7 +176,9 @@ class HtmlRenderer:
             months[(day.year, day.month)].append(view)
         ordered = sorted(months, reverse=True)
         for year, month in ordered:
-            yield self.render(
+            items = months[(year, month)]
+            yield self.render_cached(
+                render_key(self.fingerprint, year, month, [self.item_key(view) for view in items]),
                 "month.html.j2",
                 f"history/{year:04d}/{month:02d}/index.html",
                 title=f"{date(year, month, 1):%B %Y}",

@@ -66,10 +66,10 @@ class MarkdownRenderer:
     def html(self, text: str) -> str:
         cached = self._cache.get(text)
         if cached is None:
-            raw = prose_html(text)
-            if raw is None:
-                self._md.reset()
-                raw = _TASK_RE.sub(_task_item, self._md.convert(text))
+            cached = prose_html(text)  # no markup characters at all: nothing to clean
+        if cached is None:
+            self._md.reset()
+            raw = _TASK_RE.sub(_task_item, self._md.convert(text))
             cached = nh3.clean(
                 raw,
                 tags=_ALLOWED_TAGS,

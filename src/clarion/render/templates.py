@@ -4,11 +4,13 @@ an override can ``{% extends "default/base.html.j2" %}`` and change one block.""
 
 from __future__ import annotations
 
-from datetime import datetime
+import functools
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "default"
 
@@ -34,21 +36,33 @@ def make_environment(site_templates: Path | None, zone: ZoneInfo) -> jinja2.Envi
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.filters["local"] = lambda moment, fmt="%d %b %Y, %H:%M %Z": format_local(moment, zone, fmt)
+    env.filters["local"] = lambda moment, fmt=DEFAULT_TIME_FORMAT: format_local(moment, zone, fmt)
+    env.filters["time_tag"] = lambda moment, fmt=DEFAULT_TIME_FORMAT: time_tag(moment, zone, fmt)
     env.filters["iso"] = iso_utc
     env.filters["duration"] = format_duration
     env.filters["percent"] = format_percent
     return env
 
 
+DEFAULT_TIME_FORMAT = "%d %b %Y, %H:%M %Z"
+
+
+@functools.lru_cache(maxsize=65536)
 def format_local(moment: datetime, zone: ZoneInfo, fmt: str) -> str:
     """A time in the site's zone, e.g. ``20 Nov 2026, 15:05 CET``."""
     return moment.astimezone(zone).strftime(fmt)
 
 
+@functools.lru_cache(maxsize=65536)
 def iso_utc(moment: datetime) -> str:
     """``2026-11-20T14:05:00Z``: the machine-readable time of a ``<time>``."""
-    return moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def time_tag(moment: datetime, zone: ZoneInfo, fmt: str) -> Markup:
+    """``<time datetime="<UTC>">local time</time>``: shown in the site's zone,
+    machine-readable in UTC."""
+    return Markup(f'<time datetime="{iso_utc(moment)}">{format_local(moment, zone, fmt)}</time>')
 
 
 def format_duration(seconds: float) -> str:

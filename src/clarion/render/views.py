@@ -98,6 +98,18 @@ class ItemView:
         return not self.incident.is_closed
 
     @property
+    def settled(self) -> bool:
+        """True when the item's page no longer changes with ``now``: it is
+        closed (or its window is over) and no update is dated after ``now``."""
+        now = self.state.now
+        if any(update.at > now for update in self.incident.updates):
+            return False
+        if self.incident.is_maintenance:
+            assert self.incident.window is not None
+            return self.incident.is_closed or self.incident.window.end <= now
+        return self.incident.is_closed
+
+    @property
     def updates_newest_first(self) -> tuple[Update, ...]:
         return tuple(u for u in reversed(self.incident.updates) if u.at <= self.state.now or self.incident.is_maintenance)
 

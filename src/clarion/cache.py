@@ -1,0 +1,161 @@
+"""What a build may reuse from the previous one, kept in ``<site>/.clarion-cache/``.
+
+Two things are cached, and neither can change what a build produces:
+
+* **Parsed sources.** Each ``updates/*.md`` file's parsed incident, keyed by
+  the file's SHA-256, the site configuration's hash and Clarion's version. A
+  file that changed (or a new ``site.toml``) is parsed again.
+* **The manifest of the last output**: for every file of the public and
+  private folders, its SHA-256 and, for pages rendered from a single
+  incident or month, the *render key* (a hash of everything the page depends
+  on: the templates, the site settings, the item's source, and ``now`` when
+  the item is still open or has updates after ``now``). A page whose key is
+  unchanged is read back from the previous output instead of being
+  rendered; a build whose every file is unchanged leaves both folders as
+  they are, and a build that changes some files hard-links the unchanged
+  ones into the new folders.
+
+Delete the folder to start cold; ``clarion build --no-cache`` ignores it.
+The output folders are Clarion's: files edited there by hand are replaced
+when their size no longer matches the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .config import SiteConfig
+
+CACHE_DIRNAME = ".clarion-cache"
+_PARSED_FILE = "parsed.pickle"
+_MANIFEST_FILE = "manifest.json"
+
+
+@dataclass
+class ManifestEntry:
+    sha: str
+    size: int
+    key: str | None = None
+
+
+@dataclass
+class BuildCache:
+    """The cache of one site; ``open`` reads it, ``save`` writes it back."""
+
+    folder: Path
+    salt: str  # Clarion's version and the site configuration's hash
+    parsed: dict[str, tuple[str, object, tuple[object, ...]]] = field(default_factory=dict)
+    manifest: dict[str, dict[str, ManifestEntry]] = field(default_factory=dict)
+    targets: dict[str, str] = field(default_factory=dict)  # area -> folder the manifest describes
+    _parsed_dirty: bool = False
+
+    @classmethod
+    def open(cls, config: SiteConfig) -> BuildCache:
+        folder = config.root / CACHE_DIRNAME
+        salt = f"{__version__}:{config.digest}"
+        cache = cls(folder=folder, salt=salt)
+        try:
+            with (folder / _PARSED_FILE).open("rb") as handle:
+                stored_salt, parsed = pickle.load(handle)
+            if stored_salt == salt:
+                cache.parsed = parsed
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            pass
+        try:
+            data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))
+            if data.get("version") == __version__:
+                cache.targets = data["targets"]
+                cache.manifest = {
+                    area: {path: ManifestEntry(*entry) for path, entry in files.items()}
+                    for area, files in data["files"].items()
+                }
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return cache
+
+    # -- parsed sources ----------------------------------------------------------
+
+    def parsed_incident(self, relpath: str, digest: str) -> tuple[object, tuple[object, ...]] | None:
+        """The cached (incident, warnings) of a source file, if its bytes are unchanged."""
+        entry = self.parsed.get(relpath)
+        if entry is not None and entry[0] == digest:
+            return entry[1], entry[2]
+        return None
+
+    def store_incident(self, relpath: str, digest: str, incident: object, warnings: Iterable[object]) -> None:
+        self.parsed[relpath] = (digest, incident, tuple(warnings))
+        self._parsed_dirty = True
+
+    def forget_missing(self, relpaths: Iterable[str]) -> None:
+        keep = set(relpaths)
+        for relpath in [r for r in self.parsed if r not in keep]:
+            del self.parsed[relpath]
+            self._parsed_dirty = True
+
+    # -- rendered pages ----------------------------------------------------------
+
+    def previous_page(self, area: str, path: str, key: str) -> bytes | None:
+        """The bytes the previous build wrote for ``path`` under the same render key."""
+        entry = self.manifest.get(area, {}).get(path)
+        folder = self.targets.get(area)
+        if entry is None or entry.key != key or folder is None:
+            return None
+        try:
+            data = (Path(folder) / path).read_bytes()
+        except OSError:
+            return None
+        return data if len(data) == entry.size else None
+
+    # -- saving --------------------------------------------------------------------
+
+    def save(self, manifest: dict[str, dict[str, ManifestEntry]], targets: dict[str, str]) -> None:
+        """Write the cache back (best effort: a cache that cannot be written is skipped)."""
+        try:
+            self.folder.mkdir(exist_ok=True)
+            gitignore = self.folder / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("*\n", encoding="utf-8")
+            if self._parsed_dirty:
+                _atomic_write(self.folder / _PARSED_FILE, pickle.dumps((self.salt, self.parsed), protocol=pickle.HIGHEST_PROTOCOL))
+            data = {
+                "version": __version__,
+                "targets": targets,
+                "files": {
+                    area: {path: [e.sha, e.size, e.key] for path, e in sorted(files.items())}
+                    for area, files in sorted(manifest.items())
+                },
+            }
+            _atomic_write(self.folder / _MANIFEST_FILE, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+        except OSError:
+            pass
+
+
+def render_key(*parts: object) -> str:
+    """A short hash of everything a page depends on."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(str(part).encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+def fingerprint_files(paths: Iterable[Path]) -> str:
+    """A hash of file names and contents (templates, static files)."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.as_posix().encode("utf-8"))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)

@@ -1,0 +1,91 @@
+"""The build cache never changes what a build produces."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from clarion.build import build
+from clarion.config import load_config
+from tests.conftest import NOW
+from tests.test_site_build import SITES, tree
+
+
+def copy_basic(tmp_path: Path) -> Path:
+    root = tmp_path / "basic"
+    shutil.copytree(SITES / "basic", root)
+    return root
+
+
+def test_warm_build_equals_cold_build(tmp_path):
+    root = copy_basic(tmp_path)
+    cold = build(load_config(root), now=NOW, use_cache=False)
+    cold_tree = tree(cold.public_dir)
+    first = build(load_config(root), now=NOW)
+    second = build(load_config(root), now=NOW)
+    assert tree(second.public_dir) == cold_tree
+    assert first.report.changed is True  # the cold build's folders had no manifest
+    assert second.report.changed is False  # nothing changed: nothing written
+
+
+def test_unchanged_build_does_not_touch_files(tmp_path):
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    page = root / "public/incidents/2026-11-20-api-errors/index.html"
+    inode, mtime = page.stat().st_ino, page.stat().st_mtime_ns
+    build(load_config(root), now=NOW)
+    assert (page.stat().st_ino, page.stat().st_mtime_ns) == (inode, mtime)
+
+
+def test_changed_source_is_rebuilt_and_others_reused(tmp_path):
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    other = root / "public/incidents/2026-11-20-api-errors/index.html"
+    other_inode = other.stat().st_ino
+    source = root / "updates/2026-11-27-web-slow.md"
+    source.write_text(source.read_text() + "\n## 2026-11-27 11:00 UTC · Identified\nA bad cache node.\n")
+    build(load_config(root), now=NOW)
+    assert "A bad cache node." in (root / "public/incidents/2026-11-27-web-slow/index.html").read_text()
+    assert other.stat().st_ino == other_inode  # hard-linked from the previous build
+    cold = build(load_config(root), now=NOW, public_dir=tmp_path / "cold", use_cache=False)
+    assert tree(root / "public") == tree(cold.public_dir)
+
+
+def test_template_change_invalidates_cached_pages(tmp_path):
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    (root / "templates").mkdir()
+    (root / "templates/incident.html.j2").write_text(
+        '{% extends "default/incident.html.j2" %}{% block main %}<p>override {{ item.title }}</p>{% endblock %}'
+    )
+    build(load_config(root), now=NOW)
+    assert "<p>override Elevated error rates on the API</p>" in (
+        root / "public/incidents/2026-11-20-api-errors/index.html"
+    ).read_text()
+
+
+def test_open_incident_page_follows_now(tmp_path):
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    from datetime import timedelta
+
+    build(load_config(root), now=NOW + timedelta(hours=2))
+    page = (root / "public/incidents/2026-11-27-web-slow/index.html").read_text()
+    assert "3 h 30 min so far" in page
+
+
+def test_deleted_output_file_is_restored(tmp_path):
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    (root / "public/history/index.html").unlink()
+    report = build(load_config(root), now=NOW).report
+    assert report.changed and (root / "public/history/index.html").exists()
+
+
+def test_corrupt_cache_is_ignored(tmp_path):
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    for path in (root / ".clarion-cache").iterdir():
+        path.write_bytes(b"garbage")
+    result = build(load_config(root), now=NOW)
+    assert len(result.site.incidents) == 3

@@ -105,12 +105,19 @@ def main(debug: bool) -> None:
 @source_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Public output folder (default: paths.public of site.toml).")
 @now_option
+@click.option("--no-cache", is_flag=True, help="Ignore .clarion-cache/ and render everything (the output is the same).")
 @handle_errors
-def build(source: Path, out: Path | None, now_text: str | None) -> None:
+def build(source: Path, out: Path | None, now_text: str | None, no_cache: bool) -> None:
     """Render the public site and the private comms folder.
 
     Fails (exit 2) only on invalid content; overdue deadlines never block a
     build. The previous output stays untouched when a build fails.
+
+    \b
+    Examples:
+      clarion build                           # the site in the current folder
+      clarion build --source site --out dist  # another root and output folder
+      clarion build --now 2026-11-27T12:00Z   # reproducible: pretend it is then
     """
     from .build import build as run_build
 
@@ -122,7 +129,7 @@ def build(source: Path, out: Path | None, now_text: str | None) -> None:
         private = config.paths.private
         if out == private or out.is_relative_to(private) or private.is_relative_to(out):
             raise UsageError(f"--out {out.name} overlaps the private folder; choose another folder")
-    result = run_build(config, now=now, public_dir=out)
+    result = run_build(config, now=now, public_dir=out, use_cache=not no_cache)
     for warning in result.site.warnings:
         err.print(warning.format(), markup=False)  # type: ignore[attr-defined]
     from .render import Area
@@ -131,7 +138,7 @@ def build(source: Path, out: Path | None, now_text: str | None) -> None:
     err.print(
         f"Built {result.report.files[Area.PUBLIC]} public files into {_shown(result.public_dir, source)}"
         f" and {result.report.files[Area.PRIVATE]} private files into {_shown(result.private_dir, source)}"
-        f" in {elapsed:.2f} s.",
+        f" in {elapsed:.2f} s{'' if result.report.changed else ' (nothing changed)'}.",
         markup=False,
     )
     nxt = result.state.next_change_at()
@@ -501,6 +508,7 @@ def serve(port: int, source: Path, now_text: str | None) -> None:
         port=port,
         log=lambda text: err.print(text, markup=False, highlight=False),
     )
+
 
 # -- deadlines: check and rules ---------------------------------------------------------
 # The report is gathered in check.py and rendered in render/report.py.

@@ -94,32 +94,35 @@ class UpdateDue:
         return f"{self.slug} ({self.severity.value}): next public update {state}; clarion update {self.slug} STAGE \"...\""
 
 
-def cadence_for(config: SiteConfig | None) -> Mapping[Severity, timedelta]:
-    """The ``update-cadence`` rule's periods, with the site's overrides when
-    the rulebook is available; else the built-in defaults."""
-    if config is None:
-        return FALLBACK_CADENCE
+def updates_due_for(config: SiteConfig, incidents: Iterable[Incident], now: datetime) -> list[UpdateDue]:
+    """When each active incident's next public update is due: the rulebook's
+    ``update-cadence`` (with the site's overrides) via
+    :func:`clarion.derive.deadlines.next_update_due`, else the built-in cadence."""
     try:
+        from .derive.deadlines import next_update_due
         from .rules import load_rules
 
-        rule = load_rules(config)["update-cadence"]
-    except (ImportError, KeyError, ClarionError):
-        return FALLBACK_CADENCE
-    if not rule.enabled:
-        return {}
-    periods: dict[Severity, timedelta] = {}
-    for severity in Severity:
-        period = rule.deadline_for(severity)
-        if period is not None and period.is_fixed:
-            periods[severity] = period.as_timedelta()
-    return periods
+        rulebook = load_rules(config)
+    except (ImportError, ClarionError):
+        return updates_due(incidents, now)
+    result = []
+    for incident in incidents:
+        if incident.is_maintenance or incident.is_closed or incident.started_at > now:
+            continue
+        item = next_update_due(incident, rulebook, now)
+        if item is None or item.due_at is None or incident.severity is None:
+            continue
+        last = item.clock_at or incident.started_at
+        result.append(UpdateDue(incident.slug, incident.title, incident.severity, last, item.due_at))
+    return sorted(result, key=lambda d: (d.due_at, d.slug))
 
 
 def updates_due(
     incidents: Iterable[Incident], now: datetime, cadence: Mapping[Severity, timedelta] = FALLBACK_CADENCE
 ) -> list[UpdateDue]:
     """Active public incidents with a cadence: when the next update is due,
-    counted from the latest update (or the declaration). Pure."""
+    counted from the latest update (or the declaration). Pure; the fallback
+    when no rulebook is available."""
     result = []
     for incident in incidents:
         if incident.is_maintenance or not incident.public or incident.is_closed or incident.severity is None:
@@ -153,18 +156,60 @@ class Snapshot:
     error: str | None = None
 
 
-def build_in_memory(config: SiteConfig, now: datetime) -> tuple[dict[str, bytes], Any]:
+def _memory_cache_class() -> type | None:
+    """A :class:`clarion.cache.BuildCache` that lives in memory between
+    rebuilds: parsed sources are reused when a file's bytes are unchanged, and
+    a page whose render key is unchanged is taken from the previous build."""
+    try:
+        from .cache import BuildCache
+    except ImportError:  # pragma: no cover - the cache ships with Clarion
+        return None
+
+    @dataclass
+    class MemoryCache(BuildCache):
+        pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+        def previous_page(self, area: str, path: str, key: str) -> bytes | None:
+            entry = self.pages.get(path) if area == "public" else None
+            return entry[1] if entry is not None and entry[0] == key else None
+
+        def save(self, *args: object, **kwargs: object) -> None:
+            return  # nothing on disk: serve never touches the site's folders
+
+    return MemoryCache
+
+
+def public_writers() -> tuple[Any, ...]:
+    """The build's writers minus those that only make private files (the
+    deadline report): serve shows the public site, so it skips their cost."""
+    from .build import WRITERS
+
+    try:
+        from .render.report import write_deadlines
+    except ImportError:  # pragma: no cover
+        return WRITERS
+    return tuple(w for w in WRITERS if w is not write_deadlines)
+
+
+def build_in_memory(config: SiteConfig, now: datetime, cache: Any = None) -> tuple[dict[str, bytes], Any]:
     """Load, derive and render the public site into ``{path: bytes}``.
 
-    Returns the files and the render context (site and state)."""
+    Returns the files and the render context (site and state). With a memory
+    ``cache`` only changed sources are parsed and only changed pages rendered."""
     from .build import prepare, render_all
     from .render import Area
 
-    context = prepare(config, now)
+    context = prepare(config, now, cache) if cache is not None else prepare(config, now)
     files: dict[str, bytes] = {}
-    for output in render_all(context):
+    pages: dict[str, tuple[str, bytes]] = {}
+    for output in render_all(context, public_writers()):
         if output.area is Area.PUBLIC:
             files[output.path] = output.data
+            key = getattr(output, "key", None)
+            if key is not None:
+                pages[output.path] = (key, output.data)
+    if cache is not None:
+        cache.pages = pages
     return files, context
 
 
@@ -210,6 +255,8 @@ class PreviewServer:
         self._due: list[UpdateDue] = []
         self._reminded: set[tuple[str, datetime, str]] = set()
         self.builds = 0  # completed rebuild attempts, for tests and stats
+        self._cache: Any = None
+        self._build_lock = threading.Lock()
 
     # -- life cycle ------------------------------------------------------------
 
@@ -368,6 +415,10 @@ class PreviewServer:
     def rebuild(self, *, changed: Iterable[str] = (), initial: bool = False) -> bool:
         """Build once; on success swap the snapshot, on failure keep the last
         good files and show the errors. Returns True on success."""
+        with self._build_lock:
+            return self._rebuild(changed=changed, initial=initial)
+
+    def _rebuild(self, *, changed: Iterable[str], initial: bool) -> bool:
         started = time.perf_counter()
         names = sorted(display_path(Path(p), self.root) if p.startswith("/") else p for p in changed)
         error: str | None = None
@@ -376,7 +427,7 @@ class PreviewServer:
         try:
             self.config = load_config(self.root)
             now = self.clock(self.config)
-            files, context = build_in_memory(self.config, now)
+            files, context = build_in_memory(self.config, now, self._cache_for(self.config))
         except ContentErrors as exc:
             count = len(exc.errors)
             error = exc.format() + f"\n{count} error{'s' if count != 1 else ''}; showing the last good build."
@@ -411,11 +462,22 @@ class PreviewServer:
                 + ("; the error is fixed." if recovered else ".")
             )
         self._next_change = context.state.next_change_at()
-        due = updates_due(context.site.incidents, context.state.now, cadence_for(self.config))
+        due = updates_due_for(self.config, context.site.incidents, context.state.now)
         changed_due = due != self._due
         self._due = due
         self._remind(context.state.now, always=initial or changed_due)
         return True
+
+    def _cache_for(self, config: SiteConfig) -> Any:
+        """The memory cache, started afresh when site.toml changes (parsed
+        incidents depend on the components it defines)."""
+        from . import __version__
+
+        salt = f"{__version__}:{config.digest}:serve"
+        if self._cache is None or self._cache.salt != salt:
+            factory = _memory_cache_class()
+            self._cache = None if factory is None else factory(folder=config.root / ".clarion-serve", salt=salt)
+        return self._cache
 
     def _publish(self, files: Mapping[str, bytes], error: str | None) -> None:
         """Swap in a new snapshot; wake the long-polls only when something a

@@ -78,7 +78,7 @@ def test_exit_1_when_something_is_overdue(site_factory):
     row = next(line for line in result.output.splitlines() if line.startswith("overdue"))
     assert row.split() == ["overdue", "update-cadence", "2026-11-27-api", "Public", "status", "page",
                            "2026-11-27", "10:35", "2026-11-27", "11:35", "CET"]  # fmt: skip
-    assert "overdue by 1 h 25 min: the next public update is due 30 min after the update 10:05 UTC" in result.output
+    assert "overdue by 1 h 25 min; the next public update is due 30 min after the update 10:05 UTC" in result.output
 
 
 def test_exit_4_when_something_is_due_within_the_warning_window(site_factory):
@@ -257,3 +257,18 @@ def test_example_site_builds_its_private_calendar(tmp_path):
     ics = (root / "private" / "deadlines.ics").read_bytes()
     assert Calendar.from_ical(ics).walk("VEVENT")
     assert not list((root / "public").rglob("deadlines.*"))
+
+
+def test_private_report_changes_only_when_a_state_does(site_factory):
+    root = site_factory({"updates/2026-11-20-slow.md": BREACH}, toml=GDPR_TOML)
+
+    def private_report(now: str) -> dict[str, bytes]:
+        result = CliRunner().invoke(main, ["build", "--source", str(root), "--now", now])
+        assert result.exit_code == 0, result.output
+        return {name: (root / "private" / name).read_bytes() for name in ("deadlines.html", "deadlines.json", "deadlines.ics")}
+
+    first = private_report("2026-11-27T10:00:00Z")
+    assert private_report("2026-11-27T10:01:00Z") == first  # an hour and 59 minutes left: same state
+    later = private_report("2026-11-27T12:01:00Z")  # the GDPR notice is now overdue
+    assert later["deadlines.json"] != first["deadlines.json"]
+    assert b"[overdue] GDPR Art. 33" in later["deadlines.ics"]

@@ -77,13 +77,29 @@ class Obligation:
     clock_at: datetime | None = None
     satisfied_at: datetime | None = None
     satisfied_by: str | None = None  # a notice file, or an update's file:line
-    detail: str = ""  # time left or over, the reason of a decision, the field to add
+    detail: str = ""  # the reason of a decision, the field to add, ... (never the time left: see describe)
     location: SourceLocation  # where a fix goes (annotations point here)
     key: str  # unique within a report: "<slug>/<rule>[/<n>]"
 
     def left(self, now: datetime) -> timedelta | None:
         """Time until the deadline (negative when past)."""
         return None if self.due_at is None else self.due_at - now
+
+    def timing(self, now: datetime) -> str:
+        """What ``now`` adds to the detail: ``21 h left``, ``overdue by 2 h``,
+        ``clock started 3 d ago`` (empty for settled items)."""
+        if self.state is ObligationState.DUE and self.due_at is not None:
+            return f"{_span(self.due_at - now)} left"
+        if self.state is ObligationState.OVERDUE and self.due_at is not None:
+            return f"overdue by {_span(now - self.due_at)}"
+        if self.state is ObligationState.NO_DEADLINE and self.clock_at is not None:
+            return f"clock started {_span(now - self.clock_at)} ago"
+        return ""
+
+    def describe(self, now: datetime | None = None) -> str:
+        """The detail, led by the timing at ``now`` (none without ``now``: the
+        text then changes only when the state does)."""
+        return _join([self.timing(now) if now is not None else "", self.detail])
 
 
 @dataclass(frozen=True)
@@ -154,10 +170,13 @@ def _sort_key(o: Obligation) -> tuple[object, ...]:
 
 def obligations(site: Site, rulebook: RuleBook, now: datetime, zone: ZoneInfo) -> Iterator[Obligation]:
     """The obligations of every incident of ``site`` (unsorted)."""
+    by_slug: dict[str, list[Notice]] = {}
+    for notice in site.notices:
+        by_slug.setdefault(notice.slug, []).append(notice)
     for incident in site.incidents:
         if incident.started_at > now:
             continue
-        notices = site.notices_for(incident.slug)
+        notices = by_slug.get(incident.slug, ())
         for rule in rulebook.applicable(incident):
             if rule.is_warning:
                 continue
@@ -271,10 +290,9 @@ def obligation_for(
                 clock=rule.clock.describe(), clock_at=clock_at, satisfied_at=satisfied_at,
                 satisfied_by=satisfied_by, location=location,
             )  # fmt: skip
-        since = format_seconds((now - clock_at).total_seconds())
         return _make(
             incident, rule, ObligationState.NO_DEADLINE,
-            detail=_join([f"without undue delay (no fixed period); clock started {since} ago", *notes, draft_note]),
+            detail=_join(["without undue delay (no fixed period)", *notes, draft_note]),
             clock=rule.clock.describe(), clock_at=clock_at, location=location,
         )  # fmt: skip
 
@@ -291,16 +309,13 @@ def obligation_for(
             incident, rule, state, due_at=due_at, detail=_join([text, *notes]), clock=rule.clock.describe(),
             clock_at=clock_at, satisfied_at=satisfied_at, satisfied_by=satisfied_by, location=location,
         )  # fmt: skip
-    if now <= due_at:
-        state, text = ObligationState.DUE, f"{_span(due_at - now)} left"
-    else:
-        state, text = ObligationState.OVERDUE, f"overdue by {_span(now - due_at)}"
+    state = ObligationState.DUE if now <= due_at else ObligationState.OVERDUE
     if rule.id == "postmortem":
         notes.append(f"add a '## <time> · Postmortem' update to {incident.source_path}")
     elif not drafts:
         notes.append(f"no notice yet: write {_notice_hint(incident, rule)}")
     return _make(
-        incident, rule, state, due_at=due_at, detail=_join([text, *notes, draft_note]),
+        incident, rule, state, due_at=due_at, detail=_join([*notes, draft_note]),
         clock=rule.clock.describe(), clock_at=clock_at, location=location,
     )  # fmt: skip
 
@@ -474,10 +489,9 @@ def cadence_obligations(incident: Incident, rule: Rule, now: datetime) -> Iterat
     if is_open:
         due = anchor + step
         state = ObligationState.DUE if now <= due else ObligationState.OVERDUE
-        left = f"{_span(due - now)} left" if state is ObligationState.DUE else f"overdue by {_span(now - due)}"
         yield _make(
             incident, rule, state, due_at=due, clock=anchor_text, clock_at=anchor,
-            detail=f"{left}: the next public update is due {interval.human()} after the {anchor_text}",
+            detail=f"the next public update is due {interval.human()} after the {anchor_text}",
             location=SourceLocation(incident.source_path, last.line if last else incident.lines.get("declared")),
             key=f"{incident.slug}/{rule.id}/next",
         )  # fmt: skip
@@ -531,7 +545,8 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
             warning = _soak_warning(incident, soak, now)
             if warning is not None:
                 out.append(warning)
-    applicable = {i.slug: {r.id for r in rulebook.applicable(i)} for i in site.incidents}
+    incidents = {i.slug: i for i in site.incidents}
+    applicable = {slug: {r.id for r in rulebook.applicable(i)} for slug, i in incidents.items()}
     for notice in site.notices:
         if notice.sent_at is not None and notice.sent_at > now:
             out.append(_warning(
@@ -544,7 +559,8 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
         rule = rulebook[notice.rule]
         target = rule.limits or rule.id
         if target not in applicable[notice.slug]:
-            why = "the incident has no breach: block" if not rule.is_practice and site.by_slug(notice.slug).breach is None else "the rule is not in force for this incident"
+            no_breach = not rule.is_practice and incidents[notice.slug].breach is None
+            why = "the incident has no breach: block" if no_breach else "the rule is not in force for this incident"
             out.append(_warning(
                 notice.source_path, notice.lines.get("rule"),
                 f"rule: {notice.rule} does not apply to {notice.slug} ({why})",

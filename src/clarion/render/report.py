@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
@@ -108,7 +109,7 @@ def render_text(report: DeadlineReport, *, only_open: bool = False) -> str:
         lines.append(fmt(header))
         for row, o in zip(rows, _shown(report, only_open)):
             lines.append(fmt(row))
-            for extra in _detail_lines(o):
+            for extra in _detail_lines(o, report.now):
                 lines.append(" " * (widths[0] + 2) + extra)
     else:
         lines.append("No owed items." if not only_open else "No open items.")
@@ -119,8 +120,9 @@ def render_text(report: DeadlineReport, *, only_open: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _detail_lines(o: Obligation) -> list[str]:
-    out = [o.detail] if o.detail else []
+def _detail_lines(o: Obligation, now: datetime | None) -> list[str]:
+    text = o.describe(now)
+    out = [text] if text else []
     if o.satisfied_by:
         out.append(f"satisfied by {o.satisfied_by}" + (f" at {utc_text(o.satisfied_at)} UTC" if o.satisfied_at else ""))
     return out
@@ -133,8 +135,9 @@ def print_rich(report: DeadlineReport, console, *, only_open: bool = False) -> N
 
     zone = report.zone
     table = Table(title=_heading(report), title_justify="left", show_lines=False, expand=False)
-    for name in ("State", "Rule", "Incident", "Recipient", "Due (UTC)", f"Due ({zone.key})", "Detail"):
-        table.add_column(name, overflow="fold")
+    for name in ("State", "Rule", "Incident", "Recipient", "Due (UTC)", f"Due ({zone.key})"):
+        table.add_column(name, no_wrap=name != "Recipient")
+    table.add_column("Detail", overflow="fold", min_width=30)
     for o in _shown(report, only_open):
         table.add_row(
             Text(_state_text(report, o), style=_STATE_STYLE[o.state]),
@@ -143,7 +146,7 @@ def print_rich(report: DeadlineReport, console, *, only_open: bool = False) -> N
             o.recipient,
             utc_text(o.due_at) or "-",
             local_text(o.due_at, zone) or "-",
-            "\n".join(_detail_lines(o)),
+            "\n".join(_detail_lines(o, report.now)),
         )
     console.print(table)
     for error in report.lint:
@@ -154,9 +157,11 @@ def print_rich(report: DeadlineReport, console, *, only_open: bool = False) -> N
 # -- JSON -----------------------------------------------------------------------------
 
 
-def obligation_data(report: DeadlineReport, o: Obligation) -> dict[str, object]:
+def obligation_data(report: DeadlineReport, o: Obligation, *, stable: bool = False) -> dict[str, object]:
+    """One item as JSON; ``stable`` leaves out what changes with ``now`` alone
+    (time left), so a build's report changes only when a state does."""
     left = o.left(report.now)
-    return {
+    data = {
         "key": o.key,
         "rule": o.rule.id,
         "rule_title": o.rule.title,
@@ -177,10 +182,13 @@ def obligation_data(report: DeadlineReport, o: Obligation) -> dict[str, object]:
         "clock_at": iso_utc(o.clock_at),
         "satisfied_at": iso_utc(o.satisfied_at),
         "satisfied_by": o.satisfied_by,
-        "detail": o.detail,
+        "detail": o.describe(None if stable else report.now),
         "file": o.location.path,
         "line": o.location.line,
     }
+    if stable:
+        del data["seconds_left"], data["due_soon"]
+    return data
 
 
 def _error_data(error: ContentError) -> dict[str, object]:
@@ -194,26 +202,29 @@ def _error_data(error: ContentError) -> dict[str, object]:
     }
 
 
-def report_data(report: DeadlineReport, *, only_open: bool = False) -> dict[str, object]:
-    return {
+def report_data(report: DeadlineReport, *, only_open: bool = False, stable: bool = False) -> dict[str, object]:
+    data = {
         "now": iso_utc(report.now),
         "timezone": report.zone.key,
         "warn_within": Duration(seconds=int(report.warn_within.total_seconds())).text if report.warn_within is not None else None,
         "summary": {state.value: count for state, count in report.counts.items()},
         "overdue": len(report.overdue),
         "due_soon": len(report.due_soon),
-        "obligations": [obligation_data(report, o) for o in _shown(report, only_open)],
+        "obligations": [obligation_data(report, o, stable=stable) for o in _shown(report, only_open)],
         "lint": [_error_data(e) for e in report.lint],
         "errors": [],
     }
+    if stable:
+        del data["now"], data["warn_within"], data["due_soon"]
+    return data
 
 
 def _dumps(data: object) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def render_json(report: DeadlineReport, *, only_open: bool = False) -> str:
-    return _dumps(report_data(report, only_open=only_open))
+def render_json(report: DeadlineReport, *, only_open: bool = False, stable: bool = False) -> str:
+    return _dumps(report_data(report, only_open=only_open, stable=stable))
 
 
 def render_errors_json(errors: Sequence[ContentError]) -> str:
@@ -270,7 +281,7 @@ def render_github(report: DeadlineReport, *, only_open: bool = False) -> str:
         else:
             continue
         due = f" due {utc_text(o.due_at)} UTC ({local_text(o.due_at, report.zone)})" if o.due_at else ""
-        message = f"{o.rule.title} for {o.incident.slug} to {o.recipient}{due}: {o.detail}"
+        message = f"{o.rule.title} for {o.incident.slug} to {o.recipient}{due}: {o.describe(report.now)}"
         lines.append(annotation(level, message, file=o.location.path, line=o.location.line, title=f"{o.state.value}: {o.rule.id}"))
     lines += [_error_annotation(e) for e in report.lint]
     lines.append(f"clarion check: {summary_line(report)}")
@@ -293,13 +304,14 @@ def write_deadlines(context: RenderContext) -> Iterator[Output]:
 
     config = context.config
     report = evaluate(context.site, load_rules(config), context.state.now, config.timezone)
-    yield Output(Area.PRIVATE, REPORT_JSON, render_json(report).encode("utf-8"))
+    yield Output(Area.PRIVATE, REPORT_JSON, render_json(report, stable=True).encode("utf-8"))
     yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, title=config.title).encode("utf-8"))
     yield Output(Area.PRIVATE, REPORT_ICS, render_ics(report, title=config.title, base_url=config.base_url))
 
 
 def render_html(report: DeadlineReport, *, title: str) -> str:
-    """A self-contained page: the table, the lint, the summary."""
+    """A self-contained page: the table, the lint, the summary. Nothing on it
+    changes with the clock alone (``clarion check`` shows the time left)."""
     e = html.escape
     zone = report.zone
     rows = []
@@ -337,7 +349,7 @@ pre {{ white-space: pre-wrap; margin: 0; }}
 </head>
 <body>
 <h1>Deadlines · {e(title)}</h1>
-<p>Private: never publish this page. {e(_heading(report))}.</p>
+<p>Private: never publish this page. Times in UTC and {e(zone.key)}; run <code>clarion check</code> for the time left.</p>
 <p><strong>{e(summary_line(report))}</strong></p>
 <table>
 <thead><tr><th>State</th><th>Rule</th><th>Incident</th><th>Recipient</th><th>Due (UTC)</th><th>Due ({e(zone.key)})</th><th>Detail</th></tr></thead>
@@ -352,27 +364,23 @@ pre {{ white-space: pre-wrap; margin: 0; }}
 
 
 def render_ics(report: DeadlineReport, *, title: str, base_url: str) -> bytes:
-    """One VEVENT per owed item with a due time; an alarm an hour before each
-    item still due. Stamps come from the items, never the wall clock."""
-    from icalendar import Alarm, Calendar, Event
-
+    """One VEVENT per owed item with a due time (RFC 5545); an alarm an hour
+    before each item still due. Stamps come from the items, never the wall
+    clock. Written directly: a calendar of a thousand incidents is built in
+    milliseconds, and tests parse it back with the ``icalendar`` package."""
     from .. import __version__
 
     host = urlsplit(base_url).hostname or "clarion.invalid"
-    calendar = Calendar()
-    calendar.add("prodid", f"-//Clarion//Clarion {__version__} deadlines//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{title}: deadlines (private)")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//Clarion//Clarion {__version__} deadlines//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_ics_text(title + ': deadlines (private)')}",
+    ]
     for o in report.obligations:
         if o.due_at is None:
             continue
-        event = Event()
-        event.add("uid", f"deadline-{o.key.replace('/', '-')}@{host}")
-        event.add("dtstamp", (o.clock_at or o.due_at).astimezone(timezone.utc))
-        event.add("dtstart", o.due_at.astimezone(timezone.utc))
-        event.add("dtend", o.due_at.astimezone(timezone.utc) + timedelta(minutes=15))
-        event.add("summary", f"[{o.state.label}] {o.rule.title}: {o.incident.title}")
         description = [
             f"Rule: {o.rule.id} ({o.rule.regime})",
             f"Incident: {o.incident.slug}",
@@ -382,17 +390,53 @@ def render_ics(report: DeadlineReport, *, title: str, base_url: str) -> bytes:
         ]
         if o.satisfied_by:
             description.append(f"Satisfied by: {o.satisfied_by}")
-        event.add("description", "\n".join(description))
-        event.add("categories", [o.rule.kind.value, o.state.value])
-        event.add("transp", "TRANSPARENT")
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{_ics_text('deadline-' + o.key.replace('/', '-') + '@' + host)}",
+            f"DTSTAMP:{_ics_time(o.clock_at or o.due_at)}",
+            f"DTSTART:{_ics_time(o.due_at)}",
+            f"DTEND:{_ics_time(o.due_at + timedelta(minutes=15))}",
+            f"SUMMARY:{_ics_text(f'[{o.state.label}] {o.rule.title}: {o.incident.title}')}",
+            f"DESCRIPTION:{_ics_text(chr(10).join(description))}",
+            f"CATEGORIES:{_ics_text(o.rule.kind.value)},{_ics_text(o.state.value)}",
+            "TRANSP:TRANSPARENT",
+        ]
         if o.state is ObligationState.DUE:
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", f"Due in 1 hour: {o.rule.title} ({o.incident.slug})")
-            alarm.add("trigger", timedelta(hours=-1))
-            event.add_component(alarm)
-        calendar.add_component(event)
-    return calendar.to_ical()
+            lines += [
+                "BEGIN:VALARM",
+                "ACTION:DISPLAY",
+                f"DESCRIPTION:{_ics_text(f'Due in 1 hour: {o.rule.title} ({o.incident.slug})')}",
+                "TRIGGER:-PT1H",
+                "END:VALARM",
+            ]
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "".join(_ics_fold(line) + "\r\n" for line in lines).encode("utf-8")
+
+
+def _ics_time(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _ics_text(text: str) -> str:
+    """RFC 5545 TEXT escaping."""
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ics_fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 sequence."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts, start, limit = [], 0, 75
+    while len(data) - start > limit:
+        cut = start + limit
+        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its sequence
+            cut -= 1
+        parts.append(data[start:cut])
+        start, limit = cut, 74  # continuation lines start with a space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
 
 
 # -- the rulebook ---------------------------------------------------------------------
@@ -407,6 +451,20 @@ def _rule_flags(rule: Rule) -> str:
     if rule.overridden:
         flags.append("overridden: " + ", ".join(rule.overridden))
     return "; ".join(flags)
+
+
+def short_source(rule: Rule) -> str:
+    """The citation of a rule's source, without its URLs (``GDPR Art. 33(1), (3)-(5)``)."""
+    text = _URL_TAIL.split(rule.source.split("; ")[0].split(", as set ")[0])[0].strip(" ,:")
+    while text.count("(") > text.count(")") and " (" in text:
+        text = text.rsplit(" (", 1)[0]
+    return text or rule.source
+
+
+_URL_TAIL = re.compile(
+    r",? (?:text |content text |statute text )?(?:reproduced |quoted |as summarised |summarised |as described )?"
+    r"(?:at |on )?https?://"
+)
 
 
 def rules_rows(rulebook: RuleBook) -> list[tuple[str, ...]]:
@@ -491,9 +549,9 @@ def print_rules_rich(rulebook: RuleBook, console) -> None:  # type: ignore[no-un
 
     table = Table(title="Clarion rulebook", title_justify="left")
     for name in ("Rule", "At site", "Kind", "Clock", "Deadline", "Calendar", "Status", "Source"):
-        table.add_column(name, overflow="fold")
+        table.add_column(name, overflow="fold", no_wrap=name in ("Rule", "At site"))
     for row, rule in zip(rules_rows(rulebook), rulebook):
-        table.add_row(*row, rule.source)
+        table.add_row(*row, short_source(rule))
     console.print(table)
     console.print(_rules_footer(rulebook), markup=False, highlight=False)
 

@@ -1,0 +1,380 @@
+"""The JSON API under ``api/v2/``, in the shapes of Atlassian Statuspage's
+public API v2, so that clients and widgets written for Statuspage read a
+Clarion site unchanged.
+
+Endpoints (each carries ``page``):
+
+- ``summary.json``: ``status``, ``components``, unresolved ``incidents`` and
+  upcoming or in-progress ``scheduled_maintenances``;
+- ``status.json``: ``status {indicator, description}``;
+- ``components.json``: every component, groups included;
+- ``incidents.json``: the 50 most recent incidents, resolved or not;
+- ``incidents/unresolved.json``: incidents investigating, identified or monitoring;
+- ``scheduled-maintenances.json``: the 50 most recent maintenance windows;
+- ``scheduled-maintenances/upcoming.json``: status ``scheduled``;
+- ``scheduled-maintenances/active.json``: status ``in_progress`` or ``verifying``.
+
+Ids are stable: 12 characters of a hash of the page's ``base_url``, of a
+component or group id, of an incident's slug, or of an update's slug, time,
+stage and rank among updates with the same time and stage. Times are ISO
+8601 in the site's zone with its offset (``2026-11-20T15:05:00.000+01:00``).
+Only what is published at ``now`` appears: public items, updates dated at or
+before ``now``.
+
+What Clarion cannot know, and what it puts there instead:
+
+- ``page.updated_at``: the latest published update of any item (``null`` on a
+  site that has published none).
+- component ``created_at``: Clarion does not record when a component was
+  added; it gives the start of the site's first published item (``null`` when
+  there is none). ``updated_at`` is the component's last status change at or
+  before ``now`` (else ``created_at``). ``start_date`` is ``null``;
+  ``showcase`` is ``true`` (every component shows its uptime bars);
+  ``only_show_if_degraded`` is ``false``.
+- incident ``created_at``: the first update (Clarion keeps no record of when a
+  file was committed); ``started_at`` is ``declared`` (the window start for
+  maintenance); ``shortlink`` is the canonical URL of the item's page (there is
+  no URL shortener).
+- update ``created_at``, ``updated_at`` and ``display_at``: all the update's
+  heading time (Clarion keeps no edit history); ``body`` is the update's text
+  without Markdown markup; ``deliver_notifications`` is ``true``;
+  ``custom_tweet`` and ``tweet_id`` are ``null``.
+- A ``Postmortem`` update is not an ``incident_update``: it fills
+  ``postmortem_body`` and ``postmortem_published_at``, and a resolved incident
+  with a published postmortem has status ``postmortem``, as on Statuspage.
+- Maintenance: Statuspage has no ``cancelled`` status, so a cancelled
+  maintenance is ``completed`` (its updates keep their text, and the calendar
+  marks it ``STATUS:CANCELLED``); a window that has opened without an
+  ``In progress`` update is ``in_progress`` and one that has ended without a
+  ``Completed`` update is ``completed``, like Statuspage's automatic
+  transitions; ``resolved_at`` is then the window's end.
+  ``reminder_intervals`` and the ``auto_transition_*`` settings are left out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..config import Component, SiteConfig
+from ..derive import State
+from ..derive.timeline import impact_snapshots
+from ..model import Impact, Stage, Update, worst_impact
+from . import Area, Output, RenderContext
+from .items import PublishedItem, dump_json, iso_time, page_updated_at, plain_text, published_items, stable_id
+from .markdown import MarkdownRenderer
+
+API_DIR = "api/v2/"
+#: How many incidents ``incidents.json`` (and maintenance windows
+#: ``scheduled-maintenances.json``) hold, as on Statuspage.
+RECENT_LIMIT = 50
+
+Json = dict[str, Any]
+
+
+def write_api(context: RenderContext) -> Iterator[Output]:
+    """Every ``api/v2/*.json`` file."""
+    api = StatuspageApi(context.config, context.state, context.markdown)
+    for path, data in api.documents().items():
+        yield Output(Area.PUBLIC, API_DIR + path, dump_json(data))
+
+
+class StatuspageApi:
+    """Builds the API documents from the published state."""
+
+    def __init__(self, config: SiteConfig, state: State, markdown: MarkdownRenderer):
+        self.config = config
+        self.state = state
+        self.markdown = markdown
+        self.zone = config.timezone
+        self.items = published_items(config, state)
+        self.page_id = stable_id("page", config.base_url)
+        updated = page_updated_at(self.items)
+        self.page: Json = {
+            "id": self.page_id,
+            "name": config.title,
+            "url": config.base_url,
+            "time_zone": self.zone.key,
+            "updated_at": self._time(updated),
+        }
+        self.components = self._components()
+        self.component_by_id = {c["_clarion_id"]: c for c in self.components if "_clarion_id" in c}
+        self._documents: dict[str, Json] = {}  # by slug: an item appears in several files
+
+    # -- documents -------------------------------------------------------
+
+    def documents(self) -> dict[str, Json]:
+        incidents = [i for i in self.items if not i.is_maintenance]
+        maintenance = [i for i in self.items if i.is_maintenance]
+        recent = [self.incident(i) for i in reversed(incidents[-RECENT_LIMIT:])]
+        unresolved = [self.incident(i) for i in reversed(incidents) if self._incident_status(i) in _UNRESOLVED]
+        by_status: dict[str, list[Json]] = defaultdict(list)
+        for item in reversed(maintenance):
+            status = self._maintenance_status(item)
+            if status != "completed":
+                by_status[status].append(self.maintenance(item))
+        upcoming = by_status["scheduled"]
+        active = by_status["in_progress"] + by_status["verifying"]
+        active.sort(key=lambda m: (m["scheduled_for"], m["id"]), reverse=True)
+        upcoming.sort(key=lambda m: (m["scheduled_for"], m["id"]))
+        recent_maintenance = [self.maintenance(i) for i in reversed(maintenance[-RECENT_LIMIT:])]
+        components = [self._public(c) for c in self.components]
+        status = {"indicator": self.state.overall.indicator, "description": self.state.overall.description}
+        return {
+            "summary.json": {
+                "page": self.page,
+                "status": status,
+                "components": components,
+                "incidents": unresolved,
+                "scheduled_maintenances": active + upcoming,
+            },
+            "status.json": {"page": self.page, "status": status},
+            "components.json": {"page": self.page, "components": components},
+            "incidents.json": {"page": self.page, "incidents": recent},
+            "incidents/unresolved.json": {"page": self.page, "incidents": unresolved},
+            "scheduled-maintenances.json": {"page": self.page, "scheduled_maintenances": recent_maintenance},
+            "scheduled-maintenances/upcoming.json": {"page": self.page, "scheduled_maintenances": upcoming},
+            "scheduled-maintenances/active.json": {"page": self.page, "scheduled_maintenances": active},
+        }
+
+    # -- components ------------------------------------------------------
+
+    def _components(self) -> list[Json]:
+        """Groups and components in page order: ungrouped components first,
+        then each group followed by its members (as the status page shows them)."""
+        created = min((i.incident.started_at for i in self.items if i.incident.started_at <= self.state.now), default=None)
+        changed = self._last_changes()
+        members: dict[str | None, list[Component]] = defaultdict(list)
+        for component in self.config.components:
+            members[component.group].append(component)
+        result: list[Json] = []
+        top = 0
+        for component in members.get(None, []):
+            top += 1
+            result.append(self._component(component, top, None, created, changed))
+        for group in self.config.groups:
+            if not members.get(group.id):
+                continue
+            top += 1
+            group_id = stable_id("group", group.id)
+            children = [
+                self._component(c, n, group_id, created, changed) for n, c in enumerate(members[group.id], start=1)
+            ]
+            child_changes = [changed[c.id] for c in members[group.id] if c.id in changed]
+            statuses = [Impact(c["status"]) for c in children]
+            result.append(
+                {
+                    "id": group_id,
+                    "name": group.name,
+                    "status": worst_impact(statuses).value,
+                    "created_at": self._time(created),
+                    "updated_at": self._time(max(child_changes, default=created)),
+                    "position": top,
+                    "description": group.description,
+                    "showcase": False,
+                    "start_date": None,
+                    "group_id": None,
+                    "page_id": self.page_id,
+                    "group": True,
+                    "only_show_if_degraded": False,
+                    "components": [c["id"] for c in children],
+                }
+            )
+            result.extend(children)
+        return result
+
+    def _component(
+        self,
+        component: Component,
+        position: int,
+        group_id: str | None,
+        created: datetime | None,
+        changed: Mapping[str, datetime],
+    ) -> Json:
+        return {
+            "_clarion_id": component.id,
+            "id": stable_id("component", component.id),
+            "name": component.name,
+            "status": self.state.component_status[component.id].value,
+            "created_at": self._time(created),
+            "updated_at": self._time(changed.get(component.id, created)),
+            "position": position,
+            "description": component.description,
+            "showcase": True,
+            "start_date": None,
+            "group_id": group_id,
+            "page_id": self.page_id,
+            "group": False,
+            "only_show_if_degraded": False,
+        }
+
+    def _last_changes(self) -> dict[str, datetime]:
+        """Each component's last status change at or before ``now``."""
+        now = self.state.now
+        last: dict[str, datetime] = {}
+        for intervals in self.state.intervals.values():
+            for interval in intervals:
+                for moment in (interval.start, interval.end):
+                    if moment is None or moment > now:
+                        continue
+                    previous = last.get(interval.component)
+                    if previous is None or moment > previous:
+                        last[interval.component] = moment
+        return last
+
+    @staticmethod
+    def _public(component: Json) -> Json:
+        return {k: v for k, v in component.items() if not k.startswith("_")}
+
+    def _component_refs(self, item: PublishedItem) -> list[Json]:
+        return [self._public(self.component_by_id[cid]) for cid in item.component_ids if cid in self.component_by_id]
+
+    # -- incidents and maintenance ----------------------------------------
+
+    def incident(self, item: PublishedItem) -> Json:
+        cached = self._documents.get(item.slug)
+        if cached is not None:
+            return cached
+        data = self._common(item, self._incident_status(item))
+        postmortem = item.postmortem
+        data["postmortem_body"] = plain_text(self.markdown, postmortem.body) if postmortem else None
+        data["postmortem_published_at"] = self._time(postmortem.at) if postmortem else None
+        self._documents[item.slug] = data
+        return data
+
+    def maintenance(self, item: PublishedItem) -> Json:
+        cached = self._documents.get(item.slug)
+        if cached is not None:
+            return cached
+        status = self._maintenance_status(item)
+        data = self._common(item, status)
+        window = item.incident.window
+        assert window is not None
+        data["scheduled_for"] = self._time(window.start)
+        data["scheduled_until"] = self._time(window.end)
+        if status == "completed" and item.closed_at is None:
+            data["resolved_at"] = self._time(window.end)
+        self._documents[item.slug] = data
+        return data
+
+    def _common(self, item: PublishedItem, status: str) -> Json:
+        incident_id = stable_id("incident", item.slug)
+        monitoring = [u.at for u in item.updates if u.stage is Stage.MONITORING]
+        return {
+            "id": incident_id,
+            "name": item.incident.title,
+            "status": status,
+            "impact": self.state.impact_of(item.incident),
+            "created_at": self._time(item.published_at),
+            "updated_at": self._time(item.updated_at),
+            "started_at": self._time(item.incident.started_at),
+            "monitoring_at": self._time(monitoring[-1]) if monitoring else None,
+            "resolved_at": self._time(item.closed_at),
+            "shortlink": item.url,
+            "page_id": self.page_id,
+            "incident_updates": self._updates(item, incident_id),
+            "components": self._component_refs(item),
+        }
+
+    def _incident_status(self, item: PublishedItem) -> str:
+        stage = item.stage
+        if stage is Stage.RESOLVED and item.postmortem is not None:
+            return "postmortem"
+        return stage.value
+
+    def _maintenance_status(self, item: PublishedItem) -> str:
+        window = item.incident.window
+        assert window is not None
+        stage = item.stage
+        now = self.state.now
+        if stage in (Stage.COMPLETED, Stage.CANCELLED) or now >= window.end:
+            return "completed"
+        if stage in (Stage.IN_PROGRESS, Stage.VERIFYING):
+            return stage.value
+        return "in_progress" if now >= window.start else "scheduled"
+
+    def _updates(self, item: PublishedItem, incident_id: str) -> list[Json]:
+        """Newest first; each with the component statuses it changed."""
+        affected = self._affected_components(item)
+        ranks: dict[tuple[datetime, Stage], int] = defaultdict(int)
+        result: list[Json] = []
+        for update in item.updates:
+            if update.stage is Stage.POSTMORTEM:
+                continue
+            rank = ranks[(update.at, update.stage)]
+            ranks[(update.at, update.stage)] += 1
+            at = self._time(update.at)
+            status = update.stage.value
+            if item.is_maintenance and update.stage is Stage.CANCELLED:
+                status = "completed"
+            result.append(
+                {
+                    "id": stable_id("update", f"{item.slug}|{update.at.isoformat()}|{update.stage.value}|{rank}"),
+                    "status": status,
+                    "body": plain_text(self.markdown, update.body),
+                    "incident_id": incident_id,
+                    "created_at": at,
+                    "updated_at": at,
+                    "display_at": at,
+                    "affected_components": affected.get(update.position),
+                    "deliver_notifications": True,
+                    "custom_tweet": None,
+                    "tweet_id": None,
+                }
+            )
+        result.reverse()
+        return result
+
+    def _affected_components(self, item: PublishedItem) -> dict[int, list[Json] | None]:
+        """``{update position: [{code, name, old_status, new_status}]}``.
+
+        Incidents: the first update carries the impact the incident started
+        with, and each update the changes its ``Impact:`` line or stage made.
+        Maintenance: each update carries the change between the statuses in
+        force at the previous update and at its own time (the window opening
+        or closing)."""
+        snapshots = impact_snapshots(item.incident)
+        result: dict[int, list[Json] | None] = {}
+        before: Mapping[str, Impact] = {}
+        if item.is_maintenance:
+            for update in item.updates:
+                after: Mapping[str, Impact] = {}
+                for snapshot in snapshots:
+                    if snapshot.at <= update.at:
+                        after = snapshot.impacts
+                result[update.position] = self._changes(before, after)
+                before = after
+            return result
+        by_position = {s.update_position: s.impacts for s in snapshots if s.update_position is not None}
+        current: Mapping[str, Impact] = snapshots[0].impacts
+        for update in item.updates:
+            current = by_position.get(update.position, current)
+            result[update.position] = self._changes(before, current)
+            before = current
+        return result
+
+    def _changes(self, before: Mapping[str, Impact], after: Mapping[str, Impact]) -> list[Json] | None:
+        changes = []
+        for cid in dict.fromkeys([*before, *after]):
+            old = before.get(cid, Impact.OPERATIONAL)
+            new = after.get(cid, Impact.OPERATIONAL)
+            if old is new:
+                continue
+            component = self.component_by_id.get(cid)
+            changes.append(
+                {
+                    "code": component["id"] if component else stable_id("component", cid),
+                    "name": component["name"] if component else cid,
+                    "old_status": old.value,
+                    "new_status": new.value,
+                }
+            )
+        return changes or None
+
+    def _time(self, moment: datetime | None) -> str | None:
+        return None if moment is None else iso_time(moment, self.zone)
+
+
+_UNRESOLVED = frozenset({"investigating", "identified", "monitoring"})

@@ -1,0 +1,197 @@
+"""RSS 2.0, Atom and JSON Feed 1.1: one site-wide set, one set per component.
+
+Paths: ``feed.xml`` (RSS), ``atom.xml`` (Atom), ``feed.json`` (JSON Feed), and
+the same three names under ``components/<id>/``.
+
+One entry per published incident or maintenance, newest first by the time of
+its last update, at most ``[feeds] entries`` (default 50). An entry's id (RSS
+``guid``) is the canonical URL of its page and never changes; its ``updated``
+time is its last update, so it moves when an update is added. The summary is
+the latest update (stage, then text); the content is the whole timeline as
+sanitised HTML, newest update first.
+
+This is the only module that imports feedgen. feedgen stamps feeds and
+entries with the wall clock and prepends entries by default, so every date is
+set here from the content and entries are appended in sorted order.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from datetime import datetime, timezone
+
+from feedgen.feed import FeedGenerator
+
+from ..config import Component, SiteConfig
+from . import Area, Output, RenderContext
+from .items import PublishedItem, absolute_url, dump_json, newest_first, plain_text, published_items
+from .markdown import MarkdownRenderer
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+#: The ``updated`` time of a feed that has no entry (Atom requires one).
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_TIME_FORMAT = "%d %b %Y, %H:%M %Z"
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One set of feeds: its folder inside the site, its title and its page."""
+
+    folder: str  # "" for the site, "components/<id>/" for a component
+    title: str
+    description: str
+    page_url: str
+
+
+def write_feeds(context: RenderContext) -> Iterator[Output]:
+    """The site-wide feeds and the feeds of every component."""
+    config = context.config
+    items = published_items(config, context.state)
+    renderer = _EntryRenderer(config, context.markdown)
+    site = FeedSpec(
+        folder="",
+        title=config.title,
+        description=config.description or f"Incidents and scheduled maintenance from {config.title}.",
+        page_url=absolute_url(config),
+    )
+    ordered = newest_first(items)
+    limit = config.feed_entries
+    yield from _feed_set(site, ordered[:limit], renderer)
+    for component in config.components:
+        selected = list(islice((i for i in ordered if component.id in i.component_ids), limit))
+        yield from _feed_set(_component_spec(config, component), selected, renderer)
+
+
+def _component_spec(config: SiteConfig, component: Component) -> FeedSpec:
+    uri = f"components/{component.id}/"
+    return FeedSpec(
+        folder=uri,
+        title=f"{component.name} · {config.title}",
+        description=f"Incidents and scheduled maintenance affecting {component.name} on {config.title}.",
+        page_url=absolute_url(config, uri),
+    )
+
+
+class _EntryRenderer:
+    """Entry text, rendered once per item and shared by every feed it is in."""
+
+    def __init__(self, config: SiteConfig, markdown: MarkdownRenderer):
+        self.config = config
+        self.markdown = markdown
+        self._content: dict[str, str] = {}
+        self._summary: dict[str, str] = {}
+
+    def names(self, item: PublishedItem) -> list[str]:
+        return [self.config.component(cid).name for cid in item.component_ids]
+
+    def summary(self, item: PublishedItem) -> str:
+        """Plain text: the latest update first (its stage, then its words)."""
+        cached = self._summary.get(item.slug)
+        if cached is None:
+            latest = item.latest
+            if latest is None:
+                cached = self._lead(item)
+            else:
+                text = plain_text(self.markdown, latest.body)
+                cached = f"{latest.stage.label}: {text}" if text else latest.stage.label
+            self._summary[item.slug] = cached
+        return cached
+
+    def content(self, item: PublishedItem) -> str:
+        """Sanitised HTML: what is affected, the summary, every update newest first."""
+        cached = self._content.get(item.slug)
+        if cached is None:
+            zone = self.config.timezone
+            parts = [f"<p>{html.escape(self._lead(item))}</p>"]
+            if item.incident.summary:
+                parts.append(self.markdown.html(item.incident.summary))
+            for update in reversed(item.updates):
+                when = update.at.astimezone(zone)
+                parts.append(
+                    f'<h3>{html.escape(update.stage.label)} · <time datetime="{when.isoformat()}">'
+                    f"{html.escape(when.strftime(_TIME_FORMAT))}</time></h3>"
+                )
+                if update.body:
+                    parts.append(self.markdown.html(update.body))
+            cached = "\n".join(parts)
+            self._content[item.slug] = cached
+        return cached
+
+    def _lead(self, item: PublishedItem) -> str:
+        names = ", ".join(self.names(item)) or "no listed component"
+        if item.is_maintenance:
+            window = item.incident.window
+            assert window is not None
+            zone = self.config.timezone
+            start = window.start.astimezone(zone).strftime(_TIME_FORMAT)
+            end = window.end.astimezone(zone).strftime(_TIME_FORMAT)
+            return f"Scheduled maintenance from {start} to {end}. Affects {names}."
+        return f"Affects {names}."
+
+
+def _feed_set(spec: FeedSpec, items: Sequence[PublishedItem], renderer: _EntryRenderer) -> Iterator[Output]:
+    base = renderer.config.base_url + spec.folder
+    updated = max((i.updated_at for i in items), default=EMPTY_FEED_UPDATED)
+    for kind, name in (("rss", "feed.xml"), ("atom", "atom.xml")):
+        generator = _generator(spec, items, renderer, base + name, updated)
+        data = generator.rss_str(pretty=True) if kind == "rss" else generator.atom_str(pretty=True)
+        yield Output(Area.PUBLIC, spec.folder + name, data)
+    yield Output(Area.PUBLIC, spec.folder + "feed.json", _json_feed(spec, items, renderer, base + "feed.json"))
+
+
+def _generator(
+    spec: FeedSpec, items: Sequence[PublishedItem], renderer: _EntryRenderer, self_url: str, updated: datetime
+) -> FeedGenerator:
+    feed = FeedGenerator()
+    feed.id(spec.page_url)
+    feed.title(spec.title)
+    feed.description(spec.description)
+    feed.link(href=self_url, rel="self")
+    feed.link(href=spec.page_url, rel="alternate")  # the last link is RSS's <link>
+    feed.language("en")
+    feed.generator("Clarion")
+    feed.updated(updated)  # also rss lastBuildDate; never the wall clock
+    for item in items:
+        entry = feed.add_entry(order="append")
+        entry.id(item.url)
+        entry.guid(item.url, permalink=True)
+        entry.title(item.incident.title)
+        entry.link(href=item.url, rel="alternate")
+        entry.published(item.published_at)
+        entry.updated(item.updated_at)
+        entry.summary(renderer.summary(item))
+        entry.content(renderer.content(item), type="html")
+        for cid, name in zip(item.component_ids, renderer.names(item)):
+            entry.category(term=cid, label=name)
+    return feed
+
+
+def _json_feed(spec: FeedSpec, items: Sequence[PublishedItem], renderer: _EntryRenderer, feed_url: str) -> bytes:
+    zone = renderer.config.timezone
+    return dump_json(
+        {
+            "version": JSON_FEED_VERSION,
+            "title": spec.title,
+            "home_page_url": spec.page_url,
+            "feed_url": feed_url,
+            "description": spec.description,
+            "language": "en",
+            "authors": [{"name": renderer.config.title, "url": renderer.config.base_url}],
+            "items": [
+                {
+                    "id": item.url,
+                    "url": item.url,
+                    "title": item.incident.title,
+                    "summary": renderer.summary(item),
+                    "content_html": renderer.content(item),
+                    "date_published": item.published_at.astimezone(zone).isoformat(),
+                    "date_modified": item.updated_at.astimezone(zone).isoformat(),
+                    "tags": renderer.names(item),
+                }
+                for item in items
+            ],
+        }
+    )

@@ -522,7 +522,8 @@ def render_rule_detail(rule: Rule) -> str:
         ("jurisdiction", rule.jurisdiction),
         ("recipient", rule.recipient),
         ("trigger", rule.trigger),
-        ("clock", f"{rule.clock.text} ({rule.clock.describe()})" + (", only if it happens" if rule.optional_clock else "")),
+        ("clock", rule.clock.text + ("" if rule.clock.describe() == rule.clock.text else f" ({rule.clock.describe()})")
+                  + (", only if it happens" if rule.optional_clock else "")),  # fmt: skip
         ("deadline", rule.describe_deadline()),
         ("calendar", rule.describe_calendar() or "-"),
         ("caps", f"{rule.limit} caps this rule" if rule.limit else None),

@@ -558,6 +558,41 @@ def test_sent_without_rulebook_accepts_any_id(site):
     assert written.relpath == "comms/2026-11-20-api-errors/contract-sla-notice-sent.md"
 
 
+def test_new_notice_from_the_rule_skeleton_then_sent(site):
+    pytest.importorskip("clarion.rules")
+    result = cli("new", "notice", "api-errors", "--rule", "customer-ack", "--source", str(site))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "comms/2026-11-20-api-errors/customer-ack.md\n"
+    path = site / "comms/2026-11-20-api-errors/customer-ack.md"
+    text = path.read_text()
+    assert text.startswith('---\nrule: customer-ack\nto: [customers]\nsubject: "{{ incident.title }}"\n---\n<!--\n')
+    assert "clarion sent 2026-11-20-api-errors customer-ack" in text and "(to be completed)" in text
+    (notice,) = loaded(site).notices
+    assert notice.rule == "customer-ack" and notice.to == ("customers",) and notice.sent_at is None
+    again = cli("new", "notice", "api-errors", "--rule", "customer-ack", "--source", str(site))
+    assert again.exit_code == 2 and "customer-ack.md already exists; nothing was written" in again.output
+    sent = cli("sent", "api-errors", "customer-ack", "--at", "2026-11-20T14:50Z", "--source", str(site), "--now", NOW_TEXT)
+    assert sent.exit_code == 0, sent.output
+    assert "sent: 2026-11-20T14:50:00Z\n---\n" in path.read_text()
+    (notice,) = loaded(site).notices
+    assert notice.sent_at == datetime(2026, 11, 20, 14, 50, tzinfo=timezone.utc)
+
+
+def test_new_notice_refusals(site):
+    pytest.importorskip("clarion.rules")
+    unknown_rule = cli("new", "notice", "api-errors", "--rule", "gdpr-art33-authorty", "--source", str(site))
+    assert unknown_rule.exit_code == 2 and "did you mean 'gdpr-art33-authority'?" in unknown_rule.output
+    unknown_to = cli("new", "notice", "api-errors", "--rule", "customer-ack", "--to", "custmers", "--source", str(site))
+    assert unknown_to.exit_code == 2 and "unknown audience 'custmers': did you mean 'customers'?" in unknown_to.output
+    regulator = cli("new", "notice", "api-errors", "--rule", "gdpr-art33-authority", "--name", "DPA letter", "--source", str(site))
+    assert regulator.exit_code == 0, regulator.output
+    assert "no recipients yet" in regulator.output
+    text = (site / "comms/2026-11-20-api-errors/dpa-letter.md").read_text()
+    assert "# to: [audience-id]" in text and "subject: \"GDPR Art. 33" in text
+    assert not (site / "comms/2026-11-20-api-errors/customer-ack.md").exists()
+    loaded(site)
+
+
 def test_authoring_functions_raise_usage_errors(site):
     config = load_config(site)
     with pytest.raises(UsageError, match="matches 2 incidents"):
@@ -568,7 +603,7 @@ def test_authoring_functions_raise_usage_errors(site):
 
 
 def test_every_command_has_help_with_examples():
-    commands = [["init"], ["new", "incident"], ["new", "maintenance"], ["update"], ["sent"], ["serve"]]
+    commands = [["init"], ["new", "incident"], ["new", "maintenance"], ["new", "notice"], ["update"], ["sent"], ["serve"]]
     for words in commands:
         result = cli(*words, "--help")
         assert result.exit_code == 0, words

@@ -703,6 +703,87 @@ def _demote_headings(body: str) -> str:
     return "\n".join(out)
 
 
+# -- new notice ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleSkeleton:
+    """What a notice skeleton needs to know about its rule (from the rulebook)."""
+
+    id: str
+    title: str
+    recipient: str = ""
+    must_contain: tuple[str, ...] = ()
+    audience: str | None = None
+
+
+def new_notice(
+    config: SiteConfig,
+    slug_prefix: str,
+    rule: RuleSkeleton,
+    *,
+    to: Sequence[str] = (),
+    name: str | None = None,
+) -> Written:
+    """Start ``comms/<slug>/<rule>.md``: ``rule:``, ``to:``, a subject and one
+    section per item the rule's notice must contain."""
+    path = find_incident_file(config, slug_prefix)
+    slug = path.stem
+    problems = []
+    for audience in to:
+        if "@" not in audience and audience not in config.audiences:
+            hint = did_you_mean(audience, config.audiences)
+            problems.append(
+                f"unknown audience '{audience}'" + (f": {hint}" if hint else "")
+                + f"\n  audiences in site_src/site.toml: {', '.join(config.audiences) or '(none: add an [audiences] table)'}"
+            )
+    _raise_problems(problems)
+    recipients = list(to)
+    notes = []
+    if not recipients and rule.audience and rule.audience in config.audiences:
+        recipients = [rule.audience]
+    file_name = slugify(name) if name else rule.id
+    if not file_name:
+        raise UsageError(f"cannot make a file name from {name!r}")
+    target = config.paths.comms / slug / f"{file_name}.md"
+    if target.exists():
+        raise UsageError(
+            f"{display_path(target, config.root)} already exists; nothing was written.\n"
+            "  hint: pass --name for a second notice for the same rule"
+        )
+    front = ["---", f"rule: {rule.id}"]
+    if recipients:
+        front.append("to: [" + ", ".join(yaml_scalar(r) for r in recipients) + "]")
+    else:
+        front.append("# to: [audience-id]   # an id from [audiences] in site_src/site.toml, or an address")
+        notes.append("no recipients yet: add 'to:' (an audience id from site.toml or an address)")
+    # customer-facing rules (those with a default audience) get the incident's
+    # title as subject; regulator notices say which notification they are
+    subject = "{{ incident.title }}" if rule.audience else rule.title + ": {{ incident.title }}"
+    front.append(f"subject: {yaml_scalar(subject)}")
+    front.append("---")
+    comment = [
+        "<!--",
+        f"  Draft notice for {rule.id}: {rule.title}.",
+    ]
+    if rule.recipient:
+        comment.append(f"  Recipient: {rule.recipient.replace('--', '-')}")
+    comment += [
+        "  Complete every section, then send it from your mail system and record it:",
+        f"      clarion sent {slug} {rule.id}",
+        "-->",
+    ]
+    body: list[str] = []
+    for item in rule.must_contain:
+        label = item.strip().rstrip(".")
+        body += [f"**{label[:1].upper() + label[1:]}**", "", "(to be completed)", ""]
+    if not body:
+        body = ["(Write the notice here.)", ""]
+    text = "\n".join(front + comment) + "\n" + "\n".join(body).rstrip("\n") + "\n"
+    _write_atomic(target, text.encode("utf-8"), exclusive=True)
+    return Written(path=target, relpath=display_path(target, config.root), slug=slug, notes=tuple(notes))
+
+
 # -- sent ---------------------------------------------------------------------------
 
 
@@ -868,6 +949,8 @@ __all__ = [
     "init_site",
     "new_incident",
     "new_maintenance",
+    "new_notice",
+    "RuleSkeleton",
     "parse_component_impacts",
     "parse_severity",
     "parse_stage",

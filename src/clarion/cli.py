@@ -371,6 +371,48 @@ def new_maintenance_command(
     err.print(f"Scheduled {written.slug}. When it starts: clarion update {written.slug} in_progress \"...\"", markup=False)
 
 
+@new.command("notice")
+@click.argument("slug")
+@click.option("--rule", "rule_id", required=True, metavar="RULE", help="The rule the notice satisfies (see 'clarion rules').")
+@click.option("--to", "to", multiple=True, metavar="AUDIENCE", help="A recipient: an audience id from site.toml or an address. Repeatable. Default: the rule's audience, if the site defines it.")
+@click.option("--name", metavar="WORDS", help="File name words instead of the rule id (for a second notice for one rule).")
+@source_option
+@handle_errors
+def new_notice_command(slug: str, rule_id: str, to: tuple[str, ...], name: str | None, source: Path) -> None:
+    """Start a notice for incident SLUG from the rule's skeleton.
+
+    Writes comms/<slug>/<rule>.md with 'rule:', 'to:', a subject and one
+    section per item the rulebook says the notice must contain. SLUG accepts
+    a unique prefix. When it has gone out: clarion sent SLUG RULE.
+
+    \b
+    Examples:
+      clarion new notice api-errors --rule customer-ack --to customers
+      clarion new notice export-files --rule gdpr-art33-authority --to dpa-ie
+    """
+    from .authoring import RuleSkeleton, new_notice
+
+    config = load_config(source)
+    try:
+        from .rules import load_rules
+    except ImportError:  # pragma: no cover - the rulebook ships with Clarion
+        raise UsageError("this Clarion has no rulebook; write the notice by hand") from None
+    rulebook = load_rules(config)
+    if rule_id not in rulebook:
+        from .errors import did_you_mean
+
+        hint = did_you_mean(rule_id, rulebook.ids)
+        raise UsageError(f"unknown rule '{rule_id}'" + (f": {hint}" if hint else "") + "\n  hint: 'clarion rules' lists the rule ids")
+    rule = rulebook[rule_id]
+    skeleton = RuleSkeleton(
+        id=rule.id, title=rule.title, recipient=rule.recipient, must_contain=tuple(rule.must_contain), audience=rule.audience
+    )
+    written = new_notice(config, slug, skeleton, to=to, name=name)
+    click.echo(written.relpath)
+    _report(written)
+    err.print(f"Started a {rule.id} notice for {written.slug}. When it has gone out: clarion sent {written.slug} {rule.id}", markup=False)
+
+
 def _parse_length(text: str) -> timedelta:
     import re
 

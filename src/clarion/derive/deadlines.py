@@ -22,13 +22,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import ContentError, SourceLocation
-from ..model import Incident, Notice, Site, Stage, Update
+from ..model import Decision, Incident, Notice, Site, Stage, Update
 from ..rules import Calendar, Clock, Rule, RuleBook
 from ..rules.calendars import due_after, year_end
-from ..rules.duration import format_seconds
+from ..rules.duration import Duration, format_seconds
 
 
 class ObligationState(enum.Enum):
@@ -320,7 +321,7 @@ def obligation_for(
     )  # fmt: skip
 
 
-def _due(rule: Rule, deadline, start: datetime, zone: ZoneInfo) -> datetime:  # type: ignore[no-untyped-def]
+def _due(rule: Rule, deadline: Duration, start: datetime, zone: ZoneInfo) -> datetime:
     return due_after(
         start,
         deadline,
@@ -368,7 +369,7 @@ def _satisfaction(
     return None, None
 
 
-def _decision(incident: Incident, rule: Rule, rulebook: RuleBook):  # type: ignore[no-untyped-def]
+def _decision(incident: Incident, rule: Rule, rulebook: RuleBook) -> Decision | None:
     if incident.breach is None:
         return None
     for rule_id in rulebook.satisfying_rules(rule):
@@ -432,7 +433,7 @@ def _notice_hint(incident: Incident, rule: Rule) -> str:
     return f"comms/{incident.slug}/{rule.id}.md (rule: {rule.id})"
 
 
-def _make(incident: Incident, rule: Rule, state: ObligationState, **kw) -> Obligation:  # type: ignore[no-untyped-def]
+def _make(incident: Incident, rule: Rule, state: ObligationState, **kw: Any) -> Obligation:
     kw.setdefault("location", SourceLocation(incident.source_path, incident.lines.get("breach") if not rule.is_practice else 1))
     kw.setdefault("key", f"{incident.slug}/{rule.id}")
     return Obligation(rule=rule, incident=incident, recipient=short_recipient(rule.recipient), state=state, **kw)

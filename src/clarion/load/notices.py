@@ -11,7 +11,7 @@ beside the notices holds the incident's breach block, for sites whose
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -229,7 +229,9 @@ def read_notice(
     )
 
 
-def _read_recipients(value: object, key: str, at, config: SiteConfig, errors: ErrorCollector) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _read_recipients(
+    value: object, key: str, at: Callable[[str], SourceLocation], config: SiteConfig, errors: ErrorCollector
+) -> tuple[str, ...]:
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else value

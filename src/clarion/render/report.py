@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState, evaluate
@@ -22,6 +23,9 @@ from ..errors import ContentError
 from ..rules import Rule, RuleBook
 from ..rules.duration import Duration, format_seconds
 from . import Area, Output, RenderContext
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 REPORT_HTML = "deadlines.html"
 REPORT_JSON = "deadlines.json"
@@ -105,10 +109,9 @@ def render_text(report: DeadlineReport, *, only_open: bool = False) -> str:
     lines = [_heading(report), ""]
     if rows:
         widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-        fmt = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
-        lines.append(fmt(header))
+        lines.append(_columns(header, widths))
         for row, o in zip(rows, _shown(report, only_open)):
-            lines.append(fmt(row))
+            lines.append(_columns(row, widths))
             for extra in _detail_lines(o, report.now):
                 lines.append(" " * (widths[0] + 2) + extra)
     else:
@@ -120,6 +123,10 @@ def render_text(report: DeadlineReport, *, only_open: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _columns(row: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+
+
 def _detail_lines(o: Obligation, now: datetime | None) -> list[str]:
     text = o.describe(now)
     out = [text] if text else []
@@ -128,7 +135,7 @@ def _detail_lines(o: Obligation, now: datetime | None) -> list[str]:
     return out
 
 
-def print_rich(report: DeadlineReport, console, *, only_open: bool = False) -> None:  # type: ignore[no-untyped-def]
+def print_rich(report: DeadlineReport, console: Console, *, only_open: bool = False) -> None:
     """The same table for a terminal, with colour."""
     from rich.table import Table
     from rich.text import Text
@@ -161,7 +168,7 @@ def obligation_data(report: DeadlineReport, o: Obligation, *, stable: bool = Fal
     """One item as JSON; ``stable`` leaves out what changes with ``now`` alone
     (time left), so a build's report changes only when a state does."""
     left = o.left(report.now)
-    data = {
+    data: dict[str, object] = {
         "key": o.key,
         "rule": o.rule.id,
         "rule_title": o.rule.title,
@@ -203,7 +210,7 @@ def _error_data(error: ContentError) -> dict[str, object]:
 
 
 def report_data(report: DeadlineReport, *, only_open: bool = False, stable: bool = False) -> dict[str, object]:
-    data = {
+    data: dict[str, object] = {
         "now": iso_utc(report.now),
         "timezone": report.zone.key,
         "warn_within": Duration(seconds=int(report.warn_within.total_seconds())).text if report.warn_within is not None else None,
@@ -493,10 +500,9 @@ def render_rules_text(rulebook: RuleBook, *, only: Iterable[str] = ()) -> str:
         return "\n\n".join(render_rule_detail(rulebook[i]) for i in wanted) + "\n"
     rows = rules_rows(rulebook)
     widths = [max(len(r[i]) for r in (_RULE_HEADER, *rows)) for i in range(len(_RULE_HEADER))]
-    fmt = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
-    lines = [fmt(_RULE_HEADER)]
+    lines = [_columns(_RULE_HEADER, widths)]
     for row, rule in zip(rows, rulebook):
-        lines.append(fmt(row))
+        lines.append(_columns(row, widths))
         lines.append("    " + rule.title + " · source: " + rule.source)
     lines += ["", _rules_footer(rulebook)]
     return "\n".join(lines) + "\n"
@@ -545,7 +551,7 @@ def render_rule_detail(rule: Rule) -> str:
     return "\n".join(lines)
 
 
-def print_rules_rich(rulebook: RuleBook, console) -> None:  # type: ignore[no-untyped-def]
+def print_rules_rich(rulebook: RuleBook, console: Console) -> None:
     from rich.table import Table
 
     table = Table(title="Clarion rulebook", title_justify="left")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -235,7 +235,7 @@ class RuleBook:
     def __contains__(self, rule_id: object) -> bool:
         return rule_id in self.by_id
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
 
     def __len__(self) -> int:
@@ -463,7 +463,9 @@ def apply_settings(rules: Iterable[Rule], config: SiteConfig, errors: ErrorColle
     return RuleBook(tuple(final))
 
 
-def _override(rule: Rule, raw: Mapping[str, object], where: str, locate, errors: ErrorCollector) -> Rule | None:  # type: ignore[no-untyped-def]
+def _override(
+    rule: Rule, raw: Mapping[str, object], where: str, locate: Callable[[str], SourceLocation], errors: ErrorCollector
+) -> Rule | None:
     before = len(errors.errors)
     changes: dict[str, object] = {}
 

@@ -89,7 +89,8 @@ def parse_duration(text: object) -> Duration:
     value = text.strip()
     match = _ISO_RE.match(value.upper())
     if match:
-        get = lambda key: int(match[key] or 0)  # noqa: E731
+        numbers = {key: int(number or 0) for key, number in match.groupdict().items()}
+        get = numbers.__getitem__
         return Duration(
             months=get("years") * 12 + get("months"),
             days=get("weeks") * 7 + get("days"),

@@ -279,3 +279,18 @@ def test_missing_site_is_a_clear_error(tmp_path):
 def test_bad_now_is_a_usage_error(basic):
     result = run_build(basic, "yesterday")
     assert result.exit_code == 2 and "--now" in result.output
+
+
+def test_reopened_incident_is_marked(basic):
+    path = basic / "updates/2026-11-20-api-errors.md"
+    text = path.read_text().replace(
+        "## 2026-11-21 10:00 UTC · Postmortem",
+        "## 2026-11-20 16:00 UTC · Investigating\nErrors are back.\n\n## 2026-11-20 17:00 UTC · Resolved\nFixed again.\n\n## 2026-11-21 10:00 UTC · Postmortem",
+    )
+    path.write_text(text)
+    run_build(basic)
+    page = (basic / "public/incidents/2026-11-20-api-errors/index.html").read_text()
+    assert '<span class="badge b-stage">Reopened</span>' in page
+    assert "Errors are back." in page
+    index_free = (basic / "public/incidents/2026-11-27-web-slow/index.html").read_text()
+    assert "Reopened" not in index_free

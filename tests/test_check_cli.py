@@ -272,3 +272,11 @@ def test_private_report_changes_only_when_a_state_does(site_factory):
     later = private_report("2026-11-27T12:01:00Z")  # the GDPR notice is now overdue
     assert later["deadlines.json"] != first["deadlines.json"]
     assert b"[overdue] GDPR Art. 33" in later["deadlines.ics"]
+
+
+def test_a_breach_sidecar_drives_deadlines_and_is_where_annotations_point(site_factory):
+    sidecar = "# private: kept out of the public updates/\naware: 2026-11-24T12:00:00Z\n"
+    root = site_factory({"updates/2026-11-20-slow.md": CALM, "comms/2026-11-20-slow/breach.yml": sidecar}, toml=GDPR_TOML)
+    result = check(root, "--now", "2026-11-27T11:30:00Z", "--format", "github")
+    assert result.exit_code == 0, result.output
+    assert "::notice file=comms/2026-11-20-slow/breach.yml,line=2,title=due%3A gdpr-art33-authority::" in result.output

@@ -118,6 +118,10 @@ class DeadlineReport:
         return tuple(o for o in self.obligations if o.state is ObligationState.OVERDUE)
 
     @cached_property
+    def _due_soon_keys(self) -> frozenset[str]:
+        return frozenset(o.key for o in self.due_soon)
+
+    @cached_property
     def due_soon(self) -> tuple[Obligation, ...]:
         """Items due within ``warn_within`` (none without a window)."""
         if self.warn_within is None:
@@ -129,7 +133,7 @@ class DeadlineReport:
         )
 
     def is_due_soon(self, obligation: Obligation) -> bool:
-        return obligation in self.due_soon
+        return obligation.key in self._due_soon_keys
 
     @cached_property
     def counts(self) -> dict[ObligationState, int]:
@@ -258,7 +262,7 @@ def obligation_for(
             detail=f"not required: {decision.reason}{when}",
             satisfied_by=satisfied_by,
             satisfied_at=satisfied_at,
-            location=SourceLocation(incident.breach.source_path if incident.breach else incident.source_path, decision.line),
+            location=SourceLocation(_breach_location(incident).path, decision.line),
         )
 
     clock_at, missing = clock_time(rule.clock, incident, notices, now, zone)
@@ -418,15 +422,26 @@ def clock_time(
 
 
 def _fix_location(incident: Incident, rule: Rule, drafts: Sequence[Notice]) -> SourceLocation:
+    """Where the fix goes: a draft notice, the clock's line in the breach
+    block, the incident's ``declared`` line or its latest update."""
     if drafts:
         return SourceLocation(drafts[0].source_path, 1)
+    if incident.breach is not None and not rule.is_practice:
+        return _breach_location(incident, rule.clock.breach_field)
+    if rule.clock.field == "declared":
+        return SourceLocation(incident.source_path, incident.lines.get("declared"))
+    return SourceLocation(incident.source_path, incident.updates[-1].line if incident.updates else 1)
+
+
+def _breach_location(incident: Incident, field: str | None = None) -> SourceLocation:
+    """A breach field's line, in the front matter or the ``breach.yml`` sidecar."""
     breach = incident.breach
-    field = rule.clock.breach_field
-    if breach is not None and not rule.is_practice:
-        line = breach.lines.get(field or "") if field else None
-        return SourceLocation(breach.source_path or incident.source_path, line or breach.lines.get("") or incident.lines.get("breach"))
-    key = "declared" if rule.clock.field == "declared" else None
-    return SourceLocation(incident.source_path, incident.lines.get(key) if key else (incident.updates[-1].line if incident.updates else 1))
+    assert breach is not None
+    path = breach.source_path or incident.source_path
+    line = breach.lines.get(field) if field else None
+    if line is None:
+        line = incident.lines.get("breach") if path == incident.source_path else 1
+    return SourceLocation(path, line)
 
 
 def _notice_hint(incident: Incident, rule: Rule) -> str:
@@ -434,7 +449,9 @@ def _notice_hint(incident: Incident, rule: Rule) -> str:
 
 
 def _make(incident: Incident, rule: Rule, state: ObligationState, **kw: Any) -> Obligation:
-    kw.setdefault("location", SourceLocation(incident.source_path, incident.lines.get("breach") if not rule.is_practice else 1))
+    if "location" not in kw:
+        regulatory = incident.breach is not None and not rule.is_practice
+        kw["location"] = _breach_location(incident) if regulatory else SourceLocation(incident.source_path, 1)
     kw.setdefault("key", f"{incident.slug}/{rule.id}")
     return Obligation(rule=rule, incident=incident, recipient=short_recipient(rule.recipient), state=state, **kw)
 

@@ -603,7 +603,7 @@ def test_authoring_functions_raise_usage_errors(site):
 
 
 def test_every_command_has_help_with_examples():
-    commands = [["init"], ["new", "incident"], ["new", "maintenance"], ["new", "notice"], ["update"], ["sent"], ["serve"]]
+    commands = [["init"], ["new"], ["new", "incident"], ["new", "maintenance"], ["new", "notice"], ["update"], ["sent"], ["serve"]]
     for words in commands:
         result = cli(*words, "--help")
         assert result.exit_code == 0, words

@@ -228,7 +228,14 @@ def init(directory: Path, force: bool, now_text: str | None) -> None:
 
 @main.group()
 def new() -> None:
-    """Start a new incident or maintenance file in updates/."""
+    """Start a new incident, maintenance or notice file.
+
+    \b
+    Examples:
+      clarion new incident "API errors" --severity SEV1 -c api=partial_outage
+      clarion new maintenance "Database upgrade" -c database --start 2026-12-01T02:00Z --duration 2h
+      clarion new notice api-errors --rule customer-ack
+    """
 
 
 @new.command("incident")

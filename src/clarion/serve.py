@@ -446,7 +446,7 @@ class PreviewServer:
             self._publish(self.snapshot.files, error)
             self.log(f"Build failed{why}; still serving the last good build.")
             return False
-        assert files is not None and context is not None
+        assert files is not None and context is not None and self.config is not None
         for warning in context.site.warnings:
             self.log(warning.format())
         previous = self.snapshot

@@ -485,3 +485,23 @@ def test_report_sorts_by_what_needs_action_first():
     assert states == sorted(states, key=lambda s: s.rank)
     assert states[0] is OVERDUE  # the postmortem
     assert report.counts[MET] >= 1
+
+
+def test_dora_weekend_relief_when_a_site_turns_it_on():
+    # RTS Art. 5(4): a deadline on a weekend or bank holiday may be met by
+    # 12:00 of the next working day. Intermediate report: initial notification
+    # sent Wed 6 May 2026 09:00 UTC, + 72 h = Sat 9 May 09:00 UTC. With the
+    # relief and German holidays: Monday 11 May, 12:00 CEST = 10:00 UTC.
+    from clarion.rules.calendars import parse_holidays
+
+    book = only(BOOK, *DORA)
+    relieved = RuleBook(tuple(
+        replace(r, weekend_relief=True, holidays=parse_holidays("DE")) if r.id == "dora-intermediate-report" else r
+        for r in book
+    ))  # fmt: skip
+    item = incident(breach=breach(DORA, aware="2026-05-06T01:00:00Z", classified_major="2026-05-06T05:00:00Z"))
+    site = Site(incidents=(item,), notices=(notice("dora-initial-notification", "2026-05-06T09:00:00Z"),))
+    plain = one(evaluate(site, book, t("2026-05-08T00:00:00Z"), BERLIN), "dora-intermediate-report")
+    assert plain.due_at == t("2026-05-09T09:00:00Z")
+    relief = one(evaluate(site, relieved, t("2026-05-08T00:00:00Z"), BERLIN), "dora-intermediate-report")
+    assert relief.due_at == t("2026-05-11T10:00:00Z")

@@ -110,27 +110,27 @@ class StatuspageApi:
         maintenance = [i for i in self.items if i.is_maintenance]
         recent = [self.incident(i) for i in reversed(incidents[-RECENT_LIMIT:])]
         unresolved = [self.incident(i) for i in reversed(incidents) if self._incident_status(i) in _UNRESOLVED]
-        by_status: dict[str, list[Json]] = defaultdict(list)
-        for item in reversed(maintenance):
+        upcoming: list[Json] = []
+        active: list[Json] = []
+        soonest_first = sorted(maintenance, key=lambda i: (_window_start(i), i.slug))
+        for item in soonest_first:
             status = self._maintenance_status(item)
-            if status != "completed":
-                by_status[status].append(self.maintenance(item))
-        upcoming = by_status["scheduled"]
-        active = by_status["in_progress"] + by_status["verifying"]
-        active.sort(key=lambda m: (m["scheduled_for"], m["id"]), reverse=True)
-        upcoming.sort(key=lambda m: (m["scheduled_for"], m["id"]))
+            if status == "scheduled":
+                upcoming.append(self.maintenance(item))
+            elif status != "completed":
+                active.append(self.maintenance(item))
         recent_maintenance = [self.maintenance(i) for i in reversed(maintenance[-RECENT_LIMIT:])]
         components = [self._public(c) for c in self.components]
-        status = {"indicator": self.state.overall.indicator, "description": self.state.overall.description}
+        overall = {"indicator": self.state.overall.indicator, "description": self.state.overall.description}
         return {
             "summary.json": {
                 "page": self.page,
-                "status": status,
+                "status": overall,
                 "components": components,
                 "incidents": unresolved,
                 "scheduled_maintenances": active + upcoming,
             },
-            "status.json": {"page": self.page, "status": status},
+            "status.json": {"page": self.page, "status": overall},
             "components.json": {"page": self.page, "components": components},
             "incidents.json": {"page": self.page, "incidents": recent},
             "incidents/unresolved.json": {"page": self.page, "incidents": unresolved},
@@ -292,7 +292,7 @@ class StatuspageApi:
         if stage in (Stage.COMPLETED, Stage.CANCELLED) or now >= window.end:
             return "completed"
         if stage in (Stage.IN_PROGRESS, Stage.VERIFYING):
-            return stage.value
+            return str(stage.value)
         return "in_progress" if now >= window.start else "scheduled"
 
     def _updates(self, item: PublishedItem, incident_id: str) -> list[Json]:
@@ -375,6 +375,12 @@ class StatuspageApi:
 
     def _time(self, moment: datetime | None) -> str | None:
         return None if moment is None else iso_time(moment, self.zone)
+
+
+def _window_start(item: PublishedItem) -> datetime:
+    window = item.incident.window
+    assert window is not None
+    return window.start
 
 
 _UNRESOLVED = frozenset({"investigating", "identified", "monitoring"})

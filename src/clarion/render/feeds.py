@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from itertools import islice
 from datetime import datetime, timezone
 
-from feedgen.feed import FeedGenerator
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
 from ..config import Component, SiteConfig
 from . import Area, Output, RenderContext

@@ -282,7 +282,7 @@ def obligation_for(
             limit_at, _ = clock_time(limit.clock, incident, notices, now, zone)
             if limit_at is not None and limit.deadline is not None:
                 cap = _due(limit, limit.deadline, limit_at, zone)
-                hint += f"; if it is classified by {_utc(cap)}, the notice is due by then at the latest"
+                hint += f"; if {rule.clock.describe()} comes by {_utc(cap)}, the notice is due by then at the latest"
         return _make(
             incident, rule, ObligationState.CLOCK_NOT_STARTED, detail=_join([hint, *notes, draft_note]),
             clock=rule.clock.describe(), location=location,

@@ -76,7 +76,7 @@ def summary_line(report: DeadlineReport) -> str:
             text += f" ({len(report.due_soon)} within {format_seconds(report.warn_within.total_seconds())})"
         parts.append(text)
     warnings = len(report.lint_warnings)
-    text = ", ".join(parts) or "nothing owed"
+    text = ", ".join(parts) or "Nothing owed"
     if warnings:
         text += f"; {warnings} warning{'s' if warnings != 1 else ''}"
     return text + "."
@@ -114,13 +114,13 @@ def render_text(report: DeadlineReport, *, only_open: bool = False) -> str:
             lines.append(_columns(row, widths))
             for extra in _detail_lines(o, report.now):
                 lines.append(" " * (widths[0] + 2) + extra)
-    else:
-        lines.append("No owed items." if not only_open else "No open items.")
+    elif only_open and report.obligations:
+        lines.append("No open items.")
     if report.lint:
         lines += ["", "Content lint:"]
         lines += [e.format() for e in report.lint]
     lines += ["", summary_line(report)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
 
 
 def _columns(row: Sequence[str], widths: Sequence[int]) -> str:

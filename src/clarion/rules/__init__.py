@@ -293,7 +293,8 @@ _CONDITION_KEYS = ("min_affected_count", "max_affected_count", "severity", "cust
 def shipped_rules() -> tuple[Rule, ...]:
     """The rulebook shipped with Clarion, without any site's settings."""
     text = resources.files(__package__).joinpath(RULEBOOK_RESOURCE).read_text(encoding="utf-8")
-    return parse_rulebook(yaml.safe_load(text))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser reads it ten times faster
+    return parse_rulebook(yaml.load(text, Loader=loader))  # noqa: S506 (a safe loader)
 
 
 def parse_rulebook(data: object) -> tuple[Rule, ...]:

@@ -7,16 +7,17 @@ items, 90-day uptime and the next moment the page changes by itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from functools import cached_property
 
 from ..config import SiteConfig
 from ..model import Impact, Incident, Stage
 from .status import Overall, impact_at, incident_impact, overall_status
 from .timeline import Interval, impact_intervals
-from .uptime import ComponentUptime, component_uptime
+from .uptime import UPTIME_DAYS, ComponentUptime, component_uptime
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,31 @@ class State:
 
     now: datetime
     incidents: tuple[Incident, ...]  # public items, sorted by (started_at, slug)
-    intervals: Mapping[str, tuple[Interval, ...]]  # by incident slug
+    recent: Mapping[str, tuple[Interval, ...]]  # by component: intervals that may touch the uptime window
     component_status: Mapping[str, Impact]
     overall: Overall
     uptime: Mapping[str, ComponentUptime]
+
+    def intervals_of(self, incident: Incident) -> tuple[Interval, ...]:
+        """The non-operational stretches of one item's components."""
+        return _intervals(incident)
+
+    def last_change_at(self, component_id: str) -> datetime | None:
+        """The component's last status change at or before ``now``."""
+        moments = _change_moments(self.recent.get(component_id, ()), self.now)
+        if moments:
+            return max(moments)
+        return self._all_last_changes.get(component_id)
+
+    @cached_property
+    def _all_last_changes(self) -> dict[str, datetime]:
+        last: dict[str, datetime] = {}
+        for incident in self.incidents:
+            for interval in _intervals(incident):
+                for moment in _change_moments((interval,), self.now):
+                    if interval.component not in last or moment > last[interval.component]:
+                        last[interval.component] = moment
+        return last
 
     @cached_property
     def active_incidents(self) -> tuple[Incident, ...]:
@@ -50,7 +72,7 @@ class State:
         return tuple(i for i in self.incidents if i.is_maintenance)
 
     def impact_of(self, incident: Incident) -> str:
-        return incident_impact(incident, self.intervals.get(incident.slug, ()))
+        return incident_impact(incident)
 
     def components_of(self, incident: Incident) -> tuple[str, ...]:
         """Component ids an item affected, in the order first named."""
@@ -91,21 +113,52 @@ def maintenance_state(item: Incident, now: datetime) -> str:
 
 
 def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetime) -> State:
-    """Compute the public state from the public incidents (private ones excluded)."""
+    """Compute the public state from the public incidents (private ones excluded).
+
+    Only items that can touch the 90-day uptime window or still affect a
+    component now are expanded into intervals, so the work does not grow with
+    the length of the history.
+    """
     public = tuple(i for i in incidents if i.public)
-    by_slug = {i.slug: tuple(impact_intervals(i)) for i in public}
-    by_component: dict[str, list[Interval]] = {c: [] for c in config.component_ids}
-    for intervals in by_slug.values():
-        for interval in intervals:
-            by_component.setdefault(interval.component, []).append(interval)
-    status = {cid: impact_at(by_component[cid], now) for cid in config.component_ids}
+    since = datetime.combine(now.astimezone(config.timezone).date() - timedelta(days=UPTIME_DAYS), time(), config.timezone)
+    recent: dict[str, list[Interval]] = {c: [] for c in config.component_ids}
+    for incident in public:
+        if incident.started_at > now or not _may_reach(incident, since):
+            continue
+        for interval in _intervals(incident):
+            recent.setdefault(interval.component, []).append(interval)
+    status = {cid: impact_at(recent[cid], now) for cid in config.component_ids}
     active = [i for i in public if not i.is_maintenance and not i.is_closed and i.started_at <= now]
-    uptime = {cid: component_uptime(cid, by_component[cid], now, config.timezone) for cid in config.component_ids}
+    uptime = {cid: component_uptime(cid, recent[cid], now, config.timezone) for cid in config.component_ids}
     return State(
         now=now,
         incidents=public,
-        intervals=by_slug,
+        recent={cid: tuple(items) for cid, items in recent.items()},
         component_status=status,
         overall=overall_status(status, active),
         uptime=uptime,
     )
+
+
+def _may_reach(incident: Incident, since: datetime) -> bool:
+    """False when every impact of ``incident`` ended before ``since``: it is
+    closed, closed before ``since``, and its closing update left every
+    component operational."""
+    if incident.is_maintenance:
+        assert incident.window is not None
+        return incident.window.end >= since
+    resolved = incident.resolved_at
+    if resolved is None or resolved >= since:
+        return True
+    closing = [u for u in incident.updates if u.stage is Stage.RESOLVED]
+    last = closing[-1].impact if closing else None
+    return bool(last) and any(impact is not Impact.OPERATIONAL for impact in last.values())
+
+
+@functools.lru_cache(maxsize=4096)
+def _intervals(incident: Incident) -> tuple[Interval, ...]:
+    return tuple(impact_intervals(incident))
+
+
+def _change_moments(intervals: Iterable[Interval], now: datetime) -> list[datetime]:
+    return [m for i in intervals for m in (i.start, i.end) if m is not None and m <= now]

@@ -46,11 +46,16 @@ def overall_status(component_status: Mapping[str, Impact], active_incidents: Ite
     return Overall("none", "All Systems Operational")
 
 
-def incident_impact(incident: Incident, intervals: Iterable[Interval]) -> str:
-    """Statuspage's incident ``impact``: the worst component impact it caused."""
+def incident_impact(incident: Incident) -> str:
+    """Statuspage's incident ``impact``: the worst component impact it caused
+    (the worst of the front matter and every ``Impact:`` line)."""
     if incident.is_maintenance:
         return "maintenance"
-    worst = worst_impact(i.impact for i in intervals)
+    impacts = list(incident.components.values())
+    for update in incident.updates:
+        if update.impact:
+            impacts.extend(update.impact.values())
+    worst = worst_impact(impacts)
     return {
         Impact.MAJOR_OUTAGE: "critical",
         Impact.PARTIAL_OUTAGE: "major",

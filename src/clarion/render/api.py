@@ -212,16 +212,11 @@ class StatuspageApi:
 
     def _last_changes(self) -> dict[str, datetime]:
         """Each component's last status change at or before ``now``."""
-        now = self.state.now
-        last: dict[str, datetime] = {}
-        for intervals in self.state.intervals.values():
-            for interval in intervals:
-                for moment in (interval.start, interval.end):
-                    if moment is None or moment > now:
-                        continue
-                    previous = last.get(interval.component)
-                    if previous is None or moment > previous:
-                        last[interval.component] = moment
+        last = {}
+        for component in self.config.components:
+            moment = self.state.last_change_at(component.id)
+            if moment is not None:
+                last[component.id] = moment
         return last
 
     @staticmethod

@@ -13,6 +13,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState, evaluate
 from ..errors import ContentError
-from ..rules import Rule, RuleBook
+from ..rules import Rule, RuleBook, RuleKind
 from ..rules.duration import Duration, format_seconds
 from . import Area, Output, RenderContext
 
@@ -305,12 +306,34 @@ def render_errors_github(errors: Sequence[ContentError]) -> str:
 # -- private build outputs ------------------------------------------------------------
 
 
+#: Settled practice items (met, met late, ...) of incidents quiet for longer
+#: than this are left out of the private report files; ``clarion check``
+#: still lists everything, and regulatory items are always kept (they are the
+#: breach record).
+REPORT_HISTORY = timedelta(days=90)
+
+
+def recent_part(report: DeadlineReport, history: timedelta = REPORT_HISTORY) -> DeadlineReport:
+    """The report the private files show: every open or regulatory item, and
+    settled practice items of incidents active within ``history``."""
+    since = report.now - history
+
+    def kept(o: Obligation) -> bool:
+        if o.state in OPEN_STATES or o.rule.kind is not RuleKind.PRACTICE:
+            return True
+        last = o.incident.updates[-1].at if o.incident.updates else o.incident.started_at
+        return last >= since
+
+    return replace(report, obligations=tuple(o for o in report.obligations if kept(o)))
+
+
 def write_deadlines(context: RenderContext) -> Iterator[Output]:
-    """``deadlines.html``, ``deadlines.json`` and ``deadlines.ics``, private."""
+    """``deadlines.html``, ``deadlines.json`` and ``deadlines.ics``, private
+    (see :func:`recent_part` for what they keep)."""
     from ..rules import load_rules
 
     config = context.config
-    report = evaluate(context.site, load_rules(config), context.state.now, config.timezone)
+    report = recent_part(evaluate(context.site, load_rules(config), context.state.now, config.timezone))
     yield Output(Area.PRIVATE, REPORT_JSON, render_json(report, stable=True).encode("utf-8"))
     yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, title=config.title).encode("utf-8"))
     yield Output(Area.PRIVATE, REPORT_ICS, render_ics(report, title=config.title, base_url=config.base_url))

@@ -5,12 +5,16 @@ The command line only chooses the output; this module gathers the report.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from .config import SiteConfig
+from .derive.action_items import ActionItem, all_action_items, overdue_items, source_line
 from .derive.deadlines import DeadlineReport, evaluate
-from .errors import UsageError
+from .errors import ContentError, SourceLocation, UsageError
 from .load import load_site
+from .render.email import check_notice_templates
+from .model import Site
 from .rules import load_rules
 from .rules.duration import DURATION_EXPECTED, DurationError, parse_duration
 
@@ -19,7 +23,60 @@ def run_check(config: SiteConfig, now: datetime, *, warn_within: timedelta | Non
     """Every owed item of the site at ``now`` and the content lint; raises
     :class:`~clarion.errors.ContentErrors` on invalid content."""
     site = load_site(config)
-    return evaluate(site, load_rules(config), now, config.timezone, warn_within=warn_within)
+    check_notice_templates(config, site, now)  # a notice's template errors fail the check as they fail a build
+    report = evaluate(site, load_rules(config), now, config.timezone, warn_within=warn_within)
+    extra = action_item_lint(config, site, now)
+    return replace(report, lint=report.lint + extra) if extra else report
+
+
+def action_item_lint(config: SiteConfig, site: Site, now: datetime) -> tuple[ContentError, ...]:
+    """Postmortem action items that are open past their due date, at the level
+    ``[metrics] overdue_action_items`` sets ("warning" by default, "error",
+    or "off"), and due or done dates that are not real dates (warnings)."""
+    level = config.metrics.overdue_action_items
+    items = all_action_items(site.incidents, now)
+    late = overdue_items(items, now, config.timezone) if level != "off" else ()
+    broken = [i for i in items if i.problem]
+    if not late and not broken:
+        return ()
+    lines = _SourceLines(config)
+    out = []
+    for item in late:
+        assert item.due is not None
+        days = item.days_overdue(now, config.timezone)
+        owner = f" (@{item.owner})" if item.owner else " (no owner)"
+        out.append(ContentError(
+            location=lines.locate(item),
+            message=f"action item overdue (due {item.due.isoformat()}, {days} day{'s' if days != 1 else ''} ago): {item.text}{owner}",
+            hint="mark it done with '- [x]' once it is, or agree on a new 'due YYYY-MM-DD'",
+            severity=level,
+        ))  # fmt: skip
+    for item in broken:
+        out.append(ContentError(
+            location=lines.locate(item),
+            message=f"action item: {item.problem}",
+            expected="due YYYY-MM-DD or done YYYY-MM-DD, a real date",
+            severity="warning",
+        ))  # fmt: skip
+    return tuple(out)
+
+
+class _SourceLines:
+    """Finds an action item's line in its incident file (read once per file)."""
+
+    def __init__(self, config: SiteConfig):
+        self.root = config.root
+        self.files: dict[str, list[str]] = {}
+
+    def locate(self, item: ActionItem) -> SourceLocation:
+        path = item.incident.source_path
+        if path not in self.files:
+            try:
+                text = (self.root / path).read_text(encoding="utf-8")
+            except OSError:
+                text = ""
+            self.files[path] = text.replace("\r\n", "\n").split("\n")
+        return SourceLocation(path, source_line(item, self.files[path]))
 
 
 def parse_window(text: str | None) -> timedelta | None:

@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -61,6 +61,48 @@ class PathSettings:
     private: Path
 
 
+#: Metrics with a duration target: a maximum for the mean, per severity.
+DURATION_TARGET_METRICS = ("mtta", "time_to_declare", "time_to_first_update", "mttr")
+#: The key of a duration target that applies to every incident, whatever its severity.
+ALL_SEVERITIES = "all"
+
+
+def _default_duration_targets() -> dict[str, dict[str, timedelta]]:
+    return {"mtta": {"SEV1": timedelta(minutes=5)}, "mttr": {"SEV1": timedelta(hours=1)}}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetricTargets:
+    """Reference values of incident practice, shown in ``clarion stats`` and as
+    lines on the metrics page's charts (``[metrics.targets]`` in site.toml).
+
+    ``durations`` maps a metric of :data:`DURATION_TARGET_METRICS` to the
+    longest acceptable mean per severity (``"SEV1"``) or for every incident
+    (:data:`ALL_SEVERITIES`). ``mtbf`` is the shortest acceptable mean time
+    between failures of each component; the two ratios are minimum shares.
+    ``None`` means no target.
+    """
+
+    durations: Mapping[str, Mapping[str, timedelta]] = field(default_factory=_default_duration_targets)
+    mtbf: timedelta | None = timedelta(days=30)
+    action_item_completion: float | None = 0.9
+    postmortem_share: float | None = None
+
+
+OVERDUE_ACTION_ITEM_LEVELS = ("warning", "error", "off")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetricsSettings:
+    """``[metrics]``: where the metrics page goes, how ``clarion check``
+    reports open action items past their due date, and the targets."""
+
+    public: bool = False  # True: public/metrics/ with a nav link; False: private/metrics/
+    months: int = 12  # calendar months the metrics page covers, ending with the current one
+    overdue_action_items: str = "warning"  # "warning", "error" or "off"
+    targets: MetricTargets = field(default_factory=MetricTargets)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SiteConfig:
     root: Path
@@ -78,6 +120,7 @@ class SiteConfig:
     rules: RuleSettings = field(default_factory=RuleSettings)
     paths: PathSettings
     feed_entries: int = 50
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     digest: str = ""  # hash of site.toml, for caches
 
     def component(self, component_id: str) -> Component:
@@ -103,7 +146,7 @@ class SiteConfig:
         return self.root / "templates"
 
 
-_SECTIONS = ("site", "groups", "components", "email", "audiences", "rules", "paths", "feeds")
+_SECTIONS = ("site", "groups", "components", "email", "audiences", "rules", "paths", "feeds", "metrics")
 _SITE_KEYS = ("title", "base_url", "timezone", "description", "fictional", "now")
 _GROUP_KEYS = ("name", "description")
 _COMPONENT_KEYS = ("name", "description", "group")
@@ -111,6 +154,8 @@ _EMAIL_KEYS = ("from", "reply_to")
 _RULES_KEYS = ("enabled", "overrides")
 _PATHS_KEYS = ("comms", "public", "private")
 _FEEDS_KEYS = ("entries",)
+_METRICS_KEYS = ("public", "months", "overdue_action_items", "targets")
+_TARGET_KEYS = (*DURATION_TARGET_METRICS, "mtbf", "action_item_completion", "postmortem_share")
 
 
 class _Locator:
@@ -351,8 +396,123 @@ def _build(
         rules=rules,
         paths=paths,
         feed_entries=entries,
+        metrics=_metrics(_table(data, "metrics", locate, errors), locate, errors),
         digest=digest,
     )
+
+
+def _metrics(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -> MetricsSettings:
+    """``[metrics]`` and ``[metrics.targets]``; a target left out keeps its
+    default, ``false`` removes it."""
+    check_keys(raw, _METRICS_KEYS, where="[metrics]", locate=lambda k: locate(f"metrics.{k}"), errors=errors)
+    public = raw.get("public", False)
+    if not expect_type(public, bool, name="metrics.public", location=locate("metrics.public"), errors=errors):
+        public = False
+    months = raw.get("months", 12)
+    if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= 120:
+        errors.error(locate("metrics.months"), f"metrics.months: got {months!r}", expected="a whole number from 1 to 120")
+        months = 12
+    level = raw.get("overdue_action_items", "warning")
+    if level not in OVERDUE_ACTION_ITEM_LEVELS:
+        errors.error(
+            locate("metrics.overdue_action_items"),
+            f"metrics.overdue_action_items: got {level!r}",
+            expected="one of: " + ", ".join(f'"{w}"' for w in OVERDUE_ACTION_ITEM_LEVELS),
+            hint=did_you_mean(str(level), OVERDUE_ACTION_ITEM_LEVELS),
+        )
+        level = "warning"
+    targets_raw = raw.get("targets", {})
+    if not isinstance(targets_raw, dict):
+        errors.error(locate("metrics.targets"), "metrics.targets must be a table", expected="[metrics.targets]")
+        targets_raw = {}
+    check_keys(targets_raw, _TARGET_KEYS, where="[metrics.targets]", locate=lambda k: locate(f"metrics.targets.{k}"), errors=errors)
+    defaults = MetricTargets()
+    durations = {metric: dict(limits) for metric, limits in defaults.durations.items()}
+    for metric in DURATION_TARGET_METRICS:
+        if metric in targets_raw:
+            limits = _duration_targets(targets_raw[metric], f"metrics.targets.{metric}", locate, errors)
+            if limits:
+                durations[metric] = limits
+            else:
+                durations.pop(metric, None)
+    mtbf = defaults.mtbf
+    if "mtbf" in targets_raw:
+        value = targets_raw["mtbf"]
+        mtbf = None if value is False else _target_duration(value, "metrics.targets.mtbf", locate, errors)
+    shares = {}
+    for key in ("action_item_completion", "postmortem_share"):
+        shares[key] = getattr(defaults, key)
+        if key in targets_raw:
+            shares[key] = _target_share(targets_raw[key], f"metrics.targets.{key}", locate, errors)
+    targets = MetricTargets(
+        durations=durations,
+        mtbf=mtbf,
+        action_item_completion=shares["action_item_completion"],
+        postmortem_share=shares["postmortem_share"],
+    )
+    return MetricsSettings(public=public is True, months=months, overdue_action_items=str(level), targets=targets)
+
+
+def _target_duration(value: object, where: str, locate: _Locator, errors: ErrorCollector) -> timedelta | None:
+    from .rules.duration import DURATION_EXPECTED, DurationError, parse_duration
+
+    try:
+        return parse_duration(value).as_timedelta()
+    except DurationError as exc:
+        errors.error(locate(where), f"{where}: {exc}", expected=DURATION_EXPECTED.replace(", P1M", "") + "; no months")
+        return None
+
+
+def _duration_targets(value: object, where: str, locate: _Locator, errors: ErrorCollector) -> dict[str, timedelta]:
+    """``"PT5M"`` (every incident), ``{SEV1 = "PT5M", SEV0 = "PT2M"}`` or ``false``."""
+    from .model import SEVERITY_WORDS, Severity
+
+    if value is False:
+        return {}
+    if isinstance(value, str):
+        limit = _target_duration(value, where, locate, errors)
+        return {ALL_SEVERITIES: limit} if limit is not None else {}
+    if not isinstance(value, dict):
+        errors.error(locate(where), f"{where}: got {value!r}", expected='a duration such as "PT5M", a table such as { SEV1 = "PT5M" }, or false')
+        return {}
+    limits: dict[str, timedelta] = {}
+    for key, text in value.items():
+        if str(key).lower() == ALL_SEVERITIES:
+            name = ALL_SEVERITIES
+        else:
+            try:
+                name = Severity.parse(str(key)).value
+            except ValueError:
+                errors.error(
+                    locate(where),
+                    f"{where}: unknown severity {key!r}",
+                    expected="SEV0, SEV1, SEV2, SEV3 (P0-P3 are aliases) or all",
+                    hint=did_you_mean(str(key).upper(), SEVERITY_WORDS),
+                )
+                continue
+        limit = _target_duration(text, f"{where}.{key}", locate, errors)
+        if limit is not None:
+            limits[name] = limit
+    return limits
+
+
+def _target_share(value: object, where: str, locate: _Locator, errors: ErrorCollector) -> float | None:
+    """``0.9``, ``"90%"`` or ``false``."""
+    if value is False:
+        return None
+    share: float | None = None
+    if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool) and value in (0, 1)):
+        share = float(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d+(?:\.\d+)?\s*%\s*", value):
+        share = float(value.strip().rstrip("%")) / 100
+    if share is None or not 0 <= share <= 1:
+        errors.error(
+            locate(where),
+            f"{where}: got {value!r}",
+            expected='a share from 0 to 1 such as 0.9, a percentage such as "90%", or false',
+        )
+        return None
+    return share
 
 
 def _check_id(ident: str, where: str, locate: _Locator, errors: ErrorCollector) -> bool:

@@ -632,7 +632,8 @@ def check_command(
             click.echo(out.render_text(result, only_open=only_open), nl=False)
     if strict and result.lint_warnings:
         sys.exit(EXIT_INVALID)
-    sys.exit(EXIT_OVERDUE if result.overdue else EXIT_DUE_SOON if result.due_soon else EXIT_OK)
+    lint_errors = any(e.severity == "error" for e in result.lint)  # overdue action items at level "error"
+    sys.exit(EXIT_OVERDUE if result.overdue or lint_errors else EXIT_DUE_SOON if result.due_soon else EXIT_OK)
 
 
 @main.command("rules")

@@ -14,12 +14,14 @@ from pathlib import Path
 from .cache import BuildCache
 from .config import SiteConfig
 from .derive import State, derive_state
+from .errors import UsageError
 from .load import load_site
 from .model import Site
 from .render import Area, Output, RenderContext
 from .render.api import write_api
 from .render.badges import write_badges
 from .render.discovery import write_discovery
+from .render.email import write_emails
 from .render.feeds import write_feeds
 from .render.html import HtmlRenderer
 from .render.ical import write_calendar
@@ -43,6 +45,7 @@ WRITERS: tuple[Writer, ...] = (
     write_badges,
     write_discovery,
     write_deadlines,  # private: deadlines.html, .json, .ics
+    write_emails,  # private: comms/<slug>/<name>.eml drafts, comms/index.html
 )
 
 
@@ -68,7 +71,12 @@ def render_all(context: RenderContext, writers: Iterable[Writer] = WRITERS) -> I
 
 
 def build(
-    config: SiteConfig, *, now: datetime, public_dir: Path | None = None, use_cache: bool = True
+    config: SiteConfig,
+    *,
+    now: datetime,
+    public_dir: Path | None = None,
+    private_dir: Path | None = None,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Build the public and private folders; raise ``ContentErrors`` on bad input.
 
@@ -79,7 +87,12 @@ def build(
     cache = BuildCache.open(config) if use_cache else None
     context = prepare(config, now, cache)
     public = (public_dir or config.paths.public).resolve()
-    private = config.paths.private
+    private = (private_dir or config.paths.private).resolve()
+    if public == private or public.is_relative_to(private) or private.is_relative_to(public):
+        raise UsageError(
+            f"the private folder ({private}) and the public folder ({public}) overlap: "
+            "private drafts must never be inside the public site, nor the public site inside them"
+        )
     targets = {Area.PUBLIC: public, Area.PRIVATE: private}
     names = {area.value: str(path) for area, path in targets.items()}
     previous = cache.manifest if cache is not None and cache.targets == names else None

@@ -104,10 +104,11 @@ def main(debug: bool) -> None:
 @main.command()
 @source_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Public output folder (default: paths.public of site.toml).")
+@click.option("--private-out", "private_out", type=click.Path(file_okay=False, path_type=Path), help="Private output folder for email drafts and the deadline report (default: paths.private of site.toml); never inside the public one.")
 @now_option
 @click.option("--no-cache", is_flag=True, help="Ignore .clarion-cache/ and render everything (the output is the same).")
 @handle_errors
-def build(source: Path, out: Path | None, now_text: str | None, no_cache: bool) -> None:
+def build(source: Path, out: Path | None, private_out: Path | None, now_text: str | None, no_cache: bool) -> None:
     """Render the public site and the private comms folder.
 
     Fails (exit 2) only on invalid content; overdue deadlines never block a
@@ -117,6 +118,7 @@ def build(source: Path, out: Path | None, now_text: str | None, no_cache: bool) 
     Examples:
       clarion build                           # the site in the current folder
       clarion build --source site --out dist  # another root and output folder
+      clarion build --private-out ../comms-out # drafts outside the repository
       clarion build --now 2026-11-27T12:00Z   # reproducible: pretend it is then
     """
     from .build import build as run_build
@@ -124,12 +126,14 @@ def build(source: Path, out: Path | None, now_text: str | None, no_cache: bool) 
     started = time.perf_counter()
     config = load_config(source)
     now = resolve_now(config, now_text)
-    if out is not None:
-        out = out.resolve()
-        private = config.paths.private
-        if out == private or out.is_relative_to(private) or private.is_relative_to(out):
-            raise UsageError(f"--out {out.name} overlaps the private folder; choose another folder")
-    result = run_build(config, now=now, public_dir=out, use_cache=not no_cache)
+    private = private_out.resolve() if private_out is not None else config.paths.private
+    if out is not None or private_out is not None:
+        public = out.resolve() if out is not None else config.paths.public
+        if public == private or public.is_relative_to(private) or private.is_relative_to(public):
+            option = "--private-out" if private_out is not None else "--out"
+            raise UsageError(f"{option}: the public folder ({public.name}) and the private folder ({private.name}) overlap; choose another folder")
+        out = public
+    result = run_build(config, now=now, public_dir=out, private_dir=private, use_cache=not no_cache)
     for warning in result.site.warnings:
         err.print(warning.format(), markup=False)  # type: ignore[attr-defined]
     from .render import Area

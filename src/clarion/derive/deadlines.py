@@ -156,14 +156,17 @@ def evaluate(
     warn_within: timedelta | None = None,
 ) -> DeadlineReport:
     """Every obligation of ``site`` at ``now``, sorted by state, due time and
-    incident, with the content lint."""
+    incident, with the content lint (including what regulator notices still
+    lack: :func:`clarion.derive.comms.content_lint`)."""
+    from .comms import content_lint
+
     items = list(obligations(site, rulebook, now, zone))
     items.sort(key=_sort_key)
     return DeadlineReport(
         now=now,
         zone=zone,
         obligations=tuple(items),
-        lint=lint(site, rulebook, now),
+        lint=lint(site, rulebook, now) + tuple(content_lint(site, rulebook, items)),
         warn_within=warn_within,
     )
 

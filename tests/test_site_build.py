@@ -195,7 +195,7 @@ def test_build_failing_midway_leaves_previous_output(basic, monkeypatch):
         return original(self, component)
 
     monkeypatch.setattr(html.HtmlRenderer, "component_page", exploding)
-    result = run_build(basic)
+    result = run_build(basic, "2026-11-27T12:00:00Z", "--no-cache")
     assert result.exit_code == 3
     assert "internal error" in result.output and "Traceback" not in result.output
     assert tree(basic / "public") == before

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .cache import BuildCache
+from .cache import BuildCache, input_stamp
+from .parallel import default_workers
 from .config import SiteConfig
 from .derive import State, derive_state
 from .errors import UsageError
@@ -26,6 +27,7 @@ from .render.feeds import write_feeds
 from .render.html import HtmlRenderer
 from .render.ical import write_calendar
 from .render.markdown import MarkdownRenderer
+from .render.metrics import write_metrics
 from .render.report import write_deadlines
 from .write import WriteReport, write_outputs
 
@@ -33,7 +35,9 @@ Writer = Callable[[RenderContext], Iterable[Output]]
 
 
 def _html_pages(context: RenderContext) -> Iterable[Output]:
-    return HtmlRenderer(context.config, context.site, context.state, context.markdown, context.cache).outputs()
+    return HtmlRenderer(
+        context.config, context.site, context.state, context.markdown, context.cache, workers=context.workers
+    ).outputs()
 
 
 #: The writers of a build, in order. Each returns outputs; none touches the disk.
@@ -45,6 +49,7 @@ WRITERS: tuple[Writer, ...] = (
     write_badges,
     write_discovery,
     write_deadlines,  # private: deadlines.html, .json, .ics
+    write_metrics,  # metrics/index.html: private, or public when [metrics] public = true
     write_emails,  # private: comms/<slug>/<name>.eml drafts, comms/index.html
 )
 
@@ -58,11 +63,24 @@ class BuildResult:
     private_dir: Path
 
 
-def prepare(config: SiteConfig, now: datetime, cache: BuildCache | None = None) -> RenderContext:
+def prepare(config: SiteConfig, now: datetime, cache: BuildCache | None = None, workers: int = 1) -> RenderContext:
     """Load and derive: everything a writer needs, with no output yet."""
-    site = load_site(config, cache)
+    site = load_site(config, cache, workers)
     state = derive_state(config, site.incidents, now)
-    return RenderContext(config=config, site=site, state=state, markdown=MarkdownRenderer(), cache=cache)
+    return RenderContext(
+        config=config, site=site, state=state, markdown=MarkdownRenderer(), cache=cache, workers=workers
+    )
+
+
+def _unchanged_report(cache: BuildCache, targets: dict[Area, Path]) -> WriteReport:
+    """Same inputs, same ``now``, folders intact: the output would be the same."""
+    manifest = {area.value: cache.manifest.get(area.value, {}) for area in targets}
+    return WriteReport(
+        files={area: len(manifest[area.value]) for area in targets},
+        bytes={area: sum(e.size for e in manifest[area.value].values()) for area in targets},
+        changed=False,
+        manifest=manifest,
+    )
 
 
 def render_all(context: RenderContext, writers: Iterable[Writer] = WRITERS) -> Iterator[Output]:
@@ -77,15 +95,18 @@ def build(
     public_dir: Path | None = None,
     private_dir: Path | None = None,
     use_cache: bool = True,
+    workers: int | None = None,
 ) -> BuildResult:
     """Build the public and private folders; raise ``ContentErrors`` on bad input.
 
     With ``use_cache`` (the default) unchanged sources are not parsed again,
     unchanged pages are not rendered again and unchanged files are not
     written again (:mod:`clarion.cache`); the output is the same either way.
+    ``workers`` (default: the available cores) parse and render large sites
+    in parallel (:mod:`clarion.parallel`).
     """
     cache = BuildCache.open(config) if use_cache else None
-    context = prepare(config, now, cache)
+    context = prepare(config, now, cache, default_workers() if workers is None else workers)
     public = (public_dir or config.paths.public).resolve()
     private = (private_dir or config.paths.private).resolve()
     if public == private or public.is_relative_to(private) or private.is_relative_to(public):
@@ -95,8 +116,12 @@ def build(
         )
     targets = {Area.PUBLIC: public, Area.PRIVATE: private}
     names = {area.value: str(path) for area, path in targets.items()}
-    previous = cache.manifest if cache is not None and cache.targets == names else None
-    report = write_outputs(render_all(context), targets, previous)
+    stamp = input_stamp(config, now.isoformat()) if cache is not None else None
+    if cache is not None and stamp is not None and cache.unchanged_output(stamp, names):
+        report = _unchanged_report(cache, targets)
+    else:
+        previous = cache.manifest if cache is not None and cache.targets == names else None
+        report = write_outputs(render_all(context), targets, previous)
     if cache is not None:
-        cache.save({area: dict(files) for area, files in report.manifest.items()}, names)
+        cache.save({area: dict(files) for area, files in report.manifest.items()}, names, stamp)
     return BuildResult(site=context.site, state=context.state, report=report, public_dir=public, private_dir=private)

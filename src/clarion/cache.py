@@ -5,6 +5,10 @@ Two things are cached, and neither can change what a build produces:
 * **Parsed sources.** Each ``updates/*.md`` file's parsed incident, keyed by
   the file's SHA-256, the site configuration's hash and Clarion's version. A
   file that changed (or a new ``site.toml``) is parsed again.
+* **The stamp of the last build**: a hash of every input file (updates,
+  comms, site sources, templates, the built-in theme), Clarion's version and
+  ``now``. A build whose stamp is unchanged, with the previous folders
+  intact, renders and writes nothing.
 * **The manifest of the last output**: for every file of the public and
   private folders, its SHA-256 and, for pages rendered from a single
   incident or month, the *render key* (a hash of everything the page depends
@@ -54,6 +58,7 @@ class BuildCache:
     parsed: dict[str, tuple[str, object, tuple[object, ...]]] = field(default_factory=dict)
     manifest: dict[str, dict[str, ManifestEntry]] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # area -> folder the manifest describes
+    stamp: str | None = None  # inputs of the build that wrote the manifest
     _parsed_dirty: bool = False
 
     @classmethod
@@ -72,6 +77,7 @@ class BuildCache:
             data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))
             if data.get("version") == __version__:
                 cache.targets = data["targets"]
+                cache.stamp = data.get("stamp")
                 cache.manifest = {
                     area: {path: ManifestEntry(*entry) for path, entry in files.items()}
                     for area, files in data["files"].items()
@@ -115,7 +121,23 @@ class BuildCache:
 
     # -- saving --------------------------------------------------------------------
 
-    def save(self, manifest: dict[str, dict[str, ManifestEntry]], targets: dict[str, str]) -> None:
+    def unchanged_output(self, stamp: str, targets: dict[str, str]) -> bool:
+        """True when the last build had the same inputs and wrote to the same
+        folders, which still hold what it wrote (sizes are checked)."""
+        if self.stamp != stamp or self.targets != targets or not self.manifest:
+            return False
+        for area, folder in targets.items():
+            for path, entry in self.manifest.get(area, {}).items():
+                try:
+                    if os.stat(os.path.join(folder, path)).st_size != entry.size:
+                        return False
+                except OSError:
+                    return False
+        return True
+
+    def save(
+        self, manifest: dict[str, dict[str, ManifestEntry]], targets: dict[str, str], stamp: str | None = None
+    ) -> None:
         """Write the cache back (best effort: a cache that cannot be written is skipped)."""
         try:
             self.folder.mkdir(exist_ok=True)
@@ -126,6 +148,7 @@ class BuildCache:
                 _atomic_write(self.folder / _PARSED_FILE, pickle.dumps((self.salt, self.parsed), protocol=pickle.HIGHEST_PROTOCOL))
             data = {
                 "version": __version__,
+                "stamp": stamp,
                 "targets": targets,
                 "files": {
                     area: {path: [e.sha, e.size, e.key] for path, e in sorted(files.items())}
@@ -152,6 +175,27 @@ def fingerprint_files(paths: Iterable[Path]) -> str:
     for path in sorted(paths):
         digest.update(path.as_posix().encode("utf-8"))
         digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def input_stamp(config: SiteConfig, *extra: object) -> str:
+    """A hash of every file a build reads, Clarion's version and ``extra``
+    (the build's ``now``)."""
+    from .render.templates import THEME_DIR
+
+    digest = hashlib.sha256(f"{__version__}\0{config.digest}\0".encode())
+    for part in extra:
+        digest.update(f"{part}\0".encode())
+    folders = [config.updates_dir, config.paths.comms, config.source_dir, config.templates_dir, THEME_DIR]
+    for folder in folders:
+        digest.update(f"{folder}\0".encode())
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                digest.update(path.encode("utf-8", "surrogateescape"))
+                with open(path, "rb") as handle:
+                    digest.update(hashlib.sha256(handle.read()).digest())
     return digest.hexdigest()
 
 

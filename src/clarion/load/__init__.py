@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -38,6 +38,7 @@ from ..model import (
     Update,
     Window,
 )
+from ..parallel import fork_map
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
 from .sections import parse_impact_pairs, split_sections, strip_comments
@@ -62,15 +63,18 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 _STAGE_WORDS = {s.value: s for s in Stage}
 
 
-def load_site(config: SiteConfig, cache: BuildCache | None = None) -> Site:
+def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int = 1) -> Site:
     """Load every incident, maintenance and extra page of the site.
 
     With a ``cache``, files whose bytes are unchanged since the last build are
-    not parsed again (their warnings are reported again all the same).
+    not parsed again (their warnings are reported again all the same). With
+    ``workers`` > 1, the other files are parsed in worker processes
+    (:mod:`clarion.parallel`); the result is the same.
     """
     errors = ErrorCollector()
-    incidents: list[Incident] = []
     seen: dict[str, str] = {}
+    parsed: dict[str, tuple[Incident | None, ErrorCollector]] = {}
+    to_parse: list[tuple[Path, str]] = []
     updates_dir = config.updates_dir
     files = sorted(updates_dir.rglob("*.md")) if updates_dir.is_dir() else []
     for path in files:
@@ -87,20 +91,32 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None) -> Site:
             )
             continue
         seen[slug] = relpath
-        raw = path.read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
-        cached = cache.parsed_incident(relpath, digest) if cache is not None else None
+        cached = None
+        if cache is not None:
+            cached = cache.parsed_incident(relpath, hashlib.sha256(path.read_bytes()).hexdigest())
         if cached is not None:
             incident, warnings = cached
-            errors.warnings.extend(warnings)  # type: ignore[arg-type]
+            replay = ErrorCollector()
+            replay.warnings.extend(warnings)  # type: ignore[arg-type]
+            parsed[relpath] = (incident, replay)  # type: ignore[assignment]
         else:
-            file_errors = ErrorCollector()
-            incident = read_incident(path, config, file_errors, relpath=relpath, raw=raw)
-            errors.extend(file_errors)
-            if incident is not None and cache is not None:
-                cache.store_incident(relpath, digest, incident, file_errors.warnings)
+            to_parse.append((path, relpath))
+    global _PARSE_CONFIG
+    _PARSE_CONFIG = config
+    try:
+        results = fork_map(_parse_files, to_parse, workers)
+    finally:
+        _PARSE_CONFIG = None
+    for (path, relpath), (digest, incident, file_errors) in zip(to_parse, results):
+        parsed[relpath] = (incident, file_errors)
+        if incident is not None and cache is not None:
+            cache.store_incident(relpath, digest, incident, file_errors.warnings)
+    incidents: list[Incident] = []
+    for relpath in seen.values():
+        incident, file_errors = parsed[relpath]
+        errors.extend(file_errors)
         if incident is not None:
-            incidents.append(incident)  # type: ignore[arg-type]
+            incidents.append(incident)
     if cache is not None:
         cache.forget_missing(seen.values())
     pages = _read_pages(config, errors)
@@ -117,6 +133,22 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None) -> Site:
     return Site(
         incidents=tuple(incidents), pages=tuple(pages), notices=tuple(notices), warnings=tuple(errors.warnings)
     )
+
+
+_PARSE_CONFIG: SiteConfig | None = None  # the site being loaded, for worker processes
+
+
+def _parse_files(items: Sequence[tuple[Path, str]]) -> list[tuple[str, Incident | None, ErrorCollector]]:
+    """Parse a chunk of update files: (digest, incident or None, errors) each."""
+    config = _PARSE_CONFIG
+    assert config is not None
+    results = []
+    for path, relpath in items:
+        raw = path.read_bytes()
+        file_errors = ErrorCollector()
+        incident = read_incident(path, config, file_errors, relpath=relpath, raw=raw)
+        results.append((hashlib.sha256(raw).hexdigest(), incident, file_errors))
+    return results
 
 
 def read_incident(

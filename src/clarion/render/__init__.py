@@ -44,3 +44,4 @@ class RenderContext:
     state: "State"
     markdown: "MarkdownRenderer"
     cache: "BuildCache | None" = None
+    workers: int = 1  # processes a writer may use (see clarion.parallel)

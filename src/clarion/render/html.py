@@ -1,20 +1,30 @@
 """The status pages: index, one page per incident, maintenance and component,
-the monthly history, extra pages and the 404 page."""
+the monthly history, extra pages and the 404 page.
+
+In fragment mode (``HtmlRenderer(..., fragment=True)``, used by the MkDocs
+plugin) each page is rendered for another site's theme to wrap: the same
+templates, but ``base.html.j2`` resolves to ``fragment.html.j2``, which turns a
+page into a Markdown document (front matter with its title, then its ``main``
+block as HTML) at the page's usual path. The 404 page and the stand-alone
+stylesheet are left out; ``assets/clarion-fragment.css`` styles the fragments.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jinja2
 from markupsafe import Markup
 
 from .. import __version__
 from ..cache import BuildCache, fingerprint_files, render_key
 from ..config import SiteConfig
+from ..parallel import fork_map
 from ..derive import State
 from ..model import Site
 from . import Area, Output
@@ -23,6 +33,9 @@ from .templates import THEME_DIR, make_environment
 from .views import ComponentView, GroupView, ItemView, day_of
 
 HISTORY_DAYS_ON_INDEX = 14
+#: The wrapper that replaces ``base.html.j2`` in fragment mode, and its stylesheet.
+FRAGMENT_BASE = "fragment.html.j2"
+FRAGMENT_CSS = "assets/clarion-fragment.css"
 STATIC_SUFFIXES = {".css", ".svg", ".png", ".ico", ".jpg", ".jpeg", ".gif", ".webp", ".txt", ".woff2", ".js"}
 
 
@@ -36,13 +49,21 @@ class HtmlRenderer:
         state: State,
         markdown: MarkdownRenderer,
         cache: BuildCache | None = None,
+        *,
+        fragment: bool = False,
+        workers: int = 1,
     ):
         self.config = config
+        self.workers = workers
         self.cache = cache
         self.site = site
         self.state = state
         self.markdown = markdown
+        self.fragment = fragment
         self.env = make_environment(config.templates_dir, config.timezone)
+        if fragment:
+            assert self.env.loader is not None
+            self.env.loader = _FragmentLoader(self.env.loader)
         self.env.filters["markdown"] = lambda text: Markup(markdown.html(text))
         self.items = {i.slug: ItemView(i, state, config) for i in state.incidents}
         self.static_files = _site_static_files(config)
@@ -95,18 +116,45 @@ class HtmlRenderer:
 
     def outputs(self) -> Iterator[Output]:
         yield self.index()
-        for view in self.items.values():
-            yield self.render_cached(
-                self.item_key(view), "incident.html.j2", view.uri + "index.html", item=view, title=view.title
-            )
+        yield from self.item_pages()
         for group in self.groups():
             for component in group.components:
                 yield self.component_page(component)
         yield from self.history()
         for page in self.site.pages:
             yield self.render("page.html.j2", f"pages/{page.name}/index.html", page=page, title=page.title)
-        yield self.not_found()
+        if not self.fragment:
+            yield self.not_found()
         yield from self.assets()
+
+    def render_item(self, view: ItemView) -> bytes:
+        return self.render("incident.html.j2", view.uri + "index.html", item=view, title=view.title).data
+
+    def item_pages(self) -> list[Output]:
+        """One page per incident and maintenance: reused from the previous
+        build where the render key is unchanged, the rest rendered (over
+        ``self.workers`` processes for large sites)."""
+        global _RENDERER
+        views = list(self.items.values())
+        pages: list[tuple[str, str, bytes | None]] = []
+        missing: list[int] = []
+        for index, view in enumerate(views):
+            path, key = view.uri + "index.html", self.item_key(view)
+            data = self.cache.previous_page(Area.PUBLIC.value, path, key) if self.cache is not None else None
+            if data is None:
+                missing.append(index)
+            pages.append((path, key, data))
+        if missing:
+            self.env.get_template("incident.html.j2")  # compile once, before any fork
+            _RENDERER = self
+            try:
+                rendered = fork_map(_render_items, [views[i].incident.slug for i in missing], self.workers)
+            finally:
+                _RENDERER = None
+            for index, data in zip(missing, rendered):
+                path, key, _ = pages[index]
+                pages[index] = (path, key, data)
+        return [Output(Area.PUBLIC, path, data, key) for path, key, data in pages if data is not None]
 
     def groups(self) -> list[GroupView]:
         by_group: dict[str | None, list[ComponentView]] = defaultdict(list)
@@ -198,12 +246,31 @@ class HtmlRenderer:
         return self.render("404.html.j2", "404.html", root=base_path, title="Page not found")
 
     def assets(self) -> Iterator[Output]:
-        static = THEME_DIR / "static"
-        for path in sorted(static.iterdir()):
-            if path.is_file():
-                yield Output(Area.PUBLIC, f"assets/{path.name}", path.read_bytes())
+        if self.fragment:
+            yield Output(Area.PUBLIC, FRAGMENT_CSS, (THEME_DIR / "fragment.css").read_bytes())
+        else:
+            static = THEME_DIR / "static"
+            for path in sorted(static.iterdir()):
+                if path.is_file():
+                    yield Output(Area.PUBLIC, f"assets/{path.name}", path.read_bytes())
         for name, path in self.static_files.items():
             yield Output(Area.PUBLIC, f"static/{name}", path.read_bytes())
+
+
+class _FragmentLoader(jinja2.BaseLoader):
+    """Fragment mode: the page chrome is the host theme's, so ``base.html.j2``
+    (also reached as ``default/base.html.j2``) loads ``fragment.html.j2``, which
+    a site may override like any template."""
+
+    def __init__(self, inner: jinja2.BaseLoader):
+        self.inner = inner
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if template in ("base.html.j2", "default/base.html.j2"):
+            template = FRAGMENT_BASE
+        return self.inner.get_source(environment, template)
 
 
 def _site_static_files(config: SiteConfig) -> dict[str, Path]:
@@ -223,3 +290,11 @@ def _first(files: dict[str, Path], names: tuple[str, ...]) -> str | None:
             return name
     return None
 
+
+_RENDERER: HtmlRenderer | None = None  # the renderer whose pages worker processes render
+
+
+def _render_items(slugs: Sequence[str]) -> list[bytes]:
+    renderer = _RENDERER
+    assert renderer is not None
+    return [renderer.render_item(renderer.items[slug]) for slug in slugs]

@@ -1,0 +1,57 @@
+"""Spread CPU-bound build steps over the machine's cores.
+
+Parsing thousands of update files and rendering thousands of incident pages
+are independent per item. Where the operating system can ``fork`` (Linux,
+the platform CI and most builds run on), :func:`fork_map` runs chunks of such
+work in worker processes that inherit the parent's state (the loaded site,
+the template environment), so nothing but the chunk's results crosses a
+process boundary. Elsewhere, for small inputs, or with ``workers=1``, the
+same function runs in-process. Results always come back in input order, so
+the output does not depend on the number of workers.
+
+Only ``clarion build`` asks for workers; ``clarion serve`` and the MkDocs
+plugin run in-process (they run inside threaded servers, where forking is
+unsafe).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Below this many items the cost of starting workers outweighs the gain.
+MIN_ITEMS = 400
+
+
+def default_workers() -> int:
+    """The cores this process may use (at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - platforms without affinity
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def fork_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:
+    """``func`` over chunks of ``items``, flattened, in order.
+
+    ``func`` must be a module-level function (it is called by name in the
+    workers) and must only read state that existed before this call.
+    """
+    if workers <= 1 or len(items) < MIN_ITEMS or not can_fork():
+        return func(items)
+    count = workers * 4
+    size = -(-len(items) // count)
+    chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        parts = pool.map(func, chunks, chunksize=1)
+    return [result for part in parts for result in part]

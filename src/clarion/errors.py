@@ -5,6 +5,7 @@ one :class:`ContentErrors`, so users fix all problems in one pass."""
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,10 +99,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 
 def display_path(path: Path, root: Path) -> str:
     """``path`` relative to the site root, with ``/`` separators, for messages."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        pass
+    text, prefix = str(path), str(root).rstrip(os.sep) + os.sep
+    if text.startswith(prefix):
+        return text[len(prefix) :].replace(os.sep, "/")
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

@@ -144,7 +144,11 @@ MAINTENANCE_STAGES = (
 CLOSING_STAGES = (Stage.RESOLVED, Stage.COMPLETED, Stage.CANCELLED)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# Model classes keep a __dict__ (no slots): the build cache pickles thousands
+# of them, and dict-based instances unpickle in C, far faster than slotted ones.
+
+
+@dataclass(frozen=True, kw_only=True)
 class Update:
     """One timestamped section of an incident or maintenance file."""
 
@@ -156,7 +160,7 @@ class Update:
     position: int  # 0-based order within the file (after sorting by time)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Decision:
     """A recorded decision that a rule's notice is not required (or is)."""
 
@@ -167,7 +171,7 @@ class Decision:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Breach:
     """The regulatory facts of a personal-data or security incident.
 
@@ -184,7 +188,7 @@ class Breach:
     lines: Mapping[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Window:
     start: datetime
     end: datetime
@@ -273,7 +277,7 @@ class Incident:
         return self.updates
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Page:
     """An extra page from ``site_src/pages/<name>.md``."""
 
@@ -283,7 +287,7 @@ class Page:
     source_path: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Notice:
     """A customer or regulator notice, read from ``comms/<slug>/<name>.md``.
 

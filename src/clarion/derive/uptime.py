@@ -44,25 +44,26 @@ class ComponentUptime:
 
 
 def _weighted_segments(intervals: Sequence[Interval], start: datetime, end: datetime) -> list[tuple[datetime, datetime, Impact]]:
-    """Non-overlapping (start, end, worst impact) pieces within [start, end)."""
-    points = {start, end}
-    relevant = []
+    """Non-overlapping (start, end, worst impact) pieces within [start, end),
+    by a sweep over the intervals' ends (n log n)."""
+    events: list[tuple[datetime, int, Impact]] = []
     for interval in intervals:
-        i_end = interval.end or end
-        if i_end <= start or interval.start >= end:
-            continue
-        relevant.append(interval)
-        points.add(max(interval.start, start))
-        points.add(min(i_end, end))
-    ordered = sorted(points)
-    pieces = []
-    for left, right in zip(ordered, ordered[1:]):
-        worst = Impact.OPERATIONAL
-        for interval in relevant:
-            if interval.start <= left and (interval.end is None or interval.end >= right) and interval.impact.rank > worst.rank:
-                worst = interval.impact
-        if worst is not Impact.OPERATIONAL:
-            pieces.append((left, right, worst))
+        left = max(interval.start, start)
+        right = min(interval.end or end, end)
+        if left < right:
+            events.append((left, 1, interval.impact))
+            events.append((right, -1, interval.impact))
+    events.sort(key=lambda e: (e[0], e[1]))
+    active = dict.fromkeys(Impact, 0)
+    pieces: list[tuple[datetime, datetime, Impact]] = []
+    previous: datetime | None = None
+    for moment, change, impact in events:
+        if previous is not None and moment > previous:
+            worst = max((i for i, n in active.items() if n), key=lambda i: i.rank, default=Impact.OPERATIONAL)
+            if worst is not Impact.OPERATIONAL:
+                pieces.append((previous, moment, worst))
+        active[impact] += change
+        previous = moment
     return pieces
 
 
@@ -79,8 +80,21 @@ def component_uptime(
     window_start = datetime.combine(first, time(), zone)
     recent = [i for i in intervals if (i.end is None or i.end > window_start) and i.start < now]
     pieces = _weighted_segments(recent, window_start, now)
+    touching: list[list[Incident]] = [[] for _ in range(days)]
+    for interval in sorted(recent, key=lambda i: (i.start, i.incident.slug)):
+        if interval.incident.is_maintenance:
+            continue
+        first_day = max((interval.start.astimezone(zone).date() - first).days, 0)
+        last_moment = min(interval.end or now, now)
+        last_day = min((last_moment.astimezone(zone).date() - first).days, days - 1)
+        if interval.end is not None and interval.end == datetime.combine(last_moment.astimezone(zone).date(), time(), zone):
+            last_day -= 1  # an interval ending at midnight does not touch the next day
+        for offset in range(first_day, last_day + 1):
+            if interval.incident not in touching[offset]:
+                touching[offset].append(interval.incident)
     results = []
     total_minutes = total_down = 0.0
+    piece_index = 0
     for offset in range(days):
         day = first + timedelta(days=offset)
         day_start = datetime.combine(day, time(), zone)
@@ -88,22 +102,17 @@ def component_uptime(
         minutes = max((day_end - day_start).total_seconds() / 60, 0.0)
         down = 0.0
         worst = Impact.OPERATIONAL
-        for left, right, impact in pieces:
-            if right <= day_start or left >= day_end:
-                continue
+        while piece_index < len(pieces) and pieces[piece_index][1] <= day_start:
+            piece_index += 1
+        for left, right, impact in pieces[piece_index:]:
+            if left >= day_end:
+                break
             overlap = (min(right, day_end) - max(left, day_start)).total_seconds() / 60
             down += overlap * impact.downtime_weight
             if impact.rank > worst.rank:
                 worst = impact
-        touching = tuple(
-            dict.fromkeys(
-                i.incident
-                for i in recent
-                if not i.incident.is_maintenance and i.start < day_end and (i.end is None or i.end > day_start)
-            )
-        )
         ratio = None if minutes == 0 else max(0.0, 1 - down / minutes)
-        results.append(DayUptime(day=day, up_ratio=ratio, down_minutes=down, worst=worst, incidents=touching))
+        results.append(DayUptime(day=day, up_ratio=ratio, down_minutes=down, worst=worst, incidents=tuple(touching[offset])))
         total_minutes += minutes
         total_down += down
     overall = 1.0 if total_minutes == 0 else max(0.0, 1 - total_down / total_minutes)

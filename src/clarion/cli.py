@@ -640,6 +640,64 @@ def check_command(
     sys.exit(EXIT_OVERDUE if result.overdue or lint_errors else EXIT_DUE_SOON if result.due_soon else EXIT_OK)
 
 
+# -- metrics: stats ---------------------------------------------------------------------
+# The definitions are in derive/stats.py; the inputs are gathered in metrics.py and the
+# output rendered in render/stats_report.py.
+
+
+@main.command("stats")
+@source_option
+@now_option
+@click.option("--since", "since", metavar="WHEN", help="First month, day or time (site's zone), e.g. 2026-01 or 2026-10-14. Default: the first incident.")
+@click.option("--until", "until", metavar="WHEN", help="Last month or day (inclusive), or a time (exclusive). Default: now.")
+@click.option("--component", "-c", "component", metavar="ID", help="Only incidents that affected this component.")
+@click.option("--public-only", is_flag=True, help="Leave out incidents with 'public: false' (as a public metrics page does).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="text: tables (colour on a terminal); json: every number; csv: one row per scope, severity and metric.",
+)
+@handle_errors
+def stats_command(
+    source: Path, now_text: str | None, since: str | None, until: str | None, component: str | None, public_only: bool, fmt: str
+) -> None:
+    """MTTA, MTTR, MTBF, incidents per month, postmortems and action items.
+
+    Computed from the times in updates/*.md: detected, acknowledged and
+    declared in the front matter, the updates and the Postmortem's task list.
+    Maintenance is left out; a time that is not recorded makes that metric
+    'n/a' for the incident (never zero). The README's "Metrics" section
+    defines each number. Targets come from [metrics.targets] in site.toml.
+
+    \b
+    Examples:
+      clarion stats
+      clarion stats --since 2026-01 --until 2026-06 --component api
+      clarion stats --format csv > metrics.csv
+    """
+    from .metrics import component_names, run_stats
+    from .render import stats_report as out
+
+    config = load_config(source)
+    now = resolve_now(config, now_text)
+    result = run_stats(config, now, since=since, until=until, component=component, public_only=public_only)
+    names = component_names(config)
+    targets = config.metrics.targets
+    if fmt == "json":
+        click.echo(out.render_json(result, targets, names), nl=False)
+    elif fmt == "csv":
+        click.echo(out.render_csv(result, targets), nl=False)
+    else:
+        console = Console(highlight=False)
+        if console.is_terminal:
+            out.print_rich(result, targets, names, console)
+        else:
+            click.echo(out.render_text(result, targets, names), nl=False)
+
+
 @main.command("rules")
 @click.argument("rule_ids", nargs=-1, metavar="[RULE]...")
 @source_option

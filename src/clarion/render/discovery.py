@@ -48,6 +48,8 @@ def page_uris(config: SiteConfig, site: Site, state: State) -> Iterator[str]:
         yield f"history/{year:04d}/{month:02d}/"
     for page in site.pages:
         yield f"pages/{page.name}/"
+    if config.metrics.public:
+        yield "metrics/"
 
 
 def sitemap(config: SiteConfig, site: Site, state: State) -> str:

@@ -774,9 +774,16 @@ def new_notice(
         "-->",
     ]
     body: list[str] = []
-    for item in rule.must_contain:
-        label = item.strip().rstrip(".")
-        body += [f"**{label[:1].upper() + label[1:]}**", "", "(to be completed)", ""]
+    if rule.audience:
+        for item in rule.must_contain:
+            label = item.strip().rstrip(".")
+            body += [f"**{label[:1].upper() + label[1:]}**", "", "(to be completed)", ""]
+    else:
+        # a regulator's notice: one heading per required item, from the
+        # notices/ skeleton template, so `clarion check` can follow each one
+        from .render.email_templates import notice_skeleton
+
+        body = notice_skeleton(config, rule.id, rule.title, rule.recipient, rule.must_contain).strip("\n").split("\n")
     if not body:
         body = ["(Write the notice here.)", ""]
     text = "\n".join(front + comment) + "\n" + "\n".join(body).rstrip("\n") + "\n"

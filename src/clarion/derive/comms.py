@@ -19,7 +19,9 @@ decides, for each item, whether the notice's Markdown body covers it:
   uses, such as ``breach`` or ``data``) and either every word of the heading
   occurs in the item, or it shares two words with the label, or every
   distinctive word of the label. ``### Contact point`` names ``name and
-  contact details of the DPO or other contact point``.
+  contact details of the DPO or other contact point``. A label made only of
+  such common words (``detailed description of the incident``) is named by
+  a heading that has all of them.
 - A **paragraph** names an item when it contains every word of the label or
   of one of its alternatives (the label split at ``or``): a sentence "the
   reasons for the delay are ..." names ``reasons for the delay``.
@@ -223,10 +225,15 @@ def _is_placeholder(text: str) -> bool:
 
 def _heading_names(heading: frozenset[str], item: Item) -> bool:
     shared = heading & item.label_words
+    if not shared:
+        return False
+    label_distinctive = item.label_words - _GENERIC_WORDS
+    if not label_distinctive:  # a label of common words only: the heading must say them all
+        return item.label_words <= heading
     distinctive = shared - _GENERIC_WORDS
     if not distinctive:
         return False
-    return heading <= item.words or len(shared) >= 2 or distinctive == item.label_words - _GENERIC_WORDS
+    return heading <= item.words or len(shared) >= 2 or distinctive == label_distinctive
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,16 +307,45 @@ def content_lint(
     }
     out: list[ContentError] = []
     for notice in site.notices:
-        rule = _checked_rule(notice, rulebook)
-        if rule is None:
-            continue
         if notice.is_sent and not has_body(notice):
             continue  # a record of an email sent from elsewhere
-        target = rule.limits or rule.id
-        late = f"{notice.slug}/{target}" in late_keys
-        for missing in missing_items(notice, rule, late=late):
-            out.append(_missing_warning(notice, rule, missing))
+        flagged: set[int] = set()
+        rule = _checked_rule(notice, rulebook)
+        if rule is not None:
+            target = rule.limits or rule.id
+            late = f"{notice.slug}/{target}" in late_keys
+            for missing in missing_items(notice, rule, late=late):
+                out.append(_missing_warning(notice, rule, missing))
+                if missing.empty_section is not None:
+                    flagged.add(missing.line)
+        if not notice.is_sent:
+            out.extend(_placeholder_warnings(notice, flagged))
     return out
+
+
+def _placeholder_warnings(notice: Notice, flagged: Collection[int]) -> Iterator[ContentError]:
+    """A draft's placeholders ("(to be completed)") outside the sections
+    already reported as empty."""
+    heading_line: int | None = None
+    for block in blocks(notice.body, notice.body_line):
+        if block.level != 0:
+            heading_line = block.line
+            if block.level == -1 and block.rest and _is_placeholder(block.rest):
+                placeholder = block.rest
+            else:
+                continue
+        elif block.text.strip() and _is_placeholder(block.text):
+            placeholder = block.text
+        else:
+            continue
+        if heading_line in flagged:
+            continue
+        yield ContentError(
+            location=SourceLocation(notice.source_path, block.line),
+            message=f"the draft still holds the placeholder '{placeholder.strip()}'",
+            hint="write the text, or delete the section if it does not apply",
+            severity="warning",
+        )
 
 
 def _checked_rule(notice: Notice, rulebook: RuleBook) -> Rule | None:

@@ -187,7 +187,7 @@ def read_notice(
             rule = None
 
     recipients = {key: _read_recipients(data.get(key), key, at, config, errors) for key in ("to", "cc", "bcc")}
-    if data.get("rule") is None and not recipients["to"]:
+    if data.get("rule") is None and not recipients["to"] and not data.get("to"):  # (a bad to: is reported above)
         errors.error(
             at(),
             "the notice names neither a rule nor recipients",

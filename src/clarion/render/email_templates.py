@@ -358,3 +358,32 @@ def join_names(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# -- notice skeletons ------------------------------------------------------------------
+
+
+def notice_skeleton(config: SiteConfig, rule_id: str, title: str, recipient: str, must_contain: Sequence[str]) -> str:
+    """The body of a new regulator notice: one heading per required item of
+    the rule (``notices/<rule-id>.md.j2`` if the site or Clarion has one,
+    else ``notices/skeleton.md.j2``), so the content check can follow it."""
+    from ..derive.comms import parse_item
+
+    env = email_environment(config)
+    items = [parse_item(text) for text in must_contain]
+    context = {
+        "rule": {
+            "id": rule_id,
+            "title": title,
+            "recipient": recipient,
+            "items": [{"heading": i.heading, "text": i.text, "condition": i.condition} for i in items],
+        },
+        "site": site_context(config),
+    }
+    name = f"notices/{rule_id}.md.j2" if template_exists(env, f"notices/{rule_id}.md.j2") else "notices/skeleton.md.j2"
+    try:
+        return render_template(env, None, context, TemplateSource(name), name=name, config=config)
+    except TemplateProblem as problem:
+        from ..errors import ContentErrors
+
+        raise ContentErrors([problem.error]) from None

@@ -93,7 +93,8 @@ def test_init_into_empty_folder_builds(tmp_path):
     assert result.exit_code == 0, result.output
     files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     assert files == [
-        ".github/workflows/README.md",
+        ".github/workflows/deadlines.yml",
+        ".github/workflows/publish.yml",
         ".gitignore",
         "comms/README.md",
         "site_src/pages/about.md",

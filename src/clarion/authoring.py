@@ -140,15 +140,28 @@ class InitResult:
     replaced: tuple[str, ...]
 
 
-def init_site(target: Path, *, now: datetime, force: bool = False) -> InitResult:
+def init_site(target: Path, *, now: datetime, force: bool = False, deadline_schedule: str | None = None) -> InitResult:
     """Scaffold a status site in ``target`` (created if missing).
 
     Existing files are never overwritten unless ``force``; other files already
     in ``target`` are left alone, so a site can be added to an existing repository.
+    The CI workflows install this Clarion's version; ``deadline_schedule`` names
+    how often the deadline workflow runs (:data:`clarion.publishing.DEADLINE_SCHEDULES`).
     """
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} exists and is not a folder")
-    files = scaffold_files(now)
+    from . import __version__
+    from .publishing import customise_workflow
+
+    files = [
+        ScaffoldFile(
+            f.relpath,
+            customise_workflow(f.relpath, f.data.decode("utf-8"), version=__version__, deadline_schedule=deadline_schedule).encode("utf-8"),
+        )
+        if f.relpath.startswith(".github/workflows/")
+        else f
+        for f in scaffold_files(now)
+    ]
     existing = [f.relpath for f in files if (target / f.relpath).exists()]
     if existing and not force:
         shown = ", ".join(existing[:8]) + (f" and {len(existing) - 8} more" if len(existing) > 8 else "")

@@ -7,22 +7,35 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from .config import SiteConfig
 from .derive.action_items import ActionItem, all_action_items, overdue_items, source_line
 from .derive.deadlines import DeadlineReport, evaluate
-from .errors import ContentError, SourceLocation, UsageError
+from .errors import ContentError, ContentErrors, SourceLocation, UsageError
 from .load import load_site
 from .render.email import check_notice_templates
 from .model import Site
+from .privacy import PrivacyReport
 from .rules import load_rules
 from .rules.duration import DURATION_EXPECTED, DurationError, parse_duration
 
 
-def run_check(config: SiteConfig, now: datetime, *, warn_within: timedelta | None = None) -> DeadlineReport:
+def run_check(
+    config: SiteConfig, now: datetime, *, warn_within: timedelta | None = None, privacy: PrivacyReport | None = None
+) -> DeadlineReport:
     """Every owed item of the site at ``now`` and the content lint; raises
-    :class:`~clarion.errors.ContentErrors` on invalid content."""
-    site = load_site(config)
+    :class:`~clarion.errors.ContentErrors` on invalid content, and on private
+    items in a public repository (``privacy``, unless the site is fictional)."""
+    blocking = privacy.errors if privacy is not None and not privacy.exempt else ()
+    try:
+        site = load_site(config)
+    except ContentErrors as exc:
+        if blocking:
+            raise ContentErrors((*exc.errors, *blocking)) from None
+        raise
+    if blocking:
+        raise ContentErrors(blocking)
     check_notice_templates(config, site, now)  # a notice's template errors fail the check as they fail a build
     report = evaluate(site, load_rules(config), now, config.timezone, warn_within=warn_within)
     extra = action_item_lint(config, site, now)
@@ -77,6 +90,14 @@ class _SourceLines:
                 text = ""
             self.files[path] = text.replace("\r\n", "\n").split("\n")
         return SourceLocation(path, source_line(item, self.files[path]))
+
+
+def with_comms(config: SiteConfig, comms: Path) -> SiteConfig:
+    """``config`` reading notices and breach sidecars from ``comms`` (``--comms``,
+    e.g. a checkout of a private repository) instead of ``[paths] comms``."""
+    if not comms.is_dir():
+        raise UsageError(f"--comms: {comms} is not a folder")
+    return replace(config, paths=replace(config.paths, comms=comms.resolve()))
 
 
 def parse_window(text: str | None) -> timedelta | None:

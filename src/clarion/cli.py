@@ -194,9 +194,17 @@ at_option = click.option(
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite scaffold files that already exist in DIRECTORY.")
+@click.option(
+    "--deadline-schedule",
+    "deadline_schedule",
+    type=click.Choice(["15min", "30min", "hourly", "6h", "daily", "off"]),
+    help="How often .github/workflows/deadlines.yml checks deadlines and updates reminder issues "
+    "(off: only on push). Asked on a terminal; default: hourly (about 720 Actions minutes a month "
+    "on a private repository).",
+)
 @now_option
 @handle_errors
-def init(directory: Path, force: bool, now_text: str | None) -> None:
+def init(directory: Path, force: bool, deadline_schedule: str | None, now_text: str | None) -> None:
     """Create a new status site in DIRECTORY.
 
     Writes site_src/site.toml (commented settings, a few components), one
@@ -208,11 +216,23 @@ def init(directory: Path, force: bool, now_text: str | None) -> None:
     \b
     Examples:
       clarion init status-site
+      clarion init status-site --deadline-schedule 6h
       cd status-site && clarion serve
     """
     from .authoring import init_site
+    from .publishing import DEADLINE_SCHEDULES, DEFAULT_DEADLINE_SCHEDULE, minutes_per_month
 
-    result = init_site(directory, now=resolve_now(None, now_text), force=force)
+    if deadline_schedule is None and _interactive():
+        err.print("How often should the deadline workflow run? Each run bills about 1 Actions minute on a private repository:", markup=False)
+        for choice in DEADLINE_SCHEDULES.values():
+            cost = f"about {minutes_per_month(choice):,} min/month" if choice.cron else "no scheduled minutes"
+            err.print(f"  {choice.name:<7} {choice.description} ({cost})", markup=False)
+        deadline_schedule = click.prompt(
+            "Deadline schedule", type=click.Choice(list(DEADLINE_SCHEDULES)), default=DEFAULT_DEADLINE_SCHEDULE, err=True
+        )
+    result = init_site(
+        directory, now=resolve_now(None, now_text), force=force, deadline_schedule=deadline_schedule or DEFAULT_DEADLINE_SCHEDULE
+    )
     for relpath in result.created:
         click.echo((directory / relpath).as_posix())
     for relpath in result.replaced:
@@ -580,16 +600,51 @@ def serve(port: int, source: Path, now_text: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "github"]),
+    type=click.Choice(["text", "json", "github", "reminders"]),
     default="text",
     show_default=True,
-    help="text: a table (colour on a terminal); json: for machines; github: GitHub Actions annotations.",
+    help="text: a table (colour on a terminal); json: for machines; github: GitHub Actions annotations; "
+    "reminders: the reminder issues to create, update, comment on or close (JSON, for the deadlines workflow).",
 )
 @click.option("--open", "only_open", is_flag=True, help="List only items that still need action (text and json).")
 @click.option("--strict", is_flag=True, help="Treat content warnings as errors (exit 2).")
+@click.option(
+    "--repo-visibility",
+    "visibility",
+    type=click.Choice(["public", "private", "internal"]),
+    envvar="CLARION_REPO_VISIBILITY",
+    help="Visibility of the repository that holds the site, as GitHub names it. public: fail (exit 2) while "
+    "notices, breach: blocks, private: fields or public: false files sit in it (a fictional site is exempt), "
+    "and write no reminder issues.",
+)
+@click.option("--public-repo", "public_repo", is_flag=True, help="Short for --repo-visibility public.")
+@click.option(
+    "--comms",
+    "comms_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="CLARION_COMMS",
+    help="Read notices and breach sidecars from this folder, e.g. a checkout of a private repository "
+    "(default: [paths] comms of site.toml).",
+)
+@click.option(
+    "--open-issues",
+    "open_issues",
+    type=click.File("r", encoding="utf-8"),
+    help="With --format reminders: the open reminder issues as `gh issue list --label clarion-deadlines "
+    "--json number,title,body` prints them ('-': standard input).",
+)
 @handle_errors
 def check_command(
-    source: Path, now_text: str | None, warn_within: str | None, fmt: str, only_open: bool, strict: bool
+    source: Path,
+    now_text: str | None,
+    warn_within: str | None,
+    fmt: str,
+    only_open: bool,
+    strict: bool,
+    visibility: str | None,
+    public_repo: bool,
+    comms_dir: Path | None,
+    open_issues: Any,
 ) -> None:
     """Deadlines and content lint: what is owed to whom, by when.
 
@@ -610,21 +665,56 @@ def check_command(
       clarion check
       clarion check --warn-within PT2H --format github
       clarion check --now 2026-11-27T12:00:00Z --format json
+      clarion check --repo-visibility public       # in CI: nothing private in a public repository
+      clarion check --format reminders --warn-within PT24H --repo-visibility private \\
+          --open-issues open-issues.json          # what deadlines.yml does with gh issue
     """
-    from .check import parse_window, run_check
+    from .check import parse_window, run_check, with_comms
+    from .privacy import check_public_repository, is_public
     from .render import report as out
 
     window = parse_window(warn_within)
+    if public_repo:
+        if visibility not in (None, "public"):
+            raise UsageError(f"--public-repo contradicts --repo-visibility {visibility}")
+        visibility = "public"
+    if fmt == "reminders" and visibility is None:
+        raise UsageError(
+            "--format reminders needs --repo-visibility (public, private or internal): "
+            "reminder issues are never written in a public repository"
+        )
     try:
         config = load_config(source)
+        if comms_dir is not None:
+            config = with_comms(config, comms_dir)
         now = resolve_now(config, now_text)
-        result = run_check(config, now, warn_within=window)
+        privacy = check_public_repository(config) if is_public(visibility) else None
+        if privacy is not None and privacy.note:
+            if fmt == "github":
+                click.echo(out.annotation("notice", privacy.note, title="Clarion: public repository"))
+            else:
+                err.print(f"note: {privacy.note}", markup=False)
+        result = run_check(config, now, warn_within=window, privacy=privacy)
     except ContentErrors as exc:
         if fmt == "text":
             raise
-        click.echo(out.render_errors_json(exc.errors) if fmt == "json" else out.render_errors_github(exc.errors), nl=False)
+        click.echo(out.render_errors_github(exc.errors) if fmt == "github" else out.render_errors_json(exc.errors), nl=False)
         sys.exit(EXIT_INVALID)
-    if fmt == "json":
+    if fmt == "reminders":
+        from .reminders import parse_open_issues, plan_reminders, render_reminders_json
+
+        assert visibility is not None
+        withheld = is_public(visibility)
+        issues = parse_open_issues(open_issues.read()) if open_issues is not None else []
+        actions = [] if withheld else plan_reminders(result, issues)
+        if withheld:
+            err.print(
+                "note: public repository: no reminder issues (they would name incidents, recipients and "
+                "deadlines); run the deadline workflow in the private repository that holds comms/",
+                markup=False,
+            )
+        click.echo(render_reminders_json(result, actions, visibility=visibility, withheld=withheld), nl=False)
+    elif fmt == "json":
         click.echo(out.render_json(result, only_open=only_open), nl=False)
     elif fmt == "github":
         click.echo(out.render_github(result), nl=False)
@@ -696,6 +786,77 @@ def stats_command(
             out.print_rich(result, targets, names, console)
         else:
             click.echo(out.render_text(result, targets, names), nl=False)
+
+
+@main.command("next-change")
+@source_option
+@now_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: for people; json: for machines; github: name=value lines for $GITHUB_OUTPUT.",
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="The built public folder to digest (default: paths.public of site.toml).")
+@click.option(
+    "--deployed-digest",
+    "deployed",
+    metavar="DIGEST",
+    help="The public_digest of the page that is deployed now: adds changed=true when the built page differs "
+    "from it (or DIGEST is empty: nothing known to be deployed).",
+)
+@handle_errors
+def next_change_command(source: Path, now_text: str | None, fmt: str, out: Path | None, deployed: str | None) -> None:
+    """When does the page next change by itself, and has it changed?
+
+    A static page shows the state at build time. Without a commit it changes
+    when a maintenance window opens or closes, when an update dated ahead of
+    time becomes due, and at midnight in the site's zone (the uptime bars move
+    on a day); while an incident is active its figures change all the time.
+    This names the next such moment and gives a digest of the built public
+    folder; with --deployed-digest it says whether the build differs from the
+    deployed page. The scheduled publish workflow deploys only then.
+
+    \b
+    Examples:
+      clarion next-change
+      clarion next-change --format json
+      clarion build && clarion next-change --format github --deployed-digest "$LAST" >> "$GITHUB_OUTPUT"
+    """
+    import json
+
+    from .derive import derive_state
+    from .load import load_site
+    from .publishing import change_data, github_output, next_change, public_digest
+    from .rules.duration import format_seconds
+
+    config = load_config(source)
+    now = resolve_now(config, now_text)
+    state = derive_state(config, load_site(config).incidents, now)
+    change = next_change(state, config.timezone)
+    data = change_data(change, state)
+    folder = out.resolve() if out is not None else config.paths.public
+    data["public_digest"] = digest = public_digest(folder)
+    if deployed is not None:
+        data["changed"] = digest is None or deployed.strip() != digest
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+        return
+    if fmt == "github":
+        click.echo(github_output(data), nl=False)
+        return
+    lines = [
+        f"Now:         {now:%Y-%m-%d %H:%M} UTC",
+        f"Next change: {change.at:%Y-%m-%d %H:%M} UTC (in {format_seconds((change.at - now).total_seconds())}): {change.describe()}",
+    ]
+    if data["continuous"]:
+        lines.append("Meanwhile:   an incident is active; its duration and the uptime figures change with every build")
+    lines.append(f"Built page:  {digest} ({_shown(folder, source)})" if digest else f"Built page:  none in {_shown(folder, source)} (run clarion build)")
+    if deployed is not None:
+        lines.append(f"Deployed:    {'differs: deploy' if data['changed'] else 'the same: nothing to deploy'}")
+    click.echo("\n".join(lines))
 
 
 @main.command("rules")

@@ -495,9 +495,13 @@ def compute_stats(
                 by_component[cid].append(fact)
     start = since if since is not None else (facts[0].incident.started_at if facts else None)
     if start is not None and start < end:
-        population = [
-            i for i in incidents if (include_private or i.public) and i.started_at < end
-        ]  # impact before ``since`` may reach into the window
+        population = [  # an incident that started before the window may reach into it
+            i
+            for i in incidents
+            if (include_private or i.public)
+            and i.started_at < end
+            and (i.is_maintenance or i.resolved_at is None or i.resolved_at > start)
+        ]
         uptime = window_uptime(population, wanted, start, end)
     else:
         uptime = dict.fromkeys(wanted)

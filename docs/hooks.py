@@ -1,0 +1,259 @@
+"""MkDocs hooks of Clarion's documentation: the parts that must not drift.
+
+A page names what it wants with an HTML comment on a line of its own:
+
+``<!-- clarion:commands -->``
+    every command of the ``clarion`` CLI, rendered from the click group: usage,
+    help text and options, exactly what ``clarion COMMAND --help`` says.
+``<!-- clarion:rules -->``
+    every rule of the shipped rulebook with its clock, deadline, calendar,
+    conditions and sources, from the rule data.
+``<!-- readme: ## Section title -->``
+    the body of the README section with that heading, its sub-headings moved
+    to sit below the given level (``##`` here), so the README stays the one
+    copy of that text.
+
+An unknown directive or README section fails the build, so the docs cannot
+silently lose a part. ``mkdocs serve`` also watches README.md.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import click
+from mkdocs.exceptions import PluginError
+
+from clarion.cli import main as clarion_cli
+from clarion.rules import Rule, RuleBook, default_rulebook
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+_DIRECTIVE = re.compile(r"^<!--\s*(clarion:[a-z-]+|readme:\s*(#{1,6})\s+(.+?))\s*-->[ \t]*$", re.M)
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_URL = re.compile(r"https?://[^\s<>\"')]+[^\s<>\"').,;:]")
+
+
+def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> str:
+    depth = page.file.src_uri.count("/")
+
+    def expand(match: re.Match[str]) -> str:
+        name = match[1]
+        if name == "clarion:commands":
+            return render_commands(clarion_cli)
+        if name == "clarion:rules":
+            return render_rules(default_rulebook())
+        if match[2]:
+            return readme_section(match[3], len(match[2]), depth)
+        raise PluginError(f"{page.file.src_uri}: unknown directive <!-- {name} -->")
+
+    return _DIRECTIVE.sub(expand, markdown)
+
+
+def on_serve(server: Any, *, config: Any, builder: Any) -> Any:
+    server.watch(str(README))
+    return server
+
+
+# -- text ---------------------------------------------------------------------------
+
+
+def escape(text: str, *, table: bool = False) -> str:
+    """Plain text as Markdown that shows exactly that text."""
+    text = html.escape(text, quote=False)
+    text = re.sub(r"([\\`*_\[\]])", r"\\\1", text)
+    return text.replace("|", "\\|") if table else text
+
+
+def linked(text: str, *, table: bool = False) -> str:
+    """Like :func:`escape`, with URLs as links."""
+    parts, last = [], 0
+    for match in _URL.finditer(text):
+        parts += [escape(text[last : match.start()], table=table), f"<{match[0]}>"]
+        last = match.end()
+    return "".join(parts + [escape(text[last:], table=table)])
+
+
+def anchor(text: str) -> str:
+    """The id MkDocs' table of contents gives a heading with this text."""
+    return re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", text).strip().lower())
+
+
+# -- the CLI --------------------------------------------------------------------------
+
+
+def walk(command: click.Command, ctx: click.Context) -> list[tuple[click.Command, click.Context]]:
+    """The command and all its sub-commands, depth first, in the CLI's order."""
+    found = [(command, ctx)]
+    if isinstance(command, click.Group):
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is not None and not sub.hidden:
+                found += walk(sub, click.Context(sub, parent=ctx, info_name=name))
+    return found
+
+
+def render_commands(group: click.Group) -> str:
+    commands = walk(group, click.Context(group, info_name="clarion"))
+    lines = ["| command | what it does |", "|---|---|"]
+    for command, ctx in commands[1:]:
+        path = ctx.command_path
+        lines.append(f"| [`{path}`](#{anchor(path)}) | {escape(command.get_short_help_str(200), table=True)} |")
+    lines.append("")
+    for command, ctx in commands:
+        lines += render_command(command, ctx)
+    return "\n".join(lines)
+
+
+def render_command(command: click.Command, ctx: click.Context) -> list[str]:
+    path = ctx.command_path
+    usage = " ".join([path, *command.collect_usage_pieces(ctx)])
+    lines = [f"## {path}", "", "```text", usage, "```", ""]
+    lines += help_paragraphs(inspect.cleandoc(command.help or ""))
+    if isinstance(command, click.Group):
+        lines += ["**Commands**", ""]
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is not None and not sub.hidden:
+                sub_path = f"{path} {name}"
+                lines.append(f"- [`{sub_path}`](#{anchor(sub_path)}): {escape(sub.get_short_help_str(200))}")
+        lines.append("")
+    records = [r for p in command.get_params(ctx) if (r := p.get_help_record(ctx)) is not None]
+    if records:
+        lines += ["| option | meaning |", "|---|---|"]
+        for names, text in records:
+            lines.append(f"| `{names}` | {escape(text, table=True)} |")
+        lines.append("")
+    return lines
+
+
+def help_paragraphs(text: str) -> list[str]:
+    """Click's help text: ``\\b`` blocks keep their lines (a code block),
+    other paragraphs are re-wrapped text, as ``--help`` shows them."""
+    lines: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        if not paragraph.strip():
+            continue
+        if paragraph.startswith("\b"):
+            body = paragraph.split("\n", 1)[1] if "\n" in paragraph else ""
+            lines += ["```text", textwrap.dedent(body).strip("\n"), "```", ""]
+        else:
+            lines += [escape(" ".join(paragraph.split())), ""]
+    return lines
+
+
+# -- the rulebook ---------------------------------------------------------------------
+
+_VERIFICATION = {
+    "P": "primary text",
+    "S": "secondary summaries",
+    "U": "unverified",
+}
+
+
+def render_rules(book: RuleBook) -> str:
+    lines = [
+        f"{len(book)} rules. Breach clocks (fields of an incident's `breach:` block that start a "
+        "regulatory clock): " + ", ".join(f"`{name}`" for name in book.breach_clocks) + ".",
+        "",
+        "| rule | kind | deadline | status |",
+        "|---|---|---|---|",
+    ]
+    for rule in book:
+        deadline = rule.describe_deadline() + (f", {rule.describe_calendar()}" if rule.describe_calendar() else "")
+        kind = rule.kind.value + ("" if rule.enabled or not rule.is_practice else ", off by default")
+        lines.append(
+            f"| [{rule.id}](#{anchor(rule.id)}) | {kind} | {escape(deadline, table=True)} "
+            f"| {escape(status(rule), table=True)} |"
+        )
+    lines.append("")
+    for rule in book:
+        lines += render_rule(rule)
+    return "\n".join(lines)
+
+
+def status(rule: Rule) -> str:
+    flags = [rule.status.replace("_", " ")]
+    if not rule.verified:
+        flags.append("UNVERIFIED")
+    elif rule.unverified:
+        flags.append("partly unverified")
+    return "; ".join(flags)
+
+
+def verification(code: str) -> str:
+    return f"{code} ({_VERIFICATION[code]})" if code in _VERIFICATION else code
+
+
+def render_rule(rule: Rule) -> list[str]:
+    clock = f"`{rule.clock.text}`"
+    if rule.clock.describe() != rule.clock.text:
+        clock += f" ({escape(rule.clock.describe(), table=True)})"
+    if rule.optional_clock:
+        clock += ", only if it happens"
+    rows = [
+        ("kind", rule.kind.value + (", a warning only" if rule.is_warning else "")),
+        ("regime", escape(rule.regime, table=True)),
+        ("jurisdiction", escape(rule.jurisdiction, table=True)),
+        ("recipient", escape(rule.recipient, table=True)),
+        ("trigger", escape(rule.trigger, table=True)),
+        ("clock", clock),
+        ("deadline", f"`{escape(rule.describe_deadline(), table=True)}`" if rule.deadline or rule.deadlines
+         else "none fixed (without undue delay)"),  # fmt: skip
+        ("calendar", escape(rule.describe_calendar(), table=True)),
+        ("caps", f"[`{rule.limit}`](#{anchor(rule.limit)}) caps this rule" if rule.limit else ""),
+        ("limits", f"caps [`{rule.limits}`](#{anchor(rule.limits)})" if rule.limits else ""),
+        ("applies to", escape(rule.conditions.describe(), table=True)),
+        ("condition", escape(rule.condition, table=True)),
+        ("status", escape(status(rule), table=True)),
+        ("verification", escape(verification(rule.verification), table=True)
+         + (f"; unverified: {escape(rule.unverified, table=True)}" if rule.unverified else "")),  # fmt: skip
+        ("default audience", f"`{rule.audience}`" if rule.audience else ""),
+    ]
+    lines = [f"## {rule.id}", "", f"**{escape(rule.title)}**", "", "| field | value |", "|---|---|"]
+    lines += [f"| {name} | {value} |" for name, value in rows if value]
+    lines.append("")
+    if rule.must_contain:
+        lines += ["A notice must contain:", ""]
+        lines += [f"- {escape(item)}" for item in rule.must_contain]
+        lines.append("")
+    lines += [f"**Source:** {linked(rule.source)}", ""]
+    if rule.notes:
+        lines += [f"**Notes:** {linked(rule.notes)}", ""]
+    return lines
+
+
+# -- README sections ------------------------------------------------------------------
+
+
+def readme_section(title: str, level: int, depth: int) -> str:
+    """The body of README's section ``title``, its headings moved so that the
+    section sits at ``level``; links into docs/ made relative to the page."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = own_level = None
+    fenced = False
+    body: list[str] = []
+    for line in lines:
+        if line.startswith("```"):
+            fenced = not fenced
+        heading = None if fenced else _HEADING.match(line)
+        if start is None:
+            if heading and heading[2] == title:
+                start, own_level = True, len(heading[1])
+            continue
+        assert own_level is not None
+        if heading and len(heading[1]) <= own_level:
+            break
+        if heading:
+            line = "#" * (len(heading[1]) - own_level + level) + " " + heading[2]
+        body.append(line)
+    if start is None:
+        raise PluginError(f"README.md has no section {title!r} (a docs page includes it)")
+    text = "\n".join(body).strip("\n") + "\n"
+    return re.sub(r"\]\(docs/", "](" + "../" * depth, text)

@@ -252,6 +252,9 @@ def readme_section(title: str, level: int, depth: int) -> str:
             break
         if heading:
             line = "#" * (len(heading[1]) - own_level + level) + " " + heading[2]
+        elif line.startswith("|"):
+            # GitHub needs "\|" even inside a code span in a table; Python-Markdown shows it.
+            line = re.sub(r"`[^`]*`", lambda code: code[0].replace("\\|", "|"), line)
         body.append(line)
     if start is None:
         raise PluginError(f"README.md has no section {title!r} (a docs page includes it)")

@@ -273,12 +273,32 @@ def test_no_owed_email_when_a_notice_covers_the_rule(site_factory):
     assert "recorded, sent from your mail system" in index and "overdue since 2026-11-21 15:10 UTC" in index
 
 
-def test_owed_emails_older_than_the_window_are_listed_not_drafted(site_factory):
+def test_owed_emails_older_than_the_window_are_counted_not_drafted(site_factory):
     root = site_factory({f"updates/{SLUG}.md": INCIDENT})
     build_site(root, now=NOW.replace(year=2027, month=6))
     assert emls(root) == {}
     index = (root / "private/comms/index.html").read_text()
-    assert "owed, not drafted" in index and f"clarion sent {SLUG} customer-ack" in index
+    assert "2 older owed emails (clock started more than 14 days ago) are not drafted" in index
+
+
+def test_owed_drafts_are_reused_from_the_previous_build(site_factory, monkeypatch):
+    from clarion.render import email as email_module
+
+    root = site_factory({f"updates/{SLUG}.md": INCIDENT})
+    config = load_config(root)
+    build(config, now=NOW)
+    first = emls(root)
+    calls = []
+    real = email_module.EmailDrafter._finish
+    monkeypatch.setattr(email_module.EmailDrafter, "_finish", lambda self, **kw: calls.append(kw) or real(self, **kw))
+    (root / "site_src/static").mkdir(parents=True)
+    (root / "site_src/static/extra.css").write_text("body{}")  # another input: the build runs again
+    build(config, now=NOW)
+    assert calls == [] and emls(root) == first
+    (root / f"updates/{SLUG}.md").write_text(INCIDENT + POSTMORTEM)
+    build(load_config(root), now=NOW)
+    assert len(calls) == 2  # the incident changed: both drafts are made again
+    assert "We now roll out flags region by region." in plain(parse(emls(root)[f"{SLUG}/customer-resolution.eml"]))
 
 
 def test_owed_email_templates_are_overridable_by_name(site_factory):

@@ -57,10 +57,11 @@ from ..model import Incident, Notice, Site
 from ..rules import Rule, RuleBook
 from .deadlines import Obligation, ObligationState, obligation_for
 
-#: Owed emails are drafted for incidents whose clock started at most this long
-#: before ``now``; older ones are listed in the private index without a draft,
-#: so a long history costs nothing per build.
-DRAFT_WINDOW = timedelta(days=90)
+#: Owed emails are drafted while their clock started at most this long before
+#: ``now`` (an acknowledgement weeks late helps nobody); older ones stay in the
+#: deadline report and are only counted in the private index, so a long
+#: history costs nothing per build.
+DRAFT_WINDOW = timedelta(days=14)
 
 #: States in which an owed email is drafted (the clock runs and nothing was sent).
 DRAFT_STATES = frozenset({ObligationState.DUE, ObligationState.OVERDUE, ObligationState.NO_DEADLINE})
@@ -379,7 +380,6 @@ class OwedEmail:
     """A customer email a practice rule owes and no notice covers yet."""
 
     obligation: Obligation
-    drafted: bool  # False: owed for longer than DRAFT_WINDOW; listed, not drafted
 
     @property
     def rule(self) -> Rule:
@@ -390,6 +390,15 @@ class OwedEmail:
         return self.obligation.incident
 
 
+@dataclass(frozen=True, slots=True)
+class OwedEmails:
+    """The owed emails to draft, and how many older ones are left to the
+    deadline report (their clock started more than :data:`DRAFT_WINDOW` ago)."""
+
+    recent: tuple[OwedEmail, ...]
+    older: int = 0
+
+
 def email_rules(rulebook: RuleBook, templates: Collection[str] | None = None) -> tuple[Rule, ...]:
     """Enabled practice rules addressed to an audience (``customer-ack``,
     ``customer-resolution``); with ``templates``, only those that have one."""
@@ -398,15 +407,18 @@ def email_rules(rulebook: RuleBook, templates: Collection[str] | None = None) ->
     )
 
 
-def owed_emails(
-    site: Site, rulebook: RuleBook, now: datetime, zone: ZoneInfo, rules: Sequence[Rule]
-) -> Iterator[OwedEmail]:
+def owed_emails(site: Site, rulebook: RuleBook, now: datetime, zone: ZoneInfo, rules: Sequence[Rule]) -> OwedEmails:
     """Customer emails owed at ``now`` that no notice covers (draft or sent),
-    in incident order. Cheap for long histories: the rules' conditions
-    (severity, customers affected) are tested before any deadline is computed."""
+    in incident order, whose clock started within :data:`DRAFT_WINDOW`.
+
+    Cheap for long histories: the rules' conditions (severity, customers
+    affected) and the age of the clock are tested before any deadline is
+    computed, and older items are only counted."""
     by_slug: dict[str, list[Notice]] = {}
     for notice in site.notices:
         by_slug.setdefault(notice.slug, []).append(notice)
+    recent: list[OwedEmail] = []
+    older = 0
     for incident in site.incidents:
         if incident.is_maintenance or incident.started_at > now:
             continue
@@ -417,11 +429,27 @@ def owed_emails(
             if cond.customers_affected and not incident.customers_affected:
                 continue
             notices = by_slug.get(incident.slug, [])
-            ids = rulebook.satisfying_rules(rule)
-            if any(n.rule in ids for n in notices):
+            if any(n.rule in rulebook.satisfying_rules(rule) for n in notices):
                 continue  # a notice covers the rule: it is drafted from the notice
+            start = _clock_start(incident, rule, now)
+            if start is not None and now - start > DRAFT_WINDOW:
+                older += 1
+                continue
             obligation = obligation_for(incident, rule, rulebook, notices, now, zone)
             if obligation is None or obligation.state not in DRAFT_STATES:
                 continue
-            start = obligation.clock_at or incident.started_at
-            yield OwedEmail(obligation, drafted=now - start <= DRAFT_WINDOW)
+            recent.append(OwedEmail(obligation))
+    return OwedEmails(tuple(recent), older)
+
+
+def _clock_start(incident: Incident, rule: Rule, now: datetime) -> datetime | None:
+    """When a customer rule's clock started, where that is cheap to know
+    (``None``: ask :func:`obligation_for`)."""
+    if rule.clock.kind != "incident":
+        return None
+    if rule.clock.field == "declared":
+        return incident.started_at
+    if rule.clock.field == "resolved":
+        resolved = incident.resolved_at
+        return resolved if resolved is not None and resolved <= now else None
+    return None

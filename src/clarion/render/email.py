@@ -26,7 +26,9 @@ latest update, and the MIME boundary is a hash of the content.
 
 from __future__ import annotations
 
+import dataclasses
 import email.policy
+import functools
 import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -42,6 +44,8 @@ import markdown as markdown_lib
 import nh3
 from markupsafe import Markup
 
+from .. import __version__
+from ..cache import BuildCache, fingerprint_files, render_key
 from ..config import SiteConfig
 from ..derive.comms import OwedEmail, content_lint, email_rules, has_body, missing_items, owed_emails
 from ..derive.deadlines import Obligation, ObligationState, obligation_for
@@ -59,6 +63,7 @@ from .email_templates import (
     site_context,
     template_exists,
 )
+from .templates import THEME_DIR
 
 COMMS_DIR = "comms"
 INDEX_PATH = f"{COMMS_DIR}/index.html"
@@ -98,6 +103,8 @@ class Draft:
     bcc: tuple[str, ...] = ()
     date: datetime
     message_id: str
+    key: str | None = None  # render key of an owed email, for the build cache
+    cached: bytes | None = None  # the previous build's .eml under the same key
 
     @property
     def path(self) -> str:
@@ -126,6 +133,7 @@ class Drafts:
 
     drafts: list[Draft] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
+    older_owed: int = 0  # owed emails whose clock started before the drafting window
 
 
 class EmailDrafter:
@@ -214,21 +222,46 @@ class EmailDrafter:
             to=to, cc=cc, bcc=bcc, date=self._notice_date(notice, incident, rule), key=notice.name,
         )  # fmt: skip
 
-    def owed_draft(self, owed: OwedEmail, name: str) -> Draft | None:
-        """The draft of a customer email a rule owes, from the built-in templates."""
-        rule, incident = owed.rule, owed.incident
-        due = owed.obligation.due_at
-        context = self.context(incident, notice=None, rule=_rule_context(rule, due))
+    def owed_draft(self, owed: OwedEmail, name: str, cache: BuildCache | None = None) -> Draft | None:
+        """The draft of a customer email a rule owes, from the built-in
+        templates; with ``cache``, the previous build's file when nothing it
+        depends on changed (only the subject is rendered again)."""
+        rule, incident, obligation = owed.rule, owed.incident, owed.obligation
+        context = self.context(incident, notice=None, rule=_rule_context(rule, obligation.due_at))
         subject = self._render(None, context, TemplateSource(f"email/{rule.id}.subject.j2"), name=f"email/{rule.id}.subject.j2")
-        body = self._render(None, context, TemplateSource(f"email/{rule.id}.md.j2"), name=f"email/{rule.id}.md.j2")
-        if subject is None or body is None:
+        if subject is None:
             return None
         to = self._audiences.get(rule.audience or "", ())
-        date = owed.obligation.clock_at or incident.started_at
-        return self._finish(
+        date = obligation.clock_at or incident.started_at
+        key = render_key(
+            self.fingerprint, "owed", incident.digest, rule.id, name, obligation.state.value, obligation.due_at,
+            obligation.clock_at, len(known_updates(incident, self.now)),
+        )  # fmt: skip
+        path = f"{COMMS_DIR}/{incident.slug}/{name}.eml"
+        cached = cache.previous_page(Area.PRIVATE.value, path, key) if cache is not None else None
+        if cached is not None:
+            return Draft(
+                incident=incident, name=name, rule=rule, notice=None, subject=" ".join(subject.split()), text="",
+                html="", sender=self.sender, reply_to=self.reply_to, to=to, date=date, message_id="", key=key,
+                cached=cached,
+            )  # fmt: skip
+        body = self._render(None, context, TemplateSource(f"email/{rule.id}.md.j2"), name=f"email/{rule.id}.md.j2")
+        if body is None:
+            return None
+        draft = self._finish(
             incident=incident, name=name, rule=rule, notice=None, subject=subject, body=body,
             to=to, cc=(), bcc=(), date=date, key=f"owed/{rule.id}",
         )  # fmt: skip
+        return dataclasses.replace(draft, key=key) if draft is not None else None
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """What every owed email depends on besides its incident: Clarion's
+        version, the email templates and the site's settings."""
+        templates = [p for p in (THEME_DIR / "email").rglob("*") if p.is_file()]
+        if self.config.templates_dir.is_dir():
+            templates += [p for p in self.config.templates_dir.rglob("*") if p.is_file()]
+        return render_key(__version__, fingerprint_files(templates), self.config.digest)
 
     def _finish(
         self,
@@ -393,7 +426,9 @@ def _cte(text: str) -> str:
 # -- the site's drafts ------------------------------------------------------------------
 
 
-def collect_drafts(config: SiteConfig, site: Site, rulebook: RuleBook, now: datetime) -> Drafts:
+def collect_drafts(
+    config: SiteConfig, site: Site, rulebook: RuleBook, now: datetime, cache: BuildCache | None = None
+) -> Drafts:
     """Every draft and index row of the site at ``now``; raises
     :class:`ContentErrors` with every template or address problem."""
     drafter = EmailDrafter(config, site, rulebook, now)
@@ -433,26 +468,19 @@ def collect_drafts(config: SiteConfig, site: Site, rulebook: RuleBook, now: date
         ))  # fmt: skip
     templates = {r.id for r in email_rules(rulebook) if _has_templates(drafter.env, r.id)}
     rules = [r for r in email_rules(rulebook) if r.id in templates]
-    for owed in owed_emails(site, rulebook, now, config.timezone, rules):
-        incident, rule = owed.incident, owed.rule
+    owed = owed_emails(site, rulebook, now, config.timezone, rules)
+    out.older_owed = owed.older
+    for item in owed.recent:
+        incident, rule = item.incident, item.rule
         taken = names_by_slug.get(incident.slug, set())
         name = rule.id if rule.id not in taken else f"{rule.id}-draft"
-        detail = _obligation_text(owed.obligation)
-        if not owed.drafted:
-            out.entries.append(Entry(
-                incident=incident, kind="owed", state="owed, not drafted", rule=rule,
-                state_detail=f"{detail}; older than the drafting window: write comms/{incident.slug}/{rule.id}.md "
-                f"or record it with clarion sent {incident.slug} {rule.id}",
-                source="(drafted by Clarion)",
-            ))  # fmt: skip
-            continue
-        draft = drafter.owed_draft(owed, name)
+        draft = drafter.owed_draft(item, name, cache)
         if draft is None:
             continue
         out.drafts.append(draft)
         recipients_note = "" if draft.to else f"; no recipients: add [audiences] {rule.audience} to site_src/site.toml"
         out.entries.append(Entry(
-            incident=incident, kind="owed", state="owed", state_detail=detail + recipients_note,
+            incident=incident, kind="owed", state="owed", state_detail=_obligation_text(item.obligation) + recipients_note,
             subject=draft.subject, eml=f"{incident.slug}/{draft.name}.eml", rule=rule, recipients=draft.to,
             source=f"drafted by Clarion from email/{rule.id}.md.j2",
         ))  # fmt: skip
@@ -497,7 +525,7 @@ def _utc(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def render_index(drafter_env: jinja2.Environment, config: SiteConfig, entries: Sequence[Entry]) -> str:
+def render_index(drafter_env: jinja2.Environment, config: SiteConfig, entries: Sequence[Entry], older_owed: int = 0) -> str:
     by_incident: dict[str, list[Entry]] = {}
     incidents: dict[str, Incident] = {}
     for entry in entries:
@@ -518,6 +546,7 @@ def render_index(drafter_env: jinja2.Environment, config: SiteConfig, entries: S
         "owed": sum(1 for e in entries if e.kind == "owed" and e.eml),
         "sent": sum(1 for e in entries if e.kind in ("sent", "record")),
         "problems": sum(len(e.problems) for e in entries),
+        "older": older_owed,
     }
     context = {"site": site_context(config), "incidents": rows, "counts": counts}
     return render_template(drafter_env, None, context, TemplateSource("email/index.html.j2"), name="email/index.html.j2", config=config)
@@ -546,14 +575,15 @@ def write_emails(context: RenderContext) -> Iterator[Output]:
 
     config = context.config
     rulebook = load_rules(config)
-    result = collect_drafts(config, context.site, rulebook, context.state.now)
+    result = collect_drafts(config, context.site, rulebook, context.state.now, context.cache)
     env = email_environment(config)
     try:
-        index = render_index(env, config, result.entries)
+        index = render_index(env, config, result.entries, result.older_owed)
     except TemplateProblem as problem:
         raise ContentErrors([problem.error]) from None
     for draft in result.drafts:
-        yield Output(Area.PRIVATE, draft.path, eml_bytes(draft, config.timezone))
+        data = draft.cached if draft.cached is not None else eml_bytes(draft, config.timezone)
+        yield Output(Area.PRIVATE, draft.path, data, draft.key)
     yield Output(Area.PRIVATE, INDEX_PATH, index.encode("utf-8"))
 
 

@@ -198,6 +198,7 @@ def _template_display_path(path: Path, config: SiteConfig) -> str:
 
 def _unknown_name_error(exc: UnknownName, path: str, line: int | None, context: Mapping[str, object]) -> ContentError:
     name = exc.name or "?"
+    expected: str | None
     if exc.missing:
         choices: Sequence[str] = sorted(context)
         message = f"unknown name '{name}' in a template"

@@ -66,9 +66,10 @@ PRIVATE_FILES = {
 }
 
 
-def mkdocs(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def mkdocs(project: Path, *args: str, strict: bool = True) -> subprocess.CompletedProcess[str]:
+    flags = ["--strict"] if strict else []
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(project / "site"), *args],
+        [sys.executable, "-m", "mkdocs", "build", *flags, "--site-dir", str(project / "site"), *args],
         cwd=project,
         capture_output=True,
         text=True,
@@ -253,11 +254,26 @@ def test_a_config_error_fails_the_build_with_file_and_line(tmp_path: Path) -> No
     assert "status-site/site_src/site.toml:4: error: site.timezone: unknown time zone 'Europe/Berlinn'" in result.stderr
 
 
+def test_a_content_warning_is_an_mkdocs_warning(tmp_path: Path) -> None:
+    notice = "---\nrule: customer-ack\n---\nText.\n"
+    project = make_project(tmp_path, files={"status-site/comms/2026-11-20-api-errors/old/ack.md": notice})
+    result = mkdocs(project, strict=False)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "WARNING -  clarion: status-site/comms/2026-11-20-api-errors/old: warning: notices in sub-folders are not read"
+        in result.stderr
+    )
+    assert mkdocs(project).returncode == 1  # --strict: warnings fail the build
+
+
 def test_a_docs_file_in_the_way_is_an_error(tmp_path: Path) -> None:
     project = make_project(tmp_path, files={"docs/status/index.md": "# Our own status page\n"})
     result = mkdocs(project)
     assert result.returncode == 1
-    assert "status/index.md" in result.stderr and "prefix" in result.stderr
+    assert (
+        "clarion: the status section needs status/index.md, but the MkDocs site already has it (docs/status/index.md); "
+        "move that file or give the clarion plugin another 'prefix'"
+    ) in result.stderr
 
 
 def test_serve_watches_the_status_sources(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
     now: datetime
     prefix: str
     extra_pages: tuple[str, ...] = ()
-    page_uris: set[str]
+    page_uris: frozenset[str] = frozenset()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.prefix = _normalise_prefix(self.config.prefix)
@@ -93,7 +93,7 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
         except ClarionError as exc:
             raise PluginError(self._message(exc)) from None
         if config.site_url:
-            # Feeds, the API and badges link to where the pages are: this site.
+            # Feeds, the calendar and the API link to where the pages are: this site.
             site_config = replace(site_config, base_url=config.site_url.rstrip("/") + "/" + self.prefix)
         self.site_config = site_config
         stylesheet = self.prefix + FRAGMENT_CSS
@@ -112,12 +112,10 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
         for warning in context.site.warnings:
             log.warning(self._relocate(warning).format() if isinstance(warning, ContentError) else str(warning))
         self.extra_pages = tuple(page.name for page in context.site.pages)
-        self.page_uris = set()
-        for output in outputs:
-            file = self._file(output, files, config)
-            if file.is_documentation_page():
-                self.page_uris.add(file.src_uri)
+        added = [self._file(output, files, config) for output in outputs]
+        for file in added:
             files.append(file)
+        self.page_uris = frozenset(f.src_uri for f in added if f.is_documentation_page())
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
@@ -175,9 +173,10 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
         uri = self.prefix + output.path
         clash = files.get_file_from_path(uri)
         if clash is not None:
+            owner = f"made by {clash.generated_by}" if clash.generated_by else f"{Path(config.docs_dir).name}/{uri}"
             raise PluginError(
-                f"clarion: the status site writes {uri}, but {clash.src_uri} is already part of the MkDocs site "
-                f"({clash.generated_by or 'docs_dir'}); move that file or set a different 'prefix' for the clarion plugin"
+                f"clarion: the status section needs {uri}, but the MkDocs site already has it ({owner}); "
+                "move that file or give the clarion plugin another 'prefix'"
             )
         inclusion = InclusionLevel.NOT_IN_NAV if uri.endswith(".md") else InclusionLevel.UNDEFINED
         return File.generated(config, uri, content=output.data, inclusion=inclusion)

@@ -124,21 +124,21 @@ def plan_reminders(report: DeadlineReport, issues: Sequence[OpenIssue]) -> list[
         by_incident.setdefault(o.incident.slug, []).append(o)
         incidents[o.incident.slug] = o.incident
     existing: dict[str, list[OpenIssue]] = {}
-    for issue in issues:
-        slug = issue.incident
+    for listed in issues:
+        slug = listed.incident
         if slug is not None:
-            existing.setdefault(slug, []).append(issue)
+            existing.setdefault(slug, []).append(listed)
 
     actions: list[ReminderAction] = []
     for slug in sorted(set(by_incident) | set(existing)):
         items = by_incident.get(slug, [])
         found = existing.get(slug, [])
-        for duplicate in found[1:]:
+        for extra in found[1:]:
             actions.append(
                 ReminderAction(
                     action="close",
                     incident=slug,
-                    number=duplicate.number,
+                    number=extra.number,
                     body=f"Closed as a duplicate of #{found[0].number}, which Clarion keeps up to date.",
                 )
             )
@@ -196,7 +196,7 @@ def _state(report: DeadlineReport, o: Obligation) -> str:
         return "**overdue**"
     if report.is_due_soon(o):
         return "**due soon**"
-    return o.state.value
+    return str(o.state.value)
 
 
 def reminder_body(report: DeadlineReport, incident: Incident, items: Sequence[Obligation]) -> str:

@@ -552,6 +552,28 @@ def test_deadlines_steps_open_update_and_close_one_issue_per_incident(tmp_path: 
     assert not issue["open"] and "needs action" in issue["comments"][-1]
 
 
+def test_deadlines_steps_in_the_private_comms_repository_of_a_split_set_up(tmp_path: Path, fake_gh):
+    """The private repository holds comms/; the public site is checked out
+    into .clarion-site beside it (CLARION_SITE_REPOSITORY is set)."""
+    folder, state_path = fake_gh
+    site = _init_site(tmp_path)
+    slug = _write_overdue_incident(site)
+    toml = site / "site_src/site.toml"
+    toml.write_text(toml.read_text() + '\n[paths]\ncomms = "../status-comms/comms"\n')
+    workspace = tmp_path / "status-comms"
+    shutil.copytree(site / ".github", workspace / ".github")
+    shutil.move(str(site), str(workspace / ".clarion-site"))
+    notice = workspace / "comms" / slug / "customer-ack.md"
+    notice.parent.mkdir(parents=True)
+    notice.write_text(f"---\nrule: customer-ack\nto: [customers@example.com]\nsubject: Sorry\nsent: {datetime.now(timezone.utc) - timedelta(hours=2, minutes=45):%Y-%m-%dT%H:%M:%SZ}\n---\nHello\n")
+    context = {**GITHUB_CONTEXT, "vars.CLARION_SITE_REPOSITORY": "acme/status"}
+    runner = StepRunner(workspace / ".github/workflows/deadlines.yml", "deadlines", workspace, event="schedule", context=context, path=str(folder) + os.pathsep + _tools_path())
+    runner.run()
+    (issue,) = _state(state_path)["issues"]
+    assert "| met | `customer-ack` |" in issue["body"]  # the notice in this repository's comms/ was read
+    assert "| **overdue** | `update-cadence` |" in issue["body"]
+
+
 def test_deadlines_steps_write_no_issue_in_a_public_repository(tmp_path: Path, fake_gh):
     folder, state_path = fake_gh
     site = _init_site(tmp_path)

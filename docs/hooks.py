@@ -88,6 +88,12 @@ def anchor(text: str) -> str:
 # -- the CLI --------------------------------------------------------------------------
 
 
+def context(command: click.Command, name: str, parent: click.Context | None = None) -> click.Context:
+    """The context click gives a command when it runs (with its settings,
+    such as ``-h`` for help, inherited by sub-commands)."""
+    return click.Context(command, parent=parent, info_name=name, **command.context_settings)
+
+
 def walk(command: click.Command, ctx: click.Context) -> list[tuple[click.Command, click.Context]]:
     """The command and all its sub-commands, depth first, in the CLI's order."""
     found = [(command, ctx)]
@@ -95,12 +101,12 @@ def walk(command: click.Command, ctx: click.Context) -> list[tuple[click.Command
         for name in command.list_commands(ctx):
             sub = command.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                found += walk(sub, click.Context(sub, parent=ctx, info_name=name))
+                found += walk(sub, context(sub, name, ctx))
     return found
 
 
 def render_commands(group: click.Group) -> str:
-    commands = walk(group, click.Context(group, info_name="clarion"))
+    commands = walk(group, context(group, "clarion"))
     lines = ["| command | what it does |", "|---|---|"]
     for command, ctx in commands[1:]:
         path = ctx.command_path

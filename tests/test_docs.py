@@ -52,9 +52,9 @@ def all_commands() -> list[tuple[click.Command, click.Context]]:
                 sub = command.get_command(ctx, name)
                 assert sub is not None
                 if not sub.hidden:
-                    walk(sub, click.Context(sub, parent=ctx, info_name=name))
+                    walk(sub, click.Context(sub, parent=ctx, info_name=name, **sub.context_settings))
 
-    walk(clarion_cli, click.Context(clarion_cli, info_name="clarion"))
+    walk(clarion_cli, click.Context(clarion_cli, info_name="clarion", **clarion_cli.context_settings))
     return found
 
 

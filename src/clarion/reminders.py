@@ -26,6 +26,7 @@ Issues are recognised by a hidden marker in their body, never by title.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -180,7 +181,8 @@ def reminder_title(incident: Incident) -> str:
 
 
 def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|") or "-"
+    """One Markdown table cell: one line, no table breaks, no HTML (``<time>``)."""
+    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|") or "-"
 
 
 def _utc(o: Obligation) -> str:
@@ -217,19 +219,19 @@ def reminder_body(report: DeadlineReport, incident: Incident, items: Sequence[Ob
         counts.append(f"{soon} due within {window}")
     lines = [
         f"<!-- {_MARKER} incident={incident.slug} -->",
-        f"Clarion's deadline check for **{incident.title}** (`{incident.slug}`, `{incident.source_path}`)"
+        f"Clarion's deadline check for **{_cell(incident.title)}** (`{incident.slug}`, `{incident.source_path}`)"
         + (f": {', '.join(counts)}." if counts else ": nothing overdue or due soon now."),
         "",
     ]
     if pending:
-        lines += [
-            f"| state | rule | recipient | due (UTC) | due ({zone}) | what to do |",
-            "|---|---|---|---|---|---|",
-        ]
+        local = zone not in ("UTC", "Etc/UTC")
+        header = ["state", "rule", "recipient", "due (UTC)", *([f"due ({zone})"] if local else []), "what to do"]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for o in pending:
-            lines.append(
-                f"| {_state(report, o)} | `{o.rule.id}` | {_cell(o.recipient)} | {_utc(o)} | {_local(report, o)} | {_cell(o.describe(None) or o.rule.title)} |"
-            )
+            cells = [_state(report, o), f"`{o.rule.id}`", _cell(o.recipient), _utc(o)]
+            cells += [_local(report, o)] if local else []
+            cells.append(_cell(o.describe(None) or o.rule.title))
+            lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     if settled:
         lines += [f"<details><summary>Settled ({len(settled)})</summary>", ""]
@@ -251,7 +253,7 @@ def _fresh_text(report: DeadlineReport, fresh: Sequence[Obligation]) -> str:
     lines = ["Needs attention now:", ""]
     for o in fresh:
         what = "overdue" if o.state is ObligationState.OVERDUE else "due soon"
-        lines.append(f"- **{what}**: `{o.rule.id}` to {o.recipient}, due {_utc(o)} UTC ({_local(report, o)})")
+        lines.append(f"- **{what}**: `{o.rule.id}` to {_cell(o.recipient)}, due {_utc(o)} UTC ({_local(report, o)})")
     return "\n".join(lines) + "\n"
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .cache import BuildCache, input_stamp
-from .parallel import default_workers
+from .parallel import MIN_ITEMS, Background, default_workers
 from .config import SiteConfig
 from .derive import State, derive_state
 from .errors import UsageError
@@ -83,9 +83,28 @@ def _unchanged_report(cache: BuildCache, targets: dict[Area, Path]) -> WriteRepo
     )
 
 
+#: Writers that make only private files and take a while on large sites: with
+#: workers, they run in a forked process while the public pages render.
+BACKGROUND_WRITERS = frozenset({write_deadlines, write_metrics, write_emails})
+
+
 def render_all(context: RenderContext, writers: Iterable[Writer] = WRITERS) -> Iterator[Output]:
+    """Every writer's outputs, in writer order (the same with or without workers)."""
+    writers = tuple(writers)
+    large = context.workers > 1 and len(context.site.incidents) >= MIN_ITEMS
+    in_background = tuple(w for w in writers if w in BACKGROUND_WRITERS) if large else ()
+    background = None
+    if in_background:
+        background = Background(lambda: {w: list(w(context)) for w in in_background})
+    finished: dict[Writer, list[Output]] | None = None
     for writer in writers:
-        yield from writer(context)
+        if writer in in_background:
+            if finished is None:
+                assert background is not None
+                finished = background.result()
+            yield from finished[writer]
+        else:
+            yield from writer(context)
 
 
 def build(

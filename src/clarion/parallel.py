@@ -55,3 +55,44 @@ def fork_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], workers
     with context.Pool(workers) as pool:
         parts = pool.map(func, chunks, chunksize=1)
     return [result for part in parts for result in part]
+
+
+class Background:
+    """``func()`` started now in a forked process; :meth:`result` returns its
+    value. Without ``fork`` (or with ``enabled=False``) it runs in-process
+    when the result is asked for. If the worker fails, ``func`` runs again
+    in-process, so the caller sees the real exception.
+
+    The parent starts no thread for this, so later forks stay safe.
+    """
+
+    def __init__(self, func: Callable[[], R], *, enabled: bool = True):
+        self._func = func
+        self._process = None
+        if enabled and can_fork():
+            context = multiprocessing.get_context("fork")
+            self._receive, send = context.Pipe(duplex=False)
+            self._process = context.Process(target=_send_result, args=(func, send), daemon=True)
+            self._process.start()
+            send.close()
+
+    def result(self) -> R:
+        if self._process is None:
+            return self._func()
+        try:
+            ok, value = self._receive.recv()
+        except EOFError:
+            ok, value = False, None
+        finally:
+            self._receive.close()
+            self._process.join()
+        return value if ok else self._func()
+
+
+def _send_result(func: Callable[[], object], send: object) -> None:
+    try:
+        value = (True, func())
+    except BaseException:  # reported by re-running in the parent
+        value = (False, None)
+    send.send(value)  # type: ignore[attr-defined]
+    send.close()  # type: ignore[attr-defined]

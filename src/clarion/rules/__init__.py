@@ -255,27 +255,32 @@ class RuleBook:
         """Rule ids whose notices satisfy ``rule`` (itself and rules that cap it)."""
         return (rule.id, *(r.id for r in self.rules if r.limits == rule.id))
 
+    @functools.cached_property
+    def _practice_in_force(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.is_practice and rule.enabled)
+
+    @functools.cached_property
+    def _order(self) -> dict[str, int]:
+        return {rule.id: index for index, rule in enumerate(self.rules)}
+
     def applicable(self, incident: Incident) -> tuple[Rule, ...]:
         """Rules in force for ``incident``: enabled practice rules, and for an
         incident with a breach block its ``breach.rules`` (default: the site's
         enabled regulatory rules). A rule that only caps another (``limits``)
         brings in the rule it caps."""
-        chosen: dict[str, Rule] = {}
-        for rule in self.rules:
-            if rule.is_practice and rule.enabled:
-                chosen[rule.id] = rule
-        if incident.breach is not None:
-            if incident.breach.rules is not None:
-                wanted = [self.by_id[i] for i in incident.breach.rules if i in self.by_id]
-            else:
-                wanted = [r for r in self.rules if r.enabled and not r.is_practice]
-            for rule in wanted:
-                if rule.is_practice:
-                    continue
-                target = self.by_id[rule.limits] if rule.limits and rule.limits in self.by_id else rule
-                chosen.setdefault(target.id, target)
-        order = {rule.id: index for index, rule in enumerate(self.rules)}
-        return tuple(sorted(chosen.values(), key=lambda r: order[r.id]))
+        if incident.breach is None:
+            return self._practice_in_force
+        chosen: dict[str, Rule] = {rule.id: rule for rule in self._practice_in_force}
+        if incident.breach.rules is not None:
+            wanted = [self.by_id[i] for i in incident.breach.rules if i in self.by_id]
+        else:
+            wanted = [r for r in self.rules if r.enabled and not r.is_practice]
+        for rule in wanted:
+            if rule.is_practice:
+                continue
+            target = self.by_id[rule.limits] if rule.limits and rule.limits in self.by_id else rule
+            chosen.setdefault(target.id, target)
+        return tuple(sorted(chosen.values(), key=lambda r: self._order[r.id]))
 
 
 # -- the shipped rulebook -------------------------------------------------------

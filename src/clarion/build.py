@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .cache import BuildCache, input_stamp
-from .parallel import MIN_ITEMS, Background, default_workers
+from .parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
 from .config import SiteConfig
 from .derive import State, derive_state
 from .errors import UsageError
@@ -124,6 +124,18 @@ def build(
     ``workers`` (default: the available cores) parse and render large sites
     in parallel (:mod:`clarion.parallel`).
     """
+    with no_cycle_collection():
+        return _build(config, now, public_dir, private_dir, use_cache, workers)
+
+
+def _build(
+    config: SiteConfig,
+    now: datetime,
+    public_dir: Path | None,
+    private_dir: Path | None,
+    use_cache: bool,
+    workers: int | None,
+) -> BuildResult:
     cache = BuildCache.open(config) if use_cache else None
     context = prepare(config, now, cache, default_workers() if workers is None else workers)
     public = (public_dir or config.paths.public).resolve()

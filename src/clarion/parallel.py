@@ -16,9 +16,11 @@ unsafe).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -26,6 +28,25 @@ R = TypeVar("R")
 
 #: Below this many items the cost of starting workers outweighs the gain.
 MIN_ITEMS = 400
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one build.
+
+    A large build keeps every incident, update and page model alive until it
+    ends, and each collection walks all of them again: at 10,000 incidents
+    that is about a third of the build's time. Reference counting still frees
+    everything that is not in a cycle; the pause ends with the build, and one
+    collection then frees the rest.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def default_workers() -> int:

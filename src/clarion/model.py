@@ -7,7 +7,7 @@ held in UTC; the loader applies the site's zone to naive input.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -233,22 +233,13 @@ class Incident:
     @cached_property
     def resolved_at(self) -> datetime | None:
         """The last closing update not followed by a reopening update."""
-        closed: datetime | None = None
-        for update in self.updates:
-            if update.stage in CLOSING_STAGES:
-                closed = update.at
-            elif update.stage is not Stage.POSTMORTEM:
-                closed = None
-        return closed
+        return closed_at(self.updates)
 
     @cached_property
     def status(self) -> Stage:
         """The current stage: the last update's stage word, ignoring postmortems
         (maintenance without updates is ``scheduled``)."""
-        for update in reversed(self.updates):
-            if update.stage is not Stage.POSTMORTEM:
-                return update.stage
-        return Stage.SCHEDULED if self.is_maintenance else Stage.INVESTIGATING
+        return current_stage(self.updates, self.kind)
 
     @property
     def is_closed(self) -> bool:
@@ -275,6 +266,27 @@ class Incident:
     @property
     def public_updates(self) -> tuple[Update, ...]:
         return self.updates
+
+
+def closed_at(updates: Sequence[Update]) -> datetime | None:
+    """When a run of updates closed: the last closing update (resolved,
+    completed, cancelled) not followed by a reopening one; ``None`` if open."""
+    closed: datetime | None = None
+    for update in updates:
+        if update.stage in CLOSING_STAGES:
+            closed = update.at
+        elif update.stage is not Stage.POSTMORTEM:
+            closed = None
+    return closed
+
+
+def current_stage(updates: Sequence[Update], kind: Kind) -> Stage:
+    """The stage of the last update that is not a postmortem; with none,
+    ``scheduled`` for maintenance and ``investigating`` for an incident."""
+    for update in reversed(updates):
+        if update.stage is not Stage.POSTMORTEM:
+            return update.stage
+    return Stage.SCHEDULED if kind is Kind.MAINTENANCE else Stage.INVESTIGATING
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import SiteConfig
 from ..derive import State
-from ..model import CLOSING_STAGES, Incident, Stage, Update
+from ..model import Incident, Stage, Update, closed_at, current_stage
 from .markdown import MarkdownRenderer
 from .views import item_uri
 
@@ -97,21 +97,12 @@ class PublishedItem:
     @cached_property
     def stage(self) -> Stage:
         """The current stage from the visible updates (postmortems ignored)."""
-        for update in reversed(self.updates):
-            if update.stage is not Stage.POSTMORTEM:
-                return update.stage
-        return Stage.SCHEDULED if self.is_maintenance else Stage.INVESTIGATING
+        return current_stage(self.updates, self.incident.kind)
 
     @cached_property
     def closed_at(self) -> datetime | None:
         """The last closing update not followed by a reopening one."""
-        closed: datetime | None = None
-        for update in self.updates:
-            if update.stage in CLOSING_STAGES:
-                closed = update.at
-            elif update.stage is not Stage.POSTMORTEM:
-                closed = None
-        return closed
+        return closed_at(self.updates)
 
     @cached_property
     def postmortem(self) -> Update | None:

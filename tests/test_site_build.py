@@ -294,3 +294,28 @@ def test_reopened_incident_is_marked(basic):
     assert "Errors are back." in page
     index_free = (basic / "public/incidents/2026-11-27-web-slow/index.html").read_text()
     assert "Reopened" not in index_free
+
+
+def test_build_progress_bar_only_on_a_terminal_and_after_a_moment(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from clarion import cli
+
+    quiet = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=quiet, force_terminal=False))
+    with cli._BuildProgress() as progress:
+        progress.started -= 5
+        progress(10, 100)
+    assert quiet.getvalue() == ""
+
+    shown = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=shown, force_terminal=True, width=80))
+    with cli._BuildProgress() as progress:
+        progress(1, 100)  # too early: nothing yet
+        assert progress.bar is None
+        progress.started -= 5
+        progress(50, 100)
+        assert progress.bar is not None
+    assert "Building" in shown.getvalue() and "50/100" in shown.getvalue()

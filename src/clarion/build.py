@@ -88,6 +88,12 @@ def _unchanged_report(cache: BuildCache, targets: dict[Area, Path]) -> WriteRepo
 BACKGROUND_WRITERS = frozenset({write_deadlines, write_metrics, write_emails})
 
 
+def _reporting(outputs: Iterable[Output], progress: Callable[[int, int], None], expected: int) -> Iterator[Output]:
+    for done, output in enumerate(outputs, start=1):
+        progress(done, max(expected, done))
+        yield output
+
+
 def render_all(context: RenderContext, writers: Iterable[Writer] = WRITERS) -> Iterator[Output]:
     """Every writer's outputs, in writer order (the same with or without workers)."""
     writers = tuple(writers)
@@ -115,6 +121,7 @@ def build(
     private_dir: Path | None = None,
     use_cache: bool = True,
     workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
     """Build the public and private folders; raise ``ContentErrors`` on bad input.
 
@@ -122,10 +129,11 @@ def build(
     unchanged pages are not rendered again and unchanged files are not
     written again (:mod:`clarion.cache`); the output is the same either way.
     ``workers`` (default: the available cores) parse and render large sites
-    in parallel (:mod:`clarion.parallel`).
+    in parallel (:mod:`clarion.parallel`). ``progress(done, expected)`` is
+    called as files are produced (``expected`` is an estimate).
     """
     with no_cycle_collection():
-        return _build(config, now, public_dir, private_dir, use_cache, workers)
+        return _build(config, now, public_dir, private_dir, use_cache, workers, progress)
 
 
 def _build(
@@ -135,6 +143,7 @@ def _build(
     private_dir: Path | None,
     use_cache: bool,
     workers: int | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
     cache = BuildCache.open(config) if use_cache else None
     context = prepare(config, now, cache, default_workers() if workers is None else workers)
@@ -152,7 +161,10 @@ def _build(
         report = _unchanged_report(cache, targets)
     else:
         previous = cache.manifest if cache is not None and cache.targets == names else None
-        report = write_outputs(render_all(context), targets, previous)
+        outputs = render_all(context)
+        if progress is not None:
+            outputs = _reporting(outputs, progress, expected=len(context.site.incidents) + 100)
+        report = write_outputs(outputs, targets, previous)
     if cache is not None:
         cache.save({area: dict(files) for area, files in report.manifest.items()}, names, stamp)
     return BuildResult(site=context.site, state=context.state, report=report, public_dir=public, private_dir=private)

@@ -133,7 +133,10 @@ def build(source: Path, out: Path | None, private_out: Path | None, now_text: st
             option = "--private-out" if private_out is not None else "--out"
             raise UsageError(f"{option}: the public folder ({public.name}) and the private folder ({private.name}) overlap; choose another folder")
         out = public
-    result = run_build(config, now=now, public_dir=out, private_dir=private, use_cache=not no_cache)
+    with _BuildProgress() as progress:
+        result = run_build(
+            config, now=now, public_dir=out, private_dir=private, use_cache=not no_cache, progress=progress
+        )
     for warning in result.site.warnings:
         err.print(warning.format(), markup=False)  # type: ignore[attr-defined]
     from .render import Area
@@ -148,6 +151,36 @@ def build(source: Path, out: Path | None, private_out: Path | None, now_text: st
     nxt = result.state.next_change_at()
     if nxt is not None:
         err.print(f"The page changes by itself at {nxt:%Y-%m-%dT%H:%M:%SZ} (a maintenance window); rebuild then.", markup=False)
+
+
+class _BuildProgress:
+    """A progress bar on stderr for builds that take more than a moment: it
+    appears after one second, only on a terminal, and disappears when done."""
+
+    DELAY = 1.0
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _BuildProgress:
+        return self
+
+    def __call__(self, done: int, expected: int) -> None:
+        if self.bar is None:
+            if not err.is_terminal or time.perf_counter() - self.started < self.DELAY:
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(TextColumn("Building"), BarColumn(), MofNCompleteColumn(), console=err, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("build", total=expected)
+        self.bar.update(self.task, completed=done, total=expected)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _shown(path: Path, source: Path) -> str:

@@ -319,3 +319,26 @@ def test_build_progress_bar_only_on_a_terminal_and_after_a_moment(monkeypatch):
         progress(50, 100)
         assert progress.bar is not None
     assert "Building" in shown.getvalue() and "50/100" in shown.getvalue()
+
+
+def test_index_stays_small_with_many_recent_incidents(site_factory, tmp_path):
+    """Seven incidents a day for 60 days: the index with its CSS still fits
+    in 20 KB gzipped (tooltips name one incident and count the rest)."""
+    from datetime import timedelta
+
+    files = {}
+    for n in range(420):
+        start = NOW - timedelta(hours=3.4 * (n + 1))
+        at = start.strftime("%Y-%m-%d %H:%M")
+        files[f"updates/i{n:04d}.md"] = (
+            f"---\ntitle: Incident number {n} with a longer headline about api {n * 7919 % 1000}\n"
+            f"severity: SEV2\ncomponents: {{api: partial_outage, web: degraded_performance}}\n---\n"
+            f"## {at} UTC · Investigating\nLooking into it.\n\n"
+            f"## {(start + timedelta(minutes=45)).strftime('%Y-%m-%d %H:%M')} UTC · Resolved\nFixed.\n"
+        )
+    root = site_factory(files)
+    result = build(load_config(root), now=NOW, public_dir=tmp_path / "out", private_dir=tmp_path / "private")
+    index = (result.public_dir / "index.html").read_bytes()
+    css = (result.public_dir / "assets/clarion.css").read_bytes()
+    assert b"and 1 more" in index or b"more</title>" in index
+    assert len(gzip.compress(index + css, 9)) < 20_000

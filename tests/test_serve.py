@@ -15,7 +15,6 @@ import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -247,7 +246,7 @@ def test_a_maintenance_window_opening_triggers_a_rebuild(site_factory):
         time.sleep(0.3)
         assert preview.builds == 1  # nothing changes while the clock stands still
         clock["now"] = NOW + timedelta(minutes=10)
-        eventually(lambda: any("A maintenance window opened or closed at 12:05 UTC" in line for line in logs))
+        eventually(lambda: any("At 12:05 UTC the maintenance window of 'Database upgrade'" in line for line in logs))
         eventually(lambda: preview.builds >= 2)
     finally:
         preview.stop()

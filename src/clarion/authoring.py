@@ -16,7 +16,7 @@ import string
 import tempfile
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -39,7 +39,6 @@ from .model import (
     Kind,
     Severity,
     Stage,
-    Update,
 )
 
 #: Public update cadence while an incident is unresolved (the ``update-cadence`` rule).

@@ -148,9 +148,10 @@ def build(source: Path, out: Path | None, private_out: Path | None, now_text: st
         f" in {elapsed:.2f} s{'' if result.report.changed else ' (nothing changed)'}.",
         markup=False,
     )
-    nxt = result.state.next_change_at()
-    if nxt is not None:
-        err.print(f"The page changes by itself at {nxt:%Y-%m-%dT%H:%M:%SZ} (a maintenance window); rebuild then.", markup=False)
+    from .derive.changes import next_change
+
+    change = next_change(result.state, config.timezone)
+    err.print(f"The page changes by itself at {change.at:%Y-%m-%dT%H:%M:%SZ}: {change.describe()}.", markup=False)
 
 
 class _BuildProgress:

@@ -17,74 +17,20 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+from .derive.changes import Change, next_change, next_midnight
 from .errors import UsageError
-from .model import Stage
 
 if TYPE_CHECKING:
     from .derive import State
 
 # -- the next change ----------------------------------------------------------------
+# (what the next change is lives in clarion.derive.changes)
 
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """A moment the page changes without a commit, and why."""
-
-    at: datetime
-    kind: str  # maintenance_starts | maintenance_ends | update_due | new_day
-    slug: str | None = None
-    title: str | None = None
-
-    def describe(self) -> str:
-        what = {
-            "maintenance_starts": "the maintenance window of {} opens",
-            "maintenance_ends": "the maintenance window of {} closes",
-            "update_due": "an update of {} written ahead of time becomes due",
-        }.get(self.kind)
-        if what is None:
-            return "a new day begins in the site's time zone (the uptime bars and history move on)"
-        return what.format(f"'{self.title}' ({self.slug})")
-
-
-def next_change(state: State, zone: ZoneInfo) -> Change:
-    """The next moment after ``state.now`` when the public page changes by itself.
-
-    There always is one: at the latest the next midnight in the site's zone,
-    when the daily uptime bars move on. Scheduled events (a maintenance window
-    opening or closing, an update dated in the future) come first when earlier;
-    at equal times a scheduled event wins over the new day.
-    """
-    now = state.now
-    changes: list[Change] = []
-    for item in state.incidents:
-        if item.is_maintenance:
-            if item.status in (Stage.COMPLETED, Stage.CANCELLED) or item.window is None:
-                continue
-            if item.window.start > now:
-                changes.append(Change(item.window.start, "maintenance_starts", item.slug, item.title))
-            if item.window.end > now:
-                changes.append(Change(item.window.end, "maintenance_ends", item.slug, item.title))
-            continue
-        future = [u.at for u in item.updates if u.at > now]
-        if item.started_at > now:
-            future.append(item.started_at)
-        if future:
-            changes.append(Change(min(future), "update_due", item.slug, item.title))
-    changes.append(Change(next_midnight(now, zone), "new_day"))
-    order = {"maintenance_starts": 0, "maintenance_ends": 0, "update_due": 1, "new_day": 2}
-    return min(changes, key=lambda c: (c.at, order[c.kind], c.slug or ""))
-
-
-def next_midnight(now: datetime, zone: ZoneInfo) -> datetime:
-    """The next 00:00 in ``zone`` after ``now``, in UTC (daylight saving aware)."""
-    local = now.astimezone(zone)
-    tomorrow = local.date() + timedelta(days=1)
-    return datetime.combine(tomorrow, time(0, 0), tzinfo=zone).astimezone(timezone.utc)
+__all__ = ["Change", "next_change", "next_midnight", "change_data", "changes_continuously", "public_digest"]
 
 
 def changes_continuously(state: State) -> bool:

@@ -44,6 +44,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .config import SiteConfig, load_config
+from .derive.changes import Change, next_change
 from .errors import ClarionError, ContentErrors, UsageError, display_path
 from .model import Incident, Severity, Stage
 
@@ -251,7 +252,7 @@ class PreviewServer:
         self._threads: list[threading.Thread] = []
         self._observer: Any = None
         self._watches: dict[Path, Any] = {}
-        self._next_change: datetime | None = None
+        self._next_change: Change | None = None
         self._due: list[UpdateDue] = []
         self._reminded: set[tuple[str, datetime, str]] = set()
         self.builds = 0  # completed rebuild attempts, for tests and stats
@@ -401,13 +402,14 @@ class PreviewServer:
                 self.log("internal error in clarion serve (please report it):\n" + traceback.format_exc())
 
     def _on_tick(self) -> None:
-        """Between changes: rebuild when a maintenance window opens or closes,
-        and remind of public updates falling due."""
+        """Between changes: rebuild when the page changes by itself (a
+        maintenance window opens or closes, a new day begins, ...), and remind
+        of public updates falling due."""
         if self.config is None:
             return
         now = self.clock(self.config)
-        if self._next_change is not None and now >= self._next_change:
-            self.log(f"A maintenance window opened or closed at {self._next_change:%H:%M UTC}; rebuilding.")
+        if self._next_change is not None and now >= self._next_change.at:
+            self.log(f"At {self._next_change.at:%H:%M UTC} {self._next_change.describe()}; rebuilding.")
             self.rebuild(changed={"(clock)"})
             return
         self._remind(now, always=False)
@@ -461,7 +463,7 @@ class PreviewServer:
                 f"Rebuilt in {elapsed:.2f} s{why}: {differ} file{'s' if differ != 1 else ''} changed"
                 + ("; the error is fixed." if recovered else ".")
             )
-        self._next_change = context.state.next_change_at()
+        self._next_change = next_change(context.state, self.config.timezone)
         due = updates_due_for(self.config, context.site.incidents, context.state.now)
         changed_due = due != self._due
         self._due = due

@@ -88,16 +88,6 @@ class State:
             return incident.resolved_at or incident.window.end
         return incident.resolved_at
 
-    def next_change_at(self) -> datetime | None:
-        """The next time the page changes without a new commit: a maintenance
-        window opening or closing (None when nothing is scheduled)."""
-        moments = []
-        for item in self.maintenance:
-            if item.status is Stage.CANCELLED or item.status is Stage.COMPLETED:
-                continue
-            assert item.window is not None
-            moments.extend(m for m in (item.window.start, item.window.end) if m > self.now)
-        return min(moments, default=None)
 
 
 def maintenance_state(item: Incident, now: datetime) -> str:

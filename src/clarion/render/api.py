@@ -54,14 +54,14 @@ What Clarion cannot know, and what it puts there instead:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from ..config import Component, SiteConfig
 from ..derive import State
 from ..derive.timeline import impact_snapshots
-from ..model import Impact, Stage, Update, worst_impact
+from ..model import Impact, Stage, worst_impact
 from . import Area, Output, RenderContext
 from .items import PublishedItem, dump_json, iso_time, page_updated_at, plain_text, published_items, stable_id
 from .markdown import MarkdownRenderer

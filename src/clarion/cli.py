@@ -150,8 +150,11 @@ def build(source: Path, out: Path | None, private_out: Path | None, now_text: st
     )
     from .derive.changes import next_change
 
-    change = next_change(result.state, config.timezone)
-    err.print(f"The page changes by itself at {change.at:%Y-%m-%dT%H:%M:%SZ}: {change.describe()}.", markup=False)
+    if config.now is not None and now_text is None:
+        err.print("The site pins its clock (site.now): the page never changes by itself.", markup=False)
+    else:
+        change = next_change(result.state, config.timezone)
+        err.print(f"The page changes by itself at {change.at:%Y-%m-%dT%H:%M:%SZ}: {change.describe()}.", markup=False)
 
 
 class _BuildProgress:

@@ -25,10 +25,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..model import Incident, Stage, Update
+from ..text import code_lines
 
 _ITEM_RE = re.compile(r"^(?P<indent>\s*)[-*+]\s+\[(?P<mark>[ xX])\]\s+(?P<text>.*?)\s*$")
 _LIST_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
-_FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _OWNER = r"@(?P<owner>[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9])"
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _SEPARATOR_RE = re.compile(r"\s+(?:—|–|--|-)\s+")
@@ -89,20 +89,11 @@ def parse_task_list(body: str) -> Iterator[tuple[int, bool, str, str]]:
     Markdown body; continuation lines are joined with a space. Entries inside
     fenced code blocks are not tasks."""
     lines = body.split("\n")
-    fence: str | None = None
+    in_code = code_lines(lines)
     index = 0
     while index < len(lines):
         line = lines[index]
-        fence_match = _FENCE_RE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker[0] * 3
-            elif marker.startswith(fence):
-                fence = None
-            index += 1
-            continue
-        match = _ITEM_RE.match(line) if fence is None else None
+        match = None if in_code[index] else _ITEM_RE.match(line)
         if match is None:
             index += 1
             continue

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 
 from ..model import Impact
+from ..text import code_lines
 
-_FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _H2_RE = re.compile(r"^##(?!#)\s*(?P<text>.*?)\s*#*\s*$")
 _HEADING_RE = re.compile(r"^(?P<time>.+?)\s+[·|\-–—]\s+(?P<stage>[A-Za-z][A-Za-z _-]*?)\s*$")
 _IMPACT_RE = re.compile(r"^\s*impact\s*:\s*(?P<pairs>.*)$", re.IGNORECASE)
@@ -41,16 +41,8 @@ def split_sections(body: str, first_line: int) -> tuple[str, list[RawSection]]:
     lines = strip_comments(body).split("\n")
     summary: list[str] = []
     sections: list[tuple[int, str, list[str]]] = []
-    fence: str | None = None
-    for index, line in enumerate(lines):
-        fence_match = _FENCE_RE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker[0] * 3
-            elif marker.startswith(fence):
-                fence = None
-        heading = _H2_RE.match(line) if fence is None else None
+    for index, (line, in_code) in enumerate(zip(lines, code_lines(lines))):
+        heading = None if in_code else _H2_RE.match(line)
         if heading:
             sections.append((first_line + index, heading["text"], []))
         elif sections:

@@ -40,8 +40,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
-import markdown as markdown_lib
-import nh3
 from markupsafe import Markup
 
 from .. import __version__
@@ -63,6 +61,7 @@ from .email_templates import (
     site_context,
     template_exists,
 )
+from .markdown import EMAIL_ATTRIBUTES, EMAIL_TAGS, MarkdownRenderer
 from .templates import THEME_DIR
 
 COMMS_DIR = "comms"
@@ -71,18 +70,7 @@ POLICY = email.policy.SMTP
 
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _BLANK_RUN_RE = re.compile(r"\n{3,}")
-_ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
-    "table", "tbody", "td", "th", "thead", "tr", "ul",
-}  # fmt: skip
-_ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "abbr": {"title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "td": {"align"},
-    "th": {"align"},
-}
+
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,7 +135,9 @@ class EmailDrafter:
         self.zone = config.timezone
         self.env = email_environment(config)
         self.errors = ErrorCollector()
-        self._md = markdown_lib.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+        self._markdown = MarkdownRenderer(
+            tags=EMAIL_TAGS, attributes=EMAIL_ATTRIBUTES, link_rel="noopener noreferrer", task_checkboxes=False
+        )
         self._incidents = {i.slug: i for i in site.incidents}
         self._contexts: dict[str, dict[str, object]] = {}
         self._site = site_context(config)
@@ -297,14 +287,7 @@ class EmailDrafter:
     def html(self, text: str) -> str:
         """Markdown to sanitised HTML (an allow-list: no scripts, no event
         handlers, no ``javascript:`` links)."""
-        self._md.reset()
-        return nh3.clean(
-            self._md.convert(text),
-            tags=_ALLOWED_TAGS,
-            attributes=_ALLOWED_ATTRIBUTES,
-            url_schemes={"http", "https", "mailto"},
-            link_rel="noopener noreferrer",
-        )
+        return self._markdown.html(text)
 
     def _notice_date(self, notice: Notice, incident: Incident, rule: Rule | None) -> datetime:
         """``sent:``; else when the rule's clock started; else the latest update."""

@@ -29,7 +29,7 @@ import jinja2.sandbox
 
 from ..config import SiteConfig
 from ..errors import ContentError, SourceLocation, did_you_mean, display_path
-from ..model import CLOSING_STAGES, Impact, Incident, Stage, Update, worst_impact
+from ..model import Impact, Incident, Stage, Update, closed_at, worst_impact
 from ..rules import RuleBook
 from .templates import THEME_DIR, format_duration
 from .views import item_uri
@@ -259,17 +259,6 @@ def known_updates(incident: Incident, now: datetime) -> tuple[Update, ...]:
     return tuple(u for u in incident.updates if u.at <= now)
 
 
-def resolved_at(updates: Sequence[Update]) -> datetime | None:
-    """The resolved time among ``updates`` (as :attr:`Incident.resolved_at`)."""
-    closed: datetime | None = None
-    for update in updates:
-        if update.stage in CLOSING_STAGES:
-            closed = update.at
-        elif update.stage is not Stage.POSTMORTEM:
-            closed = None
-    return closed
-
-
 def _update_context(update: Update, zone: ZoneInfo, start: datetime) -> dict[str, object]:
     local, first = update.at.astimezone(zone), start.astimezone(zone)
     short = f"{local:%H:%M %Z}" if local.date() == first.date() else f"{local:%a} {local.day} {local:%b}, {local:%H:%M %Z}"
@@ -289,7 +278,7 @@ def incident_context(incident: Incident, config: SiteConfig, rulebook: RuleBook 
     zone = config.timezone
     updates = known_updates(incident, now)
     stages = [u for u in updates if u.stage is not Stage.POSTMORTEM]
-    end = resolved_at(updates)
+    end = closed_at(updates)
     worst: dict[str, list[Impact]] = {cid: [impact] for cid, impact in incident.components.items()}
     for update in updates:
         for cid, impact in (update.impact or {}).items():

@@ -14,12 +14,12 @@ import re
 import markdown
 import nh3
 
-_ALLOWED_TAGS = {
+PAGE_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
     "em", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "kbd", "li", "ol", "p", "pre", "s",
     "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }
-_ALLOWED_ATTRIBUTES = {
+PAGE_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
@@ -30,6 +30,10 @@ _ALLOWED_ATTRIBUTES = {
     "li": {"class"},
     "ul": {"class"},
 }
+# Emails: no form controls or disclosure widgets (mail clients drop them);
+# top-level headings are allowed, since an email has no page title around it.
+EMAIL_TAGS = (PAGE_TAGS - {"input", "details", "summary"}) | {"h1", "h2"}
+EMAIL_ATTRIBUTES = {tag: attrs for tag, attrs in PAGE_ATTRIBUTES.items() if tag in {"a", "abbr", "img", "td", "th"}}
 _TASK_RE = re.compile(r"<li>\[( |x|X)\] ")
 # Prose that no Markdown rule can touch: letters, digits and light punctuation,
 # no line starting with a list, code or definition marker, no hard line breaks.
@@ -57,11 +61,26 @@ def prose_html(text: str) -> str | None:
 
 
 class MarkdownRenderer:
-    """One configured converter; ``html(text)`` is pure and memoised."""
+    """One configured converter; ``html(text)`` is pure and memoised.
 
-    def __init__(self) -> None:
+    The defaults suit status pages; email drafts pass :data:`EMAIL_TAGS` and
+    :data:`EMAIL_ATTRIBUTES` and keep task lists as written.
+    """
+
+    def __init__(
+        self,
+        *,
+        tags: set[str] = PAGE_TAGS,
+        attributes: dict[str, set[str]] = PAGE_ATTRIBUTES,
+        link_rel: str = "noopener noreferrer nofollow",
+        task_checkboxes: bool = True,
+    ) -> None:
         self._md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
         self._cache: dict[str, str] = {}
+        self._tags = tags
+        self._attributes = attributes
+        self._link_rel = link_rel
+        self._task_checkboxes = task_checkboxes
 
     def html(self, text: str) -> str:
         cached = self._cache.get(text)
@@ -69,13 +88,15 @@ class MarkdownRenderer:
             cached = prose_html(text)  # no markup characters at all: nothing to clean
         if cached is None:
             self._md.reset()
-            raw = _TASK_RE.sub(_task_item, self._md.convert(text))
+            raw = self._md.convert(text)
+            if self._task_checkboxes:
+                raw = _TASK_RE.sub(_task_item, raw)
             cached = nh3.clean(
                 raw,
-                tags=_ALLOWED_TAGS,
-                attributes=_ALLOWED_ATTRIBUTES,
+                tags=self._tags,
+                attributes=self._attributes,
                 url_schemes={"http", "https", "mailto"},
-                link_rel="noopener noreferrer nofollow",
+                link_rel=self._link_rel,
             )
             self._cache[text] = cached
         return cached

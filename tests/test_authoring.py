@@ -443,7 +443,7 @@ def test_update_without_message_off_a_terminal(site):
 
 
 def test_update_opens_the_editor_on_a_terminal(site, monkeypatch):
-    import clarion.cli
+    import clarion.cli.writing
 
     seen = {}
 
@@ -451,13 +451,13 @@ def test_update_opens_the_editor_on_a_terminal(site, monkeypatch):
         seen["template"] = text
         return "Typed in the editor.\n" + text
 
-    monkeypatch.setattr(clarion.cli, "_interactive", lambda: True)
-    monkeypatch.setattr(clarion.cli.click, "edit", fake_edit)
+    monkeypatch.setattr(clarion.cli.writing, "_interactive", lambda: True)
+    monkeypatch.setattr(clarion.cli.writing.click, "edit", fake_edit)
     result = cli("update", "api-errors", "monitoring", "--source", str(site), "--now", NOW_TEXT)
     assert result.exit_code == 0, result.output
     assert "Public update for 2026-11-20-api-errors: API errors" in seen["template"]
     assert loaded(site).by_slug("2026-11-20-api-errors").updates[-1].body == "Typed in the editor."
-    monkeypatch.setattr(clarion.cli.click, "edit", lambda text, extension: None)  # closed without saving
+    monkeypatch.setattr(clarion.cli.writing.click, "edit", lambda text, extension: None)  # closed without saving
     cancelled = cli("update", "api-errors", "monitoring", "--source", str(site), "--now", NOW_TEXT)
     assert cancelled.exit_code == 2 and "the message is empty; nothing was written" in cancelled.output
 

@@ -301,18 +301,18 @@ def test_build_progress_bar_only_on_a_terminal_and_after_a_moment(monkeypatch):
 
     from rich.console import Console
 
-    from clarion import cli
+    from clarion.cli import _common, site
 
     quiet = io.StringIO()
-    monkeypatch.setattr(cli, "err", Console(file=quiet, force_terminal=False))
-    with cli._BuildProgress() as progress:
+    monkeypatch.setattr(_common, "err", Console(file=quiet, force_terminal=False))
+    with site._BuildProgress() as progress:
         progress.started -= 5
         progress(10, 100)
     assert quiet.getvalue() == ""
 
     shown = io.StringIO()
-    monkeypatch.setattr(cli, "err", Console(file=shown, force_terminal=True, width=80))
-    with cli._BuildProgress() as progress:
+    monkeypatch.setattr(_common, "err", Console(file=shown, force_terminal=True, width=80))
+    with site._BuildProgress() as progress:
         progress(1, 100)  # too early: nothing yet
         assert progress.bar is None
         progress.started -= 5

@@ -28,7 +28,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from clarion import __version__, cli as cli_module
+from clarion import __version__
+from clarion.cli import writing as cli_module
 from clarion.check import run_check
 from clarion.cli import main
 from clarion.config import load_config

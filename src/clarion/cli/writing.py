@@ -1,0 +1,412 @@
+"""``clarion init``, ``new``, ``update`` and ``sent``: the commands that write source files (the logic is in :mod:`clarion.authoring`)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..config import SiteConfig, load_config
+from ..errors import ContentErrors, UsageError
+from ..load.schema import TimeError, parse_time
+from . import _common as common
+from ._common import handle_errors, main, now_option, resolve_now, source_option
+
+
+# -- writing updates: init, new, update, sent, serve ---------------------------------
+# The logic lives in authoring.py (files) and serve.py (preview); these are thin.
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _parse_at(config: SiteConfig, at_text: str | None, now: datetime, option: str = "--at") -> datetime:
+    """A time option read in the site's zone; ``now`` when not given."""
+    if not at_text:
+        return now
+    try:
+        return parse_time(at_text, config.timezone)
+    except TimeError as exc:
+        raise UsageError(f"{option}: {exc}; expected a time such as 2026-11-20T14:05Z or '2026-11-20 15:05 +01:00'") from None
+
+
+def _report(written: Any) -> None:
+    """Warnings and notes of an authoring command, on stderr."""
+    for warning in written.warnings:
+        common.err.print(f"warning: {warning}", style="yellow", markup=False)
+    for note in written.notes:
+        common.err.print(f"note: {note}", markup=False)
+
+
+at_option = click.option(
+    "--at",
+    "at_text",
+    metavar="TIME",
+    help="When it happened (ISO 8601; a time without a zone is read in the site's zone). Default: now.",
+)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite scaffold files that already exist in DIRECTORY.")
+@click.option(
+    "--deadline-schedule",
+    "deadline_schedule",
+    type=click.Choice(["15min", "30min", "hourly", "6h", "daily", "off"]),
+    help="How often .github/workflows/deadlines.yml checks deadlines and updates reminder issues "
+    "(off: only on push). Asked on a terminal; default: hourly (about 720 Actions minutes a month "
+    "on a private repository).",
+)
+@now_option
+@handle_errors
+def init(directory: Path, force: bool, deadline_schedule: str | None, now_text: str | None) -> None:
+    """Create a new status site in DIRECTORY.
+
+    Writes site_src/site.toml (commented settings, a few components), one
+    example incident (dated yesterday), templates/ and comms/ folders, a
+    .gitignore for the output folders and the CI workflow folder. The site
+    builds and checks cleanly at once. Existing files are never overwritten
+    unless --force is given.
+
+    \b
+    Examples:
+      clarion init status-site
+      clarion init status-site --deadline-schedule 6h
+      cd status-site && clarion serve
+    """
+    from ..authoring import init_site
+    from ..publishing import DEADLINE_SCHEDULES, DEFAULT_DEADLINE_SCHEDULE, minutes_per_month
+
+    if deadline_schedule is None and _interactive():
+        common.err.print("How often should the deadline workflow run? Each run bills about 1 Actions minute on a private repository:", markup=False)
+        for choice in DEADLINE_SCHEDULES.values():
+            cost = f"about {minutes_per_month(choice):,} min/month" if choice.cron else "no scheduled minutes"
+            common.err.print(f"  {choice.name:<7} {choice.description} ({cost})", markup=False)
+        deadline_schedule = click.prompt(
+            "Deadline schedule", type=click.Choice(list(DEADLINE_SCHEDULES)), default=DEFAULT_DEADLINE_SCHEDULE, err=True
+        )
+    result = init_site(
+        directory, now=resolve_now(None, now_text), force=force, deadline_schedule=deadline_schedule or DEFAULT_DEADLINE_SCHEDULE
+    )
+    for relpath in result.created:
+        click.echo((directory / relpath).as_posix())
+    for relpath in result.replaced:
+        click.echo((directory / relpath).as_posix())
+    if result.replaced:
+        common.err.print(f"Overwrote {len(result.replaced)} existing file(s) (--force).", style="yellow", markup=False)
+    shown = directory.as_posix()
+    common.err.print(
+        f"Created a status site in {shown}. Next:\n"
+        f"  cd {shown}\n"
+        "  edit site_src/site.toml (title, base_url, components)\n"
+        "  clarion serve               # preview at http://127.0.0.1:8000/ with live reload\n"
+        "  delete the example incident in updates/ before you publish",
+        markup=False,
+    )
+
+
+@main.group()
+def new() -> None:
+    """Start a new incident, maintenance or notice file.
+
+    \b
+    Examples:
+      clarion new incident "API errors" --severity SEV1 -c api=partial_outage
+      clarion new maintenance "Database upgrade" -c database --start 2026-12-01T02:00Z --duration 2h
+      clarion new notice api-errors --rule customer-ack
+    """
+
+
+@new.command("incident")
+@click.argument("title")
+@click.option("--severity", "-s", metavar="SEV", help="SEV0 critical outage, SEV1 major degradation, SEV2 minor, SEV3 low impact (P0-P3 work too). Asked on a terminal when missing.")
+@click.option("--component", "-c", "components", multiple=True, metavar="ID=IMPACT", help="An affected component and its impact (operational, degraded_performance, partial_outage, major_outage). Repeatable.")
+@click.option("--customers-affected/--no-customers-affected", default=False, help="Customers are affected (with SEV0/SEV1, customer emails are owed).")
+@click.option("--message", "-m", metavar="TEXT", help="The first public update (stage: investigating). Default: a short holding statement.")
+@click.option("--private", "private", is_flag=True, help="Write 'public: false': never published, still drives comms and deadlines.")
+@click.option("--slug", metavar="WORDS", help="File name words instead of the title's (the date is prefixed).")
+@click.option("--ask/--no-ask", default=None, help="Walk the severity decision tree (default: on a terminal, when --severity is missing).")
+@at_option
+@source_option
+@now_option
+@handle_errors
+def new_incident_command(
+    title: str,
+    severity: str | None,
+    components: tuple[str, ...],
+    customers_affected: bool,
+    message: str | None,
+    private: bool,
+    slug: str | None,
+    ask: bool | None,
+    at_text: str | None,
+    source: Path,
+    now_text: str | None,
+) -> None:
+    """Declare an incident: write updates/<YYYY-MM-DD>-<title-words>.md.
+
+    'declared' is now (or --at) and the first update is 'investigating'.
+    Without --severity, on a terminal, Clarion asks the severity decision tree
+    and explains the result; in scripts and CI --severity is required.
+    The file name (without .md) is the incident's slug.
+
+    \b
+    Examples:
+      clarion new incident "API errors" --severity SEV1 \\
+          --component api=partial_outage --customers-affected
+      clarion new incident "Slow dashboard" -s SEV2 -c dashboard=degraded_performance \\
+          -m "Some dashboard pages load slowly. We are investigating."
+      clarion new incident "Login failures"        # asks the severity questions
+    """
+    from ..authoring import new_incident, parse_component_impacts, parse_severity, walk_severity_tree
+
+    config = load_config(source)
+    now = resolve_now(config, now_text)
+    at = _parse_at(config, at_text, now)
+    impacts = parse_component_impacts(config, components)
+    if severity is not None:
+        level = parse_severity(severity)
+    elif ask or (ask is None and _interactive()):
+        common.err.print("No --severity given; answer a few questions (y/n):", markup=False)
+        decision = walk_severity_tree(lambda q: click.confirm(q.text, err=True))
+        common.err.print(decision.explain(), markup=False)
+        level = decision.severity
+    else:
+        raise UsageError(
+            "--severity is required when not on a terminal: SEV0 critical outage, SEV1 major degradation, "
+            "SEV2 minor, SEV3 low impact (or pass --ask to answer the decision tree)"
+        )
+    written = new_incident(
+        config,
+        title=title,
+        severity=level,
+        components=impacts,
+        at=at,
+        customers_affected=customers_affected,
+        public=not private,
+        message=message,
+        slug=slug,
+    )
+    click.echo(written.relpath)
+    _report(written)
+    common.err.print(f"Declared {written.slug} ({level.value}). Next: clarion update {written.slug} identified \"...\"", markup=False)
+
+
+@new.command("maintenance")
+@click.argument("title")
+@click.option("--start", "start_text", required=True, metavar="TIME", help="When the window opens (a time without a zone is read in the site's zone).")
+@click.option("--end", "end_text", metavar="TIME", help="When the window closes.")
+@click.option("--duration", metavar="LENGTH", help="Instead of --end: the window's length, e.g. 2h, 90m, 1h30m.")
+@click.option("--component", "-c", "components", multiple=True, metavar="ID", help="A component under maintenance. Repeatable.")
+@click.option("--message", "-m", metavar="TEXT", help="The announcement (stage: scheduled). Default: the window in words.")
+@click.option("--private", "private", is_flag=True, help="Write 'public: false' (never published).")
+@click.option("--slug", metavar="WORDS", help="File name words instead of the title's (the window's date is prefixed).")
+@at_option
+@source_option
+@now_option
+@handle_errors
+def new_maintenance_command(
+    title: str,
+    start_text: str,
+    end_text: str | None,
+    duration: str | None,
+    components: tuple[str, ...],
+    message: str | None,
+    private: bool,
+    slug: str | None,
+    at_text: str | None,
+    source: Path,
+    now_text: str | None,
+) -> None:
+    """Schedule maintenance: write updates/<window-date>-<title-words>.md.
+
+    Its components show 'under_maintenance' while the window is open.
+
+    \b
+    Examples:
+      clarion new maintenance "Database upgrade" -c database \\
+          --start "2026-12-01 02:00 UTC" --duration 2h
+      clarion new maintenance "CDN certificate rotation" -c cdn \\
+          --start 2026-12-03T01:00Z --end 2026-12-03T01:30Z -m "No impact expected."
+    """
+    from ..authoring import check_component_ids, new_maintenance
+
+    config = load_config(source)
+    now = resolve_now(config, now_text)
+    at = _parse_at(config, at_text, now)
+    start = _parse_at(config, start_text, now, "--start")
+    if (end_text is None) == (duration is None):
+        raise UsageError("give either --end TIME or --duration LENGTH (e.g. --duration 2h)")
+    if end_text is not None:
+        end = _parse_at(config, end_text, now, "--end")
+    else:
+        end = start + _parse_length(duration or "")
+    written = new_maintenance(
+        config,
+        title=title,
+        components=check_component_ids(config, components),
+        start=start,
+        end=end,
+        at=at,
+        message=message,
+        public=not private,
+        slug=slug,
+    )
+    click.echo(written.relpath)
+    _report(written)
+    common.err.print(f"Scheduled {written.slug}. When it starts: clarion update {written.slug} in_progress \"...\"", markup=False)
+
+
+@new.command("notice")
+@click.argument("slug")
+@click.option("--rule", "rule_id", required=True, metavar="RULE", help="The rule the notice satisfies (see 'clarion rules').")
+@click.option("--to", "to", multiple=True, metavar="AUDIENCE", help="A recipient: an audience id from site.toml or an address. Repeatable. Default: the rule's audience, if the site defines it.")
+@click.option("--name", metavar="WORDS", help="File name words instead of the rule id (for a second notice for one rule).")
+@source_option
+@handle_errors
+def new_notice_command(slug: str, rule_id: str, to: tuple[str, ...], name: str | None, source: Path) -> None:
+    """Start a notice for incident SLUG from the rule's skeleton.
+
+    Writes comms/<slug>/<rule>.md with 'rule:', 'to:', a subject and one
+    section per item the rulebook says the notice must contain. SLUG accepts
+    a unique prefix. When it has gone out: clarion sent SLUG RULE.
+
+    \b
+    Examples:
+      clarion new notice api-errors --rule customer-ack --to customers
+      clarion new notice export-files --rule gdpr-art33-authority --to dpa-ie
+    """
+    from ..authoring import RuleSkeleton, new_notice
+
+    config = load_config(source)
+    try:
+        from ..rules import load_rules
+    except ImportError:  # pragma: no cover - the rulebook ships with Clarion
+        raise UsageError("this Clarion has no rulebook; write the notice by hand") from None
+    rulebook = load_rules(config)
+    if rule_id not in rulebook:
+        from ..errors import did_you_mean
+
+        hint = did_you_mean(rule_id, rulebook.ids)
+        raise UsageError(f"unknown rule '{rule_id}'" + (f": {hint}" if hint else "") + "\n  hint: 'clarion rules' lists the rule ids")
+    rule = rulebook[rule_id]
+    skeleton = RuleSkeleton(
+        id=rule.id, title=rule.title, recipient=rule.recipient, must_contain=tuple(rule.must_contain), audience=rule.audience
+    )
+    written = new_notice(config, slug, skeleton, to=to, name=name)
+    click.echo(written.relpath)
+    _report(written)
+    common.err.print(f"Started a {rule.id} notice for {written.slug}. When it has gone out: clarion sent {written.slug} {rule.id}", markup=False)
+
+
+def _parse_length(text: str) -> timedelta:
+    import re
+
+    text = text.strip().lower()
+    parts = re.findall(r"(\d+)\s*(min|d|h|m)", text)
+    if not re.fullmatch(r"(?:\d+\s*(?:min|d|h|m)\s*)+", text):
+        raise UsageError(f"--duration: cannot read {text!r}; expected e.g. 2h, 90m or 1h30m")
+    unit = {"d": 86400, "h": 3600, "m": 60, "min": 60}
+    return timedelta(seconds=sum(int(n) * unit[u] for n, u in parts))
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("stage")
+@click.argument("message", required=False)
+@click.option("--impact", "-i", "impacts", multiple=True, metavar="ID=IMPACT", help="Change component impact from this update on, e.g. api=operational. Repeatable.")
+@at_option
+@source_option
+@now_option
+@handle_errors
+def update(
+    slug: str,
+    stage: str,
+    message: str | None,
+    impacts: tuple[str, ...],
+    at_text: str | None,
+    source: Path,
+    now_text: str | None,
+) -> None:
+    """Add a timestamped update to an incident or maintenance.
+
+    SLUG may be a unique prefix of the slug, with or without its date
+    (api-err finds 2026-11-20-api-errors). STAGE is investigating, identified,
+    monitoring, resolved or postmortem (maintenance: scheduled, in_progress,
+    verifying, completed, cancelled). With --at the update is placed in time
+    order. Without MESSAGE, $EDITOR opens on a terminal; '-' reads stdin.
+    Odd transitions are warned about: an update after 'resolved' reopens
+    the incident.
+
+    \b
+    Examples:
+      clarion update api-errors identified "A faulty deploy is being rolled back."
+      clarion update 2026-11-20-api monitoring "Error rates are back to normal." -i api=operational
+      clarion update api-errors resolved "Resolved." --at "2026-11-20 15:10 UTC"
+      clarion update api-errors monitoring          # opens $EDITOR
+    """
+    from ..authoring import add_update, editor_template, message_from_editor, resolve_update_target
+
+    config = load_config(source)
+    now = resolve_now(config, now_text)
+    at = _parse_at(config, at_text, now)
+    if message == "-":
+        message = click.get_text_stream("stdin").read()
+    elif message is None:
+        incident, chosen = resolve_update_target(config, slug, stage)
+        if not _interactive():
+            raise UsageError("give the update's text as the third argument, or '-' to read it from stdin")
+        message = message_from_editor(click.edit(editor_template(incident, chosen, at), extension=".md"))
+        if not message:
+            raise UsageError("the message is empty; nothing was written")
+    written = add_update(config, slug, stage, message, at=at, now=now, impacts=impacts)
+    click.echo(written.relpath)
+    _report(written)
+    common.err.print(f"Added an update ({stage.lower()}) to {written.slug}.", markup=False)
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("rule")
+@click.option("--force", is_flag=True, help="Record it again even if a notice for RULE is already marked sent.")
+@at_option
+@source_option
+@now_option
+@handle_errors
+def sent(slug: str, rule: str, force: bool, at_text: str | None, source: Path, now_text: str | None) -> None:
+    """Record that the notice for RULE about incident SLUG went out.
+
+    A draft notice in comms/<slug>/ for RULE gets 'sent:' set; otherwise a
+    minimal notice comms/<slug>/<rule>-sent.md with 'rule:' and 'sent:' is
+    written. Either satisfies the rule's deadline. SLUG accepts a unique prefix.
+
+    \b
+    Examples:
+      clarion sent api-errors customer-ack
+      clarion sent 2026-11-20-api-errors gdpr-art33-authority --at "2026-11-22 09:30 UTC"
+    """
+    from ..authoring import record_sent
+
+    config = load_config(source)
+    now = resolve_now(config, now_text)
+    at = _parse_at(config, at_text, now)
+    written = record_sent(config, slug, rule, at=at, known_rules=_rule_ids(config), force=force)
+    click.echo(written.relpath)
+    _report(written)
+    common.err.print(f"Recorded {rule} as sent for {written.slug}.", markup=False)
+
+
+def _rule_ids(config: SiteConfig) -> tuple[str, ...] | None:
+    """The rulebook's rule ids (None when no rulebook is available)."""
+    try:
+        from ..rules import load_rules, shipped_rules
+    except ImportError:  # pragma: no cover - the rulebook ships with Clarion
+        return None
+    try:
+        return tuple(load_rules(config).ids)
+    except ContentErrors:
+        return tuple(rule.id for rule in shipped_rules())

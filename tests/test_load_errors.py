@@ -258,3 +258,15 @@ class TestSiteToml:
         with pytest.raises(ContentErrors) as info:
             load_config(site_factory(toml=toml))
         assert "site.now is missing" in info.value.errors[0].message
+
+
+def test_a_bad_update_heading_is_reported_once(site_factory):
+    text = GOOD.replace("declared: 2026-11-20T14:02:00Z\n", "").replace("2026-11-20 14:05 UTC", "yesterday")
+    (message,) = errors_of(site_factory, {"updates/x.md": text})
+    assert message.startswith("updates/x.md:7: error: update heading: cannot read 'yesterday' as a time")
+
+
+def test_an_incident_needs_a_declared_time_or_an_update(site_factory):
+    text = GOOD.split("## ")[0].replace("declared: 2026-11-20T14:02:00Z\n", "")
+    (message,) = errors_of(site_factory, {"updates/x.md": text})
+    assert "the incident has neither a 'declared' time nor any update" in message

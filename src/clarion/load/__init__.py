@@ -229,7 +229,7 @@ class _IncidentReader:
         breach = self.read_breach(data.get("breach"))
         summary, raw_sections = split_sections(front.body, front.body_line)
         updates = self.read_updates(raw_sections, kind)
-        if kind is Kind.INCIDENT and not updates and declared is None:
+        if kind is Kind.INCIDENT and not raw_sections and declared is None:
             self.error(
                 self.at(line=front.body_line),
                 "the incident has neither a 'declared' time nor any update",

@@ -355,7 +355,7 @@ def update(
     now = resolve_now(config, now_text)
     at = _parse_at(config, at_text, now)
     if message == "-":
-        message = click.get_text_stream("stdin").read()
+        message = sys.stdin.read()
     elif message is None:
         incident, chosen = resolve_update_target(config, slug, stage)
         if not _interactive():

@@ -246,22 +246,24 @@ class Incident:
         return self.status in CLOSING_STAGES
 
     @cached_property
-    def reopened(self) -> bool:
-        """True when a non-closing update follows a ``resolved`` one."""
+    def reopening(self) -> Update | None:
+        """The first update that reopens a ``resolved`` incident, if any."""
         seen_resolved = False
         for update in self.updates:
             if update.stage is Stage.RESOLVED:
                 seen_resolved = True
             elif seen_resolved and update.stage is not Stage.POSTMORTEM:
-                return True
-        return False
+                return update
+        return None
+
+    @property
+    def reopened(self) -> bool:
+        """True when a non-closing update follows a ``resolved`` one."""
+        return self.reopening is not None
 
     @cached_property
     def postmortem(self) -> Update | None:
-        for update in self.updates:
-            if update.stage is Stage.POSTMORTEM:
-                return update
-        return None
+        return first_postmortem(self.updates)
 
     @property
     def public_updates(self) -> tuple[Update, ...]:
@@ -278,6 +280,11 @@ def closed_at(updates: Sequence[Update]) -> datetime | None:
         elif update.stage is not Stage.POSTMORTEM:
             closed = None
     return closed
+
+
+def first_postmortem(updates: Sequence[Update]) -> Update | None:
+    """The first ``Postmortem`` update among ``updates``."""
+    return next((u for u in updates if u.stage is Stage.POSTMORTEM), None)
 
 
 def current_stage(updates: Sequence[Update], kind: Kind) -> Stage:

@@ -218,6 +218,7 @@ def stats_command(
         else:
             click.echo(out.render_text(result, targets, names), nl=False)
 
+
 @main.command("rules")
 @click.argument("rule_ids", nargs=-1, metavar="[RULE]...")
 @source_option

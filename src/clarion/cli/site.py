@@ -106,6 +106,7 @@ def _shown(path: Path, source: Path) -> str:
     except ValueError:
         return str(path)
 
+
 @main.command()
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @source_option
@@ -134,6 +135,7 @@ def serve(port: int, source: Path, now_text: str | None) -> None:
         port=port,
         log=lambda text: common.err.print(text, markup=False, highlight=False),
     )
+
 
 @main.command("next-change")
 @source_option

@@ -555,8 +555,8 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
     for incident in site.incidents:
         if incident.is_maintenance:
             continue
-        if incident.reopened:
-            update = _reopening(incident)
+        update = incident.reopening
+        if update is not None:
             out.append(_warning(
                 incident.source_path, update.line,
                 f"the incident was reopened by this {update.stage.value} update after it was resolved",
@@ -588,16 +588,6 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
                 "add the rule to breach.rules or [rules] enabled, or correct the rule id",
             ))  # fmt: skip
     return tuple(out)
-
-
-def _reopening(incident: Incident) -> Update:
-    seen_resolved = False
-    for update in incident.updates:
-        if update.stage is Stage.RESOLVED:
-            seen_resolved = True
-        elif seen_resolved and update.stage is not Stage.POSTMORTEM:
-            return update
-    raise AssertionError("not reopened")
 
 
 def _soak_warning(incident: Incident, rule: Rule, now: datetime) -> ContentError | None:

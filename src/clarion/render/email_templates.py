@@ -31,7 +31,8 @@ from ..config import SiteConfig
 from ..errors import ContentError, SourceLocation, did_you_mean, display_path
 from ..model import Impact, Incident, Stage, Update, closed_at, worst_impact
 from ..rules import RuleBook
-from .templates import THEME_DIR, format_duration
+from ..rules.duration import format_seconds
+from .templates import THEME_DIR
 from .views import item_uri
 
 
@@ -87,7 +88,7 @@ def email_environment(config: SiteConfig) -> jinja2.sandbox.SandboxedEnvironment
     env.filters["local"] = lambda moment, fmt="%Y-%m-%d %H:%M %Z": moment.astimezone(zone).strftime(fmt)
     env.filters["utc"] = lambda moment, fmt="%Y-%m-%d %H:%M UTC": moment.astimezone(timezone.utc).strftime(fmt)
     env.filters["long_time"] = lambda moment: long_time(moment, zone)
-    env.filters["duration"] = format_duration
+    env.filters["duration"] = format_seconds
     return env
 
 
@@ -246,7 +247,7 @@ def impact_window(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
     if end is None:
         return f"since {long_time(start, zone)} ({_utc_time(start)})"
     finish = end.astimezone(zone)
-    length = format_duration((end - start).total_seconds())
+    length = format_seconds((end - start).total_seconds())
     if begin.date() == finish.date():
         return (
             f"{begin:%A} {begin.day} {begin:%B %Y}, from {begin:%H:%M} to {finish:%H:%M %Z} "
@@ -319,7 +320,7 @@ def incident_context(incident: Incident, config: SiteConfig, rulebook: RuleBook 
         "resolved_at": end,
         "end": long_time(end, zone) if end else None,
         "end_utc": _utc_time(end) if end else None,
-        "duration": format_duration((end - incident.started_at).total_seconds()) if end else None,
+        "duration": format_seconds((end - incident.started_at).total_seconds()) if end else None,
         "impact_window": impact_window(incident.started_at, end, zone),
         "updates": [_update_context(u, zone, incident.started_at) for u in stages],
         "latest_update": _update_context(stages[-1], zone, incident.started_at) if stages else None,

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import SiteConfig
 from ..derive import State
-from ..model import Incident, Stage, Update, closed_at, current_stage
+from ..model import Incident, Stage, Update, closed_at, current_stage, first_postmortem
 from .markdown import MarkdownRenderer
 from .views import item_uri
 
@@ -106,10 +106,7 @@ class PublishedItem:
 
     @cached_property
     def postmortem(self) -> Update | None:
-        for update in self.updates:
-            if update.stage is Stage.POSTMORTEM:
-                return update
-        return None
+        return first_postmortem(self.updates)
 
 
 def visible_updates(incident: Incident, now: datetime) -> tuple[Update, ...]:

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from ..rules.duration import format_seconds
+
 THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "default"
 
 
@@ -39,7 +41,7 @@ def make_environment(site_templates: Path | None, zone: ZoneInfo) -> jinja2.Envi
     env.filters["local"] = lambda moment, fmt=DEFAULT_TIME_FORMAT: format_local(moment, zone, fmt)
     env.filters["time_tag"] = lambda moment, fmt=DEFAULT_TIME_FORMAT: time_tag(moment, zone, fmt)
     env.filters["iso"] = iso_utc
-    env.filters["duration"] = format_duration
+    env.filters["duration"] = format_seconds
     env.filters["percent"] = format_percent
     return env
 
@@ -63,18 +65,6 @@ def time_tag(moment: datetime, zone: ZoneInfo, fmt: str) -> Markup:
     """``<time datetime="<UTC>">local time</time>``: shown in the site's zone,
     machine-readable in UTC."""
     return Markup(f'<time datetime="{iso_utc(moment)}">{format_local(moment, zone, fmt)}</time>')
-
-
-def format_duration(seconds: float) -> str:
-    """``2 h 35 min``, ``3 d 4 h``, ``12 min``."""
-    minutes = int(seconds // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {mins} min" if mins else f"{hours} h"
-    return f"{mins} min"
 
 
 def format_percent(ratio: float | None) -> str:

@@ -46,7 +46,9 @@ print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time()
 
 def measure(root: Path) -> dict[str, float]:
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", CHILD, str(root), NOW], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(root), NOW], check=True, capture_output=True, text=True
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["process_wall"] = time.perf_counter() - started
     return result

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from clarion.config import SiteConfig, load_config
 
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 MINIMAL_TOML = """\
 [site]
@@ -40,7 +40,9 @@ customers = ["customers@test.example"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite golden files from the current output"
+    )
 
 
 @pytest.fixture
@@ -68,7 +70,12 @@ def site_factory(tmp_path: Path) -> SiteFactory:
     Text is dedented; ``site_src/site.toml`` defaults to a two-component site.
     """
 
-    def make(files: Mapping[str, str | bytes] | None = None, *, toml: str = MINIMAL_TOML, name: str = "site") -> Path:
+    def make(
+        files: Mapping[str, str | bytes] | None = None,
+        *,
+        toml: str = MINIMAL_TOML,
+        name: str = "site",
+    ) -> Path:
         root = tmp_path / name
         root.mkdir()
         write_files(root, {"site_src/site.toml": toml, **(files or {})})

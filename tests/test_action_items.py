@@ -5,19 +5,25 @@ items past their due date at the level ``[metrics]`` sets."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 
 from clarion.cli import main
-from clarion.derive.action_items import action_items, overdue_items, parse_facts, parse_task_list, source_line
+from clarion.derive.action_items import (
+    action_items,
+    overdue_items,
+    parse_facts,
+    parse_task_list,
+    source_line,
+)
 from clarion.derive.stats import compute_stats
 from clarion.model import Impact, Incident, Kind, Severity, Stage, Update
 from tests.conftest import MINIMAL_TOML
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -40,11 +46,34 @@ POSTMORTEM_BODY = """\
 """
 
 
-def make_incident(body: str = POSTMORTEM_BODY, *, slug: str = "2026-10-14-outage", components=None, **kw) -> Incident:
+def make_incident(
+    body: str = POSTMORTEM_BODY, *, slug: str = "2026-10-14-outage", components=None, **kw
+) -> Incident:
     updates = (
-        Update(at=datetime(2026, 10, 14, 14, 0, tzinfo=UTC), stage=Stage.INVESTIGATING, body="x", impact=None, line=8, position=0),
-        Update(at=datetime(2026, 10, 14, 15, 0, tzinfo=UTC), stage=Stage.RESOLVED, body="x", impact=None, line=11, position=1),
-        Update(at=datetime(2026, 10, 16, 10, 0, tzinfo=UTC), stage=Stage.POSTMORTEM, body=body, impact=None, line=14, position=2),
+        Update(
+            at=datetime(2026, 10, 14, 14, 0, tzinfo=UTC),
+            stage=Stage.INVESTIGATING,
+            body="x",
+            impact=None,
+            line=8,
+            position=0,
+        ),
+        Update(
+            at=datetime(2026, 10, 14, 15, 0, tzinfo=UTC),
+            stage=Stage.RESOLVED,
+            body="x",
+            impact=None,
+            line=11,
+            position=1,
+        ),
+        Update(
+            at=datetime(2026, 10, 16, 10, 0, tzinfo=UTC),
+            stage=Stage.POSTMORTEM,
+            body=body,
+            impact=None,
+            line=14,
+            position=2,
+        ),
     )
     return Incident(
         slug=slug,
@@ -63,8 +92,20 @@ def test_items_parse_with_owner_due_and_done_dates():
     items = action_items(make_incident())
     got = [(i.done, i.text, i.owner, i.due, i.done_on) for i in items]
     assert got == [
-        (True, "Rolled back the change and froze load balancer changes until the items below are done", "team-edge", None, date(2026, 10, 14)),
-        (True, "Linked recent deploys to every alert page", "team-observability", None, date(2026, 10, 15)),
+        (
+            True,
+            "Rolled back the change and froze load balancer changes until the items below are done",
+            "team-edge",
+            None,
+            date(2026, 10, 14),
+        ),
+        (
+            True,
+            "Linked recent deploys to every alert page",
+            "team-observability",
+            None,
+            date(2026, 10, 15),
+        ),
         (False, "Add a canary stage", "team-deploy", date(2026, 11, 15), None),
         (False, "Test the effective limit", "team-edge", date(2026, 11, 30), None),
         (True, "Alert on the proxy's connection count", "team-data", None, None),
@@ -76,22 +117,50 @@ def test_items_parse_with_owner_due_and_done_dates():
 
 
 def test_facts_need_a_separator_and_only_facts_in_the_tail():
-    assert parse_facts("Add a canary stage — @team-deploy, due 2026-12-15") == ("Add a canary stage", "team-deploy", "2026-12-15", None)
+    assert parse_facts("Add a canary stage — @team-deploy, due 2026-12-15") == (
+        "Add a canary stage",
+        "team-deploy",
+        "2026-12-15",
+        None,
+    )
     # A dash inside the text is not a separator; an address is not an owner.
-    assert parse_facts("Mail support@example.com - then wait") == ("Mail support@example.com - then wait", None, None, None)
-    assert parse_facts("Re-run the back-fill -- due 2026-12-01") == ("Re-run the back-fill", None, "2026-12-01", None)
+    assert parse_facts("Mail support@example.com - then wait") == (
+        "Mail support@example.com - then wait",
+        None,
+        None,
+        None,
+    )
+    assert parse_facts("Re-run the back-fill -- due 2026-12-01") == (
+        "Re-run the back-fill",
+        None,
+        "2026-12-01",
+        None,
+    )
 
 
 def test_only_postmortem_updates_carry_items():
     incident = make_incident()
     task_in_investigating = Update(
-        at=incident.updates[0].at, stage=Stage.INVESTIGATING, body="- [ ] not an action item", impact=None, line=8, position=0
+        at=incident.updates[0].at,
+        stage=Stage.INVESTIGATING,
+        body="- [ ] not an action item",
+        impact=None,
+        line=8,
+        position=0,
     )
     other = Incident(
-        slug="x", kind=Kind.INCIDENT, title="t", severity=Severity.SEV2, components={}, updates=(task_in_investigating,)
+        slug="x",
+        kind=Kind.INCIDENT,
+        title="t",
+        severity=Severity.SEV2,
+        components={},
+        updates=(task_in_investigating,),
     )
     assert action_items(other) == ()
-    assert list(parse_task_list("- [ ] a\n  b\n\n  - [x] nested")) == [(0, False, "a b", "- [ ] a"), (3, True, "nested", "  - [x] nested")]
+    assert list(parse_task_list("- [ ] a\n  b\n\n  - [x] nested")) == [
+        (0, False, "a b", "- [ ] a"),
+        (3, True, "nested", "  - [x] nested"),
+    ]
 
 
 def test_an_impossible_date_is_a_problem_not_a_crash():
@@ -118,7 +187,11 @@ def test_postmortems_after_now_are_not_known_yet():
 def test_completion_rate_matches_a_hand_count():
     # Incident one: 3 done of 8 (see POSTMORTEM_BODY); incident two: 1 of 2.
     one = make_incident()
-    two = make_incident("- [x] Done — @a\n- [ ] Open — @b, due 2027-01-01", slug="2026-10-20-two", components={"web": Impact.PARTIAL_OUTAGE})
+    two = make_incident(
+        "- [x] Done — @a\n- [ ] Open — @b, due 2027-01-01",
+        slug="2026-10-20-two",
+        components={"web": Impact.PARTIAL_OUTAGE},
+    )
     stats = compute_stats([one, two], now=NOW, zone=BERLIN, components=("api", "web"))
     assert (stats.overall.action_items.hits, stats.overall.action_items.total) == (4, 10)
     assert stats.overall.action_items.ratio == pytest.approx(0.4)
@@ -128,10 +201,25 @@ def test_completion_rate_matches_a_hand_count():
 
 
 def test_source_line_finds_the_item_below_its_heading():
-    lines = ["---", "title: x", "---", "## 2026-10-16 10:00 UTC · Postmortem", "", "- [ ] Same — @a", "- [ ] Same — @a"]
+    lines = [
+        "---",
+        "title: x",
+        "---",
+        "## 2026-10-16 10:00 UTC · Postmortem",
+        "",
+        "- [ ] Same — @a",
+        "- [ ] Same — @a",
+    ]
     body = "- [ ] Same — @a\n- [ ] Same — @a"
     update = Update(at=NOW, stage=Stage.POSTMORTEM, body=body, impact=None, line=4, position=0)
-    incident = Incident(slug="x", kind=Kind.INCIDENT, title="x", severity=Severity.SEV1, components={}, updates=(update,))
+    incident = Incident(
+        slug="x",
+        kind=Kind.INCIDENT,
+        title="x",
+        severity=Severity.SEV1,
+        components={},
+        updates=(update,),
+    )
     first, second = action_items(incident)
     assert (source_line(first, lines), source_line(second, lines)) == (6, 7)
 
@@ -168,7 +256,9 @@ What happened.
 
 def run_check(site_factory, toml: str = MINIMAL_TOML, *args: str, name: str = "site"):
     root = site_factory({"updates/2026-11-02-api-errors.md": INCIDENT}, toml=toml, name=name)
-    return CliRunner().invoke(main, ["check", "--source", str(root), "--now", "2026-11-27T12:00:00Z", *args])
+    return CliRunner().invoke(
+        main, ["check", "--source", str(root), "--now", "2026-11-27T12:00:00Z", *args]
+    )
 
 
 def test_check_warns_about_an_open_past_due_item_with_file_and_line(site_factory):
@@ -185,20 +275,33 @@ def test_check_github_format_annotates_the_item(site_factory):
     result = run_check(site_factory, MINIMAL_TOML, "--format", "github")
     lines = [line for line in result.output.splitlines() if "action item" in line]
     assert len(lines) == 1
-    assert lines[0].startswith("::warning file=updates/2026-11-02-api-errors.md,line=23,title=Clarion warning::action item overdue")
+    assert lines[0].startswith(
+        "::warning file=updates/2026-11-02-api-errors.md,line=23,title=Clarion warning::action item overdue"
+    )
 
 
 def test_check_json_lists_the_item_in_the_lint(site_factory):
     data = json.loads(run_check(site_factory, MINIMAL_TOML, "--format", "json").output)
     (entry,) = [e for e in data["lint"] if "action item" in e["message"]]
-    assert (entry["severity"], entry["file"], entry["line"]) == ("warning", "updates/2026-11-02-api-errors.md", 23)
+    assert (entry["severity"], entry["file"], entry["line"]) == (
+        "warning",
+        "updates/2026-11-02-api-errors.md",
+        23,
+    )
 
 
 def test_overdue_items_can_be_errors_or_off(site_factory):
-    error = run_check(site_factory, MINIMAL_TOML + '\n[metrics]\noverdue_action_items = "error"\n', "--format", "github")
+    error = run_check(
+        site_factory,
+        MINIMAL_TOML + '\n[metrics]\noverdue_action_items = "error"\n',
+        "--format",
+        "github",
+    )
     assert error.exit_code == 1
     assert "::error file=updates/2026-11-02-api-errors.md,line=23" in error.output
-    off = run_check(site_factory, MINIMAL_TOML + '\n[metrics]\noverdue_action_items = "off"\n', name="off")
+    off = run_check(
+        site_factory, MINIMAL_TOML + '\n[metrics]\noverdue_action_items = "off"\n', name="off"
+    )
     assert off.exit_code == 0 and "action item" not in off.output
 
 

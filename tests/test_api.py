@@ -23,7 +23,9 @@ from clarion.render.items import stable_id
 from tests.conftest import NOW
 from tests.subscription_site import append_update, build_public, files, tree
 
-SCHEMA = json.loads((Path(__file__).parent / "schemas/statuspage-v2.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads(
+    (Path(__file__).parent / "schemas/statuspage-v2.schema.json").read_text(encoding="utf-8")
+)
 CLIENTS = Path(__file__).parent / "clients"
 BASE = "https://status.test.example/"
 
@@ -88,14 +90,24 @@ def test_schema_rejects_a_wrong_shape(public):
 def test_json_encoding_is_canonical(public):
     for endpoint in ENDPOINTS:
         text = (public / "api/v2" / endpoint).read_text(encoding="utf-8")
-        assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        assert (
+            text
+            == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        )
 
 
 def test_status_and_components(public):
-    assert load(public, "status.json")["status"] == {"indicator": "minor", "description": "Partially Degraded Service"}
+    assert load(public, "status.json")["status"] == {
+        "indicator": "minor",
+        "description": "Partially Degraded Service",
+    }
     components = load(public, "components.json")["components"]
     by_name = {c["name"]: c for c in components}
-    assert [c["name"] for c in components] == ["Website", "Core", "API"]  # ungrouped first, then each group
+    assert [c["name"] for c in components] == [
+        "Website",
+        "Core",
+        "API",
+    ]  # ungrouped first, then each group
     assert by_name["API"]["status"] == "under_maintenance"
     assert by_name["Website"]["status"] == "degraded_performance"
     core = by_name["Core"]
@@ -110,7 +122,11 @@ def test_status_and_components(public):
 
 def test_incidents_newest_first_with_updates_and_affected_components(public):
     incidents = load(public, "incidents.json")["incidents"]
-    assert [i["name"] for i in incidents] == ["Website loads slowly", "Slow API and website", "Elevated error rates on the API"]
+    assert [i["name"] for i in incidents] == [
+        "Website loads slowly",
+        "Slow API and website",
+        "Elevated error rates on the API",
+    ]
     api_errors = incidents[2]
     assert api_errors["id"] == stable_id("incident", "2026-11-20-api-errors")
     assert api_errors["status"] == "postmortem"  # resolved, and the postmortem is published
@@ -121,7 +137,10 @@ def test_incidents_newest_first_with_updates_and_affected_components(public):
     assert api_errors["updated_at"] == "2026-11-21T11:00:00.000+01:00"
     assert api_errors["resolved_at"] == "2026-11-20T16:10:00.000+01:00"
     assert api_errors["monitoring_at"] is None
-    assert api_errors["postmortem_body"] == "What happened\nA configuration change removed a health check."
+    assert (
+        api_errors["postmortem_body"]
+        == "What happened\nA configuration change removed a health check."
+    )
     assert api_errors["postmortem_published_at"] == "2026-11-21T11:00:00.000+01:00"
     assert [c["name"] for c in api_errors["components"]] == ["API"]
     updates = api_errors["incident_updates"]
@@ -131,8 +150,22 @@ def test_incidents_newest_first_with_updates_and_affected_components(public):
     api = stable_id("component", "api")
     assert [u["affected_components"] for u in reversed(updates)] == [
         [{"code": api, "name": "API", "old_status": "operational", "new_status": "partial_outage"}],
-        [{"code": api, "name": "API", "old_status": "partial_outage", "new_status": "degraded_performance"}],
-        [{"code": api, "name": "API", "old_status": "degraded_performance", "new_status": "operational"}],
+        [
+            {
+                "code": api,
+                "name": "API",
+                "old_status": "partial_outage",
+                "new_status": "degraded_performance",
+            }
+        ],
+        [
+            {
+                "code": api,
+                "name": "API",
+                "old_status": "degraded_performance",
+                "new_status": "operational",
+            }
+        ],
     ]
     both = incidents[1]
     assert both["status"] == "resolved" and both["impact"] == "minor"
@@ -141,7 +174,9 @@ def test_incidents_newest_first_with_updates_and_affected_components(public):
 
 def test_unresolved_incidents(public):
     unresolved = load(public, "incidents/unresolved.json")["incidents"]
-    assert [(i["name"], i["status"], i["resolved_at"]) for i in unresolved] == [("Website loads slowly", "investigating", None)]
+    assert [(i["name"], i["status"], i["resolved_at"]) for i in unresolved] == [
+        ("Website loads slowly", "investigating", None)
+    ]
     assert load(public, "summary.json")["incidents"] == unresolved
 
 
@@ -161,7 +196,14 @@ def test_scheduled_maintenances(public):
     assert everything[1]["resolved_at"] == "2026-11-23T13:00:00.000+01:00"
     window = everything[2]
     assert [u["affected_components"] for u in window["incident_updates"]] == [
-        [{"code": stable_id("component", "api"), "name": "API", "old_status": "operational", "new_status": "under_maintenance"}],
+        [
+            {
+                "code": stable_id("component", "api"),
+                "name": "API",
+                "old_status": "operational",
+                "new_status": "under_maintenance",
+            }
+        ],
         None,
     ]
     upcoming = load(public, "scheduled-maintenances/upcoming.json")["scheduled_maintenances"]
@@ -174,10 +216,14 @@ def test_scheduled_maintenances(public):
 def test_maintenance_follows_its_window_without_updates(site):
     """A window that opened or ended without an update moves on by itself."""
     during = build_public(site, now=NOW.replace(day=30, hour=2, minute=30), out="during")
-    names = {m["name"]: m for m in load(during, "scheduled-maintenances.json")["scheduled_maintenances"]}
+    names = {
+        m["name"]: m for m in load(during, "scheduled-maintenances.json")["scheduled_maintenances"]
+    }
     assert names["Database upgrade"]["status"] == "scheduled"
     after = build_public(site, now=NOW.replace(month=12, day=3, hour=5), out="after")
-    names = {m["name"]: m for m in load(after, "scheduled-maintenances.json")["scheduled_maintenances"]}
+    names = {
+        m["name"]: m for m in load(after, "scheduled-maintenances.json")["scheduled_maintenances"]
+    }
     assert names["Database upgrade"]["status"] == "completed"
     assert names["Database upgrade"]["resolved_at"] == "2026-12-03T05:00:00.000+01:00"
     assert load(after, "scheduled-maintenances/upcoming.json")["scheduled_maintenances"] == []
@@ -188,15 +234,22 @@ def test_maintenance_follows_its_window_without_updates(site):
 
 def test_ids_are_stable_across_an_added_update(site):
     before = build_public(site, out="one")
-    append_update(site, "2026-11-27-web-slow", "## 2026-11-27 11:45 UTC · Identified\nA cache node failed.")
+    append_update(
+        site, "2026-11-27-web-slow", "## 2026-11-27 11:45 UTC · Identified\nA cache node failed."
+    )
     after = build_public(site, out="two")
     old = load(before, "incidents/unresolved.json")["incidents"][0]
     new = load(after, "incidents/unresolved.json")["incidents"][0]
     assert old["id"] == new["id"]
     assert new["status"] == "identified" and new["updated_at"] == "2026-11-27T12:45:00.000+01:00"
-    assert [u["id"] for u in new["incident_updates"]][1:] == [u["id"] for u in old["incident_updates"]]
+    assert [u["id"] for u in new["incident_updates"]][1:] == [
+        u["id"] for u in old["incident_updates"]
+    ]
     assert len({u["id"] for u in new["incident_updates"]}) == 2
-    assert load(before, "components.json")["components"] == load(after, "components.json")["components"]
+    assert (
+        load(before, "components.json")["components"]
+        == load(after, "components.json")["components"]
+    )
 
 
 def test_incidents_json_holds_the_fifty_most_recent(site_factory):
@@ -220,7 +273,9 @@ def test_incidents_json_holds_the_fifty_most_recent(site_factory):
 
 
 def test_private_and_future_content_stays_out(site):
-    append_update(site, "2026-11-27-web-slow", "## 2026-11-27 13:00 UTC · Resolved\nWritten ahead of time.")
+    append_update(
+        site, "2026-11-27-web-slow", "## 2026-11-27 13:00 UTC · Resolved\nWritten ahead of time."
+    )
     public = build_public(site)
     for path, data in tree(public / "api").items():
         assert b"Secret hush" not in data and b"classified" not in data, path
@@ -244,7 +299,15 @@ def test_whole_build_is_deterministic(site):
     two = tree(build_public(site, out="two"))
     assert one.keys() == two.keys()
     assert [path for path in one if one[path] != two[path]] == []
-    for path in ("feed.xml", "atom.xml", "feed.json", "maintenance.ics", "api/v2/summary.json", "badge.svg", "sitemap.xml"):
+    for path in (
+        "feed.xml",
+        "atom.xml",
+        "feed.json",
+        "maintenance.ics",
+        "api/v2/summary.json",
+        "badge.svg",
+        "sitemap.xml",
+    ):
         assert path in one
 
 
@@ -289,7 +352,9 @@ def statuspage_io() -> Path:
     if not (CLIENTS / "node_modules/statuspage.io/package.json").exists():
         npm = shutil.which("npm")
         if npm is None:
-            pytest.fail("npm is missing: run 'npm ci --prefix tests/clients' to install the statuspage.io client")
+            pytest.fail(
+                "npm is missing: run 'npm ci --prefix tests/clients' to install the statuspage.io client"
+            )
         result = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(CLIENTS)],
             capture_output=True,
@@ -314,12 +379,26 @@ def test_npm_statuspage_io_client_reads_the_api(served, statuspage_io):
     assert seen["page"] == "Test Status"
     assert (seen["indicator"], seen["description"]) == ("minor", "Partially Degraded Service")
     assert seen["summaryIndicator"] == "minor"
-    assert seen["components"] == {"Website": "degraded_performance", "Core": "under_maintenance", "API": "under_maintenance"}
+    assert seen["components"] == {
+        "Website": "degraded_performance",
+        "Core": "under_maintenance",
+        "API": "under_maintenance",
+    }
     assert seen["summaryIncidents"] == seen["unresolved"] == ["Website loads slowly"]
     assert seen["incidents"] == [
-        {"name": "Website loads slowly", "status": "investigating", "impact": "minor", "updates": 1},
+        {
+            "name": "Website loads slowly",
+            "status": "investigating",
+            "impact": "minor",
+            "updates": 1,
+        },
         {"name": "Slow API and website", "status": "resolved", "impact": "minor", "updates": 2},
-        {"name": "Elevated error rates on the API", "status": "postmortem", "impact": "major", "updates": 3},
+        {
+            "name": "Elevated error rates on the API",
+            "status": "postmortem",
+            "impact": "major",
+            "updates": 3,
+        },
     ]
     assert seen["summaryMaintenances"] == ["Load balancer replacement", "Database upgrade"]
     assert seen["upcoming"] == ["Database upgrade"]
@@ -328,9 +407,13 @@ def test_npm_statuspage_io_client_reads_the_api(served, statuspage_io):
 def test_prometheus_exporter_reads_the_summary(served, tmp_path):
     """PyPI's statuspage-prometheus-exporter, in its one-shot mode, turns
     summary.json into Prometheus metrics."""
-    pytest.importorskip("statuspage_prometheus_exporter", reason="pip install -e '.[test]' installs it")
+    pytest.importorskip(
+        "statuspage_prometheus_exporter", reason="pip install -e '.[test]' installs it"
+    )
     services = tmp_path / "services.json"
-    services.write_text(json.dumps({"clarion": {"url": served + "api/v2/summary.json", "name": "Clarion"}}))
+    services.write_text(
+        json.dumps({"clarion": {"url": served + "api/v2/summary.json", "name": "Clarion"}})
+    )
     metrics = tmp_path / "statuspage.prom"
     env = _local_env() | {
         "RUN_MODE": "once",
@@ -338,7 +421,11 @@ def test_prometheus_exporter_reads_the_summary(served, tmp_path):
         "METRICS_TEXTFILE_PATH": str(metrics),
     }
     result = subprocess.run(
-        [sys.executable, "-c", "from statuspage_prometheus_exporter.status_monitoring import main; main()"],
+        [
+            sys.executable,
+            "-c",
+            "from statuspage_prometheus_exporter.status_monitoring import main; main()",
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -349,10 +436,19 @@ def test_prometheus_exporter_reads_the_summary(served, tmp_path):
     text = metrics.read_text()
     assert 'statuspage_probe_check{service_name="Clarion"} 1.0' in text
     assert 'statuspage_service_status{service_name="Clarion"} 0.0' in text  # not all operational
-    components = dict(re.findall(r'statuspage_component_status\{component_name="([^"]+)",service_name="Clarion"\} (\S+)', text))
+    components = dict(
+        re.findall(
+            r'statuspage_component_status\{component_name="([^"]+)",service_name="Clarion"\} (\S+)',
+            text,
+        )
+    )
     assert components == {"Website": "0.0", "Core": "0.0", "API": "0.0"}
-    incidents = re.findall(r'statuspage_incident_info\{[^}]*incident_name="([^"]+)"[^}]*\} 1.0', text)
+    incidents = re.findall(
+        r'statuspage_incident_info\{[^}]*incident_name="([^"]+)"[^}]*\} 1.0', text
+    )
     assert incidents == ["Website loads slowly"]
     assert f'incident_id="{stable_id("incident", "2026-11-27-web-slow")}"' in text
-    maintenances = re.findall(r'statuspage_maintenance_info\{[^}]*maintenance_name="([^"]+)"[^}]*\} 1.0', text)
+    maintenances = re.findall(
+        r'statuspage_maintenance_info\{[^}]*maintenance_name="([^"]+)"[^}]*\} 1.0', text
+    )
     assert sorted(maintenances) == ["Database upgrade", "Load balancer replacement"]

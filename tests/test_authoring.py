@@ -3,7 +3,7 @@ with the loader and built; refusals name the problem and a fix."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -103,7 +103,10 @@ def test_init_into_empty_folder_builds(tmp_path):
         "updates/2026-11-26-example-incident.md",
     ]
     assert (target / ".github" / "workflows").is_dir()  # the CI workflows' place
-    assert "/public/" in (target / ".gitignore").read_text() and "/private/" in (target / ".gitignore").read_text()
+    assert (
+        "/public/" in (target / ".gitignore").read_text()
+        and "/private/" in (target / ".gitignore").read_text()
+    )
     toml = (target / "site_src/site.toml").read_text()
     assert "# [email]" in toml and "# [rules]" in toml  # commented settings
     site = loaded(target)
@@ -158,7 +161,10 @@ def test_init_into_existing_folder_without_conflicts(tmp_path):
         (dict(production_down=False, major_degraded=True, workaround=True), Severity.SEV1),
         (dict(production_down=False, major_degraded=True, workaround=False), Severity.SEV0),
         (dict(production_down=False, major_degraded=False, customers_impacted=True), Severity.SEV2),
-        (dict(production_down=False, major_degraded=False, customers_impacted=False), Severity.SEV3),
+        (
+            dict(production_down=False, major_degraded=False, customers_impacted=False),
+            Severity.SEV3,
+        ),
     ],
 )
 def test_decide_severity_every_branch(answers, expected):
@@ -169,10 +175,26 @@ def test_decide_severity_every_branch(answers, expected):
     ("answers", "asked", "expected"),
     [
         ({Q_PRODUCTION_DOWN: True}, [Q_PRODUCTION_DOWN], Severity.SEV0),
-        ({Q_PRODUCTION_DOWN: False, Q_MAJOR_DEGRADED: True, Q_WORKAROUND: True}, [Q_PRODUCTION_DOWN, Q_MAJOR_DEGRADED, Q_WORKAROUND], Severity.SEV1),
-        ({Q_PRODUCTION_DOWN: False, Q_MAJOR_DEGRADED: True, Q_WORKAROUND: False}, [Q_PRODUCTION_DOWN, Q_MAJOR_DEGRADED, Q_WORKAROUND], Severity.SEV0),
-        ({Q_PRODUCTION_DOWN: False, Q_MAJOR_DEGRADED: False, Q_CUSTOMERS: True}, [Q_PRODUCTION_DOWN, Q_MAJOR_DEGRADED, Q_CUSTOMERS], Severity.SEV2),
-        ({Q_PRODUCTION_DOWN: False, Q_MAJOR_DEGRADED: False, Q_CUSTOMERS: False}, [Q_PRODUCTION_DOWN, Q_MAJOR_DEGRADED, Q_CUSTOMERS], Severity.SEV3),
+        (
+            {Q_PRODUCTION_DOWN: False, Q_MAJOR_DEGRADED: True, Q_WORKAROUND: True},
+            [Q_PRODUCTION_DOWN, Q_MAJOR_DEGRADED, Q_WORKAROUND],
+            Severity.SEV1,
+        ),
+        (
+            {Q_PRODUCTION_DOWN: False, Q_MAJOR_DEGRADED: True, Q_WORKAROUND: False},
+            [Q_PRODUCTION_DOWN, Q_MAJOR_DEGRADED, Q_WORKAROUND],
+            Severity.SEV0,
+        ),
+        (
+            {Q_PRODUCTION_DOWN: False, Q_MAJOR_DEGRADED: False, Q_CUSTOMERS: True},
+            [Q_PRODUCTION_DOWN, Q_MAJOR_DEGRADED, Q_CUSTOMERS],
+            Severity.SEV2,
+        ),
+        (
+            {Q_PRODUCTION_DOWN: False, Q_MAJOR_DEGRADED: False, Q_CUSTOMERS: False},
+            [Q_PRODUCTION_DOWN, Q_MAJOR_DEGRADED, Q_CUSTOMERS],
+            Severity.SEV3,
+        ),
     ],
 )
 def test_walk_asks_only_what_the_tree_needs(answers, asked, expected):
@@ -198,7 +220,10 @@ def test_new_incident_asks_the_tree(site):
     assert "Is production down, or is critical data at risk?" in result.output
     assert "Is there a workaround customers can use?" in result.output
     assert "Are customers impacted?" not in result.output
-    assert "Severity SEV1 (major degradation): major functionality is degraded, but a workaround exists." in result.output
+    assert (
+        "Severity SEV1 (major degradation): major functionality is degraded, but a workaround exists."
+        in result.output
+    )
     assert "every 30 min" in result.output
     text = (site / "updates/2026-11-27-login-failures.md").read_text()
     assert "severity: SEV1\n" in text
@@ -242,22 +267,51 @@ def test_new_incident_writes_a_file_that_builds(site):
     incident = loaded(site).by_slug("2026-11-27-api-errors-eu-frankfurt")
     assert incident.severity is Severity.SEV1
     assert incident.customers_affected and incident.public
-    assert dict(incident.components) == {"api": Impact.PARTIAL_OUTAGE, "web": Impact.DEGRADED_PERFORMANCE}
+    assert dict(incident.components) == {
+        "api": Impact.PARTIAL_OUTAGE,
+        "web": Impact.DEGRADED_PERFORMANCE,
+    }
     assert [u.stage for u in incident.updates] == [Stage.INVESTIGATING]
-    assert incident.declared_at == datetime(2026, 11, 27, 11, 34, tzinfo=timezone.utc)
+    assert incident.declared_at == datetime(2026, 11, 27, 11, 34, tzinfo=UTC)
 
 
 def test_new_incident_default_message_and_private(site):
-    result = cli("new", "incident", "Internal only", "-s", "SEV0", "--private", "--source", str(site), "--now", NOW_TEXT)
+    result = cli(
+        "new",
+        "incident",
+        "Internal only",
+        "-s",
+        "SEV0",
+        "--private",
+        "--source",
+        str(site),
+        "--now",
+        NOW_TEXT,
+    )
     assert result.exit_code == 0, result.output
     incident = loaded(site).by_slug("2026-11-27-internal-only")
     assert not incident.public
-    assert incident.updates[0].body == "We are investigating this issue. We will post an update within 15 min."
+    assert (
+        incident.updates[0].body
+        == "We are investigating this issue. We will post an update within 15 min."
+    )
     assert "no component named" in result.output
 
 
 def test_new_incident_refuses_an_existing_file(site):
-    args = ["new", "incident", "API errors", "-s", "SEV2", "--source", str(site), "--at", "2026-11-20T10:00Z", "--now", NOW_TEXT]
+    args = [
+        "new",
+        "incident",
+        "API errors",
+        "-s",
+        "SEV2",
+        "--source",
+        str(site),
+        "--at",
+        "2026-11-20T10:00Z",
+        "--now",
+        NOW_TEXT,
+    ]
     before = (site / "updates/2026-11-20-api-errors.md").read_bytes()
     result = cli(*args)
     assert result.exit_code == 2
@@ -277,18 +331,35 @@ def test_new_incident_unknown_component_did_you_mean(site):
     assert result.exit_code == 2
     assert "unknown component 'apy': did you mean 'api'?" in result.output
     assert "components in site_src/site.toml: api, web" in result.output
-    assert "unknown impact 'partial_outgae' for web" in result.output and "did you mean 'partial_outage'?" in result.output
+    assert (
+        "unknown impact 'partial_outgae' for web" in result.output
+        and "did you mean 'partial_outage'?" in result.output
+    )
     assert not (site / "updates/2026-11-27-api-errors.md").exists()
 
 
 def test_new_incident_component_without_impact(site):
-    result = cli("new", "incident", "API errors", "-s", "SEV1", "-c", "api", "--source", str(site), "--now", NOW_TEXT)
+    result = cli(
+        "new",
+        "incident",
+        "API errors",
+        "-s",
+        "SEV1",
+        "-c",
+        "api",
+        "--source",
+        str(site),
+        "--now",
+        NOW_TEXT,
+    )
     assert result.exit_code == 2
     assert "'api' names no impact; write api=IMPACT" in result.output
 
 
 def test_new_incident_bad_severity(site):
-    result = cli("new", "incident", "API errors", "-s", "SEV5", "--source", str(site), "--now", NOW_TEXT)
+    result = cli(
+        "new", "incident", "API errors", "-s", "SEV5", "--source", str(site), "--now", NOW_TEXT
+    )
     assert result.exit_code == 2
     assert "unknown severity 'SEV5'" in result.output
 
@@ -319,16 +390,43 @@ def test_new_maintenance_writes_a_file_that_builds(site):
 
 
 def test_new_maintenance_refusals(site):
-    base = ["new", "maintenance", "Upgrade", "--start", "2026-12-05T01:00Z", "--source", str(site), "--now", NOW_TEXT]
+    base = [
+        "new",
+        "maintenance",
+        "Upgrade",
+        "--start",
+        "2026-12-05T01:00Z",
+        "--source",
+        str(site),
+        "--now",
+        NOW_TEXT,
+    ]
     assert "either --end TIME or --duration" in cli(*base).output
-    assert "ends (2026-12-05 00:00 UTC) before it starts" in cli(*base, "--end", "2026-12-05T00:00Z").output
+    assert (
+        "ends (2026-12-05 00:00 UTC) before it starts"
+        in cli(*base, "--end", "2026-12-05T00:00Z").output
+    )
     unknown = cli(*base, "--duration", "2h", "-c", "wbe")
-    assert unknown.exit_code == 2 and "unknown component 'wbe': did you mean 'web'?" in unknown.output
+    assert (
+        unknown.exit_code == 2 and "unknown component 'wbe': did you mean 'web'?" in unknown.output
+    )
 
 
 def test_slugify_and_yaml_scalar():
-    assert slugify("Élevated errors — API, EU/Frankfurt & more words here") == "elevated-errors-api-eu-frankfurt-more"
-    for text in ["plain words", "colon: inside", "yes", "123", "#hash", "quote \"x\" 'y'", "null", "a - b"]:
+    assert (
+        slugify("Élevated errors — API, EU/Frankfurt & more words here")
+        == "elevated-errors-api-eu-frankfurt-more"
+    )
+    for text in [
+        "plain words",
+        "colon: inside",
+        "yes",
+        "123",
+        "#hash",
+        "quote \"x\" 'y'",
+        "null",
+        "a - b",
+    ]:
         import yaml
 
         assert yaml.safe_load(f"k: {yaml_scalar(text)}") == {"k": text}
@@ -353,9 +451,21 @@ def test_update_appends_and_builds(site):
     assert "warning" not in result.output  # 35 min in monitoring: nothing odd
 
 
-@pytest.mark.parametrize("prefix", ["2026-11-20", "2026-11-20-api", "api-e", "api-errors", "updates/2026-11-20-api-errors.md"])
+@pytest.mark.parametrize(
+    "prefix",
+    ["2026-11-20", "2026-11-20-api", "api-e", "api-errors", "updates/2026-11-20-api-errors.md"],
+)
 def test_update_accepts_a_unique_prefix(site, prefix):
-    result = cli("update", prefix, "monitoring", "Still fine.", "--source", str(site), "--now", "2026-11-20T15:20:00Z")
+    result = cli(
+        "update",
+        prefix,
+        "monitoring",
+        "Still fine.",
+        "--source",
+        str(site),
+        "--now",
+        "2026-11-20T15:20:00Z",
+    )
     assert result.exit_code == 0, result.output
     assert loaded(site).by_slug("2026-11-20-api-errors").updates[-1].body == "Still fine."
 
@@ -364,14 +474,19 @@ def test_update_unknown_prefix(site):
     result = cli("update", "api-erors", "monitoring", "x", "--source", str(site), "--now", NOW_TEXT)
     assert result.exit_code == 2
     assert "no incident matches 'api-erors': did you mean '2026-11-20-api-errors'?" in result.output
-    assert "recent: 2026-12-03-db-upgrade, 2026-11-21-api-latency, 2026-11-20-api-errors" in result.output
+    assert (
+        "recent: 2026-12-03-db-upgrade, 2026-11-21-api-latency, 2026-11-20-api-errors"
+        in result.output
+    )
 
 
 def test_update_ambiguous_prefix(site):
     before = {p.name: p.read_bytes() for p in (site / "updates").iterdir()}
     result = cli("update", "api", "monitoring", "x", "--source", str(site), "--now", NOW_TEXT)
     assert result.exit_code == 2
-    assert "'api' matches 2 incidents: 2026-11-20-api-errors, 2026-11-21-api-latency" in result.output
+    assert (
+        "'api' matches 2 incidents: 2026-11-20-api-errors, 2026-11-21-api-latency" in result.output
+    )
     assert "type more of the slug" in result.output
     assert {p.name: p.read_bytes() for p in (site / "updates").iterdir()} == before
 
@@ -379,10 +494,18 @@ def test_update_ambiguous_prefix(site):
 def test_update_unknown_stage(site):
     result = cli("update", "api-errors", "identifed", "x", "--source", str(site), "--now", NOW_TEXT)
     assert result.exit_code == 2
-    assert "unknown stage 'identifed' for an incident" in result.output and "did you mean 'identified'?" in result.output
-    wrong_kind = cli("update", "db-upgrade", "resolved", "x", "--source", str(site), "--now", NOW_TEXT)
+    assert (
+        "unknown stage 'identifed' for an incident" in result.output
+        and "did you mean 'identified'?" in result.output
+    )
+    wrong_kind = cli(
+        "update", "db-upgrade", "resolved", "x", "--source", str(site), "--now", NOW_TEXT
+    )
     assert "'resolved' is not" not in wrong_kind.output
-    assert "expected one of: scheduled, in_progress, verifying, completed, cancelled" in wrong_kind.output
+    assert (
+        "expected one of: scheduled, in_progress, verifying, completed, cancelled"
+        in wrong_kind.output
+    )
 
 
 def test_update_at_places_the_section_in_time_order(site):
@@ -399,18 +522,55 @@ def test_update_at_places_the_section_in_time_order(site):
         "## 2026-11-20 15:10 UTC · Monitoring\n"
     ) in text
     incident = loaded(site).by_slug("2026-11-20-api-errors")
-    assert [u.at.strftime("%H:%M") for u in incident.updates] == ["14:05", "14:40", "14:50", "15:10"]
+    assert [u.at.strftime("%H:%M") for u in incident.updates] == [
+        "14:05",
+        "14:40",
+        "14:50",
+        "15:10",
+    ]
 
 
 def test_update_at_equal_time_goes_after_existing(site):
-    cli("update", "api-errors", "monitoring", "Second note.", "--at", "2026-11-20T15:10Z", "--source", str(site), "--now", NOW_TEXT)
+    cli(
+        "update",
+        "api-errors",
+        "monitoring",
+        "Second note.",
+        "--at",
+        "2026-11-20T15:10Z",
+        "--source",
+        str(site),
+        "--now",
+        NOW_TEXT,
+    )
     incident = loaded(site).by_slug("2026-11-20-api-errors")
-    assert [u.body for u in incident.updates][-2:] == ["Error rates are back to normal.", "Second note."]
+    assert [u.body for u in incident.updates][-2:] == [
+        "Error rates are back to normal.",
+        "Second note.",
+    ]
 
 
 def test_update_after_resolved_reopens_and_says_so(site):
-    cli("update", "api-errors", "resolved", "Fixed.", "--source", str(site), "--now", "2026-11-20T15:45Z")
-    result = cli("update", "api-errors", "investigating", "Errors are back.", "--source", str(site), "--now", "2026-11-20T16:30Z")
+    cli(
+        "update",
+        "api-errors",
+        "resolved",
+        "Fixed.",
+        "--source",
+        str(site),
+        "--now",
+        "2026-11-20T15:45Z",
+    )
+    result = cli(
+        "update",
+        "api-errors",
+        "investigating",
+        "Errors are back.",
+        "--source",
+        str(site),
+        "--now",
+        "2026-11-20T16:30Z",
+    )
     assert result.exit_code == 0, result.output
     assert "this update reopens the incident, resolved at 2026-11-20 15:45 UTC" in result.output
     incident = loaded(site).by_slug("2026-11-20-api-errors")
@@ -421,7 +581,14 @@ def test_update_keeps_crlf_and_demotes_headings(site):
     path = site / "updates/2026-11-20-api-errors.md"
     path.write_bytes(INCIDENT.replace("\n", "\r\n").encode())
     result = cli(
-        "update", "api-errors", "resolved", "## Cause\nA bad deploy.", "--source", str(site), "--now", "2026-11-20T15:45Z"
+        "update",
+        "api-errors",
+        "resolved",
+        "## Cause\nA bad deploy.",
+        "--source",
+        str(site),
+        "--now",
+        "2026-11-20T15:45Z",
     )
     assert result.exit_code == 0, result.output
     raw = path.read_bytes()
@@ -431,7 +598,17 @@ def test_update_keeps_crlf_and_demotes_headings(site):
 
 
 def test_update_message_from_stdin(site):
-    result = cli("update", "api-errors", "monitoring", "-", "--source", str(site), "--now", NOW_TEXT, input="From a pipe.\n")
+    result = cli(
+        "update",
+        "api-errors",
+        "monitoring",
+        "-",
+        "--source",
+        str(site),
+        "--now",
+        NOW_TEXT,
+        input="From a pipe.\n",
+    )
     assert result.exit_code == 0, result.output
     assert loaded(site).by_slug("2026-11-20-api-errors").updates[-1].body == "From a pipe."
 
@@ -457,25 +634,51 @@ def test_update_opens_the_editor_on_a_terminal(site, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Public update for 2026-11-20-api-errors: API errors" in seen["template"]
     assert loaded(site).by_slug("2026-11-20-api-errors").updates[-1].body == "Typed in the editor."
-    monkeypatch.setattr(clarion.cli.writing.click, "edit", lambda text, extension: None)  # closed without saving
+    monkeypatch.setattr(
+        clarion.cli.writing.click, "edit", lambda text, extension: None
+    )  # closed without saving
     cancelled = cli("update", "api-errors", "monitoring", "--source", str(site), "--now", NOW_TEXT)
-    assert cancelled.exit_code == 2 and "the message is empty; nothing was written" in cancelled.output
+    assert (
+        cancelled.exit_code == 2 and "the message is empty; nothing was written" in cancelled.output
+    )
 
 
 def test_update_refuses_a_broken_file(site):
     path = site / "updates/2026-11-20-api-errors.md"
     path.write_text(INCIDENT.replace("SEV1", "SEV9"))
-    result = cli("update", "api-errors", "monitoring", "x", "--source", str(site), "--now", NOW_TEXT)
+    result = cli(
+        "update", "api-errors", "monitoring", "x", "--source", str(site), "--now", NOW_TEXT
+    )
     assert result.exit_code == 2
     assert "updates/2026-11-20-api-errors.md:3: error: severity: got 'SEV9'" in result.output
     assert path.read_text() == INCIDENT.replace("SEV1", "SEV9")
 
 
 def test_update_maintenance_stages_and_no_impact(site):
-    result = cli("update", "db-upgrade", "in-progress", "Started.", "--source", str(site), "--now", "2026-12-03T02:00Z")
+    result = cli(
+        "update",
+        "db-upgrade",
+        "in-progress",
+        "Started.",
+        "--source",
+        str(site),
+        "--now",
+        "2026-12-03T02:00Z",
+    )
     assert result.exit_code == 0, result.output
     assert loaded(site).by_slug("2026-12-03-db-upgrade").status is Stage.IN_PROGRESS
-    refused = cli("update", "db-upgrade", "completed", "Done.", "-i", "api=operational", "--source", str(site), "--now", NOW_TEXT)
+    refused = cli(
+        "update",
+        "db-upgrade",
+        "completed",
+        "Done.",
+        "-i",
+        "api=operational",
+        "--source",
+        str(site),
+        "--now",
+        NOW_TEXT,
+    )
     assert refused.exit_code == 2 and "maintenance updates take no --impact" in refused.output
 
 
@@ -495,7 +698,9 @@ def test_transition_warnings(site):
     later = at("2026-11-21T00:00Z")
     assert transition_warnings(incident, Stage.RESOLVED, at("2026-11-20T15:45Z"), now=later) == []
     soak = transition_warnings(incident, Stage.RESOLVED, at("2026-11-20T15:20Z"), now=later)
-    assert soak == ["resolved after 10 min in monitoring; practice is at least 30 min (monitoring-soak)"]
+    assert soak == [
+        "resolved after 10 min in monitoring; practice is at least 30 min (monitoring-soak)"
+    ]
     back = transition_warnings(incident, Stage.INVESTIGATING, at("2026-11-20T15:20Z"), now=later)
     assert back == ["this goes back from 'monitoring' to 'investigating'"]
     early = transition_warnings(incident, Stage.RESOLVED, at("2026-11-20T14:50Z"), now=later)
@@ -503,18 +708,38 @@ def test_transition_warnings(site):
     pm = transition_warnings(incident, Stage.POSTMORTEM, at("2026-11-20T16:00Z"), now=later)
     assert pm == ["a postmortem before the incident is resolved"]
     future = transition_warnings(incident, Stage.MONITORING, at("2026-11-21T01:00Z"), now=later)
-    assert future == ["this update is dated in the future (2026-11-21 01:00 UTC); it is published as soon as the site is built"]
+    assert future == [
+        "this update is dated in the future (2026-11-21 01:00 UTC); it is published as soon as the site is built"
+    ]
     before = transition_warnings(incident, Stage.INVESTIGATING, at("2026-11-20T13:00Z"), now=later)
     assert before == ["this update is earlier than the declaration (2026-11-20 14:02 UTC)"]
-    left = transition_warnings(incident, Stage.RESOLVED, at("2026-11-20T15:45Z"), now=later, impact={"api": Impact.PARTIAL_OUTAGE})
-    assert left == ["a resolved update that leaves api=partial_outage: those components stay impacted"]
+    left = transition_warnings(
+        incident,
+        Stage.RESOLVED,
+        at("2026-11-20T15:45Z"),
+        now=later,
+        impact={"api": Impact.PARTIAL_OUTAGE},
+    )
+    assert left == [
+        "a resolved update that leaves api=partial_outage: those components stay impacted"
+    ]
 
 
 # -- sent ---------------------------------------------------------------------------
 
 
 def test_sent_writes_a_minimal_notice_that_loads(site):
-    result = cli("sent", "api-errors", "customer-ack", "--at", "2026-11-20T14:50Z", "--source", str(site), "--now", NOW_TEXT)
+    result = cli(
+        "sent",
+        "api-errors",
+        "customer-ack",
+        "--at",
+        "2026-11-20T14:50Z",
+        "--source",
+        str(site),
+        "--now",
+        NOW_TEXT,
+    )
     assert result.exit_code == 0, result.output
     path = site / "comms/2026-11-20-api-errors/customer-ack-sent.md"
     assert result.stdout == "comms/2026-11-20-api-errors/customer-ack-sent.md\n"
@@ -525,18 +750,33 @@ def test_sent_writes_a_minimal_notice_that_loads(site):
     if notices is not None:
         (notice,) = notices
         assert notice.rule == "customer-ack"
-        assert notice.sent_at == datetime(2026, 11, 20, 14, 50, tzinfo=timezone.utc)
+        assert notice.sent_at == datetime(2026, 11, 20, 14, 50, tzinfo=UTC)
     again = cli("sent", "api-errors", "customer-ack", "--source", str(site), "--now", NOW_TEXT)
     assert again.exit_code == 2
-    assert "already recorded as sent in comms/2026-11-20-api-errors/customer-ack-sent.md" in again.output
+    assert (
+        "already recorded as sent in comms/2026-11-20-api-errors/customer-ack-sent.md"
+        in again.output
+    )
     assert path.read_text() == text
 
 
 def test_sent_sets_sent_on_a_draft(site):
     draft = site / "comms/2026-11-20-api-errors/ack.md"
     draft.parent.mkdir(parents=True)
-    draft.write_text("---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\n---\nWe are sorry.\n")
-    result = cli("sent", "api-errors", "customer-ack", "--at", "2026-11-20T14:55Z", "--source", str(site), "--now", NOW_TEXT)
+    draft.write_text(
+        "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\n---\nWe are sorry.\n"
+    )
+    result = cli(
+        "sent",
+        "api-errors",
+        "customer-ack",
+        "--at",
+        "2026-11-20T14:55Z",
+        "--source",
+        str(site),
+        "--now",
+        NOW_TEXT,
+    )
     assert result.exit_code == 0, result.output
     assert draft.read_text() == (
         "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\nsent: 2026-11-20T14:55:00Z\n---\nWe are sorry.\n"
@@ -555,7 +795,9 @@ def test_sent_unknown_rule_did_you_mean(site):
 
 def test_sent_without_rulebook_accepts_any_id(site):
     config = load_config(site)
-    written = authoring.record_sent(config, "api-errors", "contract-sla-notice", at=NOW, known_rules=None)
+    written = authoring.record_sent(
+        config, "api-errors", "contract-sla-notice", at=NOW, known_rules=None
+    )
     assert written.relpath == "comms/2026-11-20-api-errors/contract-sla-notice-sent.md"
 
 
@@ -566,30 +808,73 @@ def test_new_notice_from_the_rule_skeleton_then_sent(site):
     assert result.stdout == "comms/2026-11-20-api-errors/customer-ack.md\n"
     path = site / "comms/2026-11-20-api-errors/customer-ack.md"
     text = path.read_text()
-    assert text.startswith('---\nrule: customer-ack\nto: [customers]\nsubject: "{{ incident.title }}"\n---\n<!--\n')
+    assert text.startswith(
+        '---\nrule: customer-ack\nto: [customers]\nsubject: "{{ incident.title }}"\n---\n<!--\n'
+    )
     assert "clarion sent 2026-11-20-api-errors customer-ack" in text and "(to be completed)" in text
     (notice,) = loaded(site).notices
     assert notice.rule == "customer-ack" and notice.to == ("customers",) and notice.sent_at is None
     again = cli("new", "notice", "api-errors", "--rule", "customer-ack", "--source", str(site))
-    assert again.exit_code == 2 and "customer-ack.md already exists; nothing was written" in again.output
-    sent = cli("sent", "api-errors", "customer-ack", "--at", "2026-11-20T14:50Z", "--source", str(site), "--now", NOW_TEXT)
+    assert (
+        again.exit_code == 2
+        and "customer-ack.md already exists; nothing was written" in again.output
+    )
+    sent = cli(
+        "sent",
+        "api-errors",
+        "customer-ack",
+        "--at",
+        "2026-11-20T14:50Z",
+        "--source",
+        str(site),
+        "--now",
+        NOW_TEXT,
+    )
     assert sent.exit_code == 0, sent.output
     assert "sent: 2026-11-20T14:50:00Z\n---\n" in path.read_text()
     (notice,) = loaded(site).notices
-    assert notice.sent_at == datetime(2026, 11, 20, 14, 50, tzinfo=timezone.utc)
+    assert notice.sent_at == datetime(2026, 11, 20, 14, 50, tzinfo=UTC)
 
 
 def test_new_notice_refusals(site):
     pytest.importorskip("clarion.rules")
-    unknown_rule = cli("new", "notice", "api-errors", "--rule", "gdpr-art33-authorty", "--source", str(site))
-    assert unknown_rule.exit_code == 2 and "did you mean 'gdpr-art33-authority'?" in unknown_rule.output
-    unknown_to = cli("new", "notice", "api-errors", "--rule", "customer-ack", "--to", "custmers", "--source", str(site))
-    assert unknown_to.exit_code == 2 and "unknown audience 'custmers': did you mean 'customers'?" in unknown_to.output
-    regulator = cli("new", "notice", "api-errors", "--rule", "gdpr-art33-authority", "--name", "DPA letter", "--source", str(site))
+    unknown_rule = cli(
+        "new", "notice", "api-errors", "--rule", "gdpr-art33-authorty", "--source", str(site)
+    )
+    assert (
+        unknown_rule.exit_code == 2
+        and "did you mean 'gdpr-art33-authority'?" in unknown_rule.output
+    )
+    unknown_to = cli(
+        "new",
+        "notice",
+        "api-errors",
+        "--rule",
+        "customer-ack",
+        "--to",
+        "custmers",
+        "--source",
+        str(site),
+    )
+    assert (
+        unknown_to.exit_code == 2
+        and "unknown audience 'custmers': did you mean 'customers'?" in unknown_to.output
+    )
+    regulator = cli(
+        "new",
+        "notice",
+        "api-errors",
+        "--rule",
+        "gdpr-art33-authority",
+        "--name",
+        "DPA letter",
+        "--source",
+        str(site),
+    )
     assert regulator.exit_code == 0, regulator.output
     assert "no recipients yet" in regulator.output
     text = (site / "comms/2026-11-20-api-errors/dpa-letter.md").read_text()
-    assert "# to: [audience-id]" in text and "subject: \"GDPR Art. 33" in text
+    assert "# to: [audience-id]" in text and 'subject: "GDPR Art. 33' in text
     assert not (site / "comms/2026-11-20-api-errors/customer-ack.md").exists()
     loaded(site)
 
@@ -604,7 +889,16 @@ def test_authoring_functions_raise_usage_errors(site):
 
 
 def test_every_command_has_help_with_examples():
-    commands = [["init"], ["new"], ["new", "incident"], ["new", "maintenance"], ["new", "notice"], ["update"], ["sent"], ["serve"]]
+    commands = [
+        ["init"],
+        ["new"],
+        ["new", "incident"],
+        ["new", "maintenance"],
+        ["new", "notice"],
+        ["update"],
+        ["sent"],
+        ["serve"],
+    ]
     for words in commands:
         result = cli(*words, "--help")
         assert result.exit_code == 0, words

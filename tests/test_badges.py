@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from clarion.render.badges import IMPACT_TONES, INDICATOR_TONES, text_width
 from clarion.model import Impact
+from clarion.render.badges import IMPACT_TONES, INDICATOR_TONES, text_width
 from tests.subscription_site import build_public, files
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -51,7 +51,10 @@ def test_overall_badge(public):
 
 @pytest.mark.parametrize(
     "component, message, impact",
-    [("api", "under maintenance", Impact.UNDER_MAINTENANCE), ("web", "degraded performance", Impact.DEGRADED_PERFORMANCE)],
+    [
+        ("api", "under maintenance", Impact.UNDER_MAINTENANCE),
+        ("web", "degraded performance", Impact.DEGRADED_PERFORMANCE),
+    ],
 )
 def test_component_badges(public, component, message, impact):
     name = {"api": "API", "web": "Website"}[component]
@@ -59,7 +62,12 @@ def test_component_badges(public, component, message, impact):
     assert root.get("aria-label") == f"{name}: {message}"
     assert IMPACT_TONES[impact].fill in [r.get("fill") for r in root.iter(SVG + "rect")]
     data = shields(public, f"components/{component}/badge.json")
-    assert (data["schemaVersion"], data["label"], data["message"], data["color"]) == (1, name, message, IMPACT_TONES[impact].shields)
+    assert (data["schemaVersion"], data["label"], data["message"], data["color"]) == (
+        1,
+        name,
+        message,
+        IMPACT_TONES[impact].shields,
+    )
 
 
 def test_all_clear_badge_is_green(site_factory):
@@ -87,7 +95,10 @@ def test_badge_text_is_escaped(site_factory):
 
 def test_sitemap_lists_every_page_by_canonical_url(public):
     root = ET.fromstring((public / "sitemap.xml").read_bytes())
-    entries = {u.find(SITEMAP + "loc").text: u.find(SITEMAP + "lastmod") for u in root.iter(SITEMAP + "url")}
+    entries = {
+        u.find(SITEMAP + "loc").text: u.find(SITEMAP + "lastmod")
+        for u in root.iter(SITEMAP + "url")
+    }
     folders = [p.parent.relative_to(public).as_posix() for p in public.rglob("index.html")]
     pages = {BASE if folder == "." else f"{BASE}{folder}/" for folder in folders}
     assert set(entries) == pages
@@ -97,11 +108,19 @@ def test_sitemap_lists_every_page_by_canonical_url(public):
 
 
 def test_robots_points_at_the_sitemap(public):
-    assert (public / "robots.txt").read_text() == f"User-agent: *\nAllow: /\nSitemap: {BASE}sitemap.xml\n"
+    assert (
+        public / "robots.txt"
+    ).read_text() == f"User-agent: *\nAllow: /\nSitemap: {BASE}sitemap.xml\n"
 
 
 def test_badges_and_sitemap_are_deterministic(site_factory):
     root = site_factory(files())
     one, two = build_public(root, out="one"), build_public(root, out="two")
-    for path in ("badge.svg", "badge.json", "components/api/badge.svg", "sitemap.xml", "robots.txt"):
+    for path in (
+        "badge.svg",
+        "badge.json",
+        "components/api/badge.svg",
+        "sitemap.xml",
+        "robots.txt",
+    ):
         assert (one / path).read_bytes() == (two / path).read_bytes(), path

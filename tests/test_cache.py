@@ -43,9 +43,14 @@ def test_changed_source_is_rebuilt_and_others_reused(tmp_path):
     other = root / "public/incidents/2026-11-20-api-errors/index.html"
     other_inode = other.stat().st_ino
     source = root / "updates/2026-11-27-web-slow.md"
-    source.write_text(source.read_text() + "\n## 2026-11-27 11:00 UTC · Identified\nA bad cache node.\n")
+    source.write_text(
+        source.read_text() + "\n## 2026-11-27 11:00 UTC · Identified\nA bad cache node.\n"
+    )
     build(load_config(root), now=NOW)
-    assert "A bad cache node." in (root / "public/incidents/2026-11-27-web-slow/index.html").read_text()
+    assert (
+        "A bad cache node."
+        in (root / "public/incidents/2026-11-27-web-slow/index.html").read_text()
+    )
     assert other.stat().st_ino == other_inode  # hard-linked from the previous build
     cold = build(load_config(root), now=NOW, public_dir=tmp_path / "cold", use_cache=False)
     assert tree(root / "public") == tree(cold.public_dir)
@@ -59,9 +64,10 @@ def test_template_change_invalidates_cached_pages(tmp_path):
         '{% extends "default/incident.html.j2" %}{% block main %}<p>override {{ item.title }}</p>{% endblock %}'
     )
     build(load_config(root), now=NOW)
-    assert "<p>override Elevated error rates on the API</p>" in (
-        root / "public/incidents/2026-11-20-api-errors/index.html"
-    ).read_text()
+    assert (
+        "<p>override Elevated error rates on the API</p>"
+        in (root / "public/incidents/2026-11-20-api-errors/index.html").read_text()
+    )
 
 
 def test_open_incident_page_follows_now(tmp_path):

@@ -39,7 +39,10 @@ All good.
 """
 # A personal-data breach, aware 2026-11-24 12:00 UTC: the GDPR notice is due
 # 2026-11-27 12:00 UTC.
-BREACH = CALM.replace("declared: 2026-11-20T10:00:00Z", "declared: 2026-11-20T10:00:00Z\nbreach:\n  aware: 2026-11-24T12:00:00Z")
+BREACH = CALM.replace(
+    "declared: 2026-11-20T10:00:00Z",
+    "declared: 2026-11-20T10:00:00Z\nbreach:\n  aware: 2026-11-24T12:00:00Z",
+)
 # A SEV1 still investigating: the next update was due 30 min after 10:05.
 ACTIVE = """\
 ---
@@ -64,21 +67,30 @@ def check(root: Path, *args: str):
 
 
 def test_exit_0_when_nothing_is_overdue(site_factory):
-    result = check(site_factory({"updates/2026-11-20-slow.md": CALM}), "--now", "2026-11-27T12:00:00Z")
+    result = check(
+        site_factory({"updates/2026-11-20-slow.md": CALM}), "--now", "2026-11-27T12:00:00Z"
+    )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Deadlines at 2026-11-27 12:00 UTC (2026-11-27 13:00 CET, Europe/Berlin)\n")
+    assert result.output.startswith(
+        "Deadlines at 2026-11-27 12:00 UTC (2026-11-27 13:00 CET, Europe/Berlin)\n"
+    )
     row = next(line for line in result.output.splitlines() if line.startswith("met "))
     assert row.split()[:3] == ["met", "update-cadence", "2026-11-20-slow"]
     assert result.output.endswith("\n1 met.\n")
 
 
 def test_exit_1_when_something_is_overdue(site_factory):
-    result = check(site_factory({"updates/2026-11-27-api.md": ACTIVE}), "--now", "2026-11-27T12:00:00Z")
+    result = check(
+        site_factory({"updates/2026-11-27-api.md": ACTIVE}), "--now", "2026-11-27T12:00:00Z"
+    )
     assert result.exit_code == 1, result.output
     row = next(line for line in result.output.splitlines() if line.startswith("overdue"))
     assert row.split() == ["overdue", "update-cadence", "2026-11-27-api", "Public", "status", "page",
                            "2026-11-27", "10:35", "2026-11-27", "11:35", "CET"]  # fmt: skip
-    assert "overdue by 1 h 25 min; the next public update is due 30 min after the update 10:05 UTC" in result.output
+    assert (
+        "overdue by 1 h 25 min; the next public update is due 30 min after the update 10:05 UTC"
+        in result.output
+    )
 
 
 def test_exit_4_when_something_is_due_within_the_warning_window(site_factory):
@@ -101,14 +113,18 @@ def test_exit_2_on_invalid_content_in_every_format(site_factory):
     github = check(root, "--now", "2026-11-27T12:00:00Z", "--format", "github")
     assert github.exit_code == 2
     first = github.output.splitlines()[0]
-    assert first.startswith("::error file=updates/2026-11-20-slow.md,line=3,title=Clarion error::severity: got 'SEV9'%0Aexpected: ")
+    assert first.startswith(
+        "::error file=updates/2026-11-20-slow.md,line=3,title=Clarion error::severity: got 'SEV9'%0Aexpected: "
+    )
     assert GITHUB_LINE.match(first)
     data = json.loads(check(root, "--now", "2026-11-27T12:00:00Z", "--format", "json").output)
     assert data["errors"][0]["file"] == "updates/2026-11-20-slow.md"
     assert data["errors"][0]["line"] == 3
 
 
-@pytest.mark.parametrize("args", [["--warn-within", "soon"], ["--now", "tomorrow"], ["--format", "xml"]])
+@pytest.mark.parametrize(
+    "args", [["--warn-within", "soon"], ["--now", "tomorrow"], ["--format", "xml"]]
+)
 def test_exit_2_on_bad_usage(site_factory, args):
     result = check(site_factory({"updates/2026-11-20-slow.md": CALM}), *args)
     assert result.exit_code == 2, result.output
@@ -119,14 +135,20 @@ def test_exit_3_on_an_internal_error(site_factory, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setattr("clarion.check.evaluate", broken)
-    result = check(site_factory({"updates/2026-11-20-slow.md": CALM}), "--now", "2026-11-27T12:00:00Z")
+    result = check(
+        site_factory({"updates/2026-11-20-slow.md": CALM}), "--now", "2026-11-27T12:00:00Z"
+    )
     assert result.exit_code == 3
     assert "internal error: RuntimeError: boom" in result.output
 
 
 def test_json_format(site_factory):
-    root = site_factory({"updates/2026-11-20-slow.md": BREACH, "updates/2026-11-27-api.md": ACTIVE}, toml=GDPR_TOML)
-    result = check(root, "--now", "2026-11-27T10:30:00Z", "--warn-within", "PT2H", "--format", "json")
+    root = site_factory(
+        {"updates/2026-11-20-slow.md": BREACH, "updates/2026-11-27-api.md": ACTIVE}, toml=GDPR_TOML
+    )
+    result = check(
+        root, "--now", "2026-11-27T10:30:00Z", "--warn-within", "PT2H", "--format", "json"
+    )
     assert result.exit_code == 4  # nothing overdue, two items due within 2 h
     data = json.loads(result.output)
     assert data["now"] == "2026-11-27T10:30:00Z"
@@ -163,17 +185,25 @@ def test_json_format(site_factory):
 
 
 def test_github_format_follows_the_workflow_command_syntax(site_factory):
-    root = site_factory({"updates/2026-11-20-slow.md": BREACH, "updates/2026-11-27-api.md": ACTIVE}, toml=GDPR_TOML)
-    result = check(root, "--now", "2026-11-27T11:30:00Z", "--warn-within", "PT2H", "--format", "github")
+    root = site_factory(
+        {"updates/2026-11-20-slow.md": BREACH, "updates/2026-11-27-api.md": ACTIVE}, toml=GDPR_TOML
+    )
+    result = check(
+        root, "--now", "2026-11-27T11:30:00Z", "--warn-within", "PT2H", "--format", "github"
+    )
     assert result.exit_code == 1
     lines = result.output.splitlines()
     annotations = [line for line in lines if line.startswith("::")]
     assert annotations and all(GITHUB_LINE.match(line) for line in annotations), annotations
     assert lines[-1].startswith("clarion check: 1 overdue, 1 due (1 within 2 h)")
     overdue = next(line for line in annotations if line.startswith("::error"))
-    assert overdue.startswith("::error file=updates/2026-11-27-api.md,line=8,title=overdue%3A update-cadence::")
+    assert overdue.startswith(
+        "::error file=updates/2026-11-27-api.md,line=8,title=overdue%3A update-cadence::"
+    )
     due = next(line for line in annotations if "gdpr-art33-authority" in line)
-    assert due.startswith("::warning file=updates/2026-11-20-slow.md,line=8,title=due%3A gdpr-art33-authority::")
+    assert due.startswith(
+        "::warning file=updates/2026-11-20-slow.md,line=8,title=due%3A gdpr-art33-authority::"
+    )
     assert "due 2026-11-27 12:00 UTC (2026-11-27 13:00 CET)" in due
 
 
@@ -182,16 +212,26 @@ def test_lint_warnings_and_strict(site_factory):
     root = site_factory({"updates/2026-11-20-slow.md": short})
     result = check(root, "--now", "2026-11-27T12:00:00Z")
     assert result.exit_code == 0
-    assert "Content lint:\nupdates/2026-11-20-slow.md:15: warning: resolved 10 min after monitoring began" in result.output
+    assert (
+        "Content lint:\nupdates/2026-11-20-slow.md:15: warning: resolved 10 min after monitoring began"
+        in result.output
+    )
     assert check(root, "--now", "2026-11-27T12:00:00Z", "--strict").exit_code == 2
     github = check(root, "--now", "2026-11-27T12:00:00Z", "--format", "github").output
-    assert "::warning file=updates/2026-11-20-slow.md,line=15,title=Clarion warning::resolved 10 min" in github
+    assert (
+        "::warning file=updates/2026-11-20-slow.md,line=15,title=Clarion warning::resolved 10 min"
+        in github
+    )
 
 
 def test_open_lists_only_items_that_need_action(site_factory):
     root = site_factory({"updates/2026-11-20-slow.md": CALM, "updates/2026-11-27-api.md": ACTIVE})
     result = check(root, "--now", "2026-11-27T12:00:00Z", "--open")
-    rows = [line.split()[0] for line in result.output.splitlines()[3:] if line and not line.startswith(" ")]
+    rows = [
+        line.split()[0]
+        for line in result.output.splitlines()[3:]
+        if line and not line.startswith(" ")
+    ]
     assert rows[0] == "overdue"
     assert "met" not in rows
 
@@ -204,7 +244,9 @@ def test_the_example_site_shows_met_due_and_overdue_at_its_pinned_now():
 
 
 def test_same_now_same_report(site_factory):
-    root = site_factory({"updates/2026-11-20-slow.md": BREACH, "updates/2026-11-27-api.md": ACTIVE}, toml=GDPR_TOML)
+    root = site_factory(
+        {"updates/2026-11-20-slow.md": BREACH, "updates/2026-11-27-api.md": ACTIVE}, toml=GDPR_TOML
+    )
     first = check(root, "--now", "2026-11-27T11:30:00Z", "--format", "json").output
     assert check(root, "--now", "2026-11-27T11:30:00Z", "--format", "json").output == first
 
@@ -215,10 +257,16 @@ def test_same_now_same_report(site_factory):
 def test_build_writes_the_deadline_report_privately_never_publicly(site_factory):
     notice = "---\nrule: gdpr-art33-authority\nto: [customers]\nsubject: Secret notice\n---\nConfidential body text.\n"
     root = site_factory(
-        {"updates/2026-11-20-slow.md": BREACH, "updates/2026-11-27-api.md": ACTIVE, "comms/2026-11-20-slow/dpa.md": notice},
+        {
+            "updates/2026-11-20-slow.md": BREACH,
+            "updates/2026-11-27-api.md": ACTIVE,
+            "comms/2026-11-20-slow/dpa.md": notice,
+        },
         toml=GDPR_TOML,
     )
-    result = CliRunner().invoke(main, ["build", "--source", str(root), "--now", "2026-11-27T11:30:00Z"])
+    result = CliRunner().invoke(
+        main, ["build", "--source", str(root), "--now", "2026-11-27T11:30:00Z"]
+    )
     assert result.exit_code == 0, result.output
     private, public = root / "private", root / "public"
     for name in ("deadlines.html", "deadlines.json", "deadlines.ics"):
@@ -237,7 +285,13 @@ def test_build_writes_the_deadline_report_privately_never_publicly(site_factory)
     assert gdpr.walk("VALARM")  # a reminder before it is due
 
     # Search every public file for the report, the rule ids and the notice.
-    markers = ("gdpr-art33-authority", "Confidential body text", "Secret notice", "seconds_left", "deadlines (private)")
+    markers = (
+        "gdpr-art33-authority",
+        "Confidential body text",
+        "Secret notice",
+        "seconds_left",
+        "deadlines (private)",
+    )
     for path in public.rglob("*"):
         assert not path.name.startswith("deadlines."), path
         if path.is_file():
@@ -265,10 +319,15 @@ def test_private_report_changes_only_when_a_state_does(site_factory):
     def private_report(now: str) -> dict[str, bytes]:
         result = CliRunner().invoke(main, ["build", "--source", str(root), "--now", now])
         assert result.exit_code == 0, result.output
-        return {name: (root / "private" / name).read_bytes() for name in ("deadlines.html", "deadlines.json", "deadlines.ics")}
+        return {
+            name: (root / "private" / name).read_bytes()
+            for name in ("deadlines.html", "deadlines.json", "deadlines.ics")
+        }
 
     first = private_report("2026-11-27T10:00:00Z")
-    assert private_report("2026-11-27T10:01:00Z") == first  # an hour and 59 minutes left: same state
+    assert (
+        private_report("2026-11-27T10:01:00Z") == first
+    )  # an hour and 59 minutes left: same state
     later = private_report("2026-11-27T12:01:00Z")  # the GDPR notice is now overdue
     assert later["deadlines.json"] != first["deadlines.json"]
     assert b"[overdue] GDPR Art. 33" in later["deadlines.ics"]
@@ -276,7 +335,13 @@ def test_private_report_changes_only_when_a_state_does(site_factory):
 
 def test_a_breach_sidecar_drives_deadlines_and_is_where_annotations_point(site_factory):
     sidecar = "# private: kept out of the public updates/\naware: 2026-11-24T12:00:00Z\n"
-    root = site_factory({"updates/2026-11-20-slow.md": CALM, "comms/2026-11-20-slow/breach.yml": sidecar}, toml=GDPR_TOML)
+    root = site_factory(
+        {"updates/2026-11-20-slow.md": CALM, "comms/2026-11-20-slow/breach.yml": sidecar},
+        toml=GDPR_TOML,
+    )
     result = check(root, "--now", "2026-11-27T11:30:00Z", "--format", "github")
     assert result.exit_code == 0, result.output
-    assert "::notice file=comms/2026-11-20-slow/breach.yml,line=2,title=due%3A gdpr-art33-authority::" in result.output
+    assert (
+        "::notice file=comms/2026-11-20-slow/breach.yml,line=2,title=due%3A gdpr-art33-authority::"
+        in result.output
+    )

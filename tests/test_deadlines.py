@@ -8,20 +8,36 @@ shows up as a wrong date, not as a changed golden file.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from clarion.derive.deadlines import ObligationState, evaluate, next_update_due
-from clarion.model import Breach, Decision, Impact, Incident, Kind, Notice, Severity, Site, Stage, Update
+from clarion.model import (
+    Breach,
+    Decision,
+    Impact,
+    Incident,
+    Kind,
+    Notice,
+    Severity,
+    Site,
+    Stage,
+    Update,
+)
 from clarion.render.report import local_text
 from clarion.rules import RuleBook, default_rulebook
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
-MET, MET_LATE, DUE, OVERDUE = ObligationState.MET, ObligationState.MET_LATE, ObligationState.DUE, ObligationState.OVERDUE
+MET, MET_LATE, DUE, OVERDUE = (
+    ObligationState.MET,
+    ObligationState.MET_LATE,
+    ObligationState.DUE,
+    ObligationState.OVERDUE,
+)
 NOT_REQUIRED, NO_DEADLINE = ObligationState.NOT_REQUIRED, ObligationState.NO_DEADLINE
 CLOCK_NOT_STARTED = ObligationState.CLOCK_NOT_STARTED
 
@@ -65,7 +81,12 @@ def _declared(breach: Breach | None) -> datetime:
     return min(breach.clocks.values()) if breach and breach.clocks else t("2026-10-23T10:00:00Z")
 
 
-def breach(rules: tuple[str, ...], decisions: dict[str, Decision] | None = None, affected: int | None = None, **clocks: str) -> Breach:
+def breach(
+    rules: tuple[str, ...],
+    decisions: dict[str, Decision] | None = None,
+    affected: int | None = None,
+    **clocks: str,
+) -> Breach:
     return Breach(
         clocks={name: t(value) for name, value in clocks.items()},
         affected_count=affected,
@@ -76,7 +97,9 @@ def breach(rules: tuple[str, ...], decisions: dict[str, Decision] | None = None,
     )
 
 
-def notice(rule: str, sent: str | None, slug: str = "2026-10-23-export", name: str | None = None) -> Notice:
+def notice(
+    rule: str, sent: str | None, slug: str = "2026-10-23-export", name: str | None = None
+) -> Notice:
     return Notice(
         slug=slug,
         name=name or rule,
@@ -95,9 +118,18 @@ def only(rulebook: RuleBook, *ids: str) -> RuleBook:
 BOOK = default_rulebook()
 
 
-def run(item: Incident, *notices: Notice, now: str, rules: tuple[str, ...] = (), zone: ZoneInfo = BERLIN, warn: timedelta | None = None):
+def run(
+    item: Incident,
+    *notices: Notice,
+    now: str,
+    rules: tuple[str, ...] = (),
+    zone: ZoneInfo = BERLIN,
+    warn: timedelta | None = None,
+):
     book = only(BOOK, *rules) if rules else only(BOOK)
-    return evaluate(Site(incidents=(item,), notices=tuple(notices)), book, t(now), zone, warn_within=warn)
+    return evaluate(
+        Site(incidents=(item,), notices=tuple(notices)), book, t(now), zone, warn_within=warn
+    )
 
 
 def one(report, rule: str):
@@ -127,12 +159,22 @@ def test_gdpr_72_hours_run_through_the_eu_dst_change():
 
 def test_gdpr_met_met_late_and_overdue():
     item = incident(breach=breach(("gdpr-art33-authority",), aware="2026-10-23T12:00:00Z"))
-    met = one(run(item, notice("gdpr-art33-authority", "2026-10-25T09:30:00Z"), now="2026-11-01T00:00:00Z"), "gdpr-art33-authority")
+    met = one(
+        run(
+            item, notice("gdpr-art33-authority", "2026-10-25T09:30:00Z"), now="2026-11-01T00:00:00Z"
+        ),
+        "gdpr-art33-authority",
+    )
     assert (met.state, met.satisfied_at) == (MET, t("2026-10-25T09:30:00Z"))
     assert met.satisfied_by == "comms/2026-10-23-export/gdpr-art33-authority.md"
     assert met.detail == "1 d 2 h before the deadline"
 
-    late = one(run(item, notice("gdpr-art33-authority", "2026-10-26T18:00:00Z"), now="2026-11-01T00:00:00Z"), "gdpr-art33-authority")
+    late = one(
+        run(
+            item, notice("gdpr-art33-authority", "2026-10-26T18:00:00Z"), now="2026-11-01T00:00:00Z"
+        ),
+        "gdpr-art33-authority",
+    )
     assert late.state is MET_LATE
     assert late.detail == "6 h after the deadline"
 
@@ -144,7 +186,14 @@ def test_gdpr_met_met_late_and_overdue():
 
 def test_a_draft_notice_does_not_satisfy_and_is_named():
     item = incident(breach=breach(("gdpr-art33-authority",), aware="2026-10-23T12:00:00Z"))
-    o = one(run(item, notice("gdpr-art33-authority", None, name="dpa-notice"), now="2026-10-24T12:00:00Z"), "gdpr-art33-authority")
+    o = one(
+        run(
+            item,
+            notice("gdpr-art33-authority", None, name="dpa-notice"),
+            now="2026-10-24T12:00:00Z",
+        ),
+        "gdpr-art33-authority",
+    )
     assert o.state is DUE
     assert "draft: comms/2026-10-23-export/dpa-notice.md" in o.detail
     assert o.location.path == "comms/2026-10-23-export/dpa-notice.md"
@@ -152,17 +201,34 @@ def test_a_draft_notice_does_not_satisfy_and_is_named():
 
 def test_a_notice_sent_after_now_is_not_yet_sent():
     item = incident(breach=breach(("gdpr-art33-authority",), aware="2026-10-23T12:00:00Z"))
-    report = run(item, notice("gdpr-art33-authority", "2026-10-25T09:30:00Z"), now="2026-10-24T12:00:00Z")
+    report = run(
+        item, notice("gdpr-art33-authority", "2026-10-25T09:30:00Z"), now="2026-10-24T12:00:00Z"
+    )
     assert one(report, "gdpr-art33-authority").state is DUE
     assert any("is after now" in w.message for w in report.lint)
 
 
 def test_not_required_decision_shows_the_reason():
-    decision = Decision(rule="gdpr-art33-authority", required=False, reason="Encrypted laptop; key not exposed.", decided_at=t("2026-10-24T09:00:00Z"), line=12)
-    item = incident(breach=breach(("gdpr-art33-authority",), {"gdpr-art33-authority": decision}, aware="2026-10-23T12:00:00Z"))
+    decision = Decision(
+        rule="gdpr-art33-authority",
+        required=False,
+        reason="Encrypted laptop; key not exposed.",
+        decided_at=t("2026-10-24T09:00:00Z"),
+        line=12,
+    )
+    item = incident(
+        breach=breach(
+            ("gdpr-art33-authority",),
+            {"gdpr-art33-authority": decision},
+            aware="2026-10-23T12:00:00Z",
+        )
+    )
     o = one(run(item, now="2026-11-30T00:00:00Z"), "gdpr-art33-authority")
     assert o.state is NOT_REQUIRED
-    assert o.detail == "not required: Encrypted laptop; key not exposed. (decided 2026-10-24 09:00 UTC)"
+    assert (
+        o.detail
+        == "not required: Encrypted laptop; key not exposed. (decided 2026-10-24 09:00 UTC)"
+    )
     assert o.location.line == 12
     assert o.due_at is None
 
@@ -179,14 +245,26 @@ def test_no_fixed_period_is_no_deadline_until_sent():
     item = incident(breach=breach(("gdpr-art34-data-subjects",), aware="2026-10-23T12:00:00Z"))
     o = one(run(item, now="2026-10-25T12:00:00Z"), "gdpr-art34-data-subjects")
     assert o.state is NO_DEADLINE
-    assert o.describe(t("2026-10-25T12:00:00Z")).startswith("clock started 2 d ago; without undue delay (no fixed period)")
-    sent = one(run(item, notice("gdpr-art34-data-subjects", "2026-10-24T08:00:00Z"), now="2026-10-25T12:00:00Z"), "gdpr-art34-data-subjects")
+    assert o.describe(t("2026-10-25T12:00:00Z")).startswith(
+        "clock started 2 d ago; without undue delay (no fixed period)"
+    )
+    sent = one(
+        run(
+            item,
+            notice("gdpr-art34-data-subjects", "2026-10-24T08:00:00Z"),
+            now="2026-10-25T12:00:00Z",
+        ),
+        "gdpr-art34-data-subjects",
+    )
     assert sent.state is MET
 
 
 def test_regulatory_rules_need_a_breach_block_and_default_to_the_sites_rules():
     plain = incident(breach=None)
-    assert [o.rule.id for o in run(plain, now="2026-10-24T00:00:00Z", rules=("gdpr-art33-authority",)).obligations] == []
+    assert [
+        o.rule.id
+        for o in run(plain, now="2026-10-24T00:00:00Z", rules=("gdpr-art33-authority",)).obligations
+    ] == []
     site_rules = incident(breach=replace(breach((), aware="2026-10-23T12:00:00Z"), rules=None))
     report = run(site_rules, now="2026-10-24T00:00:00Z", rules=("gdpr-art33-authority",))
     assert [o.rule.id for o in report.obligations] == ["gdpr-art33-authority"]
@@ -200,7 +278,9 @@ def test_sec_8k_four_business_days_across_thanksgiving_and_a_weekend():
     # Thu 26 Nov is Thanksgiving (SEC closed), Sat 28 and Sun 29 are weekend:
     # day 1 Fri 27, day 2 Mon 30, day 3 Tue 1 Dec, day 4 Wed 2 Dec. EDGAR dates
     # filings after 17:30 Eastern to the next day, so 17:30 EST = 22:30 UTC.
-    item = incident(breach=breach(("sec-8k-item-1-05",), materiality_determined="2026-11-25T15:00:00Z"))
+    item = incident(
+        breach=breach(("sec-8k-item-1-05",), materiality_determined="2026-11-25T15:00:00Z")
+    )
     o = one(run(item, now="2026-11-30T12:00:00Z", zone=BERLIN), "sec-8k-item-1-05")
     assert o.due_at == t("2026-12-02T22:30:00Z")
     assert local_text(o.due_at, NEW_YORK) == "2026-12-02 17:30 EST"
@@ -212,7 +292,9 @@ def test_sec_8k_day_zero_on_a_federal_holiday():
     # (4 July is a Saturday): General Instruction B.1 starts the count on the
     # next business day, Monday 6 July = day 1, so day 4 is Thursday 9 July,
     # 17:30 EDT = 21:30 UTC.
-    item = incident(breach=breach(("sec-8k-item-1-05",), materiality_determined="2026-07-03T14:00:00Z"))
+    item = incident(
+        breach=breach(("sec-8k-item-1-05",), materiality_determined="2026-07-03T14:00:00Z")
+    )
     o = one(run(item, now="2026-07-10T12:00:00Z"), "sec-8k-item-1-05")
     assert o.due_at == t("2026-07-09T21:30:00Z")
     assert o.state is OVERDUE
@@ -222,7 +304,9 @@ def test_sec_8k_clock_is_the_new_york_date_not_the_utc_date():
     # 02:00 UTC on Wed 25 Nov is still Tuesday 24 Nov in New York: day 1 is
     # Wednesday 25, day 2 Friday 27 (Thanksgiving skipped), day 3 Mon 30,
     # day 4 Tue 1 Dec.
-    item = incident(breach=breach(("sec-8k-item-1-05",), materiality_determined="2026-11-25T02:00:00Z"))
+    item = incident(
+        breach=breach(("sec-8k-item-1-05",), materiality_determined="2026-11-25T02:00:00Z")
+    )
     o = one(run(item, now="2026-11-25T12:00:00Z"), "sec-8k-item-1-05")
     assert o.due_at == t("2026-12-01T22:30:00Z")
 
@@ -244,7 +328,9 @@ NIS2 = ("nis2-art23-early-warning", "nis2-art23-incident-notification", "nis2-ar
 
 def test_nis2_early_warning_notification_and_final_report():
     item = incident(breach=breach(NIS2, aware="2026-03-10T08:00:00Z"))
-    report = run(item, notice("nis2-art23-early-warning", "2026-03-10T20:00:00Z"), now="2026-03-12T09:00:00Z")
+    report = run(
+        item, notice("nis2-art23-early-warning", "2026-03-10T20:00:00Z"), now="2026-03-12T09:00:00Z"
+    )
     assert one(report, "nis2-art23-early-warning").due_at == t("2026-03-11T08:00:00Z")
     assert one(report, "nis2-art23-early-warning").state is MET
     assert one(report, "nis2-art23-incident-notification").due_at == t("2026-03-13T08:00:00Z")
@@ -255,7 +341,11 @@ def test_nis2_early_warning_notification_and_final_report():
     # The final report runs one month from the notification's actual sending:
     # sent Thu 12 Mar 2026 16:00 UTC = 17:00 CET; one month later is 12 Apr at
     # 17:00 on Berlin's wall clock, now CEST: 15:00 UTC.
-    report = run(item, notice("nis2-art23-incident-notification", "2026-03-12T16:00:00Z"), now="2026-03-20T09:00:00Z")
+    report = run(
+        item,
+        notice("nis2-art23-incident-notification", "2026-03-12T16:00:00Z"),
+        now="2026-03-20T09:00:00Z",
+    )
     final = one(report, "nis2-art23-final-report")
     assert final.clock_at == t("2026-03-12T16:00:00Z")
     assert final.due_at == t("2026-04-12T15:00:00Z")
@@ -264,7 +354,11 @@ def test_nis2_early_warning_notification_and_final_report():
 
 def test_nis2_one_month_is_clamped_to_the_end_of_the_month():
     item = incident(breach=breach(NIS2, aware="2026-01-29T08:00:00Z"))
-    report = run(item, notice("nis2-art23-incident-notification", "2026-01-31T10:00:00Z"), now="2026-02-01T00:00:00Z")
+    report = run(
+        item,
+        notice("nis2-art23-incident-notification", "2026-01-31T10:00:00Z"),
+        now="2026-02-01T00:00:00Z",
+    )
     assert one(report, "nis2-art23-final-report").due_at == t("2026-02-28T10:00:00Z")
 
 
@@ -294,8 +388,14 @@ def test_dora_initial_notification_two_clocks(classified, due, note):
 
 def test_dora_outer_limit_is_not_a_second_item_and_its_notice_counts():
     rules = ("dora-initial-notification-outer-limit",)
-    item = incident(breach=breach(rules, aware="2026-05-04T06:00:00Z", classified_major="2026-05-04T20:00:00Z"))
-    report = run(item, notice("dora-initial-notification-outer-limit", "2026-05-04T22:00:00Z"), now="2026-05-05T12:00:00Z")
+    item = incident(
+        breach=breach(rules, aware="2026-05-04T06:00:00Z", classified_major="2026-05-04T20:00:00Z")
+    )
+    report = run(
+        item,
+        notice("dora-initial-notification-outer-limit", "2026-05-04T22:00:00Z"),
+        now="2026-05-05T12:00:00Z",
+    )
     assert [o.rule.id for o in report.obligations] == ["dora-initial-notification"]
     assert report.obligations[0].state is MET
 
@@ -309,7 +409,9 @@ def test_dora_unclassified_says_when_the_cap_would_fall():
 
 
 def test_dora_intermediate_and_final_reports_chain_on_sent_times():
-    item = incident(breach=breach(DORA, aware="2026-05-04T06:00:00Z", classified_major="2026-05-04T20:00:00Z"))
+    item = incident(
+        breach=breach(DORA, aware="2026-05-04T06:00:00Z", classified_major="2026-05-04T20:00:00Z")
+    )
     notices = (
         notice("dora-initial-notification", "2026-05-04T23:00:00Z"),
         notice("dora-intermediate-report", "2026-05-06T10:00:00Z", name="intermediate-1"),
@@ -331,25 +433,41 @@ def test_dora_intermediate_and_final_reports_chain_on_sent_times():
 def test_hipaa_60_calendar_days_keep_the_wall_clock_across_us_dst():
     # Discovered Monday 2 Mar 2026, 10:00 EST (15:00 UTC). Sixty days later is
     # Friday 1 May, 10:00 on New York clocks, now EDT: 14:00 UTC.
-    item = incident(breach=breach(("hipaa-164-404-individuals",), aware="2026-03-02T15:00:00Z", discovered="2026-03-02T15:00:00Z"))
+    item = incident(
+        breach=breach(
+            ("hipaa-164-404-individuals",),
+            aware="2026-03-02T15:00:00Z",
+            discovered="2026-03-02T15:00:00Z",
+        )
+    )
     o = one(run(item, now="2026-04-01T00:00:00Z", zone=NEW_YORK), "hipaa-164-404-individuals")
     assert o.due_at == t("2026-05-01T14:00:00Z")
     assert local_text(o.due_at, NEW_YORK) == "2026-05-01 10:00 EDT"
 
 
 def test_hipaa_thresholds_and_the_annual_log():
-    rules = ("hipaa-164-406-media", "hipaa-164-408-secretary-500-plus", "hipaa-164-408-secretary-under-500")
+    rules = (
+        "hipaa-164-406-media",
+        "hipaa-164-408-secretary-500-plus",
+        "hipaa-164-408-secretary-under-500",
+    )
     small = incident(breach=breach(rules, affected=120, discovered="2027-05-01T15:00:00Z"))
     report = run(small, now="2028-01-15T00:00:00Z", zone=NEW_YORK)
     assert one(report, "hipaa-164-406-media").state is NOT_REQUIRED
-    assert one(report, "hipaa-164-406-media").detail == "condition not met: affected_count 120 is below 501"
+    assert (
+        one(report, "hipaa-164-406-media").detail
+        == "condition not met: affected_count 120 is below 501"
+    )
     annual = one(report, "hipaa-164-408-secretary-under-500")
     # 60 days after the end of 2027: 29 February 2028 (a leap year), end of day.
     assert local_text(annual.due_at, NEW_YORK) == "2028-02-29 23:59 EST"
     unknown = incident(breach=breach(rules, discovered="2027-05-01T15:00:00Z"))
     media = one(run(unknown, now="2027-05-02T00:00:00Z", zone=NEW_YORK), "hipaa-164-406-media")
     assert media.state is DUE
-    assert "applies if at least 501 are affected: breach.affected_count is not recorded" in media.detail
+    assert (
+        "applies if at least 501 are affected: breach.affected_count is not recorded"
+        in media.detail
+    )
 
 
 def test_singapore_three_days_after_the_day_of_assessment():
@@ -385,7 +503,9 @@ def test_update_cadence_gaps_by_severity(severity, updates, late, next_due):
     assert len(current) == 1
     assert current[0].due_at == t(f"2026-10-23T{next_due}:00Z")
     assert current[0].state is (DUE if next_due == "15:00" else OVERDUE)
-    assert next_update_due(item, only(BOOK, "update-cadence"), t("2026-10-23T13:30:00Z")) == current[0]
+    assert (
+        next_update_due(item, only(BOOK, "update-cadence"), t("2026-10-23T13:30:00Z")) == current[0]
+    )
 
 
 def test_cadence_met_when_every_gap_was_kept_and_stops_at_resolution():
@@ -396,8 +516,12 @@ def test_cadence_met_when_every_gap_was_kept_and_stops_at_resolution():
         ("2026-10-24T09:00:00Z", Stage.POSTMORTEM),
     )
     item = incident(updates=stamps)
-    items = [o for o in run(item, now="2026-10-25T00:00:00Z", rules=("update-cadence",)).obligations]
-    assert [(o.state, o.detail) for o in items] == [(MET, "3 public updates, every gap within 30 min")]
+    items = [
+        o for o in run(item, now="2026-10-25T00:00:00Z", rules=("update-cadence",)).obligations
+    ]
+    assert [(o.state, o.detail) for o in items] == [
+        (MET, "3 public updates, every gap within 30 min")
+    ]
 
 
 def test_cadence_restarts_when_an_incident_is_reopened():
@@ -411,30 +535,57 @@ def test_cadence_restarts_when_an_incident_is_reopened():
     (current,) = report.obligations
     assert (current.state, current.due_at) == (DUE, t("2026-10-23T14:30:00Z"))
     assert "reopened 14:00 UTC" in current.detail
-    assert [w.message for w in report.lint] == ["the incident was reopened by this investigating update after it was resolved"]
+    assert [w.message for w in report.lint] == [
+        "the incident was reopened by this investigating update after it was resolved"
+    ]
 
 
 def test_customer_emails_for_sev0_sev1_with_customers_affected_only():
-    stamps = (("2026-10-23T10:20:00Z", Stage.INVESTIGATING), ("2026-10-23T12:00:00Z", Stage.RESOLVED))
+    stamps = (
+        ("2026-10-23T10:20:00Z", Stage.INVESTIGATING),
+        ("2026-10-23T12:00:00Z", Stage.RESOLVED),
+    )
     rules = ("customer-ack", "customer-resolution")
     owed = incident(updates=stamps, customers_affected=True)
-    report = run(owed, notice("customer-ack", "2026-10-23T10:50:00Z"), now="2026-10-23T13:00:00Z", rules=rules)
+    report = run(
+        owed,
+        notice("customer-ack", "2026-10-23T10:50:00Z"),
+        now="2026-10-23T13:00:00Z",
+        rules=rules,
+    )
     assert one(report, "customer-ack").state is MET
     assert one(report, "customer-ack").due_at == t("2026-10-23T11:00:00Z")
     resolution = one(report, "customer-resolution")
     assert (resolution.state, resolution.due_at) == (DUE, t("2026-10-24T12:00:00Z"))
-    assert run(replace(owed, severity=Severity.SEV2), now="2026-10-23T13:00:00Z", rules=rules).obligations == ()
-    assert run(replace(owed, customers_affected=False), now="2026-10-23T13:00:00Z", rules=rules).obligations == ()
+    assert (
+        run(
+            replace(owed, severity=Severity.SEV2), now="2026-10-23T13:00:00Z", rules=rules
+        ).obligations
+        == ()
+    )
+    assert (
+        run(
+            replace(owed, customers_affected=False), now="2026-10-23T13:00:00Z", rules=rules
+        ).obligations
+        == ()
+    )
 
 
 def test_customer_resolution_waits_for_the_resolution():
-    item = incident(updates=(("2026-10-23T10:20:00Z", Stage.INVESTIGATING),), customers_affected=True)
-    o = one(run(item, now="2026-10-23T13:00:00Z", rules=("customer-resolution",)), "customer-resolution")
+    item = incident(
+        updates=(("2026-10-23T10:20:00Z", Stage.INVESTIGATING),), customers_affected=True
+    )
+    o = one(
+        run(item, now="2026-10-23T13:00:00Z", rules=("customer-resolution",)), "customer-resolution"
+    )
     assert (o.state, o.detail) == (CLOCK_NOT_STARTED, "clock starts when the incident is resolved")
 
 
 def test_postmortem_within_48_hours_of_resolution():
-    stamps = (("2026-10-23T10:20:00Z", Stage.INVESTIGATING), ("2026-10-23T12:00:00Z", Stage.RESOLVED))
+    stamps = (
+        ("2026-10-23T10:20:00Z", Stage.INVESTIGATING),
+        ("2026-10-23T12:00:00Z", Stage.RESOLVED),
+    )
     item = incident(updates=stamps)
     overdue = one(run(item, now="2026-10-25T13:00:00Z", rules=("postmortem",)), "postmortem")
     assert (overdue.state, overdue.due_at) == (OVERDUE, t("2026-10-25T12:00:00Z"))
@@ -443,7 +594,12 @@ def test_postmortem_within_48_hours_of_resolution():
     met_late = one(run(late, now="2026-10-27T00:00:00Z", rules=("postmortem",)), "postmortem")
     assert met_late.state is MET_LATE
     assert met_late.satisfied_by == "updates/2026-10-23-export.md:28 (Postmortem update)"
-    assert run(replace(item, severity=Severity.SEV2), now="2026-10-27T00:00:00Z", rules=("postmortem",)).obligations == ()
+    assert (
+        run(
+            replace(item, severity=Severity.SEV2), now="2026-10-27T00:00:00Z", rules=("postmortem",)
+        ).obligations
+        == ()
+    )
 
 
 def test_monitoring_soak_is_a_warning_not_an_obligation():
@@ -460,7 +616,9 @@ def test_monitoring_soak_is_a_warning_not_an_obligation():
         "updates/2026-10-23-export.md:28: warning: resolved 12 min after monitoring began at 10:40 UTC "
         "(monitoring-soak: at least 30 min)"
     )
-    soaked = replace(short, updates=(*short.updates[:2], update("2026-10-23T11:15:00Z", Stage.RESOLVED, 2)))
+    soaked = replace(
+        short, updates=(*short.updates[:2], update("2026-10-23T11:15:00Z", Stage.RESOLVED, 2))
+    )
     assert run(soaked, now="2026-10-24T00:00:00Z", rules=("monitoring-soak",)).lint == ()
 
 
@@ -473,8 +631,17 @@ def test_warn_window_marks_items_due_soon():
 
 
 def test_report_sorts_by_what_needs_action_first():
-    stamps = (("2026-10-23T10:20:00Z", Stage.INVESTIGATING), ("2026-10-23T12:00:00Z", Stage.RESOLVED))
-    item = incident(updates=stamps, customers_affected=True, breach=breach(("gdpr-art33-authority", "gdpr-art34-data-subjects"), aware="2026-10-23T12:00:00Z"))
+    stamps = (
+        ("2026-10-23T10:20:00Z", Stage.INVESTIGATING),
+        ("2026-10-23T12:00:00Z", Stage.RESOLVED),
+    )
+    item = incident(
+        updates=stamps,
+        customers_affected=True,
+        breach=breach(
+            ("gdpr-art33-authority", "gdpr-art34-data-subjects"), aware="2026-10-23T12:00:00Z"
+        ),
+    )
     report = evaluate(
         Site(incidents=(item,), notices=(notice("customer-ack", "2026-10-23T10:30:00Z"),)),
         default_rulebook(),
@@ -499,9 +666,15 @@ def test_dora_weekend_relief_when_a_site_turns_it_on():
         replace(r, weekend_relief=True, holidays=parse_holidays("DE")) if r.id == "dora-intermediate-report" else r
         for r in book
     ))  # fmt: skip
-    item = incident(breach=breach(DORA, aware="2026-05-06T01:00:00Z", classified_major="2026-05-06T05:00:00Z"))
-    site = Site(incidents=(item,), notices=(notice("dora-initial-notification", "2026-05-06T09:00:00Z"),))
+    item = incident(
+        breach=breach(DORA, aware="2026-05-06T01:00:00Z", classified_major="2026-05-06T05:00:00Z")
+    )
+    site = Site(
+        incidents=(item,), notices=(notice("dora-initial-notification", "2026-05-06T09:00:00Z"),)
+    )
     plain = one(evaluate(site, book, t("2026-05-08T00:00:00Z"), BERLIN), "dora-intermediate-report")
     assert plain.due_at == t("2026-05-09T09:00:00Z")
-    relief = one(evaluate(site, relieved, t("2026-05-08T00:00:00Z"), BERLIN), "dora-intermediate-report")
+    relief = one(
+        evaluate(site, relieved, t("2026-05-08T00:00:00Z"), BERLIN), "dora-intermediate-report"
+    )
     assert relief.due_at == t("2026-05-11T10:00:00Z")

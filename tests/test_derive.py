@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,16 +13,28 @@ from clarion.derive.timeline import impact_intervals, impact_snapshots
 from clarion.derive.uptime import component_uptime
 from clarion.model import Impact, Incident, Kind, Severity, Stage, Update, Window
 
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
-def upd(minutes: int, stage: Stage, impact: dict[str, Impact] | None = None, position: int = 0) -> Update:
-    return Update(at=T0 + timedelta(minutes=minutes), stage=stage, body="", impact=impact, line=1, position=position)
+def upd(
+    minutes: int, stage: Stage, impact: dict[str, Impact] | None = None, position: int = 0
+) -> Update:
+    return Update(
+        at=T0 + timedelta(minutes=minutes),
+        stage=stage,
+        body="",
+        impact=impact,
+        line=1,
+        position=position,
+    )
 
 
 def incident(updates, components=None, slug="x", **kw) -> Incident:
-    updates = tuple(Update(at=u.at, stage=u.stage, body=u.body, impact=u.impact, line=u.line, position=n) for n, u in enumerate(updates))
+    updates = tuple(
+        Update(at=u.at, stage=u.stage, body=u.body, impact=u.impact, line=u.line, position=n)
+        for n, u in enumerate(updates)
+    )
     return Incident(
         slug=slug,
         kind=kw.pop("kind", Kind.INCIDENT),
@@ -37,7 +49,11 @@ def incident(updates, components=None, slug="x", **kw) -> Incident:
 
 def test_impact_line_changes_only_named_components():
     item = incident(
-        [upd(0, Stage.INVESTIGATING), upd(30, Stage.IDENTIFIED, {"api": Impact.DEGRADED_PERFORMANCE}), upd(60, Stage.RESOLVED)],
+        [
+            upd(0, Stage.INVESTIGATING),
+            upd(30, Stage.IDENTIFIED, {"api": Impact.DEGRADED_PERFORMANCE}),
+            upd(60, Stage.RESOLVED),
+        ],
         components={"api": Impact.MAJOR_OUTAGE, "web": Impact.PARTIAL_OUTAGE},
     )
     snaps = impact_snapshots(item)
@@ -46,16 +62,29 @@ def test_impact_line_changes_only_named_components():
         {"api": Impact.DEGRADED_PERFORMANCE, "web": Impact.PARTIAL_OUTAGE},
         {"api": Impact.OPERATIONAL, "web": Impact.OPERATIONAL},
     ]
-    assert [s.at - T0 for s in snaps] == [timedelta(0), timedelta(minutes=30), timedelta(minutes=60)]
+    assert [s.at - T0 for s in snaps] == [
+        timedelta(0),
+        timedelta(minutes=30),
+        timedelta(minutes=60),
+    ]
 
 
 def test_resolved_update_with_impact_line_keeps_that_impact():
-    item = incident([upd(0, Stage.INVESTIGATING), upd(60, Stage.RESOLVED, {"api": Impact.DEGRADED_PERFORMANCE})])
+    item = incident(
+        [upd(0, Stage.INVESTIGATING), upd(60, Stage.RESOLVED, {"api": Impact.DEGRADED_PERFORMANCE})]
+    )
     assert dict(impact_snapshots(item)[-1].impacts) == {"api": Impact.DEGRADED_PERFORMANCE}
 
 
 def test_reopening_restores_the_impact_before_resolution():
-    item = incident([upd(0, Stage.INVESTIGATING), upd(60, Stage.RESOLVED), upd(90, Stage.INVESTIGATING), upd(120, Stage.RESOLVED)])
+    item = incident(
+        [
+            upd(0, Stage.INVESTIGATING),
+            upd(60, Stage.RESOLVED),
+            upd(90, Stage.INVESTIGATING),
+            upd(120, Stage.RESOLVED),
+        ]
+    )
     intervals = impact_intervals(item)
     assert [(i.start - T0, i.end - T0, i.impact) for i in intervals] == [
         (timedelta(0), timedelta(minutes=60), Impact.MAJOR_OUTAGE),
@@ -73,7 +102,9 @@ def test_unresolved_incident_interval_is_open():
 
 
 def test_postmortem_does_not_reopen():
-    item = incident([upd(0, Stage.INVESTIGATING), upd(60, Stage.RESOLVED), upd(600, Stage.POSTMORTEM)])
+    item = incident(
+        [upd(0, Stage.INVESTIGATING), upd(60, Stage.RESOLVED), upd(600, Stage.POSTMORTEM)]
+    )
     assert item.resolved_at == T0 + timedelta(minutes=60)
     assert not item.reopened
     assert item.status is Stage.RESOLVED
@@ -92,9 +123,14 @@ def maintenance(start_min, end_min, updates=(), slug="m"):
 
 
 def test_maintenance_states_and_early_completion():
-    item = maintenance(60, 180, [upd(0, Stage.SCHEDULED), upd(60, Stage.IN_PROGRESS), upd(120, Stage.COMPLETED)])
+    item = maintenance(
+        60, 180, [upd(0, Stage.SCHEDULED), upd(60, Stage.IN_PROGRESS), upd(120, Stage.COMPLETED)]
+    )
     (interval,) = impact_intervals(item)
-    assert (interval.start - T0, interval.end - T0) == (timedelta(minutes=60), timedelta(minutes=120))
+    assert (interval.start - T0, interval.end - T0) == (
+        timedelta(minutes=60),
+        timedelta(minutes=120),
+    )
     assert maintenance_state(item, T0) == "past"  # completed
     upcoming = maintenance(60, 180, [upd(0, Stage.SCHEDULED)])
     assert maintenance_state(upcoming, T0) == "upcoming"
@@ -112,8 +148,16 @@ def test_cancelled_maintenance_has_no_impact():
     [
         ({"a": Impact.OPERATIONAL}, False, ("none", "All Systems Operational")),
         ({"a": Impact.DEGRADED_PERFORMANCE}, True, ("minor", "Partially Degraded Service")),
-        ({"a": Impact.PARTIAL_OUTAGE, "b": Impact.DEGRADED_PERFORMANCE}, True, ("major", "Partial System Outage")),
-        ({"a": Impact.MAJOR_OUTAGE, "b": Impact.UNDER_MAINTENANCE}, True, ("critical", "Major System Outage")),
+        (
+            {"a": Impact.PARTIAL_OUTAGE, "b": Impact.DEGRADED_PERFORMANCE},
+            True,
+            ("major", "Partial System Outage"),
+        ),
+        (
+            {"a": Impact.MAJOR_OUTAGE, "b": Impact.UNDER_MAINTENANCE},
+            True,
+            ("critical", "Major System Outage"),
+        ),
         ({"a": Impact.UNDER_MAINTENANCE}, False, ("maintenance", "Service Under Maintenance")),
         ({"a": Impact.OPERATIONAL}, True, ("minor", "Minor Service Outage")),
     ],
@@ -153,17 +197,39 @@ class TestUptime:
 
     def test_overlapping_incidents_count_the_worst_once(self):
         a = incident([upd(0, Stage.INVESTIGATING), upd(120, Stage.RESOLVED)], slug="a")
-        b = incident([upd(60, Stage.INVESTIGATING), upd(180, Stage.RESOLVED)], components={"api": Impact.PARTIAL_OUTAGE}, slug="b", declared_at=T0 + timedelta(minutes=60))
-        result = component_uptime("api", impact_intervals(a) + impact_intervals(b), self.now, self.zone)
+        b = incident(
+            [upd(60, Stage.INVESTIGATING), upd(180, Stage.RESOLVED)],
+            components={"api": Impact.PARTIAL_OUTAGE},
+            slug="b",
+            declared_at=T0 + timedelta(minutes=60),
+        )
+        result = component_uptime(
+            "api", impact_intervals(a) + impact_intervals(b), self.now, self.zone
+        )
         # 0-120 major (120), 120-180 partial (60 * 0.3 = 18)
         assert self.day(result, date(2026, 11, 20)).down_minutes == pytest.approx(138)
 
     def test_outage_across_midnight_in_the_site_zone(self):
         start = datetime(2026, 11, 20, 22, 30, tzinfo=UTC)  # 23:30 in Berlin
-        item = incident([Update(at=start, stage=Stage.INVESTIGATING, body="", impact=None, line=1, position=0),
-                         Update(at=start + timedelta(hours=1), stage=Stage.RESOLVED, body="", impact=None, line=1, position=1)],
-                        declared_at=start)
-        result = component_uptime("api", impact_intervals(item), self.now, ZoneInfo("Europe/Berlin"))
+        item = incident(
+            [
+                Update(
+                    at=start, stage=Stage.INVESTIGATING, body="", impact=None, line=1, position=0
+                ),
+                Update(
+                    at=start + timedelta(hours=1),
+                    stage=Stage.RESOLVED,
+                    body="",
+                    impact=None,
+                    line=1,
+                    position=1,
+                ),
+            ],
+            declared_at=start,
+        )
+        result = component_uptime(
+            "api", impact_intervals(item), self.now, ZoneInfo("Europe/Berlin")
+        )
         assert self.day(result, date(2026, 11, 20)).down_minutes == pytest.approx(30)
         assert self.day(result, date(2026, 11, 21)).down_minutes == pytest.approx(30)
 
@@ -177,7 +243,10 @@ class TestUptime:
 
     def test_ongoing_outage_counts_until_now(self):
         start = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
-        item = incident([Update(at=start, stage=Stage.INVESTIGATING, body="", impact=None, line=1, position=0)], declared_at=start)
+        item = incident(
+            [Update(at=start, stage=Stage.INVESTIGATING, body="", impact=None, line=1, position=0)],
+            declared_at=start,
+        )
         result = component_uptime("api", impact_intervals(item), self.now, self.zone)
         today = result.days[-1]
         assert today.down_minutes == pytest.approx(60)

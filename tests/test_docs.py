@@ -23,8 +23,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def docs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("docs") / "site"
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"),
-         "--site-dir", str(site)],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--config-file",
+            str(ROOT / "mkdocs.yml"),
+            "--site-dir",
+            str(site),
+        ],  # fmt: skip
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -52,9 +61,13 @@ def all_commands() -> list[tuple[click.Command, click.Context]]:
                 sub = command.get_command(ctx, name)
                 assert sub is not None
                 if not sub.hidden:
-                    walk(sub, click.Context(sub, parent=ctx, info_name=name, **sub.context_settings))
+                    walk(
+                        sub, click.Context(sub, parent=ctx, info_name=name, **sub.context_settings)
+                    )
 
-    walk(clarion_cli, click.Context(clarion_cli, info_name="clarion", **clarion_cli.context_settings))
+    walk(
+        clarion_cli, click.Context(clarion_cli, info_name="clarion", **clarion_cli.context_settings)
+    )
     return found
 
 
@@ -67,11 +80,16 @@ def test_every_command_and_option_is_in_the_reference(docs_site: Path) -> None:
         anchor = path.replace(" ", "-")
         assert f'<h2 id="{anchor}">{path}' in page, f"{path} is missing from the command reference"
         usage = " ".join([path, *command.collect_usage_pieces(ctx)])
-        assert html.escape(usage, quote=True) in page or html.escape(usage, quote=False) in page, usage
+        assert html.escape(usage, quote=True) in page or html.escape(usage, quote=False) in page, (
+            usage
+        )
         for param in command.get_params(ctx):
             record = param.get_help_record(ctx)
             if record is not None:
-                assert f"<code>{html.escape(record[0], quote=False)}</code>" in page, (path, record[0])
+                assert f"<code>{html.escape(record[0], quote=False)}</code>" in page, (
+                    path,
+                    record[0],
+                )
         first_line = (command.help or "").strip().split("\n")[0]
         if first_line:
             assert html.escape(first_line, quote=False) in page, (path, first_line)
@@ -82,10 +100,14 @@ def test_every_rule_is_in_the_rulebook_page_with_its_source(docs_site: Path) -> 
     book = default_rulebook()
     assert len(book) > 50
     for rule in book:
-        assert f'<h2 id="{rule.id}">{rule.id}' in page, f"{rule.id} is missing from the rulebook page"
+        assert f'<h2 id="{rule.id}">{rule.id}' in page, (
+            f"{rule.id} is missing from the rulebook page"
+        )
         assert f'href="#{rule.id}"' in page, rule.id  # and in the summary table
         assert html.escape(rule.title, quote=False) in page, rule.id
-        url = next((word.strip("();,") for word in rule.source.split() if word.startswith("http")), None)
+        url = next(
+            (word.strip("();,") for word in rule.source.split() if word.startswith("http")), None
+        )
         if url is not None:
             assert f'href="{html.escape(url)}' in page, (rule.id, url)
 
@@ -113,7 +135,10 @@ def test_the_example_status_page_is_built_with_the_plugin(docs_site: Path) -> No
 
 
 def test_markdown_escaping_keeps_help_text_literal(hooks: ModuleType) -> None:
-    assert hooks.escape("comms/<slug>/*.md and updates/*.md") == r"comms/&lt;slug&gt;/\*.md and updates/\*.md"
+    assert (
+        hooks.escape("comms/<slug>/*.md and updates/*.md")
+        == r"comms/&lt;slug&gt;/\*.md and updates/\*.md"
+    )
     assert hooks.escape("a | b", table=True) == r"a \| b"
     assert hooks.linked("see https://example.org/x_y.") == r"see <https://example.org/x_y>."
 

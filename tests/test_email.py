@@ -127,7 +127,9 @@ def test_a_notice_becomes_a_standard_draft(site_factory):
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
     assert msg["From"] == "Zoë Status <status@test.example>"
     assert msg["From"].addresses[0].display_name == "Zoë Status"
-    assert b"Zo\xc3\xab" not in data.split(b"\r\n\r\n")[0]  # headers are 7-bit: RFC 2047 encoded words
+    assert (
+        b"Zo\xc3\xab" not in data.split(b"\r\n\r\n")[0]
+    )  # headers are 7-bit: RFC 2047 encoded words
     assert msg["Reply-To"] == "support@test.example"
     assert msg["To"] == "breaches@dpa.example"
     assert msg["Cc"] == "dpo@test.example" and msg["Bcc"] == "legal@test.example"
@@ -140,7 +142,9 @@ def test_a_notice_becomes_a_standard_draft(site_factory):
     assert re.fullmatch(r"<[0-9a-f]{24}\.clarion@status\.test\.example>", msg["Message-ID"])
     text = plain(msg)
     assert "### Nature of the breach\nElevated error rates on the API: member lists" in text
-    assert "<h3>Nature of the breach</h3>" in html(msg) and "<p>Elevated error rates on the API: member lists" in html(msg)
+    assert "<h3>Nature of the breach</h3>" in html(
+        msg
+    ) and "<p>Elevated error rates on the API: member lists" in html(msg)
 
 
 def test_drafts_are_deterministic_and_never_use_the_wall_clock(site_factory):
@@ -164,14 +168,18 @@ def test_non_ascii_subjects_and_names_round_trip(site_factory):
     ]
     files = {f"updates/{SLUG}.md": INCIDENT}
     for n, subject in enumerate(subjects):
-        files[f"comms/{SLUG}/n{n}.md"] = f"---\nto: [customers]\nsubject: \"{subject}\"\n---\nHallo.\n"
+        files[f"comms/{SLUG}/n{n}.md"] = (
+            f'---\nto: [customers]\nsubject: "{subject}"\n---\nHallo.\n'
+        )
     root = site_factory(files, toml=TOML)
     build_site(root)
     drafts = emls(root)
     for n, subject in enumerate(subjects):
         msg = parse(drafts[f"{SLUG}/n{n}.eml"])
         assert defects(msg) == []
-        assert msg["Subject"] == subject.replace("{{ incident.title }}", "Elevated error rates on the API")
+        assert msg["Subject"] == subject.replace(
+            "{{ incident.title }}", "Elevated error rates on the API"
+        )
         assert msg["To"].addresses[0].display_name == "Kundenservice Müller"
         assert msg["To"].addresses[0].addr_spec == "customers@test.example"
 
@@ -180,15 +188,23 @@ def test_the_html_part_is_sanitised(site_factory):
     body = (
         "Hello <script>alert('x')</script> world.\n\n"
         '<img src="https://x.example/a.png" onerror="alert(1)">\n\n'
-        "[click](javascript:alert(1)) and <a href=\"https://ok.example/\" onclick=\"steal()\">ok</a>\n\n"
-        "<iframe src=\"https://evil.example/\"></iframe><style>body{}</style>\n"
+        '[click](javascript:alert(1)) and <a href="https://ok.example/" onclick="steal()">ok</a>\n\n'
+        '<iframe src="https://evil.example/"></iframe><style>body{}</style>\n'
     )
     root = site_factory({f"updates/{SLUG}.md": INCIDENT,
                          f"comms/{SLUG}/x.md": f"---\nto: [customers]\nsubject: Hi\n---\n{body}"})  # fmt: skip
     build_site(root)
     part = html(parse(emls(root)[f"{SLUG}/x.eml"]))
     lowered = part.lower()
-    for bad in ("<script", "alert(", "onerror", "onclick", "javascript:", "<iframe", "evil.example"):
+    for bad in (
+        "<script",
+        "alert(",
+        "onerror",
+        "onclick",
+        "javascript:",
+        "<iframe",
+        "evil.example",
+    ):
         assert bad not in lowered, bad
     assert "https://ok.example/" in part and "https://x.example/a.png" in part
 
@@ -209,7 +225,10 @@ def test_owed_ack_and_resolution_are_drafted_for_a_sev1_with_customers_affected(
     build_site(root)
     drafts = emls(root)
     assert set(drafts) == {f"{SLUG}/customer-ack.eml", f"{SLUG}/customer-resolution.eml"}
-    ack, resolution = parse(drafts[f"{SLUG}/customer-ack.eml"]), parse(drafts[f"{SLUG}/customer-resolution.eml"])
+    ack, resolution = (
+        parse(drafts[f"{SLUG}/customer-ack.eml"]),
+        parse(drafts[f"{SLUG}/customer-resolution.eml"]),
+    )
     for msg in (ack, resolution):
         assert defects(msg) == []
         assert msg["To"] == "customers@test.example" and msg["X-Unsent"] == "1"
@@ -223,11 +242,15 @@ def test_owed_ack_and_resolution_are_drafted_for_a_sev1_with_customers_affected(
     text = plain(resolution)
     assert "we are sorry" in text.lower() and "apologise" in text
     # the impact window in the site's zone, with UTC, and its length
-    assert "Friday 20 November 2026, from 15:02 to 16:10 CET (14:02 to 15:10 UTC), 1 h 8 min" in text
+    assert (
+        "Friday 20 November 2026, from 15:02 to 16:10 CET (14:02 to 15:10 UTC), 1 h 8 min" in text
+    )
     assert "- API: partial outage" in text and "- Website: degraded performance" in text
     assert "Some API requests failed." in text  # what happened: the summary
     assert "15:40 CET, identified: A faulty deploy was identified" in text  # what was done
-    assert "We now roll out flags region by region." in text  # what will prevent a repeat: the postmortem
+    assert (
+        "We now roll out flags region by region." in text
+    )  # what will prevent a repeat: the postmortem
     assert "blame" not in text.lower()
     assert "<strong>What happened.</strong>" in html(resolution)
 
@@ -252,7 +275,10 @@ def test_while_unresolved_only_the_acknowledgement_is_owed(site_factory):
 
 @pytest.mark.parametrize(
     "change",
-    [("severity: SEV1", "severity: SEV2"), ("customers_affected: true", "customers_affected: false")],
+    [
+        ("severity: SEV1", "severity: SEV2"),
+        ("customers_affected: true", "customers_affected: false"),
+    ],
 )
 def test_no_owed_email_for_sev2_or_without_customers_affected(site_factory, change):
     root = site_factory({f"updates/{SLUG}.md": INCIDENT.replace(*change)})
@@ -270,7 +296,10 @@ def test_no_owed_email_when_a_notice_covers_the_rule(site_factory):
     build_site(root)
     assert set(emls(root)) == {f"{SLUG}/resolved.eml"}  # the notice's own draft, no owed one
     index = (root / "private/comms/index.html").read_text()
-    assert "recorded, sent from your mail system" in index and "overdue since 2026-11-21 15:10 UTC" in index
+    assert (
+        "recorded, sent from your mail system" in index
+        and "overdue since 2026-11-21 15:10 UTC" in index
+    )
 
 
 def test_owed_emails_older_than_the_window_are_counted_not_drafted(site_factory):
@@ -290,7 +319,11 @@ def test_owed_drafts_are_reused_from_the_previous_build(site_factory, monkeypatc
     first = emls(root)
     calls = []
     real = email_module.EmailDrafter._finish
-    monkeypatch.setattr(email_module.EmailDrafter, "_finish", lambda self, **kw: calls.append(kw) or real(self, **kw))
+    monkeypatch.setattr(
+        email_module.EmailDrafter,
+        "_finish",
+        lambda self, **kw: calls.append(kw) or real(self, **kw),
+    )
     (root / "site_src/static").mkdir(parents=True)
     (root / "site_src/static/extra.css").write_text("body{}")  # another input: the build runs again
     build(config, now=NOW)
@@ -298,7 +331,9 @@ def test_owed_drafts_are_reused_from_the_previous_build(site_factory, monkeypatc
     (root / f"updates/{SLUG}.md").write_text(INCIDENT + POSTMORTEM)
     build(load_config(root), now=NOW)
     assert len(calls) == 2  # the incident changed: both drafts are made again
-    assert "We now roll out flags region by region." in plain(parse(emls(root)[f"{SLUG}/customer-resolution.eml"]))
+    assert "We now roll out flags region by region." in plain(
+        parse(emls(root)[f"{SLUG}/customer-resolution.eml"])
+    )
 
 
 def test_owed_email_templates_are_overridable_by_name(site_factory):
@@ -348,9 +383,13 @@ def test_an_unknown_name_is_an_error_with_file_and_line(site_factory):
     ]
     assert (root / "private/keep.txt").read_text() == "previous build"  # nothing was written
     # the first error in a body stops that body: fix it and the next one shows
-    (root / f"comms/{SLUG}/x.md").write_text(notice.replace("tittle", "title").replace("componets", "components"))
+    (root / f"comms/{SLUG}/x.md").write_text(
+        notice.replace("tittle", "title").replace("componets", "components")
+    )
     errors = _build_errors(root)
-    assert len(errors) == 1 and errors[0].startswith(f"comms/{SLUG}/x.md:9: error: unknown name 'incidnt' in a template")
+    assert len(errors) == 1 and errors[0].startswith(
+        f"comms/{SLUG}/x.md:9: error: unknown name 'incidnt' in a template"
+    )
     assert "did you mean 'incident'?" in errors[0]
 
 
@@ -359,9 +398,14 @@ def test_template_errors_fail_build_and_check_with_exit_2(site_factory):
                          f"comms/{SLUG}/x.md": "---\nto: [customers]\nsubject: Hi\n---\n\n{% if %}\n"})  # fmt: skip
     result = cli("build", "--source", str(root), "--now", "2026-11-27T12:00:00Z")
     assert result.exit_code == 2
-    assert f"comms/{SLUG}/x.md:6: error: template syntax:" in result.output and "Traceback" not in result.output
+    assert (
+        f"comms/{SLUG}/x.md:6: error: template syntax:" in result.output
+        and "Traceback" not in result.output
+    )
     result = cli("check", "--source", str(root), "--now", "2026-11-27T12:00:00Z")
-    assert result.exit_code == 2 and f"comms/{SLUG}/x.md:6: error: template syntax:" in result.output
+    assert (
+        result.exit_code == 2 and f"comms/{SLUG}/x.md:6: error: template syntax:" in result.output
+    )
 
 
 def test_templates_are_sandboxed(site_factory):
@@ -375,7 +419,9 @@ def test_an_error_in_a_site_template_names_that_template(site_factory):
     root = site_factory({f"updates/{SLUG}.md": INCIDENT,
                          "templates/email/customer-ack.md.j2": "Hello\n\n{{ site.nmae }}\n"})  # fmt: skip
     (error,) = _build_errors(root)
-    assert error.startswith("templates/email/customer-ack.md.j2:3: error: unknown name 'site.nmae' in a template")
+    assert error.startswith(
+        "templates/email/customer-ack.md.j2:3: error: unknown name 'site.nmae' in a template"
+    )
     assert "did you mean 'name'?" in error
 
 
@@ -383,7 +429,9 @@ def test_an_unknown_include_is_an_error(site_factory):
     notice = "---\nto: [customers]\nsubject: Hi\n---\nHello\n{% include 'email/signatur.md.j2' %}\n"
     root = site_factory({f"updates/{SLUG}.md": INCIDENT, f"comms/{SLUG}/x.md": notice})
     (error,) = _build_errors(root)
-    assert error.startswith(f"comms/{SLUG}/x.md:6: error: template 'email/signatur.md.j2' not found")
+    assert error.startswith(
+        f"comms/{SLUG}/x.md:6: error: template 'email/signatur.md.j2' not found"
+    )
 
 
 def test_an_unknown_audience_is_an_error_with_a_hint(site_factory):
@@ -411,7 +459,9 @@ def test_a_regulator_notice_missing_a_required_item_is_reported_with_file_and_li
     root = site_factory({f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH),
                          f"comms/{SLUG}/dpa.md": notice}, toml=TOML)  # fmt: skip
     result = cli("check", "--source", str(root), "--now", "2026-11-21T12:00:00Z")
-    assert result.exit_code == 1, result.output  # the customer acknowledgement is overdue; warnings never fail
+    assert result.exit_code == 1, (
+        result.output
+    )  # the customer acknowledgement is overdue; warnings never fail
     assert (
         f"comms/{SLUG}/dpa.md:8: warning: gdpr-art33-authority: the notice does not cover a required item (draft): "
         "likely consequences of the breach\n"
@@ -424,7 +474,9 @@ def test_a_regulator_notice_missing_a_required_item_is_reported_with_file_and_li
     assert "reasons for the delay" not in result.output  # not late: not required
     strict = cli("check", "--source", str(root), "--now", "2026-11-21T12:00:00Z", "--strict")
     assert strict.exit_code == 2
-    github = cli("check", "--source", str(root), "--now", "2026-11-21T12:00:00Z", "--format", "github")
+    github = cli(
+        "check", "--source", str(root), "--now", "2026-11-21T12:00:00Z", "--format", "github"
+    )
     assert f"::warning file=comms/{SLUG}/dpa.md,line=8,title=Clarion warning::" in github.output
     # late: the reasons for the delay are required too
     late = cli("check", "--source", str(root), "--now", "2026-11-24T12:00:00Z")
@@ -436,8 +488,20 @@ def test_a_regulator_notice_missing_a_required_item_is_reported_with_file_and_li
 
 
 def test_new_notice_starts_from_the_rule_skeleton_with_headings(site_factory):
-    root = site_factory({f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH)}, toml=TOML)
-    result = cli("new", "notice", "api-errors", "--rule", "gdpr-art33-authority", "--to", "dpa", "--source", str(root))
+    root = site_factory(
+        {f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH)}, toml=TOML
+    )
+    result = cli(
+        "new",
+        "notice",
+        "api-errors",
+        "--rule",
+        "gdpr-art33-authority",
+        "--to",
+        "dpa",
+        "--source",
+        str(root),
+    )
     assert result.exit_code == 0, result.output
     text = (root / f"comms/{SLUG}/gdpr-art33-authority.md").read_text()
     for heading in ("Nature of the breach", "Name and contact details of the DPO or other contact point",
@@ -446,9 +510,14 @@ def test_new_notice_starts_from_the_rule_skeleton_with_headings(site_factory):
         assert f"\n### {heading}\n" in text
     check = cli("check", "--source", str(root), "--now", "2026-11-21T12:00:00Z")
     assert check.output.count("is still empty (draft)") == 4
-    assert check.output.count("still holds the placeholder '(to be completed)'") == 1  # the delay section
+    assert (
+        check.output.count("still holds the placeholder '(to be completed)'") == 1
+    )  # the delay section
     lines = text.split("\n")
-    assert f"comms/{SLUG}/gdpr-art33-authority.md:{lines.index('### Nature of the breach') + 1}: warning" in check.output
+    assert (
+        f"comms/{SLUG}/gdpr-art33-authority.md:{lines.index('### Nature of the breach') + 1}: warning"
+        in check.output
+    )
 
 
 def test_every_regulatory_skeleton_names_each_required_item():
@@ -463,13 +532,20 @@ def test_every_regulatory_skeleton_names_each_required_item():
         if rule.is_practice:
             continue
         body = notice_skeleton(config, rule.id, rule.title, rule.recipient, rule.must_contain)
-        notice = Notice(slug="s", name=rule.id, rule=rule.id, body=body, source_path="n.md", body_line=5)
+        notice = Notice(
+            slug="s", name=rule.id, rule=rule.id, body=body, source_path="n.md", body_line=5
+        )
         missing = missing_items(notice, rule, late=True)
         wanted = [parse_item(t) for t in rule.must_contain]
-        assert [m.item.text for m in missing] == [i.text for i in wanted if i.condition != "optional" and i.label_words], rule.id
+        assert [m.item.text for m in missing] == [
+            i.text for i in wanted if i.condition != "optional" and i.label_words
+        ], rule.id
         assert all(m.empty_section is not None for m in missing), rule.id
         filled = body.replace("(to be completed)", "Written, with the facts we have.")
-        assert missing_items(notice.__class__(**{**_fields(notice), "body": filled}), rule, late=True) == [], rule.id
+        assert (
+            missing_items(notice.__class__(**{**_fields(notice), "body": filled}), rule, late=True)
+            == []
+        ), rule.id
 
 
 def _fields(notice: object) -> dict[str, object]:
@@ -486,7 +562,10 @@ def _fields(notice: object) -> dict[str, object]:
         ("### Contact point\n\n### Next\nText\n", ["empty"]),  # the section is empty
         ("### Contact\n<!-- later -->\nTBD\n", ["empty"]),
         ("### Contact details\nAnn, dpo@x.example\n", []),  # every heading word is in the item
-        ("### Contacts for the press\nNone.\n", ["missing"]),  # one shared word, and "press" is not in the item
+        (
+            "### Contacts for the press\nNone.\n",
+            ["missing"],
+        ),  # one shared word, and "press" is not in the item
         ("### Breach\nText\n", ["missing"]),  # a generic word names nothing
         ("Nothing relevant here.\n", ["missing"]),
     ],
@@ -497,7 +576,12 @@ def test_how_an_item_is_covered(body, missing):
     from clarion.rules import shipped_rules
 
     rule = next(r for r in shipped_rules() if r.id == "gdpr-art33-authority")
-    rule = rule.__class__(**{**_fields(rule), "must_contain": ("name and contact details of the DPO or other contact point",)})
+    rule = rule.__class__(
+        **{
+            **_fields(rule),
+            "must_contain": ("name and contact details of the DPO or other contact point",),
+        }
+    )
     notice = Notice(slug="s", name="n", rule=rule.id, body=body, source_path="n.md", body_line=5)
     found = ["empty" if m.empty_section else "missing" for m in missing_items(notice, rule)]
     assert found == missing
@@ -514,10 +598,16 @@ def test_the_private_index_lists_every_notice_and_owed_email(site_factory):
     }, toml=TOML)  # fmt: skip
     result = build_site(root)
     index = (root / "private/comms/index.html").read_text()
-    assert f'<a href="{SLUG}/dpa.eml">Meldung einer Datenpanne — Elevated error rates on the API</a>' in index
+    assert (
+        f'<a href="{SLUG}/dpa.eml">Meldung einer Datenpanne — Elevated error rates on the API</a>'
+        in index
+    )
     assert f'<a href="{SLUG}/customer-resolution.eml">' in index and "owed" in index
     assert "breaches@dpa.example" in index and "dpo@test.example" in index
-    assert "<code>gdpr-art33-authority</code>" in index and "overdue since 2026-11-23 16:00 UTC" in index
+    assert (
+        "<code>gdpr-art33-authority</code>" in index
+        and "overdue since 2026-11-23 16:00 UTC" in index
+    )
     assert "recorded, sent from your mail system" in index
     assert "noindex" in index
     assert result.report.files  # built
@@ -526,12 +616,30 @@ def test_the_private_index_lists_every_notice_and_owed_email(site_factory):
 def test_private_out_and_overlapping_folders(site_factory, tmp_path):
     root = site_factory({f"updates/{SLUG}.md": INCIDENT})
     elsewhere = tmp_path / "drafts"
-    result = cli("build", "--source", str(root), "--now", "2026-11-27T12:00:00Z", "--private-out", str(elsewhere))
+    result = cli(
+        "build",
+        "--source",
+        str(root),
+        "--now",
+        "2026-11-27T12:00:00Z",
+        "--private-out",
+        str(elsewhere),
+    )
     assert result.exit_code == 0, result.output
-    assert (elsewhere / f"comms/{SLUG}/customer-ack.eml").is_file() and not (root / "private").exists()
+    assert (elsewhere / f"comms/{SLUG}/customer-ack.eml").is_file() and not (
+        root / "private"
+    ).exists()
     inside = cli("build", "--source", str(root), "--private-out", str(root / "public/drafts"))
     assert inside.exit_code == 2 and "overlap" in inside.output
-    reverse = cli("build", "--source", str(root), "--out", str(tmp_path / "x"), "--private-out", str(tmp_path / "x/y"))
+    reverse = cli(
+        "build",
+        "--source",
+        str(root),
+        "--out",
+        str(tmp_path / "x"),
+        "--private-out",
+        str(tmp_path / "x/y"),
+    )
     assert reverse.exit_code == 2 and "overlap" in reverse.output
     with pytest.raises(UsageError):
         build_site(root, public_dir=tmp_path / "p", private_dir=tmp_path / "p/q")

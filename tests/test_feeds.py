@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -46,7 +46,11 @@ def test_every_feed_parses_without_errors(public, folder):
     assert data["feed_url"] == BASE + folder + "feed.json"
     assert data["home_page_url"] == BASE + folder
     assert len(rss.entries) == len(atom.entries) == len(data["items"]) > 0
-    assert [e.link for e in rss.entries] == [e.link for e in atom.entries] == [i["url"] for i in data["items"]]
+    assert (
+        [e.link for e in rss.entries]
+        == [e.link for e in atom.entries]
+        == [i["url"] for i in data["items"]]
+    )
 
 
 def test_site_feed_holds_every_published_item_newest_first(public):
@@ -71,7 +75,12 @@ def test_feed_metadata_comes_from_the_content(public):
 def test_component_feeds_hold_only_that_component(public):
     api = [e.title for e in parse(public, "components/api/atom.xml").entries]
     web = [e.title for e in parse(public, "components/web/feed.xml").entries]
-    assert api == ["Load balancer replacement", "Database upgrade", "Slow API and website", "Elevated error rates on the API"]
+    assert api == [
+        "Load balancer replacement",
+        "Database upgrade",
+        "Slow API and website",
+        "Elevated error rates on the API",
+    ]
     assert web == ["Website loads slowly", "Slow API and website", "Certificate rotation"]
     assert [i["title"] for i in json_feed(public, "components/web/feed.json")["items"]] == web
     assert parse(public, "components/api/atom.xml").feed.title == "API · Test Status"
@@ -84,17 +93,25 @@ def test_entry_id_is_the_canonical_page_and_content_is_the_whole_timeline(public
     assert entry.id == entry.link == url
     rss_entry = next(e for e in parse(public, "feed.xml").entries if e.link == url)
     assert rss_entry.id == url
-    assert f'<guid isPermaLink="true">{url}</guid>' in (public / "feed.xml").read_text(encoding="utf-8")
+    assert f'<guid isPermaLink="true">{url}</guid>' in (public / "feed.xml").read_text(
+        encoding="utf-8"
+    )
     content = entry.content[0].value
     # Every update, newest first; the Impact: line and the summary paragraph.
-    order = [content.index(text) for text in ("What happened", "back to normal", "faulty deploy", "investigating elevated")]
+    order = [
+        content.index(text)
+        for text in ("What happened", "back to normal", "faulty deploy", "investigating elevated")
+    ]
     assert order == sorted(order)
     assert "Some requests to the API failed." in content and "Impact:" not in content
     assert entry.published == "2026-11-20T14:05:00+00:00"
     assert entry.updated == "2026-11-21T10:00:00+00:00"
     assert [t.term for t in entry.tags] == ["api"]
     maintenance = next(e for e in atom.entries if e.title == "Database upgrade")
-    assert "Scheduled maintenance from 03 Dec 2026, 03:00 CET to 03 Dec 2026, 05:00 CET" in maintenance.content[0].value
+    assert (
+        "Scheduled maintenance from 03 Dec 2026, 03:00 CET to 03 Dec 2026, 05:00 CET"
+        in maintenance.content[0].value
+    )
 
 
 def test_summary_starts_with_the_latest_update(public):
@@ -102,9 +119,13 @@ def test_summary_starts_with_the_latest_update(public):
     assert entries["Slow API and website"].summary == "Resolved: Response times are back to normal."
     assert entries["Certificate rotation"].summary.startswith("Cancelled: We have cancelled")
     rss = {e.title: e for e in parse(public, "feed.xml").entries}
-    assert rss["Website loads slowly"].summary == "Investigating: Pages take several seconds to load."
+    assert (
+        rss["Website loads slowly"].summary == "Investigating: Pages take several seconds to load."
+    )
     items = {i["title"]: i for i in json_feed(public, "feed.json")["items"]}
-    assert items["Slow API and website"]["summary"] == "Resolved: Response times are back to normal."
+    assert (
+        items["Slow API and website"]["summary"] == "Resolved: Response times are back to normal."
+    )
     assert items["Slow API and website"]["date_modified"] == "2026-11-24T17:00:00+01:00"
     assert items["Slow API and website"]["date_published"] == "2026-11-24T16:05:00+01:00"
 
@@ -119,7 +140,10 @@ def test_an_added_update_moves_updated_but_not_the_id(site, tmp_path):
         new = next(e for e in parse(after, path).entries if e.link == slug_url)
         assert old.id == new.id == slug_url
         assert old.published == new.published
-        assert (old.updated, new.updated) == ("2026-11-24T16:00:00+00:00", "2026-11-27T11:30:00+00:00")
+        assert (old.updated, new.updated) == (
+            "2026-11-24T16:00:00+00:00",
+            "2026-11-27T11:30:00+00:00",
+        )
         assert parse(after, path).entries[0].link == slug_url  # now the newest
         assert new.summary == "Investigating: Slow again."
     old_rss = next(e for e in parse(before, "feed.xml").entries if e.link == slug_url)
@@ -127,7 +151,9 @@ def test_an_added_update_moves_updated_but_not_the_id(site, tmp_path):
     assert old_rss.id == new_rss.id
     old_json = next(i for i in json_feed(before, "feed.json")["items"] if i["url"] == slug_url)
     new_json = next(i for i in json_feed(after, "feed.json")["items"] if i["url"] == slug_url)
-    assert old_json["id"] == new_json["id"] and old_json["date_modified"] < new_json["date_modified"]
+    assert (
+        old_json["id"] == new_json["id"] and old_json["date_modified"] < new_json["date_modified"]
+    )
 
 
 def test_entry_count_follows_the_feeds_setting(site_factory):
@@ -180,7 +206,9 @@ def test_entry_html_is_sanitised(site_factory, payload, forbidden):
     public = build_public(site_factory(files({path: source(path) + "\n" + payload + "\n"})))
     entry = next(e for e in parse(public, "atom.xml").entries if e.title == "Website loads slowly")
     assert forbidden not in entry.content[0].value
-    item = next(i for i in json_feed(public, "feed.json")["items"] if i["title"] == "Website loads slowly")
+    item = next(
+        i for i in json_feed(public, "feed.json")["items"] if i["title"] == "Website loads slowly"
+    )
     assert forbidden not in item["content_html"]
     rss = next(e for e in parse(public, "feed.xml").entries if e.title == "Website loads slowly")
     assert forbidden not in rss.content[0].value
@@ -206,7 +234,7 @@ def test_feeds_never_read_the_wall_clock(site_factory, monkeypatch):
     class FrozenDatetime(datetime, metaclass=AnyDatetime):
         @classmethod
         def now(cls, tz=None):  # type: ignore[override]
-            return datetime(2001, 2, 3, 4, 5, 6, tzinfo=tz or timezone.utc)
+            return datetime(2001, 2, 3, 4, 5, 6, tzinfo=tz or UTC)
 
     monkeypatch.setattr(feedgen.feed, "datetime", FrozenDatetime)
     monkeypatch.setattr(feedgen.entry, "datetime", FrozenDatetime)
@@ -219,14 +247,26 @@ def test_feeds_never_read_the_wall_clock(site_factory, monkeypatch):
 
 def test_pages_advertise_and_link_the_feeds(public):
     index = (public / "index.html").read_text(encoding="utf-8")
-    assert '<link rel="alternate" type="application/rss+xml" title="Test Status (RSS)" href="feed.xml">' in index
-    assert '<link rel="alternate" type="application/atom+xml" title="Test Status (Atom)" href="atom.xml">' in index
-    assert '<link rel="alternate" type="application/feed+json" title="Test Status (JSON Feed)" href="feed.json">' in index
+    assert (
+        '<link rel="alternate" type="application/rss+xml" title="Test Status (RSS)" href="feed.xml">'
+        in index
+    )
+    assert (
+        '<link rel="alternate" type="application/atom+xml" title="Test Status (Atom)" href="atom.xml">'
+        in index
+    )
+    assert (
+        '<link rel="alternate" type="application/feed+json" title="Test Status (JSON Feed)" href="feed.json">'
+        in index
+    )
     footer = index[index.index("<footer") :]
     for href in ("feed.xml", "atom.xml", "feed.json", "maintenance.ics", "api/v2/summary.json"):
         assert f'href="{href}"' in footer, href
     component = (public / "components/api/index.html").read_text(encoding="utf-8")
-    assert 'type="application/atom+xml" title="API · Test Status (Atom)" href="../../components/api/atom.xml"' in component
+    assert (
+        'type="application/atom+xml" title="API · Test Status (Atom)" href="../../components/api/atom.xml"'
+        in component
+    )
     assert 'href="../../atom.xml"' in component and 'href="../../maintenance.ics"' in component
     incident = (public / "incidents/2026-11-20-api-errors/index.html").read_text(encoding="utf-8")
     assert 'href="../../feed.xml"' in incident

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import icalendar
@@ -11,7 +11,7 @@ import pytest
 from tests.subscription_site import append_update, build_public, files
 
 BASE = "https://status.test.example/"
-UTC = timezone.utc
+UTC = UTC
 
 
 def events(public: Path) -> dict[str, icalendar.Event]:
@@ -27,7 +27,11 @@ def site(site_factory) -> Path:
 
 def test_one_event_per_maintenance_window(site):
     found = events(build_public(site))
-    assert sorted(found) == ["Certificate rotation", "Database upgrade", "Load balancer replacement"]
+    assert sorted(found) == [
+        "Certificate rotation",
+        "Database upgrade",
+        "Load balancer replacement",
+    ]
     upgrade = found["Database upgrade"]
     assert upgrade.decoded("DTSTART") == datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
     assert upgrade.decoded("DTEND") == datetime(2026, 12, 3, 4, 0, tzinfo=UTC)
@@ -51,9 +55,15 @@ def test_cancelled_maintenance_is_cancelled(site):
 
 def test_uid_stays_and_sequence_grows_with_each_update(site):
     before = events(build_public(site, out="one"))["Database upgrade"]
-    append_update(site, "2026-12-03-db-upgrade", "## 2026-11-26 08:00 UTC · Scheduled\nThe window stays as planned.")
+    append_update(
+        site,
+        "2026-12-03-db-upgrade",
+        "## 2026-11-26 08:00 UTC · Scheduled\nThe window stays as planned.",
+    )
     middle = events(build_public(site, out="two"))["Database upgrade"]
-    append_update(site, "2026-12-03-db-upgrade", "## 2026-11-27 08:00 UTC · Cancelled\nCancelled after all.")
+    append_update(
+        site, "2026-12-03-db-upgrade", "## 2026-11-27 08:00 UTC · Cancelled\nCancelled after all."
+    )
     after = events(build_public(site, out="three"))["Database upgrade"]
     assert before["UID"] == middle["UID"] == after["UID"]
     assert [before["SEQUENCE"], middle["SEQUENCE"], after["SEQUENCE"]] == [1, 2, 3]

@@ -47,7 +47,10 @@ def test_unknown_impact_word(site_factory):
     text = GOOD.replace("partial_outage", "partial_outge")
     (message,) = errors_of(site_factory, {"updates/x.md": text})
     assert message.startswith("updates/x.md:5: error: got impact 'partial_outge'\n")
-    assert "expected: one of: operational, degraded_performance, partial_outage, major_outage" in message
+    assert (
+        "expected: one of: operational, degraded_performance, partial_outage, major_outage"
+        in message
+    )
     assert "hint: did you mean 'partial_outage'?" in message
 
 
@@ -63,13 +66,17 @@ def test_severity_alias_is_accepted(load):
 
 
 def test_unknown_stage_with_hint(site_factory):
-    (message,) = errors_of(site_factory, {"updates/x.md": GOOD.replace("Investigating", "Investigatng")})
+    (message,) = errors_of(
+        site_factory, {"updates/x.md": GOOD.replace("Investigating", "Investigatng")}
+    )
     assert message.startswith("updates/x.md:8: error: unknown stage 'Investigatng' for incident")
     assert "hint: did you mean 'investigating'?" in message
 
 
 def test_maintenance_stage_is_not_an_incident_stage(site_factory):
-    (message,) = errors_of(site_factory, {"updates/x.md": GOOD.replace("Investigating", "Completed")})
+    (message,) = errors_of(
+        site_factory, {"updates/x.md": GOOD.replace("Investigating", "Completed")}
+    )
     assert "unknown stage 'Completed' for incident" in message
 
 
@@ -77,7 +84,9 @@ def test_time_without_zone_when_site_sets_none(site_factory):
     toml = "[site]\ntitle = 'T'\n[components.api]\nname = 'API'\n"
     text = GOOD.replace("14:05 UTC", "14:05").replace("14:02:00Z", "14:02:00")
     messages = errors_of(site_factory, {"updates/x.md": text}, toml=toml)
-    assert messages[0].startswith("updates/x.md:6: error: declared: the time 2026-11-20 14:02:00 has no zone")
+    assert messages[0].startswith(
+        "updates/x.md:6: error: declared: the time 2026-11-20 14:02:00 has no zone"
+    )
     assert "set [site] timezone" in messages[0]
     assert messages[1].startswith("updates/x.md:8: error: update heading: the time")
 
@@ -86,7 +95,9 @@ def test_naive_times_use_the_site_zone(load):
     text = GOOD.replace("14:05 UTC", "15:05").replace("14:02:00Z", "15:02:00")
     _, site = load({"updates/x.md": text})
     incident = site.incidents[0]
-    assert incident.declared_at.isoformat() == "2026-11-20T14:02:00+00:00"  # Berlin is UTC+1 in November
+    assert (
+        incident.declared_at.isoformat() == "2026-11-20T14:02:00+00:00"
+    )  # Berlin is UTC+1 in November
     assert incident.updates[0].at.isoformat() == "2026-11-20T14:05:00+00:00"
 
 
@@ -126,7 +137,9 @@ def test_equal_times_keep_file_order(load):
 def test_second_level_heading_that_is_not_an_update(site_factory):
     text = GOOD + "\n## Root cause\nDNS.\n"
     (message,) = errors_of(site_factory, {"updates/x.md": text})
-    assert message.startswith("updates/x.md:11: error: the heading '## Root cause' is not an update")
+    assert message.startswith(
+        "updates/x.md:11: error: the heading '## Root cause' is not an update"
+    )
     assert "hint: use '###' for headings inside an update" in message
 
 
@@ -162,7 +175,9 @@ def test_missing_title(site_factory):
 
 
 def test_unknown_key_with_hint(site_factory):
-    message, missing = errors_of(site_factory, {"updates/x.md": GOOD.replace("severity:", "severty:")})
+    message, missing = errors_of(
+        site_factory, {"updates/x.md": GOOD.replace("severity:", "severty:")}
+    )
     assert missing.startswith("updates/x.md:1: error: the incident has no severity")
     assert message.startswith("updates/x.md:3: error: unknown key 'severty' in the front matter")
     assert "hint: did you mean 'severity'?" in message
@@ -172,7 +187,11 @@ def test_all_errors_of_a_run_are_reported_together(site_factory):
     bad1 = GOOD.replace("api:", "apx:")
     bad2 = GOOD.replace("SEV1", "SEV7").replace("Investigating", "Lookin")
     messages = errors_of(site_factory, {"updates/a.md": bad1, "updates/b.md": bad2})
-    assert [m.split(": error")[0] for m in messages] == ["updates/a.md:5", "updates/b.md:3", "updates/b.md:8"]
+    assert [m.split(": error")[0] for m in messages] == [
+        "updates/a.md:5",
+        "updates/b.md:3",
+        "updates/b.md:8",
+    ]
 
 
 def test_invalid_slug_is_refused(site_factory):
@@ -213,10 +232,13 @@ def test_window_end_before_start(site_factory):
 
 def test_breach_decision_needs_a_reason(site_factory):
     text = GOOD.replace(
-        "declared:", "breach:\n  aware: 2026-11-20T16:00:00Z\n  decisions:\n    gdpr-art34-data-subjects: {required: false}\ndeclared:"
+        "declared:",
+        "breach:\n  aware: 2026-11-20T16:00:00Z\n  decisions:\n    gdpr-art34-data-subjects: {required: false}\ndeclared:",
     )
     (message,) = errors_of(site_factory, {"updates/x.md": text})
-    assert message.startswith("updates/x.md:9: error: breach.decisions.gdpr-art34-data-subjects records no reason")
+    assert message.startswith(
+        "updates/x.md:9: error: breach.decisions.gdpr-art34-data-subjects records no reason"
+    )
 
 
 class TestSiteToml:
@@ -233,9 +255,13 @@ class TestSiteToml:
         with pytest.raises(ContentErrors) as info:
             load_config(root)
         messages = [e.format() for e in info.value.errors]
-        assert messages[0].startswith("site_src/site.toml:4: error: unknown key 'component' in site.toml")
+        assert messages[0].startswith(
+            "site_src/site.toml:4: error: unknown key 'component' in site.toml"
+        )
         assert "did you mean 'components'?" in messages[0]
-        assert messages[1].startswith("site_src/site.toml:3: error: unknown key 'timezon' in [site]")
+        assert messages[1].startswith(
+            "site_src/site.toml:3: error: unknown key 'timezon' in [site]"
+        )
         assert "did you mean 'timezone'?" in messages[1]
 
     def test_unknown_group_and_zone(self, site_factory):
@@ -243,8 +269,12 @@ class TestSiteToml:
         with pytest.raises(ContentErrors) as info:
             load_config(site_factory(toml=toml))
         messages = [e.format() for e in info.value.errors]
-        assert messages[0].startswith("site_src/site.toml:3: error: site.timezone: unknown time zone 'Europe/Berlinn'")
-        assert messages[1].startswith("site_src/site.toml:8: error: components.api.group: unknown group 'cor'")
+        assert messages[0].startswith(
+            "site_src/site.toml:3: error: site.timezone: unknown time zone 'Europe/Berlinn'"
+        )
+        assert messages[1].startswith(
+            "site_src/site.toml:8: error: components.api.group: unknown group 'cor'"
+        )
         assert "did you mean 'core'?" in messages[1]
 
     def test_private_inside_public_is_refused(self, site_factory):
@@ -261,9 +291,13 @@ class TestSiteToml:
 
 
 def test_a_bad_update_heading_is_reported_once(site_factory):
-    text = GOOD.replace("declared: 2026-11-20T14:02:00Z\n", "").replace("2026-11-20 14:05 UTC", "yesterday")
+    text = GOOD.replace("declared: 2026-11-20T14:02:00Z\n", "").replace(
+        "2026-11-20 14:05 UTC", "yesterday"
+    )
     (message,) = errors_of(site_factory, {"updates/x.md": text})
-    assert message.startswith("updates/x.md:7: error: update heading: cannot read 'yesterday' as a time")
+    assert message.startswith(
+        "updates/x.md:7: error: update heading: cannot read 'yesterday' as a time"
+    )
 
 
 def test_an_incident_needs_a_declared_time_or_an_update(site_factory):

@@ -29,18 +29,32 @@ def test_prose_fast_path_agrees_with_python_markdown():
 
 @pytest.mark.parametrize(
     "text",
-    ["- a list", "1. first", "    code", "line with break  \nnext", "**bold**", "a <b>tag</b>", "Term\n: definition", "a | b"],
+    [
+        "- a list",
+        "1. first",
+        "    code",
+        "line with break  \nnext",
+        "**bold**",
+        "a <b>tag</b>",
+        "Term\n: definition",
+        "a | b",
+    ],
 )
 def test_markdown_syntax_takes_the_full_parser(text):
     assert prose_html(text) is None
 
 
 def test_prose_paragraphs():
-    assert prose_html("One line.\nSame paragraph.\n\nSecond (100%).") == "<p>One line.\nSame paragraph.</p>\n<p>Second (100%).</p>"
+    assert (
+        prose_html("One line.\nSame paragraph.\n\nSecond (100%).")
+        == "<p>One line.\nSame paragraph.</p>\n<p>Second (100%).</p>"
+    )
 
 
 def test_sanitiser_removes_active_content():
-    html = MarkdownRenderer().html('<script>alert(1)</script><img src="x" onerror="alert(1)"> [a](javascript:alert(1))')
+    html = MarkdownRenderer().html(
+        '<script>alert(1)</script><img src="x" onerror="alert(1)"> [a](javascript:alert(1))'
+    )
     assert "<script" not in html and "onerror" not in html and "javascript:" not in html
 
 
@@ -51,4 +65,7 @@ def test_task_lists_render_as_disabled_checkboxes():
 
 
 def test_plain_text_for_api_bodies():
-    assert MarkdownRenderer().plain("**Fixed** the <b>cache</b> & restarted.") == "Fixed the cache & restarted."
+    assert (
+        MarkdownRenderer().plain("**Fixed** the <b>cache</b> & restarted.")
+        == "Fixed the cache & restarted."
+    )

@@ -8,10 +8,9 @@ import re
 import shutil
 import time
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
 
 from clarion.build import build
 from clarion.config import load_config
@@ -95,7 +94,10 @@ def test_public_when_configured(site_factory):
     page = (public / "metrics" / "index.html").read_text()
     assert not (private / "metrics").exists()
     assert '<a href="metrics/">Metrics</a>' in (public / "index.html").read_text()
-    assert '<a href="../../metrics/">Metrics</a>' in (public / "incidents" / "2026-11-02-api-errors" / "index.html").read_text()
+    assert (
+        '<a href="../../metrics/">Metrics</a>'
+        in (public / "incidents" / "2026-11-02-api-errors" / "index.html").read_text()
+    )
     assert "https://status.test.example/metrics/" in (public / "sitemap.xml").read_text()
     # A public page never reveals a public: false incident.
     assert "1 incident (0 SEV0, 1 SEV1, 0 SEV2, 0 SEV3)" in page
@@ -109,14 +111,36 @@ def test_charts_are_valid_xml_with_titles_and_text_labels(site_factory):
     html = (private / "metrics" / "index.html").read_text()
     svgs = charts(html)
     ids = [svg.get("id") for svg in svgs]
-    assert ids == ["chart-incidents", "chart-mttr", "chart-mtta", "chart-uptime", "chart-mtbf", "chart-action-items"]
+    assert ids == [
+        "chart-incidents",
+        "chart-mttr",
+        "chart-mtta",
+        "chart-uptime",
+        "chart-mtbf",
+        "chart-action-items",
+    ]
     for svg in svgs:
         assert svg[0].tag == f"{SVG}title" and svg[0].text
-        assert svg.get("role") == "img" and svg.get("aria-labelledby") == f"{svg.get('id')}-title {svg.get('id')}-desc"
+        assert (
+            svg.get("role") == "img"
+            and svg.get("aria-labelledby") == f"{svg.get('id')}-title {svg.get('id')}-desc"
+        )
         assert svg.findall(f".//{SVG}text"), svg.get("id")
     texts = {svg.get("id"): [t.text for t in svg.iter(f"{SVG}text")] for svg in svgs}
-    assert {"SEV0 critical", "SEV1 major", "SEV2 minor", "SEV3 low", "Dec", "2025", "Oct", "Nov"} <= set(texts["chart-incidents"])
-    assert "Target SEV1: ≤ 1 h" in texts["chart-mttr"] and "Target SEV1: ≤ 5 min" in texts["chart-mtta"]
+    assert {
+        "SEV0 critical",
+        "SEV1 major",
+        "SEV2 minor",
+        "SEV3 low",
+        "Dec",
+        "2025",
+        "Oct",
+        "Nov",
+    } <= set(texts["chart-incidents"])
+    assert (
+        "Target SEV1: ≤ 1 h" in texts["chart-mttr"]
+        and "Target SEV1: ≤ 5 min" in texts["chart-mtta"]
+    )
     assert "Target ≥ 30 d" in texts["chart-mtbf"] and "Target ≥ 90%" in texts["chart-action-items"]
     assert "1 of 2 done (50%), 1 overdue ✗" in texts["chart-action-items"]
     assert {"API", "Website"} <= set(texts["chart-uptime"])
@@ -128,9 +152,14 @@ def test_charts_are_valid_xml_with_titles_and_text_labels(site_factory):
 def test_page_shows_targets_tables_and_overdue_items(site_factory):
     _, private = build_site(site_factory)
     page = (private / "metrics" / "index.html").read_text()
-    assert "<th scope=\"row\">MTTA (SEV1)</th><td>3 min</td><td>≤ 5 min</td><td>met</td>" in page
-    assert "<th scope=\"row\">MTTR (SEV1)</th><td>1 h 25 min</td><td>≤ 1 h</td><td>missed</td>" in page
-    assert re.search(r'<tr class="overdue"><td><span class="item-state">Overdue</span></td><td>Add a canary stage</td><td>@team-deploy</td><td>2026-11-15</td>', page)
+    assert '<th scope="row">MTTA (SEV1)</th><td>3 min</td><td>≤ 5 min</td><td>met</td>' in page
+    assert (
+        '<th scope="row">MTTR (SEV1)</th><td>1 h 25 min</td><td>≤ 1 h</td><td>missed</td>' in page
+    )
+    assert re.search(
+        r'<tr class="overdue"><td><span class="item-state">Overdue</span></td><td>Add a canary stage</td><td>@team-deploy</td><td>2026-11-15</td>',
+        page,
+    )
     assert 'href="https://status.test.example/incidents/2026-11-02-api-errors/"' in page
 
 
@@ -138,8 +167,12 @@ def test_byte_stable_across_builds(site_factory):
     first = (build_site(site_factory, name="one")[1] / "metrics" / "index.html").read_bytes()
     second = (build_site(site_factory, name="two")[1] / "metrics" / "index.html").read_bytes()
     assert first == second
-    public_one = (build_site(site_factory, PUBLIC_TOML, name="three")[0] / "metrics" / "index.html").read_bytes()
-    public_two = (build_site(site_factory, PUBLIC_TOML, name="four")[0] / "metrics" / "index.html").read_bytes()
+    public_one = (
+        build_site(site_factory, PUBLIC_TOML, name="three")[0] / "metrics" / "index.html"
+    ).read_bytes()
+    public_two = (
+        build_site(site_factory, PUBLIC_TOML, name="four")[0] / "metrics" / "index.html"
+    ).read_bytes()
     assert public_one == public_two
 
 
@@ -150,22 +183,46 @@ def test_example_site_shows_real_numbers(tmp_path):
     config = load_config(root)
     result = build(config, now=config.now, use_cache=False)  # type: ignore[arg-type]
     page = (result.private_dir / "metrics" / "index.html").read_text()
-    assert "16 incidents (1 SEV0, 4 SEV1, 7 SEV2, 4 SEV3), 1 still open; 15 action items, 1 overdue." in page
+    assert (
+        "16 incidents (1 SEV0, 4 SEV1, 7 SEV2, 4 SEV3), 1 still open; 15 action items, 1 overdue."
+        in page
+    )
     assert "Add a canary stage: one location" in page
     assert len(charts(page)) == 6
 
 
 def synthetic(n: int) -> list[Incident]:
-    start = datetime(2023, 12, 1, tzinfo=timezone.utc)
+    start = datetime(2023, 12, 1, tzinfo=UTC)
     components = ("api", "web", "db", "cdn")
     out = []
     for i in range(n):
         declared = start + timedelta(minutes=157 * i)
         body = "- [x] Done — @a\n- [ ] Open — @b, due 2024-01-01" if i % 10 == 0 else "Review."
         updates = (
-            Update(at=declared + timedelta(minutes=5), stage=Stage.INVESTIGATING, body="", impact=None, line=9, position=0),
-            Update(at=declared + timedelta(minutes=50 + i % 60), stage=Stage.RESOLVED, body="", impact=None, line=12, position=1),
-            Update(at=declared + timedelta(hours=20), stage=Stage.POSTMORTEM, body=body, impact=None, line=15, position=2),
+            Update(
+                at=declared + timedelta(minutes=5),
+                stage=Stage.INVESTIGATING,
+                body="",
+                impact=None,
+                line=9,
+                position=0,
+            ),
+            Update(
+                at=declared + timedelta(minutes=50 + i % 60),
+                stage=Stage.RESOLVED,
+                body="",
+                impact=None,
+                line=12,
+                position=1,
+            ),
+            Update(
+                at=declared + timedelta(hours=20),
+                stage=Stage.POSTMORTEM,
+                body=body,
+                impact=None,
+                line=15,
+                position=2,
+            ),
         )
         out.append(
             Incident(
@@ -173,7 +230,10 @@ def synthetic(n: int) -> list[Incident]:
                 kind=Kind.INCIDENT,
                 title=f"Incident {i}",
                 severity=Severity(f"SEV{i % 4}"),
-                components={components[i % 4]: Impact.PARTIAL_OUTAGE, components[(i + 1) % 4]: Impact.MAJOR_OUTAGE},
+                components={
+                    components[i % 4]: Impact.PARTIAL_OUTAGE,
+                    components[(i + 1) % 4]: Impact.MAJOR_OUTAGE,
+                },
                 updates=updates,
                 declared_at=declared,
                 detected_at=declared - timedelta(minutes=i % 7),
@@ -185,7 +245,14 @@ def synthetic(n: int) -> list[Incident]:
 
 
 def test_ten_thousand_incidents_stay_fast(site_factory):
-    config = load_config(site_factory(toml=MINIMAL_TOML.replace("[components.web]", "[components.db]\nname = \"DB\"\n\n[components.cdn]\nname = \"CDN\"\n\n[components.web]")))
+    config = load_config(
+        site_factory(
+            toml=MINIMAL_TOML.replace(
+                "[components.web]",
+                '[components.db]\nname = "DB"\n\n[components.cdn]\nname = "CDN"\n\n[components.web]',
+            )
+        )
+    )
     incidents = synthetic(10_000)
     now = incidents[-1].declared_at + timedelta(days=1)  # type: ignore[operator]
     started = time.perf_counter()

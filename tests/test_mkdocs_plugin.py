@@ -69,14 +69,25 @@ PRIVATE_FILES = {
 def mkdocs(project: Path, *args: str, strict: bool = True) -> subprocess.CompletedProcess[str]:
     flags = ["--strict"] if strict else []
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", *flags, "--site-dir", str(project / "site"), *args],
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            *flags,
+            "--site-dir",
+            str(project / "site"),
+            *args,
+        ],
         cwd=project,
         capture_output=True,
         text=True,
     )
 
 
-def make_project(tmp_path: Path, mkdocs_yml: str = MKDOCS_YML, files: dict[str, str] | None = None) -> Path:
+def make_project(
+    tmp_path: Path, mkdocs_yml: str = MKDOCS_YML, files: dict[str, str] | None = None
+) -> Path:
     project = tmp_path / "docs-project"
     shutil.copytree(SITES / "basic", project / "status-site")
     toml = project / "status-site" / "site_src" / "site.toml"
@@ -165,7 +176,9 @@ def test_links_inside_the_status_pages_resolve(built: Path) -> None:
                 continue
             target = posixpath.normpath(posixpath.join(folder, urldefrag(href).url))
             path = built / target
-            assert (path / "index.html" if href.endswith("/") or path.is_dir() else path).is_file(), (page, href)
+            assert (
+                path / "index.html" if href.endswith("/") or path.is_dir() else path
+            ).is_file(), (page, href)
             checked += 1
     assert checked > 50
 
@@ -188,7 +201,9 @@ def test_feeds_api_badges_and_calendar_sit_beside_the_pages(built: Path) -> None
     summary = json.loads((built / "status/api/v2/summary.json").read_text())
     assert summary["page"]["url"] == "https://docs.acme.example/status/"
     # The MkDocs site keeps its own discovery files; Clarion's are not added.
-    assert not (built / "status/sitemap.xml").exists() and not (built / "status/robots.txt").exists()
+    assert (
+        not (built / "status/sitemap.xml").exists() and not (built / "status/robots.txt").exists()
+    )
     assert not (built / "status/404.html").exists() and (built / "404.html").is_file()
     assert "status/incidents/2026-11-20-api-errors/" in (built / "sitemap.xml").read_text()
 
@@ -206,16 +221,26 @@ def test_private_output_never_reaches_the_mkdocs_site(built: Path) -> None:
 
 def test_nav_gets_a_status_section(built: Path) -> None:
     home = (built / "index.html").read_text()
-    nav = home[home.index('<ul class="nav navbar-nav">') : home.index("</ul>", home.index("dropdown-menu"))]
+    nav = home[
+        home.index('<ul class="nav navbar-nav">') : home.index("</ul>", home.index("dropdown-menu"))
+    ]
     assert "Status" in nav
-    assert 'href="status/"' in nav and 'href="status/history/"' in nav and 'href="status/pages/about/"' in nav
+    assert (
+        'href="status/"' in nav
+        and 'href="status/history/"' in nav
+        and 'href="status/pages/about/"' in nav
+    )
     # Incident, component and month pages are reachable from the status pages, not the nav.
     assert "2026-11-20-api-errors" not in nav
 
 
 def test_without_nav_and_with_another_prefix(tmp_path: Path) -> None:
-    yml = MKDOCS_YML.replace("      now:", "      prefix: /service-status\n      nav: false\n      now:")
-    project = make_project(tmp_path, yml, {"docs/index.md": "# Docs\n\n[Status](service-status/index.md)\n"})
+    yml = MKDOCS_YML.replace(
+        "      now:", "      prefix: /service-status\n      nav: false\n      now:"
+    )
+    project = make_project(
+        tmp_path, yml, {"docs/index.md": "# Docs\n\n[Status](service-status/index.md)\n"}
+    )
     result = mkdocs(project)
     assert result.returncode == 0, result.stderr
     site = project / "site"
@@ -240,7 +265,10 @@ def test_a_content_error_fails_the_build_with_file_and_line(tmp_path: Path) -> N
     project = make_project(tmp_path, files={"status-site/updates/2026-11-26-broken.md": bad})
     result = mkdocs(project)
     assert result.returncode == 1
-    assert "status-site/updates/2026-11-26-broken.md:5: error: unknown component 'apl'" in result.stderr
+    assert (
+        "status-site/updates/2026-11-26-broken.md:5: error: unknown component 'apl'"
+        in result.stderr
+    )
     assert "hint: did you mean 'api'?" in result.stderr
     assert "Aborted with a BuildError" in result.stdout + result.stderr
 
@@ -248,15 +276,22 @@ def test_a_content_error_fails_the_build_with_file_and_line(tmp_path: Path) -> N
 def test_a_config_error_fails_the_build_with_file_and_line(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     toml = project / "status-site/site_src/site.toml"
-    toml.write_text(toml.read_text().replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlinn"'))
+    toml.write_text(
+        toml.read_text().replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlinn"')
+    )
     result = mkdocs(project)
     assert result.returncode == 1
-    assert "status-site/site_src/site.toml:4: error: site.timezone: unknown time zone 'Europe/Berlinn'" in result.stderr
+    assert (
+        "status-site/site_src/site.toml:4: error: site.timezone: unknown time zone 'Europe/Berlinn'"
+        in result.stderr
+    )
 
 
 def test_a_content_warning_is_an_mkdocs_warning(tmp_path: Path) -> None:
     notice = "---\nrule: customer-ack\n---\nText.\n"
-    project = make_project(tmp_path, files={"status-site/comms/2026-11-20-api-errors/old/ack.md": notice})
+    project = make_project(
+        tmp_path, files={"status-site/comms/2026-11-20-api-errors/old/ack.md": notice}
+    )
     result = mkdocs(project, strict=False)
     assert result.returncode == 0, result.stderr
     assert (
@@ -293,7 +328,9 @@ def test_serve_watches_the_status_sources(tmp_path: Path) -> None:
     server = Server()
     plugin.on_serve(server, config=config, builder=None)  # type: ignore[arg-type]
     root = project / "status-site"
-    assert set(server.watched) == {str((root / name).resolve()) for name in ("site_src", "updates", "comms")}
+    assert set(server.watched) == {
+        str((root / name).resolve()) for name in ("site_src", "updates", "comms")
+    }
 
 
 def test_fragment_mode_renders_markdown_documents(tmp_path: Path) -> None:
@@ -311,13 +348,17 @@ def test_fragment_mode_renders_markdown_documents(tmp_path: Path) -> None:
     ).outputs()}  # fmt: skip
     assert "404.html" not in pages and "assets/clarion.css" not in pages
     incident = pages["incidents/2026-11-20-api-errors/index.html"]
-    assert incident.startswith('---\ntitle: "Elevated error rates on the API"\n---\n\n<div class="clarion">\n')
+    assert incident.startswith(
+        '---\ntitle: "Elevated error rates on the API"\n---\n\n<div class="clarion">\n'
+    )
     assert "<!doctype" not in incident and "<html" not in incident and "<head>" not in incident
     assert re.search(r'<a href="\.\./\.\./components/api/">API</a>', incident)
     assert textwrap.dedent(incident).rstrip().endswith("</div>")
 
 
-def test_every_public_file_of_clarion_build_is_in_the_mkdocs_site(built: Path, tmp_path: Path) -> None:
+def test_every_public_file_of_clarion_build_is_in_the_mkdocs_site(
+    built: Path, tmp_path: Path
+) -> None:
     """The plugin adds what `clarion build` publishes, from the same writers."""
     from click.testing import CliRunner
 
@@ -325,9 +366,16 @@ def test_every_public_file_of_clarion_build_is_in_the_mkdocs_site(built: Path, t
 
     out = tmp_path / "public"
     source = built.parent / "status-site"
-    result = CliRunner().invoke(main, ["build", "--source", str(source), "--out", str(out), "--now", "2026-11-27T12:00:00Z"])
+    result = CliRunner().invoke(
+        main, ["build", "--source", str(source), "--out", str(out), "--now", "2026-11-27T12:00:00Z"]
+    )
     assert result.exit_code == 0, result.output
-    own = {"404.html", "sitemap.xml", "robots.txt", "assets/clarion.css"}  # the MkDocs site has its own
+    own = {
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        "assets/clarion.css",
+    }  # the MkDocs site has its own
     for path in out.rglob("*"):
         relpath = path.relative_to(out).as_posix()
         if path.is_file() and relpath not in own:

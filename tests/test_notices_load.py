@@ -3,7 +3,7 @@ together with every other content error (file, line, expected, hint)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -61,7 +61,7 @@ def test_a_notice_is_loaded_with_raw_templates(load):
     assert notice.bcc == ()
     assert notice.subject == "Personal data breach notification — {{ incident.title }}"
     # A naive time is read in the site's zone (Europe/Berlin, CET in November).
-    assert notice.sent_at == datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+    assert notice.sent_at == datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
     assert notice.body == "Dear authority,\n\n{{ incident.title }} ...\n"
     assert notice.source_path == f"comms/{SLUG}/dpa.md"
     assert notice.lines["sent"] == 6
@@ -82,7 +82,9 @@ def test_a_minimal_sent_record_and_a_draft(load):
 
 
 def test_unknown_incident_folder_with_hint(site_factory):
-    (message,) = errors_of(site_factory, {f"updates/{SLUG}.md": INCIDENT, "comms/2026-11-20-api-eror/x.md": NOTICE})
+    (message,) = errors_of(
+        site_factory, {f"updates/{SLUG}.md": INCIDENT, "comms/2026-11-20-api-eror/x.md": NOTICE}
+    )
     assert message == (
         "comms/2026-11-20-api-eror: error: the comms folder '2026-11-20-api-eror' names no incident\n"
         "  expected: a folder named after an incident's slug (its file name in updates/ without .md)\n"
@@ -92,7 +94,9 @@ def test_unknown_incident_folder_with_hint(site_factory):
 
 def test_incident_field_must_match_the_folder(site_factory):
     text = NOTICE.replace("rule:", "incident: 2026-11-21-other\nrule:")
-    (message,) = errors_of(site_factory, {f"updates/{SLUG}.md": INCIDENT, f"comms/{SLUG}/dpa.md": text})
+    (message,) = errors_of(
+        site_factory, {f"updates/{SLUG}.md": INCIDENT, f"comms/{SLUG}/dpa.md": text}
+    )
     assert message == (
         f"comms/{SLUG}/dpa.md:2: error: incident: got '2026-11-21-other', but the notice is in the folder of '{SLUG}'\n"
         f"  expected: incident: {SLUG} (or no incident field: the folder names the incident)\n"
@@ -101,10 +105,10 @@ def test_incident_field_must_match_the_folder(site_factory):
 
 
 def test_unknown_rule_key_time_and_audience_are_all_reported(site_factory):
-    text = (
-        "---\nrule: gdpr-art33-authorty\nto: [custmers]\nsubjct: Hello\nsent: yesterday\n---\nBody\n"
+    text = "---\nrule: gdpr-art33-authorty\nto: [custmers]\nsubjct: Hello\nsent: yesterday\n---\nBody\n"
+    messages = errors_of(
+        site_factory, {f"updates/{SLUG}.md": INCIDENT, f"comms/{SLUG}/dpa.md": text}
     )
-    messages = errors_of(site_factory, {f"updates/{SLUG}.md": INCIDENT, f"comms/{SLUG}/dpa.md": text})
     assert messages == [
         f"comms/{SLUG}/dpa.md:4: error: unknown key 'subjct' in the notice's front matter\n"
         "  expected: one of: rule, to, cc, bcc, subject, sent, incident\n"
@@ -128,12 +132,17 @@ def test_notice_errors_come_with_incident_errors_in_one_run(site_factory):
         f"comms/{SLUG}/dpa.md": NOTICE.replace("gdpr-art33-authority", "nope"),
         "comms/2026-11-21-broken/ack.md": "---\nrule: customer-ack\nsent: 2026-11-21T10:00:00Z\n---\n",
     })  # fmt: skip
-    assert [m.split(": error: ")[0] for m in messages] == ["updates/2026-11-21-broken.md:3", f"comms/{SLUG}/dpa.md:2"]
+    assert [m.split(": error: ")[0] for m in messages] == [
+        "updates/2026-11-21-broken.md:3",
+        f"comms/{SLUG}/dpa.md:2",
+    ]
 
 
 def test_a_notice_outside_an_incident_folder(site_factory):
     (message,) = errors_of(site_factory, {f"updates/{SLUG}.md": INCIDENT, "comms/dpa.md": NOTICE})
-    assert message.startswith("comms/dpa.md:1: error: a notice must be inside its incident's folder\n")
+    assert message.startswith(
+        "comms/dpa.md:1: error: a notice must be inside its incident's folder\n"
+    )
 
 
 def test_breach_sidecar_is_attached_to_the_incident(load):
@@ -141,7 +150,7 @@ def test_breach_sidecar_is_attached_to_the_incident(load):
     _, site = load({f"updates/{SLUG}.md": INCIDENT, f"comms/{SLUG}/breach.yml": sidecar})
     breach = site.by_slug(SLUG).breach
     assert breach is not None
-    assert breach.clocks["aware"] == datetime(2026, 11, 20, 16, tzinfo=timezone.utc)
+    assert breach.clocks["aware"] == datetime(2026, 11, 20, 16, tzinfo=UTC)
     assert breach.clocks["discovered"] == breach.clocks["aware"]
     assert breach.affected_count == 1200
     assert breach.rules == ("gdpr-art33-authority",)
@@ -157,7 +166,9 @@ def test_breach_sidecar_may_wrap_the_mapping_in_breach(load):
 
 def test_breach_in_front_matter_and_sidecar_is_an_error(site_factory):
     sidecar = "aware: 2026-11-20T16:00:00Z\n"
-    (message,) = errors_of(site_factory, {f"updates/{SLUG}.md": BREACH_INCIDENT, f"comms/{SLUG}/breach.yml": sidecar})
+    (message,) = errors_of(
+        site_factory, {f"updates/{SLUG}.md": BREACH_INCIDENT, f"comms/{SLUG}/breach.yml": sidecar}
+    )
     assert message == (
         f"comms/{SLUG}/breach.yml:1: error: the incident already has a breach: block (updates/{SLUG}.md:8)\n"
         "  expected: the breach details in one place: the front matter or this file\n"
@@ -166,12 +177,18 @@ def test_breach_in_front_matter_and_sidecar_is_an_error(site_factory):
 
 
 def test_breach_sidecar_errors_name_the_sidecar(site_factory):
-    (message,) = errors_of(site_factory, {f"updates/{SLUG}.md": INCIDENT, f"comms/{SLUG}/breach.yml": "aware: soon\n"})
-    assert message.startswith(f"comms/{SLUG}/breach.yml:1: error: breach.aware: cannot read 'soon' as a time")
+    (message,) = errors_of(
+        site_factory, {f"updates/{SLUG}.md": INCIDENT, f"comms/{SLUG}/breach.yml": "aware: soon\n"}
+    )
+    assert message.startswith(
+        f"comms/{SLUG}/breach.yml:1: error: breach.aware: cannot read 'soon' as a time"
+    )
 
 
 def test_breach_rule_ids_and_clock_names_are_checked(site_factory):
-    text = BREACH_INCIDENT.replace("[gdpr-art33-authority]", "[gdpr-art33-authorty]").replace("  aware:", "  awre:")
+    text = BREACH_INCIDENT.replace("[gdpr-art33-authority]", "[gdpr-art33-authorty]").replace(
+        "  aware:", "  awre:"
+    )
     messages = errors_of(site_factory, {f"updates/{SLUG}.md": text})
     assert messages == [
         f"updates/{SLUG}.md:10: error: breach.rules: unknown rule 'gdpr-art33-authorty'\n"
@@ -205,7 +222,9 @@ def test_site_toml_rule_settings_are_checked_with_the_content(site_factory):
         "[rules.overrides.sec-8k-item-1-05]\n"
         'holidays = "XX"\n'
     )
-    messages = errors_of(site_factory, {f"updates/{SLUG}.md": INCIDENT.replace("SEV1", "SEV9")}, toml=toml)
+    messages = errors_of(
+        site_factory, {f"updates/{SLUG}.md": INCIDENT.replace("SEV1", "SEV9")}, toml=toml
+    )
     line = {key: toml.splitlines().index(text) + 1 for key, text in
             (("enabled", 'enabled = ["gdpr-art33-authorty"]'), ("deadlin", 'deadlin = "PT12H"'), ("holidays", 'holidays = "XX"'))}  # fmt: skip
     assert messages[0].startswith(f"updates/{SLUG}.md:3: error: severity: got 'SEV9'")

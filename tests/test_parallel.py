@@ -45,8 +45,22 @@ def test_parallel_build_equals_serial_build(tmp_path):
     root = tmp_path / "site"
     module.generate(MIN_ITEMS + 50, root)
     config = load_config(root)
-    serial = build(config, now=NOW, public_dir=tmp_path / "serial", private_dir=tmp_path / "p1", use_cache=False, workers=1)
-    parallel = build(config, now=NOW, public_dir=tmp_path / "parallel", private_dir=tmp_path / "p2", use_cache=False, workers=2)
+    serial = build(
+        config,
+        now=NOW,
+        public_dir=tmp_path / "serial",
+        private_dir=tmp_path / "p1",
+        use_cache=False,
+        workers=1,
+    )
+    parallel = build(
+        config,
+        now=NOW,
+        public_dir=tmp_path / "parallel",
+        private_dir=tmp_path / "p2",
+        use_cache=False,
+        workers=2,
+    )
     assert len(serial.site.incidents) > MIN_ITEMS
     assert tree(serial.public_dir) == tree(parallel.public_dir)
     assert tree(tmp_path / "p1") == tree(tmp_path / "p2")

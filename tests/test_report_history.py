@@ -32,10 +32,17 @@ RECENT = OLD.replace("2026-03-0", "2026-11-2").replace("Old outage", "Recent out
 def test_old_settled_practice_items_leave_the_private_report(site_factory):
     root = site_factory({"updates/2026-03-02-old.md": OLD, "updates/2026-11-22-recent.md": RECENT})
     runner = CliRunner()
-    assert runner.invoke(main, ["build", "--source", str(root), "--now", "2026-11-27T12:00:00Z"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["build", "--source", str(root), "--now", "2026-11-27T12:00:00Z"]
+        ).exit_code
+        == 0
+    )
     report = json.loads((root / "private/deadlines.json").read_text())
     slugs = {o["incident"] for o in report["obligations"]}
     assert slugs == {"2026-11-22-recent"}
-    checked = runner.invoke(main, ["check", "--source", str(root), "--now", "2026-11-27T12:00:00Z", "--format", "json"])
+    checked = runner.invoke(
+        main, ["check", "--source", str(root), "--now", "2026-11-27T12:00:00Z", "--format", "json"]
+    )
     keys = {o["incident"] for o in json.loads(checked.stdout)["obligations"]}
     assert keys == {"2026-03-02-old", "2026-11-22-recent"}

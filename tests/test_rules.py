@@ -18,7 +18,13 @@ from clarion.rules.calendars import add_business_days, parse_holidays
 from clarion.rules.duration import Duration, DurationError, parse_duration
 from tests.conftest import MINIMAL_TOML
 
-PRACTICE = ("update-cadence", "customer-ack", "customer-resolution", "postmortem", "monitoring-soak")
+PRACTICE = (
+    "update-cadence",
+    "customer-ack",
+    "customer-resolution",
+    "postmortem",
+    "monitoring-soak",
+)
 # Every id of the research notes' table (60 rules).
 REFERENCE_IDS = """
 gdpr-art33-authority gdpr-art33-processor gdpr-art34-data-subjects uk-gdpr-art33-ico uk-gdpr-art33-processor
@@ -66,7 +72,10 @@ def test_facts_from_the_sources():
     assert book["hipaa-164-404-individuals"].calendar is Calendar.CALENDAR_DAYS
     sec = book["sec-8k-item-1-05"]
     assert (sec.deadline, sec.calendar, sec.holidays.label, sec.zone.key) == (
-        Duration(days=4), Calendar.BUSINESS_DAYS, "US", "America/New_York"
+        Duration(days=4),
+        Calendar.BUSINESS_DAYS,
+        "US",
+        "America/New_York",
     )
     assert sec.clock.text == "breach.materiality_determined"
     assert book["nis2-art23-final-report"].clock.text == "sent:nis2-art23-incident-notification"
@@ -75,7 +84,9 @@ def test_facts_from_the_sources():
     assert book["lgpd-anpd-communication"].holidays.label == "BR"
     assert book["circia-covered-cyber-incident"].status == "proposed"
     assert book["update-cadence"].deadlines == {
-        Severity.SEV0: Duration(seconds=900), Severity.SEV1: Duration(seconds=1800), Severity.SEV2: Duration(seconds=7200)
+        Severity.SEV0: Duration(seconds=900),
+        Severity.SEV1: Duration(seconds=1800),
+        Severity.SEV2: Duration(seconds=7200),
     }
     assert book["monitoring-soak"].is_warning
 
@@ -83,7 +94,12 @@ def test_facts_from_the_sources():
 def test_unverified_facts_stay_flagged():
     book = {rule.id: rule for rule in shipped_rules()}
     flagged = {rule.id for rule in shipped_rules() if not rule.verified}
-    assert flagged == {"pipeda-third-parties", "visa-incident-report", "visa-account-numbers", "mastercard-adc-report"}
+    assert flagged == {
+        "pipeda-third-parties",
+        "visa-incident-report",
+        "visa-account-numbers",
+        "mastercard-adc-report",
+    }
     assert book["sec-8k-item-1-05-amendment"].unverified.startswith("instruction label")
     assert "UNCERTAIN" in book["visa-incident-report"].notes
 
@@ -118,7 +134,10 @@ def test_an_override_that_does_not_fit_the_calendar(site_factory):
     with pytest.raises(ContentErrors) as info:
         load_rules(load_config(site_factory(toml=toml)))
     (error,) = info.value.errors
-    assert error.message == "[rules.overrides.sec-8k-item-1-05]: business_days count whole days, not PT12H"
+    assert (
+        error.message
+        == "[rules.overrides.sec-8k-item-1-05]: business_days count whole days, not PT12H"
+    )
 
 
 def test_unknown_override_rule_with_hint(site_factory):
@@ -126,7 +145,10 @@ def test_unknown_override_rule_with_hint(site_factory):
     with pytest.raises(ContentErrors) as info:
         load_rules(load_config(site_factory(toml=toml)))
     (error,) = info.value.errors
-    assert str(error.location) == f"site_src/site.toml:{toml.splitlines().index('[rules.overrides.postmortm]') + 1}"
+    assert (
+        str(error.location)
+        == f"site_src/site.toml:{toml.splitlines().index('[rules.overrides.postmortm]') + 1}"
+    )
     assert error.message == "[rules.overrides.postmortm]: unknown rule 'postmortm'"
     assert error.hint == "did you mean 'postmortem'?"
 
@@ -178,9 +200,16 @@ def test_clarion_rules_one_rule_in_full_and_json(site_factory):
     root = str(site_factory())
     result = CliRunner().invoke(main, ["rules", "sec-8k-item-1-05", "--source", root])
     assert result.exit_code == 0, result.output
-    assert "calendar:      business_days (US holidays) in America/New_York, by 17:30" in result.output
-    assert "must contain:  - material aspects of the nature, scope and timing of the incident" in result.output
-    data = json.loads(CliRunner().invoke(main, ["rules", "--format", "json", "--source", root]).output)
+    assert (
+        "calendar:      business_days (US holidays) in America/New_York, by 17:30" in result.output
+    )
+    assert (
+        "must contain:  - material aspects of the nature, scope and timing of the incident"
+        in result.output
+    )
+    data = json.loads(
+        CliRunner().invoke(main, ["rules", "--format", "json", "--source", root]).output
+    )
     assert len(data["rules"]) == 65
     assert all(rule["source"] for rule in data["rules"])
     unknown = CliRunner().invoke(main, ["rules", "gdpr-art33", "--source", root])

@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -69,7 +69,9 @@ def site(site_factory):
 @pytest.fixture
 def server(site):
     logs: list[str] = []
-    preview = PreviewServer(site, clock=lambda config: NOW, port=0, log=logs.append, quiet=0.05, tick=0.5)
+    preview = PreviewServer(
+        site, clock=lambda config: NOW, port=0, log=logs.append, quiet=0.05, tick=0.5
+    )
     preview.start()
     preview.logs = logs  # type: ignore[attr-defined]
     try:
@@ -86,12 +88,17 @@ def test_serves_the_site_with_the_live_script(server):
     code, page = fetch(server.url)
     assert code == 200
     assert "API errors" in page
-    assert f'<script src="/__clarion/live.js" data-version="{server.snapshot.version}"></script>\n</body>' in page
+    assert (
+        f'<script src="/__clarion/live.js" data-version="{server.snapshot.version}"></script>\n</body>'
+        in page
+    )
     assert fetch(server.url + "__clarion/live.js")[0] == 200
     assert fetch(server.url + "incidents/2026-11-27-api-errors/")[0] == 200
     code, missing = fetch(server.url + "no/such/page")
     assert code == 404 and "__clarion/live.js" in missing
-    assert any("next public update OVERDUE since 11:35 UTC (25 min ago)" in line for line in server.logs)
+    assert any(
+        "next public update OVERDUE since 11:35 UTC (25 min ago)" in line for line in server.logs
+    )
 
 
 def test_redirects_a_folder_without_slash(server):
@@ -111,22 +118,38 @@ def test_redirects_a_folder_without_slash(server):
 def test_an_edit_is_served_within_seconds(server, site):
     path = site / "updates/2026-11-27-api-errors.md"
     started = time.monotonic()
-    path.write_text(INCIDENT + "\n## 2026-11-27 11:30 UTC · Identified\nA bad deploy, rolled back: MARKER-ONE.\n")
-    page = eventually(lambda: (p := fetch(server.url + "incidents/2026-11-27-api-errors/")[1]) and "MARKER-ONE" in p and p)
+    path.write_text(
+        INCIDENT
+        + "\n## 2026-11-27 11:30 UTC · Identified\nA bad deploy, rolled back: MARKER-ONE.\n"
+    )
+    page = eventually(
+        lambda: (
+            (p := fetch(server.url + "incidents/2026-11-27-api-errors/")[1])
+            and "MARKER-ONE" in p
+            and p
+        )
+    )
     assert time.monotonic() - started < WAIT
     assert "clarion-error-overlay" not in page
-    assert any("Rebuilt in" in line and "updates/2026-11-27-api-errors.md" in line for line in server.logs)
+    assert any(
+        "Rebuilt in" in line and "updates/2026-11-27-api-errors.md" in line for line in server.logs
+    )
 
 
 def test_long_poll_answers_when_the_build_changes(server, site):
     version = server.snapshot.version
     answers: queue.Queue = queue.Queue()
     threading.Thread(
-        target=lambda: answers.put(fetch(server.url + f"__clarion/poll?since={version}", timeout=WAIT)), daemon=True
+        target=lambda: answers.put(
+            fetch(server.url + f"__clarion/poll?since={version}", timeout=WAIT)
+        ),
+        daemon=True,
     ).start()
     time.sleep(0.2)
     assert answers.empty()  # held open while nothing changes
-    (site / "updates/2026-11-27-api-errors.md").write_text(INCIDENT.replace("elevated error rates", "MARKER-POLL"))
+    (site / "updates/2026-11-27-api-errors.md").write_text(
+        INCIDENT.replace("elevated error rates", "MARKER-POLL")
+    )
     code, body = answers.get(timeout=WAIT)
     assert code == 200 and json.loads(body)["version"] != version
 
@@ -140,11 +163,20 @@ def test_a_broken_file_shows_the_overlay_then_recovers(server, site):
     assert '<div id="clarion-error-overlay" role="alert"' in page
     assert "updates/2026-11-27-api-errors.md:3: error: severity: got &#x27;SEV9&#x27;" in page
     assert "API errors" in page  # still the last good build underneath
-    assert any("Build failed" in line and "still serving the last good build" in line for line in server.logs)
+    assert any(
+        "Build failed" in line and "still serving the last good build" in line
+        for line in server.logs
+    )
     assert any("severity: got 'SEV9'" in line for line in server.logs)
 
     path.write_text(INCIDENT.replace("elevated error rates", "MARKER-FIXED"))
-    page = eventually(lambda: (p := fetch(server.url + "incidents/2026-11-27-api-errors/")[1]) and "MARKER-FIXED" in p and p)
+    page = eventually(
+        lambda: (
+            (p := fetch(server.url + "incidents/2026-11-27-api-errors/")[1])
+            and "MARKER-FIXED" in p
+            and p
+        )
+    )
     assert "clarion-error-overlay" not in page
     assert status(server)["error"] is None
     assert any("the error is fixed" in line for line in server.logs)
@@ -152,7 +184,9 @@ def test_a_broken_file_shows_the_overlay_then_recovers(server, site):
 
 def test_a_new_file_and_a_new_templates_folder_are_noticed(server, site):
     (site / "updates/2026-11-27-web-slow.md").write_text(
-        INCIDENT.replace("API errors", "MARKER-NEW").replace("api: partial_outage", "web: degraded_performance")
+        INCIDENT.replace("API errors", "MARKER-NEW").replace(
+            "api: partial_outage", "web: degraded_performance"
+        )
     )
     eventually(lambda: "MARKER-NEW" in fetch(server.url)[1])
     templates = site / "templates"
@@ -172,7 +206,9 @@ def test_ignores_editor_temp_files_and_other_folders(server, site):
 
 
 def test_build_output_has_no_live_reload(site):
-    result = CliRunner().invoke(main, ["build", "--source", str(site), "--now", "2026-11-27T12:00:00Z"])
+    result = CliRunner().invoke(
+        main, ["build", "--source", str(site), "--now", "2026-11-27T12:00:00Z"]
+    )
     assert result.exit_code == 0, result.output
     for path in (site / "public").rglob("*"):
         if path.is_file():
@@ -182,7 +218,10 @@ def test_build_output_has_no_live_reload(site):
 def test_inject():
     page = b"<html><body><p>x</p></BODY></html>"
     plain = inject(page, Snapshot(version="v-1"))
-    assert plain == b'<html><body><p>x</p><script src="/__clarion/live.js" data-version="v-1"></script>\n</BODY></html>'
+    assert (
+        plain
+        == b'<html><body><p>x</p><script src="/__clarion/live.js" data-version="v-1"></script>\n</BODY></html>'
+    )
     broken = inject(page, Snapshot(version="v-2", error="a.md:1: error: <b>"))
     assert b"a.md:1: error: &lt;b&gt;" in broken and b"clarion-error-overlay" in broken
     assert inject(b"no body", Snapshot(version="v")).startswith(b"no body<script")
@@ -206,15 +245,19 @@ def test_updates_due_follows_the_cadence(site_factory):
         "2026-11-27-f": (Severity.SEV1, "11:50"),
     }
     overdue = next(d for d in due if d.slug == "2026-11-27-a")
-    assert overdue.describe(NOW).startswith("2026-11-27-a (SEV0): next public update OVERDUE since 11:20 UTC (40 min ago)")
+    assert overdue.describe(NOW).startswith(
+        "2026-11-27-a (SEV0): next public update OVERDUE since 11:20 UTC (40 min ago)"
+    )
     soon = next(d for d in due if d.slug == "2026-11-27-b")
     assert "due at 13:05 UTC (in 1 h 5 min)" in soon.describe(NOW)
 
 
 def test_a_reminder_when_an_update_falls_due(site):
-    clock = {"now": datetime(2026, 11, 27, 11, 10, tzinfo=timezone.utc)}
+    clock = {"now": datetime(2026, 11, 27, 11, 10, tzinfo=UTC)}
     logs: list[str] = []
-    preview = PreviewServer(site, clock=lambda config: clock["now"], port=0, log=logs.append, quiet=0.05, tick=0.1)
+    preview = PreviewServer(
+        site, clock=lambda config: clock["now"], port=0, log=logs.append, quiet=0.05, tick=0.1
+    )
     preview.start()
     try:
         assert any("due at 11:35 UTC (in 25 min)" in line for line in logs)
@@ -239,14 +282,25 @@ def test_a_maintenance_window_opening_triggers_a_rebuild(site_factory):
     }
     clock = {"now": NOW}
     logs: list[str] = []
-    preview = PreviewServer(site_factory(files), clock=lambda config: clock["now"], port=0, log=logs.append, quiet=0.05, tick=0.1)
+    preview = PreviewServer(
+        site_factory(files),
+        clock=lambda config: clock["now"],
+        port=0,
+        log=logs.append,
+        quiet=0.05,
+        tick=0.1,
+    )
     preview.start()
     try:
         assert preview.builds == 1
         time.sleep(0.3)
         assert preview.builds == 1  # nothing changes while the clock stands still
         clock["now"] = NOW + timedelta(minutes=10)
-        eventually(lambda: any("At 12:05 UTC the maintenance window of 'Database upgrade'" in line for line in logs))
+        eventually(
+            lambda: any(
+                "At 12:05 UTC the maintenance window of 'Database upgrade'" in line for line in logs
+            )
+        )
         eventually(lambda: preview.builds >= 2)
     finally:
         preview.stop()
@@ -257,7 +311,10 @@ def test_serve_refuses_a_busy_port(site):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = CliRunner().invoke(main, ["serve", "--source", str(site), "--port", str(port), "--now", "2026-11-27T12:00:00Z"])
+        result = CliRunner().invoke(
+            main,
+            ["serve", "--source", str(site), "--port", str(port), "--now", "2026-11-27T12:00:00Z"],
+        )
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
 
@@ -279,14 +336,27 @@ def test_clarion_serve_command_end_to_end(site):
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "clarion", "serve", "--source", str(site), "--port", str(port), "--now", "2026-11-27T12:00:00Z"],
+        [
+            sys.executable,
+            "-m",
+            "clarion",
+            "serve",
+            "--source",
+            str(site),
+            "--port",
+            str(port),
+            "--now",
+            "2026-11-27T12:00:00Z",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
     lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True).start()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in process.stderr], daemon=True
+    ).start()
     try:
         deadline = time.monotonic() + WAIT
         seen = []
@@ -294,7 +364,9 @@ def test_clarion_serve_command_end_to_end(site):
             seen.append(lines.get(timeout=max(0.1, deadline - time.monotonic())))
         url = f"http://127.0.0.1:{port}/"
         assert "API errors" in fetch(url)[1]
-        (site / "updates/2026-11-27-api-errors.md").write_text(INCIDENT.replace("elevated error rates", "MARKER-CLI"))
+        (site / "updates/2026-11-27-api-errors.md").write_text(
+            INCIDENT.replace("elevated error rates", "MARKER-CLI")
+        )
         eventually(lambda: "MARKER-CLI" in fetch(url + "incidents/2026-11-27-api-errors/")[1])
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=WAIT) == 0

@@ -24,7 +24,11 @@ def run_build(root: Path, now: str = "2026-11-27T12:00:00Z", *extra: str):
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -63,8 +67,12 @@ def test_builds_every_page(basic):
 def test_incident_page_shows_timeline_postmortem_and_duration(basic):
     run_build(basic)
     page = (basic / "public/incidents/2026-11-20-api-errors/index.html").read_text()
-    assert page.index("Resolved</span>") < page.index("Identified</span>") < page.index("Investigating</span>")
-    assert "<h2 id=\"pm-h\">Postmortem</h2>" in page and "<h3>What happened</h3>" in page
+    assert (
+        page.index("Resolved</span>")
+        < page.index("Identified</span>")
+        < page.index("Investigating</span>")
+    )
+    assert '<h2 id="pm-h">Postmortem</h2>' in page and "<h3>What happened</h3>" in page
     assert "1 h 8 min" in page  # 14:02 -> 15:10
     assert 'href="../../components/api/"' in page
     assert "Impact:" not in page
@@ -129,7 +137,9 @@ def test_markdown_is_sanitised(basic, payload, forbidden):
 
 def test_title_is_escaped(basic):
     path = basic / "updates/2026-11-27-web-slow.md"
-    path.write_text(path.read_text().replace("title: Website loads slowly", 'title: "<b>Bold</b> & co"'))
+    path.write_text(
+        path.read_text().replace("title: Website loads slowly", 'title: "<b>Bold</b> & co"')
+    )
     run_build(basic)
     index = (basic / "public/index.html").read_text()
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in index and "<b>Bold</b>" not in index
@@ -144,7 +154,11 @@ def test_template_override_by_name_and_extends_default(basic):
     run_build(basic)
     assert (basic / "public/404.html").read_text() == "custom 404 for Basic Status\n"
     index = (basic / "public/index.html").read_text()
-    assert "<p>Custom footer</p>" in index and "All Systems" not in index and "Partially Degraded" in index
+    assert (
+        "<p>Custom footer</p>" in index
+        and "All Systems" not in index
+        and "Partially Degraded" in index
+    )
 
 
 def test_template_typo_fails_the_build(basic):
@@ -210,7 +224,10 @@ def test_outputs_cannot_escape_their_folder(tmp_path):
         with pytest.raises(OutputPathError):
             write_outputs([Output(Area.PUBLIC, bad, b"x")], {Area.PUBLIC: tmp_path / "out"})
     with pytest.raises(OutputPathError):
-        write_outputs([Output(Area.PUBLIC, "a.html", b"x"), Output(Area.PUBLIC, "a.html", b"y")], {Area.PUBLIC: tmp_path / "out"})
+        write_outputs(
+            [Output(Area.PUBLIC, "a.html", b"x"), Output(Area.PUBLIC, "a.html", b"y")],
+            {Area.PUBLIC: tmp_path / "out"},
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -225,7 +242,9 @@ def test_example_site_builds_and_index_stays_small(tmp_path):
     """The repository's own example site: it builds, and its index with its CSS
     stays under 20 KB gzipped."""
     root = Path(__file__).parent.parent
-    result = CliRunner().invoke(main, ["build", "--source", str(root), "--out", str(tmp_path / "public")])
+    result = CliRunner().invoke(
+        main, ["build", "--source", str(root), "--out", str(tmp_path / "public")]
+    )
     assert result.exit_code == 0, result.output
     index = (tmp_path / "public/index.html").read_bytes()
     css = (tmp_path / "public/assets/clarion.css").read_bytes()
@@ -248,7 +267,9 @@ def test_golden_basic_site(basic, update_golden):
             target.write_bytes(data)
         pytest.skip("golden files rewritten")
     expected = tree(golden_dir)
-    assert sorted(expected) == sorted(actual), "the set of pages changed; run pytest --update-golden and review"
+    assert sorted(expected) == sorted(actual), (
+        "the set of pages changed; run pytest --update-golden and review"
+    )
     for path, data in actual.items():
         if data != expected[path]:
             diff = "\n".join(
@@ -260,7 +281,9 @@ def test_golden_basic_site(basic, update_golden):
                     lineterm="",
                 )
             )
-            pytest.fail(f"{path} differs from the golden file (pytest --update-golden rewrites it):\n{diff[:4000]}")
+            pytest.fail(
+                f"{path} differs from the golden file (pytest --update-golden rewrites it):\n{diff[:4000]}"
+            )
 
 
 def test_cli_build_help_and_version():
@@ -337,7 +360,9 @@ def test_index_stays_small_with_many_recent_incidents(site_factory, tmp_path):
             f"## {(start + timedelta(minutes=45)).strftime('%Y-%m-%d %H:%M')} UTC · Resolved\nFixed.\n"
         )
     root = site_factory(files)
-    result = build(load_config(root), now=NOW, public_dir=tmp_path / "out", private_dir=tmp_path / "private")
+    result = build(
+        load_config(root), now=NOW, public_dir=tmp_path / "out", private_dir=tmp_path / "private"
+    )
     index = (result.public_dir / "index.html").read_bytes()
     css = (result.public_dir / "assets/clarion.css").read_bytes()
     assert b"and 1 more" in index or b"more</title>" in index

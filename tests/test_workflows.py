@@ -21,7 +21,7 @@ import sys
 import sysconfig
 import textwrap
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,9 +29,9 @@ import yaml
 from click.testing import CliRunner
 
 from clarion import __version__
-from clarion.cli import writing as cli_module
 from clarion.check import run_check
 from clarion.cli import main
+from clarion.cli import writing as cli_module
 from clarion.config import load_config
 from clarion.publishing import (
     DEADLINE_SCHEDULES,
@@ -52,7 +52,9 @@ DEADLINES = (SHIPPED / "deadlines.yml", TOP / "deadlines.yml")
 
 
 def cli(*args: str, input: str | None = None, env: Mapping[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), input=input, env=dict(env or {}), catch_exceptions=False)
+    return CliRunner().invoke(
+        main, list(args), input=input, env=dict(env or {}), catch_exceptions=False
+    )
 
 
 def load(path: Path) -> dict:
@@ -121,7 +123,9 @@ def test_least_privilege_on_every_job(path: Path):
         assert job.get("timeout-minutes"), f"job {name} has a timeout"
         for step in job["steps"]:
             if step.get("uses", "").startswith("actions/checkout@"):
-                assert step.get("with", {}).get("persist-credentials") is False, "no token left in .git/config"
+                assert step.get("with", {}).get("persist-credentials") is False, (
+                    "no token left in .git/config"
+                )
 
 
 def _steps(job: dict) -> list[dict]:
@@ -147,7 +151,9 @@ def test_publish_promises(path: Path):
     assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
     assert "needs.build.outputs.deploy == 'true'" in deploy["if"]
     # the official Pages actions
-    assert _by_uses(deploy, "actions/configure-pages@") and _by_uses(deploy, "actions/deploy-pages@")
+    assert _by_uses(deploy, "actions/configure-pages@") and _by_uses(
+        deploy, "actions/deploy-pages@"
+    )
     (pages,) = _by_uses(build, "actions/upload-pages-artifact@")
     assert pages["with"]["path"].rstrip("/") == "public"
     # the private folder: never in the Pages artifact, only as a short-lived
@@ -183,7 +189,7 @@ def test_deadlines_promises(path: Path):
     checks = [s for s in runs if "clarion check" in s["run"]]
     assert len(checks) == 2
     for step in checks:
-        assert "--repo-visibility \"$VISIBILITY\"" in step["run"]
+        assert '--repo-visibility "$VISIBILITY"' in step["run"]
         assert step["env"]["VISIBILITY"] == "${{ steps.repo.outputs.visibility }}"
     assert "--format github" in checks[0]["run"]
     reminders = checks[1]
@@ -191,7 +197,14 @@ def test_deadlines_promises(path: Path):
     assert reminders["if"] == "steps.repo.outputs.visibility != 'public'"
     # the workflow only carries out Clarion's actions with gh issue
     gh_calls = set(re.findall(r"\bgh (\w+ \w+)", reminders["run"]))
-    assert gh_calls == {"label create", "issue list", "issue create", "issue edit", "issue comment", "issue close"}
+    assert gh_calls == {
+        "label create",
+        "issue list",
+        "issue create",
+        "issue edit",
+        "issue comment",
+        "issue close",
+    }
     visibility = next(s for s in runs if s.get("id") == "repo")
     assert visibility["env"]["EVENT_VISIBILITY"] == "${{ github.event.repository.visibility }}"
     assert "visibility:-public" in visibility["run"], "unknown visibility counts as public"
@@ -199,7 +212,9 @@ def test_deadlines_promises(path: Path):
 
 def test_shipped_deadline_schedule_is_hourly_and_documented():
     text = (SHIPPED / "deadlines.yml").read_text()
-    assert load(SHIPPED / "deadlines.yml")["on"]["schedule"] == [{"cron": DEADLINE_SCHEDULES["hourly"].cron}]
+    assert load(SHIPPED / "deadlines.yml")["on"]["schedule"] == [
+        {"cron": DEADLINE_SCHEDULES["hourly"].cron}
+    ]
     for name in ("15min", "30min", "hourly", "6h", "daily"):
         minutes = DEADLINE_SCHEDULES[name].runs_per_day * 30
         assert f"{minutes:,}" in text, f"the cost of {name} is documented"
@@ -236,8 +251,15 @@ def test_top_level_workflows_are_the_shipped_ones(name: str):
                 if step.get("name") == "Install Clarion":
                     step["run"] = "<install>"
     assert shipped == top
-    install = [s for j in load(TOP / name)["jobs"].values() for s in j["steps"] if s.get("name") == "Install Clarion"]
-    assert install and all(s["run"] == "python -m pip install --disable-pip-version-check ." for s in install)
+    install = [
+        s
+        for j in load(TOP / name)["jobs"].values()
+        for s in j["steps"]
+        if s.get("name") == "Install Clarion"
+    ]
+    assert install and all(
+        s["run"] == "python -m pip install --disable-pip-version-check ." for s in install
+    )
 
 
 # -- clarion init writes the workflows ----------------------------------------------
@@ -249,9 +271,13 @@ def test_init_writes_workflows_with_pinned_version_and_schedule(tmp_path: Path):
     assert result.exit_code == 0, result.output
     publish = (target / ".github/workflows/publish.yml").read_text()
     deadlines = (target / ".github/workflows/deadlines.yml").read_text()
-    assert publish == (SHIPPED / "publish.yml").read_text().replace('CLARION_VERSION: "0.1.0"', f'CLARION_VERSION: "{__version__}"')
+    assert publish == (SHIPPED / "publish.yml").read_text().replace(
+        'CLARION_VERSION: "0.1.0"', f'CLARION_VERSION: "{__version__}"'
+    )
     assert f'CLARION_VERSION: "{__version__}"' in deadlines
-    assert load(target / ".github/workflows/deadlines.yml")["on"]["schedule"] == [{"cron": "7 */6 * * *"}]
+    assert load(target / ".github/workflows/deadlines.yml")["on"]["schedule"] == [
+        {"cron": "7 */6 * * *"}
+    ]
     assert "--deadline-schedule 6h" in deadlines
 
 
@@ -266,7 +292,9 @@ def test_init_asks_the_schedule_on_a_terminal(tmp_path: Path, monkeypatch):
     result = cli("init", str(tmp_path / "s"), "--now", NOW_TEXT, input="daily\n")
     assert result.exit_code == 0, result.output
     assert "720 min/month" in result.output and "2,880 min/month" in result.output
-    assert load(tmp_path / "s/.github/workflows/deadlines.yml")["on"]["schedule"] == [{"cron": "7 6 * * *"}]
+    assert load(tmp_path / "s/.github/workflows/deadlines.yml")["on"]["schedule"] == [
+        {"cron": "7 6 * * *"}
+    ]
 
 
 def test_deadline_schedule_off_keeps_push_only(tmp_path: Path):
@@ -277,7 +305,12 @@ def test_deadline_schedule_off_keeps_push_only(tmp_path: Path):
     assert "schedule" not in on and "push" in on
     actionlint = tool("actionlint")
     if actionlint:
-        assert subprocess.run([actionlint, "-shellcheck=", "-pyflakes=", str(path)], capture_output=True).returncode == 0
+        assert (
+            subprocess.run(
+                [actionlint, "-shellcheck=", "-pyflakes=", str(path)], capture_output=True
+            ).returncode
+            == 0
+        )
     for name in DEADLINE_SCHEDULES:
         assert yaml.safe_load(set_deadline_schedule((SHIPPED / "deadlines.yml").read_text(), name))
 
@@ -291,7 +324,16 @@ class StepRunner:
     $GITHUB_OUTPUT. Every ``${{ }}`` expression must be known here, so a new
     one in a workflow makes this test fail until it is taught."""
 
-    def __init__(self, workflow: Path, job: str, workspace: Path, *, event: str, context: Mapping[str, str], path: str = ""):
+    def __init__(
+        self,
+        workflow: Path,
+        job: str,
+        workspace: Path,
+        *,
+        event: str,
+        context: Mapping[str, str],
+        path: str = "",
+    ):
         self.data = load(workflow)
         self.job = self.data["jobs"][job]
         self.workspace = workspace
@@ -343,7 +385,9 @@ class StepRunner:
                 env[key] = self.expand(raw)
         return env
 
-    def run(self, *, skip: tuple[str, ...] = ("Install Clarion",), only: tuple[str, ...] | None = None) -> None:
+    def run(
+        self, *, skip: tuple[str, ...] = ("Install Clarion",), only: tuple[str, ...] | None = None
+    ) -> None:
         for step in self.job["steps"]:
             if "run" not in step or step.get("name") in skip:
                 continue
@@ -370,21 +414,35 @@ class StepRunner:
                 capture_output=True,
                 text=True,
             )
-            assert result.returncode == 0, f"step {step.get('name')!r} failed:\n{result.stdout}\n{result.stderr}"
+            assert result.returncode == 0, (
+                f"step {step.get('name')!r} failed:\n{result.stdout}\n{result.stderr}"
+            )
             self.ran.append(step.get("name", step["run"][:30]))
             if "id" in step:
-                pairs = [line.split("=", 1) for line in output.read_text().splitlines() if "=" in line]
+                pairs = [
+                    line.split("=", 1) for line in output.read_text().splitlines() if "=" in line
+                ]
                 self.outputs[step["id"]] = dict(pairs)
 
 
 def _tools_path() -> str:
     """This Python's scripts first, so `clarion` is the Clarion under test."""
-    return os.pathsep.join({str(Path(sysconfig.get_path("scripts"))): 1, str(Path(sys.executable).parent): 1}) + os.pathsep
+    return (
+        os.pathsep.join(
+            {str(Path(sysconfig.get_path("scripts"))): 1, str(Path(sys.executable).parent): 1}
+        )
+        + os.pathsep
+    )
 
 
 def _init_site(tmp_path: Path) -> Path:
     site = tmp_path / "workspace"
-    result = cli("init", str(site), "--now", (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%MZ"))
+    result = cli(
+        "init",
+        str(site),
+        "--now",
+        (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%MZ"),
+    )
     assert result.exit_code == 0, result.output
     return site
 
@@ -399,9 +457,21 @@ GITHUB_CONTEXT = {
 
 def test_publish_steps_build_a_deployable_site(tmp_path: Path):
     site = _init_site(tmp_path)
-    runner = StepRunner(site / ".github/workflows/publish.yml", "build", site, event="push", context=GITHUB_CONTEXT, path=_tools_path())
+    runner = StepRunner(
+        site / ".github/workflows/publish.yml",
+        "build",
+        site,
+        event="push",
+        context=GITHUB_CONTEXT,
+        path=_tools_path(),
+    )
     runner.run()
-    assert runner.ran == ["Repository visibility", "Check content and deadlines", "Build", "Has the page changed?"]
+    assert runner.ran == [
+        "Repository visibility",
+        "Check content and deadlines",
+        "Build",
+        "Has the page changed?",
+    ]
     assert runner.outputs["repo"]["visibility"] == "private"
     page = runner.outputs["page"]
     assert page["changed"] == "true" and page["public_digest"].startswith("sha256:")
@@ -421,7 +491,14 @@ def test_publish_steps_build_a_deployable_site(tmp_path: Path):
     # the next scheduled run: the same page as deployed -> no deploy
     (site / ".clarion-deployed").mkdir()
     (site / ".clarion-deployed/digest").write_text(page["public_digest"] + "\n")
-    scheduled = StepRunner(site / ".github/workflows/publish.yml", "build", site, event="schedule", context=GITHUB_CONTEXT, path=_tools_path())
+    scheduled = StepRunner(
+        site / ".github/workflows/publish.yml",
+        "build",
+        site,
+        event="schedule",
+        context=GITHUB_CONTEXT,
+        path=_tools_path(),
+    )
     scheduled.run()
     assert scheduled.outputs["page"]["changed"] == "false"
     assert scheduled.outputs["page"]["public_digest"] == page["public_digest"]
@@ -430,19 +507,30 @@ def test_publish_steps_build_a_deployable_site(tmp_path: Path):
 def test_publish_check_step_fails_on_invalid_content_only(tmp_path: Path):
     site = _init_site(tmp_path)
     context = {**GITHUB_CONTEXT, "github.event.repository.visibility": "public"}
-    runner = StepRunner(site / ".github/workflows/publish.yml", "build", site, event="push", context=context, path=_tools_path())
+    runner = StepRunner(
+        site / ".github/workflows/publish.yml",
+        "build",
+        site,
+        event="push",
+        context=context,
+        path=_tools_path(),
+    )
     # an incident overdue on its customer email: annotations, no failure
     _write_overdue_incident(site)
     runner.run(only=("Repository visibility", "Check content and deadlines"))
     # a notice in a public repository: exit 2 fails the step
     (site / "comms/2026-11-27-api-errors").mkdir(parents=True, exist_ok=True)
-    (site / "comms/2026-11-27-api-errors/customer-ack.md").write_text("---\nrule: customer-ack\nto: [customers@example.com]\nsubject: x\n---\nHello\n")
+    (site / "comms/2026-11-27-api-errors/customer-ack.md").write_text(
+        "---\nrule: customer-ack\nto: [customers@example.com]\nsubject: x\n---\nHello\n"
+    )
     with pytest.raises(AssertionError, match="Check content and deadlines"):
         runner.run(only=("Check content and deadlines",))
 
 
-def _write_overdue_incident(site: Path, *, slug: str = "2026-11-27-api-errors", hours_ago: int = 3, resolved: bool = False) -> str:
-    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+def _write_overdue_incident(
+    site: Path, *, slug: str = "2026-11-27-api-errors", hours_ago: int = 3, resolved: bool = False
+) -> str:
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
     declared = now - timedelta(hours=hours_ago)
     text = textwrap.dedent(
         f"""\
@@ -525,7 +613,14 @@ def test_deadlines_steps_open_update_and_close_one_issue_per_incident(tmp_path: 
     context = {**GITHUB_CONTEXT, "github.event.repository.visibility": ""}
 
     def run() -> None:
-        runner = StepRunner(site / ".github/workflows/deadlines.yml", "deadlines", site, event="schedule", context=context, path=str(folder) + os.pathsep + _tools_path())
+        runner = StepRunner(
+            site / ".github/workflows/deadlines.yml",
+            "deadlines",
+            site,
+            event="schedule",
+            context=context,
+            path=str(folder) + os.pathsep + _tools_path(),
+        )
         runner.run()
         assert runner.outputs["repo"]["visibility"] == "private"
 
@@ -534,20 +629,34 @@ def test_deadlines_steps_open_update_and_close_one_issue_per_incident(tmp_path: 
     (issue,) = state["issues"]
     assert issue["open"] and issue["title"] == f"Deadlines: API errors ({slug})"
     assert "customer-ack" in issue["body"] and "**overdue**" in issue["body"]
-    assert ["label", "create", "clarion-deadlines", "--color", "D93F0B", "--force", "--description", "Deadline reminders written by Clarion"] in state["calls"]
+    assert [
+        "label",
+        "create",
+        "clarion-deadlines",
+        "--color",
+        "D93F0B",
+        "--force",
+        "--description",
+        "Deadline reminders written by Clarion",
+    ] in state["calls"]
 
     # unchanged state: the next run changes nothing
     calls = len(state["calls"])
     run()
     state = _state(state_path)
-    assert [c[:2] for c in state["calls"][calls:] if c[0] != "api"] == [["label", "create"], ["issue", "list"]]
+    assert [c[:2] for c in state["calls"][calls:] if c[0] != "api"] == [
+        ["label", "create"],
+        ["issue", "list"],
+    ]
 
     # the customer email went out and the incident is resolved with its postmortem: closed
     _write_overdue_incident(site, slug=slug, resolved=True)
     assert cli("sent", slug, "customer-ack", "--source", str(site)).exit_code == 0
     assert cli("sent", slug, "customer-resolution", "--source", str(site)).exit_code == 0
     with (site / f"updates/{slug}.md").open("a") as f:
-        f.write(f"\n## {datetime.now(timezone.utc) - timedelta(minutes=5):%Y-%m-%d %H:%M} UTC · Postmortem\nWhat happened.\n")
+        f.write(
+            f"\n## {datetime.now(UTC) - timedelta(minutes=5):%Y-%m-%d %H:%M} UTC · Postmortem\nWhat happened.\n"
+        )
     run()
     (issue,) = _state(state_path)["issues"]
     assert not issue["open"] and "needs action" in issue["comments"][-1]
@@ -566,12 +675,23 @@ def test_deadlines_steps_in_the_private_comms_repository_of_a_split_set_up(tmp_p
     shutil.move(str(site), str(workspace / ".clarion-site"))
     notice = workspace / "comms" / slug / "customer-ack.md"
     notice.parent.mkdir(parents=True)
-    notice.write_text(f"---\nrule: customer-ack\nto: [customers@example.com]\nsubject: Sorry\nsent: {datetime.now(timezone.utc) - timedelta(hours=2, minutes=45):%Y-%m-%dT%H:%M:%SZ}\n---\nHello\n")
+    notice.write_text(
+        f"---\nrule: customer-ack\nto: [customers@example.com]\nsubject: Sorry\nsent: {datetime.now(UTC) - timedelta(hours=2, minutes=45):%Y-%m-%dT%H:%M:%SZ}\n---\nHello\n"
+    )
     context = {**GITHUB_CONTEXT, "vars.CLARION_SITE_REPOSITORY": "acme/status"}
-    runner = StepRunner(workspace / ".github/workflows/deadlines.yml", "deadlines", workspace, event="schedule", context=context, path=str(folder) + os.pathsep + _tools_path())
+    runner = StepRunner(
+        workspace / ".github/workflows/deadlines.yml",
+        "deadlines",
+        workspace,
+        event="schedule",
+        context=context,
+        path=str(folder) + os.pathsep + _tools_path(),
+    )
     runner.run()
     (issue,) = _state(state_path)["issues"]
-    assert "| met | `customer-ack` |" in issue["body"]  # the notice in this repository's comms/ was read
+    assert (
+        "| met | `customer-ack` |" in issue["body"]
+    )  # the notice in this repository's comms/ was read
     assert "| **overdue** | `update-cadence` |" in issue["body"]
 
 
@@ -580,7 +700,14 @@ def test_deadlines_steps_write_no_issue_in_a_public_repository(tmp_path: Path, f
     site = _init_site(tmp_path)
     _write_overdue_incident(site)
     context = {**GITHUB_CONTEXT, "github.event.repository.visibility": "public"}
-    runner = StepRunner(site / ".github/workflows/deadlines.yml", "deadlines", site, event="push", context=context, path=str(folder) + os.pathsep + _tools_path())
+    runner = StepRunner(
+        site / ".github/workflows/deadlines.yml",
+        "deadlines",
+        site,
+        event="push",
+        context=context,
+        path=str(folder) + os.pathsep + _tools_path(),
+    )
     runner.run()
     assert "Open, update or close reminder issues" not in runner.ran
     assert _state(state_path)["calls"] == []
@@ -608,7 +735,9 @@ def _report(root: Path, *, now: datetime = NOW, window: timedelta | None = timed
 
 def test_reminder_created_for_an_overdue_incident(site_factory):
     root = site_factory({"updates/2026-11-27-api-errors.md": INCIDENT})
-    (action,) = [a for a in plan_reminders(_report(root), []) if a.incident == "2026-11-27-api-errors"]
+    (action,) = [
+        a for a in plan_reminders(_report(root), []) if a.incident == "2026-11-27-api-errors"
+    ]
     assert action.action == "create" and action.number is None
     assert action.title == "Deadlines: API errors (2026-11-27-api-errors)"
     body = action.body
@@ -616,11 +745,15 @@ def test_reminder_created_for_an_overdue_incident(site_factory):
     assert "| **overdue** | `customer-ack` |" in body
     assert "due (Europe/Berlin)" in body and "clarion sent 2026-11-27-api-errors RULE" in body
     assert OpenIssue(7, action.title, body).incident == "2026-11-27-api-errors"
-    assert OpenIssue(7, action.title, body).alerted["2026-11-27-api-errors/customer-ack"] == "overdue"
+    assert (
+        OpenIssue(7, action.title, body).alerted["2026-11-27-api-errors/customer-ack"] == "overdue"
+    )
 
 
 def test_reminder_not_created_when_nothing_is_due_soon(site_factory):
-    resolved = INCIDENT.replace("severity: SEV1", "severity: SEV3").replace("customers_affected: true", "customers_affected: false")
+    resolved = INCIDENT.replace("severity: SEV1", "severity: SEV3").replace(
+        "customers_affected: true", "customers_affected: false"
+    )
     resolved += "\n## 2026-11-27 09:30 UTC · Resolved\nFixed.\n"
     root = site_factory({"updates/2026-11-27-api-errors.md": resolved})
     assert plan_reminders(_report(root), []) == []
@@ -634,16 +767,24 @@ def test_reminder_unchanged_state_changes_nothing_and_later_runs_agree(site_fact
     # an hour later nothing changed state: no edit, no comment (no "time left" in the body)
     assert plan_reminders(_report(root, now=NOW + timedelta(hours=1)), [issue]) == []
     # GitHub may give the body back with CRLF and without the last newline
-    assert plan_reminders(_report(root), [OpenIssue(3, created.title, created.body.replace("\n", "\r\n").strip())]) == []
+    assert (
+        plan_reminders(
+            _report(root), [OpenIssue(3, created.title, created.body.replace("\n", "\r\n").strip())]
+        )
+        == []
+    )
 
 
 def test_reminder_comment_when_an_item_becomes_overdue(site_factory):
     root = site_factory({"updates/2026-11-27-api-errors.md": INCIDENT})
     # at 09:20 the next update (due 09:30) and the customer email (due 10:00) are due soon
-    early = _report(root, now=datetime(2026, 11, 27, 9, 20, tzinfo=timezone.utc))
+    early = _report(root, now=datetime(2026, 11, 27, 9, 20, tzinfo=UTC))
     (created,) = plan_reminders(early, [])
     assert "**due soon**" in created.body and "**overdue**" not in created.body
-    later = plan_reminders(_report(root, now=datetime(2026, 11, 27, 10, 30, tzinfo=timezone.utc)), [OpenIssue(4, created.title, created.body)])
+    later = plan_reminders(
+        _report(root, now=datetime(2026, 11, 27, 10, 30, tzinfo=UTC)),
+        [OpenIssue(4, created.title, created.body)],
+    )
     assert [a.action for a in later] == ["update", "comment"]
     assert all(a.number == 4 for a in later)
     assert "**overdue**: `customer-ack`" in later[1].body
@@ -652,7 +793,9 @@ def test_reminder_comment_when_an_item_becomes_overdue(site_factory):
 def test_reminder_closed_when_everything_is_met(site_factory):
     root = site_factory({"updates/2026-11-27-api-errors.md": INCIDENT})
     (created,) = plan_reminders(_report(root), [])
-    settled = INCIDENT.replace("severity: SEV1", "severity: SEV3").replace("customers_affected: true", "customers_affected: false")
+    settled = INCIDENT.replace("severity: SEV1", "severity: SEV3").replace(
+        "customers_affected: true", "customers_affected: false"
+    )
     settled += "\n## 2026-11-27 09:30 UTC · Resolved\nFixed.\n"
     (root / "updates/2026-11-27-api-errors.md").write_text(settled)
     (action,) = plan_reminders(_report(root), [OpenIssue(5, created.title, created.body)])
@@ -678,7 +821,21 @@ def test_reminders_cli_json(site_factory, tmp_path: Path):
     root = site_factory({"updates/2026-11-27-api-errors.md": INCIDENT})
     issues = tmp_path / "open.json"
     issues.write_text("[]")
-    result = cli("check", "--source", str(root), "--now", NOW_TEXT, "--format", "reminders", "--warn-within", "PT24H", "--repo-visibility", "private", "--open-issues", str(issues))
+    result = cli(
+        "check",
+        "--source",
+        str(root),
+        "--now",
+        NOW_TEXT,
+        "--format",
+        "reminders",
+        "--warn-within",
+        "PT24H",
+        "--repo-visibility",
+        "private",
+        "--open-issues",
+        str(issues),
+    )
     assert result.exit_code == 1  # something overdue, as for every format
     data = json.loads(result.stdout)
     assert data["withheld"] is False and data["label"] == "clarion-deadlines"
@@ -689,7 +846,17 @@ def test_reminders_cli_json(site_factory, tmp_path: Path):
 
 def test_reminders_are_never_written_for_a_public_repository(site_factory):
     root = site_factory({"updates/2026-11-27-api-errors.md": INCIDENT})
-    result = cli("check", "--source", str(root), "--now", NOW_TEXT, "--format", "reminders", "--repo-visibility", "public")
+    result = cli(
+        "check",
+        "--source",
+        str(root),
+        "--now",
+        NOW_TEXT,
+        "--format",
+        "reminders",
+        "--repo-visibility",
+        "public",
+    )
     data = json.loads(result.stdout)
     assert data["withheld"] is True and data["actions"] == []
     assert "no reminder issues" in result.stderr
@@ -703,7 +870,10 @@ def test_reminders_need_the_visibility(site_factory):
 
 def test_open_issues_must_be_gh_json():
     assert parse_open_issues("") == []
-    assert [i.number for i in parse_open_issues('[{"number": 3, "title": "t", "body": null}, {"number": 1}]')] == [1, 3]
+    assert [
+        i.number
+        for i in parse_open_issues('[{"number": 3, "title": "t", "body": null}, {"number": 1}]')
+    ] == [1, 3]
     for bad in ("{", '{"number": 1}', '[{"title": "x"}]'):
         with pytest.raises(Exception, match="--open-issues"):
             parse_open_issues(bad)
@@ -753,7 +923,10 @@ def test_public_repository_fails_while_private_items_sit_in_it(site_factory):
     result = cli("check", "--source", str(root), "--now", NOW_TEXT, "--repo-visibility", "public")
     assert result.exit_code == 2
     err = result.stderr
-    assert "updates/2026-11-20-breach.md:7: error: public repository: a 'breach:' block is readable by anyone here" in err
+    assert (
+        "updates/2026-11-20-breach.md:7: error: public repository: a 'breach:' block is readable by anyone here"
+        in err
+    )
     assert "updates/2026-11-20-breach.md:9: error: public repository: a 'private:' field" in err
     assert "updates/2026-11-21-hidden.md:4: error: public repository: a 'public: false' file" in err
     assert "comms/2026-11-20-breach/customer-ack.md:1: error: public repository: a notice" in err
@@ -763,10 +936,17 @@ def test_public_repository_fails_while_private_items_sit_in_it(site_factory):
 
 def test_public_repository_github_annotations_and_alias(site_factory):
     root = site_factory(PRIVATE_FILES)
-    result = cli("check", "--source", str(root), "--now", NOW_TEXT, "--public-repo", "--format", "github")
+    result = cli(
+        "check", "--source", str(root), "--now", NOW_TEXT, "--public-repo", "--format", "github"
+    )
     assert result.exit_code == 2
-    assert "::error file=updates/2026-11-20-breach.md,line=7,title=Clarion error::public repository: a 'breach:' block" in result.stdout
-    env = cli("check", "--source", str(root), "--now", NOW_TEXT, env={"CLARION_REPO_VISIBILITY": "public"})
+    assert (
+        "::error file=updates/2026-11-20-breach.md,line=7,title=Clarion error::public repository: a 'breach:' block"
+        in result.stdout
+    )
+    env = cli(
+        "check", "--source", str(root), "--now", NOW_TEXT, env={"CLARION_REPO_VISIBILITY": "public"}
+    )
     assert env.exit_code == 2
 
 
@@ -781,17 +961,30 @@ def test_private_repositories_may_hold_comms(site_factory, visibility: str):
 def test_fictional_site_is_exempt_and_says_so(site_factory):
     from tests.conftest import MINIMAL_TOML
 
-    toml = MINIMAL_TOML.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\nfictional = true\nnow = "2026-11-27T12:00:00Z"')
+    toml = MINIMAL_TOML.replace(
+        'timezone = "Europe/Berlin"',
+        'timezone = "Europe/Berlin"\nfictional = true\nnow = "2026-11-27T12:00:00Z"',
+    )
     root = site_factory(PRIVATE_FILES, toml=toml)
     result = cli("check", "--source", str(root), "--repo-visibility", "public")
     assert result.exit_code in (0, 1, 4), result.output
-    assert "fictional" in result.stderr and "exempt" in result.stderr and "4 private items" in result.stderr
-    github = cli("check", "--source", str(root), "--repo-visibility", "public", "--format", "github")
-    assert github.stdout.startswith("::notice title=Clarion%3A public repository::public repository: the site is fictional")
+    assert (
+        "fictional" in result.stderr
+        and "exempt" in result.stderr
+        and "4 private items" in result.stderr
+    )
+    github = cli(
+        "check", "--source", str(root), "--repo-visibility", "public", "--format", "github"
+    )
+    assert github.stdout.startswith(
+        "::notice title=Clarion%3A public repository::public repository: the site is fictional"
+    )
 
 
 def test_the_example_site_is_exempt():
-    result = cli("check", "--source", str(REPO), "--repo-visibility", "public", "--format", "github")
+    result = cli(
+        "check", "--source", str(REPO), "--repo-visibility", "public", "--format", "github"
+    )
     assert result.exit_code in (0, 1, 4)
     assert "exempt" in result.stdout
 
@@ -800,18 +993,33 @@ def test_comms_in_a_separate_private_checkout(site_factory, tmp_path: Path):
     """The safe set-up: public site repository, comms in a second repository."""
     files = {k: v for k, v in PRIVATE_FILES.items() if k.startswith("updates/2026-11-20")}
     files["updates/2026-11-20-breach.md"] = files["updates/2026-11-20-breach.md"].replace(
-        "        breach:\n          aware: 2026-11-20T16:00:00Z\n        private: Internal notes\n", ""
+        "        breach:\n          aware: 2026-11-20T16:00:00Z\n        private: Internal notes\n",
+        "",
     )
     root = site_factory(files)
     (root / ".git").mkdir()  # the site's repository
     comms = tmp_path / "status-comms"
     (comms / ".git").mkdir(parents=True)  # a second repository, checked out beside it
     (comms / "2026-11-20-breach").mkdir()
-    (comms / "2026-11-20-breach/breach.yml").write_text("aware: 2026-11-20T16:00:00Z\nrules: [gdpr-art33-authority]\n")
-    (comms / "2026-11-20-breach/customer-ack.md").write_text(textwrap.dedent(PRIVATE_FILES["comms/2026-11-20-breach/customer-ack.md"]))
+    (comms / "2026-11-20-breach/breach.yml").write_text(
+        "aware: 2026-11-20T16:00:00Z\nrules: [gdpr-art33-authority]\n"
+    )
+    (comms / "2026-11-20-breach/customer-ack.md").write_text(
+        textwrap.dedent(PRIVATE_FILES["comms/2026-11-20-breach/customer-ack.md"])
+    )
     toml = (root / "site_src/site.toml").read_text() + '\n[paths]\ncomms = "../status-comms"\n'
     (root / "site_src/site.toml").write_text(toml)
-    result = cli("check", "--source", str(root), "--now", NOW_TEXT, "--repo-visibility", "public", "--format", "json")
+    result = cli(
+        "check",
+        "--source",
+        str(root),
+        "--now",
+        NOW_TEXT,
+        "--repo-visibility",
+        "public",
+        "--format",
+        "json",
+    )
     assert result.exit_code in (0, 1, 4), result.output
     rules = {o["rule"] for o in json.loads(result.stdout)["obligations"]}
     assert "gdpr-art33-authority" in rules  # the sidecar in the private checkout was read
@@ -821,18 +1029,29 @@ def test_comms_in_a_separate_private_checkout(site_factory, tmp_path: Path):
     (root / "site_src/site.toml").write_text(toml.replace("../status-comms", "status-comms"))
     result = cli("check", "--source", str(root), "--now", NOW_TEXT, "--repo-visibility", "public")
     assert result.exit_code == 2
-    assert "status-comms/2026-11-20-breach/breach.yml:1: error: public repository: a breach sidecar" in result.stderr
+    assert (
+        "status-comms/2026-11-20-breach/breach.yml:1: error: public repository: a breach sidecar"
+        in result.stderr
+    )
 
 
 def test_comms_option_reads_another_folder(site_factory, tmp_path: Path):
     root = site_factory({"updates/2026-11-27-api-errors.md": INCIDENT})
     comms = tmp_path / "checkout/comms"
     (comms / "2026-11-27-api-errors").mkdir(parents=True)
-    (comms / "2026-11-27-api-errors/customer-ack.md").write_text("---\nrule: customer-ack\nto: [customers]\nsubject: Sorry\nsent: 2026-11-27T09:30:00Z\n---\nHello\n")
+    (comms / "2026-11-27-api-errors/customer-ack.md").write_text(
+        "---\nrule: customer-ack\nto: [customers]\nsubject: Sorry\nsent: 2026-11-27T09:30:00Z\n---\nHello\n"
+    )
 
     def state(*extra: str, env: Mapping[str, str] | None = None) -> str:
-        result = cli("check", "--source", str(root), "--now", NOW_TEXT, "--format", "json", *extra, env=env)
-        return next(o["state"] for o in json.loads(result.stdout)["obligations"] if o["rule"] == "customer-ack")
+        result = cli(
+            "check", "--source", str(root), "--now", NOW_TEXT, "--format", "json", *extra, env=env
+        )
+        return next(
+            o["state"]
+            for o in json.loads(result.stdout)["obligations"]
+            if o["rule"] == "customer-ack"
+        )
 
     assert state() == "overdue"
     assert state("--comms", str(comms)) == "met"
@@ -861,13 +1080,38 @@ def test_next_change_is_the_maintenance_window(site_factory):
     result = cli("next-change", "--source", str(root), "--now", NOW_TEXT, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["next_change_at"] == "2026-11-27T15:00:00Z" and data["reason"] == "maintenance_starts"
+    assert (
+        data["next_change_at"] == "2026-11-27T15:00:00Z" and data["reason"] == "maintenance_starts"
+    )
     assert data["incident"] == "2026-11-27-database-upgrade" and data["seconds_until"] == 3 * 3600
     assert data["public_digest"] is None and data["continuous"] is False and "changed" not in data
-    during = json.loads(cli("next-change", "--source", str(root), "--now", "2026-11-27T16:00:00Z", "--format", "json").stdout)
-    assert (during["next_change_at"], during["reason"]) == ("2026-11-27T17:00:00Z", "maintenance_ends")
+    during = json.loads(
+        cli(
+            "next-change",
+            "--source",
+            str(root),
+            "--now",
+            "2026-11-27T16:00:00Z",
+            "--format",
+            "json",
+        ).stdout
+    )
+    assert (during["next_change_at"], during["reason"]) == (
+        "2026-11-27T17:00:00Z",
+        "maintenance_ends",
+    )
     # after the window: the next midnight in Europe/Berlin
-    after = json.loads(cli("next-change", "--source", str(root), "--now", "2026-11-27T18:00:00Z", "--format", "json").stdout)
+    after = json.loads(
+        cli(
+            "next-change",
+            "--source",
+            str(root),
+            "--now",
+            "2026-11-27T18:00:00Z",
+            "--format",
+            "json",
+        ).stdout
+    )
     assert (after["next_change_at"], after["reason"]) == ("2026-11-27T23:00:00Z", "new_day")
 
 
@@ -875,14 +1119,39 @@ def test_next_change_github_output_and_text(site_factory):
     root = site_factory({"updates/2026-11-27-database-upgrade.md": MAINTENANCE})
     assert cli("build", "--source", str(root), "--now", NOW_TEXT).exit_code == 0
     digest = public_digest(root / "public")
-    out = cli("next-change", "--source", str(root), "--now", NOW_TEXT, "--format", "github", "--deployed-digest", digest).stdout
+    out = cli(
+        "next-change",
+        "--source",
+        str(root),
+        "--now",
+        NOW_TEXT,
+        "--format",
+        "github",
+        "--deployed-digest",
+        digest,
+    ).stdout
     lines = dict(line.split("=", 1) for line in out.splitlines())
     assert lines["next_change_at"] == "2026-11-27T15:00:00Z" and lines["changed"] == "false"
     assert lines["public_digest"] == digest and lines["continuous"] == "false"
-    assert lines["description"] == "the maintenance window of 'Database upgrade' (2026-11-27-database-upgrade) opens"
-    changed = cli("next-change", "--source", str(root), "--now", NOW_TEXT, "--format", "github", "--deployed-digest", "")
+    assert (
+        lines["description"]
+        == "the maintenance window of 'Database upgrade' (2026-11-27-database-upgrade) opens"
+    )
+    changed = cli(
+        "next-change",
+        "--source",
+        str(root),
+        "--now",
+        NOW_TEXT,
+        "--format",
+        "github",
+        "--deployed-digest",
+        "",
+    )
     assert "changed=true" in changed.stdout
-    text = cli("next-change", "--source", str(root), "--now", NOW_TEXT, "--deployed-digest", digest).stdout
+    text = cli(
+        "next-change", "--source", str(root), "--now", NOW_TEXT, "--deployed-digest", digest
+    ).stdout
     assert "Next change: 2026-11-27 15:00 UTC (in 3 h): the maintenance window" in text
     assert "the same: nothing to deploy" in text
 
@@ -894,7 +1163,12 @@ def test_the_page_changes_only_when_the_state_does(site_factory, tmp_path: Path)
 
     def digest(at: str) -> str:
         out = tmp_path / at.replace(":", "")
-        assert cli("build", "--source", str(root), "--now", at, "--out", str(out), "--no-cache").exit_code == 0
+        assert (
+            cli(
+                "build", "--source", str(root), "--now", at, "--out", str(out), "--no-cache"
+            ).exit_code
+            == 0
+        )
         return public_digest(out) or ""
 
     assert digest("2026-11-27T12:00:00Z") == digest("2026-11-27T14:50:00Z")
@@ -911,7 +1185,11 @@ def test_next_change_of_an_update_written_ahead(site_factory):
 
     state = derive_state(config, load_site(config).incidents, NOW)
     change = next_change(state, config.timezone)
-    assert (change.at, change.kind, change.slug) == (datetime(2026, 11, 27, 13, 30, tzinfo=timezone.utc), "update_due", "2026-11-27-api-errors")
+    assert (change.at, change.kind, change.slug) == (
+        datetime(2026, 11, 27, 13, 30, tzinfo=UTC),
+        "update_due",
+        "2026-11-27-api-errors",
+    )
 
 
 def test_public_digest_covers_names_and_bytes(tmp_path: Path):

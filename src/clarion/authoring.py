@@ -17,7 +17,7 @@ import tempfile
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -78,17 +78,17 @@ class Written:
 
 def heading_time(at: datetime) -> str:
     """``2026-11-20 14:05 UTC``: the time of an update heading."""
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def iso_time(at: datetime) -> str:
     """``2026-11-20T14:05:00Z``: a front-matter time."""
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def to_minute(at: datetime) -> datetime:
     """Headings carry minutes; everything written is rounded down to the minute."""
-    return at.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    return at.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 # -- init ---------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def scaffold_files(now: datetime) -> list[ScaffoldFile]:
     ``clarion/scaffold/``. ``*.tmpl`` files get ``${date}`` (the day before
     ``now``, UTC) filled in; ``DATE`` in a file name is that date too, so the
     example incident always lies in the recent past."""
-    day = (now.astimezone(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%d")
+    day = (now.astimezone(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
     files: list[ScaffoldFile] = []
 
     def walk(node: Traversable, parts: tuple[str, ...]) -> None:
@@ -139,7 +139,9 @@ class InitResult:
     replaced: tuple[str, ...]
 
 
-def init_site(target: Path, *, now: datetime, force: bool = False, deadline_schedule: str | None = None) -> InitResult:
+def init_site(
+    target: Path, *, now: datetime, force: bool = False, deadline_schedule: str | None = None
+) -> InitResult:
     """Scaffold a status site in ``target`` (created if missing).
 
     Existing files are never overwritten unless ``force``; other files already
@@ -155,7 +157,12 @@ def init_site(target: Path, *, now: datetime, force: bool = False, deadline_sche
     files = [
         ScaffoldFile(
             f.relpath,
-            customise_workflow(f.relpath, f.data.decode("utf-8"), version=__version__, deadline_schedule=deadline_schedule).encode("utf-8"),
+            customise_workflow(
+                f.relpath,
+                f.data.decode("utf-8"),
+                version=__version__,
+                deadline_schedule=deadline_schedule,
+            ).encode("utf-8"),
         )
         if f.relpath.startswith(".github/workflows/")
         else f
@@ -163,7 +170,9 @@ def init_site(target: Path, *, now: datetime, force: bool = False, deadline_sche
     ]
     existing = [f.relpath for f in files if (target / f.relpath).exists()]
     if existing and not force:
-        shown = ", ".join(existing[:8]) + (f" and {len(existing) - 8} more" if len(existing) > 8 else "")
+        shown = ", ".join(existing[:8]) + (
+            f" and {len(existing) - 8} more" if len(existing) > 8 else ""
+        )
         raise UsageError(
             f"{target} already has {shown}; nothing was written.\n"
             "  hint: pass --force to overwrite these files, or choose an empty folder"
@@ -203,9 +212,13 @@ class SeverityDecision:
         lines = [f"Severity {sev.value} ({SEVERITY_MEANING[sev]}): {self.reason}"]
         cadence = UPDATE_CADENCE.get(sev)
         if cadence is not None:
-            lines.append(f"  Public updates are due every {_human(cadence)} while it is unresolved.")
+            lines.append(
+                f"  Public updates are due every {_human(cadence)} while it is unresolved."
+            )
         if sev in (Severity.SEV0, Severity.SEV1):
-            lines.append("  When customers are affected, a customer email is owed within 1 h of declaration;")
+            lines.append(
+                "  When customers are affected, a customer email is owed within 1 h of declaration;"
+            )
             lines.append("  a postmortem is due within 48 h of resolution.")
         return "\n".join(lines)
 
@@ -227,11 +240,19 @@ def decide_severity(
         return SeverityDecision(Severity.SEV0, "production is down or critical data is at risk.")
     if major_degraded:
         if workaround:
-            return SeverityDecision(Severity.SEV1, "major functionality is degraded, but a workaround exists.")
-        return SeverityDecision(Severity.SEV0, "major functionality is degraded and there is no workaround.")
+            return SeverityDecision(
+                Severity.SEV1, "major functionality is degraded, but a workaround exists."
+            )
+        return SeverityDecision(
+            Severity.SEV0, "major functionality is degraded and there is no workaround."
+        )
     if customers_impacted:
-        return SeverityDecision(Severity.SEV2, "customers are impacted, but no major functionality is degraded.")
-    return SeverityDecision(Severity.SEV3, "no customer impact and no major functionality degraded.")
+        return SeverityDecision(
+            Severity.SEV2, "customers are impacted, but no major functionality is degraded."
+        )
+    return SeverityDecision(
+        Severity.SEV3, "no customer impact and no major functionality degraded."
+    )
 
 
 def walk_severity_tree(ask: Callable[[Question], bool]) -> SeverityDecision:
@@ -239,7 +260,9 @@ def walk_severity_tree(ask: Callable[[Question], bool]) -> SeverityDecision:
     if ask(Q_PRODUCTION_DOWN):
         return decide_severity(production_down=True)
     if ask(Q_MAJOR_DEGRADED):
-        return decide_severity(production_down=False, major_degraded=True, workaround=ask(Q_WORKAROUND))
+        return decide_severity(
+            production_down=False, major_degraded=True, workaround=ask(Q_WORKAROUND)
+        )
     return decide_severity(production_down=False, customers_impacted=ask(Q_CUSTOMERS))
 
 
@@ -249,7 +272,8 @@ def parse_severity(word: str) -> Severity:
     except ValueError:
         hint = did_you_mean(word.upper(), SEVERITY_WORDS)
         raise UsageError(
-            f"unknown severity {word!r}; expected one of: {', '.join(SEVERITY_WORDS)}" + (f" ({hint})" if hint else "")
+            f"unknown severity {word!r}; expected one of: {', '.join(SEVERITY_WORDS)}"
+            + (f" ({hint})" if hint else "")
         ) from None
 
 
@@ -283,7 +307,10 @@ def parse_component_impacts(config: SiteConfig, values: Iterable[str]) -> dict[s
                     raise ValueError(word)
             except ValueError:
                 hint = did_you_mean(word, words)
-                problems.append(f"unknown impact '{word}' for {cid}; expected one of: {', '.join(words)}" + (f" ({hint})" if hint else ""))
+                problems.append(
+                    f"unknown impact '{word}' for {cid}; expected one of: {', '.join(words)}"
+                    + (f" ({hint})" if hint else "")
+                )
                 continue
             result[cid] = impact
     _raise_problems(problems)
@@ -314,7 +341,8 @@ def _component_problem(config: SiteConfig, cid: str) -> str | None:
         return None
     hint = did_you_mean(cid, ids)
     return (
-        f"unknown component '{cid}'" + (f": {hint}" if hint else "")
+        f"unknown component '{cid}'"
+        + (f": {hint}" if hint else "")
         + f"\n  components in site_src/site.toml: {', '.join(ids)}"
     )
 
@@ -380,7 +408,9 @@ def new_incident(
     text = "\n".join(front) + "\n" + _section(at, Stage.INVESTIGATING, message, None)
     notes = []
     if not components:
-        notes.append("no component named: the page shows the incident, but every component stays operational")
+        notes.append(
+            "no component named: the page shows the incident, but every component stays operational"
+        )
     return _create_source(config, slug, text, notes=notes)
 
 
@@ -401,7 +431,9 @@ def new_maintenance(
     title = _clean_title(title)
     at, start, end = to_minute(at), to_minute(start), to_minute(end)
     if end <= start:
-        raise UsageError(f"the window ends ({heading_time(end)}) before it starts ({heading_time(start)})")
+        raise UsageError(
+            f"the window ends ({heading_time(end)}) before it starts ({heading_time(start)})"
+        )
     slug = _new_slug(config, title, start.astimezone(config.timezone), slug)
     if not message or not message.strip():
         message = (
@@ -419,7 +451,9 @@ def new_maintenance(
     text = "\n".join(front) + "\n" + _section(at, Stage.SCHEDULED, message, None)
     warnings = []
     if start < at:
-        warnings.append(f"the window starts ({heading_time(start)}) before this announcement ({heading_time(at)})")
+        warnings.append(
+            f"the window starts ({heading_time(start)}) before this announcement ({heading_time(at)})"
+        )
     return _create_source(config, slug, text, warnings=warnings)
 
 
@@ -434,7 +468,7 @@ def default_first_message(severity: Severity) -> str:
 def _clean_title(title: str) -> str:
     title = " ".join(title.split())
     if not title:
-        raise UsageError("the title is empty; give a short public headline, e.g. \"API errors\"")
+        raise UsageError('the title is empty; give a short public headline, e.g. "API errors"')
     return title
 
 
@@ -451,18 +485,29 @@ def _new_slug(config: SiteConfig, title: str, day: datetime, slug: str | None) -
     if slug in taken:
         raise UsageError(
             f"{display_path(taken[slug], config.root)} already exists; nothing was written.\n"
-            f"  hint: add to it with: clarion update {slug} STAGE \"message\"; or pass --slug for a new file"
+            f'  hint: add to it with: clarion update {slug} STAGE "message"; or pass --slug for a new file'
         )
     return slug
 
 
 def _create_source(
-    config: SiteConfig, slug: str, text: str, *, warnings: Sequence[str] = (), notes: Sequence[str] = ()
+    config: SiteConfig,
+    slug: str,
+    text: str,
+    *,
+    warnings: Sequence[str] = (),
+    notes: Sequence[str] = (),
 ) -> Written:
     path = config.updates_dir / f"{slug}.md"
     _check_incident_text(config, path, text)
     _write_atomic(path, text.encode("utf-8"), exclusive=True)
-    return Written(path=path, relpath=display_path(path, config.root), slug=slug, warnings=tuple(warnings), notes=tuple(notes))
+    return Written(
+        path=path,
+        relpath=display_path(path, config.root),
+        slug=slug,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+    )
 
 
 # -- update -------------------------------------------------------------------------
@@ -497,16 +542,22 @@ def find_incident_file(config: SiteConfig, prefix: str) -> Path:
         return by_slug[matches[0]]
     if not matches:
         if not by_slug:
-            raise UsageError(f"no incident matches '{prefix}': {display_path(config.updates_dir, config.root)}/ holds none yet")
-        hint = did_you_mean(prefix, list(by_slug)) or did_you_mean(prefix, [_without_date(s) for s in by_slug])
+            raise UsageError(
+                f"no incident matches '{prefix}': {display_path(config.updates_dir, config.root)}/ holds none yet"
+            )
+        hint = did_you_mean(prefix, list(by_slug)) or did_you_mean(
+            prefix, [_without_date(s) for s in by_slug]
+        )
         recent = sorted(by_slug)[-5:]
         raise UsageError(
             f"no incident matches '{prefix}'"
             + (f": {hint}" if hint else "")
-            + "\n  recent: " + ", ".join(reversed(recent))
+            + "\n  recent: "
+            + ", ".join(reversed(recent))
         )
     raise UsageError(
-        f"'{prefix}' matches {len(matches)} incidents: " + ", ".join(sorted(matches))
+        f"'{prefix}' matches {len(matches)} incidents: "
+        + ", ".join(sorted(matches))
         + "\n  hint: type more of the slug"
     )
 
@@ -522,7 +573,9 @@ def parse_stage(word: str, kind: Kind) -> Stage:
     other = MAINTENANCE_STAGES if kind is Kind.INCIDENT else INCIDENT_STAGES
     extra = ""
     if any(s.value == key for s in other):
-        extra = f" ('{key}' is a stage of {'maintenance' if kind is Kind.INCIDENT else 'incidents'})"
+        extra = (
+            f" ('{key}' is a stage of {'maintenance' if kind is Kind.INCIDENT else 'incidents'})"
+        )
     raise UsageError(
         f"unknown stage '{word}' for {'a maintenance' if kind is Kind.MAINTENANCE else 'an incident'}{extra}; "
         f"expected one of: {', '.join(words)}" + (f" ({hint})" if hint else "")
@@ -538,7 +591,9 @@ def read_source(config: SiteConfig, path: Path) -> Incident:
     return incident
 
 
-def resolve_update_target(config: SiteConfig, slug_prefix: str, stage_word: str) -> tuple[Incident, Stage]:
+def resolve_update_target(
+    config: SiteConfig, slug_prefix: str, stage_word: str
+) -> tuple[Incident, Stage]:
     """The incident a ``clarion update`` names, and the stage, both checked
     (before anyone types a message)."""
     incident = read_source(config, find_incident_file(config, slug_prefix))
@@ -592,7 +647,9 @@ def add_update(
     impact_values = list(impacts)
     impact = parse_component_impacts(config, impact_values) if impact_values else None
     if impact is not None and incident.is_maintenance:
-        raise UsageError("maintenance updates take no --impact: components are under maintenance while the window is open")
+        raise UsageError(
+            "maintenance updates take no --impact: components are under maintenance while the window is open"
+        )
     message = message.strip("\n")
     if not message.strip():
         raise UsageError("the update has no message; nothing was written")
@@ -620,12 +677,22 @@ def add_update(
     _check_incident_text(config, path, new_text)
     _write_atomic(path, new_text.encode("utf-8"))
     return Written(
-        path=path, relpath=display_path(path, config.root), slug=incident.slug, warnings=tuple(warnings), notes=tuple(notes)
+        path=path,
+        relpath=display_path(path, config.root),
+        slug=incident.slug,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
     )
 
 
-_INCIDENT_ORDER = {s: i for i, s in enumerate((Stage.INVESTIGATING, Stage.IDENTIFIED, Stage.MONITORING, Stage.RESOLVED))}
-_MAINTENANCE_ORDER = {s: i for i, s in enumerate((Stage.SCHEDULED, Stage.IN_PROGRESS, Stage.VERIFYING, Stage.COMPLETED))}
+_INCIDENT_ORDER = {
+    s: i
+    for i, s in enumerate((Stage.INVESTIGATING, Stage.IDENTIFIED, Stage.MONITORING, Stage.RESOLVED))
+}
+_MAINTENANCE_ORDER = {
+    s: i
+    for i, s in enumerate((Stage.SCHEDULED, Stage.IN_PROGRESS, Stage.VERIFYING, Stage.COMPLETED))
+}
 
 
 def transition_warnings(
@@ -651,17 +718,25 @@ def transition_warnings(
         if stage is Stage.POSTMORTEM:
             pass
         elif stage in CLOSING_STAGES:
-            warnings.append(f"the {noun} is already {done} (at {heading_time(previous.at)}); this adds another '{stage.value}' update")
+            warnings.append(
+                f"the {noun} is already {done} (at {heading_time(previous.at)}); this adds another '{stage.value}' update"
+            )
         else:
             warnings.append(
                 f"this update reopens the {noun}, {done} at {heading_time(previous.at)}: it shows as active again"
-                + ("" if incident.is_maintenance else ", and 'clarion check' will warn. For a follow-up after resolution, use the 'postmortem' stage")
+                + (
+                    ""
+                    if incident.is_maintenance
+                    else ", and 'clarion check' will warn. For a follow-up after resolution, use the 'postmortem' stage"
+                )
             )
     if stage is Stage.POSTMORTEM:
         if not closed:
             warnings.append(f"a postmortem before the incident is {done_word}")
         if incident.postmortem is not None:
-            warnings.append(f"the incident already has a postmortem (at {heading_time(incident.postmortem.at)})")
+            warnings.append(
+                f"the incident already has a postmortem (at {heading_time(incident.postmortem.at)})"
+            )
     order = _MAINTENANCE_ORDER if incident.is_maintenance else _INCIDENT_ORDER
     if previous is not None and not closed and stage in order and previous.stage in order:
         if order[stage] < order[previous.stage]:
@@ -682,15 +757,23 @@ def transition_warnings(
                     f"resolved after {_human(at - since)} in monitoring; practice is at least {_human(MONITORING_SOAK)} (monitoring-soak)"
                 )
         if impact and any(i is not Impact.OPERATIONAL for i in impact.values()):
-            left = ", ".join(f"{c}={i.value}" for c, i in impact.items() if i is not Impact.OPERATIONAL)
+            left = ", ".join(
+                f"{c}={i.value}" for c, i in impact.items() if i is not Impact.OPERATIONAL
+            )
             warnings.append(f"a resolved update that leaves {left}: those components stay impacted")
     if incident.is_maintenance and incident.window is not None:
         if stage is Stage.IN_PROGRESS and at < incident.window.start:
-            warnings.append(f"'in_progress' before the window opens ({heading_time(incident.window.start)})")
+            warnings.append(
+                f"'in_progress' before the window opens ({heading_time(incident.window.start)})"
+            )
     elif incident.declared_at is not None and at < incident.declared_at:
-        warnings.append(f"this update is earlier than the declaration ({heading_time(incident.declared_at)})")
+        warnings.append(
+            f"this update is earlier than the declaration ({heading_time(incident.declared_at)})"
+        )
     if at > now + timedelta(minutes=1):
-        warnings.append(f"this update is dated in the future ({heading_time(at)}); it is published as soon as the site is built")
+        warnings.append(
+            f"this update is dated in the future ({heading_time(at)}); it is published as soon as the site is built"
+        )
     return warnings
 
 
@@ -746,7 +829,8 @@ def new_notice(
         if "@" not in audience and audience not in config.audiences:
             hint = did_you_mean(audience, config.audiences)
             problems.append(
-                f"unknown audience '{audience}'" + (f": {hint}" if hint else "")
+                f"unknown audience '{audience}'"
+                + (f": {hint}" if hint else "")
                 + f"\n  audiences in site_src/site.toml: {', '.join(config.audiences) or '(none: add an [audiences] table)'}"
             )
     _raise_problems(problems)
@@ -767,7 +851,9 @@ def new_notice(
     if recipients:
         front.append("to: [" + ", ".join(yaml_scalar(r) for r in recipients) + "]")
     else:
-        front.append("# to: [audience-id]   # an id from [audiences] in site_src/site.toml, or an address")
+        front.append(
+            "# to: [audience-id]   # an id from [audiences] in site_src/site.toml, or an address"
+        )
         notes.append("no recipients yet: add 'to:' (an audience id from site.toml or an address)")
     # customer-facing rules (those with a default audience) get the incident's
     # title as subject; regulator notices say which notification they are
@@ -795,12 +881,18 @@ def new_notice(
         # notices/ skeleton template, so `clarion check` can follow each one
         from .render.email_templates import notice_skeleton
 
-        body = notice_skeleton(config, rule.id, rule.title, rule.recipient, rule.must_contain).strip("\n").split("\n")
+        body = (
+            notice_skeleton(config, rule.id, rule.title, rule.recipient, rule.must_contain)
+            .strip("\n")
+            .split("\n")
+        )
     if not body:
         body = ["(Write the notice here.)", ""]
     text = "\n".join(front + comment) + "\n" + "\n".join(body).rstrip("\n") + "\n"
     _write_atomic(target, text.encode("utf-8"), exclusive=True)
-    return Written(path=target, relpath=display_path(target, config.root), slug=slug, notes=tuple(notes))
+    return Written(
+        path=target, relpath=display_path(target, config.root), slug=slug, notes=tuple(notes)
+    )
 
 
 # -- sent ---------------------------------------------------------------------------
@@ -826,7 +918,9 @@ def record_sent(
     if known_rules is not None and rule not in known_rules:
         hint = did_you_mean(rule, known_rules)
         raise UsageError(
-            f"unknown rule '{rule}'" + (f": {hint}" if hint else "") + "\n  hint: 'clarion rules' lists the rule ids"
+            f"unknown rule '{rule}'"
+            + (f": {hint}" if hint else "")
+            + "\n  hint: 'clarion rules' lists the rule ids"
         )
     if not re.match(r"^[a-z0-9][a-z0-9_.-]*$", rule):
         raise UsageError(f"invalid rule id {rule!r}: rule ids are lower-case words joined by '-'")
@@ -853,10 +947,17 @@ def record_sent(
     if len(unsent) == 1 and not sent:
         notice = unsent[0][0]
         _set_sent(notice, at)
-        return Written(path=notice, relpath=shown(notice), slug=slug, notes=(f"set 'sent: {iso_time(at)}' in the draft",))
+        return Written(
+            path=notice,
+            relpath=shown(notice),
+            slug=slug,
+            notes=(f"set 'sent: {iso_time(at)}' in the draft",),
+        )
     target = folder / f"{rule}-sent.md"
     if target.exists() and not force:
-        raise UsageError(f"{shown(target)} already exists; nothing was written.\n  hint: pass --force to replace it")
+        raise UsageError(
+            f"{shown(target)} already exists; nothing was written.\n  hint: pass --force to replace it"
+        )
     text = (
         "---\n"
         f"rule: {rule}\n"
@@ -867,7 +968,9 @@ def record_sent(
     _write_atomic(target, text.encode("utf-8"))
     notes = []
     if len(unsent) > 1:
-        notes.append(f"{len(unsent)} drafts for {rule} exist ({', '.join(shown(p) for p, _ in unsent)}); recorded separately")
+        notes.append(
+            f"{len(unsent)} drafts for {rule} exist ({', '.join(shown(p) for p, _ in unsent)}); recorded separately"
+        )
     return Written(path=target, relpath=shown(target), slug=slug, notes=tuple(notes))
 
 
@@ -892,7 +995,9 @@ def _set_sent(path: Path, at: datetime) -> None:
         lines.insert(closing, f"sent: {iso_time(at)}")
     new_text = "\n".join(lines)
     if split_front_matter(new_text).data.get("sent") is None:  # pragma: no cover - defensive
-        raise UsageError(f"could not set 'sent:' in {path.name}; add 'sent: {iso_time(at)}' by hand")
+        raise UsageError(
+            f"could not set 'sent:' in {path.name}; add 'sent: {iso_time(at)}' by hand"
+        )
     _write_atomic(path, new_text.replace("\n", newline).encode("utf-8"))
 
 

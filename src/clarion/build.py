@@ -12,12 +12,12 @@ from datetime import datetime
 from pathlib import Path
 
 from .cache import BuildCache, input_stamp
-from .parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
 from .config import SiteConfig
 from .derive import State, derive_state
 from .errors import UsageError
 from .load import load_site
 from .model import Site
+from .parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
 from .render import Area, Output, RenderContext
 from .render.api import write_api
 from .render.badges import write_badges
@@ -36,7 +36,12 @@ Writer = Callable[[RenderContext], Iterable[Output]]
 
 def _html_pages(context: RenderContext) -> Iterable[Output]:
     return HtmlRenderer(
-        context.config, context.site, context.state, context.markdown, context.cache, workers=context.workers
+        context.config,
+        context.site,
+        context.state,
+        context.markdown,
+        context.cache,
+        workers=context.workers,
     ).outputs()
 
 
@@ -63,12 +68,19 @@ class BuildResult:
     private_dir: Path
 
 
-def prepare(config: SiteConfig, now: datetime, cache: BuildCache | None = None, workers: int = 1) -> RenderContext:
+def prepare(
+    config: SiteConfig, now: datetime, cache: BuildCache | None = None, workers: int = 1
+) -> RenderContext:
     """Load and derive: everything a writer needs, with no output yet."""
     site = load_site(config, cache, workers)
     state = derive_state(config, site.incidents, now)
     return RenderContext(
-        config=config, site=site, state=state, markdown=MarkdownRenderer(), cache=cache, workers=workers
+        config=config,
+        site=site,
+        state=state,
+        markdown=MarkdownRenderer(),
+        cache=cache,
+        workers=workers,
     )
 
 
@@ -88,7 +100,9 @@ def _unchanged_report(cache: BuildCache, targets: dict[Area, Path]) -> WriteRepo
 BACKGROUND_WRITERS = frozenset({write_deadlines, write_metrics, write_emails})
 
 
-def _reporting(outputs: Iterable[Output], progress: Callable[[int, int], None], expected: int) -> Iterator[Output]:
+def _reporting(
+    outputs: Iterable[Output], progress: Callable[[int, int], None], expected: int
+) -> Iterator[Output]:
     for done, output in enumerate(outputs, start=1):
         progress(done, max(expected, done))
         yield output
@@ -167,4 +181,10 @@ def _build(
         report = write_outputs(outputs, targets, previous)
     if cache is not None:
         cache.save({area: dict(files) for area, files in report.manifest.items()}, names, stamp)
-    return BuildResult(site=context.site, state=context.state, report=report, public_dir=public, private_dir=private)
+    return BuildResult(
+        site=context.site,
+        state=context.state,
+        report=report,
+        public_dir=public,
+        private_dir=private,
+    )

@@ -71,7 +71,15 @@ class BuildCache:
                 stored_salt, parsed = pickle.load(handle)
             if stored_salt == salt:
                 cache.parsed = parsed
-        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        except (
+            OSError,
+            pickle.PickleError,
+            EOFError,
+            ValueError,
+            TypeError,
+            AttributeError,
+            ImportError,
+        ):
             pass
         try:
             data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))
@@ -88,14 +96,18 @@ class BuildCache:
 
     # -- parsed sources ----------------------------------------------------------
 
-    def parsed_incident(self, relpath: str, digest: str) -> tuple[object, tuple[object, ...]] | None:
+    def parsed_incident(
+        self, relpath: str, digest: str
+    ) -> tuple[object, tuple[object, ...]] | None:
         """The cached (incident, warnings) of a source file, if its bytes are unchanged."""
         entry = self.parsed.get(relpath)
         if entry is not None and entry[0] == digest:
             return entry[1], entry[2]
         return None
 
-    def store_incident(self, relpath: str, digest: str, incident: object, warnings: Iterable[object]) -> None:
+    def store_incident(
+        self, relpath: str, digest: str, incident: object, warnings: Iterable[object]
+    ) -> None:
         self.parsed[relpath] = (digest, incident, tuple(warnings))
         self._parsed_dirty = True
 
@@ -136,7 +148,10 @@ class BuildCache:
         return True
 
     def save(
-        self, manifest: dict[str, dict[str, ManifestEntry]], targets: dict[str, str], stamp: str | None = None
+        self,
+        manifest: dict[str, dict[str, ManifestEntry]],
+        targets: dict[str, str],
+        stamp: str | None = None,
     ) -> None:
         """Write the cache back (best effort: a cache that cannot be written is skipped)."""
         try:
@@ -145,7 +160,10 @@ class BuildCache:
             if not gitignore.exists():
                 gitignore.write_text("*\n", encoding="utf-8")
             if self._parsed_dirty:
-                _atomic_write(self.folder / _PARSED_FILE, pickle.dumps((self.salt, self.parsed), protocol=pickle.HIGHEST_PROTOCOL))
+                _atomic_write(
+                    self.folder / _PARSED_FILE,
+                    pickle.dumps((self.salt, self.parsed), protocol=pickle.HIGHEST_PROTOCOL),
+                )
             data = {
                 "version": __version__,
                 "stamp": stamp,
@@ -155,7 +173,10 @@ class BuildCache:
                     for area, files in sorted(manifest.items())
                 },
             }
-            _atomic_write(self.folder / _MANIFEST_FILE, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+            _atomic_write(
+                self.folder / _MANIFEST_FILE,
+                json.dumps(data, separators=(",", ":")).encode("utf-8"),
+            )
         except OSError:
             pass
 
@@ -186,7 +207,13 @@ def input_stamp(config: SiteConfig, *extra: object) -> str:
     digest = hashlib.sha256(f"{__version__}\0{config.digest}\0".encode())
     for part in extra:
         digest.update(f"{part}\0".encode())
-    folders = [config.updates_dir, config.paths.comms, config.source_dir, config.templates_dir, THEME_DIR]
+    folders = [
+        config.updates_dir,
+        config.paths.comms,
+        config.source_dir,
+        config.templates_dir,
+        THEME_DIR,
+    ]
     for folder in folders:
         digest.update(f"{folder}\0".encode())
         for dirpath, dirnames, filenames in os.walk(folder):

@@ -14,15 +14,19 @@ from .derive.action_items import ActionItem, all_action_items, overdue_items, so
 from .derive.deadlines import DeadlineReport, evaluate
 from .errors import ContentError, ContentErrors, SourceLocation, UsageError
 from .load import load_site
-from .render.email import check_notice_templates
 from .model import Site
 from .privacy import PrivacyReport
+from .render.email import check_notice_templates
 from .rules import load_rules
 from .rules.duration import DURATION_EXPECTED, DurationError, parse_duration
 
 
 def run_check(
-    config: SiteConfig, now: datetime, *, warn_within: timedelta | None = None, privacy: PrivacyReport | None = None
+    config: SiteConfig,
+    now: datetime,
+    *,
+    warn_within: timedelta | None = None,
+    privacy: PrivacyReport | None = None,
 ) -> DeadlineReport:
     """Every owed item of the site at ``now`` and the content lint; raises
     :class:`~clarion.errors.ContentErrors` on invalid content, and on private
@@ -36,7 +40,9 @@ def run_check(
         raise
     if blocking:
         raise ContentErrors(blocking)
-    check_notice_templates(config, site, now)  # a notice's template errors fail the check as they fail a build
+    check_notice_templates(
+        config, site, now
+    )  # a notice's template errors fail the check as they fail a build
     report = evaluate(site, load_rules(config), now, config.timezone, warn_within=warn_within)
     extra = action_item_lint(config, site, now)
     return replace(report, lint=report.lint + extra) if extra else report

@@ -83,7 +83,9 @@ class MetricTargets:
     ``None`` means no target.
     """
 
-    durations: Mapping[str, Mapping[str, timedelta]] = field(default_factory=_default_duration_targets)
+    durations: Mapping[str, Mapping[str, timedelta]] = field(
+        default_factory=_default_duration_targets
+    )
     mtbf: timedelta | None = timedelta(days=30)
     action_item_completion: float | None = 0.9
     postmortem_share: float | None = None
@@ -146,7 +148,17 @@ class SiteConfig:
         return self.root / "templates"
 
 
-_SECTIONS = ("site", "groups", "components", "email", "audiences", "rules", "paths", "feeds", "metrics")
+_SECTIONS = (
+    "site",
+    "groups",
+    "components",
+    "email",
+    "audiences",
+    "rules",
+    "paths",
+    "feeds",
+    "metrics",
+)
 _SITE_KEYS = ("title", "base_url", "timezone", "description", "fictional", "now")
 _GROUP_KEYS = ("name", "description")
 _COMPONENT_KEYS = ("name", "description", "group")
@@ -179,7 +191,9 @@ class _Locator:
         return SourceLocation(self.path, None if line is None else line + 1)
 
     def _find_header(self, name: str) -> int | None:
-        wanted = re.compile(r"^\s*\[\s*" + re.escape(name).replace(r"\.", r"\s*\.\s*") + r"\s*[\].]")
+        wanted = re.compile(
+            r"^\s*\[\s*" + re.escape(name).replace(r"\.", r"\s*\.\s*") + r"\s*[\].]"
+        )
         for number, line in enumerate(self.lines):
             if wanted.match(line):
                 return number
@@ -220,7 +234,7 @@ def load_config(root: Path) -> SiteConfig:
         errors.error(
             SourceLocation(display, int(match[1]) if match else None),
             f"invalid TOML: {str(exc).split(' (at line')[0]}",
-            expected="TOML syntax, e.g. key = \"value\" inside a [table]",
+            expected='TOML syntax, e.g. key = "value" inside a [table]',
             hint="check quotes, brackets and '=' on that line",
         )
         errors.raise_if_any()
@@ -231,7 +245,9 @@ def load_config(root: Path) -> SiteConfig:
     return config
 
 
-def _table(data: Mapping[str, object], key: str, locate: _Locator, errors: ErrorCollector) -> dict[str, object]:
+def _table(
+    data: Mapping[str, object], key: str, locate: _Locator, errors: ErrorCollector
+) -> dict[str, object]:
     value = data.get(key, {})
     if not isinstance(value, dict):
         errors.error(locate(key), f"'{key}' must be a table", expected=f"[{key}]")
@@ -245,12 +261,16 @@ def _build(
     check_keys(data, _SECTIONS, where="site.toml", locate=locate, errors=errors)
 
     site = _table(data, "site", locate, errors)
-    check_keys(site, _SITE_KEYS, where="[site]", locate=lambda k: locate(f"site.{k}"), errors=errors)
+    check_keys(
+        site, _SITE_KEYS, where="[site]", locate=lambda k: locate(f"site.{k}"), errors=errors
+    )
     title = site.get("title")
     if title is None:
         errors.error(locate("site"), "[site] has no title", expected='title = "Acme Status"')
         title = ""
-    elif not expect_type(title, str, name="site.title", location=locate("site.title"), errors=errors):
+    elif not expect_type(
+        title, str, name="site.title", location=locate("site.title"), errors=errors
+    ):
         title = ""
     base_url = site.get("base_url", "/")
     if not isinstance(base_url, str) or not re.match(r"^(https?://[^\s/]+)?/\S*$", base_url):
@@ -273,13 +293,19 @@ def _build(
         )
         zone = ZoneInfo("UTC")
     fictional = site.get("fictional", False)
-    expect_type(fictional, bool, name="site.fictional", location=locate("site.fictional"), errors=errors)
+    expect_type(
+        fictional, bool, name="site.fictional", location=locate("site.fictional"), errors=errors
+    )
     now = None
     if "now" in site:
         try:
             now = parse_time(site["now"], None)
         except TimeError as exc:
-            errors.error(locate("site.now"), f"site.now: {exc}", expected="a time with an offset, e.g. 2026-11-27T12:00:00Z")
+            errors.error(
+                locate("site.now"),
+                f"site.now: {exc}",
+                expected="a time with an offset, e.g. 2026-11-27T12:00:00Z",
+            )
     if fictional is True and now is None:
         errors.error(
             locate("site.fictional"),
@@ -293,19 +319,37 @@ def _build(
         where = f"groups.{gid}"
         if not _check_id(gid, where, locate, errors) or not isinstance(raw, dict):
             continue
-        check_keys(raw, _GROUP_KEYS, where=f"[{where}]", locate=lambda k, w=where: locate(f"{w}.{k}"), errors=errors)
-        groups.append(Group(id=gid, name=str(raw.get("name", gid)), description=raw.get("description")))
+        check_keys(
+            raw,
+            _GROUP_KEYS,
+            where=f"[{where}]",
+            locate=lambda k, w=where: locate(f"{w}.{k}"),
+            errors=errors,
+        )
+        groups.append(
+            Group(id=gid, name=str(raw.get("name", gid)), description=raw.get("description"))
+        )
     group_ids = {g.id for g in groups}
 
     components: list[Component] = []
-    for position, (cid, raw) in enumerate(_table(data, "components", locate, errors).items(), start=1):
+    for position, (cid, raw) in enumerate(
+        _table(data, "components", locate, errors).items(), start=1
+    ):
         where = f"components.{cid}"
         if not _check_id(cid, where, locate, errors):
             continue
         if not isinstance(raw, dict):
-            errors.error(locate(where), f"[{where}] must be a table", expected=f'[{where}]\nname = "..."')
+            errors.error(
+                locate(where), f"[{where}] must be a table", expected=f'[{where}]\nname = "..."'
+            )
             continue
-        check_keys(raw, _COMPONENT_KEYS, where=f"[{where}]", locate=lambda k, w=where: locate(f"{w}.{k}"), errors=errors)
+        check_keys(
+            raw,
+            _COMPONENT_KEYS,
+            where=f"[{where}]",
+            locate=lambda k, w=where: locate(f"{w}.{k}"),
+            errors=errors,
+        )
         group = raw.get("group")
         if group is not None and group not in group_ids:
             errors.error(
@@ -325,10 +369,20 @@ def _build(
             )
         )
     if not components:
-        errors.error(locate("components"), "the site defines no components", expected='[components.api]\nname = "API"')
+        errors.error(
+            locate("components"),
+            "the site defines no components",
+            expected='[components.api]\nname = "API"',
+        )
 
     email_raw = _table(data, "email", locate, errors)
-    check_keys(email_raw, _EMAIL_KEYS, where="[email]", locate=lambda k: locate(f"email.{k}"), errors=errors)
+    check_keys(
+        email_raw,
+        _EMAIL_KEYS,
+        where="[email]",
+        locate=lambda k: locate(f"email.{k}"),
+        errors=errors,
+    )
     email = EmailSettings(sender=email_raw.get("from"), reply_to=email_raw.get("reply_to"))
 
     audiences: dict[str, tuple[str, ...]] = {}
@@ -336,33 +390,63 @@ def _build(
         if isinstance(addresses, str):
             addresses = [addresses]
         if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
-            errors.error(locate(f"audiences.{aid}"), f"audiences.{aid}: got {addresses!r}", expected='a list of addresses, e.g. ["ops@example.com"]')
+            errors.error(
+                locate(f"audiences.{aid}"),
+                f"audiences.{aid}: got {addresses!r}",
+                expected='a list of addresses, e.g. ["ops@example.com"]',
+            )
             continue
         audiences[aid] = tuple(addresses)
 
     rules_raw = _table(data, "rules", locate, errors)
-    check_keys(rules_raw, _RULES_KEYS, where="[rules]", locate=lambda k: locate(f"rules.{k}"), errors=errors)
+    check_keys(
+        rules_raw,
+        _RULES_KEYS,
+        where="[rules]",
+        locate=lambda k: locate(f"rules.{k}"),
+        errors=errors,
+    )
     enabled = rules_raw.get("enabled", [])
     if not isinstance(enabled, list) or not all(isinstance(r, str) for r in enabled):
-        errors.error(locate("rules.enabled"), f"rules.enabled: got {enabled!r}", expected="a list of rule ids")
+        errors.error(
+            locate("rules.enabled"),
+            f"rules.enabled: got {enabled!r}",
+            expected="a list of rule ids",
+        )
         enabled = []
     overrides = rules_raw.get("overrides", {})
     if not isinstance(overrides, dict):
-        errors.error(locate("rules.overrides"), "rules.overrides must be a table", expected="[rules.overrides.<rule-id>]")
+        errors.error(
+            locate("rules.overrides"),
+            "rules.overrides must be a table",
+            expected="[rules.overrides.<rule-id>]",
+        )
         overrides = {}
     rules = RuleSettings(enabled=tuple(enabled), overrides=overrides)
 
     paths_raw = _table(data, "paths", locate, errors)
-    check_keys(paths_raw, _PATHS_KEYS, where="[paths]", locate=lambda k: locate(f"paths.{k}"), errors=errors)
+    check_keys(
+        paths_raw,
+        _PATHS_KEYS,
+        where="[paths]",
+        locate=lambda k: locate(f"paths.{k}"),
+        errors=errors,
+    )
     resolved: dict[str, Path] = {}
     for key, default in (("comms", "comms"), ("public", "public"), ("private", "private")):
         value = paths_raw.get(key, default)
         if not isinstance(value, str) or not value.strip():
-            errors.error(locate(f"paths.{key}"), f"paths.{key}: got {value!r}", expected="a folder path")
+            errors.error(
+                locate(f"paths.{key}"), f"paths.{key}: got {value!r}", expected="a folder path"
+            )
             value = default
         resolved[key] = (root / value).resolve()
     public_dir, private_dir = resolved["public"], resolved["private"]
-    if public_dir == private_dir or public_dir.is_relative_to(private_dir) or private_dir.is_relative_to(public_dir):
+    if (
+        public_dir == private_dir
+        or public_dir.is_relative_to(private_dir)
+        or private_dir.is_relative_to(public_dir)
+    ):
         errors.error(
             locate("paths.private"),
             f"the private folder ({private_dir.name}) and the public folder ({public_dir.name}) overlap",
@@ -370,14 +454,28 @@ def _build(
             hint="private drafts would be published; point paths.private outside paths.public",
         )
     if root.resolve().is_relative_to(public_dir):
-        errors.error(locate("paths.public"), "paths.public contains the site's sources", expected="a folder inside the site, such as public")
+        errors.error(
+            locate("paths.public"),
+            "paths.public contains the site's sources",
+            expected="a folder inside the site, such as public",
+        )
     paths = PathSettings(comms=resolved["comms"], public=public_dir, private=private_dir)
 
     feeds_raw = _table(data, "feeds", locate, errors)
-    check_keys(feeds_raw, _FEEDS_KEYS, where="[feeds]", locate=lambda k: locate(f"feeds.{k}"), errors=errors)
+    check_keys(
+        feeds_raw,
+        _FEEDS_KEYS,
+        where="[feeds]",
+        locate=lambda k: locate(f"feeds.{k}"),
+        errors=errors,
+    )
     entries = feeds_raw.get("entries", 50)
     if not isinstance(entries, int) or isinstance(entries, bool) or entries < 1:
-        errors.error(locate("feeds.entries"), f"feeds.entries: got {entries!r}", expected="a whole number of at least 1")
+        errors.error(
+            locate("feeds.entries"),
+            f"feeds.entries: got {entries!r}",
+            expected="a whole number of at least 1",
+        )
         entries = 50
 
     return SiteConfig(
@@ -404,13 +502,25 @@ def _build(
 def _metrics(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -> MetricsSettings:
     """``[metrics]`` and ``[metrics.targets]``; a target left out keeps its
     default, ``false`` removes it."""
-    check_keys(raw, _METRICS_KEYS, where="[metrics]", locate=lambda k: locate(f"metrics.{k}"), errors=errors)
+    check_keys(
+        raw,
+        _METRICS_KEYS,
+        where="[metrics]",
+        locate=lambda k: locate(f"metrics.{k}"),
+        errors=errors,
+    )
     public = raw.get("public", False)
-    if not expect_type(public, bool, name="metrics.public", location=locate("metrics.public"), errors=errors):
+    if not expect_type(
+        public, bool, name="metrics.public", location=locate("metrics.public"), errors=errors
+    ):
         public = False
     months = raw.get("months", 12)
     if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= 120:
-        errors.error(locate("metrics.months"), f"metrics.months: got {months!r}", expected="a whole number from 1 to 120")
+        errors.error(
+            locate("metrics.months"),
+            f"metrics.months: got {months!r}",
+            expected="a whole number from 1 to 120",
+        )
         months = 12
     level = raw.get("overdue_action_items", "warning")
     if level not in OVERDUE_ACTION_ITEM_LEVELS:
@@ -423,14 +533,26 @@ def _metrics(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -
         level = "warning"
     targets_raw = raw.get("targets", {})
     if not isinstance(targets_raw, dict):
-        errors.error(locate("metrics.targets"), "metrics.targets must be a table", expected="[metrics.targets]")
+        errors.error(
+            locate("metrics.targets"),
+            "metrics.targets must be a table",
+            expected="[metrics.targets]",
+        )
         targets_raw = {}
-    check_keys(targets_raw, _TARGET_KEYS, where="[metrics.targets]", locate=lambda k: locate(f"metrics.targets.{k}"), errors=errors)
+    check_keys(
+        targets_raw,
+        _TARGET_KEYS,
+        where="[metrics.targets]",
+        locate=lambda k: locate(f"metrics.targets.{k}"),
+        errors=errors,
+    )
     defaults = MetricTargets()
     durations = {metric: dict(limits) for metric, limits in defaults.durations.items()}
     for metric in DURATION_TARGET_METRICS:
         if metric in targets_raw:
-            limits = _duration_targets(targets_raw[metric], f"metrics.targets.{metric}", locate, errors)
+            limits = _duration_targets(
+                targets_raw[metric], f"metrics.targets.{metric}", locate, errors
+            )
             if limits:
                 durations[metric] = limits
             else:
@@ -438,7 +560,11 @@ def _metrics(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -
     mtbf = defaults.mtbf
     if "mtbf" in targets_raw:
         value = targets_raw["mtbf"]
-        mtbf = None if value is False else _target_duration(value, "metrics.targets.mtbf", locate, errors)
+        mtbf = (
+            None
+            if value is False
+            else _target_duration(value, "metrics.targets.mtbf", locate, errors)
+        )
     shares = {}
     for key in ("action_item_completion", "postmortem_share"):
         shares[key] = getattr(defaults, key)
@@ -450,20 +576,30 @@ def _metrics(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -
         action_item_completion=shares["action_item_completion"],
         postmortem_share=shares["postmortem_share"],
     )
-    return MetricsSettings(public=public is True, months=months, overdue_action_items=str(level), targets=targets)
+    return MetricsSettings(
+        public=public is True, months=months, overdue_action_items=str(level), targets=targets
+    )
 
 
-def _target_duration(value: object, where: str, locate: _Locator, errors: ErrorCollector) -> timedelta | None:
+def _target_duration(
+    value: object, where: str, locate: _Locator, errors: ErrorCollector
+) -> timedelta | None:
     from .rules.duration import DURATION_EXPECTED, DurationError, parse_duration
 
     try:
         return parse_duration(value).as_timedelta()
     except DurationError as exc:
-        errors.error(locate(where), f"{where}: {exc}", expected=DURATION_EXPECTED.replace(", P1M", "") + "; no months")
+        errors.error(
+            locate(where),
+            f"{where}: {exc}",
+            expected=DURATION_EXPECTED.replace(", P1M", "") + "; no months",
+        )
         return None
 
 
-def _duration_targets(value: object, where: str, locate: _Locator, errors: ErrorCollector) -> dict[str, timedelta]:
+def _duration_targets(
+    value: object, where: str, locate: _Locator, errors: ErrorCollector
+) -> dict[str, timedelta]:
     """``"PT5M"`` (every incident), ``{SEV1 = "PT5M", SEV0 = "PT2M"}`` or ``false``."""
     from .model import SEVERITY_WORDS, Severity
 
@@ -473,7 +609,11 @@ def _duration_targets(value: object, where: str, locate: _Locator, errors: Error
         limit = _target_duration(value, where, locate, errors)
         return {ALL_SEVERITIES: limit} if limit is not None else {}
     if not isinstance(value, dict):
-        errors.error(locate(where), f"{where}: got {value!r}", expected='a duration such as "PT5M", a table such as { SEV1 = "PT5M" }, or false')
+        errors.error(
+            locate(where),
+            f"{where}: got {value!r}",
+            expected='a duration such as "PT5M", a table such as { SEV1 = "PT5M" }, or false',
+        )
         return {}
     limits: dict[str, timedelta] = {}
     for key, text in value.items():
@@ -496,12 +636,16 @@ def _duration_targets(value: object, where: str, locate: _Locator, errors: Error
     return limits
 
 
-def _target_share(value: object, where: str, locate: _Locator, errors: ErrorCollector) -> float | None:
+def _target_share(
+    value: object, where: str, locate: _Locator, errors: ErrorCollector
+) -> float | None:
     """``0.9``, ``"90%"`` or ``false``."""
     if value is False:
         return None
     share: float | None = None
-    if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool) and value in (0, 1)):
+    if isinstance(value, float) or (
+        isinstance(value, int) and not isinstance(value, bool) and value in (0, 1)
+    ):
         share = float(value)
     elif isinstance(value, str) and re.fullmatch(r"\s*\d+(?:\.\d+)?\s*%\s*", value):
         share = float(value.strip().rstrip("%")) / 100

@@ -75,7 +75,9 @@ class ErrorCollector:
         expected: str | None = None,
         hint: str | None = None,
     ) -> None:
-        self.errors.append(ContentError(location=location, message=message, expected=expected, hint=hint))
+        self.errors.append(
+            ContentError(location=location, message=message, expected=expected, hint=hint)
+        )
 
     def warn(self, location: SourceLocation, message: str, *, hint: str | None = None) -> None:
         self.warnings.append(

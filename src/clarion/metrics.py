@@ -39,7 +39,9 @@ def parse_bound(text: str | None, zone: ZoneInfo, *, option: str, end: bool) -> 
             return datetime.combine(day + timedelta(days=1) if end else day, time(), zone)
         return parse_time(value, zone)
     except (ValueError, TimeError) as exc:
-        raise UsageError(f"{option}: cannot read {text!r} ({exc}); expected {BOUND_EXPECTED}") from None
+        raise UsageError(
+            f"{option}: cannot read {text!r} ({exc}); expected {BOUND_EXPECTED}"
+        ) from None
 
 
 def postmortem_window(config: SiteConfig) -> timedelta:
@@ -113,7 +115,15 @@ def run_stats(
     end = parse_bound(until, zone, option="--until", end=True)
     check_component(config, component)
     site = load_site(config)
-    return site_stats(config, site.incidents, now, since=start, until=end, component=component, include_private=not public_only)
+    return site_stats(
+        config,
+        site.incidents,
+        now,
+        since=start,
+        until=end,
+        component=component,
+        include_private=not public_only,
+    )
 
 
 def component_names(config: SiteConfig) -> dict[str, str]:

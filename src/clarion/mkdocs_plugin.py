@@ -89,12 +89,17 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
             from .cli import resolve_now
 
             now = self.config.now
-            self.now = resolve_now(site_config, now.isoformat() if isinstance(now, datetime) else str(now) if now else None)
+            self.now = resolve_now(
+                site_config,
+                now.isoformat() if isinstance(now, datetime) else str(now) if now else None,
+            )
         except ClarionError as exc:
             raise PluginError(self._message(exc)) from None
         if config.site_url:
             # Feeds, the calendar and the API link to where the pages are: this site.
-            site_config = replace(site_config, base_url=config.site_url.rstrip("/") + "/" + self.prefix)
+            site_config = replace(
+                site_config, base_url=config.site_url.rstrip("/") + "/" + self.prefix
+            )
         self.site_config = site_config
         stylesheet = self.prefix + FRAGMENT_CSS
         if stylesheet not in config.extra_css:
@@ -110,7 +115,11 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
         except ClarionError as exc:
             raise PluginError(self._message(exc)) from None
         for warning in context.site.warnings:
-            log.warning(self._relocate(warning).format() if isinstance(warning, ContentError) else str(warning))
+            log.warning(
+                self._relocate(warning).format()
+                if isinstance(warning, ContentError)
+                else str(warning)
+            )
         self.extra_pages = tuple(page.name for page in context.site.pages)
         added = [self._file(output, files, config) for output in outputs]
         for file in added:
@@ -141,7 +150,9 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
             page.toc = get_toc(_section_headings(html))
         return html
 
-    def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
+    def on_serve(
+        self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
         for folder in self.watched_dirs():
             server.watch(str(folder))
         return server
@@ -154,7 +165,9 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
         from .build import WRITERS, _html_pages
         from .render.discovery import write_discovery
 
-        return tuple(_fragment_pages if w is _html_pages else w for w in WRITERS if w is not write_discovery)
+        return tuple(
+            _fragment_pages if w is _html_pages else w for w in WRITERS if w is not write_discovery
+        )
 
     def nav_entries(self) -> Iterable[tuple[str, str | None]]:
         yield "index.md", None
@@ -173,7 +186,11 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
         uri = self.prefix + output.path
         clash = files.get_file_from_path(uri)
         if clash is not None:
-            owner = f"made by {clash.generated_by}" if clash.generated_by else f"{Path(config.docs_dir).name}/{uri}"
+            owner = (
+                f"made by {clash.generated_by}"
+                if clash.generated_by
+                else f"{Path(config.docs_dir).name}/{uri}"
+            )
             raise PluginError(
                 f"clarion: the status section needs {uri}, but the MkDocs site already has it ({owner}); "
                 "move that file or give the clarion plugin another 'prefix'"
@@ -185,7 +202,9 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
         """A content error with its path as seen from mkdocs.yml."""
         path = error.location.path
         if self.shown_root and not os.path.isabs(path):
-            return replace(error, location=SourceLocation(f"{self.shown_root}/{path}", error.location.line))
+            return replace(
+                error, location=SourceLocation(f"{self.shown_root}/{path}", error.location.line)
+            )
         return error
 
     def _message(self, exc: ClarionError) -> str:
@@ -199,7 +218,9 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
 def _fragment_pages(context: RenderContext) -> Iterator[Output]:
     """The HTML writer in fragment mode: each page ``<folder>/index.html``
     becomes the Markdown document ``<folder>/index.md`` that MkDocs renders."""
-    renderer = HtmlRenderer(context.config, context.site, context.state, context.markdown, fragment=True)
+    renderer = HtmlRenderer(
+        context.config, context.site, context.state, context.markdown, fragment=True
+    )
     for output in renderer.outputs():
         if output.path.endswith(".html"):
             yield Output(output.area, output.path.removesuffix(".html") + ".md", output.data)
@@ -211,7 +232,9 @@ def _normalise_prefix(prefix: str) -> str:
     """``status``, ``/status/`` -> ``status/``; empty: the top of the site."""
     parts = [part for part in prefix.replace("\\", "/").split("/") if part]
     if any(part in (".", "..") for part in parts):
-        raise PluginError(f"clarion: prefix {prefix!r} must be a folder inside the site, such as 'status/'")
+        raise PluginError(
+            f"clarion: prefix {prefix!r} must be a folder inside the site, such as 'status/'"
+        )
     return "".join(part + "/" for part in parts)
 
 
@@ -225,7 +248,9 @@ def _shown_root(root: Path, config_file_path: str | None) -> str:
     return "" if relative == "." else relative
 
 
-_VOID = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+_VOID = frozenset(
+    {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
 
 
 class _Headings(HTMLParser):

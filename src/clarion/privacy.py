@@ -51,7 +51,11 @@ class PrivacyReport:
     def note(self) -> str | None:
         if self.exempt:
             found = len(self.errors)
-            what = f"{found} private item{'s' if found != 1 else ''} in it" if found else "nothing private in it"
+            what = (
+                f"{found} private item{'s' if found != 1 else ''} in it"
+                if found
+                else "nothing private in it"
+            )
             return (
                 "public repository: the site is fictional (demo data), so it is exempt from the "
                 f"public-repository privacy check ({what})"
@@ -98,7 +102,9 @@ def public_repository_errors(config: SiteConfig) -> Iterator[ContentError]:
 
 def _incident_findings(path: Path, shown: str) -> Iterator[ContentError]:
     try:
-        front = split_front_matter(path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n"))
+        front = split_front_matter(
+            path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
+        )
     except FrontMatterError:
         return  # the loader reports it; nothing can be read from it here
     data = front.data

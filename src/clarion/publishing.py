@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,14 @@ if TYPE_CHECKING:
 # -- the next change ----------------------------------------------------------------
 # (what the next change is lives in clarion.derive.changes)
 
-__all__ = ["Change", "next_change", "next_midnight", "change_data", "changes_continuously", "public_digest"]
+__all__ = [
+    "Change",
+    "next_change",
+    "next_midnight",
+    "change_data",
+    "changes_continuously",
+    "public_digest",
+]
 
 
 def changes_continuously(state: State) -> bool:
@@ -54,7 +61,7 @@ def change_data(change: Change, state: State) -> dict[str, object]:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- the page now -------------------------------------------------------------------
@@ -77,7 +84,11 @@ def github_output(values: Mapping[str, object]) -> str:
     """``name=value`` lines for ``$GITHUB_OUTPUT`` (values on one line)."""
     lines = []
     for name, value in values.items():
-        text = "" if value is None else ("true" if value is True else "false" if value is False else str(value))
+        text = (
+            ""
+            if value is None
+            else ("true" if value is True else "false" if value is False else str(value))
+        )
         lines.append(f"{name}={' '.join(text.split())}")
     return "\n".join(lines) + "\n"
 
@@ -123,7 +134,8 @@ def minutes_per_month(schedule: Schedule) -> int:
 
 def schedule_choices_text() -> str:
     return "; ".join(
-        f"{s.name}: {s.description}" + (f", about {minutes_per_month(s):,} min/month" if s.cron else "")
+        f"{s.name}: {s.description}"
+        + (f", about {minutes_per_month(s):,} min/month" if s.cron else "")
         for s in DEADLINE_SCHEDULES.values()
     )
 
@@ -133,7 +145,9 @@ def set_deadline_schedule(workflow: str, name: str) -> str:
     (removed for ``off``)."""
     schedule = DEADLINE_SCHEDULES.get(name)
     if schedule is None:
-        raise UsageError(f"--deadline-schedule: got {name!r}; expected one of: {', '.join(DEADLINE_SCHEDULES)}")
+        raise UsageError(
+            f"--deadline-schedule: got {name!r}; expected one of: {', '.join(DEADLINE_SCHEDULES)}"
+        )
     match = _SCHEDULE_RE.search(workflow)
     if match is None:
         raise UsageError("the deadline workflow has no 'schedule:' trigger to set")
@@ -142,7 +156,7 @@ def set_deadline_schedule(workflow: str, name: str) -> str:
     indent = match["indent"]
     block = (
         f"{indent}schedule:  # clarion init --deadline-schedule {schedule.name}: {schedule.description}\n"
-        f"{indent}  - cron: \"{schedule.cron}\"\n"
+        f'{indent}  - cron: "{schedule.cron}"\n'
     )
     return workflow[: match.start()] + block + workflow[match.end() :]
 
@@ -155,7 +169,9 @@ def pin_clarion_version(workflow: str, version: str) -> str:
     return _VERSION_RE.sub(lambda m: f'{m["key"]}"{version}"', workflow)
 
 
-def customise_workflow(relpath: str, text: str, *, version: str, deadline_schedule: str | None = None) -> str:
+def customise_workflow(
+    relpath: str, text: str, *, version: str, deadline_schedule: str | None = None
+) -> str:
     """What ``clarion init`` changes in a shipped workflow: the Clarion version
     it installs (the one running ``init``) and the deadline job's schedule."""
     if not relpath.startswith(".github/workflows/"):

@@ -31,7 +31,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 
 from .derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
 from .errors import UsageError
@@ -81,7 +81,13 @@ class ReminderAction:
     number: int | None = None  # the issue (all but create)
 
     def data(self) -> dict[str, object]:
-        return {"action": self.action, "incident": self.incident, "title": self.title, "body": self.body, "number": self.number}
+        return {
+            "action": self.action,
+            "incident": self.incident,
+            "title": self.title,
+            "body": self.body,
+            "number": self.number,
+        }
 
 
 def parse_open_issues(text: str) -> list[OpenIssue]:
@@ -91,12 +97,22 @@ def parse_open_issues(text: str) -> list[OpenIssue]:
     except json.JSONDecodeError as exc:
         raise UsageError(f"--open-issues: not JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(data, list):
-        raise UsageError("--open-issues: expected a JSON list, as `gh issue list --json number,title,body` prints")
+        raise UsageError(
+            "--open-issues: expected a JSON list, as `gh issue list --json number,title,body` prints"
+        )
     issues = []
     for item in data:
         if not isinstance(item, Mapping) or not isinstance(item.get("number"), int):
-            raise UsageError("--open-issues: every entry needs a number, e.g. {\"number\": 12, \"title\": \"...\", \"body\": \"...\"}")
-        issues.append(OpenIssue(number=item["number"], title=str(item.get("title") or ""), body=str(item.get("body") or "")))
+            raise UsageError(
+                '--open-issues: every entry needs a number, e.g. {"number": 12, "title": "...", "body": "..."}'
+            )
+        issues.append(
+            OpenIssue(
+                number=item["number"],
+                title=str(item.get("title") or ""),
+                body=str(item.get("body") or ""),
+            )
+        )
     return sorted(issues, key=lambda i: i.number)
 
 
@@ -146,26 +162,50 @@ def plan_reminders(report: DeadlineReport, issues: Sequence[OpenIssue]) -> list[
         issue = found[0] if found else None
         if slug not in incidents:  # nothing owed any more, or the incident left the site
             if issue is not None:
-                actions.append(ReminderAction(action="close", incident=slug, number=issue.number, body=_settled_text(slug)))
+                actions.append(
+                    ReminderAction(
+                        action="close", incident=slug, number=issue.number, body=_settled_text(slug)
+                    )
+                )
             continue
         incident = incidents[slug]
         alert = alerting(report, items)
         if issue is None:
             if alert:
                 actions.append(
-                    ReminderAction(action="create", incident=slug, title=reminder_title(incident), body=reminder_body(report, incident, items))
+                    ReminderAction(
+                        action="create",
+                        incident=slug,
+                        title=reminder_title(incident),
+                        body=reminder_body(report, incident, items),
+                    )
                 )
             continue
         if not open_items(items):
-            actions.append(ReminderAction(action="close", incident=slug, number=issue.number, body=_settled_text(slug)))
+            actions.append(
+                ReminderAction(
+                    action="close", incident=slug, number=issue.number, body=_settled_text(slug)
+                )
+            )
             continue
         title, body = reminder_title(incident), reminder_body(report, incident, items)
         if _normal(issue.body) != _normal(body) or issue.title.strip() != title:
-            actions.append(ReminderAction(action="update", incident=slug, number=issue.number, title=title, body=body))
+            actions.append(
+                ReminderAction(
+                    action="update", incident=slug, number=issue.number, title=title, body=body
+                )
+            )
         before = issue.alerted
         fresh = [o for o in alert if _LEVELS[_level(o)] > _LEVELS.get(before.get(o.key, ""), 0)]
         if fresh:
-            actions.append(ReminderAction(action="comment", incident=slug, number=issue.number, body=_fresh_text(report, fresh)))
+            actions.append(
+                ReminderAction(
+                    action="comment",
+                    incident=slug,
+                    number=issue.number,
+                    body=_fresh_text(report, fresh),
+                )
+            )
     return actions
 
 
@@ -186,7 +226,7 @@ def _cell(text: str) -> str:
 
 
 def _utc(o: Obligation) -> str:
-    return o.due_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if o.due_at else "-"
+    return o.due_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if o.due_at else "-"
 
 
 def _local(report: DeadlineReport, o: Obligation) -> str:
@@ -213,7 +253,11 @@ def reminder_body(report: DeadlineReport, incident: Incident, items: Sequence[Ob
     alert = alerting(report, items)
     overdue = sum(1 for o in alert if o.state is ObligationState.OVERDUE)
     soon = len(alert) - overdue
-    window = format_seconds(report.warn_within.total_seconds()) if report.warn_within is not None else None
+    window = (
+        format_seconds(report.warn_within.total_seconds())
+        if report.warn_within is not None
+        else None
+    )
     counts = [f"{overdue} overdue"] if overdue else []
     if soon:
         counts.append(f"{soon} due within {window}")
@@ -225,7 +269,14 @@ def reminder_body(report: DeadlineReport, incident: Incident, items: Sequence[Ob
     ]
     if pending:
         local = zone not in ("UTC", "Etc/UTC")
-        header = ["state", "rule", "recipient", "due (UTC)", *([f"due ({zone})"] if local else []), "what to do"]
+        header = [
+            "state",
+            "rule",
+            "recipient",
+            "due (UTC)",
+            *([f"due ({zone})"] if local else []),
+            "what to do",
+        ]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for o in pending:
             cells = [_state(report, o), f"`{o.rule.id}`", _cell(o.recipient), _utc(o)]
@@ -237,7 +288,9 @@ def reminder_body(report: DeadlineReport, incident: Incident, items: Sequence[Ob
         lines += [f"<details><summary>Settled ({len(settled)})</summary>", ""]
         lines += ["| state | rule | recipient | satisfied by |", "|---|---|---|---|"]
         for o in settled:
-            lines.append(f"| {o.state.value} | `{o.rule.id}` | {_cell(o.recipient)} | {_cell(o.satisfied_by or o.detail)} |")
+            lines.append(
+                f"| {o.state.value} | `{o.rule.id}` | {_cell(o.recipient)} | {_cell(o.satisfied_by or o.detail)} |"
+            )
         lines += ["", "</details>", ""]
     lines += [
         f"When a notice has gone out: `clarion sent {incident.slug} RULE`. A notice that is not required: "
@@ -253,7 +306,9 @@ def _fresh_text(report: DeadlineReport, fresh: Sequence[Obligation]) -> str:
     lines = ["Needs attention now:", ""]
     for o in fresh:
         what = "overdue" if o.state is ObligationState.OVERDUE else "due soon"
-        lines.append(f"- **{what}**: `{o.rule.id}` to {_cell(o.recipient)}, due {_utc(o)} UTC ({_local(report, o)})")
+        lines.append(
+            f"- **{what}**: `{o.rule.id}` to {_cell(o.recipient)}, due {_utc(o)} UTC ({_local(report, o)})"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -267,7 +322,9 @@ def _settled_text(slug: str) -> str:
 # -- output ---------------------------------------------------------------------------
 
 
-def render_reminders_json(report: DeadlineReport, actions: Sequence[ReminderAction], *, visibility: str, withheld: bool) -> str:
+def render_reminders_json(
+    report: DeadlineReport, actions: Sequence[ReminderAction], *, visibility: str, withheld: bool
+) -> str:
     data = {
         "label": REMINDER_LABEL,
         "repository_visibility": visibility,

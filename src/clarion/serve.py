@@ -36,7 +36,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -87,15 +87,17 @@ class UpdateDue:
 
     def describe(self, now: datetime) -> str:
         left = self.due_at - now
-        when = self.due_at.astimezone(timezone.utc).strftime("%H:%M UTC")
+        when = self.due_at.astimezone(UTC).strftime("%H:%M UTC")
         if left >= timedelta(0):
             state = f"due at {when} (in {_minutes(left)})"
         else:
             state = f"OVERDUE since {when} ({_minutes(-left)} ago)"
-        return f"{self.slug} ({self.severity.value}): next public update {state}; clarion update {self.slug} STAGE \"...\""
+        return f'{self.slug} ({self.severity.value}): next public update {state}; clarion update {self.slug} STAGE "..."'
 
 
-def updates_due_for(config: SiteConfig, incidents: Iterable[Incident], now: datetime) -> list[UpdateDue]:
+def updates_due_for(
+    config: SiteConfig, incidents: Iterable[Incident], now: datetime
+) -> list[UpdateDue]:
     """When each active incident's next public update is due: the rulebook's
     ``update-cadence`` (with the site's overrides) via
     :func:`clarion.derive.deadlines.next_update_due`, else the built-in cadence."""
@@ -114,19 +116,28 @@ def updates_due_for(config: SiteConfig, incidents: Iterable[Incident], now: date
         if item is None or item.due_at is None or incident.severity is None:
             continue
         last = item.clock_at or incident.started_at
-        result.append(UpdateDue(incident.slug, incident.title, incident.severity, last, item.due_at))
+        result.append(
+            UpdateDue(incident.slug, incident.title, incident.severity, last, item.due_at)
+        )
     return sorted(result, key=lambda d: (d.due_at, d.slug))
 
 
 def updates_due(
-    incidents: Iterable[Incident], now: datetime, cadence: Mapping[Severity, timedelta] = FALLBACK_CADENCE
+    incidents: Iterable[Incident],
+    now: datetime,
+    cadence: Mapping[Severity, timedelta] = FALLBACK_CADENCE,
 ) -> list[UpdateDue]:
     """Active public incidents with a cadence: when the next update is due,
     counted from the latest update (or the declaration). Pure; the fallback
     when no rulebook is available."""
     result = []
     for incident in incidents:
-        if incident.is_maintenance or not incident.public or incident.is_closed or incident.severity is None:
+        if (
+            incident.is_maintenance
+            or not incident.public
+            or incident.is_closed
+            or incident.severity is None
+        ):
             continue
         if incident.started_at > now:
             continue
@@ -135,7 +146,9 @@ def updates_due(
             continue
         times = [u.at for u in incident.updates if u.stage is not Stage.POSTMORTEM and u.at <= now]
         last = max(times, default=incident.declared_at or incident.started_at)
-        result.append(UpdateDue(incident.slug, incident.title, incident.severity, last, last + period))
+        result.append(
+            UpdateDue(incident.slug, incident.title, incident.severity, last, last + period)
+        )
     return sorted(result, key=lambda d: (d.due_at, d.slug))
 
 
@@ -192,7 +205,9 @@ def public_writers() -> tuple[Any, ...]:
     return tuple(w for w in WRITERS if w is not write_deadlines)
 
 
-def build_in_memory(config: SiteConfig, now: datetime, cache: Any = None) -> tuple[dict[str, bytes], Any]:
+def build_in_memory(
+    config: SiteConfig, now: datetime, cache: Any = None
+) -> tuple[dict[str, bytes], Any]:
     """Load, derive and render the public site into ``{path: bytes}``.
 
     Returns the files and the render context (site and state). With a memory
@@ -340,12 +355,17 @@ class PreviewServer:
                 self._observer.unschedule(self._watches.pop(path))
         handler = _EventHandler(self)
         for path, recursive in wanted.items():
-            if path in self._watches and getattr(self._watches[path], "is_recursive", recursive) == recursive:
+            if (
+                path in self._watches
+                and getattr(self._watches[path], "is_recursive", recursive) == recursive
+            ):
                 continue
             if path in self._watches:
                 self._observer.unschedule(self._watches.pop(path))
             try:
-                self._watches[path] = self._observer.schedule(handler, str(path), recursive=recursive)
+                self._watches[path] = self._observer.schedule(
+                    handler, str(path), recursive=recursive
+                )
             except OSError as exc:  # e.g. inotify watch limit
                 self.log(f"warning: cannot watch {display_path(path, self.root)}: {exc}")
 
@@ -355,7 +375,12 @@ class PreviewServer:
             return False
         path = Path(path_text)
         name = path.name
-        if not name or name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
+        if (
+            not name
+            or name.startswith((".", "#"))
+            or name.endswith(("~", ".swp", ".swx", ".tmp"))
+            or name == "4913"
+        ):
             return False
         for folder in self.watched_dirs():
             if path == folder or path.is_relative_to(folder):
@@ -399,7 +424,9 @@ class PreviewServer:
                 else:
                     self._on_tick()
             except Exception:  # never let the loop die: report and keep serving
-                self.log("internal error in clarion serve (please report it):\n" + traceback.format_exc())
+                self.log(
+                    "internal error in clarion serve (please report it):\n" + traceback.format_exc()
+                )
 
     def _on_tick(self) -> None:
         """Between changes: rebuild when the page changes by itself (a
@@ -409,7 +436,9 @@ class PreviewServer:
             return
         now = self.clock(self.config)
         if self._next_change is not None and now >= self._next_change.at:
-            self.log(f"At {self._next_change.at:%H:%M UTC} {self._next_change.describe()}; rebuilding.")
+            self.log(
+                f"At {self._next_change.at:%H:%M UTC} {self._next_change.describe()}; rebuilding."
+            )
             self.rebuild(changed={"(clock)"})
             return
         self._remind(now, always=False)
@@ -422,7 +451,9 @@ class PreviewServer:
 
     def _rebuild(self, *, changed: Iterable[str], initial: bool) -> bool:
         started = time.perf_counter()
-        names = sorted(display_path(Path(p), self.root) if p.startswith("/") else p for p in changed)
+        names = sorted(
+            display_path(Path(p), self.root) if p.startswith("/") else p for p in changed
+        )
         error: str | None = None
         files: dict[str, bytes] | None = None
         context: Any = None
@@ -432,7 +463,10 @@ class PreviewServer:
             files, context = build_in_memory(self.config, now, self._cache_for(self.config))
         except ContentErrors as exc:
             count = len(exc.errors)
-            error = exc.format() + f"\n{count} error{'s' if count != 1 else ''}; showing the last good build."
+            error = (
+                exc.format()
+                + f"\n{count} error{'s' if count != 1 else ''}; showing the last good build."
+            )
         except ClarionError as exc:
             error = f"error: {exc}"
         except Exception as exc:  # a bug in Clarion: keep serving, say so
@@ -478,7 +512,11 @@ class PreviewServer:
         salt = f"{__version__}:{config.digest}:serve"
         if self._cache is None or self._cache.salt != salt:
             factory = _memory_cache_class()
-            self._cache = None if factory is None else factory(folder=config.root / ".clarion-serve", salt=salt)
+            self._cache = (
+                None
+                if factory is None
+                else factory(folder=config.root / ".clarion-serve", salt=salt)
+            )
         return self._cache
 
     def _publish(self, files: Mapping[str, bytes], error: str | None) -> None:
@@ -491,13 +529,17 @@ class PreviewServer:
             return
         with self._live:
             self._counter += 1
-            self.snapshot = Snapshot(version=f"{self._session}-{self._counter}", files=files, error=error)
+            self.snapshot = Snapshot(
+                version=f"{self._session}-{self._counter}", files=files, error=error
+            )
             self._live.notify_all()
 
     def _remind(self, now: datetime, *, always: bool) -> None:
         for due in self._due:
             left = due.due_at - now
-            phase = "overdue" if left < timedelta(0) else "soon" if left <= REMIND_BEFORE else "later"
+            phase = (
+                "overdue" if left < timedelta(0) else "soon" if left <= REMIND_BEFORE else "later"
+            )
             key = (due.slug, due.due_at, phase)
             if always or (phase != "later" and key not in self._reminded):
                 self.log(due.describe(now))
@@ -540,7 +582,12 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], preview: PreviewServer):
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        preview: PreviewServer,
+    ):
         self.preview = preview
         super().__init__(address, handler)
 
@@ -584,7 +631,7 @@ def inject(page: bytes, snapshot: Snapshot) -> bytes:
     return page[:at] + snippet + b"\n" + page[at:]
 
 
-_EMPTY_PAGE = b"<!doctype html><html><head><meta charset=\"utf-8\"><title>Clarion</title></head><body></body></html>"
+_EMPTY_PAGE = b'<!doctype html><html><head><meta charset="utf-8"><title>Clarion</title></head><body></body></html>'
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -627,7 +674,11 @@ class _Handler(BaseHTTPRequestHandler):
             ctype = mimetypes.guess_type(key)[0] or "application/octet-stream"
             if ctype == "text/html":
                 data = inject(data, snapshot)
-            if ctype.startswith("text/") or ctype in ("application/json", "application/xml", "application/javascript"):
+            if ctype.startswith("text/") or ctype in (
+                "application/json",
+                "application/xml",
+                "application/javascript",
+            ):
                 ctype += "; charset=utf-8"
             self._send(status, ctype, data, head=head)
         except (BrokenPipeError, ConnectionResetError):
@@ -644,7 +695,9 @@ class _Handler(BaseHTTPRequestHandler):
                 snapshot = preview.wait_for_change(since, preview.poll_timeout)
             else:
                 snapshot = preview.snapshot
-            body = json.dumps({"version": snapshot.version, "error": snapshot.error, "builds": preview.builds}).encode()
+            body = json.dumps(
+                {"version": snapshot.version, "error": snapshot.error, "builds": preview.builds}
+            ).encode()
             self._send(HTTPStatus.OK, "application/json", body, head=head)
             return
         self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n", head=head)

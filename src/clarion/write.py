@@ -40,8 +40,15 @@ class WriteReport:
 def safe_relpath(path: str) -> PurePosixPath:
     """Check that ``path`` stays inside its folder."""
     pure = PurePosixPath(path)
-    if pure.is_absolute() or not pure.parts or any(part in ("..", ".", "") for part in pure.parts) or "\\" in path:
-        raise OutputPathError(f"refusing to write {path!r}: outputs must stay inside the output folder")
+    if (
+        pure.is_absolute()
+        or not pure.parts
+        or any(part in ("..", ".", "") for part in pure.parts)
+        or "\\" in path
+    ):
+        raise OutputPathError(
+            f"refusing to write {path!r}: outputs must stay inside the output folder"
+        )
     return pure
 
 
@@ -112,9 +119,13 @@ def write_outputs(
             relpath = safe_relpath(output.path)
             key = (output.area, relpath)
             if key in seen:
-                raise OutputPathError(f"two outputs want the same path: {output.area.value}/{relpath}")
+                raise OutputPathError(
+                    f"two outputs want the same path: {output.area.value}/{relpath}"
+                )
             seen.add(key)
-            entry = ManifestEntry(hashlib.sha256(output.data).hexdigest(), len(output.data), output.key)
+            entry = ManifestEntry(
+                hashlib.sha256(output.data).hexdigest(), len(output.data), output.key
+            )
             manifest[output.area.value][output.path] = entry
             files[output.area] += 1
             sizes[output.area] += len(output.data)
@@ -146,7 +157,9 @@ def write_outputs(
     return WriteReport(files=files, bytes=sizes, changed=True, manifest=manifest)
 
 
-def _sizes_match(targets: Mapping[Area, Path], manifest: Mapping[str, Mapping[str, ManifestEntry]]) -> bool:
+def _sizes_match(
+    targets: Mapping[Area, Path], manifest: Mapping[str, Mapping[str, ManifestEntry]]
+) -> bool:
     """The previous folders still hold the files the manifest describes."""
     for area, target in targets.items():
         for path, entry in manifest[area.value].items():

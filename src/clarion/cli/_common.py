@@ -12,7 +12,7 @@ import functools
 import sys
 import traceback
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,7 +42,11 @@ def handle_errors(func: F) -> F:
             for error in exc.errors:
                 err.print(error.format(), markup=False)
             count = len(exc.errors)
-            err.print(f"{count} error{'s' if count != 1 else ''}; nothing was written.", style="bold red", markup=False)
+            err.print(
+                f"{count} error{'s' if count != 1 else ''}; nothing was written.",
+                style="bold red",
+                markup=False,
+            )
             sys.exit(EXIT_INVALID)
         except (UsageError, ClarionError) as exc:
             err.print(f"error: {exc}", style="red", markup=False)
@@ -53,7 +57,10 @@ def handle_errors(func: F) -> F:
             if debug:
                 traceback.print_exc()
             err.print(f"internal error: {type(exc).__name__}: {exc}", style="red", markup=False)
-            err.print("This is a bug in Clarion; run again with --debug for the traceback and report it.", markup=False)
+            err.print(
+                "This is a bug in Clarion; run again with --debug for the traceback and report it.",
+                markup=False,
+            )
             sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
@@ -81,12 +88,12 @@ def resolve_now(config: SiteConfig | None, now_text: str | None) -> datetime:
     Without a site yet (``clarion init``), a naive ``--now`` is read in UTC."""
     if now_text:
         try:
-            return parse_time(now_text, config.timezone if config is not None else timezone.utc)  # type: ignore[arg-type]
+            return parse_time(now_text, config.timezone if config is not None else UTC)  # type: ignore[arg-type]
         except TimeError as exc:
             raise UsageError(f"--now: {exc}") from None
     if config is not None and config.now is not None:
         return config.now
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

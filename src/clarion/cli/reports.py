@@ -12,8 +12,17 @@ from rich.console import Console
 from ..config import load_config
 from ..errors import ContentErrors, UsageError
 from . import _common as common
-from ._common import EXIT_DUE_SOON, EXIT_INVALID, EXIT_OK, EXIT_OVERDUE, handle_errors, main, now_option, resolve_now, source_option
-
+from ._common import (
+    EXIT_DUE_SOON,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_OVERDUE,
+    handle_errors,
+    main,
+    now_option,
+    resolve_now,
+    source_option,
+)
 
 # -- deadlines: check and rules ---------------------------------------------------------
 # The report is gathered in check.py and rendered in render/report.py.
@@ -38,7 +47,12 @@ from ._common import EXIT_DUE_SOON, EXIT_INVALID, EXIT_OK, EXIT_OVERDUE, handle_
     help="text: a table (colour on a terminal); json: for machines; github: GitHub Actions annotations; "
     "reminders: the reminder issues to create, update, comment on or close (JSON, for the deadlines workflow).",
 )
-@click.option("--open", "only_open", is_flag=True, help="List only items that still need action (text and json).")
+@click.option(
+    "--open",
+    "only_open",
+    is_flag=True,
+    help="List only items that still need action (text and json).",
+)
 @click.option("--strict", is_flag=True, help="Treat content warnings as errors (exit 2).")
 @click.option(
     "--repo-visibility",
@@ -49,7 +63,9 @@ from ._common import EXIT_DUE_SOON, EXIT_INVALID, EXIT_OK, EXIT_OVERDUE, handle_
     "notices, breach: blocks, private: fields or public: false files sit in it (a fictional site is exempt), "
     "and write no reminder issues.",
 )
-@click.option("--public-repo", "public_repo", is_flag=True, help="Short for --repo-visibility public.")
+@click.option(
+    "--public-repo", "public_repo", is_flag=True, help="Short for --repo-visibility public."
+)
 @click.option(
     "--comms",
     "comms_dir",
@@ -123,14 +139,21 @@ def check_command(
         privacy = check_public_repository(config) if is_public(visibility) else None
         if privacy is not None and privacy.note:
             if fmt == "github":
-                click.echo(out.annotation("notice", privacy.note, title="Clarion: public repository"))
+                click.echo(
+                    out.annotation("notice", privacy.note, title="Clarion: public repository")
+                )
             else:
                 common.err.print(f"note: {privacy.note}", markup=False)
         result = run_check(config, now, warn_within=window, privacy=privacy)
     except ContentErrors as exc:
         if fmt == "text":
             raise
-        click.echo(out.render_errors_github(exc.errors) if fmt == "github" else out.render_errors_json(exc.errors), nl=False)
+        click.echo(
+            out.render_errors_github(exc.errors)
+            if fmt == "github"
+            else out.render_errors_json(exc.errors),
+            nl=False,
+        )
         sys.exit(EXIT_INVALID)
     if fmt == "reminders":
         from ..reminders import parse_open_issues, plan_reminders, render_reminders_json
@@ -145,7 +168,10 @@ def check_command(
                 "deadlines); run the deadline workflow in the private repository that holds comms/",
                 markup=False,
             )
-        click.echo(render_reminders_json(result, actions, visibility=visibility, withheld=withheld), nl=False)
+        click.echo(
+            render_reminders_json(result, actions, visibility=visibility, withheld=withheld),
+            nl=False,
+        )
     elif fmt == "json":
         click.echo(out.render_json(result, only_open=only_open), nl=False)
     elif fmt == "github":
@@ -158,8 +184,17 @@ def check_command(
             click.echo(out.render_text(result, only_open=only_open), nl=False)
     if strict and result.lint_warnings:
         sys.exit(EXIT_INVALID)
-    lint_errors = any(e.severity == "error" for e in result.lint)  # overdue action items at level "error"
-    sys.exit(EXIT_OVERDUE if result.overdue or lint_errors else EXIT_DUE_SOON if result.due_soon else EXIT_OK)
+    lint_errors = any(
+        e.severity == "error" for e in result.lint
+    )  # overdue action items at level "error"
+    sys.exit(
+        EXIT_OVERDUE
+        if result.overdue or lint_errors
+        else EXIT_DUE_SOON
+        if result.due_soon
+        else EXIT_OK
+    )
+
 
 # -- metrics: stats ---------------------------------------------------------------------
 # The definitions are in derive/stats.py; the inputs are gathered in metrics.py and the
@@ -169,10 +204,30 @@ def check_command(
 @main.command("stats")
 @source_option
 @now_option
-@click.option("--since", "since", metavar="WHEN", help="First month, day or time (site's zone), e.g. 2026-01 or 2026-10-14. Default: the first incident.")
-@click.option("--until", "until", metavar="WHEN", help="Last month or day (inclusive), or a time (exclusive). Default: now.")
-@click.option("--component", "-c", "component", metavar="ID", help="Only incidents that affected this component.")
-@click.option("--public-only", is_flag=True, help="Leave out incidents with 'public: false' (as a public metrics page does).")
+@click.option(
+    "--since",
+    "since",
+    metavar="WHEN",
+    help="First month, day or time (site's zone), e.g. 2026-01 or 2026-10-14. Default: the first incident.",
+)
+@click.option(
+    "--until",
+    "until",
+    metavar="WHEN",
+    help="Last month or day (inclusive), or a time (exclusive). Default: now.",
+)
+@click.option(
+    "--component",
+    "-c",
+    "component",
+    metavar="ID",
+    help="Only incidents that affected this component.",
+)
+@click.option(
+    "--public-only",
+    is_flag=True,
+    help="Leave out incidents with 'public: false' (as a public metrics page does).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -183,7 +238,13 @@ def check_command(
 )
 @handle_errors
 def stats_command(
-    source: Path, now_text: str | None, since: str | None, until: str | None, component: str | None, public_only: bool, fmt: str
+    source: Path,
+    now_text: str | None,
+    since: str | None,
+    until: str | None,
+    component: str | None,
+    public_only: bool,
+    fmt: str,
 ) -> None:
     """MTTA, MTTR, MTBF, incidents per month, postmortems and action items.
 
@@ -204,7 +265,9 @@ def stats_command(
 
     config = load_config(source)
     now = resolve_now(config, now_text)
-    result = run_stats(config, now, since=since, until=until, component=component, public_only=public_only)
+    result = run_stats(
+        config, now, since=since, until=until, component=component, public_only=public_only
+    )
     names = component_names(config)
     targets = config.metrics.targets
     if fmt == "json":
@@ -222,7 +285,9 @@ def stats_command(
 @main.command("rules")
 @click.argument("rule_ids", nargs=-1, metavar="[RULE]...")
 @source_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.option("--enabled", "only_enabled", is_flag=True, help="Only the rules on at this site.")
 @handle_errors
 def rules_command(rule_ids: tuple[str, ...], source: Path, fmt: str, only_enabled: bool) -> None:
@@ -243,11 +308,18 @@ def rules_command(rule_ids: tuple[str, ...], source: Path, fmt: str, only_enable
     from ..render import report as out
     from ..rules import RuleBook, default_rulebook, load_rules
 
-    book = load_rules(load_config(source)) if (source / CONFIG_RELPATH).is_file() else default_rulebook()
+    book = (
+        load_rules(load_config(source))
+        if (source / CONFIG_RELPATH).is_file()
+        else default_rulebook()
+    )
     for rule_id in rule_ids:
         if rule_id not in book:
             hint = did_you_mean(rule_id, book.ids)
-            raise UsageError(f"unknown rule '{rule_id}'" + (f"; {hint}" if hint else "; run `clarion rules` to list them"))
+            raise UsageError(
+                f"unknown rule '{rule_id}'"
+                + (f"; {hint}" if hint else "; run `clarion rules` to list them")
+            )
     if only_enabled:
         book = RuleBook(tuple(rule for rule in book if rule.enabled))
     if fmt == "json":

@@ -16,12 +16,27 @@ from ._common import handle_errors, main, now_option, resolve_now, source_option
 
 @main.command()
 @source_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Public output folder (default: paths.public of site.toml).")
-@click.option("--private-out", "private_out", type=click.Path(file_okay=False, path_type=Path), help="Private output folder for email drafts and the deadline report (default: paths.private of site.toml); never inside the public one.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Public output folder (default: paths.public of site.toml).",
+)
+@click.option(
+    "--private-out",
+    "private_out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Private output folder for email drafts and the deadline report (default: paths.private of site.toml); never inside the public one.",
+)
 @now_option
-@click.option("--no-cache", is_flag=True, help="Ignore .clarion-cache/ and render everything (the output is the same).")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Ignore .clarion-cache/ and render everything (the output is the same).",
+)
 @handle_errors
-def build(source: Path, out: Path | None, private_out: Path | None, now_text: str | None, no_cache: bool) -> None:
+def build(
+    source: Path, out: Path | None, private_out: Path | None, now_text: str | None, no_cache: bool
+) -> None:
     """Render the public site and the private comms folder.
 
     Fails (exit 2) only on invalid content; overdue deadlines never block a
@@ -44,11 +59,18 @@ def build(source: Path, out: Path | None, private_out: Path | None, now_text: st
         public = out.resolve() if out is not None else config.paths.public
         if public == private or public.is_relative_to(private) or private.is_relative_to(public):
             option = "--private-out" if private_out is not None else "--out"
-            raise UsageError(f"{option}: the public folder ({public.name}) and the private folder ({private.name}) overlap; choose another folder")
+            raise UsageError(
+                f"{option}: the public folder ({public.name}) and the private folder ({private.name}) overlap; choose another folder"
+            )
         out = public
     with _BuildProgress() as progress:
         result = run_build(
-            config, now=now, public_dir=out, private_dir=private, use_cache=not no_cache, progress=progress
+            config,
+            now=now,
+            public_dir=out,
+            private_dir=private,
+            use_cache=not no_cache,
+            progress=progress,
         )
     for warning in result.site.warnings:
         common.err.print(warning.format(), markup=False)  # type: ignore[attr-defined]
@@ -64,10 +86,15 @@ def build(source: Path, out: Path | None, private_out: Path | None, now_text: st
     from ..derive.changes import next_change
 
     if config.now is not None and now_text is None:
-        common.err.print("The site pins its clock (site.now): the page never changes by itself.", markup=False)
+        common.err.print(
+            "The site pins its clock (site.now): the page never changes by itself.", markup=False
+        )
     else:
         change = next_change(result.state, config.timezone)
-        common.err.print(f"The page changes by itself at {change.at:%Y-%m-%dT%H:%M:%SZ}: {change.describe()}.", markup=False)
+        common.err.print(
+            f"The page changes by itself at {change.at:%Y-%m-%dT%H:%M:%SZ}: {change.describe()}.",
+            markup=False,
+        )
 
 
 class _BuildProgress:
@@ -90,7 +117,13 @@ class _BuildProgress:
                 return
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            self.bar = Progress(TextColumn("Building"), BarColumn(), MofNCompleteColumn(), console=common.err, transient=True)
+            self.bar = Progress(
+                TextColumn("Building"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=common.err,
+                transient=True,
+            )
             self.bar.start()
             self.task = self.bar.add_task("build", total=expected)
         self.bar.update(self.task, completed=done, total=expected)
@@ -108,7 +141,14 @@ def _shown(path: Path, source: Path) -> str:
 
 
 @main.command()
-@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
 @source_option
 @now_option
 @handle_errors
@@ -148,7 +188,11 @@ def serve(port: int, source: Path, now_text: str | None) -> None:
     show_default=True,
     help="text: for people; json: for machines; github: name=value lines for $GITHUB_OUTPUT.",
 )
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="The built public folder to digest (default: paths.public of site.toml).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The built public folder to digest (default: paths.public of site.toml).",
+)
 @click.option(
     "--deployed-digest",
     "deployed",
@@ -157,7 +201,9 @@ def serve(port: int, source: Path, now_text: str | None) -> None:
     "from it (or DIGEST is empty: nothing known to be deployed).",
 )
 @handle_errors
-def next_change_command(source: Path, now_text: str | None, fmt: str, out: Path | None, deployed: str | None) -> None:
+def next_change_command(
+    source: Path, now_text: str | None, fmt: str, out: Path | None, deployed: str | None
+) -> None:
     """When does the page next change by itself, and has it changed?
 
     A static page shows the state at build time. Without a commit it changes
@@ -201,8 +247,16 @@ def next_change_command(source: Path, now_text: str | None, fmt: str, out: Path 
         f"Next change: {change.at:%Y-%m-%d %H:%M} UTC (in {format_seconds((change.at - now).total_seconds())}): {change.describe()}",
     ]
     if data["continuous"]:
-        lines.append("Meanwhile:   an incident is active; its duration and the uptime figures change with every build")
-    lines.append(f"Built page:  {digest} ({_shown(folder, source)})" if digest else f"Built page:  none in {_shown(folder, source)} (run clarion build)")
+        lines.append(
+            "Meanwhile:   an incident is active; its duration and the uptime figures change with every build"
+        )
+    lines.append(
+        f"Built page:  {digest} ({_shown(folder, source)})"
+        if digest
+        else f"Built page:  none in {_shown(folder, source)} (run clarion build)"
+    )
     if deployed is not None:
-        lines.append(f"Deployed:    {'differs: deploy' if data['changed'] else 'the same: nothing to deploy'}")
+        lines.append(
+            f"Deployed:    {'differs: deploy' if data['changed'] else 'the same: nothing to deploy'}"
+        )
     click.echo("\n".join(lines))

@@ -15,7 +15,6 @@ from ..load.schema import TimeError, parse_time
 from . import _common as common
 from ._common import handle_errors, main, now_option, resolve_now, source_option
 
-
 # -- writing updates: init, new, update, sent, serve ---------------------------------
 # The logic lives in authoring.py (files) and serve.py (preview); these are thin.
 
@@ -24,14 +23,18 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _parse_at(config: SiteConfig, at_text: str | None, now: datetime, option: str = "--at") -> datetime:
+def _parse_at(
+    config: SiteConfig, at_text: str | None, now: datetime, option: str = "--at"
+) -> datetime:
     """A time option read in the site's zone; ``now`` when not given."""
     if not at_text:
         return now
     try:
         return parse_time(at_text, config.timezone)
     except TimeError as exc:
-        raise UsageError(f"{option}: {exc}; expected a time such as 2026-11-20T14:05Z or '2026-11-20 15:05 +01:00'") from None
+        raise UsageError(
+            f"{option}: {exc}; expected a time such as 2026-11-20T14:05Z or '2026-11-20 15:05 +01:00'"
+        ) from None
 
 
 def _report(written: Any) -> None:
@@ -52,7 +55,9 @@ at_option = click.option(
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Overwrite scaffold files that already exist in DIRECTORY.")
+@click.option(
+    "--force", is_flag=True, help="Overwrite scaffold files that already exist in DIRECTORY."
+)
 @click.option(
     "--deadline-schedule",
     "deadline_schedule",
@@ -82,22 +87,39 @@ def init(directory: Path, force: bool, deadline_schedule: str | None, now_text: 
     from ..publishing import DEADLINE_SCHEDULES, DEFAULT_DEADLINE_SCHEDULE, minutes_per_month
 
     if deadline_schedule is None and _interactive():
-        common.err.print("How often should the deadline workflow run? Each run bills about 1 Actions minute on a private repository:", markup=False)
+        common.err.print(
+            "How often should the deadline workflow run? Each run bills about 1 Actions minute on a private repository:",
+            markup=False,
+        )
         for choice in DEADLINE_SCHEDULES.values():
-            cost = f"about {minutes_per_month(choice):,} min/month" if choice.cron else "no scheduled minutes"
+            cost = (
+                f"about {minutes_per_month(choice):,} min/month"
+                if choice.cron
+                else "no scheduled minutes"
+            )
             common.err.print(f"  {choice.name:<7} {choice.description} ({cost})", markup=False)
         deadline_schedule = click.prompt(
-            "Deadline schedule", type=click.Choice(list(DEADLINE_SCHEDULES)), default=DEFAULT_DEADLINE_SCHEDULE, err=True
+            "Deadline schedule",
+            type=click.Choice(list(DEADLINE_SCHEDULES)),
+            default=DEFAULT_DEADLINE_SCHEDULE,
+            err=True,
         )
     result = init_site(
-        directory, now=resolve_now(None, now_text), force=force, deadline_schedule=deadline_schedule or DEFAULT_DEADLINE_SCHEDULE
+        directory,
+        now=resolve_now(None, now_text),
+        force=force,
+        deadline_schedule=deadline_schedule or DEFAULT_DEADLINE_SCHEDULE,
     )
     for relpath in result.created:
         click.echo((directory / relpath).as_posix())
     for relpath in result.replaced:
         click.echo((directory / relpath).as_posix())
     if result.replaced:
-        common.err.print(f"Overwrote {len(result.replaced)} existing file(s) (--force).", style="yellow", markup=False)
+        common.err.print(
+            f"Overwrote {len(result.replaced)} existing file(s) (--force).",
+            style="yellow",
+            markup=False,
+        )
     shown = directory.as_posix()
     common.err.print(
         f"Created a status site in {shown}. Next:\n"
@@ -123,13 +145,45 @@ def new() -> None:
 
 @new.command("incident")
 @click.argument("title")
-@click.option("--severity", "-s", metavar="SEV", help="SEV0 critical outage, SEV1 major degradation, SEV2 minor, SEV3 low impact (P0-P3 work too). Asked on a terminal when missing.")
-@click.option("--component", "-c", "components", multiple=True, metavar="ID=IMPACT", help="An affected component and its impact (operational, degraded_performance, partial_outage, major_outage). Repeatable.")
-@click.option("--customers-affected/--no-customers-affected", default=False, help="Customers are affected (with SEV0/SEV1, customer emails are owed).")
-@click.option("--message", "-m", metavar="TEXT", help="The first public update (stage: investigating). Default: a short holding statement.")
-@click.option("--private", "private", is_flag=True, help="Write 'public: false': never published, still drives comms and deadlines.")
-@click.option("--slug", metavar="WORDS", help="File name words instead of the title's (the date is prefixed).")
-@click.option("--ask/--no-ask", default=None, help="Walk the severity decision tree (default: on a terminal, when --severity is missing).")
+@click.option(
+    "--severity",
+    "-s",
+    metavar="SEV",
+    help="SEV0 critical outage, SEV1 major degradation, SEV2 minor, SEV3 low impact (P0-P3 work too). Asked on a terminal when missing.",
+)
+@click.option(
+    "--component",
+    "-c",
+    "components",
+    multiple=True,
+    metavar="ID=IMPACT",
+    help="An affected component and its impact (operational, degraded_performance, partial_outage, major_outage). Repeatable.",
+)
+@click.option(
+    "--customers-affected/--no-customers-affected",
+    default=False,
+    help="Customers are affected (with SEV0/SEV1, customer emails are owed).",
+)
+@click.option(
+    "--message",
+    "-m",
+    metavar="TEXT",
+    help="The first public update (stage: investigating). Default: a short holding statement.",
+)
+@click.option(
+    "--private",
+    "private",
+    is_flag=True,
+    help="Write 'public: false': never published, still drives comms and deadlines.",
+)
+@click.option(
+    "--slug", metavar="WORDS", help="File name words instead of the title's (the date is prefixed)."
+)
+@click.option(
+    "--ask/--no-ask",
+    default=None,
+    help="Walk the severity decision tree (default: on a terminal, when --severity is missing).",
+)
 @at_option
 @source_option
 @now_option
@@ -162,7 +216,12 @@ def new_incident_command(
           -m "Some dashboard pages load slowly. We are investigating."
       clarion new incident "Login failures"        # asks the severity questions
     """
-    from ..authoring import new_incident, parse_component_impacts, parse_severity, walk_severity_tree
+    from ..authoring import (
+        new_incident,
+        parse_component_impacts,
+        parse_severity,
+        walk_severity_tree,
+    )
 
     config = load_config(source)
     now = resolve_now(config, now_text)
@@ -193,18 +252,47 @@ def new_incident_command(
     )
     click.echo(written.relpath)
     _report(written)
-    common.err.print(f"Declared {written.slug} ({level.value}). Next: clarion update {written.slug} identified \"...\"", markup=False)
+    common.err.print(
+        f'Declared {written.slug} ({level.value}). Next: clarion update {written.slug} identified "..."',
+        markup=False,
+    )
 
 
 @new.command("maintenance")
 @click.argument("title")
-@click.option("--start", "start_text", required=True, metavar="TIME", help="When the window opens (a time without a zone is read in the site's zone).")
+@click.option(
+    "--start",
+    "start_text",
+    required=True,
+    metavar="TIME",
+    help="When the window opens (a time without a zone is read in the site's zone).",
+)
 @click.option("--end", "end_text", metavar="TIME", help="When the window closes.")
-@click.option("--duration", metavar="LENGTH", help="Instead of --end: the window's length, e.g. 2h, 90m, 1h30m.")
-@click.option("--component", "-c", "components", multiple=True, metavar="ID", help="A component under maintenance. Repeatable.")
-@click.option("--message", "-m", metavar="TEXT", help="The announcement (stage: scheduled). Default: the window in words.")
+@click.option(
+    "--duration",
+    metavar="LENGTH",
+    help="Instead of --end: the window's length, e.g. 2h, 90m, 1h30m.",
+)
+@click.option(
+    "--component",
+    "-c",
+    "components",
+    multiple=True,
+    metavar="ID",
+    help="A component under maintenance. Repeatable.",
+)
+@click.option(
+    "--message",
+    "-m",
+    metavar="TEXT",
+    help="The announcement (stage: scheduled). Default: the window in words.",
+)
 @click.option("--private", "private", is_flag=True, help="Write 'public: false' (never published).")
-@click.option("--slug", metavar="WORDS", help="File name words instead of the title's (the window's date is prefixed).")
+@click.option(
+    "--slug",
+    metavar="WORDS",
+    help="File name words instead of the title's (the window's date is prefixed).",
+)
 @at_option
 @source_option
 @now_option
@@ -258,17 +346,38 @@ def new_maintenance_command(
     )
     click.echo(written.relpath)
     _report(written)
-    common.err.print(f"Scheduled {written.slug}. When it starts: clarion update {written.slug} in_progress \"...\"", markup=False)
+    common.err.print(
+        f'Scheduled {written.slug}. When it starts: clarion update {written.slug} in_progress "..."',
+        markup=False,
+    )
 
 
 @new.command("notice")
 @click.argument("slug")
-@click.option("--rule", "rule_id", required=True, metavar="RULE", help="The rule the notice satisfies (see 'clarion rules').")
-@click.option("--to", "to", multiple=True, metavar="AUDIENCE", help="A recipient: an audience id from site.toml or an address. Repeatable. Default: the rule's audience, if the site defines it.")
-@click.option("--name", metavar="WORDS", help="File name words instead of the rule id (for a second notice for one rule).")
+@click.option(
+    "--rule",
+    "rule_id",
+    required=True,
+    metavar="RULE",
+    help="The rule the notice satisfies (see 'clarion rules').",
+)
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="AUDIENCE",
+    help="A recipient: an audience id from site.toml or an address. Repeatable. Default: the rule's audience, if the site defines it.",
+)
+@click.option(
+    "--name",
+    metavar="WORDS",
+    help="File name words instead of the rule id (for a second notice for one rule).",
+)
 @source_option
 @handle_errors
-def new_notice_command(slug: str, rule_id: str, to: tuple[str, ...], name: str | None, source: Path) -> None:
+def new_notice_command(
+    slug: str, rule_id: str, to: tuple[str, ...], name: str | None, source: Path
+) -> None:
     """Start a notice for incident SLUG from the rule's skeleton.
 
     Writes comms/<slug>/<rule>.md with 'rule:', 'to:', a subject and one
@@ -292,15 +401,26 @@ def new_notice_command(slug: str, rule_id: str, to: tuple[str, ...], name: str |
         from ..errors import did_you_mean
 
         hint = did_you_mean(rule_id, rulebook.ids)
-        raise UsageError(f"unknown rule '{rule_id}'" + (f": {hint}" if hint else "") + "\n  hint: 'clarion rules' lists the rule ids")
+        raise UsageError(
+            f"unknown rule '{rule_id}'"
+            + (f": {hint}" if hint else "")
+            + "\n  hint: 'clarion rules' lists the rule ids"
+        )
     rule = rulebook[rule_id]
     skeleton = RuleSkeleton(
-        id=rule.id, title=rule.title, recipient=rule.recipient, must_contain=tuple(rule.must_contain), audience=rule.audience
+        id=rule.id,
+        title=rule.title,
+        recipient=rule.recipient,
+        must_contain=tuple(rule.must_contain),
+        audience=rule.audience,
     )
     written = new_notice(config, slug, skeleton, to=to, name=name)
     click.echo(written.relpath)
     _report(written)
-    common.err.print(f"Started a {rule.id} notice for {written.slug}. When it has gone out: clarion sent {written.slug} {rule.id}", markup=False)
+    common.err.print(
+        f"Started a {rule.id} notice for {written.slug}. When it has gone out: clarion sent {written.slug} {rule.id}",
+        markup=False,
+    )
 
 
 def _parse_length(text: str) -> timedelta:
@@ -318,7 +438,14 @@ def _parse_length(text: str) -> timedelta:
 @click.argument("slug")
 @click.argument("stage")
 @click.argument("message", required=False)
-@click.option("--impact", "-i", "impacts", multiple=True, metavar="ID=IMPACT", help="Change component impact from this update on, e.g. api=operational. Repeatable.")
+@click.option(
+    "--impact",
+    "-i",
+    "impacts",
+    multiple=True,
+    metavar="ID=IMPACT",
+    help="Change component impact from this update on, e.g. api=operational. Repeatable.",
+)
 @at_option
 @source_option
 @now_option
@@ -359,8 +486,12 @@ def update(
     elif message is None:
         incident, chosen = resolve_update_target(config, slug, stage)
         if not _interactive():
-            raise UsageError("give the update's text as the third argument, or '-' to read it from stdin")
-        message = message_from_editor(click.edit(editor_template(incident, chosen, at), extension=".md"))
+            raise UsageError(
+                "give the update's text as the third argument, or '-' to read it from stdin"
+            )
+        message = message_from_editor(
+            click.edit(editor_template(incident, chosen, at), extension=".md")
+        )
         if not message:
             raise UsageError("the message is empty; nothing was written")
     written = add_update(config, slug, stage, message, at=at, now=now, impacts=impacts)
@@ -372,12 +503,18 @@ def update(
 @main.command()
 @click.argument("slug")
 @click.argument("rule")
-@click.option("--force", is_flag=True, help="Record it again even if a notice for RULE is already marked sent.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Record it again even if a notice for RULE is already marked sent.",
+)
 @at_option
 @source_option
 @now_option
 @handle_errors
-def sent(slug: str, rule: str, force: bool, at_text: str | None, source: Path, now_text: str | None) -> None:
+def sent(
+    slug: str, rule: str, force: bool, at_text: str | None, source: Path, now_text: str | None
+) -> None:
     """Record that the notice for RULE about incident SLUG went out.
 
     A draft notice in comms/<slug>/ for RULE gets 'sent:' set; otherwise a

@@ -26,7 +26,9 @@ class State:
 
     now: datetime
     incidents: tuple[Incident, ...]  # public items, sorted by (started_at, slug)
-    recent: Mapping[str, tuple[Interval, ...]]  # by component: intervals that may touch the uptime window
+    recent: Mapping[
+        str, tuple[Interval, ...]
+    ]  # by component: intervals that may touch the uptime window
     component_status: Mapping[str, Impact]
     overall: Overall
     uptime: Mapping[str, ComponentUptime]
@@ -56,7 +58,9 @@ class State:
     def active_incidents(self) -> tuple[Incident, ...]:
         """Unresolved incidents, newest first."""
         return tuple(
-            i for i in reversed(self.incidents) if not i.is_maintenance and not i.is_closed and i.started_at <= self.now
+            i
+            for i in reversed(self.incidents)
+            if not i.is_maintenance and not i.is_closed and i.started_at <= self.now
         )
 
     @cached_property
@@ -89,7 +93,6 @@ class State:
         return incident.resolved_at
 
 
-
 def maintenance_state(item: Incident, now: datetime) -> str:
     """``upcoming``, ``active`` or ``past`` for a maintenance item at ``now``."""
     assert item.window is not None
@@ -110,7 +113,11 @@ def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetim
     the length of the history.
     """
     public = tuple(i for i in incidents if i.public)
-    since = datetime.combine(now.astimezone(config.timezone).date() - timedelta(days=UPTIME_DAYS), time(), config.timezone)
+    since = datetime.combine(
+        now.astimezone(config.timezone).date() - timedelta(days=UPTIME_DAYS),
+        time(),
+        config.timezone,
+    )
     recent: dict[str, list[Interval]] = {c: [] for c in config.component_ids}
     for incident in public:
         if incident.started_at > now or not _may_reach(incident, since):
@@ -119,7 +126,10 @@ def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetim
             recent.setdefault(interval.component, []).append(interval)
     status = {cid: impact_at(recent[cid], now) for cid in config.component_ids}
     active = [i for i in public if not i.is_maintenance and not i.is_closed and i.started_at <= now]
-    uptime = {cid: component_uptime(cid, recent[cid], now, config.timezone) for cid in config.component_ids}
+    uptime = {
+        cid: component_uptime(cid, recent[cid], now, config.timezone)
+        for cid in config.component_ids
+    }
     return State(
         now=now,
         incidents=public,

@@ -190,11 +190,15 @@ def action_items(incident: Incident, now: datetime | None = None) -> tuple[Actio
     return tuple(out)
 
 
-def all_action_items(incidents: Iterable[Incident], now: datetime | None = None) -> tuple[ActionItem, ...]:
+def all_action_items(
+    incidents: Iterable[Incident], now: datetime | None = None
+) -> tuple[ActionItem, ...]:
     return tuple(item for incident in incidents for item in action_items(incident, now))
 
 
-def overdue_items(items: Iterable[ActionItem], now: datetime, zone: ZoneInfo) -> tuple[ActionItem, ...]:
+def overdue_items(
+    items: Iterable[ActionItem], now: datetime, zone: ZoneInfo
+) -> tuple[ActionItem, ...]:
     """Open items past their due date at ``now``, the longest overdue first."""
     late = [i for i in items if i.is_overdue(now, zone)]
     late.sort(key=lambda i: (i.due, i.slug, i.update.position, i.body_line))
@@ -206,7 +210,9 @@ def source_line(item: ActionItem, source_lines: list[str]) -> int:
     ``source_lines``: the line after the postmortem heading that reads as the
     item's first line (the n-th such line for the n-th identical item); the
     heading's line when it cannot be found."""
-    occurrence = sum(1 for line in item.update.body.split("\n")[: item.body_line] if line.strip() == item.raw)
+    occurrence = sum(
+        1 for line in item.update.body.split("\n")[: item.body_line] if line.strip() == item.raw
+    )
     heading = item.update.line
     for index in range(heading, len(source_lines)):  # index ``heading`` is the line after it
         line = source_lines[index].strip()

@@ -10,7 +10,7 @@ and ``clarion next-change`` prints it for the publishing workflow.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -55,7 +55,9 @@ def next_change(state: State, zone: ZoneInfo) -> Change:
             if item.status in (Stage.COMPLETED, Stage.CANCELLED) or item.window is None:
                 continue
             if item.window.start > now:
-                changes.append(Change(item.window.start, "maintenance_starts", item.slug, item.title))
+                changes.append(
+                    Change(item.window.start, "maintenance_starts", item.slug, item.title)
+                )
             if item.window.end > now:
                 changes.append(Change(item.window.end, "maintenance_ends", item.slug, item.title))
             continue
@@ -73,4 +75,4 @@ def next_midnight(now: datetime, zone: ZoneInfo) -> datetime:
     """The next 00:00 in ``zone`` after ``now``, in UTC (daylight saving aware)."""
     local = now.astimezone(zone)
     tomorrow = local.date() + timedelta(days=1)
-    return datetime.combine(tomorrow, time(0, 0), tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(tomorrow, time(0, 0), tzinfo=zone).astimezone(UTC)

@@ -64,7 +64,9 @@ from .deadlines import Obligation, ObligationState, obligation_for
 DRAFT_WINDOW = timedelta(days=14)
 
 #: States in which an owed email is drafted (the clock runs and nothing was sent).
-DRAFT_STATES = frozenset({ObligationState.DUE, ObligationState.OVERDUE, ObligationState.NO_DEADLINE})
+DRAFT_STATES = frozenset(
+    {ObligationState.DUE, ObligationState.OVERDUE, ObligationState.NO_DEADLINE}
+)
 
 _STOP_WORDS = frozenset(
     "a an the of and or to for in on by with its it is are be been any all other their them that this these "
@@ -75,7 +77,9 @@ _STOP_WORDS = frozenset(
 _GENERIC_WORDS = frozenset(
     "breach incident data personal information notice notification report detail description".split()
 )
-_PLACEHOLDER_RE = re.compile(r"^\(?\s*(to be completed|to be written|todo|tbd|tbc|fill in|\.\.\.|…)\s*[.:!]?\s*\)?$", re.I)
+_PLACEHOLDER_RE = re.compile(
+    r"^\(?\s*(to be completed|to be written|todo|tbd|tbc|fill in|\.\.\.|…)\s*[.:!]?\s*\)?$", re.I
+)
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _LEAD_IN_RE = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)(.+?)(?:\*\*|__)\s*[:.]?\s*(.*)$", re.S)
@@ -88,10 +92,12 @@ _QUALIFIER_RE = re.compile(
 )
 _PAREN_RE = re.compile(r"\s*\([^()]*\)")
 _LABEL_END_RE = re.compile(
-    r"\s*(?:[;:]|,?\s*\bincl\b\.?|,?\s*\be\.g\.|,?\s*\bi\.e\.|,\s*(?:if|where|or is|to the extent)\b)", re.I
+    r"\s*(?:[;:]|,?\s*\bincl\b\.?|,?\s*\be\.g\.|,?\s*\bi\.e\.|,\s*(?:if|where|or is|to the extent)\b)",
+    re.I,
 )
 _OPTIONAL_TAIL_RE = re.compile(
-    r"^,?\s*(?:if known|if applicable|where applicable|where available|where appropriate|optionally)\s*\.?$", re.I
+    r"^,?\s*(?:if known|if applicable|where applicable|where available|where appropriate|optionally)\s*\.?$",
+    re.I,
 )
 _LATE_TAIL_RE = re.compile(r"^,\s*if\b.*\b(?:later than|not immediate|late|delay)", re.I)
 
@@ -154,7 +160,9 @@ def parse_item(text: str) -> Item:
         condition = "late"
     elif _OPTIONAL_TAIL_RE.match(tail):
         condition = "optional"
-    alternatives = tuple(frozenset(ws) for part in re.split(r"\bor\b", label) if (ws := words(part)))
+    alternatives = tuple(
+        frozenset(ws) for part in re.split(r"\bor\b", label) if (ws := words(part))
+    )
     return Item(
         text=text,
         label=label,
@@ -251,12 +259,22 @@ def missing_items(notice: Notice, rule: Rule, *, late: bool = False) -> list[Mis
     the module's docstring for the matching rule). ``late``: the notice is
     (or will be) late, so "reasons for the delay" items are required."""
     parsed = blocks(notice.body, notice.body_line)
-    sections = [(block, _section_has_content(parsed, index)) for index, block in enumerate(parsed) if block.level != 0]
-    paragraphs = [frozenset(words(b.rest if b.level == -1 else b.text)) for b in parsed if b.level <= 0]
+    sections = [
+        (block, _section_has_content(parsed, index))
+        for index, block in enumerate(parsed)
+        if block.level != 0
+    ]
+    paragraphs = [
+        frozenset(words(b.rest if b.level == -1 else b.text)) for b in parsed if b.level <= 0
+    ]
     out: list[Missing] = []
     for text in rule.must_contain:
         item = parse_item(text)
-        if item.condition == "optional" or (item.condition == "late" and not late) or not item.label_words:
+        if (
+            item.condition == "optional"
+            or (item.condition == "late" and not late)
+            or not item.label_words
+        ):
             continue
         empty: Block | None = None
         covered = False
@@ -268,7 +286,11 @@ def missing_items(notice: Notice, rule: Rule, *, late: bool = False) -> list[Mis
                 empty = empty or block
         covered = covered or any(alt <= para for para in paragraphs for alt in item.alternatives)
         if not covered:
-            out.append(Missing(item, empty.line if empty else notice.body_line, empty.text if empty else None))
+            out.append(
+                Missing(
+                    item, empty.line if empty else notice.body_line, empty.text if empty else None
+                )
+            )
     return out
 
 
@@ -302,9 +324,7 @@ def content_lint(
     notice's file and line. ``obligations`` (from the deadline report) tell
     which notices are late, for "reasons for the delay" items."""
     late_keys = {
-        o.key
-        for o in obligations
-        if o.state in (ObligationState.OVERDUE, ObligationState.MET_LATE)
+        o.key for o in obligations if o.state in (ObligationState.OVERDUE, ObligationState.MET_LATE)
     }
     out: list[ContentError] = []
     for notice in site.notices:
@@ -368,7 +388,10 @@ def _missing_warning(notice: Notice, rule: Rule, missing: Missing) -> ContentErr
         message = f"{rule.id}: the notice does not cover a required item ({state}): {item.text}"
         hint = f"add a section '### {item.heading}' (`clarion rules {rule.id}` lists what the notice must contain)"
     return ContentError(
-        location=SourceLocation(notice.source_path, missing.line), message=message, hint=hint, severity="warning"
+        location=SourceLocation(notice.source_path, missing.line),
+        message=message,
+        hint=hint,
+        severity="warning",
     )
 
 
@@ -403,11 +426,15 @@ def email_rules(rulebook: RuleBook, templates: Collection[str] | None = None) ->
     """Enabled practice rules addressed to an audience (``customer-ack``,
     ``customer-resolution``); with ``templates``, only those that have one."""
     return tuple(
-        r for r in rulebook if r.is_practice and r.enabled and r.audience and (templates is None or r.id in templates)
+        r
+        for r in rulebook
+        if r.is_practice and r.enabled and r.audience and (templates is None or r.id in templates)
     )
 
 
-def owed_emails(site: Site, rulebook: RuleBook, now: datetime, zone: ZoneInfo, rules: Sequence[Rule]) -> OwedEmails:
+def owed_emails(
+    site: Site, rulebook: RuleBook, now: datetime, zone: ZoneInfo, rules: Sequence[Rule]
+) -> OwedEmails:
     """Customer emails owed at ``now`` that no notice covers (draft or sent),
     in incident order, whose clock started within :data:`DRAFT_WINDOW`.
 

@@ -61,7 +61,12 @@ _STATE_ORDER = (
     ObligationState.MET,
 )
 OPEN_STATES = frozenset(
-    {ObligationState.OVERDUE, ObligationState.DUE, ObligationState.CLOCK_NOT_STARTED, ObligationState.NO_DEADLINE}
+    {
+        ObligationState.OVERDUE,
+        ObligationState.DUE,
+        ObligationState.CLOCK_NOT_STARTED,
+        ObligationState.NO_DEADLINE,
+    }
 )
 
 
@@ -78,7 +83,9 @@ class Obligation:
     clock_at: datetime | None = None
     satisfied_at: datetime | None = None
     satisfied_by: str | None = None  # a notice file, or an update's file:line
-    detail: str = ""  # the reason of a decision, the field to add, ... (never the time left: see describe)
+    detail: str = (
+        ""  # the reason of a decision, the field to add, ... (never the time left: see describe)
+    )
     location: SourceLocation  # where a fix goes (annotations point here)
     key: str  # unique within a report: "<slug>/<rule>[/<n>]"
 
@@ -129,7 +136,9 @@ class DeadlineReport:
         return tuple(
             o
             for o in self.obligations
-            if o.state is ObligationState.DUE and o.due_at is not None and o.due_at - self.now <= self.warn_within
+            if o.state is ObligationState.DUE
+            and o.due_at is not None
+            and o.due_at - self.now <= self.warn_within
         )
 
     def is_due_soon(self, obligation: Obligation) -> bool:
@@ -176,7 +185,9 @@ def _sort_key(o: Obligation) -> tuple[object, ...]:
     return (o.state.rank, due, o.incident.started_at, o.incident.slug, o.key)
 
 
-def obligations(site: Site, rulebook: RuleBook, now: datetime, zone: ZoneInfo) -> Iterator[Obligation]:
+def obligations(
+    site: Site, rulebook: RuleBook, now: datetime, zone: ZoneInfo
+) -> Iterator[Obligation]:
     """The obligations of every incident of ``site`` (unsorted)."""
     by_slug: dict[str, list[Notice]] = {}
     for notice in site.notices:
@@ -247,7 +258,9 @@ def obligation_for(
             return None
         # A regulatory rule in force whose scope excludes this incident: shown,
         # so the record says why nothing is owed.
-        return _make(incident, rule, ObligationState.NOT_REQUIRED, detail=f"condition not met: {why}")
+        return _make(
+            incident, rule, ObligationState.NOT_REQUIRED, detail=f"condition not met: {why}"
+        )
     notes = [why] if why else []
 
     ids = rulebook.satisfying_rules(rule)
@@ -306,13 +319,18 @@ def obligation_for(
 
     due_at = _due(rule, deadline, clock_at, zone)
     if rule.limit and rule.limit in rulebook:
-        due_at, note = _apply_limit(rule, rulebook[rule.limit], due_at, clock_at, incident, notices, now, zone)
+        due_at, note = _apply_limit(
+            rule, rulebook[rule.limit], due_at, clock_at, incident, notices, now, zone
+        )
         notes.append(note)
     if satisfied_at is not None:
         if satisfied_at <= due_at:
             state, text = ObligationState.MET, f"{_span(due_at - satisfied_at)} before the deadline"
         else:
-            state, text = ObligationState.MET_LATE, f"{_span(satisfied_at - due_at)} after the deadline"
+            state, text = (
+                ObligationState.MET_LATE,
+                f"{_span(satisfied_at - due_at)} after the deadline",
+            )
         return _make(
             incident, rule, state, due_at=due_at, detail=_join([text, *notes]), clock=rule.clock.describe(),
             clock_at=clock_at, satisfied_at=satisfied_at, satisfied_by=satisfied_by, location=location,
@@ -358,16 +376,24 @@ def _apply_limit(
     cap = _due(limit, limit.deadline, limit_at, zone)
     if clock_at <= cap:
         if cap < due_at:
-            return cap, f"capped at {limit.deadline.human()} after {limit.clock.describe()} ({limit.id})"
+            return (
+                cap,
+                f"capped at {limit.deadline.human()} after {limit.clock.describe()} ({limit.id})",
+            )
         return due_at, f"within the {limit.deadline.human()} outer limit ({limit.id})"
-    return due_at, f"{rule.clock.describe()} came after the {limit.deadline.human()} outer limit: {rule.deadline.human() if rule.deadline else ''} from {rule.clock.describe()}"
+    return (
+        due_at,
+        f"{rule.clock.describe()} came after the {limit.deadline.human()} outer limit: {rule.deadline.human() if rule.deadline else ''} from {rule.clock.describe()}",
+    )
 
 
 def _satisfaction(
     incident: Incident, rule: Rule, sent: Sequence[Notice], now: datetime
 ) -> tuple[datetime | None, str | None]:
     if rule.id == "postmortem":
-        update = next((u for u in incident.updates if u.stage is Stage.POSTMORTEM and u.at <= now), None)
+        update = next(
+            (u for u in incident.updates if u.stage is Stage.POSTMORTEM and u.at <= now), None
+        )
         if update is not None:
             return update.at, f"{incident.source_path}:{update.line} (Postmortem update)"
     if sent:
@@ -412,9 +438,16 @@ def clock_time(
             return resolved, ""
         raise ValueError(f"clock {clock.text} has no single start")
     if clock.kind in ("sent", "last-sent"):
-        times = sorted(n.sent_at for n in notices if n.rule in clock.rules and n.sent_at is not None and n.sent_at <= now)
+        times = sorted(
+            n.sent_at
+            for n in notices
+            if n.rule in clock.rules and n.sent_at is not None and n.sent_at <= now
+        )
         if not times:
-            return None, f"clock starts when the {' or '.join(clock.rules)} notice is sent (its sent: time)"
+            return (
+                None,
+                f"clock starts when the {' or '.join(clock.rules)} notice is sent (its sent: time)",
+            )
         return (times[0] if clock.kind == "sent" else times[-1]), ""
     assert clock.inner is not None
     inner, missing = clock_time(clock.inner, incident, notices, now, zone)
@@ -433,7 +466,9 @@ def _fix_location(incident: Incident, rule: Rule, drafts: Sequence[Notice]) -> S
         return _breach_location(incident, rule.clock.breach_field)
     if rule.clock.field == "declared":
         return SourceLocation(incident.source_path, incident.lines.get("declared"))
-    return SourceLocation(incident.source_path, incident.updates[-1].line if incident.updates else 1)
+    return SourceLocation(
+        incident.source_path, incident.updates[-1].line if incident.updates else 1
+    )
 
 
 def _breach_location(incident: Incident, field: str | None = None) -> SourceLocation:
@@ -454,9 +489,13 @@ def _notice_hint(incident: Incident, rule: Rule) -> str:
 def _make(incident: Incident, rule: Rule, state: ObligationState, **kw: Any) -> Obligation:
     if "location" not in kw:
         regulatory = incident.breach is not None and not rule.is_practice
-        kw["location"] = _breach_location(incident) if regulatory else SourceLocation(incident.source_path, 1)
+        kw["location"] = (
+            _breach_location(incident) if regulatory else SourceLocation(incident.source_path, 1)
+        )
     kw.setdefault("key", f"{incident.slug}/{rule.id}")
-    return Obligation(rule=rule, incident=incident, recipient=short_recipient(rule.recipient), state=state, **kw)
+    return Obligation(
+        rule=rule, incident=incident, recipient=short_recipient(rule.recipient), state=state, **kw
+    )
 
 
 def short_recipient(text: str) -> str:
@@ -581,7 +620,11 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
         target = rule.limits or rule.id
         if target not in applicable[notice.slug]:
             no_breach = not rule.is_practice and incidents[notice.slug].breach is None
-            why = "the incident has no breach: block" if no_breach else "the rule is not in force for this incident"
+            why = (
+                "the incident has no breach: block"
+                if no_breach
+                else "the rule is not in force for this incident"
+            )
             out.append(_warning(
                 notice.source_path, notice.lines.get("rule"),
                 f"rule: {notice.rule} does not apply to {notice.slug} ({why})",
@@ -612,11 +655,18 @@ def _soak_warning(incident: Incident, rule: Rule, now: datetime) -> ContentError
             f"resolved {_span(soaked)} after monitoring began at {_hm(updates[start].at)} UTC "
             f"(monitoring-soak: at least {rule.deadline.human() if rule.deadline else ''})"
         )
-    return _warning(incident.source_path, resolved.line, message, "watch a fix in monitoring before resolving, so a relapse does not reopen the incident")
+    return _warning(
+        incident.source_path,
+        resolved.line,
+        message,
+        "watch a fix in monitoring before resolving, so a relapse does not reopen the incident",
+    )
 
 
 def _warning(path: str, line: int | None, message: str, hint: str | None = None) -> ContentError:
-    return ContentError(location=SourceLocation(path, line), message=message, hint=hint, severity="warning")
+    return ContentError(
+        location=SourceLocation(path, line), message=message, hint=hint, severity="warning"
+    )
 
 
 # -- formatting helpers --------------------------------------------------------------

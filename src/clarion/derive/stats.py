@@ -199,10 +199,18 @@ def resolved_at(incident: Incident, now: datetime) -> datetime | None:
 
 def affected_components(incident: Incident) -> tuple[str, ...]:
     """Components named with a non-operational impact, in the order first named."""
-    ids = {cid: None for cid, impact in incident.components.items() if impact is not Impact.OPERATIONAL}
+    ids = {
+        cid: None for cid, impact in incident.components.items() if impact is not Impact.OPERATIONAL
+    }
     for update in incident.updates:
         if update.impact:
-            ids.update({cid: None for cid, impact in update.impact.items() if impact is not Impact.OPERATIONAL})
+            ids.update(
+                {
+                    cid: None
+                    for cid, impact in update.impact.items()
+                    if impact is not Impact.OPERATIONAL
+                }
+            )
     return tuple(ids)
 
 
@@ -298,9 +306,13 @@ def scope_stats(
     for fact in facts:
         if fact.severity is not None:
             by_severity[fact.severity] += 1
-    durations = {name: Durations.of(f.duration(name) for f in facts) for name, _ in DURATION_METRICS}
+    durations = {
+        name: Durations.of(f.duration(name) for f in facts) for name, _ in DURATION_METRICS
+    }
     by_sev = {
-        name: {s: Durations.of(f.duration(name) for f in facts if f.severity is s) for s in SEVERITIES}
+        name: {
+            s: Durations.of(f.duration(name) for f in facts if f.severity is s) for s in SEVERITIES
+        }
         for name, _ in DURATION_METRICS
     }
     states = [f.postmortem for f in facts if f.postmortem is not None]
@@ -353,7 +365,9 @@ def next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def _months(facts: Sequence[IncidentFacts], first: date, last: date, zone: ZoneInfo) -> tuple[MonthStats, ...]:
+def _months(
+    facts: Sequence[IncidentFacts], first: date, last: date, zone: ZoneInfo
+) -> tuple[MonthStats, ...]:
     grouped: dict[date, list[IncidentFacts]] = {}
     for fact in facts:
         grouped.setdefault(month_start(fact.incident.started_at, zone), []).append(fact)
@@ -371,8 +385,12 @@ def _months(facts: Sequence[IncidentFacts], first: date, last: date, zone: ZoneI
                 by_severity=counts,
                 mtta=Durations.of(f.mtta for f in group),
                 mttr=Durations.of(f.mttr for f in group),
-                mtta_by_severity={s: Durations.of(f.mtta for f in group if f.severity is s) for s in SEVERITIES},
-                mttr_by_severity={s: Durations.of(f.mttr for f in group if f.severity is s) for s in SEVERITIES},
+                mtta_by_severity={
+                    s: Durations.of(f.mtta for f in group if f.severity is s) for s in SEVERITIES
+                },
+                mttr_by_severity={
+                    s: Durations.of(f.mttr for f in group if f.severity is s) for s in SEVERITIES
+                },
             )
         )
         month = next_month(month)
@@ -513,7 +531,8 @@ def compute_stats(
         uptime=uptime.get(only_component) if only_component is not None else None,
     )
     scopes = tuple(
-        scope_stats(by_component[c], component=c, now=now, zone=zone, uptime=uptime.get(c)) for c in wanted
+        scope_stats(by_component[c], component=c, now=now, zone=zone, uptime=uptime.get(c))
+        for c in wanted
     )
     months: tuple[MonthStats, ...] = ()
     if start is not None:
@@ -640,7 +659,15 @@ def mtbf_target_summary(stats: Stats, targets: MetricTargets) -> TargetResult | 
     seconds = targets.mtbf.total_seconds()
     valued = [(c.mtbf.mean, c.component or "") for c in stats.components if c.mtbf.mean is not None]
     if not valued:
-        return TargetResult(metric="mtbf", severity=None, kind="min_seconds", target=seconds, value=None, count=0, meets=None)
+        return TargetResult(
+            metric="mtbf",
+            severity=None,
+            kind="min_seconds",
+            target=seconds,
+            value=None,
+            count=0,
+            meets=None,
+        )
     lowest, where = min(valued)
     meeting = sum(1 for value, _ in valued if value >= seconds)
     return TargetResult(

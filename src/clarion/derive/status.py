@@ -25,7 +25,9 @@ def impact_at(intervals: Iterable[Interval], moment: datetime) -> Impact:
     )
 
 
-def overall_status(component_status: Mapping[str, Impact], active_incidents: Iterable[Incident]) -> Overall:
+def overall_status(
+    component_status: Mapping[str, Impact], active_incidents: Iterable[Incident]
+) -> Overall:
     """The page's indicator from the worst component and the active incidents.
 
     ``major_outage`` -> critical, ``partial_outage`` -> major,

@@ -43,7 +43,9 @@ class ComponentUptime:
         return self.up_ratio * 100
 
 
-def _weighted_segments(intervals: Sequence[Interval], start: datetime, end: datetime) -> list[tuple[datetime, datetime, Impact]]:
+def _weighted_segments(
+    intervals: Sequence[Interval], start: datetime, end: datetime
+) -> list[tuple[datetime, datetime, Impact]]:
     """Non-overlapping (start, end, worst impact) pieces within [start, end),
     by a sweep over the intervals' ends (n log n)."""
     events: list[tuple[datetime, int, Impact]] = []
@@ -59,7 +61,11 @@ def _weighted_segments(intervals: Sequence[Interval], start: datetime, end: date
     previous: datetime | None = None
     for moment, change, impact in events:
         if previous is not None and moment > previous:
-            worst = max((i for i, n in active.items() if n), key=lambda i: i.rank, default=Impact.OPERATIONAL)
+            worst = max(
+                (i for i, n in active.items() if n),
+                key=lambda i: i.rank,
+                default=Impact.OPERATIONAL,
+            )
             if worst is not Impact.OPERATIONAL:
                 pieces.append((previous, moment, worst))
         active[impact] += change
@@ -87,7 +93,9 @@ def component_uptime(
         first_day = max((interval.start.astimezone(zone).date() - first).days, 0)
         last_moment = min(interval.end or now, now)
         last_day = min((last_moment.astimezone(zone).date() - first).days, days - 1)
-        if interval.end is not None and interval.end == datetime.combine(last_moment.astimezone(zone).date(), time(), zone):
+        if interval.end is not None and interval.end == datetime.combine(
+            last_moment.astimezone(zone).date(), time(), zone
+        ):
             last_day -= 1  # an interval ending at midnight does not touch the next day
         for offset in range(first_day, last_day + 1):
             if interval.incident not in touching[offset]:
@@ -112,7 +120,15 @@ def component_uptime(
             if impact.rank > worst.rank:
                 worst = impact
         ratio = None if minutes == 0 else max(0.0, 1 - down / minutes)
-        results.append(DayUptime(day=day, up_ratio=ratio, down_minutes=down, worst=worst, incidents=tuple(touching[offset])))
+        results.append(
+            DayUptime(
+                day=day,
+                up_ratio=ratio,
+                down_minutes=down,
+                worst=worst,
+                incidents=tuple(touching[offset]),
+            )
+        )
         total_minutes += minutes
         total_down += down
     overall = 1.0 if total_minutes == 0 else max(0.0, 1 - total_down / total_minutes)

@@ -13,9 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
-
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from ..cache import BuildCache
@@ -131,14 +130,19 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
     errors.raise_if_any()
     incidents.sort(key=lambda i: (i.started_at, i.slug))
     return Site(
-        incidents=tuple(incidents), pages=tuple(pages), notices=tuple(notices), warnings=tuple(errors.warnings)
+        incidents=tuple(incidents),
+        pages=tuple(pages),
+        notices=tuple(notices),
+        warnings=tuple(errors.warnings),
     )
 
 
 _PARSE_CONFIG: SiteConfig | None = None  # the site being loaded, for worker processes
 
 
-def _parse_files(items: Sequence[tuple[Path, str]]) -> list[tuple[str, Incident | None, ErrorCollector]]:
+def _parse_files(
+    items: Sequence[tuple[Path, str]],
+) -> list[tuple[str, Incident | None, ErrorCollector]]:
     """Parse a chunk of update files: (digest, incident or None, errors) each."""
     config = _PARSE_CONFIG
     assert config is not None
@@ -152,7 +156,12 @@ def _parse_files(items: Sequence[tuple[Path, str]]) -> list[tuple[str, Incident 
 
 
 def read_incident(
-    path: Path, config: SiteConfig, errors: ErrorCollector, *, relpath: str | None = None, raw: bytes | None = None
+    path: Path,
+    config: SiteConfig,
+    errors: ErrorCollector,
+    *,
+    relpath: str | None = None,
+    raw: bytes | None = None,
 ) -> Incident | None:
     """Read one ``updates/<slug>.md``; report problems to ``errors``."""
     relpath = relpath or display_path(path, config.root)
@@ -161,7 +170,11 @@ def read_incident(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        errors.error(SourceLocation(relpath), f"the file is not UTF-8 ({exc.reason} at byte {exc.start})", hint="save the file as UTF-8")
+        errors.error(
+            SourceLocation(relpath),
+            f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
+            hint="save the file as UTF-8",
+        )
         return None
     text = text.replace("\r\n", "\n")
     reader = _IncidentReader(path.stem, relpath, config, errors)
@@ -207,14 +220,24 @@ class _IncidentReader:
             self.error(self.at(line=exc.line), str(exc), hint=exc.hint)
             return None
         data, self.lines = front.data, front.lines
-        check_keys(data, INCIDENT_KEYS, where="the front matter", locate=lambda k: self.at(k), errors=self.errors)
+        check_keys(
+            data,
+            INCIDENT_KEYS,
+            where="the front matter",
+            locate=lambda k: self.at(k),
+            errors=self.errors,
+        )
         if any(k not in INCIDENT_KEYS for k in data):
             self.failed = True
 
         kind = self.read_kind(data)
         title = data.get("title")
         if title is None or (isinstance(title, str) and not title.strip()):
-            self.error(self.at(line=1), "the front matter has no title", expected="title: A short public headline")
+            self.error(
+                self.at(line=1),
+                "the front matter has no title",
+                expected="title: A short public headline",
+            )
             title = ""
         elif not isinstance(title, str):
             title = str(title)
@@ -303,11 +326,14 @@ class _IncidentReader:
             location,
             f"unknown component '{component_id}'",
             expected="a component id from site_src/site.toml: " + ", ".join(ids),
-            hint=did_you_mean(str(component_id), ids) or f"add [components.{component_id}] to site_src/site.toml",
+            hint=did_you_mean(str(component_id), ids)
+            or f"add [components.{component_id}] to site_src/site.toml",
         )
         return False
 
-    def read_impact(self, word: object, location: SourceLocation, allowed: tuple[Impact, ...]) -> Impact | None:
+    def read_impact(
+        self, word: object, location: SourceLocation, allowed: tuple[Impact, ...]
+    ) -> Impact | None:
         text = str(word).strip().lower().replace(" ", "_").replace("-", "_")
         try:
             impact = Impact(text)
@@ -316,7 +342,12 @@ class _IncidentReader:
         except ValueError:
             pass
         words = [i.value for i in allowed]
-        self.error(location, f"got impact '{word}'", expected="one of: " + ", ".join(words), hint=did_you_mean(text, words))
+        self.error(
+            location,
+            f"got impact '{word}'",
+            expected="one of: " + ", ".join(words),
+            hint=did_you_mean(text, words),
+        )
         return None
 
     def read_components(self, value: object, kind: Kind | None) -> dict[str, Impact]:
@@ -359,7 +390,9 @@ class _IncidentReader:
                 self.at(prefix + key),
                 f"{prefix}{key}: {exc}",
                 expected=TIME_EXPECTED,
-                hint=None if self.zone else "add a zone to the time, or set [site] timezone in site_src/site.toml",
+                hint=None
+                if self.zone
+                else "add a zone to the time, or set [site] timezone in site_src/site.toml",
             )
             return None
 
@@ -373,7 +406,11 @@ class _IncidentReader:
     def read_window(self, value: object, kind: Kind | None) -> Window | None:
         if kind is not Kind.MAINTENANCE:
             if value is not None:
-                self.error(self.at("window"), "only maintenance has a window", hint="add 'kind: maintenance' or remove 'window'")
+                self.error(
+                    self.at("window"),
+                    "only maintenance has a window",
+                    hint="add 'kind: maintenance' or remove 'window'",
+                )
             return None
         if not isinstance(value, dict):
             self.error(
@@ -382,15 +419,29 @@ class _IncidentReader:
                 expected="window: {start: 2026-12-01T02:00:00Z, end: 2026-12-01T04:00:00Z}",
             )
             return None
-        check_keys(value, ("start", "end"), where="window", locate=lambda k: self.at(f"window.{k}"), errors=self.errors)
+        check_keys(
+            value,
+            ("start", "end"),
+            where="window",
+            locate=lambda k: self.at(f"window.{k}"),
+            errors=self.errors,
+        )
         start = self.read_time(value, "start", "window.")
         end = self.read_time(value, "end", "window.")
         if start is None or end is None:
             if "start" not in value or "end" not in value:
-                self.error(self.at("window"), "the window needs both start and end", expected="window: {start: ..., end: ...}")
+                self.error(
+                    self.at("window"),
+                    "the window needs both start and end",
+                    expected="window: {start: ..., end: ...}",
+                )
             return None
         if end <= start:
-            self.error(self.at("window.end"), "the window ends before it starts", expected="end after start")
+            self.error(
+                self.at("window.end"),
+                "the window ends before it starts",
+                expected="end after start",
+            )
             return None
         return Window(start=start, end=end)
 
@@ -398,9 +449,15 @@ class _IncidentReader:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self.error(self.at("breach"), f"breach: got {value!r}", expected="a mapping such as\n    breach:\n      aware: 2026-11-20T16:00:00Z")
+            self.error(
+                self.at("breach"),
+                f"breach: got {value!r}",
+                expected="a mapping such as\n    breach:\n      aware: 2026-11-20T16:00:00Z",
+            )
             return None
-        return read_breach_mapping(value, self.lines, "breach.", self.relpath, self.zone, self.errors, self)
+        return read_breach_mapping(
+            value, self.lines, "breach.", self.relpath, self.zone, self.errors, self
+        )
 
     # -- update sections ------------------------------------------------------
 
@@ -426,7 +483,9 @@ class _IncidentReader:
                     location,
                     f"update heading: {exc}",
                     expected=TIME_EXPECTED,
-                    hint=None if self.zone else "add a zone (UTC, +01:00, Europe/Berlin) or set [site] timezone",
+                    hint=None
+                    if self.zone
+                    else "add a zone (UTC, +01:00, Europe/Berlin) or set [site] timezone",
                 )
                 continue
             stage_key = section.stage_text.strip().lower().replace(" ", "_").replace("-", "_")
@@ -441,7 +500,9 @@ class _IncidentReader:
                 continue
             impact = None
             if section.impact_text is not None:
-                impact = self.read_impact_line(section.impact_text, SourceLocation(self.relpath, section.impact_line), kind)
+                impact = self.read_impact_line(
+                    section.impact_text, SourceLocation(self.relpath, section.impact_line), kind
+                )
             if previous is not None and at < previous:
                 self.error(
                     location,
@@ -451,18 +512,35 @@ class _IncidentReader:
                 )
             previous = at if previous is None or at > previous else previous
             updates.append(
-                Update(at=at, stage=stage, body=section.body, impact=impact, line=section.line, position=len(updates))
+                Update(
+                    at=at,
+                    stage=stage,
+                    body=section.body,
+                    impact=impact,
+                    line=section.line,
+                    position=len(updates),
+                )
             )
         return updates
 
-    def read_impact_line(self, text: str, location: SourceLocation, kind: Kind | None) -> dict[str, Impact] | None:
+    def read_impact_line(
+        self, text: str, location: SourceLocation, kind: Kind | None
+    ) -> dict[str, Impact] | None:
         if kind is Kind.MAINTENANCE:
-            self.error(location, "maintenance updates take no 'Impact:' line", hint="components are under maintenance while the window is open")
+            self.error(
+                location,
+                "maintenance updates take no 'Impact:' line",
+                hint="components are under maintenance while the window is open",
+            )
             return None
         try:
             pairs = parse_impact_pairs(text)
         except ValueError as bad:
-            self.error(location, f"cannot read '{bad}' in the Impact: line", expected="Impact: api=degraded_performance, dashboard=operational")
+            self.error(
+                location,
+                f"cannot read '{bad}' in the Impact: line",
+                expected="Impact: api=degraded_performance, dashboard=operational",
+            )
             return None
         result: dict[str, Impact] = {}
         for cid, word in pairs:
@@ -502,12 +580,18 @@ def read_breach_mapping(
             if isinstance(item, int) and not isinstance(item, bool) and item >= 0:
                 affected = item
             else:
-                errors.error(at(key), f"breach.affected_count: got {item!r}", expected="a whole number")
+                errors.error(
+                    at(key), f"breach.affected_count: got {item!r}", expected="a whole number"
+                )
         elif key == "rules":
             if isinstance(item, list) and all(isinstance(r, str) for r in item):
                 rules = tuple(item)
             else:
-                errors.error(at(key), f"breach.rules: got {item!r}", expected="a list of rule ids, e.g. [gdpr-art33-authority]")
+                errors.error(
+                    at(key),
+                    f"breach.rules: got {item!r}",
+                    expected="a list of rule ids, e.g. [gdpr-art33-authority]",
+                )
         elif key == "decisions":
             decisions = _read_decisions(item, at, prefix, lines, relpath, zone, errors)
         elif key == "notes":
@@ -521,7 +605,8 @@ def read_breach_mapping(
             errors.error(
                 at(key),
                 f"breach.{key}: got {item!r}",
-                expected="a clock time (aware, discovered, determined, ...) or one of: " + ", ".join(BREACH_KEYS),
+                expected="a clock time (aware, discovered, determined, ...) or one of: "
+                + ", ".join(BREACH_KEYS),
                 hint=did_you_mean(key, BREACH_KEYS),
             )
     if "aware" in clocks and "discovered" not in clocks:
@@ -536,37 +621,68 @@ def read_breach_mapping(
         rules=rules,
         decisions=decisions,
         source_path=relpath,
-        lines={k[len(prefix):]: v for k, v in lines.items() if k.startswith(prefix)},
+        lines={k[len(prefix) :]: v for k, v in lines.items() if k.startswith(prefix)},
     )
 
 
 def _read_decisions(item, at, prefix, lines, relpath, zone, errors) -> dict[str, Decision]:
     if not isinstance(item, dict):
-        errors.error(at("decisions"), "breach.decisions must map rule ids to decisions", expected='gdpr-art33-authority: {required: false, reason: "...", decided: 2026-11-21T09:00:00Z}')
+        errors.error(
+            at("decisions"),
+            "breach.decisions must map rule ids to decisions",
+            expected='gdpr-art33-authority: {required: false, reason: "...", decided: 2026-11-21T09:00:00Z}',
+        )
         return {}
     decisions: dict[str, Decision] = {}
     for rule, decision in item.items():
         where = f"decisions.{rule}"
         if not isinstance(decision, dict):
-            errors.error(at(where), f"breach.{where}: got {decision!r}", expected="{required: false, reason: \"...\", decided: <time>}")
+            errors.error(
+                at(where),
+                f"breach.{where}: got {decision!r}",
+                expected='{required: false, reason: "...", decided: <time>}',
+            )
             continue
-        check_keys(decision, DECISION_KEYS, where=f"breach.{where}", locate=lambda k, w=where: at(f"{w}.{k}"), errors=errors)
+        check_keys(
+            decision,
+            DECISION_KEYS,
+            where=f"breach.{where}",
+            locate=lambda k, w=where: at(f"{w}.{k}"),
+            errors=errors,
+        )
         required = decision.get("required", False)
         reason = decision.get("reason")
         if not isinstance(required, bool):
-            errors.error(at(f"{where}.required"), f"breach.{where}.required: got {required!r}", expected="true or false")
+            errors.error(
+                at(f"{where}.required"),
+                f"breach.{where}.required: got {required!r}",
+                expected="true or false",
+            )
             continue
         if not isinstance(reason, str) or not reason.strip():
-            errors.error(at(where), f"breach.{where} records no reason", expected='reason: "why the notice is not required"', hint="GDPR Art. 33(5) requires the reasoning to be documented")
+            errors.error(
+                at(where),
+                f"breach.{where} records no reason",
+                expected='reason: "why the notice is not required"',
+                hint="GDPR Art. 33(5) requires the reasoning to be documented",
+            )
             continue
         decided = None
         if decision.get("decided") is not None:
             try:
                 decided = parse_time(decision["decided"], zone)
             except TimeError as exc:
-                errors.error(at(f"{where}.decided"), f"breach.{where}.decided: {exc}", expected=TIME_EXPECTED)
+                errors.error(
+                    at(f"{where}.decided"), f"breach.{where}.decided: {exc}", expected=TIME_EXPECTED
+                )
                 continue
-        decisions[str(rule)] = Decision(rule=str(rule), required=required, reason=reason.strip(), decided_at=decided, line=lines.get(prefix + where))
+        decisions[str(rule)] = Decision(
+            rule=str(rule),
+            required=required,
+            reason=reason.strip(),
+            decided_at=decided,
+            line=lines.get(prefix + where),
+        )
     return decisions
 
 
@@ -580,7 +696,11 @@ def _read_pages(config: SiteConfig, errors: ErrorCollector) -> list[Page]:
         text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
         name = path.stem
         if not SLUG_RE.match(name):
-            errors.error(SourceLocation(relpath, 1), f"invalid page name '{name}'", expected="lower-case letters, digits, '-' and '_'")
+            errors.error(
+                SourceLocation(relpath, 1),
+                f"invalid page name '{name}'",
+                expected="lower-case letters, digits, '-' and '_'",
+            )
             continue
         title, body = name.replace("-", " ").capitalize(), text
         if text.startswith("---\n"):
@@ -589,11 +709,23 @@ def _read_pages(config: SiteConfig, errors: ErrorCollector) -> list[Page]:
             except FrontMatterError as exc:
                 errors.error(SourceLocation(relpath, exc.line), str(exc), hint=exc.hint)
                 continue
-            check_keys(front.data, ("title",), where="the page's front matter", locate=lambda k: SourceLocation(relpath, front.lines.get(k)), errors=errors)
+            check_keys(
+                front.data,
+                ("title",),
+                where="the page's front matter",
+                locate=lambda k: SourceLocation(relpath, front.lines.get(k)),
+                errors=errors,
+            )
             title = str(front.data.get("title", title))
             body = front.body
         pages.append(Page(name=name, title=title, body=strip_comments(body), source_path=relpath))
     return pages
 
 
-__all__ = ["load_site", "read_incident", "read_breach_mapping", "parse_yaml_with_lines", "ContentErrors"]
+__all__ = [
+    "load_site",
+    "read_incident",
+    "read_breach_mapping",
+    "parse_yaml_with_lines",
+    "ContentErrors",
+]

@@ -42,7 +42,9 @@ def parse_yaml_with_lines(text: str, first_line: int = 1) -> tuple[object, dict[
         if exc.context_mark is not None and (mark is None or mark.line >= text.count("\n")):
             mark = exc.context_mark  # the problem is at the end: point at what was left open
         line = first_line + mark.line if mark else None
-        raise FrontMatterError(f"invalid YAML: {exc.problem or exc}", line, "check indentation, colons and quotes") from None
+        raise FrontMatterError(
+            f"invalid YAML: {exc.problem or exc}", line, "check indentation, colons and quotes"
+        ) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(f"invalid YAML: {exc}", None) from None
     finally:
@@ -83,13 +85,17 @@ def split_front_matter(text: str) -> FrontMatter:
     while end != -1 and text[end + 4 : end + 5] not in ("\n", "\r", ""):
         end = text.find("\n---", end + 4)
     if end == -1:
-        raise FrontMatterError("the front matter is not closed", 1, "add a line '---' after the front matter")
+        raise FrontMatterError(
+            "the front matter is not closed", 1, "add a line '---' after the front matter"
+        )
     yaml_text = text[4 : end + 1]
     data, lines = parse_yaml_with_lines(yaml_text, first_line=2)
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise FrontMatterError("the front matter must be a mapping of keys to values", 2, "write 'key: value' lines")
+        raise FrontMatterError(
+            "the front matter must be a mapping of keys to values", 2, "write 'key: value' lines"
+        )
     newline = text.find("\n", end + 4)
     body = "" if newline == -1 else text[newline + 1 :]
     body_line = yaml_text.count("\n") + 3

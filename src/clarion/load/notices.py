@@ -78,7 +78,8 @@ def load_comms(
                 SourceLocation(relpath),
                 f"the comms folder '{slug}' names no incident",
                 expected="a folder named after an incident's slug (its file name in updates/ without .md)",
-                hint=did_you_mean(slug, slugs) or "rename the folder, or create the incident in updates/",
+                hint=did_you_mean(slug, slugs)
+                or "rename the folder, or create the incident in updates/",
             )
             continue
         for path in sorted(entry.iterdir()):
@@ -115,7 +116,9 @@ def load_comms(
     return [by_slug.get(i.slug, i) for i in incidents], notices
 
 
-def read_breach_sidecar(path: Path, relpath: str, zone: ZoneInfo | None, errors: ErrorCollector) -> Breach | None:
+def read_breach_sidecar(
+    path: Path, relpath: str, zone: ZoneInfo | None, errors: ErrorCollector
+) -> Breach | None:
     """``comms/<slug>/breach.yml``: the breach mapping itself, or ``breach:`` and the mapping."""
     from . import read_breach_mapping
 
@@ -182,12 +185,17 @@ def read_notice(
                 at("rule"),
                 f"rule: unknown rule '{rule}'",
                 expected="a rule id listed by `clarion rules`, e.g. gdpr-art33-authority or customer-ack",
-                hint=did_you_mean(str(rule), rule_ids) or "run `clarion rules` to see every rule id",
+                hint=did_you_mean(str(rule), rule_ids)
+                or "run `clarion rules` to see every rule id",
             )
             rule = None
 
-    recipients = {key: _read_recipients(data.get(key), key, at, config, errors) for key in ("to", "cc", "bcc")}
-    if data.get("rule") is None and not recipients["to"] and not data.get("to"):  # (a bad to: is reported above)
+    recipients = {
+        key: _read_recipients(data.get(key), key, at, config, errors) for key in ("to", "cc", "bcc")
+    }
+    if (
+        data.get("rule") is None and not recipients["to"] and not data.get("to")
+    ):  # (a bad to: is reported above)
         errors.error(
             at(),
             "the notice names neither a rule nor recipients",
@@ -196,7 +204,11 @@ def read_notice(
 
     subject = data.get("subject")
     if subject is not None and not isinstance(subject, str):
-        errors.error(at("subject"), f"subject: got {subject!r}", expected="text, e.g. subject: Update on {{ incident.title }}")
+        errors.error(
+            at("subject"),
+            f"subject: got {subject!r}",
+            expected="text, e.g. subject: Update on {{ incident.title }}",
+        )
         subject = None
 
     sent: datetime | None = None
@@ -208,7 +220,9 @@ def read_notice(
                 at("sent"),
                 f"sent: {exc}",
                 expected=TIME_EXPECTED + " (or no sent: while the notice is a draft)",
-                hint=None if zone else "add a zone to the time, or set [site] timezone in site_src/site.toml",
+                hint=None
+                if zone
+                else "add a zone to the time, or set [site] timezone in site_src/site.toml",
             )
 
     if len(errors.errors) > before:
@@ -230,13 +244,23 @@ def read_notice(
 
 
 def _read_recipients(
-    value: object, key: str, at: Callable[[str], SourceLocation], config: SiteConfig, errors: ErrorCollector
+    value: object,
+    key: str,
+    at: Callable[[str], SourceLocation],
+    config: SiteConfig,
+    errors: ErrorCollector,
 ) -> tuple[str, ...]:
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
-        errors.error(at(key), f"{key}: got {value!r}", expected=f"a list of audience ids or addresses, e.g. {key}: [customers]")
+    if not isinstance(items, list) or not all(
+        isinstance(item, str) and item.strip() for item in items
+    ):
+        errors.error(
+            at(key),
+            f"{key}: got {value!r}",
+            expected=f"a list of audience ids or addresses, e.g. {key}: [customers]",
+        )
         return ()
     audiences = config.audiences
     out = []
@@ -249,7 +273,8 @@ def _read_recipients(
                 expected="an audience id from [audiences] in site_src/site.toml ("
                 + (", ".join(audiences) or "none defined")
                 + ") or an email address",
-                hint=did_you_mean(item, audiences) or f"add {item} = [\"address@example.com\"] under [audiences]",
+                hint=did_you_mean(item, audiences)
+                or f'add {item} = ["address@example.com"] under [audiences]',
             )
             continue
         out.append(item)
@@ -260,11 +285,17 @@ def _read_text(path: Path, relpath: str, errors: ErrorCollector) -> str | None:
     try:
         return path.read_bytes().decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
-        errors.error(SourceLocation(relpath), f"the file is not UTF-8 ({exc.reason} at byte {exc.start})", hint="save the file as UTF-8")
+        errors.error(
+            SourceLocation(relpath),
+            f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
+            hint="save the file as UTF-8",
+        )
         return None
 
 
-def check_breach_references(incidents: list[Incident], rulebook: RuleBook, errors: ErrorCollector) -> None:
+def check_breach_references(
+    incidents: list[Incident], rulebook: RuleBook, errors: ErrorCollector
+) -> None:
     """Rule ids in ``breach.rules`` and ``breach.decisions``, and clock names,
     must be ones the rulebook knows."""
     ids = rulebook.ids
@@ -275,7 +306,10 @@ def check_breach_references(incidents: list[Incident], rulebook: RuleBook, error
             continue
 
         def at(key: str, breach: Breach = breach) -> SourceLocation:
-            return SourceLocation(breach.source_path or incident.source_path, breach.lines.get(key) or breach.lines.get(key.split(".")[0]))
+            return SourceLocation(
+                breach.source_path or incident.source_path,
+                breach.lines.get(key) or breach.lines.get(key.split(".")[0]),
+            )
 
         prefix = "breach." if breach.source_path == incident.source_path else ""
         for rule_id in breach.rules or ():

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ..errors import ErrorCollector, SourceLocation, did_you_mean
 
-TYPE_NAMES = {str: "text", bool: "true or false", int: "a whole number", dict: "a table/mapping", list: "a list"}
+TYPE_NAMES = {
+    str: "text",
+    bool: "true or false",
+    int: "a whole number",
+    dict: "a table/mapping",
+    list: "a list",
+}
 
 
 def check_keys(
@@ -81,7 +87,7 @@ def parse_time(value: object, default_zone: ZoneInfo | None) -> datetime:
             raise TimeError(f"cannot read {value!r} as a time: {exc}") from None
         zone = match["zone"]
         if zone in ("Z", "UTC", "GMT"):
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         elif zone and zone[0] in "+-":
             moment = datetime.fromisoformat(moment.isoformat() + zone[:3] + ":" + zone[-2:])
         elif zone:
@@ -95,7 +101,7 @@ def parse_time(value: object, default_zone: ZoneInfo | None) -> datetime:
         if default_zone is None:
             raise TimeError(f"the time {value!s} has no zone and the site sets no timezone")
         moment = moment.replace(tzinfo=default_zone)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 TIME_EXPECTED = "a time with a zone, e.g. 2026-11-20T14:05:00Z or 2026-11-20 15:05 +01:00"

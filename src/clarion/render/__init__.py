@@ -39,9 +39,9 @@ class RenderContext:
     """What every writer receives: the config, the loaded site, the derived
     public state and the shared Markdown renderer."""
 
-    config: "SiteConfig"
-    site: "Site"
-    state: "State"
-    markdown: "MarkdownRenderer"
-    cache: "BuildCache | None" = None
+    config: SiteConfig
+    site: Site
+    state: State
+    markdown: MarkdownRenderer
+    cache: BuildCache | None = None
     workers: int = 1  # processes a writer may use (see clarion.parallel)

@@ -63,7 +63,15 @@ from ..derive import State
 from ..derive.timeline import impact_snapshots
 from ..model import Impact, Stage, worst_impact
 from . import Area, Output, RenderContext
-from .items import PublishedItem, dump_json, iso_time, page_updated_at, plain_text, published_items, stable_id
+from .items import (
+    PublishedItem,
+    dump_json,
+    iso_time,
+    page_updated_at,
+    plain_text,
+    published_items,
+    stable_id,
+)
 from .markdown import MarkdownRenderer
 
 API_DIR = "api/v2/"
@@ -109,7 +117,9 @@ class StatuspageApi:
         incidents = [i for i in self.items if not i.is_maintenance]
         maintenance = [i for i in self.items if i.is_maintenance]
         recent = [self.incident(i) for i in reversed(incidents[-RECENT_LIMIT:])]
-        unresolved = [self.incident(i) for i in reversed(incidents) if self._incident_status(i) in _UNRESOLVED]
+        unresolved = [
+            self.incident(i) for i in reversed(incidents) if self._incident_status(i) in _UNRESOLVED
+        ]
         upcoming: list[Json] = []
         active: list[Json] = []
         soonest_first = sorted(maintenance, key=lambda i: (_window_start(i), i.slug))
@@ -121,7 +131,10 @@ class StatuspageApi:
                 active.append(self.maintenance(item))
         recent_maintenance = [self.maintenance(i) for i in reversed(maintenance[-RECENT_LIMIT:])]
         components = [self._public(c) for c in self.components]
-        overall = {"indicator": self.state.overall.indicator, "description": self.state.overall.description}
+        overall = {
+            "indicator": self.state.overall.indicator,
+            "description": self.state.overall.description,
+        }
         return {
             "summary.json": {
                 "page": self.page,
@@ -134,9 +147,18 @@ class StatuspageApi:
             "components.json": {"page": self.page, "components": components},
             "incidents.json": {"page": self.page, "incidents": recent},
             "incidents/unresolved.json": {"page": self.page, "incidents": unresolved},
-            "scheduled-maintenances.json": {"page": self.page, "scheduled_maintenances": recent_maintenance},
-            "scheduled-maintenances/upcoming.json": {"page": self.page, "scheduled_maintenances": upcoming},
-            "scheduled-maintenances/active.json": {"page": self.page, "scheduled_maintenances": active},
+            "scheduled-maintenances.json": {
+                "page": self.page,
+                "scheduled_maintenances": recent_maintenance,
+            },
+            "scheduled-maintenances/upcoming.json": {
+                "page": self.page,
+                "scheduled_maintenances": upcoming,
+            },
+            "scheduled-maintenances/active.json": {
+                "page": self.page,
+                "scheduled_maintenances": active,
+            },
         }
 
     # -- components ------------------------------------------------------
@@ -144,7 +166,10 @@ class StatuspageApi:
     def _components(self) -> list[Json]:
         """Groups and components in page order: ungrouped components first,
         then each group followed by its members (as the status page shows them)."""
-        created = min((i.incident.started_at for i in self.items if i.incident.started_at <= self.state.now), default=None)
+        created = min(
+            (i.incident.started_at for i in self.items if i.incident.started_at <= self.state.now),
+            default=None,
+        )
         changed = self._last_changes()
         members: dict[str | None, list[Component]] = defaultdict(list)
         for component in self.config.components:
@@ -160,7 +185,8 @@ class StatuspageApi:
             top += 1
             group_id = stable_id("group", group.id)
             children = [
-                self._component(c, n, group_id, created, changed) for n, c in enumerate(members[group.id], start=1)
+                self._component(c, n, group_id, created, changed)
+                for n, c in enumerate(members[group.id], start=1)
             ]
             child_changes = [changed[c.id] for c in members[group.id] if c.id in changed]
             statuses = [Impact(c["status"]) for c in children]
@@ -224,7 +250,11 @@ class StatuspageApi:
         return {k: v for k, v in component.items() if not k.startswith("_")}
 
     def _component_refs(self, item: PublishedItem) -> list[Json]:
-        return [self._public(self.component_by_id[cid]) for cid in item.component_ids if cid in self.component_by_id]
+        return [
+            self._public(self.component_by_id[cid])
+            for cid in item.component_ids
+            if cid in self.component_by_id
+        ]
 
     # -- incidents and maintenance ----------------------------------------
 
@@ -306,7 +336,9 @@ class StatuspageApi:
                 status = "completed"
             result.append(
                 {
-                    "id": stable_id("update", f"{item.slug}|{update.at.isoformat()}|{update.stage.value}|{rank}"),
+                    "id": stable_id(
+                        "update", f"{item.slug}|{update.at.isoformat()}|{update.stage.value}|{rank}"
+                    ),
                     "status": status,
                     "body": plain_text(self.markdown, update.body),
                     "incident_id": incident_id,
@@ -342,7 +374,9 @@ class StatuspageApi:
                 result[update.position] = self._changes(before, after)
                 before = after
             return result
-        by_position = {s.update_position: s.impacts for s in snapshots if s.update_position is not None}
+        by_position = {
+            s.update_position: s.impacts for s in snapshots if s.update_position is not None
+        }
         current: Mapping[str, Impact] = snapshots[0].impacts
         for update in item.updates:
             current = by_position.get(update.position, current)
@@ -350,7 +384,9 @@ class StatuspageApi:
             before = current
         return result
 
-    def _changes(self, before: Mapping[str, Impact], after: Mapping[str, Impact]) -> list[Json] | None:
+    def _changes(
+        self, before: Mapping[str, Impact], after: Mapping[str, Impact]
+    ) -> list[Json] | None:
         changes = []
         for cid in dict.fromkeys([*before, *after]):
             old = before.get(cid, Impact.OPERATIONAL)

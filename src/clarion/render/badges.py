@@ -62,10 +62,17 @@ IMPACT_TONES = {
 def write_badges(context: RenderContext) -> Iterator[Output]:
     state = context.state
     overall = state.overall
-    yield from _badge("", "status", overall.description.lower(), INDICATOR_TONES.get(overall.indicator, _AMBER))
+    yield from _badge(
+        "", "status", overall.description.lower(), INDICATOR_TONES.get(overall.indicator, _AMBER)
+    )
     for component in context.config.components:
         impact = state.component_status[component.id]
-        yield from _badge(f"components/{component.id}/", component.name, impact.label.lower(), IMPACT_TONES[impact])
+        yield from _badge(
+            f"components/{component.id}/",
+            component.name,
+            impact.label.lower(),
+            IMPACT_TONES[impact],
+        )
 
 
 def _badge(folder: str, label: str, message: str, tone: Tone) -> Iterator[Output]:
@@ -116,7 +123,9 @@ def _text(text: str, x: float, length: int, colour: str) -> list[str]:
     body = escape(text)
     lines = []
     if colour == "#fff":  # a shadow under light text
-        lines.append(f'<text x="{x:g}" y="15" fill="#010101" fill-opacity=".3" textLength="{length}">{body}</text>')
+        lines.append(
+            f'<text x="{x:g}" y="15" fill="#010101" fill-opacity=".3" textLength="{length}">{body}</text>'
+        )
     lines.append(f'<text x="{x:g}" y="14" fill="{colour}" textLength="{length}">{body}</text>')
     return lines
 
@@ -134,15 +143,101 @@ _VERDANA_11 = dict(
     zip(
         " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
         [
-            3.87, 4.33, 5.05, 9.0, 7.0, 11.84, 7.99, 2.95, 4.99, 4.99, 7.0, 9.0, 4.0, 4.99, 4.0, 4.99,
-            7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0,
-            4.99, 4.99, 9.0, 9.0, 9.0, 6.0, 11.0,
-            7.52, 7.54, 7.68, 8.48, 6.96, 6.32, 8.53, 8.27, 4.63, 5.0, 7.62, 6.12, 9.27, 8.23, 8.66,
-            6.63, 8.66, 7.65, 7.52, 6.78, 8.05, 7.52, 10.88, 7.54, 6.77, 7.54,
-            4.99, 4.99, 4.99, 9.0, 7.0, 7.0,
-            6.61, 6.85, 5.73, 6.85, 6.55, 3.87, 6.85, 6.96, 3.02, 3.79, 6.51, 3.02, 10.7, 6.96, 6.68,
-            6.85, 6.85, 4.69, 5.73, 4.33, 6.96, 6.51, 8.98, 6.51, 6.51, 5.78,
-            6.98, 4.99, 6.98, 9.0,
+            3.87,
+            4.33,
+            5.05,
+            9.0,
+            7.0,
+            11.84,
+            7.99,
+            2.95,
+            4.99,
+            4.99,
+            7.0,
+            9.0,
+            4.0,
+            4.99,
+            4.0,
+            4.99,
+            7.0,
+            7.0,
+            7.0,
+            7.0,
+            7.0,
+            7.0,
+            7.0,
+            7.0,
+            7.0,
+            7.0,
+            4.99,
+            4.99,
+            9.0,
+            9.0,
+            9.0,
+            6.0,
+            11.0,
+            7.52,
+            7.54,
+            7.68,
+            8.48,
+            6.96,
+            6.32,
+            8.53,
+            8.27,
+            4.63,
+            5.0,
+            7.62,
+            6.12,
+            9.27,
+            8.23,
+            8.66,
+            6.63,
+            8.66,
+            7.65,
+            7.52,
+            6.78,
+            8.05,
+            7.52,
+            10.88,
+            7.54,
+            6.77,
+            7.54,
+            4.99,
+            4.99,
+            4.99,
+            9.0,
+            7.0,
+            7.0,
+            6.61,
+            6.85,
+            5.73,
+            6.85,
+            6.55,
+            3.87,
+            6.85,
+            6.96,
+            3.02,
+            3.79,
+            6.51,
+            3.02,
+            10.7,
+            6.96,
+            6.68,
+            6.85,
+            6.85,
+            4.69,
+            5.73,
+            4.33,
+            6.96,
+            6.51,
+            8.98,
+            6.51,
+            6.51,
+            5.78,
+            6.98,
+            4.99,
+            6.98,
+            9.0,
         ],
         strict=True,
     )

@@ -85,13 +85,19 @@ def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: li
         f'width="{width}" height="{height}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'{FONT} font-size="12">'
     )
-    lines = [head, f'<title id="{chart_id}-title">{escape(title)}</title>', f'<desc id="{chart_id}-desc">{escape(desc)}</desc>']
+    lines = [
+        head,
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+    ]
     lines += body
     lines.append("</svg>")
     return "\n".join(lines)
 
 
-def _legend(prefix: str, entries: Sequence[tuple[str, str, Style, str]], x: float, y: float) -> list[str]:
+def _legend(
+    prefix: str, entries: Sequence[tuple[str, str, Style, str]], x: float, y: float
+) -> list[str]:
     """``(key, label, style, kind)`` with kind "box" or "line"; laid out in a row."""
     out = ['<g class="c-legend">']
     cursor = x
@@ -110,7 +116,9 @@ def _legend(prefix: str, entries: Sequence[tuple[str, str, Style, str]], x: floa
             )
             out.append(_marker(style, cursor + 11, y - 3, style.colour))
             cursor += 26
-        out.append(f'<text x="{num(cursor)}" y="{num(y)}" fill="currentColor">{escape(label)}</text>')
+        out.append(
+            f'<text x="{num(cursor)}" y="{num(y)}" fill="currentColor">{escape(label)}</text>'
+        )
         cursor += 8 + 6.6 * len(label) + 10
     out.append("</g>")
     return out
@@ -178,9 +186,13 @@ def stacked_bars(
     for index, bar in enumerate(bars):
         x = left + slot * index + (slot - bar_w) / 2
         total = sum(bar.values.values())
-        parts = ", ".join(f"{bar.values.get(k, 0)} {label}" for k, label in series if bar.values.get(k, 0))
+        parts = ", ".join(
+            f"{bar.values.get(k, 0)} {label}" for k, label in series if bar.values.get(k, 0)
+        )
         noun = unit[0] if total == 1 else unit[1]
-        body.append(f"<g><title>{escape(f'{bar.long_label}: {total} {noun}' + (f' ({parts})' if parts else ''))}</title>")
+        body.append(
+            f"<g><title>{escape(f'{bar.long_label}: {total} {noun}' + (f' ({parts})' if parts else ''))}</title>"
+        )
         y: float = top + plot_h
         for key, label in series:
             count = bar.values.get(key, 0)
@@ -198,11 +210,15 @@ def stacked_bars(
                     f'fill="#fff" stroke="#000" stroke-opacity="0.35" stroke-width="2" paint-order="stroke">{count}</text>'
                 )
         if total:
-            body.append(f'<text x="{num(x + bar_w / 2)}" y="{num(y - 4)}" text-anchor="middle" fill="currentColor" font-weight="600">{total}</text>')
+            body.append(
+                f'<text x="{num(x + bar_w / 2)}" y="{num(y - 4)}" text-anchor="middle" fill="currentColor" font-weight="600">{total}</text>'
+            )
         body.append("</g>")
         if index % every == 0 or bar.group_label:
             cx = x + bar_w / 2
-            body.append(f'<text x="{num(cx)}" y="{num(top + plot_h + 16)}" text-anchor="middle" fill="currentColor">{escape(bar.label)}</text>')
+            body.append(
+                f'<text x="{num(cx)}" y="{num(top + plot_h + 16)}" text-anchor="middle" fill="currentColor">{escape(bar.label)}</text>'
+            )
             if bar.group_label:
                 body.append(
                     f'<text x="{num(cx)}" y="{num(top + plot_h + 31)}" text-anchor="middle" fill="currentColor" '
@@ -212,7 +228,15 @@ def stacked_bars(
     return _svg(chart_id, width, height, title, desc, body)
 
 
-def _y_axis(left: float, top: float, plot_w: float, plot_h: float, axis_max: float, step: float, fmt: Callable[[float], str]) -> list[str]:
+def _y_axis(
+    left: float,
+    top: float,
+    plot_w: float,
+    plot_h: float,
+    axis_max: float,
+    step: float,
+    fmt: Callable[[float], str],
+) -> list[str]:
     out = ['<g class="c-axis">']
     ticks = int(round(axis_max / step))
     for n in range(ticks + 1):
@@ -222,7 +246,9 @@ def _y_axis(left: float, top: float, plot_w: float, plot_h: float, axis_max: flo
             f'<line x1="{num(left)}" y1="{num(y)}" x2="{num(left + plot_w)}" y2="{num(y)}" stroke="currentColor" '
             f'stroke-opacity="{"0.45" if n == 0 else "0.12"}"/>'
         )
-        out.append(f'<text x="{num(left - 6)}" y="{num(y + 4)}" text-anchor="end" fill="currentColor" fill-opacity="0.8">{escape(fmt(value))}</text>')
+        out.append(
+            f'<text x="{num(left - 6)}" y="{num(y + 4)}" text-anchor="end" fill="currentColor" fill-opacity="0.8">{escape(fmt(value))}</text>'
+        )
     out.append("</g>")
     return out
 
@@ -269,13 +295,17 @@ def line_chart(
     slot = plot_w / n
 
     def xy(index: int, seconds: float) -> tuple[float, float]:
-        return left + slot * index + slot / 2, top + plot_h - plot_h * (seconds / unit_seconds) / axis_max
+        return left + slot * index + slot / 2, top + plot_h - plot_h * (
+            seconds / unit_seconds
+        ) / axis_max
 
     every = max(1, math.ceil(len(labels) / 16))
     for index, (label, second) in enumerate(labels):
         x = left + slot * index + slot / 2
         if index % every == 0 or second:
-            body.append(f'<text x="{num(x)}" y="{num(top + plot_h + 16)}" text-anchor="middle" fill="currentColor">{escape(label)}</text>')
+            body.append(
+                f'<text x="{num(x)}" y="{num(top + plot_h + 16)}" text-anchor="middle" fill="currentColor">{escape(label)}</text>'
+            )
             if second:
                 body.append(
                     f'<text x="{num(x)}" y="{num(top + plot_h + 31)}" text-anchor="middle" fill="currentColor" fill-opacity="0.75">{escape(second)}</text>'
@@ -290,7 +320,9 @@ def line_chart(
         for index, value in enumerate([*line.values, None]):
             if value is None:
                 if len(run) > 1:
-                    body.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{line.style.colour}" stroke-width="2"{dash}/>')
+                    body.append(
+                        f'<polyline points="{" ".join(run)}" fill="none" stroke="{line.style.colour}" stroke-width="2"{dash}/>'
+                    )
                 run = []
                 continue
             x, y = xy(index, value)
@@ -299,7 +331,11 @@ def line_chart(
             if value is None:
                 continue
             x, y = xy(index, value)
-            tip = line.tooltips[index] if index < len(line.tooltips) else f"{line.label}: {num(value / unit_seconds)} {unit_label}"
+            tip = (
+                line.tooltips[index]
+                if index < len(line.tooltips)
+                else f"{line.label}: {num(value / unit_seconds)} {unit_label}"
+            )
             body.append(_marker(line.style, x, y, line.style.colour, tip))
         body.append("</g>")
     return _svg(chart_id, width, height, title, desc, body)
@@ -351,9 +387,15 @@ def hbar_chart(
     base_y = top + row_h * max(len(rows), 1)
     for tick in axis.ticks:
         x = x_of(tick)
-        body.append(f'<line x1="{num(x)}" y1="{num(top)}" x2="{num(x)}" y2="{num(base_y)}" stroke="currentColor" stroke-opacity="0.12"/>')
-        body.append(f'<text x="{num(x)}" y="{num(base_y + 16)}" text-anchor="middle" fill="currentColor" fill-opacity="0.8">{escape(axis.fmt(tick))}</text>')
-    body.append(f'<line x1="{num(left)}" y1="{num(top)}" x2="{num(left)}" y2="{num(base_y)}" stroke="currentColor" stroke-opacity="0.45"/>')
+        body.append(
+            f'<line x1="{num(x)}" y1="{num(top)}" x2="{num(x)}" y2="{num(base_y)}" stroke="currentColor" stroke-opacity="0.12"/>'
+        )
+        body.append(
+            f'<text x="{num(x)}" y="{num(base_y + 16)}" text-anchor="middle" fill="currentColor" fill-opacity="0.8">{escape(axis.fmt(tick))}</text>'
+        )
+    body.append(
+        f'<line x1="{num(left)}" y1="{num(top)}" x2="{num(left)}" y2="{num(base_y)}" stroke="currentColor" stroke-opacity="0.45"/>'
+    )
     body.append("</g>")
     if reference is not None:  # under the bars and their text
         x = x_of(reference.value)
@@ -377,7 +419,9 @@ def hbar_chart(
                 f'fill="{_fill(chart_id, "bar", style)}"/>'
             )
         mark = "" if row.meets is None else (" ✓" if row.meets else " ✗")
-        body.append(f'<text x="{num(end + 6)}" y="{num(y + row_h / 2 + 4)}" fill="currentColor" {HALO}>{escape(row.text + mark)}</text>')
+        body.append(
+            f'<text x="{num(end + 6)}" y="{num(y + row_h / 2 + 4)}" fill="currentColor" {HALO}>{escape(row.text + mark)}</text>'
+        )
         body.append("</g>")
     return _svg(chart_id, width, height, title, desc, body)
 

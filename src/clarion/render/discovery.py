@@ -25,7 +25,9 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 def write_discovery(context: RenderContext) -> Iterator[Output]:
     config = context.config
-    yield Output(Area.PUBLIC, "sitemap.xml", sitemap(config, context.site, context.state).encode("utf-8"))
+    yield Output(
+        Area.PUBLIC, "sitemap.xml", sitemap(config, context.site, context.state).encode("utf-8")
+    )
     lines = ["User-agent: *", "Allow: /", f"Sitemap: {absolute_url(config, 'sitemap.xml')}"]
     yield Output(Area.PUBLIC, "robots.txt", ("\n".join(lines) + "\n").encode("utf-8"))
 
@@ -55,7 +57,9 @@ def page_uris(config: SiteConfig, site: Site, state: State) -> Iterator[str]:
 def sitemap(config: SiteConfig, site: Site, state: State) -> str:
     items = published_items(config, state)
     zone = config.timezone
-    lastmod = {item.url: item.updated_at.astimezone(zone).isoformat(timespec="seconds") for item in items}
+    lastmod = {
+        item.url: item.updated_at.astimezone(zone).isoformat(timespec="seconds") for item in items
+    }
     home = page_updated_at(items)
     if home is not None:
         lastmod[absolute_url(config)] = home.astimezone(zone).isoformat(timespec="seconds")
@@ -67,4 +71,3 @@ def sitemap(config: SiteConfig, site: Site, state: State) -> str:
         lines.append(f"<url><loc>{escape(url)}</loc>{tail}</url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
-

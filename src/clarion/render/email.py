@@ -33,7 +33,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import urlsplit
@@ -45,7 +45,14 @@ from markupsafe import Markup
 from .. import __version__
 from ..cache import BuildCache, fingerprint_files, render_key
 from ..config import SiteConfig
-from ..derive.comms import OwedEmail, content_lint, email_rules, has_body, missing_items, owed_emails
+from ..derive.comms import (
+    OwedEmail,
+    content_lint,
+    email_rules,
+    has_body,
+    missing_items,
+    owed_emails,
+)
 from ..derive.deadlines import Obligation, ObligationState, obligation_for
 from ..errors import ContentErrors, ErrorCollector, SourceLocation
 from ..model import Incident, Notice, Site
@@ -70,7 +77,6 @@ POLICY = email.policy.SMTP
 
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _BLANK_RUN_RE = re.compile(r"\n{3,}")
-
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,7 +142,10 @@ class EmailDrafter:
         self.env = email_environment(config)
         self.errors = ErrorCollector()
         self._markdown = MarkdownRenderer(
-            tags=EMAIL_TAGS, attributes=EMAIL_ATTRIBUTES, link_rel="noopener noreferrer", task_checkboxes=False
+            tags=EMAIL_TAGS,
+            attributes=EMAIL_ATTRIBUTES,
+            link_rel="noopener noreferrer",
+            task_checkboxes=False,
         )
         self._incidents = {i.slug: i for i in site.incidents}
         self._contexts: dict[str, dict[str, object]] = {}
@@ -148,12 +157,19 @@ class EmailDrafter:
         self._audiences: dict[str, tuple[str, ...]] = {}
         for audience, addresses in config.audiences.items():
             self._audiences[audience] = tuple(
-                a for a in (self._checked_address(x, f"audiences.{audience}", single=True) for x in addresses) if a
+                a
+                for a in (
+                    self._checked_address(x, f"audiences.{audience}", single=True)
+                    for x in addresses
+                )
+                if a
             )
 
     # -- addresses --------------------------------------------------------------------
 
-    def _checked_address(self, value: str | None, key: str, *, single: bool, where: SourceLocation | None = None) -> str | None:
+    def _checked_address(
+        self, value: str | None, key: str, *, single: bool, where: SourceLocation | None = None
+    ) -> str | None:
         if not value:
             return None
         if _address_problem(value, single=single) is None:
@@ -186,7 +202,13 @@ class EmailDrafter:
             self._contexts[incident.slug] = base
         return {"incident": base, "site": self._site, **extra}
 
-    def _render(self, source: str | None, context: Mapping[str, object], where: TemplateSource, name: str | None = None) -> str | None:
+    def _render(
+        self,
+        source: str | None,
+        context: Mapping[str, object],
+        where: TemplateSource,
+        name: str | None = None,
+    ) -> str | None:
         try:
             return render_template(self.env, source, context, where, name=name, config=self.config)
         except TemplateProblem as problem:
@@ -200,9 +222,19 @@ class EmailDrafter:
             return None
         rule = self.rulebook[notice.rule] if notice.rule and notice.rule in self.rulebook else None
         context = self.context(incident, notice=_notice_context(notice), rule=_rule_context(rule))
-        subject_source = notice.subject or (f"{rule.title}: {incident.title}" if rule else incident.title)
-        subject = self._render(subject_source, context, TemplateSource(notice.source_path, notice.lines.get("subject", 1)))
-        body = self._render(strip_comments(notice.body), context, TemplateSource(notice.source_path, notice.body_line))
+        subject_source = notice.subject or (
+            f"{rule.title}: {incident.title}" if rule else incident.title
+        )
+        subject = self._render(
+            subject_source,
+            context,
+            TemplateSource(notice.source_path, notice.lines.get("subject", 1)),
+        )
+        body = self._render(
+            strip_comments(notice.body),
+            context,
+            TemplateSource(notice.source_path, notice.body_line),
+        )
         before = len(self.errors.errors)
         to, cc, bcc = (self.recipients(notice, key) for key in ("to", "cc", "bcc"))
         if subject is None or body is None or len(self.errors.errors) > before:
@@ -212,13 +244,20 @@ class EmailDrafter:
             to=to, cc=cc, bcc=bcc, date=self._notice_date(notice, incident, rule), key=notice.name,
         )  # fmt: skip
 
-    def owed_draft(self, owed: OwedEmail, name: str, cache: BuildCache | None = None) -> Draft | None:
+    def owed_draft(
+        self, owed: OwedEmail, name: str, cache: BuildCache | None = None
+    ) -> Draft | None:
         """The draft of a customer email a rule owes, from the built-in
         templates; with ``cache``, the previous build's file when nothing it
         depends on changed (only the subject is rendered again)."""
         rule, incident, obligation = owed.rule, owed.incident, owed.obligation
         context = self.context(incident, notice=None, rule=_rule_context(rule, obligation.due_at))
-        subject = self._render(None, context, TemplateSource(f"email/{rule.id}.subject.j2"), name=f"email/{rule.id}.subject.j2")
+        subject = self._render(
+            None,
+            context,
+            TemplateSource(f"email/{rule.id}.subject.j2"),
+            name=f"email/{rule.id}.subject.j2",
+        )
         if subject is None:
             return None
         to = self._audiences.get(rule.audience or "", ())
@@ -235,7 +274,9 @@ class EmailDrafter:
                 html="", sender=self.sender, reply_to=self.reply_to, to=to, date=date, message_id="", key=key,
                 cached=cached,
             )  # fmt: skip
-        body = self._render(None, context, TemplateSource(f"email/{rule.id}.md.j2"), name=f"email/{rule.id}.md.j2")
+        body = self._render(
+            None, context, TemplateSource(f"email/{rule.id}.md.j2"), name=f"email/{rule.id}.md.j2"
+        )
         if body is None:
             return None
         draft = self._finish(
@@ -270,13 +311,29 @@ class EmailDrafter:
     ) -> Draft | None:
         subject = " ".join(subject.split())
         body = _BLANK_RUN_RE.sub("\n\n", body.strip("\n")) + "\n"
-        layout = {"site": self._site, "subject": subject, "incident": self.context(incident)["incident"]}
-        text = self._render(None, {**layout, "body": body}, TemplateSource("email/message.txt.j2"), name="email/message.txt.j2")
+        layout = {
+            "site": self._site,
+            "subject": subject,
+            "incident": self.context(incident)["incident"],
+        }
+        text = self._render(
+            None,
+            {**layout, "body": body},
+            TemplateSource("email/message.txt.j2"),
+            name="email/message.txt.j2",
+        )
         body_html = Markup(self.html(body))
-        html = self._render(None, {**layout, "body_html": body_html}, TemplateSource("email/message.html.j2"), name="email/message.html.j2")
+        html = self._render(
+            None,
+            {**layout, "body_html": body_html},
+            TemplateSource("email/message.html.j2"),
+            name="email/message.html.j2",
+        )
         if text is None or html is None:
             return None
-        digest = hashlib.sha256(f"{self.config.base_url}\n{incident.slug}\n{key}".encode()).hexdigest()[:32]
+        digest = hashlib.sha256(
+            f"{self.config.base_url}\n{incident.slug}\n{key}".encode()
+        ).hexdigest()[:32]
         return Draft(
             incident=incident, name=name, rule=rule, notice=notice, subject=subject,
             text=_BLANK_RUN_RE.sub("\n\n", text.strip("\n")) + "\n", html=html.strip("\n") + "\n",
@@ -304,9 +361,18 @@ class EmailDrafter:
         without a single clock, such as the update cadence)."""
         if rule is None:
             return None
-        target = self.rulebook[rule.limits] if rule.limits and rule.limits in self.rulebook else rule
+        target = (
+            self.rulebook[rule.limits] if rule.limits and rule.limits in self.rulebook else rule
+        )
         try:
-            return obligation_for(incident, target, self.rulebook, self.site.notices_for(incident.slug), self.now, self.zone)
+            return obligation_for(
+                incident,
+                target,
+                self.rulebook,
+                self.site.notices_for(incident.slug),
+                self.now,
+                self.zone,
+            )
         except ValueError:
             return None
 
@@ -315,7 +381,9 @@ def _message_id(digest: str, host: str) -> str:
     """``<hash.clarion@status.example.com>``: stable for a site, incident and
     notice; short enough to stay on the header's line."""
     value = f"<{digest[:24]}.clarion@{host}>"
-    return value if len("Message-ID: " + value) <= 78 else f"<{digest[:24]}.clarion@clarion.invalid>"
+    return (
+        value if len("Message-ID: " + value) <= 78 else f"<{digest[:24]}.clarion@clarion.invalid>"
+    )
 
 
 def strip_comments(body: str) -> str:
@@ -337,7 +405,12 @@ def _address_problem(value: str, *, single: bool) -> str | None:
 
 
 def _notice_context(notice: Notice) -> dict[str, object]:
-    return {"name": notice.name, "rule": notice.rule, "sent_at": notice.sent_at, "is_sent": notice.is_sent}
+    return {
+        "name": notice.name,
+        "rule": notice.rule,
+        "sent_at": notice.sent_at,
+        "is_sent": notice.is_sent,
+    }
 
 
 def _rule_context(rule: Rule | None, due_at: datetime | None = None) -> dict[str, object] | None:
@@ -373,7 +446,9 @@ def eml_bytes(draft: Draft, zone: ZoneInfo | None = None) -> bytes:
     msg.add_alternative(draft.html, subtype="html", charset="utf-8", cte=_cte(draft.html))
     for part in msg.iter_parts():
         del part["MIME-Version"]  # only the top level carries it
-    boundary = hashlib.sha256((draft.message_id + draft.text + draft.html).encode()).hexdigest()[:24]
+    boundary = hashlib.sha256((draft.message_id + draft.text + draft.html).encode()).hexdigest()[
+        :24
+    ]
     msg.set_boundary(f"=_clarion_{boundary}")
     return msg.as_bytes()
 
@@ -410,7 +485,11 @@ def _cte(text: str) -> str:
 
 
 def collect_drafts(
-    config: SiteConfig, site: Site, rulebook: RuleBook, now: datetime, cache: BuildCache | None = None
+    config: SiteConfig,
+    site: Site,
+    rulebook: RuleBook,
+    now: datetime,
+    cache: BuildCache | None = None,
 ) -> Drafts:
     """Every draft and index row of the site at ``now``; raises
     :class:`ContentErrors` with every template or address problem."""
@@ -443,7 +522,9 @@ def collect_drafts(
             obligation = drafter.obligation(incident, rule)
             detail = _obligation_text(obligation)
             if notice.sent_at is not None:
-                detail = f"sent: {_utc(notice.sent_at)} is after now" + (f"; {detail}" if detail else "")
+                detail = f"sent: {_utc(notice.sent_at)} is after now" + (
+                    f"; {detail}" if detail else ""
+                )
         out.entries.append(Entry(
             incident=incident, kind=kind, state=state, state_detail=detail, subject=draft.subject,
             eml=f"{incident.slug}/{draft.name}.eml", rule=rule, recipients=draft.to + draft.cc + draft.bcc,
@@ -461,7 +542,11 @@ def collect_drafts(
         if draft is None:
             continue
         out.drafts.append(draft)
-        recipients_note = "" if draft.to else f"; no recipients: add [audiences] {rule.audience} to site_src/site.toml"
+        recipients_note = (
+            ""
+            if draft.to
+            else f"; no recipients: add [audiences] {rule.audience} to site_src/site.toml"
+        )
         out.entries.append(Entry(
             incident=incident, kind="owed", state="owed", state_detail=_obligation_text(item.obligation) + recipients_note,
             subject=draft.subject, eml=f"{incident.slug}/{draft.name}.eml", rule=rule, recipients=draft.to,
@@ -472,10 +557,14 @@ def collect_drafts(
 
 
 def _has_templates(env: jinja2.Environment, rule_id: str) -> bool:
-    return template_exists(env, f"email/{rule_id}.md.j2") and template_exists(env, f"email/{rule_id}.subject.j2")
+    return template_exists(env, f"email/{rule_id}.md.j2") and template_exists(
+        env, f"email/{rule_id}.subject.j2"
+    )
 
 
-def _problems_by_notice(site: Site, rulebook: RuleBook, drafter: EmailDrafter) -> dict[str, list[str]]:
+def _problems_by_notice(
+    site: Site, rulebook: RuleBook, drafter: EmailDrafter
+) -> dict[str, list[str]]:
     obligations = []
     for notice in site.notices:
         incident = drafter._incidents.get(notice.slug)
@@ -505,10 +594,15 @@ def _obligation_text(obligation: Obligation | None) -> str:
 
 
 def _utc(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def render_index(drafter_env: jinja2.Environment, config: SiteConfig, entries: Sequence[Entry], older_owed: int = 0) -> str:
+def render_index(
+    drafter_env: jinja2.Environment,
+    config: SiteConfig,
+    entries: Sequence[Entry],
+    older_owed: int = 0,
+) -> str:
     by_incident: dict[str, list[Entry]] = {}
     incidents: dict[str, Incident] = {}
     for entry in entries:
@@ -532,7 +626,14 @@ def render_index(drafter_env: jinja2.Environment, config: SiteConfig, entries: S
         "older": older_owed,
     }
     context = {"site": site_context(config), "incidents": rows, "counts": counts}
-    return render_template(drafter_env, None, context, TemplateSource("email/index.html.j2"), name="email/index.html.j2", config=config)
+    return render_template(
+        drafter_env,
+        None,
+        context,
+        TemplateSource("email/index.html.j2"),
+        name="email/index.html.j2",
+        config=config,
+    )
 
 
 def _entry_data(entry: Entry) -> dict[str, object]:
@@ -570,7 +671,9 @@ def write_emails(context: RenderContext) -> Iterator[Output]:
     yield Output(Area.PRIVATE, INDEX_PATH, index.encode("utf-8"))
 
 
-def check_notice_templates(config: SiteConfig, site: Site, now: datetime, rulebook: RuleBook | None = None) -> None:
+def check_notice_templates(
+    config: SiteConfig, site: Site, now: datetime, rulebook: RuleBook | None = None
+) -> None:
     """For ``clarion check``: render every notice as a build would and raise
     :class:`ContentErrors` for each template or address error (the content
     the notices still lack is part of the deadline report's lint)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -56,7 +56,6 @@ class _StrictUndefined(jinja2.StrictUndefined):
         raise UnknownName(self._undefined_name, None if missing else self._undefined_obj, missing)
 
 
-
 for _name in dir(jinja2.StrictUndefined):
     # Undefined binds its dunder methods to the base class's function: rebind them.
     if getattr(jinja2.StrictUndefined, _name, None) is jinja2.Undefined._fail_with_undefined_error:
@@ -85,8 +84,12 @@ def email_environment(config: SiteConfig) -> jinja2.sandbox.SandboxedEnvironment
         auto_reload=False,
     )
     zone = config.timezone
-    env.filters["local"] = lambda moment, fmt="%Y-%m-%d %H:%M %Z": moment.astimezone(zone).strftime(fmt)
-    env.filters["utc"] = lambda moment, fmt="%Y-%m-%d %H:%M UTC": moment.astimezone(timezone.utc).strftime(fmt)
+    env.filters["local"] = lambda moment, fmt="%Y-%m-%d %H:%M %Z": moment.astimezone(zone).strftime(
+        fmt
+    )
+    env.filters["utc"] = lambda moment, fmt="%Y-%m-%d %H:%M UTC": moment.astimezone(
+        UTC
+    ).strftime(fmt)
     env.filters["long_time"] = lambda moment: long_time(moment, zone)
     env.filters["duration"] = format_seconds
     return env
@@ -158,11 +161,22 @@ def render_template(
         raise TemplateProblem(_error(path, line, f"template error: {exc}")) from None
     except (TypeError, ValueError, AttributeError, KeyError, ZeroDivisionError) as exc:
         path, line = _locate(exc, where, config)
-        raise TemplateProblem(_error(path, line, f"template error: {type(exc).__name__}: {exc}")) from None
+        raise TemplateProblem(
+            _error(path, line, f"template error: {type(exc).__name__}: {exc}")
+        ) from None
 
 
-def _error(path: str, line: int | None, message: str, *, expected: str | None = None, hint: str | None = None) -> ContentError:
-    return ContentError(location=SourceLocation(path, line), message=message, expected=expected, hint=hint)
+def _error(
+    path: str,
+    line: int | None,
+    message: str,
+    *,
+    expected: str | None = None,
+    hint: str | None = None,
+) -> ContentError:
+    return ContentError(
+        location=SourceLocation(path, line), message=message, expected=expected, hint=hint
+    )
 
 
 def _locate(
@@ -178,7 +192,11 @@ def _locate(
         tb = exc.__traceback__
         while tb is not None:
             code_file = tb.tb_frame.f_code.co_filename
-            if code_file == "<template>" or code_file.endswith(".j2") or tb.tb_frame.f_globals.get("__jinja_template__"):
+            if (
+                code_file == "<template>"
+                or code_file.endswith(".j2")
+                or tb.tb_frame.f_globals.get("__jinja_template__")
+            ):
                 filename, lineno = code_file, tb.tb_lineno
             tb = tb.tb_next
     if filename and filename != "<template>":
@@ -197,7 +215,9 @@ def _template_display_path(path: Path, config: SiteConfig) -> str:
         return display_path(path, config.root)
 
 
-def _unknown_name_error(exc: UnknownName, path: str, line: int | None, context: Mapping[str, object]) -> ContentError:
+def _unknown_name_error(
+    exc: UnknownName, path: str, line: int | None, context: Mapping[str, object]
+) -> ContentError:
     name = exc.name or "?"
     expected: str | None
     if exc.missing:
@@ -206,15 +226,28 @@ def _unknown_name_error(exc: UnknownName, path: str, line: int | None, context: 
         expected = "one of: " + ", ".join(choices)
     else:
         owner = exc.owner
-        choices = sorted(owner) if isinstance(owner, Mapping) else sorted(a for a in dir(owner) if not a.startswith("_"))
+        choices = (
+            sorted(owner)
+            if isinstance(owner, Mapping)
+            else sorted(a for a in dir(owner) if not a.startswith("_"))
+        )
         what = _owner_name(owner, context)
-        message = f"unknown name '{what}.{name}' in a template" if what else f"unknown attribute '{name}' in a template"
+        message = (
+            f"unknown name '{what}.{name}' in a template"
+            if what
+            else f"unknown attribute '{name}' in a template"
+        )
         expected = f"one of: {', '.join(choices)}" if choices and len(choices) <= 40 else None
-    hint = did_you_mean(name, choices) or "names are case-sensitive; see the README section 'Email drafts' for the fields"
+    hint = (
+        did_you_mean(name, choices)
+        or "names are case-sensitive; see the README section 'Email drafts' for the fields"
+    )
     return _error(path, line, message, expected=expected, hint=hint)
 
 
-def _owner_name(owner: object, context: Mapping[str, object], prefix: str = "", depth: int = 0) -> str | None:
+def _owner_name(
+    owner: object, context: Mapping[str, object], prefix: str = "", depth: int = 0
+) -> str | None:
     """The dotted name of ``owner`` inside the context (``incident.latest_update``)."""
     for key, value in context.items():
         dotted = f"{prefix}{key}"
@@ -237,7 +270,7 @@ def long_time(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def _utc_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def impact_window(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
@@ -251,7 +284,7 @@ def impact_window(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
     if begin.date() == finish.date():
         return (
             f"{begin:%A} {begin.day} {begin:%B %Y}, from {begin:%H:%M} to {finish:%H:%M %Z} "
-            f"({start.astimezone(timezone.utc):%H:%M} to {end.astimezone(timezone.utc):%H:%M} UTC), {length}"
+            f"({start.astimezone(UTC):%H:%M} to {end.astimezone(UTC):%H:%M} UTC), {length}"
         )
     return f"from {long_time(start, zone)} to {long_time(end, zone)} ({_utc_time(start)} to {_utc_time(end)}), {length}"
 
@@ -262,7 +295,11 @@ def known_updates(incident: Incident, now: datetime) -> tuple[Update, ...]:
 
 def _update_context(update: Update, zone: ZoneInfo, start: datetime) -> dict[str, object]:
     local, first = update.at.astimezone(zone), start.astimezone(zone)
-    short = f"{local:%H:%M %Z}" if local.date() == first.date() else f"{local:%a} {local.day} {local:%b}, {local:%H:%M %Z}"
+    short = (
+        f"{local:%H:%M %Z}"
+        if local.date() == first.date()
+        else f"{local:%a} {local.day} {local:%b}, {local:%H:%M %Z}"
+    )
     return {
         "at": update.at,
         "time": long_time(update.at, zone),
@@ -274,7 +311,9 @@ def _update_context(update: Update, zone: ZoneInfo, start: datetime) -> dict[str
     }
 
 
-def incident_context(incident: Incident, config: SiteConfig, rulebook: RuleBook | None, now: datetime) -> dict[str, object]:
+def incident_context(
+    incident: Incident, config: SiteConfig, rulebook: RuleBook | None, now: datetime
+) -> dict[str, object]:
     """The ``incident`` a notice's templates see: plain values, known at ``now``."""
     zone = config.timezone
     updates = known_updates(incident, now)
@@ -291,13 +330,19 @@ def incident_context(incident: Incident, config: SiteConfig, rulebook: RuleBook 
         except KeyError:
             name = cid
         impact = worst_impact(impacts)
-        components.append({"id": cid, "name": name, "impact": impact.value, "impact_label": impact.label})
+        components.append(
+            {"id": cid, "name": name, "impact": impact.value, "impact_label": impact.label}
+        )
     postmortem = next((u for u in updates if u.stage is Stage.POSTMORTEM), None)
     cadence = None
     if rulebook is not None and "update-cadence" in rulebook and rulebook["update-cadence"].enabled:
         period = rulebook["update-cadence"].deadline_for(incident.severity)
         cadence = period.human() if period is not None else None
-    status = stages[-1].stage if stages else (Stage.SCHEDULED if incident.is_maintenance else Stage.INVESTIGATING)
+    status = (
+        stages[-1].stage
+        if stages
+        else (Stage.SCHEDULED if incident.is_maintenance else Stage.INVESTIGATING)
+    )
     return {
         "slug": incident.slug,
         "title": incident.title,
@@ -325,7 +370,9 @@ def incident_context(incident: Incident, config: SiteConfig, rulebook: RuleBook 
         "updates": [_update_context(u, zone, incident.started_at) for u in stages],
         "latest_update": _update_context(stages[-1], zone, incident.started_at) if stages else None,
         "first_update": _update_context(stages[0], zone, incident.started_at) if stages else None,
-        "postmortem": _update_context(postmortem, zone, incident.started_at) if postmortem else None,
+        "postmortem": _update_context(postmortem, zone, incident.started_at)
+        if postmortem
+        else None,
         "update_every": cadence,
         "timezone": zone.key,
     }
@@ -354,7 +401,9 @@ def join_names(names: Sequence[str]) -> str:
 # -- notice skeletons ------------------------------------------------------------------
 
 
-def notice_skeleton(config: SiteConfig, rule_id: str, title: str, recipient: str, must_contain: Sequence[str]) -> str:
+def notice_skeleton(
+    config: SiteConfig, rule_id: str, title: str, recipient: str, must_contain: Sequence[str]
+) -> str:
     """The body of a new regulator notice: one heading per required item of
     the rule (``notices/<rule-id>.md.j2`` if the site or Clarion has one,
     else ``notices/skeleton.md.j2``), so the content check can follow it."""
@@ -367,11 +416,17 @@ def notice_skeleton(config: SiteConfig, rule_id: str, title: str, recipient: str
             "id": rule_id,
             "title": title,
             "recipient": recipient,
-            "items": [{"heading": i.heading, "text": i.text, "condition": i.condition} for i in items],
+            "items": [
+                {"heading": i.heading, "text": i.text, "condition": i.condition} for i in items
+            ],
         },
         "site": site_context(config),
     }
-    name = f"notices/{rule_id}.md.j2" if template_exists(env, f"notices/{rule_id}.md.j2") else "notices/skeleton.md.j2"
+    name = (
+        f"notices/{rule_id}.md.j2"
+        if template_exists(env, f"notices/{rule_id}.md.j2")
+        else "notices/skeleton.md.j2"
+    )
     try:
         return render_template(env, None, context, TemplateSource(name), name=name, config=config)
     except TemplateProblem as problem:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import islice
-from datetime import datetime, timezone
 
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
@@ -32,7 +32,7 @@ from .markdown import MarkdownRenderer
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 #: The ``updated`` time of a feed that has no entry (Atom requires one).
-EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 _TIME_FORMAT = "%d %b %Y, %H:%M %Z"
 
 
@@ -54,7 +54,8 @@ def write_feeds(context: RenderContext) -> Iterator[Output]:
     site = FeedSpec(
         folder="",
         title=config.title,
-        description=config.description or f"Incidents and scheduled maintenance from {config.title}.",
+        description=config.description
+        or f"Incidents and scheduled maintenance from {config.title}.",
         page_url=absolute_url(config),
     )
     ordered = newest_first(items)
@@ -132,18 +133,28 @@ class _EntryRenderer:
         return f"Affects {names}."
 
 
-def _feed_set(spec: FeedSpec, items: Sequence[PublishedItem], renderer: _EntryRenderer) -> Iterator[Output]:
+def _feed_set(
+    spec: FeedSpec, items: Sequence[PublishedItem], renderer: _EntryRenderer
+) -> Iterator[Output]:
     base = renderer.config.base_url + spec.folder
     updated = max((i.updated_at for i in items), default=EMPTY_FEED_UPDATED)
     for kind, name in (("rss", "feed.xml"), ("atom", "atom.xml")):
         generator = _generator(spec, items, renderer, base + name, updated)
         data = generator.rss_str(pretty=True) if kind == "rss" else generator.atom_str(pretty=True)
         yield Output(Area.PUBLIC, spec.folder + name, data)
-    yield Output(Area.PUBLIC, spec.folder + "feed.json", _json_feed(spec, items, renderer, base + "feed.json"))
+    yield Output(
+        Area.PUBLIC,
+        spec.folder + "feed.json",
+        _json_feed(spec, items, renderer, base + "feed.json"),
+    )
 
 
 def _generator(
-    spec: FeedSpec, items: Sequence[PublishedItem], renderer: _EntryRenderer, self_url: str, updated: datetime
+    spec: FeedSpec,
+    items: Sequence[PublishedItem],
+    renderer: _EntryRenderer,
+    self_url: str,
+    updated: datetime,
 ) -> FeedGenerator:
     feed = FeedGenerator()
     feed.id(spec.page_url)
@@ -169,7 +180,9 @@ def _generator(
     return feed
 
 
-def _json_feed(spec: FeedSpec, items: Sequence[PublishedItem], renderer: _EntryRenderer, feed_url: str) -> bytes:
+def _json_feed(
+    spec: FeedSpec, items: Sequence[PublishedItem], renderer: _EntryRenderer, feed_url: str
+) -> bytes:
     zone = renderer.config.timezone
     return dump_json(
         {

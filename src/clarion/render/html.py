@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from functools import cached_property
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,9 +24,9 @@ from markupsafe import Markup
 from .. import __version__
 from ..cache import BuildCache, fingerprint_files, render_key
 from ..config import SiteConfig
-from ..parallel import fork_map
 from ..derive import State
 from ..model import Site
+from ..parallel import fork_map
 from . import Area, Output
 from .markdown import MarkdownRenderer
 from .templates import THEME_DIR, make_environment
@@ -36,7 +36,19 @@ HISTORY_DAYS_ON_INDEX = 14
 #: The wrapper that replaces ``base.html.j2`` in fragment mode, and its stylesheet.
 FRAGMENT_BASE = "fragment.html.j2"
 FRAGMENT_CSS = "assets/clarion-fragment.css"
-STATIC_SUFFIXES = {".css", ".svg", ".png", ".ico", ".jpg", ".jpeg", ".gif", ".webp", ".txt", ".woff2", ".js"}
+STATIC_SUFFIXES = {
+    ".css",
+    ".svg",
+    ".png",
+    ".ico",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+    ".txt",
+    ".woff2",
+    ".js",
+}
 
 
 class HtmlRenderer:
@@ -104,14 +116,22 @@ class HtmlRenderer:
         return Output(output.area, output.path, output.data, key)
 
     def item_key(self, view: ItemView) -> str:
-        return render_key(self.fingerprint, view.incident.digest, "" if view.settled else self.state.now)
+        return render_key(
+            self.fingerprint, view.incident.digest, "" if view.settled else self.state.now
+        )
 
-    def render(self, template: str, path: str, *, root: str | None = None, **context: object) -> Output:
+    def render(
+        self, template: str, path: str, *, root: str | None = None, **context: object
+    ) -> Output:
         """Render ``template`` to ``path``; links are relative to ``root``."""
         if root is None:
             root = "../" * path.count("/")
-        canonical = self.config.base_url + (path[: -len("index.html")] if path.endswith("index.html") else path)
-        html = self.env.get_template(template).render(root=root, path=path, canonical=canonical, **context)
+        canonical = self.config.base_url + (
+            path[: -len("index.html")] if path.endswith("index.html") else path
+        )
+        html = self.env.get_template(template).render(
+            root=root, path=path, canonical=canonical, **context
+        )
         return Output(Area.PUBLIC, path, html.encode("utf-8"))
 
     def outputs(self) -> Iterator[Output]:
@@ -122,13 +142,17 @@ class HtmlRenderer:
                 yield self.component_page(component)
         yield from self.history()
         for page in self.site.pages:
-            yield self.render("page.html.j2", f"pages/{page.name}/index.html", page=page, title=page.title)
+            yield self.render(
+                "page.html.j2", f"pages/{page.name}/index.html", page=page, title=page.title
+            )
         if not self.fragment:
             yield self.not_found()
         yield from self.assets()
 
     def render_item(self, view: ItemView) -> bytes:
-        return self.render("incident.html.j2", view.uri + "index.html", item=view, title=view.title).data
+        return self.render(
+            "incident.html.j2", view.uri + "index.html", item=view, title=view.title
+        ).data
 
     def item_pages(self) -> list[Output]:
         """One page per incident and maintenance: reused from the previous
@@ -140,7 +164,11 @@ class HtmlRenderer:
         missing: list[int] = []
         for index, view in enumerate(views):
             path, key = view.uri + "index.html", self.item_key(view)
-            data = self.cache.previous_page(Area.PUBLIC.value, path, key) if self.cache is not None else None
+            data = (
+                self.cache.previous_page(Area.PUBLIC.value, path, key)
+                if self.cache is not None
+                else None
+            )
             if data is None:
                 missing.append(index)
             pages.append((path, key, data))
@@ -148,21 +176,31 @@ class HtmlRenderer:
             self.env.get_template("incident.html.j2")  # compile once, before any fork
             _RENDERER = self
             try:
-                rendered = fork_map(_render_items, [views[i].incident.slug for i in missing], self.workers)
+                rendered = fork_map(
+                    _render_items, [views[i].incident.slug for i in missing], self.workers
+                )
             finally:
                 _RENDERER = None
             for index, data in zip(missing, rendered):
                 path, key, _ = pages[index]
                 pages[index] = (path, key, data)
-        return [Output(Area.PUBLIC, path, data, key) for path, key, data in pages if data is not None]
+        return [
+            Output(Area.PUBLIC, path, data, key) for path, key, data in pages if data is not None
+        ]
 
     def groups(self) -> list[GroupView]:
         by_group: dict[str | None, list[ComponentView]] = defaultdict(list)
         for component in self.config.components:
             by_group[component.group].append(
-                ComponentView(component, self.state.component_status[component.id], self.state.uptime[component.id])
+                ComponentView(
+                    component,
+                    self.state.component_status[component.id],
+                    self.state.uptime[component.id],
+                )
             )
-        groups = [GroupView(g, tuple(by_group[g.id])) for g in self.config.groups if by_group.get(g.id)]
+        groups = [
+            GroupView(g, tuple(by_group[g.id])) for g in self.config.groups if by_group.get(g.id)
+        ]
         if by_group.get(None):
             groups.insert(0, GroupView(None, tuple(by_group[None])))
         return groups
@@ -203,7 +241,10 @@ class HtmlRenderer:
             if incident.started_at > self.state.now and not incident.is_maintenance:
                 continue
             view = self.items[incident.slug]
-            if day_of(incident.started_at, self.config) < since and (view.ended_at or self.state.now) < self.state.now:
+            if (
+                day_of(incident.started_at, self.config) < since
+                and (view.ended_at or self.state.now) < self.state.now
+            ):
                 break
             if component.id in self.state.components_of(incident):
                 items.append(view)

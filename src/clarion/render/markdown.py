@@ -15,9 +15,45 @@ import markdown
 import nh3
 
 PAGE_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
-    "em", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "kbd", "li", "ol", "p", "pre", "s",
-    "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 PAGE_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -33,7 +69,9 @@ PAGE_ATTRIBUTES = {
 # Emails: no form controls or disclosure widgets (mail clients drop them);
 # top-level headings are allowed, since an email has no page title around it.
 EMAIL_TAGS = (PAGE_TAGS - {"input", "details", "summary"}) | {"h1", "h2"}
-EMAIL_ATTRIBUTES = {tag: attrs for tag, attrs in PAGE_ATTRIBUTES.items() if tag in {"a", "abbr", "img", "td", "th"}}
+EMAIL_ATTRIBUTES = {
+    tag: attrs for tag, attrs in PAGE_ATTRIBUTES.items() if tag in {"a", "abbr", "img", "td", "th"}
+}
 _TASK_RE = re.compile(r"<li>\[( |x|X)\] ")
 # Prose that no Markdown rule can touch: letters, digits and light punctuation,
 # no line starting with a list, code or definition marker, no hard line breaks.

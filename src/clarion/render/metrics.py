@@ -62,7 +62,12 @@ SEVERITY_STYLES = {
     "SEV2": Style("#b7791f", pattern="dots"),
     "SEV3": Style("#6f7f96"),
 }
-SEVERITY_LABELS = (("SEV0", "SEV0 critical"), ("SEV1", "SEV1 major"), ("SEV2", "SEV2 minor"), ("SEV3", "SEV3 low"))
+SEVERITY_LABELS = (
+    ("SEV0", "SEV0 critical"),
+    ("SEV1", "SEV1 major"),
+    ("SEV2", "SEV2 minor"),
+    ("SEV3", "SEV3 low"),
+)
 LINE_STYLES = (
     Style("#2f6fd6", marker="circle"),
     Style("#d1561b", dash="6 3", marker="square"),
@@ -90,12 +95,18 @@ def write_metrics(context: RenderContext) -> Iterator[Output]:
     page = metrics_page(config, stats, public=settings.public)
     renderer = HtmlRenderer(config, context.site, context.state, context.markdown)
     if settings.public:
-        output = renderer.render("metrics.html.j2", METRICS_PATH, title="Incident metrics", metrics=page)
+        output = renderer.render(
+            "metrics.html.j2", METRICS_PATH, title="Incident metrics", metrics=page
+        )
         yield Output(Area.PUBLIC, METRICS_PATH, output.data)
     else:
         css = (THEME_DIR / "static" / "clarion.css").read_text(encoding="utf-8")
         output = renderer.render(
-            "metrics_private.html.j2", METRICS_PATH, title="Incident metrics", metrics=page, inline_css=Markup(css)
+            "metrics_private.html.j2",
+            METRICS_PATH,
+            title="Incident metrics",
+            metrics=page,
+            inline_css=Markup(css),
         )
         yield Output(Area.PRIVATE, METRICS_PATH, output.data)
 
@@ -175,17 +186,33 @@ def metrics_page(config: SiteConfig, stats: Stats, *, public: bool) -> MetricsPa
     )
 
 
-def _item_rows(config: SiteConfig, stats: Stats, *, public: bool) -> tuple[tuple[ItemRow, ...], int]:
+def _item_rows(
+    config: SiteConfig, stats: Stats, *, public: bool
+) -> tuple[tuple[ItemRow, ...], int]:
     now, zone = stats.now, stats.zone
     open_items = [i for i in stats.action_items if not i.done]
-    open_items.sort(key=lambda i: (not i.is_overdue(now, zone), i.due is None, i.due or now.date(), i.slug, i.body_line))
+    open_items.sort(
+        key=lambda i: (
+            not i.is_overdue(now, zone),
+            i.due is None,
+            i.due or now.date(),
+            i.slug,
+            i.body_line,
+        )
+    )
     rows = []
     for item in open_items[:ITEM_LIST_LIMIT]:
         href = None
         if item.incident.public:
             uri = f"incidents/{item.slug}/"
-            href = uri if public else (config.base_url + uri if config.base_url.startswith("http") else None)
-        rows.append(ItemRow(item=item, state="overdue" if item.is_overdue(now, zone) else "open", href=href))
+            href = (
+                uri
+                if public
+                else (config.base_url + uri if config.base_url.startswith("http") else None)
+            )
+        rows.append(
+            ItemRow(item=item, state="overdue" if item.is_overdue(now, zone) else "open", href=href)
+        )
     return tuple(rows), max(len(open_items) - ITEM_LIST_LIMIT, 0)
 
 
@@ -223,7 +250,10 @@ def _charts(stats: Stats, targets: MetricTargets, names: dict[str, str]) -> Iter
         ),
         "By the month each incident was declared, in the site's time zone. Maintenance is not counted.",
     )
-    for metric, name, noun in (("mttr", "MTTR", "detected → resolved"), ("mtta", "MTTA", "detected → acknowledged")):
+    for metric, name, noun in (
+        ("mttr", "MTTR", "detected → resolved"),
+        ("mtta", "MTTA", "detected → acknowledged"),
+    ):
         chart = _trend_chart(stats, targets, metric, name, noun, labels)
         if chart is not None:
             yield chart
@@ -233,7 +263,12 @@ def _charts(stats: Stats, targets: MetricTargets, names: dict[str, str]) -> Iter
 
 
 def _trend_chart(
-    stats: Stats, targets: MetricTargets, metric: str, name: str, noun: str, labels: Sequence[tuple[str, str, str]]
+    stats: Stats,
+    targets: MetricTargets,
+    metric: str,
+    name: str,
+    noun: str,
+    labels: Sequence[tuple[str, str, str]],
 ) -> Chart | None:
     """The monthly mean of a duration metric for every incident and for each
     severity that has a target, with the targets as reference lines."""
@@ -247,7 +282,10 @@ def _trend_chart(
             "All incidents",
             by_all,
             LINE_STYLES[0],
-            [f"{long}: {name} {duration_text(v)} (all incidents)" if v is not None else "" for (_, _, long), v in zip(labels, by_all)],
+            [
+                f"{long}: {name} {duration_text(v)} (all incidents)" if v is not None else ""
+                for (_, _, long), v in zip(labels, by_all)
+            ],
         )
     )
     for index, severity in enumerate(severities, start=1):
@@ -258,16 +296,24 @@ def _trend_chart(
                 severity.value,
                 values,
                 LINE_STYLES[index % len(LINE_STYLES)],
-                [f"{long}: {name} {duration_text(v)} ({severity.value})" if v is not None else "" for (_, _, long), v in zip(labels, values)],
+                [
+                    f"{long}: {name} {duration_text(v)} ({severity.value})" if v is not None else ""
+                    for (_, _, long), v in zip(labels, values)
+                ],
             )
         )
     if not any(v is not None for s in series for v in s.values):
         return None
     references = [
-        Reference(limit.total_seconds(), f"Target {'all' if sev == ALL_SEVERITIES else sev}: ≤ {duration_text(limit.total_seconds())}")
+        Reference(
+            limit.total_seconds(),
+            f"Target {'all' if sev == ALL_SEVERITIES else sev}: ≤ {duration_text(limit.total_seconds())}",
+        )
         for sev, limit in sorted(limits.items())
     ]
-    peak = max([v for s in series for v in s.values if v is not None] + [r.value for r in references])
+    peak = max(
+        [v for s in series for v in s.values if v is not None] + [r.value for r in references]
+    )
     unit_seconds, unit = (3600.0, "h") if peak >= 2 * 3600 else (60.0, "min")
     chart_id = f"chart-{metric}"
     title = f"{name} per month ({noun}), mean"
@@ -346,7 +392,15 @@ def _mtbf_chart(stats: Stats, targets: MetricTargets, names: dict[str, str]) -> 
             continue
         meets = None if target is None else mean / day >= target
         gaps = f"{c.mtbf.count} gap{'s' if c.mtbf.count != 1 else ''}"
-        rows.append(HBar(scope_name(c, names), mean / day, f"{duration_text(mean)} ({gaps})", f"{scope_name(c, names)}: MTBF {duration_text(mean)} over {gaps}", meets))
+        rows.append(
+            HBar(
+                scope_name(c, names),
+                mean / day,
+                f"{duration_text(mean)} ({gaps})",
+                f"{scope_name(c, names)}: MTBF {duration_text(mean)} over {gaps}",
+                meets,
+            )
+        )
     reference = Reference(target, f"Target ≥ {duration_text(target * day)}") if target else None
     return Chart(
         "chart-mtbf",
@@ -356,9 +410,15 @@ def _mtbf_chart(stats: Stats, targets: MetricTargets, names: dict[str, str]) -> 
                 "chart-mtbf",
                 title="Mean time between failures per component",
                 desc="Horizontal bars: the mean time from one incident's resolution to the next incident's start on each "
-                "component, in days." + (" The dashed line is the target; ✓ meets it, ✗ does not." if reference else ""),
+                "component, in days."
+                + (" The dashed line is the target; ✓ meets it, ✗ does not." if reference else ""),
                 rows=rows,
-                axis=Axis(0.0, high, [step * n for n in range(int(round(high / step)) + 1)], lambda v: f"{v:g} d"),
+                axis=Axis(
+                    0.0,
+                    high,
+                    [step * n for n in range(int(round(high / step)) + 1)],
+                    lambda v: f"{v:g} d",
+                ),
                 style=Style("#2f6fd6", pattern="diagonal"),
                 reference=reference,
             )
@@ -376,10 +436,23 @@ def _action_item_chart(stats: Stats, targets: MetricTargets, names: dict[str, st
             continue
         meets = None if target is None or share.ratio is None else share.ratio >= target
         text = (
-            f"{share.hits} of {share.total} done ({ratio_text(share.ratio)})" if share.total else "no action items"
+            f"{share.hits} of {share.total} done ({ratio_text(share.ratio)})"
+            if share.total
+            else "no action items"
         ) + (f", {scope.overdue_action_items} overdue" if scope.overdue_action_items else "")
-        rows.append(HBar(scope_name(scope, names), None if share.ratio is None else share.ratio * 100, text, meets=meets))
-    reference = Reference(target * 100, f"Target {target_text_ratio(target)}") if target is not None else None
+        rows.append(
+            HBar(
+                scope_name(scope, names),
+                None if share.ratio is None else share.ratio * 100,
+                text,
+                meets=meets,
+            )
+        )
+    reference = (
+        Reference(target * 100, f"Target {target_text_ratio(target)}")
+        if target is not None
+        else None
+    )
     return Chart(
         "chart-action-items",
         "Action items done",
@@ -388,7 +461,8 @@ def _action_item_chart(stats: Stats, targets: MetricTargets, names: dict[str, st
                 "chart-action-items",
                 title="Postmortem action items done",
                 desc="Horizontal bars: the share of postmortem action items checked done, for every incident and per "
-                "component." + (" The dashed line is the target; ✓ meets it, ✗ does not." if reference else ""),
+                "component."
+                + (" The dashed line is the target; ✓ meets it, ✗ does not." if reference else ""),
                 rows=rows,
                 axis=Axis(0.0, 100.0, [0.0, 25.0, 50.0, 75.0, 100.0], lambda v: f"{v:.0f}%"),
                 style=Style("#6f4fb8", pattern="dots"),
@@ -402,4 +476,3 @@ def _action_item_chart(stats: Stats, targets: MetricTargets, names: dict[str, st
 
 def target_text_ratio(target: float) -> str:
     return f"≥ {ratio_text(target)}"
-

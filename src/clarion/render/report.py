@@ -14,9 +14,9 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState, evaluate
@@ -47,7 +47,7 @@ _STATE_STYLE = {
 
 
 def utc_text(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def local_text(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -55,7 +55,9 @@ def local_text(moment: datetime | None, zone: ZoneInfo) -> str:
 
 
 def iso_utc(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
 
 
 def _shown(report: DeadlineReport, only_open: bool) -> tuple[Obligation, ...]:
@@ -84,9 +86,7 @@ def summary_line(report: DeadlineReport) -> str:
 
 
 def _heading(report: DeadlineReport) -> str:
-    return (
-        f"Deadlines at {utc_text(report.now)} UTC ({local_text(report.now, report.zone)}, {report.zone.key})"
-    )
+    return f"Deadlines at {utc_text(report.now)} UTC ({local_text(report.now, report.zone)}, {report.zone.key})"
 
 
 # -- plain text -----------------------------------------------------------------------
@@ -132,7 +132,10 @@ def _detail_lines(o: Obligation, now: datetime | None) -> list[str]:
     text = o.describe(now)
     out = [text] if text else []
     if o.satisfied_by:
-        out.append(f"satisfied by {o.satisfied_by}" + (f" at {utc_text(o.satisfied_at)} UTC" if o.satisfied_at else ""))
+        out.append(
+            f"satisfied by {o.satisfied_by}"
+            + (f" at {utc_text(o.satisfied_at)} UTC" if o.satisfied_at else "")
+        )
     return out
 
 
@@ -158,14 +161,21 @@ def print_rich(report: DeadlineReport, console: Console, *, only_open: bool = Fa
         )
     console.print(table)
     for error in report.lint:
-        console.print(error.format(), style="yellow" if error.severity == "warning" else "red", markup=False, highlight=False)
+        console.print(
+            error.format(),
+            style="yellow" if error.severity == "warning" else "red",
+            markup=False,
+            highlight=False,
+        )
     console.print(summary_line(report), style="bold", markup=False, highlight=False)
 
 
 # -- JSON -----------------------------------------------------------------------------
 
 
-def obligation_data(report: DeadlineReport, o: Obligation, *, stable: bool = False) -> dict[str, object]:
+def obligation_data(
+    report: DeadlineReport, o: Obligation, *, stable: bool = False
+) -> dict[str, object]:
     """One item as JSON; ``stable`` leaves out what changes with ``now`` alone
     (time left), so a build's report changes only when a state does."""
     left = o.left(report.now)
@@ -210,15 +220,21 @@ def _error_data(error: ContentError) -> dict[str, object]:
     }
 
 
-def report_data(report: DeadlineReport, *, only_open: bool = False, stable: bool = False) -> dict[str, object]:
+def report_data(
+    report: DeadlineReport, *, only_open: bool = False, stable: bool = False
+) -> dict[str, object]:
     data: dict[str, object] = {
         "now": iso_utc(report.now),
         "timezone": report.zone.key,
-        "warn_within": Duration(seconds=int(report.warn_within.total_seconds())).text if report.warn_within is not None else None,
+        "warn_within": Duration(seconds=int(report.warn_within.total_seconds())).text
+        if report.warn_within is not None
+        else None,
         "summary": {state.value: count for state, count in report.counts.items()},
         "overdue": len(report.overdue),
         "due_soon": len(report.due_soon),
-        "obligations": [obligation_data(report, o, stable=stable) for o in _shown(report, only_open)],
+        "obligations": [
+            obligation_data(report, o, stable=stable) for o in _shown(report, only_open)
+        ],
         "lint": [_error_data(e) for e in report.lint],
         "errors": [],
     }
@@ -253,7 +269,14 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(level: str, message: str, *, file: str | None = None, line: int | None = None, title: str | None = None) -> str:
+def annotation(
+    level: str,
+    message: str,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    title: str | None = None,
+) -> str:
     """One workflow command: ``::error file=F,line=L,title=T::message``."""
     props = []
     if file:
@@ -272,7 +295,13 @@ def _error_annotation(error: ContentError) -> str:
     if error.hint:
         message += f"\nhint: {error.hint}"
     level = "error" if error.severity == "error" else "warning"
-    return annotation(level, message, file=error.location.path, line=error.location.line, title=f"Clarion {error.severity}")
+    return annotation(
+        level,
+        message,
+        file=error.location.path,
+        line=error.location.line,
+        title=f"Clarion {error.severity}",
+    )
 
 
 def render_github(report: DeadlineReport, *, only_open: bool = False) -> str:
@@ -288,9 +317,23 @@ def render_github(report: DeadlineReport, *, only_open: bool = False) -> str:
             level = "notice"
         else:
             continue
-        due = f" due {utc_text(o.due_at)} UTC ({local_text(o.due_at, report.zone)})" if o.due_at else ""
-        message = f"{o.rule.title} for {o.incident.slug} to {o.recipient}{due}: {o.describe(report.now)}"
-        lines.append(annotation(level, message, file=o.location.path, line=o.location.line, title=f"{o.state.value}: {o.rule.id}"))
+        due = (
+            f" due {utc_text(o.due_at)} UTC ({local_text(o.due_at, report.zone)})"
+            if o.due_at
+            else ""
+        )
+        message = (
+            f"{o.rule.title} for {o.incident.slug} to {o.recipient}{due}: {o.describe(report.now)}"
+        )
+        lines.append(
+            annotation(
+                level,
+                message,
+                file=o.location.path,
+                line=o.location.line,
+                title=f"{o.state.value}: {o.rule.id}",
+            )
+        )
     lines += [_error_annotation(e) for e in report.lint]
     lines.append(f"clarion check: {summary_line(report)}")
     return "\n".join(lines) + "\n"
@@ -333,10 +376,14 @@ def write_deadlines(context: RenderContext) -> Iterator[Output]:
     from ..rules import load_rules
 
     config = context.config
-    report = recent_part(evaluate(context.site, load_rules(config), context.state.now, config.timezone))
+    report = recent_part(
+        evaluate(context.site, load_rules(config), context.state.now, config.timezone)
+    )
     yield Output(Area.PRIVATE, REPORT_JSON, render_json(report, stable=True).encode("utf-8"))
     yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, title=config.title).encode("utf-8"))
-    yield Output(Area.PRIVATE, REPORT_ICS, render_ics(report, title=config.title, base_url=config.base_url))
+    yield Output(
+        Area.PRIVATE, REPORT_ICS, render_ics(report, title=config.title, base_url=config.base_url)
+    )
 
 
 def render_html(report: DeadlineReport, *, title: str) -> str:
@@ -356,7 +403,9 @@ def render_html(report: DeadlineReport, *, title: str) -> str:
             f"<td>{e(o.recipient)}</td><td>{e(utc_text(o.due_at) or '-')}</td>"
             f"<td>{e(local_text(o.due_at, zone) or '-')}</td><td>{detail}</td></tr>"
         )
-    lint = "".join(f"<li class=\"{e(x.severity)}\"><pre>{e(x.format())}</pre></li>" for x in report.lint)
+    lint = "".join(
+        f'<li class="{e(x.severity)}"><pre>{e(x.format())}</pre></li>' for x in report.lint
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -445,7 +494,7 @@ def render_ics(report: DeadlineReport, *, title: str, base_url: str) -> bytes:
 
 
 def _ics_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _ics_text(text: str) -> str:
@@ -551,8 +600,12 @@ def render_rule_detail(rule: Rule) -> str:
         ("jurisdiction", rule.jurisdiction),
         ("recipient", rule.recipient),
         ("trigger", rule.trigger),
-        ("clock", rule.clock.text + ("" if rule.clock.describe() == rule.clock.text else f" ({rule.clock.describe()})")
-                  + (", only if it happens" if rule.optional_clock else "")),  # fmt: skip
+        (
+            "clock",
+            rule.clock.text
+            + ("" if rule.clock.describe() == rule.clock.text else f" ({rule.clock.describe()})")
+            + (", only if it happens" if rule.optional_clock else ""),
+        ),  # fmt: skip
         ("deadline", rule.describe_deadline()),
         ("calendar", rule.describe_calendar() or "-"),
         ("caps", f"{rule.limit} caps this rule" if rule.limit else None),

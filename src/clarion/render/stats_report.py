@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..config import ALL_SEVERITIES, MetricTargets
@@ -95,7 +95,9 @@ def status_text(meets: bool | None) -> str:
 
 
 def _utc(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
 
 
 def window_text(stats: Stats) -> str:
@@ -104,11 +106,15 @@ def window_text(stats: Stats) -> str:
     end = stats.until.astimezone(zone)
     if stats.start is None:
         return f"no incidents before {end:%Y-%m-%d %H:%M} ({zone.key})"
-    return f"from {stats.start.astimezone(zone):%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({zone.key})"
+    return (
+        f"from {stats.start.astimezone(zone):%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({zone.key})"
+    )
 
 
 def scope_name(scope: ScopeStats, names: Mapping[str, str]) -> str:
-    return "All incidents" if scope.component is None else names.get(scope.component, scope.component)
+    return (
+        "All incidents" if scope.component is None else names.get(scope.component, scope.component)
+    )
 
 
 # -- rows shared by the text, rich and HTML tables ----------------------------------------
@@ -131,11 +137,24 @@ def _duration_row(label: str, values: Durations) -> tuple[str, ...]:
 def summary_rows(scope: ScopeStats) -> list[tuple[str, ...]]:
     """One row per metric of a scope: the durations, MTBF and the two shares."""
     rows = [_duration_row(label, scope.durations[name]) for name, label in DURATION_METRICS]
-    mtbf_label = "MTBF (resolved → next start)" if scope.component is not None else "MTBF (any component: resolved → next start)"
+    mtbf_label = (
+        "MTBF (resolved → next start)"
+        if scope.component is not None
+        else "MTBF (any component: resolved → next start)"
+    )
     rows.append(_duration_row(mtbf_label, scope.mtbf))
     pm = scope.postmortems
     pending = f" ({pm.pending} pending)" if pm.pending else ""
-    rows.append((f"SEV0/SEV1 with a postmortem in time{pending}", str(pm.total), "", ratio_text(pm.ratio), "", ""))
+    rows.append(
+        (
+            f"SEV0/SEV1 with a postmortem in time{pending}",
+            str(pm.total),
+            "",
+            ratio_text(pm.ratio),
+            "",
+            "",
+        )
+    )
     items = scope.action_items
     rows.append(("Action items done", str(items.total), "", ratio_text(items.ratio), "", ""))
     return rows
@@ -151,16 +170,31 @@ def severity_rows(scope: ScopeStats) -> list[tuple[str, ...]]:
             (
                 severity.value,
                 str(scope.by_severity[severity]),
-                *(duration_text(scope.durations_by_severity[name][severity].mean) for name, _ in DURATION_METRICS),
+                *(
+                    duration_text(scope.durations_by_severity[name][severity].mean)
+                    for name, _ in DURATION_METRICS
+                ),
             )
         )
     return rows
 
 
-COMPONENT_HEADER = ("Component", "Incidents", "Open", "MTTA", "MTTR", "MTBF", "Uptime", "Action items", "Overdue")
+COMPONENT_HEADER = (
+    "Component",
+    "Incidents",
+    "Open",
+    "MTTA",
+    "MTTR",
+    "MTBF",
+    "Uptime",
+    "Action items",
+    "Overdue",
+)
 
 
-def component_rows(stats: Stats, names: Mapping[str, str], targets: MetricTargets | None = None) -> list[tuple[str, ...]]:
+def component_rows(
+    stats: Stats, names: Mapping[str, str], targets: MetricTargets | None = None
+) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for scope in stats.components:
         mtbf = duration_text(scope.mtbf.mean)
@@ -215,7 +249,15 @@ def target_rows(results: Sequence[TargetResult], names: Mapping[str, str]) -> li
             based = f"{result.count} item{'s' if result.count != 1 else ''}"
         elif result.metric == "postmortem_share":
             based = f"{result.count} SEV0/SEV1 incident{'s' if result.count != 1 else ''}"
-        rows.append((result.label, value_text(result), target_text(result), status_text(result.meets), based))
+        rows.append(
+            (
+                result.label,
+                value_text(result),
+                target_text(result),
+                status_text(result.meets),
+                based,
+            )
+        )
     return rows
 
 
@@ -231,7 +273,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 def _heading(stats: Stats, names: Mapping[str, str]) -> str:
     scope = stats.overall
-    what = "all incidents" if scope.component is None else f"incidents affecting {names.get(scope.component, scope.component)}"
+    what = (
+        "all incidents"
+        if scope.component is None
+        else f"incidents affecting {names.get(scope.component, scope.component)}"
+    )
     private = "" if stats.include_private else ", public incidents only"
     return f"Incident metrics, {what}{private}: {window_text(stats)}"
 
@@ -245,24 +291,49 @@ def _counts_line(scope: ScopeStats) -> str:
 
 def render_text(stats: Stats, targets: MetricTargets, names: Mapping[str, str]) -> str:
     lines = [_heading(stats, names), _counts_line(stats.overall), ""]
-    lines += ["Targets", *_table(TARGET_HEADER, target_rows(headline_targets(stats, targets), names)), ""]
+    lines += [
+        "Targets",
+        *_table(TARGET_HEADER, target_rows(headline_targets(stats, targets), names)),
+        "",
+    ]
     lines += ["Summary", *_table(SUMMARY_HEADER, summary_rows(stats.overall)), ""]
     lines += ["By severity (means)", *_table(SEVERITY_HEADER, severity_rows(stats.overall)), ""]
-    lines += ["By component (means)", *_table(COMPONENT_HEADER, component_rows(stats, names, targets)), ""]
+    lines += [
+        "By component (means)",
+        *_table(COMPONENT_HEADER, component_rows(stats, names, targets)),
+        "",
+    ]
     lines += ["By month", *_table(MONTH_HEADER, month_rows(stats))]
-    lines += ["", "n/a: a time was not recorded (or the incident is still open, for MTTR). `clarion stats --format json` for every number."]
+    lines += [
+        "",
+        "n/a: a time was not recorded (or the incident is still open, for MTTR). `clarion stats --format json` for every number.",
+    ]
     return "\n".join(lines) + "\n"
 
 
-def print_rich(stats: Stats, targets: MetricTargets, names: Mapping[str, str], console: Console) -> None:
+def print_rich(
+    stats: Stats, targets: MetricTargets, names: Mapping[str, str], console: Console
+) -> None:
     """The same tables for a terminal, with colour for the target status."""
     from rich.table import Table
     from rich.text import Text
 
-    def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], status_column: int | None = None) -> None:
+    def table(
+        title: str,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        status_column: int | None = None,
+    ) -> None:
         grid = Table(title=title, title_justify="left", expand=False)
         for index, name in enumerate(header):
-            grid.add_column(name, justify="left" if index == 0 else "right" if name not in ("Status", "Based on", "Goal", "Action items") else "left")
+            grid.add_column(
+                name,
+                justify="left"
+                if index == 0
+                else "right"
+                if name not in ("Status", "Based on", "Goal", "Action items")
+                else "left",
+            )
         for row in rows:
             cells: list[str | Text] = list(row)
             if status_column is not None:
@@ -273,12 +344,22 @@ def print_rich(stats: Stats, targets: MetricTargets, names: Mapping[str, str], c
 
     console.print(_heading(stats, names), style="bold", markup=False, highlight=False)
     console.print(_counts_line(stats.overall), markup=False, highlight=False)
-    table("Targets", TARGET_HEADER, target_rows(headline_targets(stats, targets), names), status_column=3)
+    table(
+        "Targets",
+        TARGET_HEADER,
+        target_rows(headline_targets(stats, targets), names),
+        status_column=3,
+    )
     table("Summary", SUMMARY_HEADER, summary_rows(stats.overall))
     table("By severity (means)", SEVERITY_HEADER, severity_rows(stats.overall))
     table("By component (means)", COMPONENT_HEADER, component_rows(stats, names, targets))
     table("By month", MONTH_HEADER, month_rows(stats))
-    console.print("n/a: a time was not recorded (or the incident is still open, for MTTR).", style="dim", markup=False, highlight=False)
+    console.print(
+        "n/a: a time was not recorded (or the incident is still open, for MTTR).",
+        style="dim",
+        markup=False,
+        highlight=False,
+    )
 
 
 # -- JSON -------------------------------------------------------------------------------
@@ -307,7 +388,9 @@ def scope_data(scope: ScopeStats, names: Mapping[str, str]) -> dict[str, object]
         "by_severity": {s.value: scope.by_severity[s] for s in SEVERITIES},
         **{name: durations_data(scope.durations[name]) for name, _ in DURATION_METRICS},
         "by_severity_durations": {
-            name: {s.value: durations_data(scope.durations_by_severity[name][s]) for s in SEVERITIES}
+            name: {
+                s.value: durations_data(scope.durations_by_severity[name][s]) for s in SEVERITIES
+            }
             for name, _ in DURATION_METRICS
         },
         "mtbf": durations_data(scope.mtbf),
@@ -382,7 +465,10 @@ def stats_data(stats: Stats, targets: MetricTargets, names: Mapping[str, str]) -
 
 
 def render_json(stats: Stats, targets: MetricTargets, names: Mapping[str, str]) -> str:
-    return json.dumps(stats_data(stats, targets, names), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(stats_data(stats, targets, names), indent=2, sort_keys=True, ensure_ascii=False)
+        + "\n"
+    )
 
 
 # -- CSV --------------------------------------------------------------------------------
@@ -409,7 +495,9 @@ def render_csv(stats: Stats, targets: MetricTargets) -> str:
     writer.writerow(CSV_HEADER)
     for scope in (stats.overall, *stats.components):
         name = scope.component or "all"
-        found = {(t.metric, t.severity or ALL_SEVERITIES): t for t in evaluate_targets(scope, targets)}
+        found = {
+            (t.metric, t.severity or ALL_SEVERITIES): t for t in evaluate_targets(scope, targets)
+        }
 
         def target_cells(metric: str, severity: str) -> list[str]:
             result = found.get((metric, severity))
@@ -418,10 +506,28 @@ def render_csv(stats: Stats, targets: MetricTargets) -> str:
             meets = "" if result.meets is None else str(result.meets).lower()
             return [_csv_number(result.target, 4), meets]
 
-        writer.writerow([name, ALL_SEVERITIES, "incidents", scope.incidents, "", "", "", "", "", "", ""])
-        writer.writerow([name, ALL_SEVERITIES, "open_incidents", scope.open, "", "", "", "", "", "", ""])
+        writer.writerow(
+            [name, ALL_SEVERITIES, "incidents", scope.incidents, "", "", "", "", "", "", ""]
+        )
+        writer.writerow(
+            [name, ALL_SEVERITIES, "open_incidents", scope.open, "", "", "", "", "", "", ""]
+        )
         for level in SEVERITIES:
-            writer.writerow([name, level.value, "incidents", scope.by_severity[level], "", "", "", "", "", "", ""])
+            writer.writerow(
+                [
+                    name,
+                    level.value,
+                    "incidents",
+                    scope.by_severity[level],
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
         for metric, _ in DURATION_METRICS:
             split = [(ALL_SEVERITIES, scope.durations[metric])]
             split += [(s.value, scope.durations_by_severity[metric][s]) for s in SEVERITIES]
@@ -438,17 +544,100 @@ def render_csv(stats: Stats, targets: MetricTargets) -> str:
             *target_cells("mtbf", ALL_SEVERITIES),
         ])  # fmt: skip
         pm, items = scope.postmortems, scope.action_items
-        writer.writerow([name, ALL_SEVERITIES, "postmortem_share", pm.total, pm.pending, "", "", "", _csv_number(pm.ratio, 4), *target_cells("postmortem_share", ALL_SEVERITIES)])
-        writer.writerow([name, ALL_SEVERITIES, "action_item_completion", items.total, "", "", "", "", _csv_number(items.ratio, 4), *target_cells("action_item_completion", ALL_SEVERITIES)])
-        writer.writerow([name, ALL_SEVERITIES, "overdue_action_items", scope.overdue_action_items, "", "", "", "", "", "", ""])
+        writer.writerow(
+            [
+                name,
+                ALL_SEVERITIES,
+                "postmortem_share",
+                pm.total,
+                pm.pending,
+                "",
+                "",
+                "",
+                _csv_number(pm.ratio, 4),
+                *target_cells("postmortem_share", ALL_SEVERITIES),
+            ]
+        )
+        writer.writerow(
+            [
+                name,
+                ALL_SEVERITIES,
+                "action_item_completion",
+                items.total,
+                "",
+                "",
+                "",
+                "",
+                _csv_number(items.ratio, 4),
+                *target_cells("action_item_completion", ALL_SEVERITIES),
+            ]
+        )
+        writer.writerow(
+            [
+                name,
+                ALL_SEVERITIES,
+                "overdue_action_items",
+                scope.overdue_action_items,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
         if scope.component is not None:
-            writer.writerow([name, ALL_SEVERITIES, "uptime", "", "", "", "", "", _csv_number(scope.uptime, 6), "", ""])
+            writer.writerow(
+                [
+                    name,
+                    ALL_SEVERITIES,
+                    "uptime",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    _csv_number(scope.uptime, 6),
+                    "",
+                    "",
+                ]
+            )
     for month in stats.months:
         label = f"month:{month.month:%Y-%m}"
-        writer.writerow([label, ALL_SEVERITIES, "incidents", month.total, "", "", "", "", "", "", ""])
+        writer.writerow(
+            [label, ALL_SEVERITIES, "incidents", month.total, "", "", "", "", "", "", ""]
+        )
         for level in SEVERITIES:
-            writer.writerow([label, level.value, "incidents", month.by_severity[level], "", "", "", "", "", "", ""])
+            writer.writerow(
+                [
+                    label,
+                    level.value,
+                    "incidents",
+                    month.by_severity[level],
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
         for metric, values in (("mtta", month.mtta), ("mttr", month.mttr)):
-            writer.writerow([label, ALL_SEVERITIES, metric, values.count, values.missing, _csv_number(values.mean), _csv_number(values.median), _csv_number(values.p90), "", "", ""])
+            writer.writerow(
+                [
+                    label,
+                    ALL_SEVERITIES,
+                    metric,
+                    values.count,
+                    values.missing,
+                    _csv_number(values.mean),
+                    _csv_number(values.median),
+                    _csv_number(values.p90),
+                    "",
+                    "",
+                    "",
+                ]
+            )
     return out.getvalue()
-

@@ -5,7 +5,7 @@ an override can ``{% extends "default/base.html.j2" %}`` and change one block.""
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -58,7 +58,7 @@ def format_local(moment: datetime, zone: ZoneInfo, fmt: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def iso_utc(moment: datetime) -> str:
     """``2026-11-20T14:05:00Z``: the machine-readable time of a ``<time>``."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def time_tag(moment: datetime, zone: ZoneInfo, fmt: str) -> Markup:

@@ -45,7 +45,9 @@ class GroupView:
 
     @property
     def worst(self) -> Impact:
-        return max((c.status for c in self.components), key=lambda i: i.rank, default=Impact.OPERATIONAL)
+        return max(
+            (c.status for c in self.components), key=lambda i: i.rank, default=Impact.OPERATIONAL
+        )
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,11 @@ class ItemView:
 
     @property
     def updates_newest_first(self) -> tuple[Update, ...]:
-        return tuple(u for u in reversed(self.incident.updates) if u.at <= self.state.now or self.incident.is_maintenance)
+        return tuple(
+            u
+            for u in reversed(self.incident.updates)
+            if u.at <= self.state.now or self.incident.is_maintenance
+        )
 
     @property
     def latest(self) -> Update | None:

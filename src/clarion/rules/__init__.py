@@ -90,9 +90,10 @@ class Clock:
         if self.kind == "breach":
             return f"breach.{self.field}"
         if self.kind == "incident":
-            return {"updates": "each public update", "monitoring": "the final monitoring stage"}.get(
-                self.field or "", f"incident {self.field}"
-            )
+            return {
+                "updates": "each public update",
+                "monitoring": "the final monitoring stage",
+            }.get(self.field or "", f"incident {self.field}")
         if self.kind in ("sent", "last-sent"):
             which = "earliest" if self.kind == "sent" else "latest"
             return f"{which} sent: of {' or '.join(self.rules)}"
@@ -291,7 +292,14 @@ _RULE_KEYS = {
     "limit", "limits", "weekend_relief", "conditions", "condition", "must_contain", "source",
     "status", "verification", "verified", "unverified", "notes", "check", "audience",
 }  # fmt: skip
-_CONDITION_KEYS = ("min_affected_count", "max_affected_count", "severity", "customers_affected", "public", "kind")
+_CONDITION_KEYS = (
+    "min_affected_count",
+    "max_affected_count",
+    "severity",
+    "customers_affected",
+    "public",
+    "kind",
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -344,7 +352,10 @@ def _parse_rule(entry: object) -> Rule:
             clock=parse_clock(str(entry["clock"])),
             optional_clock=bool(entry.get("optional_clock", False)),
             deadline=parse_duration(entry["deadline"]) if entry.get("deadline") else None,
-            deadlines={Severity.parse(k): parse_duration(v) for k, v in (entry.get("deadlines") or {}).items()},
+            deadlines={
+                Severity.parse(k): parse_duration(v)
+                for k, v in (entry.get("deadlines") or {}).items()
+            },
             calendar=Calendar(entry["calendar"]) if entry.get("calendar") else None,
             holidays=parse_holidays(entry["holidays"]) if entry.get("holidays") else None,
             zone=ZoneInfo(entry["zone"]) if entry.get("zone") else None,
@@ -355,7 +366,9 @@ def _parse_rule(entry: object) -> Rule:
             conditions=Conditions(
                 min_affected_count=conditions.get("min_affected_count"),
                 max_affected_count=conditions.get("max_affected_count"),
-                severity=tuple(Severity.parse(s) for s in conditions["severity"]) if "severity" in conditions else None,
+                severity=tuple(Severity.parse(s) for s in conditions["severity"])
+                if "severity" in conditions
+                else None,
                 customers_affected=conditions.get("customers_affected"),
                 public=conditions.get("public"),
                 kind=conditions.get("kind"),
@@ -383,7 +396,9 @@ def _check_consistent(rule: Rule) -> str | None:
     if periods and rule.calendar is None:
         raise ValueError("a rule with a deadline needs a calendar")
     for period in periods:
-        if rule.calendar is Calendar.BUSINESS_DAYS and (period.months or period.seconds or not period.days):
+        if rule.calendar is Calendar.BUSINESS_DAYS and (
+            period.months or period.seconds or not period.days
+        ):
             raise ValueError(f"business_days count whole days, not {period.text}")
         if rule.calendar is Calendar.HOURS and period.months:
             raise ValueError(f"an hours calendar cannot hold months ({period.text})")
@@ -454,7 +469,11 @@ def apply_settings(rules: Iterable[Rule], config: SiteConfig, errors: ErrorColle
             )
             continue
         if not isinstance(raw, Mapping):
-            errors.error(locate(where), f"[{where}] must be a table", expected=f"[{where}]\ndeadline = \"PT12H\"")
+            errors.error(
+                locate(where),
+                f"[{where}] must be a table",
+                expected=f'[{where}]\ndeadline = "PT12H"',
+            )
             continue
         rule = _override(by_id[rule_id], raw, where, locate, errors)
         if rule is not None:
@@ -470,13 +489,19 @@ def apply_settings(rules: Iterable[Rule], config: SiteConfig, errors: ErrorColle
 
 
 def _override(
-    rule: Rule, raw: Mapping[str, object], where: str, locate: Callable[[str], SourceLocation], errors: ErrorCollector
+    rule: Rule,
+    raw: Mapping[str, object],
+    where: str,
+    locate: Callable[[str], SourceLocation],
+    errors: ErrorCollector,
 ) -> Rule | None:
     before = len(errors.errors)
     changes: dict[str, object] = {}
 
     def bad(key: str, got: object, expected: str, hint: str | None = None) -> None:
-        errors.error(locate(f"{where}.{key}"), f"{where}.{key}: got {got!r}", expected=expected, hint=hint)
+        errors.error(
+            locate(f"{where}.{key}"), f"{where}.{key}: got {got!r}", expected=expected, hint=hint
+        )
 
     for key, value in raw.items():
         if key not in OVERRIDE_KEYS:
@@ -557,6 +582,8 @@ def _override(
     try:
         _check_consistent(updated)
     except ValueError as exc:
-        errors.error(locate(where), f"[{where}]: {exc}", expected="a deadline that fits the rule's calendar")
+        errors.error(
+            locate(where), f"[{where}]: {exc}", expected="a deadline that fits the rule's calendar"
+        )
         return None
     return updated

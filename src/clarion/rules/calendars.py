@@ -20,7 +20,7 @@ import enum
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays as _holidays
@@ -60,7 +60,7 @@ class HolidayCalendar:
         return self.label
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _country_holidays(country: str, subdivision: str | None) -> _holidays.HolidayBase:
     return _holidays.country_holidays(country, subdiv=subdivision)
 
@@ -85,7 +85,11 @@ def parse_holidays(text: object) -> HolidayCalendar:
         if match is None:
             raise CalendarError(
                 f"unknown subdivision {subdivision!r} of {country}"
-                + (f" (known: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''})" if known else "")
+                + (
+                    f" (known: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''})"
+                    if known
+                    else ""
+                )
             )
         return HolidayCalendar(country, match)
     return HolidayCalendar(country)
@@ -117,7 +121,9 @@ def add_business_days(day: date, count: int, holidays: HolidayCalendar | None) -
     return current
 
 
-def skipped_days(start: date, end: date, holidays: HolidayCalendar | None) -> list[tuple[date, str]]:
+def skipped_days(
+    start: date, end: date, holidays: HolidayCalendar | None
+) -> list[tuple[date, str]]:
     """The non-business days strictly between ``start`` and ``end``, with a reason."""
     out = []
     current = start + timedelta(days=1)
@@ -140,7 +146,7 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
     """A wall-clock time in ``zone`` as UTC (the earlier reading when ambiguous)."""
-    return naive.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
+    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
 def _at_due_time(day: date, start_local: datetime, due_time: str, zone: ZoneInfo) -> datetime:
@@ -167,7 +173,7 @@ def due_after(
     """When a period of ``deadline`` that starts at ``start`` ends (UTC)."""
     if start.tzinfo is None:
         raise ValueError("start must be an aware datetime")
-    start = start.astimezone(timezone.utc)
+    start = start.astimezone(UTC)
     if calendar is Calendar.HOURS:
         if deadline.months:
             local = start.astimezone(zone).replace(tzinfo=None)
@@ -175,8 +181,12 @@ def due_after(
         due = start + timedelta(days=deadline.days, seconds=deadline.seconds)
     elif calendar is Calendar.CALENDAR_DAYS:
         local = start.astimezone(zone)
-        naive = add_months(local.replace(tzinfo=None), deadline.months) + timedelta(days=deadline.days)
-        due = _at_due_time(naive.date(), naive, due_time, zone) + timedelta(seconds=deadline.seconds)
+        naive = add_months(local.replace(tzinfo=None), deadline.months) + timedelta(
+            days=deadline.days
+        )
+        due = _at_due_time(naive.date(), naive, due_time, zone) + timedelta(
+            seconds=deadline.seconds
+        )
     else:
         if deadline.months or deadline.seconds:
             raise ValueError(f"business-day periods count whole days, not {deadline.text}")

@@ -96,8 +96,8 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
         if cached is not None:
             incident, warnings = cached
             replay = ErrorCollector()
-            replay.warnings.extend(warnings)  # type: ignore[arg-type]
-            parsed[relpath] = (incident, replay)  # type: ignore[assignment]
+            replay.warnings.extend(warnings)
+            parsed[relpath] = (incident, replay)
         else:
             to_parse.append((path, relpath))
     global _PARSE_CONFIG

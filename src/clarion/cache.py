@@ -246,6 +246,7 @@ def fingerprint_files(paths: Iterable[Path]) -> str:
 def input_stamp(config: SiteConfig, *extra: object) -> str:
     """A hash of every file a build reads, Clarion's version and ``extra``
     (the build's ``now``)."""
+    from .load.runbooks import runbooks_dir
     from .render.templates import THEME_DIR
 
     digest = hashlib.sha256(f"{__version__}\0{config.digest}\0".encode())
@@ -256,6 +257,7 @@ def input_stamp(config: SiteConfig, *extra: object) -> str:
         config.paths.comms,
         config.source_dir,
         config.templates_dir,
+        runbooks_dir(config.root),
         THEME_DIR,
     ]
     for folder in folders:

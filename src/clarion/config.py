@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ErrorCollector, SourceLocation, did_you_mean
 from .load.schema import TimeError, check_keys, expect_type, parse_time
+from .model import Severity
 
 CONFIG_RELPATH = "site_src/site.toml"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -106,6 +107,20 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PostmortemSettings:
+    """``[postmortem]``: which incidents' postmortems ``clarion check`` lints."""
+
+    lint: tuple[Severity, ...] = (Severity.SEV0, Severity.SEV1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunbookSettings:
+    """``[runbooks]``: when `clarion check` calls a runbook stale."""
+
+    stale_after_days: int = 180
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SiteConfig:
     root: Path
     title: str
@@ -123,6 +138,8 @@ class SiteConfig:
     paths: PathSettings
     feed_entries: int = 50
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    postmortem: PostmortemSettings = field(default_factory=PostmortemSettings)
+    runbooks: RunbookSettings = field(default_factory=RunbookSettings)
     digest: str = ""  # hash of site.toml, for caches
 
     def component(self, component_id: str) -> Component:
@@ -158,6 +175,8 @@ _SECTIONS = (
     "paths",
     "feeds",
     "metrics",
+    "postmortem",
+    "runbooks",
 )
 _SITE_KEYS = ("title", "base_url", "timezone", "description", "fictional", "now")
 _GROUP_KEYS = ("name", "description")
@@ -495,8 +514,53 @@ def _build(
         paths=paths,
         feed_entries=entries,
         metrics=_metrics(_table(data, "metrics", locate, errors), locate, errors),
+        postmortem=_postmortem(_table(data, "postmortem", locate, errors), locate, errors),
+        runbooks=_runbooks(_table(data, "runbooks", locate, errors), locate, errors),
         digest=digest,
     )
+
+
+def _postmortem(
+    raw: dict[str, object], locate: _Locator, errors: ErrorCollector
+) -> PostmortemSettings:
+    check_keys(
+        raw,
+        ("lint",),
+        where="[postmortem]",
+        locate=lambda k: locate(f"postmortem.{k}"),
+        errors=errors,
+    )
+    value = raw.get("lint", ["SEV0", "SEV1"])
+    try:
+        if not isinstance(value, list):
+            raise ValueError(value)
+        return PostmortemSettings(lint=tuple(Severity.parse(str(word)) for word in value))
+    except ValueError:
+        errors.error(
+            locate("postmortem.lint"),
+            f"postmortem.lint: got {value!r}",
+            expected='a list of severities, e.g. ["SEV0", "SEV1"] ([] lints none)',
+        )
+        return PostmortemSettings()
+
+
+def _runbooks(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -> RunbookSettings:
+    check_keys(
+        raw,
+        ("stale_after_days",),
+        where="[runbooks]",
+        locate=lambda k: locate(f"runbooks.{k}"),
+        errors=errors,
+    )
+    days = raw.get("stale_after_days", 180)
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        errors.error(
+            locate("runbooks.stale_after_days"),
+            f"runbooks.stale_after_days: got {days!r}",
+            expected="a whole number of days, at least 1",
+        )
+        days = 180
+    return RunbookSettings(stale_after_days=days)
 
 
 def _metrics(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -> MetricsSettings:

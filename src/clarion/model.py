@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 
 
@@ -215,6 +215,7 @@ class Incident:
     source_path: str = ""  # relative to the site root, ``/`` separators
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
     digest: str = ""  # hash of the source bytes, for caches
+    runbooks: tuple[str, ...] = ()  # ids of runbooks/*.md the responders used
 
     @property
     def is_maintenance(self) -> bool:
@@ -333,6 +334,37 @@ class Notice:
         return self.sent_at is not None
 
 
+@dataclass(frozen=True, kw_only=True)
+class RunbookSection:
+    """A ``## Heading`` of a runbook and the Markdown below it."""
+
+    title: str
+    body: str
+    line: int  # the heading's line in the source file
+
+
+@dataclass(frozen=True, kw_only=True)
+class Runbook:
+    """A runbook, read from ``runbooks/<id>.md``: what to do when an alert
+    fires. Private unless ``public: true``."""
+
+    id: str  # the file name without ``.md``
+    title: str
+    trigger: str = ""
+    severity: Severity | None = None
+    owner: str = ""
+    last_updated: date | None = None
+    public: bool = False
+    sections: tuple[RunbookSection, ...] = ()
+    source_path: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
+
+    def section(self, title: str) -> RunbookSection | None:
+        """The section whose heading is ``title`` (case-insensitive)."""
+        wanted = title.casefold()
+        return next((s for s in self.sections if s.title.casefold() == wanted), None)
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Site:
     """Everything read from a site's sources (the config travels separately)."""
@@ -340,6 +372,7 @@ class Site:
     incidents: tuple[Incident, ...]  # sorted by (started_at, slug); includes private ones
     pages: tuple[Page, ...] = ()
     notices: tuple[Notice, ...] = ()  # sorted by (slug, name)
+    runbooks: tuple[Runbook, ...] = ()  # sorted by id
     warnings: tuple[object, ...] = ()
 
     def notices_for(self, slug: str) -> tuple[Notice, ...]:

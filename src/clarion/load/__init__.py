@@ -38,6 +38,7 @@ from ..model import (
     Window,
 )
 from ..parallel import fork_map
+from .runbooks import check_runbook_references, read_runbooks
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
 from .sections import parse_impact_pairs, split_sections, strip_comments
@@ -55,6 +56,7 @@ INCIDENT_KEYS = (
     "breach",
     "window",
     "private",
+    "runbooks",
 )
 BREACH_KEYS = ("affected_count", "rules", "decisions", "notes")
 DECISION_KEYS = ("required", "reason", "decided")
@@ -127,12 +129,20 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
     rulebook = load_rules(config, errors)
     incidents, notices = load_comms(config, incidents, seen, rulebook.ids, errors)
     check_breach_references(incidents, rulebook, errors)
+    runbooks = read_runbooks(config.root, errors)
+    check_runbook_references(
+        {i.slug: i.runbooks for i in incidents if i.runbooks},
+        {i.slug: (i.source_path, i.lines.get("runbooks")) for i in incidents if i.runbooks},
+        tuple(r.id for r in runbooks),
+        errors,
+    )
     errors.raise_if_any()
     incidents.sort(key=lambda i: (i.started_at, i.slug))
     return Site(
         incidents=tuple(incidents),
         pages=tuple(pages),
         notices=tuple(notices),
+        runbooks=tuple(runbooks),
         warnings=tuple(errors.warnings),
     )
 
@@ -250,6 +260,7 @@ class _IncidentReader:
         public = self.read_bool(data, "public", True)
         window = self.read_window(data.get("window"), kind)
         breach = self.read_breach(data.get("breach"))
+        runbooks = self.read_runbook_ids(data.get("runbooks"))
         summary, raw_sections = split_sections(front.body, front.body_line)
         updates = self.read_updates(raw_sections, kind)
         if kind is Kind.INCIDENT and not raw_sections and declared is None:
@@ -279,6 +290,7 @@ class _IncidentReader:
             source_path=self.relpath,
             lines=dict(self.lines),
             digest=digest,
+            runbooks=runbooks,
         )
 
     # -- front-matter fields -------------------------------------------------
@@ -402,6 +414,21 @@ class _IncidentReader:
             return value
         self.error(self.at(key), f"{key}: got {value!r}", expected="true or false")
         return default
+
+    def read_runbook_ids(self, value: object) -> tuple[str, ...]:
+        """``runbooks: [db-failover]``: ids only; whether each names a file of
+        ``runbooks/`` is checked once every file is read."""
+        if value is None:
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            self.error(
+                self.at("runbooks"),
+                f"runbooks: got {value!r}",
+                expected="a list of runbook ids, e.g. runbooks: [db-failover]",
+            )
+            return ()
+        return tuple(dict.fromkeys(i.strip() for i in items if i.strip()))
 
     def read_window(self, value: object, kind: Kind | None) -> Window | None:
         if kind is not Kind.MAINTENANCE:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from clarion.build import build
 from clarion.config import load_config
-from tests.conftest import NOW
+from tests.conftest import NOW, copy_example
 from tests.test_site_build import SITES, tree
 
 
@@ -151,8 +151,7 @@ def test_cached_incidents_equal_parsed_ones(tmp_path):
 
     repo = Path(__file__).resolve().parent.parent
     root = tmp_path / "example"
-    for name in ("site_src", "updates", "comms"):
-        shutil.copytree(repo / name, root / name)
+    copy_example(root)
     config = load_config(root)
     fresh = load_site(config)
     cache = BuildCache.open(config)

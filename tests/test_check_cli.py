@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from clarion.cli import main
-from tests.conftest import MINIMAL_TOML
+from tests.conftest import MINIMAL_TOML, copy_example
 
 REPO = Path(__file__).resolve().parents[1]
 GDPR_TOML = MINIMAL_TOML + '\n[rules]\nenabled = ["gdpr-art33-authority"]\n'
@@ -301,11 +301,7 @@ def test_build_writes_the_deadline_report_privately_never_publicly(site_factory)
 
 
 def test_example_site_builds_its_private_calendar(tmp_path):
-    root = tmp_path / "example"
-    root.mkdir()
-    for name in ("site_src", "updates", "comms"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name)
+    root = copy_example(tmp_path / "example")
     result = CliRunner().invoke(main, ["build", "--source", str(root)])
     assert result.exit_code == 0, result.output
     ics = (root / "private" / "deadlines.ics").read_bytes()

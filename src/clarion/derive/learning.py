@@ -138,9 +138,16 @@ def postmortem_facts(incident: Incident, now: datetime) -> PostmortemFacts:
             continue
         per = minutes.setdefault(interval.component, {})
         per[interval.impact] = per.get(interval.impact, 0) + _minutes(stop - interval.start)
+    named = list(incident.components)  # components in the order the file first names them
+    for update in incident.updates:
+        named += [cid for cid in update.impact or () if cid not in named]
     components = tuple(
-        ComponentImpact(cid, max(per, key=lambda i: i.rank), dict(per))
-        for cid, per in minutes.items()
+        ComponentImpact(
+            cid,
+            max(per, key=lambda i: i.rank),
+            dict(sorted(per.items(), key=lambda kv: -kv[0].rank)),
+        )
+        for cid, per in sorted(minutes.items(), key=lambda kv: named.index(kv[0]))
     )
     return PostmortemFacts(
         incident=incident,

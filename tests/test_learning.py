@@ -432,3 +432,20 @@ def test_the_draft_keeps_the_regulator_clocks_private(tmp_path):
     for path in (root / "public").rglob("*"):
         if path.is_file():
             assert b"gdpr-art33-authority" not in path.read_bytes(), path
+
+
+def test_one_finding_reads_the_same_in_text_json_and_github(site_factory):
+    text = COMPLETE.replace(
+        "- [ ] @team-data · due 2026-12-10 · Alert", "- [ ] due 2026-12-10 · Alert"
+    )
+    root = site_factory({FILE: text})
+    line = line_no(text, "due 2026-12-10 · Alert")
+    message = "action item without an owner: Alert at 70% of the connection limit"
+    _, plain = check(root)
+    assert f"{FILE}:{line}: warning: {message}\n  hint: name one: — @team-or-person" in plain
+    _, github = check(root, "--format", "github")
+    escaped = message.replace("%", "%25")  # GitHub workflow commands escape %
+    assert f"::warning file={FILE},line={line},title=Clarion warning::{escaped}" in github
+    _, raw = check(root, "--format", "json")
+    found = [e for e in json.loads(raw)["lint"] if e["message"] == message]
+    assert [(e["file"], e["line"], e["severity"]) for e in found] == [(FILE, line, "warning")]

@@ -245,7 +245,7 @@ def history(
         length = timedelta(hours=rng.choice([1, 2, 4]))
         chosen = rng.sample([c[0] for c in COMPONENTS], rng.choice([1, 2]))
         mid = f"m{index:05d}{rng.randrange(16**6):06x}"
-        announced = start - timedelta(days=rng.randrange(2, 10))
+        announced = min(start - timedelta(days=rng.randrange(2, 10)), end - timedelta(hours=3))
         updates = [
             _update(
                 rng,
@@ -321,7 +321,9 @@ def history(
                 ],
             }
         )
-    newest_first = sorted(incident_records, key=lambda r: r["created_at"], reverse=True)
+    newest_first = sorted(
+        incident_records, key=lambda r: datetime.fromisoformat(r["created_at"]), reverse=True
+    )
     return {
         "components.json": {"page": PAGE, "components": components()},
         "incidents.json": {"page": PAGE, "incidents": newest_first},

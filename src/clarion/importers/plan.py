@@ -151,6 +151,12 @@ def _map_components(
             used.add(cid)
             added.append(cid)
             blocks.append(_component_block(component, cid, group_ids, keep_ids))
+        elif keep_ids and component.statuspage_id and by_spid.get(component.statuspage_id) != cid:
+            batch.report.lossy(
+                "component matched to an existing one keeps its Clarion id in the API"
+                f' (add statuspage_id = "{component.statuspage_id}" to [components.{cid}])',
+                component.name,
+            )
         ids[component.source_id] = cid
     if not blocks:
         return ids, "", added, added_groups

@@ -450,20 +450,19 @@ class _Reader:
     def impact_lines(
         self, updates: list[ImportedUpdate], front: dict[str, Impact], place: str
     ) -> list[ImportedUpdate]:
-        """Report where Clarion's rules fill a gap: a closing update that names
-        no component returns every component to operational (Statuspage
-        leaves that to a separate component change, which the API omits)."""
+        """Report where Clarion's rules fill a gap: a closing update returns
+        every component it does not name to operational (on Statuspage that
+        is a separate component change, which the API does not list)."""
         current = dict(front)
         for update in updates:
             if update.stage is Stage.POSTMORTEM:
                 continue
             if update.stage in CLOSING_STAGES:
-                if update.impact is None and any(
-                    i is not Impact.OPERATIONAL for i in current.values()
-                ):
+                named = update.impact or {}
+                if any(i is not Impact.OPERATIONAL and c not in named for c, i in current.items()):
                     self.report.lossy(
-                        "resolved update names no component change"
-                        " (components return to operational)",
+                        "resolved update leaves a component's status unnamed"
+                        " (it returns to operational)",
                         place,
                     )
                 current = {cid: Impact.OPERATIONAL for cid in current}

@@ -71,7 +71,7 @@ def escape_text(text: str) -> str:
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
-class _Converter(markdownify.MarkdownConverter):  # type: ignore[misc]
+class _Converter(markdownify.MarkdownConverter):
     """markdownify with Clarion's escaping of text nodes."""
 
     def escape(self, text: str, parent_tags: Any) -> str:

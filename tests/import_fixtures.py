@@ -347,3 +347,75 @@ if __name__ == "__main__":
         Path(args[0]),
         history(int(args[1]) if len(args) > 1 else 220, int(args[2]) if len(args) > 2 else 40),
     )
+
+
+# -- the same history as other tools keep it -------------------------------------------
+
+CSTATE_SEVERITY = {"critical": "down", "major": "disrupted", "minor": "notice", "none": "notice"}
+
+
+def _utc_text(text: str) -> str:
+    """cState writes UTC times without a zone, to the second."""
+    return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _yaml_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def cstate_site(folder: Path, documents: dict[str, dict[str, Any]]) -> Path:
+    """A cState site (config.yml, content/issues/*.md) holding the same history:
+    cState keeps one severity per issue and Markdown bodies, newest first."""
+    by_id = {c[0]: c for c in COMPONENTS}
+    lines = ["title: Tinkerwell Status", "params:", "  categories:"]
+    for _gid, name in GROUPS:
+        lines += [f"    - name: {_yaml_string(name)}", "      description: Servers"]
+    lines += ["    - name: Uncategorized", "  systems:"]
+    groups = dict(GROUPS)
+    for _cid, name, group, description in COMPONENTS:
+        lines.append(f"    - name: {_yaml_string(name)}")
+        lines.append(f"      category: {_yaml_string(groups.get(group or '', 'Uncategorized'))}")
+        if description:
+            lines.append(f"      description: {_yaml_string(description)}")
+    (folder / "content" / "issues").mkdir(parents=True, exist_ok=True)
+    (folder / "config.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records = documents["incidents.json"]["incidents"] + [
+        m
+        for m in documents["scheduled-maintenances.json"]["scheduled_maintenances"]
+        if m["status"] == "completed"
+    ]
+    for record in records:
+        updates = sorted(
+            record["incident_updates"], key=lambda u: datetime.fromisoformat(u["display_at"])
+        )
+        maintenance = "scheduled_for" in record
+        first = updates[0]["display_at"] if not maintenance else record["scheduled_for"]
+        title = ("Maintenance: " if maintenance else "") + record["name"]
+        front = [
+            "---",
+            f"title: {_yaml_string(title)}",
+            f"date: {_utc_text(first)}",
+            "resolved: true",
+            f"resolvedWhen: {_utc_text(record['resolved_at'])}",
+            f"severity: {'notice' if maintenance else CSTATE_SEVERITY[record['impact']]}",
+            "affected:",
+            *(f"  - {_yaml_string(by_id[c['id']][1])}" for c in record["components"]),
+            "section: issue",
+            "---",
+            "",
+        ]
+        body = []
+        for update in reversed(updates):
+            if maintenance and update["status"] != "completed":
+                if datetime.fromisoformat(update["display_at"]) < datetime.fromisoformat(first):
+                    continue  # cState has no announcement before the window
+            word = update["status"].replace("_", " ").capitalize()
+            text = update["body"].replace("\n\n", "\n")
+            body.append(
+                f'*{word}* - {text} {{{{< track "{_utc_text(update["display_at"])}" >}}}}\n'
+            )
+        slug = f"{_utc_text(first)[:10]}-{record['id']}"
+        (folder / "content" / "issues" / f"{slug}.md").write_text(
+            "\n".join(front) + "\n".join(body), encoding="utf-8"
+        )
+    return folder

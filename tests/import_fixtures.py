@@ -419,3 +419,74 @@ def cstate_site(folder: Path, documents: dict[str, dict[str, Any]]) -> Path:
             "\n".join(front) + "\n".join(body), encoding="utf-8"
         )
     return folder
+
+
+def _utc_z(text: str) -> str:
+    return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def upptime_repo(folder: Path, documents: dict[str, dict[str, Any]]) -> Path:
+    """An Upptime repository (history/*.yml, .upptimerc.yml, issues.json as
+    `gh issue list --json` writes it) holding the same incidents: one issue
+    per incident on its first component, closed by a "Resolved" comment."""
+    slugs = {c[0]: "site-" + c[0][2:6] for c in COMPONENTS}
+    by_id = {c[0]: c for c in COMPONENTS}
+    (folder / "history").mkdir(parents=True, exist_ok=True)
+    sites = ["sites:"]
+    for cid, name, _group, _description in COMPONENTS:
+        url = f"https://{slugs[cid]}.tinkerwell.example"
+        (folder / "history" / f"{slugs[cid]}.yml").write_text(
+            f"url: {url}\nstatus: up\ncode: 200\nresponseTime: 120\n"
+            "lastUpdated: 2026-11-27T11:55:21.842Z\nstartTime: 2020-08-10T18:17:39.000Z\n"
+            "generator: Upptime <https://github.com/upptime/upptime>\n",
+            encoding="utf-8",
+        )
+        sites += [f"  - name: {_yaml_string(name)}", f"    slug: {slugs[cid]}", f"    url: {url}"]
+    (folder / ".upptimerc.yml").write_text("\n".join(sites) + "\n", encoding="utf-8")
+    issues = []
+    records = sorted(
+        documents["incidents.json"]["incidents"],
+        key=lambda r: datetime.fromisoformat(r["created_at"]),
+    )
+    for number, record in enumerate(records, start=1):
+        cid = record["components"][0]["id"]
+        name = by_id[cid][1]
+        degraded = record["impact"] in ("minor", "none")
+        title = f"⚠️ {name} has degraded performance" if degraded else f"🛑 {name} is down"
+        state = "experienced **degraded performance**" if degraded else "was **down**"
+        sha = f"{number:07x}"
+        issues.append(
+            {
+                "number": number,
+                "title": title,
+                "body": f"In [`{sha}`](https://github.com/tinkerwell/status/commit/{sha}), {name} "
+                f"(https://{slugs[cid]}.tinkerwell.example) {state}:\n- HTTP code: 502\n"
+                "- Response time: 0 ms\n",
+                "createdAt": _utc_z(record["created_at"]),
+                "closedAt": _utc_z(record["resolved_at"]),
+                "state": "CLOSED",
+                "labels": [
+                    {"id": "LA_1", "name": "status", "description": "", "color": "ededed"},
+                    {"id": f"LA_{cid}", "name": slugs[cid], "description": "", "color": "ededed"},
+                ],
+                "comments": [
+                    {
+                        "id": f"IC_{number}",
+                        "author": {"login": "upptime-bot"},
+                        "authorAssociation": "NONE",
+                        "body": f"**Resolved:** {name} is back up in [`{sha}`](https://github.com/x).",
+                        "createdAt": _utc_z(record["resolved_at"]),
+                        "includesCreatedEdit": False,
+                        "isMinimized": False,
+                        "minimizedReason": "",
+                        "reactionGroups": [],
+                        "url": f"https://github.com/tinkerwell/status/issues/{number}",
+                        "viewerDidAuthor": False,
+                    }
+                ],
+            }
+        )
+    (folder / "issues.json").write_text(
+        json.dumps(issues[::-1], indent=1, ensure_ascii=False), encoding="utf-8"
+    )
+    return folder

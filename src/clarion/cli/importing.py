@@ -86,7 +86,8 @@ def import_(
     summary = (
         f"{len(plan.files)} items from {format_name}: {counts['new']} new, "
         f"{counts['changed']} changed, {counts['unchanged']} unchanged; "
-        f"{len(plan.added_components)} components and {len(plan.added_groups)} groups added"
+        f"{_count(len(plan.added_components), 'component')} and "
+        f"{_count(len(plan.added_groups), 'group')} added"
     )
     if dry_run:
         check_conflicts(plan, force)
@@ -94,3 +95,7 @@ def import_(
         return
     apply_plan(plan, config, force=force)
     click.echo(summary)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"

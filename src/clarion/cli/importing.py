@@ -11,6 +11,7 @@ from ..config import load_config
 from ..importers import FORMATS, read_source
 from ..importers.apply import apply_plan, check_conflicts, site_toml_diff
 from ..importers.plan import make_plan, parse_maps
+from ..parallel import no_cycle_collection
 from . import _common as common
 from ._common import handle_errors, main, source_option
 
@@ -69,8 +70,9 @@ def import_(
       clarion import upptime ../upptime-repo --issues issues.json
     """
     config = load_config(source)
-    batch = read_source(format_name, from_path, url=url, issues=issues)
-    plan = make_plan(config, batch, maps=parse_maps(maps), keep_ids=keep_ids)
+    with no_cycle_collection():  # thousands of records stay alive until the end
+        batch = read_source(format_name, from_path, url=url, issues=issues)
+        plan = make_plan(config, batch, maps=parse_maps(maps), keep_ids=keep_ids)
     diff = site_toml_diff(plan, config)
     if diff:
         click.echo(diff, nl=False)

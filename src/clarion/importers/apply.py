@@ -14,12 +14,14 @@ import difflib
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import SiteConfig, load_config
-from ..errors import ContentErrors, ErrorCollector, UsageError
+from ..errors import ContentError, ContentErrors, ErrorCollector, UsageError
 from ..load import read_incident
+from ..parallel import default_workers, fork_map
 from .plan import Plan
 
 
@@ -58,6 +60,18 @@ def check_conflicts(plan: Plan, force: bool) -> None:
         )
 
 
+_STAGED: SiteConfig | None = None  # the scratch site being checked, for worker processes
+
+
+def _check_files(files: Sequence[tuple[Path, str]]) -> list[ContentError]:
+    """Read staged files back with Clarion's loader: their errors."""
+    assert _STAGED is not None
+    errors = ErrorCollector()
+    for path, relpath in files:
+        read_incident(path, _STAGED, errors, relpath=relpath)
+    return errors.errors
+
+
 def apply_plan(plan: Plan, config: SiteConfig, *, force: bool) -> Outcome:
     """Validate everything in a scratch folder, then move it into place."""
     check_conflicts(plan, force)
@@ -67,20 +81,20 @@ def apply_plan(plan: Plan, config: SiteConfig, *, force: bool) -> Outcome:
         site_dir = scratch / "site_src"
         site_dir.mkdir()
         (site_dir / "site.toml").write_text(plan.site_toml or plan.old_site_toml, encoding="utf-8")
-        staged_config = load_config(scratch)
-        errors = ErrorCollector()
+        global _STAGED
+        _STAGED = load_config(scratch)
+        checks = []
         for planned in to_write:
             target = scratch / planned.relpath
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(planned.text.encode("utf-8"))
-            read_incident(
-                target,
-                staged_config,
-                errors,
-                relpath=f"{planned.relpath} (from {planned.item.origin})",
-            )
-        if errors.errors:
-            raise ContentErrors(errors.errors)
+            checks.append((target, f"{planned.relpath} (from {planned.item.origin})"))
+        try:
+            problems = fork_map(_check_files, checks, default_workers())
+        finally:
+            _STAGED = None
+        if problems:
+            raise ContentErrors(problems)
         for planned in to_write:
             destination = config.root / planned.relpath
             destination.parent.mkdir(parents=True, exist_ok=True)

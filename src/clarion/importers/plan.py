@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
 from ..authoring import slugify
 from ..config import SiteConfig
 from ..errors import UsageError
@@ -24,7 +22,8 @@ from .text import comment
 
 MARKER_PREFIX = "clarion import: "
 _MARKER_RE = re.compile(r"<!-- clarion import: (.+?) -->")
-_PLAIN = re.compile(r"^[A-Za-z0-9][^:#\n\"'{}\[\],&*!|>%@`\\]*$")
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 .,()/'-]*[A-Za-z0-9.)]")
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 
 
 @dataclass(frozen=True)
@@ -195,13 +194,11 @@ def _toml_table(kind: str, ident: str, values: Mapping[str, str | None]) -> str:
 
 
 def yaml_text(text: str) -> str:
-    """A YAML scalar that reads back as ``text``: plain when safe, else quoted."""
-    if _PLAIN.match(text) and text == text.strip():
-        try:
-            if yaml.safe_load(f"k: {text}") == {"k": text}:
-                return text
-        except yaml.YAMLError:
-            pass
+    """A YAML scalar that reads back as ``text``: plain when it is clearly
+    safe (words, digits and light punctuation, not a YAML keyword), else a
+    double-quoted JSON string (valid YAML)."""
+    if _PLAIN.fullmatch(text) and text.casefold() not in _YAML_WORDS:
+        return text
     return (
         json.dumps(text, ensure_ascii=False)
         .replace("\u2028", "\\u2028")

@@ -88,6 +88,14 @@ class Report:
         if len(places) < self.limit and where not in places:
             places.append(where)
 
+    def merge(self, other: Report) -> None:
+        for what, count in other.counts.items():
+            self.counts[what] += count
+            places = self.examples.setdefault(what, [])
+            for where in other.examples.get(what, []):
+                if len(places) < self.limit and where not in places:
+                    places.append(where)
+
     def lines(self) -> list[str]:
         result = []
         for what in sorted(self.counts):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from ..model import (
     Severity,
     Stage,
 )
+from ..parallel import default_workers, fork_map
 from .records import (
     ImportBatch,
     ImportedComponent,
@@ -104,23 +105,32 @@ def read_statuspage(documents: Mapping[str, tuple[str, bytes]]) -> ImportBatch:
     components_doc = parsed.get("components.json") or parsed.get("summary.json") or {}
     where = (documents.get("components.json") or documents.get("summary.json") or ("", b""))[0]
     groups, components = reader.components(components_doc, where)
-    known = {c.source_id for c in components}
-    items: dict[str, ImportedItem] = {}
+    records: list[tuple[str, str, Any]] = []
     for name, key in (
         ("incidents.json", "incidents"),
         ("scheduled-maintenances.json", "scheduled_maintenances"),
     ):
-        if name not in parsed:
-            continue
-        path = documents[name][0]
-        records = reader.field(parsed[name], key, list, path, "the document")
-        for index, record in enumerate(records or []):
-            origin = f"{key}[{index}]"
+        if name in parsed:
+            path = documents[name][0]
             try:
-                item = reader.item(record, path, origin, known)
+                listed = reader.field(parsed[name], key, list, path, "the document")
             except _Bad:
                 continue
-            items.setdefault(item.statuspage_id or origin, item)
+            records.extend((path, f"{key}[{n}]", record) for n, record in enumerate(listed))
+    global _KNOWN
+    _KNOWN = {c.source_id for c in components}
+    try:
+        chunks = fork_map(_read_records, records, default_workers())
+    finally:
+        _KNOWN = set()
+    items: dict[str, ImportedItem] = {}
+    for chunk_items, chunk_errors, chunk_report, chunk_names in chunks:
+        reader.errors.extend(chunk_errors)
+        reader.report.merge(chunk_report)
+        for cid, component_name in chunk_names.items():
+            reader.names.setdefault(cid, component_name)
+        for item in chunk_items:
+            items.setdefault(item.statuspage_id or item.origin, item)
     reader.errors.raise_if_any()
     if len(parsed.get("incidents.json", {}).get("incidents", [])) == 50:
         reader.report.lossy(
@@ -139,6 +149,22 @@ def read_statuspage(documents: Mapping[str, tuple[str, bytes]]) -> ImportBatch:
         groups=groups,
         report=reader.report,
     )
+
+
+_KNOWN: set[str] = set()  # component ids of the page being read, for worker processes
+_Chunk = tuple[list[ImportedItem], ErrorCollector, Report, dict[str, str]]
+
+
+def _read_records(records: Sequence[tuple[str, str, Any]]) -> list[_Chunk]:
+    """Read a chunk of incident records (in a worker process for large pages)."""
+    reader = _Reader()
+    items = []
+    for path, origin, record in records:
+        try:
+            items.append(reader.item(record, path, origin, _KNOWN))
+        except _Bad:
+            continue
+    return [(items, reader.errors, reader.report, reader.names)]
 
 
 class _Reader:

@@ -157,47 +157,15 @@ def _read_issue(
             raise _Bad()
     title = str(front["title"]).strip()
     start = _time(front["date"], where, "date", errors)
-    severity_word = str(front.get("severity", "notice")).strip().lower()
-    if severity_word not in _SEVERITY:
-        errors.error(
-            SourceLocation(where),
-            f"severity: got {severity_word!r}",
-            expected="down, disrupted or notice",
-        )
-        raise _Bad()
-    impact, severity = _SEVERITY[severity_word]
-    affected = [str(a) for a in front.get("affected") or []]
-    for name in affected:
-        if name not in systems:
-            errors.error(
-                SourceLocation(where),
-                f"affected: unknown system {name!r}",
-                expected="a system from config.yml params.systems: " + ", ".join(sorted(systems)),
-                hint="add it to config.yml, or pass --map to name a site component",
-            )
-            raise _Bad()
+    impact, severity, affected = _impact(front, where, systems, errors)
     resolved_when = (
         _time(front["resolvedWhen"], where, "resolvedWhen", errors)
         if front.get("resolvedWhen")
         else None
     )
-    notes: list[str] = []
     updates = _updates(match[2], start, where, batch, errors)
     if front.get("resolved") and not any(u.stage is Stage.RESOLVED for u in updates):
-        at = resolved_when or (updates[-1].at if updates else start)
-        note = (
-            "cState marks this issue resolved"
-            + (" at resolvedWhen" if resolved_when else "")
-            + "; no update said so"
-        )
-        updates.append(
-            ImportedUpdate(
-                at=max(at, updates[-1].at) if updates else at,
-                stage=Stage.RESOLVED,
-                body="",
-                notes=(note,),
-            )
-        )
+        updates.append(_resolution(updates, start, resolved_when))
         batch.report.lossy("resolution added from resolved/resolvedWhen", where)
     if not updates:
         updates.append(
@@ -216,8 +184,43 @@ def _read_issue(
         components=dict.fromkeys(affected, impact),
         updates=tuple(updates),
         declared=start,
-        notes=tuple(notes),
     )
+
+
+def _impact(
+    front: dict[str, Any], where: str, systems: set[str], errors: ErrorCollector
+) -> tuple[Impact, Severity, list[str]]:
+    """The impact and severity of an issue's ``severity``, and its systems."""
+    word = str(front.get("severity", "notice")).strip().lower()
+    if word not in _SEVERITY:
+        errors.error(
+            SourceLocation(where), f"severity: got {word!r}", expected="down, disrupted or notice"
+        )
+        raise _Bad()
+    affected = [str(a) for a in front.get("affected") or []]
+    for name in affected:
+        if name not in systems:
+            errors.error(
+                SourceLocation(where),
+                f"affected: unknown system {name!r}",
+                expected="a system from config.yml params.systems: " + ", ".join(sorted(systems)),
+                hint="add it to params.systems in config.yml (--map can then name a component)",
+            )
+            raise _Bad()
+    impact, severity = _SEVERITY[word]
+    return impact, severity, affected
+
+
+def _resolution(
+    updates: list[ImportedUpdate], start: datetime, resolved_when: datetime | None
+) -> ImportedUpdate:
+    """The Resolved update cState's ``resolved: true`` implies, with a note."""
+    at = resolved_when or (updates[-1].at if updates else start)
+    if updates:
+        at = max(at, updates[-1].at)
+    when = " at resolvedWhen" if resolved_when else ""
+    note = f"cState marks this issue resolved{when}; no update said so"
+    return ImportedUpdate(at=at, stage=Stage.RESOLVED, body="", notes=(note,))
 
 
 def _maintenance(

@@ -383,7 +383,7 @@ class _Reader:
                     origin,
                     f"unknown component '{cid}'",
                     "a component listed in components.json"
-                    " (save it with the incidents, or pass --map OLD=NEW)",
+                    " (save components.json from the same page, at the same time)",
                 )
         return list(ids)
 

@@ -180,7 +180,7 @@ def _issue(
                 SourceLocation(where),
                 f"issue {origin}: unknown site (labels {labels}, title {title!r})",
                 expected="a label naming a site in history/: " + ", ".join(sorted(known)),
-                hint="pass --map to name a site component, or add the site's history file",
+                hint="label the issue with its site's slug, or add the site's history/<slug>.yml",
             )
             raise _Bad()
         sites = [site]

@@ -1,9 +1,9 @@
 """Write a :class:`~clarion.importers.plan.Plan`, all or nothing.
 
-Every file is first written into a scratch copy of the site (its new
-``site.toml`` and the new ``updates/`` files) and read back with Clarion's
-own loader; only when all of it loads are the files moved into place, and
-``site.toml`` last. Existing files are replaced only with ``--force``
+Every file is first read with Clarion's own loader (from memory, against
+the new ``site.toml``) and written into a scratch folder next to the site;
+only when all of it loads are the files moved into place, and ``site.toml``
+last. Existing files are replaced only with ``--force``
 (unchanged ones are left alone), and ``site.toml`` only grows: the new
 tables are appended after its text, comments and all.
 """
@@ -15,14 +15,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import SiteConfig, load_config
 from ..errors import ContentError, ContentErrors, ErrorCollector, UsageError
 from ..load import read_incident
 from ..parallel import default_workers, fork_map
-from .plan import Plan
+from .plan import Plan, PlannedFile
 
 
 @dataclass(frozen=True)
@@ -60,20 +60,40 @@ def check_conflicts(plan: Plan, force: bool) -> None:
         )
 
 
-_STAGED: SiteConfig | None = None  # the scratch site being checked, for worker processes
+_STAGED: SiteConfig | None = None  # the site as it will be, for worker processes
+_FILES: Sequence[PlannedFile] = ()  # the files to check, for worker processes
 
 
-def _check_files(files: Sequence[tuple[Path, str]]) -> list[ContentError]:
-    """Read staged files back with Clarion's loader: their errors."""
+def _check_files(indices: Sequence[int]) -> list[ContentError]:
+    """Read planned files with Clarion's loader, from memory: their errors."""
     assert _STAGED is not None
     errors = ErrorCollector()
-    for path, relpath in files:
-        read_incident(path, _STAGED, errors, relpath=relpath)
+    for index in indices:
+        planned = _FILES[index]
+        read_incident(
+            _STAGED.root / planned.relpath,
+            _STAGED,
+            errors,
+            relpath=f"{planned.relpath} (from {planned.item.origin})",
+            raw=planned.text.encode("utf-8"),
+        )
     return errors.errors
 
 
+def _check(files: Sequence[PlannedFile], staged: SiteConfig) -> None:
+    global _STAGED, _FILES
+    _STAGED, _FILES = staged, files
+    try:
+        problems = fork_map(_check_files, range(len(files)), default_workers())
+    finally:
+        _STAGED, _FILES = None, ()
+    if problems:
+        raise ContentErrors(problems)
+
+
 def apply_plan(plan: Plan, config: SiteConfig, *, force: bool) -> Outcome:
-    """Validate everything in a scratch folder, then move it into place."""
+    """Check every file with the loader, write them into a scratch folder,
+    then move them into place (``site.toml`` last)."""
     check_conflicts(plan, force)
     to_write = [f for f in plan.files if f.state != "unchanged"]
     scratch = Path(tempfile.mkdtemp(prefix=".clarion-import-", dir=config.root))
@@ -81,26 +101,22 @@ def apply_plan(plan: Plan, config: SiteConfig, *, force: bool) -> Outcome:
         site_dir = scratch / "site_src"
         site_dir.mkdir()
         (site_dir / "site.toml").write_text(plan.site_toml or plan.old_site_toml, encoding="utf-8")
-        global _STAGED
-        _STAGED = load_config(scratch)
-        checks = []
+        _check(to_write, replace(load_config(scratch), root=config.root))
+        folders: set[Path] = set()
         for planned in to_write:
-            target = scratch / planned.relpath
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(planned.text.encode("utf-8"))
-            checks.append((target, f"{planned.relpath} (from {planned.item.origin})"))
-        try:
-            problems = fork_map(_check_files, checks, default_workers())
-        finally:
-            _STAGED = None
-        if problems:
-            raise ContentErrors(problems)
+            staged = scratch / planned.relpath
+            if staged.parent not in folders:
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(staged.parent)
+            staged.write_bytes(planned.text.encode("utf-8"))
         for planned in to_write:
             destination = config.root / planned.relpath
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            staged = scratch / planned.relpath
-            os.chmod(staged, destination.stat().st_mode & 0o777 if destination.exists() else 0o644)
-            os.replace(staged, destination)
+            if destination.parent not in folders:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(destination.parent)
+            if planned.state == "changed":
+                os.chmod(scratch / planned.relpath, destination.stat().st_mode & 0o777)
+            os.replace(scratch / planned.relpath, destination)
         if plan.site_toml:
             staged_toml = site_dir / "site.toml"
             os.chmod(staged_toml, (config.source_dir / "site.toml").stat().st_mode & 0o777)

@@ -86,6 +86,9 @@ class _Converter(markdownify.MarkdownConverter):
         return lead + escape_text(text) + trail
 
 
+_CONVERTER = _Converter(heading_style="ATX", bullets="-", newline_style="spaces")
+
+
 def html_to_markdown(html: str) -> str:
     """Sanitised HTML converted to Markdown."""
     clean = nh3.clean(
@@ -95,7 +98,7 @@ def html_to_markdown(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
     )
-    converted = _Converter(heading_style="ATX", bullets="-", newline_style="spaces").convert(clean)
+    converted = _CONVERTER.convert(clean)
     return _BLANKS.sub("\n\n", converted.replace("\r", "")).strip("\n")
 
 

@@ -37,6 +37,7 @@ class Component:
     description: str | None = None
     group: str | None = None
     position: int = 0  # order in site.toml, from 1
+    statuspage_id: str | None = None  # kept by `clarion import statuspage --keep-ids`
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,7 +181,7 @@ _SECTIONS = (
 )
 _SITE_KEYS = ("title", "base_url", "timezone", "description", "fictional", "now")
 _GROUP_KEYS = ("name", "description")
-_COMPONENT_KEYS = ("name", "description", "group")
+_COMPONENT_KEYS = ("name", "description", "group", "statuspage_id")
 _EMAIL_KEYS = ("from", "reply_to")
 _RULES_KEYS = ("enabled", "overrides")
 _PATHS_KEYS = ("comms", "public", "private")
@@ -385,6 +386,7 @@ def _build(
                 description=raw.get("description"),
                 group=group,
                 position=position,
+                statuspage_id=str(raw["statuspage_id"]) if raw.get("statuspage_id") else None,
             )
         )
     if not components:

@@ -212,6 +212,7 @@ class Incident:
     public: bool = True
     breach: Breach | None = None
     window: Window | None = None
+    statuspage_id: str | None = None  # the id the API serves (an imported incident's)
     source_path: str = ""  # relative to the site root, ``/`` separators
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
     digest: str = ""  # hash of the source bytes, for caches

@@ -57,6 +57,7 @@ INCIDENT_KEYS = (
     "window",
     "private",
     "runbooks",
+    "statuspage_id",
 )
 BREACH_KEYS = ("affected_count", "rules", "decisions", "notes")
 DECISION_KEYS = ("required", "reason", "decided")
@@ -261,6 +262,7 @@ class _IncidentReader:
         window = self.read_window(data.get("window"), kind)
         breach = self.read_breach(data.get("breach"))
         runbooks = self.read_runbook_ids(data.get("runbooks"))
+        statuspage_id = self.read_statuspage_id(data.get("statuspage_id"))
         summary, raw_sections = split_sections(front.body, front.body_line)
         updates = self.read_updates(raw_sections, kind)
         if kind is Kind.INCIDENT and not raw_sections and declared is None:
@@ -287,6 +289,7 @@ class _IncidentReader:
             public=public,
             breach=breach,
             window=window,
+            statuspage_id=statuspage_id,
             source_path=self.relpath,
             lines=dict(self.lines),
             digest=digest,
@@ -407,6 +410,22 @@ class _IncidentReader:
                 else "add a zone to the time, or set [site] timezone in site_src/site.toml",
             )
             return None
+
+    def read_statuspage_id(self, value: object) -> str | None:
+        if value is None:
+            return None
+        if (
+            isinstance(value, (str, int))
+            and not isinstance(value, bool)
+            and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", str(value))
+        ):
+            return str(value)
+        self.error(
+            self.at("statuspage_id"),
+            f"statuspage_id: got {value!r}",
+            expected="the incident's id on Statuspage (letters and digits, e.g. 8q8jx2bj4k7y)",
+        )
+        return None
 
     def read_bool(self, data: Mapping[str, object], key: str, default: bool) -> bool:
         value = data.get(key, default)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .announce.config import Channel, parse_announce
 from .errors import ErrorCollector, SourceLocation, did_you_mean
 from .load.schema import TimeError, check_keys, expect_type, parse_time
 
@@ -124,6 +125,7 @@ class SiteConfig:
     feed_entries: int = 50
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     digest: str = ""  # hash of site.toml, for caches
+    announce: tuple[Channel, ...] = ()  # [[announce]] channels (clarion.announce.config)
 
     def component(self, component_id: str) -> Component:
         for component in self.components:
@@ -158,6 +160,7 @@ _SECTIONS = (
     "paths",
     "feeds",
     "metrics",
+    "announce",
 )
 _SITE_KEYS = ("title", "base_url", "timezone", "description", "fictional", "now")
 _GROUP_KEYS = ("name", "description")
@@ -496,6 +499,14 @@ def _build(
         feed_entries=entries,
         metrics=_metrics(_table(data, "metrics", locate, errors), locate, errors),
         digest=digest,
+        announce=parse_announce(
+            data.get("announce"),
+            path=locate.path,
+            lines=locate.lines,
+            component_ids=[c.id for c in components],
+            errors=errors,
+            locate_table=locate,
+        ),
     )
 
 

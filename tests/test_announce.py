@@ -12,6 +12,7 @@ import hmac
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -109,8 +110,8 @@ class Site:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
 
-    def build(self) -> None:
-        build(load_config(self.root), now=NOW, use_cache=False, workers=1)
+    def build(self, now: datetime = NOW) -> None:
+        build(load_config(self.root), now=now, use_cache=False, workers=1)
 
     def snapshot(self) -> Path:
         """A copy of the public folder as published (the next run's --previous)."""
@@ -119,11 +120,13 @@ class Site:
         shutil.copytree(self.root / "public", target)
         return target
 
-    def announce(self, previous: Path | str, environ: dict[str, str], **kw: object):
+    def announce(
+        self, previous: Path | str, environ: dict[str, str], now: datetime = NOW, **kw: object
+    ):
         return announce(
             load_config(self.root),
             previous=previous,
-            now=NOW,
+            now=now,
             environ=environ,
             policy=Policy(backoff=0.01, timeout=5),
             **kw,  # type: ignore[arg-type]
@@ -260,3 +263,285 @@ def test_webhook_requests_are_signed(tmp_path, receivers):
     assert body["incident"]["name"] == "Elevated API errors"
     assert body["incident"]["status"] == "investigating"
     assert request.headers["X-Clarion-Delivery"] == body["clarion"]["change"]
+
+
+def test_chat_payload_shapes(tmp_path, receivers):
+    web, mail = receivers
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    site.write("updates/2026-11-27-api-errors.md", HEAD + STEPS["declare"] + STEPS["update"])
+    site.build()
+    site.announce(previous, environment(web, mail))
+    slack = bodies(web, "/slack")[1]
+    (attachment,) = slack["attachments"]
+    assert attachment["color"] == "#e36209"  # major: partial outage
+    blocks = attachment["blocks"]
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Update: Elevated API errors", "emoji": False},
+    }
+    fields = [f["text"] for f in blocks[1]["fields"]]
+    assert fields[:2] == ["Stage: Identified", "Impact: Major"]
+    assert blocks[2]["text"]["text"] == "A faulty deploy; rolling back."
+    link = blocks[-1]["elements"][-1]
+    assert link == {
+        "type": "mrkdwn",
+        "text": "<https://status.test.example/incidents/2026-11-27-api-errors/|View on the status page>",
+    }
+    teams = bodies(web, "/teams")[0]
+    assert teams["type"] == "message"
+    (card,) = teams["attachments"]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    content = card["content"]
+    assert content["type"] == "AdaptiveCard" and content["version"] == "1.4"
+    assert content["actions"][0]["type"] == "Action.OpenUrl"
+    assert content["actions"][0]["url"].endswith("/incidents/2026-11-27-api-errors/")
+    runs = [i["text"] for b in content["body"][1:] for i in b.get("inlines", [])]
+    assert "Investigating" in runs and "We are looking into errors on the API." in runs
+    discord = bodies(web, "/discord")[0]
+    (embed,) = discord["embeds"]
+    assert discord["allowed_mentions"] == {"parse": []}
+    assert embed["color"] == 0xE36209 and embed["title"] == "New incident\\: Elevated API errors"
+    assert embed["url"].endswith("/incidents/2026-11-27-api-errors/")
+    assert {"name": "Stage", "value": "Investigating", "inline": True} in embed["fields"]
+    for path in ("/mattermost", "/rocketchat"):
+        (item,) = bodies(web, path)[0]["attachments"]
+        assert item["title_link"].endswith("/incidents/2026-11-27-api-errors/")
+        assert item["color"] == "#e36209" and item["fields"][0]["title"] == "Stage"
+
+
+def test_email_messages_thread_an_incident_and_can_be_unsubscribed(tmp_path, receivers):
+    web, mail = receivers
+    env = environment(web, mail)
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    text = HEAD
+    for section in STEPS.values():
+        text += section
+        site.write("updates/2026-11-27-api-errors.md", text)
+        site.build()
+        site.announce(previous, env)
+        previous = site.snapshot()
+    to_all = [m.message for m in mail.messages if m.recipients == ["all@subscriber.example"]]
+    assert len(to_all) == 4
+    first, *rest = to_all
+    assert first["From"] == "Test Status <status@test.example>"
+    assert first["Reply-To"] == "support@test.example"
+    assert first["To"] == "all@subscriber.example"
+    assert first["Subject"] == "[Test Status] Elevated API errors: New incident"
+    root = first["Message-ID"]
+    assert root.endswith("@status.test.example>") and first["In-Reply-To"] is None
+    for message in rest:
+        assert message["In-Reply-To"] == root and message["References"] == root
+    assert len({m["Message-ID"] for m in to_all}) == 4
+    assert first["List-Unsubscribe"] == (
+        "<mailto:unsubscribe@test.example?subject=unsubscribe>, "
+        "<https://test.example/unsubscribe?address=all%40subscriber.example>"
+    )
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert first.get_content_type() == "multipart/alternative"
+    plain = first.get_body(("plain",)).get_content()
+    html = first.get_body(("html",)).get_content()
+    assert "Stage: Investigating" in plain and "We are looking into errors on the API." in plain
+    assert "https://status.test.example/incidents/2026-11-27-api-errors/" in plain
+    assert "<th" in html and "We are looking into errors on the API." in html
+    assert rest[-1]["Subject"] == "[Test Status] Elevated API errors: Postmortem published"
+    assert "What happened and what we change." in rest[-1].get_body(("plain",)).get_content()
+
+
+def test_a_component_filter_delivers_only_its_components(tmp_path, receivers):
+    web, mail = receivers
+    env = environment(web, mail)
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    site.write("updates/2026-11-27-api-errors.md", HEAD + STEPS["declare"])
+    site.write(
+        "updates/2026-11-27-web-slow.md",
+        "---\ntitle: Slow website\nseverity: SEV3\ncomponents:\n  web: degraded_performance\n"
+        "declared: 2026-11-27T10:30:00Z\n---\n## 2026-11-27 10:31 UTC · Investigating\nPages load slowly.\n",
+    )
+    site.build()
+    site.announce(previous, env)
+    assert [b["attachments"][0]["blocks"][0]["text"]["text"] for b in bodies(web, "/web-only")] == [
+        "New incident: Slow website"
+    ]
+    assert len(web.to("/slack")) == 2
+    got = sorted((m.recipients[0], m.message["Subject"]) for m in mail.messages)
+    assert got == [
+        ("all@subscriber.example", "[Test Status] Elevated API errors: New incident"),
+        ("all@subscriber.example", "[Test Status] Slow website: New incident"),
+        ("api@subscriber.example", "[Test Status] Elevated API errors: New incident"),
+        ("web@subscriber.example", "[Test Status] Slow website: New incident"),
+    ]
+
+
+CANARY = "CANARY-7f3a"
+
+
+def test_private_incidents_and_fields_never_reach_any_channel(tmp_path, receivers):
+    web, mail = receivers
+    env = environment(web, mail)
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    site.write(
+        "updates/2026-11-27-api-errors.md",
+        HEAD.replace("declared:", f"private: {CANARY} private field\ndeclared:")
+        + STEPS["declare"]
+        + f"<!-- {CANARY} comment -->\n",
+    )
+    site.write(
+        "updates/2026-11-27-secret.md",
+        f"---\ntitle: {CANARY} secret\nseverity: SEV1\npublic: false\n"
+        "components:\n  api: major_outage\n  web: major_outage\ndeclared: 2026-11-27T10:00:00Z\n"
+        f"---\n## 2026-11-27 10:01 UTC · Investigating\n{CANARY} body\n",
+    )
+    site.build()
+    report = site.announce(previous, env)
+    assert not report.failed
+    assert len(report.messages) == 1  # the public incident only
+    for request in web.attempts:
+        assert CANARY.encode() not in request.body, request.path
+        assert CANARY not in json.dumps(request.headers), request.path
+    assert len(mail.messages) == 2
+    for received in mail.messages:
+        assert CANARY not in received.message.as_string()
+    assert CANARY not in (site.root / "public/announced.json").read_text()
+    for channel in ("/slack", "/teams", "/discord", "/mattermost", "/rocketchat", "/webhook", "/web-only"):
+        assert len(web.to(channel)) == (0 if channel == "/web-only" else 1)
+
+
+HOSTILE = "<!channel> @everyone @all [click](https://evil.example) <https://evil.example|x> **bold**"
+
+
+def test_untrusted_text_stays_inert_in_every_channel(tmp_path, receivers):
+    web, mail = receivers
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    site.write(
+        "updates/2026-11-27-api-errors.md",
+        HEAD.replace("Elevated API errors", "Errors <!channel> @everyone @all **x**")
+        + "## 2026-11-27 10:05 UTC · Investigating\nSee <!here> and @everyone and \\[x\\]\\(https://evil.example\\)\n",
+    )
+    site.build()
+    site.announce(previous, environment(web, mail))
+    slack = bodies(web, "/slack")[0]
+    assert slack["text"].startswith("New incident: Errors &lt;!channel&gt;")
+    blocks = slack["attachments"][0]["blocks"]
+    texts = [blocks[0]["text"], *blocks[1]["fields"], blocks[2]["text"], *blocks[3]["elements"]]
+    for text in texts:  # Slack reads no markup in plain_text; the one mrkdwn is the link
+        assert text["type"] == "plain_text" or "<!" not in text["text"], text
+    assert "See <!here>" in blocks[2]["text"]["text"] and blocks[2]["text"]["type"] == "plain_text"
+    discord = bodies(web, "/discord")[0]
+    assert discord["allowed_mentions"] == {"parse": []}
+    assert "\\@everyone" in discord["embeds"][0]["title"]
+    assert "\\*\\*x\\*\\*" in discord["embeds"][0]["title"]
+    for path in ("/mattermost", "/rocketchat"):
+        item = bodies(web, path)[0]["attachments"][0]
+        assert "\\@all" in item["title"] and "\\[x\\]\\(https\\:" in item["text"]
+    teams = json.dumps(bodies(web, "/teams")[0])
+    assert '"type": "TextBlock"' not in teams  # no Markdown-reading blocks at all
+    html = mail.messages[0].message.get_body(("html",)).get_content()
+    assert "&lt;!channel&gt;" in html and "<!channel>" not in html
+
+
+MAINTENANCE = """\
+---
+title: Database upgrade
+kind: maintenance
+components: [api]
+window: {start: 2026-11-27T13:00:00Z, end: 2026-11-27T14:00:00Z}
+---
+## 2026-11-27 09:00 UTC · Scheduled
+The API may be read-only for ten minutes.
+"""
+
+
+def webhook_events(web: HttpReceiver) -> list[str]:
+    return [b["clarion"]["event"] for b in bodies(web, "/webhook")]
+
+
+def test_maintenance_scheduled_started_updated_completed(tmp_path, receivers):
+    web, mail = receivers
+    env = environment(web, mail)
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    site.write("updates/2026-11-27-db-upgrade.md", MAINTENANCE)
+    steps = [
+        (NOW, None, "scheduled"),
+        (NOW + timedelta(hours=1, minutes=5), None, "started"),  # the window opened by itself
+        (
+            NOW + timedelta(hours=1, minutes=15),
+            "\n## 2026-11-27 13:10 UTC · In progress\nRead-only now.\n",
+            "update",  # the page already showed it started
+        ),
+        (NOW + timedelta(hours=2, minutes=5), None, "completed"),  # closed by the clock
+    ]
+    expected = []
+    for now, section, event in steps:
+        if section:
+            (site.root / "updates/2026-11-27-db-upgrade.md").open("a").write(section)
+        site.build(now)
+        site.announce(previous, env, now=now)
+        site.announce(previous, env, now=now)
+        expected.append(event)
+        assert webhook_events(web) == expected
+        previous = site.snapshot()
+    slack = [b["attachments"][0]["blocks"][0]["text"]["text"] for b in bodies(web, "/slack")]
+    assert slack == [
+        "Maintenance scheduled: Database upgrade",
+        "Maintenance started: Database upgrade",
+        "Update: Database upgrade",
+        "Maintenance completed: Database upgrade",
+    ]
+
+
+def test_maintenance_rescheduled_then_cancelled(tmp_path, receivers):
+    web, mail = receivers
+    env = environment(web, mail)
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    site.write("updates/2026-11-27-db-upgrade.md", MAINTENANCE)
+    site.build()
+    site.announce(previous, env)
+    previous = site.snapshot()
+    site.write(
+        "updates/2026-11-27-db-upgrade.md",
+        MAINTENANCE.replace("2026-11-27T13:00:00Z", "2026-11-28T13:00:00Z").replace(
+            "2026-11-27T14:00:00Z", "2026-11-28T14:00:00Z"
+        ),
+    )
+    site.build()
+    site.announce(previous, env)
+    previous = site.snapshot()
+    assert webhook_events(web) == ["scheduled", "rescheduled"]
+    rescheduled = bodies(web, "/slack")[-1]["attachments"][0]["blocks"]
+    assert "2026-11-28 14:00" in json.dumps(rescheduled)
+    (site.root / "updates/2026-11-27-db-upgrade.md").open("a").write(
+        "\n## 2026-11-27 11:30 UTC · Cancelled\nNot needed after all.\n"
+    )
+    site.build()
+    site.announce(previous, env)
+    assert webhook_events(web) == ["scheduled", "rescheduled", "cancelled"]
+    assert bodies(web, "/slack")[-1]["attachments"][0]["color"] == "#1a7f37"
+    assert mail.messages[-1].message["Subject"] == (
+        "[Test Status] Database upgrade: Maintenance cancelled"
+    )
+
+
+def test_a_reopened_incident_is_announced_as_reopened(tmp_path, receivers):
+    web, mail = receivers
+    env = environment(web, mail)
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    text = HEAD + STEPS["declare"] + STEPS["resolve"]
+    site.write("updates/2026-11-27-api-errors.md", text)
+    site.build()
+    site.announce(previous, env)
+    previous = site.snapshot()
+    site.write(
+        "updates/2026-11-27-api-errors.md",
+        text + "\n## 2026-11-27 11:30 UTC · Investigating\nErrors are back.\n",
+    )
+    site.build()
+    site.announce(previous, env)
+    assert webhook_events(web) == ["declared", "resolved", "reopened"]

@@ -278,3 +278,21 @@ def test_send_dry_run_and_no_terminal_send_nothing(tmp_path):
         assert asked.exit_code == 2 and "pass --yes" in asked.stderr
         assert mail.messages == []
     assert "sent:" not in (root / "comms/2026-11-27-api-errors/ack.md").read_text()
+
+
+def test_the_index_page_has_a_subscribe_section_without_javascript(tmp_path):
+    toml = MINIMAL_TOML + CHANNELS.replace(
+        'smtp_url_env = "T_SMTP"', 'smtp_url_env = "T_SMTP"\nsignup_url = "mailto:subscribe@test.example"'
+    ) + '\n[[announce]]\nkind = "teams"\nurl_env = "T_TEAMS"\nsignup_url = "https://forms.test.example/status"\n'
+    root, _ = make_site(tmp_path, toml)
+    page = (root / "public/index.html").read_text()
+    start = page.index('<section aria-labelledby="subscribe-h"')
+    section = page[start : page.index("</section>", start)]
+    assert "<script" not in section
+    assert '<li>Email: <a href="mailto:subscribe@test.example">Sign up by email</a></li>' in section
+    assert '<li>Microsoft Teams: <a href="https://forms.test.example/status">Sign up</a></li>' in section
+    assert "Slack" not in section  # no signup_url: no link
+    for href in ("feed.xml", "atom.xml", "feed.json", "maintenance.ics", "components/api/feed.xml",
+                 "components/web/atom.xml", "components/web/feed.json"):  # fmt: skip
+        assert f'href="{href}"' in section
+        assert (root / "public" / href).is_file()

@@ -116,10 +116,18 @@ def read_state(source: str | Path, *, timeout: float = FETCH_TIMEOUT) -> SiteSta
     )
 
 
+MARKER_PATH = "previous.json"
+
+
 def save_state(state: SiteState, folder: Path) -> list[Path]:
     """Write the files ``state`` was read from under ``folder`` (for a later
-    ``--previous folder``); returns the paths written."""
-    written = []
+    ``--previous folder``), and ``previous.json`` saying where they came from
+    (so the folder exists even before the first publication); returns the
+    paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / MARKER_PATH
+    marker.write_text(json.dumps({"found": state.found, "source": state.where}, indent=2) + "\n")
+    written = [marker]
     for relpath, data in state.files.items():
         path = folder / relpath
         path.parent.mkdir(parents=True, exist_ok=True)

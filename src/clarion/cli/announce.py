@@ -92,12 +92,13 @@ def announce_command(
         if not is_url(config.base_url):
             raise UsageError("--previous is required: site.base_url is not an absolute URL")
         previous = config.base_url
-    if save_previous is not None:
-        save_state(read_state(previous), save_previous)
     if not config.announce:
         common.err.print(
             "No [[announce]] channels in site_src/site.toml: nothing to send.", markup=False
         )
+        return
+    if save_previous is not None:
+        save_state(read_state(previous), save_previous)
     report = announce(
         config,
         previous=previous,

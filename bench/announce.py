@@ -26,11 +26,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
+from tests.receivers import Behaviour, http_receiver  # noqa: E402
+
 from clarion.announce.delivery import Policy  # noqa: E402
 from clarion.announce.run import announce  # noqa: E402
 from clarion.build import build  # noqa: E402
 from clarion.config import load_config  # noqa: E402
-from tests.receivers import Behaviour, http_receiver  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 DELAY = 0.05
@@ -114,7 +115,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp) / "site"
         previous = prepare(root)
-        print("| concurrency | changes | requests | network time | announce (median of 3) | ratio |")
+        print(
+            "| concurrency | changes | requests | network time | announce (median of 3) | ratio |"
+        )
         print("|---:|---:|---:|---:|---:|---:|")
         for level in levels:
             runs = [measure(root, previous, level) for _ in range(3)]

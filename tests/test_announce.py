@@ -16,12 +16,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from clarion.announce.delivery import Policy
 from clarion.announce.run import announce
 from clarion.build import build
-from clarion.cli import main
 from clarion.config import load_config
 from tests.conftest import MINIMAL_TOML, NOW, write_files
 from tests.receivers import Behaviour, HttpReceiver, SmtpReceiver, http_receiver, smtp_receiver
@@ -286,7 +284,8 @@ def test_chat_payload_shapes(tmp_path, receivers):
     link = blocks[-1]["elements"][-1]
     assert link == {
         "type": "mrkdwn",
-        "text": "<https://status.test.example/incidents/2026-11-27-api-errors/|View on the status page>",
+        "text": "<https://status.test.example/incidents/2026-11-27-api-errors/"
+        "|View on the status page>",
     }
     teams = bodies(web, "/teams")[0]
     assert teams["type"] == "message"
@@ -358,7 +357,8 @@ def test_a_component_filter_delivers_only_its_components(tmp_path, receivers):
     site.write(
         "updates/2026-11-27-web-slow.md",
         "---\ntitle: Slow website\nseverity: SEV3\ncomponents:\n  web: degraded_performance\n"
-        "declared: 2026-11-27T10:30:00Z\n---\n## 2026-11-27 10:31 UTC · Investigating\nPages load slowly.\n",
+        "declared: 2026-11-27T10:30:00Z\n---\n"
+        "## 2026-11-27 10:31 UTC · Investigating\nPages load slowly.\n",
     )
     site.build()
     site.announce(previous, env)
@@ -406,11 +406,21 @@ def test_private_incidents_and_fields_never_reach_any_channel(tmp_path, receiver
     for received in mail.messages:
         assert CANARY not in received.message.as_string()
     assert CANARY not in (site.root / "public/announced.json").read_text()
-    for channel in ("/slack", "/teams", "/discord", "/mattermost", "/rocketchat", "/webhook", "/web-only"):
+    for channel in (
+        "/slack",
+        "/teams",
+        "/discord",
+        "/mattermost",
+        "/rocketchat",
+        "/webhook",
+        "/web-only",
+    ):
         assert len(web.to(channel)) == (0 if channel == "/web-only" else 1)
 
 
-HOSTILE = "<!channel> @everyone @all [click](https://evil.example) <https://evil.example|x> **bold**"
+HOSTILE = (
+    "<!channel> @everyone @all [click](https://evil.example) <https://evil.example|x> **bold**"
+)
 
 
 def test_untrusted_text_stays_inert_in_every_channel(tmp_path, receivers):

@@ -52,7 +52,9 @@ def cli(*args: str, env: dict[str, str] | None = None, input: str | None = None)
 def make_site(tmp_path: Path, toml: str = MINIMAL_TOML + CHANNELS) -> tuple[Path, Path]:
     """A site whose previous page had no incident and whose new page has one."""
     root = tmp_path / "site"
-    write_files(root, {"site_src/site.toml": toml, "comms/subscribers.yml": "- a@subscriber.example\n"})
+    write_files(
+        root, {"site_src/site.toml": toml, "comms/subscribers.yml": "- a@subscriber.example\n"}
+    )
     build(load_config(root), now=NOW, use_cache=False, workers=1)
     previous = tmp_path / "previous"
     shutil.copytree(root / "public", previous)
@@ -64,8 +66,21 @@ def make_site(tmp_path: Path, toml: str = MINIMAL_TOML + CHANNELS) -> tuple[Path
 def test_dry_run_prints_what_would_be_sent_and_sends_nothing(tmp_path):
     root, previous = make_site(tmp_path)
     with http_receiver() as web, smtp_receiver() as mail:
-        env = {"T_SLACK": web.url + SECRET_PATH, "T_SMTP": mail.url.replace("127.0.0.1", "u:pw@127.0.0.1")}
-        result = cli("announce", "--source", str(root), "--previous", str(previous), "--dry-run", "--now", NOW_TEXT, env=env)  # fmt: skip
+        env = {
+            "T_SLACK": web.url + SECRET_PATH,
+            "T_SMTP": mail.url.replace("127.0.0.1", "u:pw@127.0.0.1"),
+        }
+        result = cli(
+            "announce",
+            "--source",
+            str(root),
+            "--previous",
+            str(previous),
+            "--dry-run",
+            "--now",
+            NOW_TEXT,
+            env=env,
+        )
         assert result.exit_code == 0, result.output
         assert web.attempts == [] and mail.messages == []
     out = result.stdout
@@ -81,7 +96,17 @@ def test_json_report_and_record(tmp_path):
     root, previous = make_site(tmp_path)
     with http_receiver() as web, smtp_receiver() as mail:
         env = {"T_SLACK": web.url + SECRET_PATH, "T_SMTP": mail.url}
-        args = ("announce", "--source", str(root), "--previous", str(previous), "--format", "json", "--now", NOW_TEXT)  # fmt: skip
+        args = (
+            "announce",
+            "--source",
+            str(root),
+            "--previous",
+            str(previous),
+            "--format",
+            "json",
+            "--now",
+            NOW_TEXT,
+        )
         result = cli(*args, env=env)
         assert result.exit_code == 0, result.output
         report = json.loads(result.stdout)
@@ -101,7 +126,9 @@ def test_json_report_and_record(tmp_path):
         again = json.loads(cli(*args, env=env).stdout)
         assert again["delivered"] == 0 and again["already_delivered"] == 2
         assert len(web.requests) == 1 and len(mail.messages) == 1
-        assert (root / "public/announced.json").read_text() == json.dumps(record, indent=2, sort_keys=True) + "\n"  # fmt: skip
+        assert (root / "public/announced.json").read_text() == json.dumps(
+            record, indent=2, sort_keys=True
+        ) + "\n"
 
 
 def test_undelivered_messages_exit_5_and_name_the_host_only(tmp_path):
@@ -109,7 +136,16 @@ def test_undelivered_messages_exit_5_and_name_the_host_only(tmp_path):
     with http_receiver() as web, smtp_receiver() as mail:
         web.behaviour[SECRET_PATH] = Behaviour(fail=1, status=404)
         env = {"T_SLACK": web.url + SECRET_PATH}  # T_SMTP not set
-        result = cli("announce", "--source", str(root), "--previous", str(previous), "--now", NOW_TEXT, env=env)  # fmt: skip
+        result = cli(
+            "announce",
+            "--source",
+            str(root),
+            "--previous",
+            str(previous),
+            "--now",
+            NOW_TEXT,
+            env=env,
+        )
         assert mail.messages == []
     assert result.exit_code == 5, result.output
     assert "127.0.0.1: HTTP 404" in result.stderr
@@ -130,16 +166,40 @@ def test_previous_from_the_live_site_url_and_save_previous(tmp_path):
         url = f"http://127.0.0.1:{server.server_address[1]}/"
         saved = tmp_path / "saved"
         result = cli(
-            "announce", "--source", str(root), "--previous", url, "--dry-run", "--save-previous",
-            str(saved), "--format", "json", "--now", NOW_TEXT, env={"T_SLACK": "https://hooks.slack.example/x"},
-        )  # fmt: skip
+            "announce",
+            "--source",
+            str(root),
+            "--previous",
+            url,
+            "--dry-run",
+            "--save-previous",
+            str(saved),
+            "--format",
+            "json",
+            "--now",
+            NOW_TEXT,
+            env={"T_SLACK": "https://hooks.slack.example/x"},
+        )
     finally:
         server.shutdown()
         server.server_close()
     assert result.exit_code == 0, result.output
     assert [c["event"] for c in json.loads(result.stdout)["changes"]] == ["declared"]
-    assert (saved / "api/v2/incidents.json").read_bytes() == (previous / "api/v2/incidents.json").read_bytes()  # fmt: skip
-    again = cli("announce", "--source", str(root), "--previous", str(saved), "--dry-run", "--format", "json", "--now", NOW_TEXT)  # fmt: skip
+    assert (saved / "api/v2/incidents.json").read_bytes() == (
+        previous / "api/v2/incidents.json"
+    ).read_bytes()
+    again = cli(
+        "announce",
+        "--source",
+        str(root),
+        "--previous",
+        str(saved),
+        "--dry-run",
+        "--format",
+        "json",
+        "--now",
+        NOW_TEXT,
+    )
     assert [c["event"] for c in json.loads(again.stdout)["changes"]] == ["declared"]
 
 
@@ -154,7 +214,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         (
             '[[announce]]\nkind = "slack"\nurl = "https://hooks.slack.com/services/T/B/X"\n',
             2,
-            'site_src/site.toml:{line}: error: announce[1].url: secrets never go in site.toml\n'
+            "site_src/site.toml:{line}: error: announce[1].url: secrets never go in site.toml\n"
             '  expected: the name of an environment variable: url_env = "MY_VARIABLE"\n'
             "  hint: set the variable in CI's secrets; site.toml is usually public",
         ),
@@ -168,7 +228,8 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         (
             '[[announce]]\nkind = "webhook"\nurl_env = "HOOK"\n',
             0,
-            "site_src/site.toml:{line}: error: announce[1]: a webhook channel signs its messages and needs secret_env\n"
+            "site_src/site.toml:{line}: error: announce[1]: "
+            "a webhook channel signs its messages and needs secret_env\n"
             '  expected: secret_env = "STATUS_WEBHOOK_SECRET"\n'
             "  hint: receivers verify the X-Clarion-Signature header with the same secret",
         ),
@@ -194,14 +255,27 @@ def test_configuration_errors_name_file_and_line(tmp_path, entry, offset, messag
 
 def test_subscriber_list_errors_name_file_and_line(tmp_path):
     root, previous = make_site(tmp_path)
-    (root / "comms/subscribers.yml").write_text("- a@subscriber.example\n- not-an-address\n- address: b@x.example\n  components: [nope]\n")  # fmt: skip
+    (root / "comms/subscribers.yml").write_text(
+        "- a@subscriber.example\n- not-an-address\n- address: b@x.example\n  components: [nope]\n"
+    )
     with smtp_receiver() as mail, http_receiver() as web:
-        result = cli("announce", "--source", str(root), "--previous", str(previous), "--now", NOW_TEXT,
-                     env={"T_SLACK": web.url + "/slack", "T_SMTP": mail.url})  # fmt: skip
+        result = cli(
+            "announce",
+            "--source",
+            str(root),
+            "--previous",
+            str(previous),
+            "--now",
+            NOW_TEXT,
+            env={"T_SLACK": web.url + "/slack", "T_SMTP": mail.url},
+        )
         assert mail.messages == [] and len(web.requests) == 1  # the other channel still delivers
     assert result.exit_code == 5
     assert "comms/subscribers.yml:2: error: not an email address: 'not-an-address'" in result.stderr
-    assert "comms/subscribers.yml:3: error: subscriber.components: unknown component 'nope'" in result.stderr
+    assert (
+        "comms/subscribers.yml:3: error: subscriber.components: unknown component 'nope'"
+        in result.stderr
+    )
 
 
 # -- clarion send ---------------------------------------------------------------------
@@ -234,8 +308,17 @@ def send_site(tmp_path: Path, notice: str = NOTICE) -> Path:
 def test_send_delivers_a_draft_and_records_sent(tmp_path):
     root = send_site(tmp_path)
     with smtp_receiver() as mail:
-        result = cli("send", "api-errors", "ack", "--yes", "--source", str(root), "--now", NOW_TEXT,
-                     env={"SMTP_URL": mail.url})  # fmt: skip
+        result = cli(
+            "send",
+            "api-errors",
+            "ack",
+            "--yes",
+            "--source",
+            str(root),
+            "--now",
+            NOW_TEXT,
+            env={"SMTP_URL": mail.url},
+        )
         assert result.exit_code == 0, result.output
         (received,) = mail.messages
     assert received.recipients == ["customers@test.example"]
@@ -247,21 +330,44 @@ def test_send_delivers_a_draft_and_records_sent(tmp_path):
     assert "We have found the cause" in message.get_body(("html",)).get_content()
     notice = (root / "comms/2026-11-27-api-errors/ack.md").read_text()
     assert "sent: 2026-11-27T12:00:00Z" in notice
-    again = cli("send", "api-errors", "ack", "--yes", "--source", str(root), "--now", NOW_TEXT, env={"SMTP_URL": mail.url})  # fmt: skip
+    again = cli(
+        "send",
+        "api-errors",
+        "ack",
+        "--yes",
+        "--source",
+        str(root),
+        "--now",
+        NOW_TEXT,
+        env={"SMTP_URL": mail.url},
+    )
     assert again.exit_code == 2 and "already recorded as sent" in again.stderr
 
 
 @pytest.mark.parametrize(
     "notice, reason",
     [
-        (NOTICE.replace("found the cause", "(to be completed)"), "still holds the placeholder '(to be completed)'"),
+        (
+            NOTICE.replace("found the cause", "(to be completed)"),
+            "still holds the placeholder '(to be completed)'",
+        ),
         (NOTICE.replace("to: [customers]\n", "to: []\n"), "it has no recipient"),
     ],
 )
 def test_send_refuses_placeholders_and_missing_recipients(tmp_path, notice, reason):
     root = send_site(tmp_path, notice)
     with smtp_receiver() as mail:
-        result = cli("send", "api-errors", "ack", "--yes", "--source", str(root), "--now", NOW_TEXT, env={"SMTP_URL": mail.url})  # fmt: skip
+        result = cli(
+            "send",
+            "api-errors",
+            "ack",
+            "--yes",
+            "--source",
+            str(root),
+            "--now",
+            NOW_TEXT,
+            env={"SMTP_URL": mail.url},
+        )
         assert mail.messages == []
     assert result.exit_code == 2
     assert reason in result.stderr
@@ -272,7 +378,17 @@ def test_send_dry_run_and_no_terminal_send_nothing(tmp_path):
     root = send_site(tmp_path)
     with smtp_receiver() as mail:
         env = {"SMTP_URL": mail.url}
-        dry = cli("send", "api-errors", "ack", "--dry-run", "--source", str(root), "--now", NOW_TEXT, env=env)  # fmt: skip
+        dry = cli(
+            "send",
+            "api-errors",
+            "ack",
+            "--dry-run",
+            "--source",
+            str(root),
+            "--now",
+            NOW_TEXT,
+            env=env,
+        )
         assert dry.exit_code == 0 and "Subject: We are sorry: Elevated API errors" in dry.stdout
         asked = cli("send", "api-errors", "ack", "--source", str(root), "--now", NOW_TEXT, env=env)
         assert asked.exit_code == 2 and "pass --yes" in asked.stderr
@@ -281,18 +397,33 @@ def test_send_dry_run_and_no_terminal_send_nothing(tmp_path):
 
 
 def test_the_index_page_has_a_subscribe_section_without_javascript(tmp_path):
-    toml = MINIMAL_TOML + CHANNELS.replace(
-        'smtp_url_env = "T_SMTP"', 'smtp_url_env = "T_SMTP"\nsignup_url = "mailto:subscribe@test.example"'
-    ) + '\n[[announce]]\nkind = "teams"\nurl_env = "T_TEAMS"\nsignup_url = "https://forms.test.example/status"\n'
+    toml = (
+        MINIMAL_TOML
+        + CHANNELS.replace(
+            'smtp_url_env = "T_SMTP"',
+            'smtp_url_env = "T_SMTP"\nsignup_url = "mailto:subscribe@test.example"',
+        )
+        + '\n[[announce]]\nkind = "teams"\nurl_env = "T_TEAMS"\nsignup_url = "https://forms.test.example/status"\n'
+    )
     root, _ = make_site(tmp_path, toml)
     page = (root / "public/index.html").read_text()
     start = page.index('<section aria-labelledby="subscribe-h"')
     section = page[start : page.index("</section>", start)]
     assert "<script" not in section
     assert '<li>Email: <a href="mailto:subscribe@test.example">Sign up by email</a></li>' in section
-    assert '<li>Microsoft Teams: <a href="https://forms.test.example/status">Sign up</a></li>' in section
+    assert (
+        '<li>Microsoft Teams: <a href="https://forms.test.example/status">Sign up</a></li>'
+        in section
+    )
     assert "Slack" not in section  # no signup_url: no link
-    for href in ("feed.xml", "atom.xml", "feed.json", "maintenance.ics", "components/api/feed.xml",
-                 "components/web/atom.xml", "components/web/feed.json"):  # fmt: skip
+    for href in (
+        "feed.xml",
+        "atom.xml",
+        "feed.json",
+        "maintenance.ics",
+        "components/api/feed.xml",
+        "components/web/atom.xml",
+        "components/web/feed.json",
+    ):
         assert f'href="{href}"' in section
         assert (root / "public" / href).is_file()

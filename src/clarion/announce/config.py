@@ -60,6 +60,7 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _URL_RE = re.compile(r"^https?://[^\s/]+\S*$")
 _ADDRESS_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 DEFAULT_SUBSCRIBERS = "subscribers.yml"
+_SECRET_SUFFIX = {False: "WEBHOOK_URL", True: "SMTP_URL"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,7 +185,11 @@ def _channel(
                 expected=f'the name of an environment variable: {_env_key(kind)} = "MY_VARIABLE"',
                 hint="set the variable in CI's secrets; site.toml is usually public",
             )
-    rest = {k: v for k, v in entry.items() if k not in ("url", "webhook_url", "secret", "smtp_url", "password")}  # fmt: skip
+    rest = {
+        k: v
+        for k, v in entry.items()
+        if k not in ("url", "webhook_url", "secret", "smtp_url", "password")
+    }
     check_keys(
         rest,
         _KEYS_BY_KIND[kind],
@@ -213,7 +218,7 @@ def _channel(
         errors.error(
             locator.entry(index),
             f"{where}: a {kind} channel needs {env_key}",
-            expected=f'{env_key} = "{kind.upper()}_{"SMTP_URL" if kind == "email" else "WEBHOOK_URL"}"',
+            expected=f'{env_key} = "{kind.upper()}_{_SECRET_SUFFIX[kind == "email"]}"',
             hint="the variable holds the secret URL; Clarion never prints it",
         )
     secret_env = text("secret_env", _ENV_RE, env_expected)
@@ -225,7 +230,9 @@ def _channel(
             hint="receivers verify the X-Clarion-Signature header with the same secret",
         )
     name = text("name", _NAME_RE, "lower-case letters, digits, '-' and '_'") or kind
-    components = _components(entry.get("components"), where, locator.key(index, "components"), component_ids, errors)  # fmt: skip
+    components = _components(
+        entry.get("components"), where, locator.key(index, "components"), component_ids, errors
+    )
     signup_url = text(
         "signup_url",
         re.compile(r"^(https?://\S+|mailto:\S+)$"),
@@ -237,7 +244,9 @@ def _channel(
     mailto = text(
         "unsubscribe_mailto", _ADDRESS_RE, "an address such as status-unsubscribe@example.com"
     )
-    unsubscribe_url = text("unsubscribe_url", re.compile(r"^https://\S+$"), "an https:// URL (one-click unsubscribe)")  # fmt: skip
+    unsubscribe_url = text(
+        "unsubscribe_url", re.compile(r"^https://\S+$"), "an https:// URL (one-click unsubscribe)"
+    )
     label = text("signup_label") or ""
     if len(errors.errors) > before:
         return None

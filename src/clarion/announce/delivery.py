@@ -29,7 +29,7 @@ class Policy:
             return None
         if retry_after is not None:
             return retry_after if retry_after <= self.max_wait else None
-        delay = self.backoff * 2 ** (attempt - 1)
+        delay: float = self.backoff * 2.0 ** (attempt - 1)
         return min(self.max_wait, delay * (1 + random.random() / 10))
 
 

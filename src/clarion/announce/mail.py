@@ -111,6 +111,7 @@ def _html(message: Message, site_title: str, unsubscribe: list[str]) -> str:
         f'<h1 style="font-size:1.25em">{e(message.headline)}</h1>\n'
         f"<table>{facts}</table>\n{body}\n{links}\n"
         f'<p style="color:#6b7280">{e(human_time(message.at))}</p></div>\n'
-        f'<hr><p style="color:#6b7280;font-size:0.875em">{e(_footer(site_title))}{unsubscribe_html}</p>\n'
+        '<hr><p style="color:#6b7280;font-size:0.875em">'
+        f"{e(_footer(site_title))}{unsubscribe_html}</p>\n"
         "</body></html>\n"
     )

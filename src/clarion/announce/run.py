@@ -172,11 +172,28 @@ def _run_job(
             connection.close()
 
 
-def _delivery(target: Target, key: str, status: str, **extra: object) -> Delivery:
+def _delivery(
+    target: Target,
+    key: str,
+    status: str,
+    *,
+    attempts: int = 0,
+    detail: str = "",
+    recipients: int = 0,
+    preview: str = "",
+) -> Delivery:
     channel = target.channel
     return Delivery(
-        key=key, channel=channel.name, kind=channel.kind, host=target.host, status=status, **extra
-    )  # type: ignore[arg-type]
+        key=key,
+        channel=channel.name,
+        kind=channel.kind,
+        host=target.host,
+        status=status,
+        attempts=attempts,
+        detail=detail,
+        recipients=recipients,
+        preview=preview,
+    )
 
 
 def http_request(
@@ -228,25 +245,43 @@ def _send_email(
     def build(address: str) -> bytes:
         return bytes(
             build_email(
-                message, channel=target.channel, site_title=config.title, base_url=config.base_url,
-                sender=config.email.sender or "status@example.invalid", reply_to=config.email.reply_to,
-                recipient=address, now=context.now,
+                message,
+                channel=target.channel,
+                site_title=config.title,
+                base_url=config.base_url,
+                sender=config.email.sender or "status@example.invalid",
+                reply_to=config.email.reply_to,
+                recipient=address,
+                now=context.now,
             )
-        )  # fmt: skip
+        )
 
     if context.dry_run:
         preview = build("subscriber@example.invalid").decode("utf-8", "replace")
         detail = target.problem or f"to {len(recipients)} subscriber(s); shown for one"
-        return _delivery(target, message.key, "planned", recipients=len(recipients), preview=preview, detail=detail)  # fmt: skip
+        return _delivery(
+            target,
+            message.key,
+            "planned",
+            recipients=len(recipients),
+            preview=preview,
+            detail=detail,
+        )
     assert connection is not None and config.email.sender is not None
     failures: list[str] = []
     details: list[str] = []
     attempts = 0
     for address in recipients:
         email = build_email(
-            message, channel=target.channel, site_title=config.title, base_url=config.base_url,
-            sender=config.email.sender, reply_to=config.email.reply_to, recipient=address, now=context.now,
-        )  # fmt: skip
+            message,
+            channel=target.channel,
+            site_title=config.title,
+            base_url=config.base_url,
+            sender=config.email.sender,
+            reply_to=config.email.reply_to,
+            recipient=address,
+            now=context.now,
+        )
         outcome = connection.send(
             email, sender=_envelope(config.email.sender), recipients=[address]
         )
@@ -257,9 +292,23 @@ def _send_email(
     if failures:
         context.tokens[(message.key, target.channel.name)] = failures
         detail = f"{len(failures)} of {len(recipients)} not delivered: {details[0]}"
-        return _delivery(target, message.key, "failed", attempts=attempts, detail=detail, recipients=len(recipients))  # fmt: skip
+        return _delivery(
+            target,
+            message.key,
+            "failed",
+            attempts=attempts,
+            detail=detail,
+            recipients=len(recipients),
+        )
     detail = f"{target.host}: {len(recipients)} recipient(s)"
-    return _delivery(target, message.key, "delivered", attempts=attempts, detail=detail, recipients=len(recipients))  # fmt: skip
+    return _delivery(
+        target,
+        message.key,
+        "delivered",
+        attempts=attempts,
+        detail=detail,
+        recipients=len(recipients),
+    )
 
 
 def _envelope(sender: str) -> str:

@@ -117,9 +117,9 @@ class Connection:
                     message, from_addr=sender, to_addrs=list(recipients)
                 )
                 if refused:
-                    codes = ", ".join(str(code) for code, _ in refused.values())
+                    text = ", ".join(str(code) for code, _ in refused.values())
                     return Outcome(
-                        delivered=False, attempts=attempt, detail=f"{host}: refused ({codes})"
+                        delivered=False, attempts=attempt, detail=f"{host}: refused ({text})"
                     )
                 return Outcome(delivered=True, attempts=attempt, detail=f"{host}: accepted")
             except _Final as exc:
@@ -132,11 +132,16 @@ class Connection:
                     detail=f"{host}: login refused ({exc.smtp_code})",
                 )
             except smtplib.SMTPRecipientsRefused as exc:
-                codes = sorted({code for code, _ in exc.recipients.values()})
+                codes = sorted({int(code) for code, _ in exc.recipients.values()})
+                listed = ", ".join(map(str, codes))
                 if any(400 <= code < 500 for code in codes):
-                    detail = f"{host}: recipient deferred ({', '.join(map(str, codes))})"
+                    detail = f"{host}: recipient deferred ({listed})"
                 else:
-                    return Outcome(delivered=False, attempts=attempt, detail=f"{host}: recipient refused ({', '.join(map(str, codes))})")  # fmt: skip
+                    return Outcome(
+                        delivered=False,
+                        attempts=attempt,
+                        detail=f"{host}: recipient refused ({listed})",
+                    )
             except smtplib.SMTPResponseException as exc:
                 self.close()
                 detail = f"{host}: SMTP {exc.smtp_code}"

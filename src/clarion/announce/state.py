@@ -104,7 +104,11 @@ def read_state(source: str | Path, *, timeout: float = FETCH_TIMEOUT) -> SiteSta
         Item(data=d, maintenance=True, cancelled=d.get("shortlink") in cancelled)
         for d in _list(maintenance, "scheduled_maintenances", text)
     ]
-    record = Record.parse(files[RECORD_PATH], f"{text}/{RECORD_PATH}") if RECORD_PATH in files else Record()  # fmt: skip
+    record = (
+        Record.parse(files[RECORD_PATH], f"{text}/{RECORD_PATH}")
+        if RECORD_PATH in files
+        else Record()
+    )
     return SiteState(
         where=text,
         found=True,

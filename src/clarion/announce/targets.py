@@ -71,7 +71,12 @@ def _email(config: SiteConfig, channel: Channel, environ: Mapping[str, str]) -> 
         )
     url = environ.get(channel.smtp_url_env, "").strip()
     if not url:
-        return Target(channel=channel, host="?", subscribers=subscribers, problem=f"{channel.smtp_url_env} is not set")  # fmt: skip
+        return Target(
+            channel=channel,
+            host="?",
+            subscribers=subscribers,
+            problem=f"{channel.smtp_url_env} is not set",
+        )
     try:
         server = parse_smtp_url(url, channel.smtp_url_env)
     except ClarionError as exc:

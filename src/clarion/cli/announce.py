@@ -51,8 +51,20 @@ EXIT_NOT_DELIVERED = 5
     type=click.Path(file_okay=False, path_type=Path),
     help="Also keep the previous state's files in this folder (for a later --previous DIR).",
 )
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, help="Messages in flight at most.")  # fmt: skip
-@click.option("--timeout", type=click.FloatRange(0.1, 300), default=10.0, show_default=True, help="Seconds per request.")  # fmt: skip
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Messages in flight at most.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 300),
+    default=10.0,
+    show_default=True,
+    help="Seconds per request.",
+)
 @source_option
 @now_option
 @handle_errors
@@ -123,9 +135,13 @@ def _json(report: object) -> dict[str, object]:
     by_key: dict[str, list[dict[str, object]]] = {}
     for d in report.deliveries:
         entry: dict[str, object] = {
-            "channel": d.channel, "kind": d.kind, "host": d.host, "status": d.status,
-            "attempts": d.attempts, "detail": d.detail,
-        }  # fmt: skip
+            "channel": d.channel,
+            "kind": d.kind,
+            "host": d.host,
+            "status": d.status,
+            "attempts": d.attempts,
+            "detail": d.detail,
+        }
         if d.kind == "email":
             entry["recipients"] = d.recipients
         if report.dry_run:
@@ -145,7 +161,7 @@ def _json(report: object) -> dict[str, object]:
                 "deliveries": by_key.get(m.key, []),
             }
             for m in report.messages
-        ],  # fmt: skip
+        ],
         "delivered": sum(d.status == "delivered" for d in report.deliveries),
         "not_delivered": len(report.failed),
         "already_delivered": report.already,
@@ -180,7 +196,10 @@ def _text(report: object) -> None:
         err.print(line, markup=False)
     total, failed = len(report.deliveries), len(report.failed)
     if report.dry_run:
-        err.print(f"Dry run: {total} message(s) for {len(report.messages)} change(s); nothing sent.", markup=False)  # fmt: skip
+        err.print(
+            f"Dry run: {total} message(s) for {len(report.messages)} change(s); nothing sent.",
+            markup=False,
+        )
     elif not report.messages:
         err.print(f"Nothing new since {report.previous}.", markup=False)
     else:
@@ -192,7 +211,8 @@ def _text(report: object) -> None:
         err.print(summary + f" in {report.seconds:.1f} s.", markup=False)
         if failed:
             err.print(
-                f"{failed} not delivered: recorded as owed in announced.json; the next run retries them.",
+                f"{failed} not delivered: recorded as owed in announced.json; "
+                "the next run retries them.",
                 style="bold red",
                 markup=False,
             )

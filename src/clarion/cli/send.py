@@ -92,6 +92,7 @@ def send_command(
     assert ready.draft.rule is not None
     written = record_sent(config, ready.draft.incident.slug, ready.draft.rule.id, at=now)
     common.err.print(
-        f"Sent to {len(ready.recipients)} recipient(s) ({outcome.detail}); recorded in {written.relpath}.",
+        f"Sent to {len(ready.recipients)} recipient(s) ({outcome.detail}); "
+        f"recorded in {written.relpath}.",
         markup=False,
     )

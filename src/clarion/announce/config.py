@@ -158,96 +158,79 @@ def parse_announce(
     return tuple(channels)
 
 
+_SECRET_KEYS = ("url", "webhook_url", "secret", "smtp_url", "password")
+_ENV_EXPECTED = "the name of an environment variable, e.g. SLACK_WEBHOOK_URL"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One ``[[announce]]`` table being read: typed access with errors at its lines."""
+
+    index: int
+    data: dict[str, object]
+    locator: _EntryLocator
+    errors: ErrorCollector
+
+    @property
+    def where(self) -> str:
+        return f"announce[{self.index + 1}]"
+
+    def at(self, key: str | None = None) -> SourceLocation:
+        if key is None:
+            return self.locator.entry(self.index)
+        return self.locator.key(self.index, key)
+
+    def text(
+        self, key: str, pattern: re.Pattern[str] | None = None, expected: str = "text"
+    ) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
+            self.errors.error(self.at(key), f"{self.where}.{key}: got {value!r}", expected=expected)
+            return None
+        return value
+
+
 def _channel(
     index: int,
-    entry: dict[str, object],
+    data: dict[str, object],
     locator: _EntryLocator,
     component_ids: Collection[str],
     errors: ErrorCollector,
 ) -> Channel | None:
-    where = f"announce[{index + 1}]"
-    kind = entry.get("kind")
-    if kind not in KINDS:
+    entry = _Entry(index, data, locator, errors)
+    kind = data.get("kind")
+    if not isinstance(kind, str) or kind not in KINDS:
         errors.error(
-            locator.key(index, "kind"),
-            f"{where}.kind: got {kind!r}",
+            entry.at("kind"),
+            f"{entry.where}.kind: got {kind!r}",
             expected="one of: " + ", ".join(KINDS),
             hint=did_you_mean(str(kind), KINDS),
         )
         return None
-    assert isinstance(kind, str)
     before = len(errors.errors)
-    for secret_key in ("url", "webhook_url", "secret", "smtp_url", "password"):
-        if secret_key in entry:
-            errors.error(
-                locator.key(index, secret_key),
-                f"{where}.{secret_key}: secrets never go in site.toml",
-                expected=f'the name of an environment variable: {_env_key(kind)} = "MY_VARIABLE"',
-                hint="set the variable in CI's secrets; site.toml is usually public",
-            )
-    rest = {
-        k: v
-        for k, v in entry.items()
-        if k not in ("url", "webhook_url", "secret", "smtp_url", "password")
-    }
-    check_keys(
-        rest,
-        _KEYS_BY_KIND[kind],
-        where=f"[[announce]] of kind {kind}",
-        locate=lambda k: locator.key(index, k),
-        errors=errors,
-    )
-
-    def text(
-        key: str, pattern: re.Pattern[str] | None = None, expected: str = "text"
-    ) -> str | None:
-        value = entry.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
-            errors.error(
-                locator.key(index, key), f"{where}.{key}: got {value!r}", expected=expected
-            )
-            return None
-        return value
-
-    env_expected = "the name of an environment variable, e.g. SLACK_WEBHOOK_URL"
-    env_key = _env_key(kind)
-    env_name = text(env_key, _ENV_RE, env_expected)
-    if env_name is None and env_key not in entry:
-        errors.error(
-            locator.entry(index),
-            f"{where}: a {kind} channel needs {env_key}",
-            expected=f'{env_key} = "{kind.upper()}_{_SECRET_SUFFIX[kind == "email"]}"',
-            hint="the variable holds the secret URL; Clarion never prints it",
-        )
-    secret_env = text("secret_env", _ENV_RE, env_expected)
-    if kind == "webhook" and "secret_env" not in entry:
-        errors.error(
-            locator.entry(index),
-            f"{where}: a webhook channel signs its messages and needs secret_env",
-            expected='secret_env = "STATUS_WEBHOOK_SECRET"',
-            hint="receivers verify the X-Clarion-Signature header with the same secret",
-        )
-    name = text("name", _NAME_RE, "lower-case letters, digits, '-' and '_'") or kind
+    _check_keys(entry, kind)
+    env_name, secret_env = _secret_variables(entry, kind)
+    name = entry.text("name", _NAME_RE, "lower-case letters, digits, '-' and '_'") or kind
     components = _components(
-        entry.get("components"), where, locator.key(index, "components"), component_ids, errors
+        data.get("components"), entry.where, entry.at("components"), component_ids, errors
     )
-    signup_url = text(
+    signup_url = entry.text(
         "signup_url",
         re.compile(r"^(https?://\S+|mailto:\S+)$"),
         "an https:// link (a form, a channel to join) or a mailto: link",
     )
-    subscribers = text(
+    subscribers = entry.text(
         "subscribers", re.compile(r"^[^/\\][^\\]*$"), "a file name under the comms folder"
     )
-    mailto = text(
+    mailto = entry.text(
         "unsubscribe_mailto", _ADDRESS_RE, "an address such as status-unsubscribe@example.com"
     )
-    unsubscribe_url = text(
+    unsubscribe_url = entry.text(
         "unsubscribe_url", re.compile(r"^https://\S+$"), "an https:// URL (one-click unsubscribe)"
     )
-    label = text("signup_label") or ""
+    label = entry.text("signup_label") or ""
     if len(errors.errors) > before:
         return None
     return Channel(
@@ -262,8 +245,49 @@ def _channel(
         components=components,
         signup_url=signup_url,
         signup_label=label,
-        line=locator.entry(index).line,
+        line=entry.at().line,
     )
+
+
+def _check_keys(entry: _Entry, kind: str) -> None:
+    """Secrets written into the file, then unknown keys."""
+    for secret_key in _SECRET_KEYS:
+        if secret_key in entry.data:
+            entry.errors.error(
+                entry.at(secret_key),
+                f"{entry.where}.{secret_key}: secrets never go in site.toml",
+                expected=f'the name of an environment variable: {_env_key(kind)} = "MY_VARIABLE"',
+                hint="set the variable in CI's secrets; site.toml is usually public",
+            )
+    check_keys(
+        {k: v for k, v in entry.data.items() if k not in _SECRET_KEYS},
+        _KEYS_BY_KIND[kind],
+        where=f"[[announce]] of kind {kind}",
+        locate=entry.at,
+        errors=entry.errors,
+    )
+
+
+def _secret_variables(entry: _Entry, kind: str) -> tuple[str | None, str | None]:
+    """The variables holding the URL (required) and, for webhooks, the secret."""
+    env_key = _env_key(kind)
+    env_name = entry.text(env_key, _ENV_RE, _ENV_EXPECTED)
+    if env_name is None and env_key not in entry.data:
+        entry.errors.error(
+            entry.at(),
+            f"{entry.where}: a {kind} channel needs {env_key}",
+            expected=f'{env_key} = "{kind.upper()}_{_SECRET_SUFFIX[kind == "email"]}"',
+            hint="the variable holds the secret URL; Clarion never prints it",
+        )
+    secret_env = entry.text("secret_env", _ENV_RE, _ENV_EXPECTED)
+    if kind == "webhook" and "secret_env" not in entry.data:
+        entry.errors.error(
+            entry.at(),
+            f"{entry.where}: a webhook channel signs its messages and needs secret_env",
+            expected='secret_env = "STATUS_WEBHOOK_SECRET"',
+            hint="receivers verify the X-Clarion-Signature header with the same secret",
+        )
+    return env_name, secret_env
 
 
 def _env_key(kind: str) -> str:

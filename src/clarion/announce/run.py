@@ -232,14 +232,7 @@ def _from_outcome(target: Target, key: str, outcome: Outcome, recipients: int = 
 def _send_email(
     context: _Context, target: Target, message: Message, connection: Connection | None
 ) -> Delivery:
-    owed = context.done.pending_recipients(message.key, target.channel.name)
-    codes = set(message.component_codes)
-    recipients = [
-        s.address
-        for s in target.subscribers
-        if (not s.components or component_codes(s.components) & codes)
-        and (owed is None or target.token(s.address) in owed)
-    ]
+    recipients = _recipients(context, target, message)
     config = context.config
 
     def build(address: str) -> bytes:
@@ -309,6 +302,19 @@ def _send_email(
         detail=detail,
         recipients=len(recipients),
     )
+
+
+def _recipients(context: _Context, target: Target, message: Message) -> list[str]:
+    """Subscribers following the change's components (all, without a filter),
+    and of those only the ones a record says are still owed it."""
+    owed = context.done.pending_recipients(message.key, target.channel.name)
+    codes = set(message.component_codes)
+    return [
+        s.address
+        for s in target.subscribers
+        if (not s.components or component_codes(s.components) & codes)
+        and (owed is None or target.token(s.address) in owed)
+    ]
 
 
 def _envelope(sender: str) -> str:

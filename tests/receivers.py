@@ -107,11 +107,20 @@ class SmtpReceiver:
     url: str
     messages: list[Mail] = field(default_factory=list)
     fail_next: int = 0  # answer this many DATA commands with 451 first
+    deferred: set[str] = field(default_factory=set)  # RCPT TO these: 451
 
 
 class _Handler:
     def __init__(self, receiver: SmtpReceiver):
         self.receiver = receiver
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: object, session: object, envelope: object, address: str, options: object
+    ) -> str:
+        if address in self.receiver.deferred:
+            return "451 4.2.1 mailbox busy, try later"
+        envelope.rcpt_tos.append(address)  # type: ignore[attr-defined]
+        return "250 OK"
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
         if self.receiver.fail_next > 0:

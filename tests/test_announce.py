@@ -555,3 +555,31 @@ def test_a_reopened_incident_is_announced_as_reopened(tmp_path, receivers):
     site.build()
     site.announce(previous, env)
     assert webhook_events(web) == ["declared", "resolved", "reopened"]
+
+
+def test_a_retry_reaches_only_the_subscribers_still_owed_a_message(tmp_path, receivers):
+    web, mail = receivers
+    env = environment(web, mail)
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    mail.deferred.add("api@subscriber.example")  # deferred on every try
+    site.write("updates/2026-11-27-api-errors.md", HEAD + STEPS["declare"])
+    site.build()
+    report = site.announce(previous, env)
+    (failed,) = report.failed
+    assert failed.channel == "email" and "1 of 2 not delivered" in failed.detail
+    assert [m.recipients for m in mail.messages] == [["all@subscriber.example"]]
+    record = (site.root / "public/announced.json").read_text()
+    assert "subscriber.example" not in record  # opaque tokens only
+    (entry,) = json.loads(record)["changes"].values()
+    assert entry["pending"] == ["email"] and len(entry["pending_recipients"]["email"]) == 1
+    published = site.snapshot()
+    mail.deferred.clear()
+    site.build()
+    report = site.announce(published, env)
+    assert not report.failed and [d.channel for d in report.deliveries] == ["email"]
+    assert [m.recipients for m in mail.messages] == [
+        ["all@subscriber.example"],
+        ["api@subscriber.example"],
+    ]
+    assert len(web.requests) == len(HTTP_PATHS)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .announce.config import Channel, parse_announce
 from .errors import ErrorCollector, SourceLocation, did_you_mean
 from .load.schema import TimeError, check_keys, expect_type, parse_time
 from .model import Severity
@@ -142,6 +143,7 @@ class SiteConfig:
     postmortem: PostmortemSettings = field(default_factory=PostmortemSettings)
     runbooks: RunbookSettings = field(default_factory=RunbookSettings)
     digest: str = ""  # hash of site.toml, for caches
+    announce: tuple[Channel, ...] = ()  # [[announce]] channels (clarion.announce.config)
 
     def component(self, component_id: str) -> Component:
         for component in self.components:
@@ -178,6 +180,7 @@ _SECTIONS = (
     "metrics",
     "postmortem",
     "runbooks",
+    "announce",
 )
 _SITE_KEYS = ("title", "base_url", "timezone", "description", "fictional", "now")
 _GROUP_KEYS = ("name", "description")
@@ -519,6 +522,14 @@ def _build(
         postmortem=_postmortem(_table(data, "postmortem", locate, errors), locate, errors),
         runbooks=_runbooks(_table(data, "runbooks", locate, errors), locate, errors),
         digest=digest,
+        announce=parse_announce(
+            data.get("announce"),
+            path=locate.path,
+            lines=locate.lines,
+            component_ids=[c.id for c in components],
+            errors=errors,
+            locate_table=locate,
+        ),
     )
 
 

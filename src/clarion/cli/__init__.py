@@ -10,7 +10,7 @@ Exit codes (PRODUCT.md): 0 success; 1 ``check`` found something overdue;
 
 from __future__ import annotations
 
-from . import importing, learning, reports, site, writing  # noqa: F401  (register the commands)
+from . import announce, importing, learning, reports, send, site, writing  # noqa: F401  (register the commands)
 from ._common import main, resolve_now
 
 __all__ = ["main", "resolve_now"]

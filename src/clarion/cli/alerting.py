@@ -71,3 +71,50 @@ def draft_from_alert(
         common.err.print(f"warning: {warning}", style="yellow", markup=False)
     for note in written.notes:
         common.err.print(f"note: {note}", markup=False)
+
+
+@common.main.command()
+@click.argument("slug")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "slack"]),
+    default="text",
+    show_default=True,
+    help="text for a terminal, markdown to paste into chat or a pull request, "
+    "slack for Block Kit JSON a bot can post.",
+)
+@common.source_option
+@common.now_option
+@common.handle_errors
+def brief(slug: str, output_format: str, source: Path, now_text: str | None) -> None:
+    """The response kit for the first minutes of incident SLUG.
+
+    The chat channel name (#incident-YYYY-MM-DD-topic), a summary to pin
+    (severity and what it means, commander, comms lead, status page link,
+    next public update due, customer and regulator clocks already running,
+    the update template) and the severity's checklist. Private: it names the
+    responders; post it only to an internal channel.
+
+    \b
+    Examples:
+      clarion brief api-errors
+      clarion brief api-errors --format markdown | pbcopy
+      clarion brief api-errors --format slack > brief.json
+    """
+    from ..authoring import find_incident_file
+    from ..brief import make_brief
+    from ..brief.render import RENDERERS
+    from ..config import load_config
+    from ..load import load_site
+    from ..rules import load_rules
+
+    config = load_config(source)
+    now = common.resolve_now(config, now_text)
+    path = find_incident_file(config, slug)
+    site = load_site(config)
+    incident = site.by_slug(path.stem)
+    if incident.is_maintenance:
+        raise UsageError(f"{path.stem} is a maintenance, not an incident: there is no brief for it")
+    kit = make_brief(config, site, load_rules(config), incident, now)
+    click.echo(RENDERERS[output_format](kit), nl=False)

@@ -432,3 +432,19 @@ def test_json_paths():
     for bad in ("a.b", "$.a..b", "$[x]"):
         with pytest.raises(JsonPathError):
             parse_path(bad)
+
+
+def test_opsgenie_acknowledge_and_datadog_recovery_are_read(site_factory):
+    settings = load_config(site_factory(toml=ALERTS_TOML)).alerts
+    opsgenie = json.loads((FIXTURES / "opsgenie-create.json").read_text())
+    opsgenie["action"] = "Acknowledge"
+    opsgenie["alert"]["updatedAt"] = 1795183440000000000  # epoch nanoseconds
+    alert = read_alert(json.dumps(opsgenie), "og", "auto", settings)
+    assert alert.event.value == "acknowledged"
+    assert alert.acknowledged_at is not None
+    assert alert.acknowledged_at.isoformat() == "2026-11-20T14:04:00+00:00"
+    datadog = json.loads((FIXTURES / "datadog-triggered.json").read_text())
+    datadog["title"] = datadog["title"].replace("[Triggered]", "[Recovered]")
+    recovered = read_alert(json.dumps(datadog), "dd", "auto", settings)
+    assert recovered.event.value == "resolved"
+    assert recovered.dedup_key == "Database connections saturated on db-primary"

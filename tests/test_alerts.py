@@ -448,3 +448,16 @@ def test_opsgenie_acknowledge_and_datadog_recovery_are_read(site_factory):
     recovered = read_alert(json.dumps(datadog), "dd", "auto", settings)
     assert recovered.event.value == "resolved"
     assert recovered.dedup_key == "Database connections saturated on db-primary"
+
+
+def test_control_characters_never_reach_the_file(site_factory):
+    root = site_factory(toml=ALERTS_TOML)
+    data = json.loads((FIXTURES / "pagerduty-triggered.json").read_text())
+    data["event"]["data"]["title"] = "Payments\x07 down\x00\u0085 now"
+    result = run(
+        root, "new", "incident", "x", "--from-alert", "-", "--now", NOW, input=json.dumps(data)
+    )
+    assert result.exit_code == 0, result.output
+    text = (root / "updates/2026-11-20-x.md").read_text()
+    assert "    title: Payments  down   now" in text
+    assert not any(ord(c) < 32 and c != "\n" for c in text)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from hashlib import sha256
 
 from ..errors import ContentErrors, ErrorCollector, SourceLocation
 
@@ -64,8 +65,6 @@ class Alert:
     def branch_key(self) -> str:
         """``<format>-<key>``: the dedup key as a safe git branch and file word
         (long or unusual keys are shortened to a digest)."""
-        from hashlib import sha256
-
         word = re.sub(r"[^A-Za-z0-9]+", "-", self.dedup_key).strip("-").lower()
         if not word or len(word) > 40 or word != self.dedup_key.lower():
             word = sha256(self.dedup_key.encode("utf-8")).hexdigest()[:16]
@@ -114,7 +113,7 @@ class PayloadReader:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.problem(_dotted(path), f"got {value!r}", expected="text")
             return None
-        return str(value)
+        return _CONTROL.sub(" ", str(value)).strip() or None
 
     def mapping(self, *path: str | int) -> dict[str, str]:
         value = self.get(*path)
@@ -123,7 +122,11 @@ class PayloadReader:
         if not isinstance(value, dict):
             self.problem(_dotted(path), f"got {value!r}", expected="an object of names to text")
             return {}
-        return {str(k): str(v) for k, v in value.items() if v is not None}
+        return {
+            _CONTROL.sub(" ", str(k)): _CONTROL.sub(" ", str(v))
+            for k, v in value.items()
+            if v is not None
+        }
 
     def strings(self, *path: str | int) -> tuple[str, ...]:
         """A list of texts, or a comma-separated text (Datadog's ``$TAGS``)."""
@@ -166,7 +169,10 @@ TIME_EXPECTED = (
 _RFC3339 = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:?\d{2})$"
 )
-_ZERO_TIME = "0001-01-01"  # Alertmanager's endsAt of an alert still firing
+_ZERO_TIME = "0001-01-01"
+_CONTROL = re.compile(
+    r"[\x00-\x1f\x7f-\x9f]"
+)  # never into a file Clarion writes  # Alertmanager's endsAt of an alert still firing
 
 
 def read_alert_time(value: object) -> datetime | None:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..authoring import SEVERITY_MEANING
 from ..config import SiteConfig
 from ..derive.deadlines import OPEN_STATES, ObligationState, evaluate, next_update_due
 from ..derive.timeline import impact_snapshots
@@ -21,12 +22,6 @@ from ..model import Incident, Roles, Severity, Site, closed_at, current_stage
 from ..rules import RuleBook
 from .checklist import checklist_for
 
-SEVERITY_MEANING = {
-    Severity.SEV0: "critical outage: production down or critical data at risk",
-    Severity.SEV1: "major degradation: major functionality impaired, a workaround exists",
-    Severity.SEV2: "minor impact: some customers see a problem",
-    Severity.SEV3: "low impact: little or no customer impact",
-}
 _CHANNEL_MAX = 80  # Slack's limit for channel names
 
 

@@ -167,6 +167,7 @@ def test_json_format(site_factory):
         "incident": "2026-11-20-slow",
         "incident_title": "Slow dashboard",
         "severity": "SEV2",
+        "roles": None,
         "recipient": "Competent supervisory authority",
         "state": "due",
         "due_at": "2026-11-27T12:00:00Z",

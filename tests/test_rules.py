@@ -24,6 +24,8 @@ PRACTICE = (
     "customer-resolution",
     "postmortem",
     "monitoring-soak",
+    "incident-commander",
+    "comms-lead",
 )
 # Every id of the research notes' table (60 rules).
 REFERENCE_IDS = """
@@ -210,7 +212,7 @@ def test_clarion_rules_one_rule_in_full_and_json(site_factory):
     data = json.loads(
         CliRunner().invoke(main, ["rules", "--format", "json", "--source", root]).output
     )
-    assert len(data["rules"]) == 65
+    assert len(data["rules"]) == 67
     assert all(rule["source"] for rule in data["rules"])
     unknown = CliRunner().invoke(main, ["rules", "gdpr-art33", "--source", root])
     assert unknown.exit_code == 2

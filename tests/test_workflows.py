@@ -89,6 +89,7 @@ def test_every_workflow_is_found():
         ".github/workflows/publish.yml",
         ".github/workflows/tests.yml",
         "src/clarion/scaffold/dot-github/workflows/deadlines.yml",
+        "src/clarion/scaffold/dot-github/workflows/declare.yml",
         "src/clarion/scaffold/dot-github/workflows/publish.yml",
     }
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .alerts.settings import AlertSettings, parse_alert_settings
 from .announce.config import Channel, parse_announce
 from .errors import ErrorCollector, SourceLocation, did_you_mean
 from .load.schema import TimeError, check_keys, expect_type, parse_time
@@ -142,6 +143,7 @@ class SiteConfig:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     postmortem: PostmortemSettings = field(default_factory=PostmortemSettings)
     runbooks: RunbookSettings = field(default_factory=RunbookSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)  # [alerts]: clarion.alerts
     digest: str = ""  # hash of site.toml, for caches
     announce: tuple[Channel, ...] = ()  # [[announce]] channels (clarion.announce.config)
 
@@ -181,6 +183,7 @@ _SECTIONS = (
     "postmortem",
     "runbooks",
     "announce",
+    "alerts",
 )
 _SITE_KEYS = ("title", "base_url", "timezone", "description", "fictional", "now")
 _GROUP_KEYS = ("name", "description")
@@ -521,6 +524,9 @@ def _build(
         metrics=_metrics(_table(data, "metrics", locate, errors), locate, errors),
         postmortem=_postmortem(_table(data, "postmortem", locate, errors), locate, errors),
         runbooks=_runbooks(_table(data, "runbooks", locate, errors), locate, errors),
+        alerts=parse_alert_settings(
+            _table(data, "alerts", locate, errors), [c.id for c in components], locate, errors
+        ),
         digest=digest,
         announce=parse_announce(
             data.get("announce"),

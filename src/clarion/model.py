@@ -189,6 +189,39 @@ class Breach:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Roles:
+    """Who does what in the response (``roles:`` in the front matter): private,
+    never published; shown in the private report and ``clarion brief``."""
+
+    commander: str | None = None  # incident commander
+    comms_lead: str | None = None  # communications lead
+    scribe: str | None = None
+    experts: tuple[str, ...] = ()  # subject-matter experts
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "commander": self.commander,
+            "comms_lead": self.comms_lead,
+            "scribe": self.scribe,
+            "experts": list(self.experts),
+        }
+
+    def summary(self) -> str:
+        """``Commander: Ana Lima · Comms lead: Ben Okafor · ...`` (who is named)."""
+        parts = [
+            (label, name)
+            for label, name in (
+                ("Commander", self.commander),
+                ("Comms lead", self.comms_lead),
+                ("Scribe", self.scribe),
+                ("Experts", ", ".join(self.experts)),
+            )
+            if name
+        ]
+        return " · ".join(f"{label}: {name}" for label, name in parts)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Window:
     start: datetime
     end: datetime
@@ -213,6 +246,7 @@ class Incident:
     breach: Breach | None = None
     window: Window | None = None
     statuspage_id: str | None = None  # the id the API serves (an imported incident's)
+    roles: Roles | None = None  # private
     source_path: str = ""  # relative to the site root, ``/`` separators
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
     digest: str = ""  # hash of the source bytes, for caches

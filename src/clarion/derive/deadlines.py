@@ -30,6 +30,7 @@ from ..model import Decision, Incident, Notice, Site, Stage, Update
 from ..rules import Calendar, Clock, Rule, RuleBook
 from ..rules.calendars import due_after, year_end
 from ..rules.duration import Duration, format_seconds
+from .roles import role_warnings
 
 
 class ObligationState(enum.Enum):
@@ -605,6 +606,7 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
             warning = _soak_warning(incident, soak, now)
             if warning is not None:
                 out.append(warning)
+    out.extend(role_warnings(site, rulebook, now))
     incidents = {i.slug: i for i in site.incidents}
     applicable = {slug: {r.id for r in rulebook.applicable(i)} for slug, i in incidents.items()}
     for notice in site.notices:

@@ -40,6 +40,7 @@ from ..model import (
 from ..parallel import fork_map
 from .runbooks import check_runbook_references, read_runbooks
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
+from .roles import read_roles
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
 from .sections import parse_impact_pairs, split_sections, strip_comments
 
@@ -58,6 +59,7 @@ INCIDENT_KEYS = (
     "private",
     "runbooks",
     "statuspage_id",
+    "roles",
 )
 BREACH_KEYS = ("affected_count", "rules", "decisions", "notes")
 DECISION_KEYS = ("required", "reason", "decided")
@@ -263,6 +265,7 @@ class _IncidentReader:
         breach = self.read_breach(data.get("breach"))
         runbooks = self.read_runbook_ids(data.get("runbooks"))
         statuspage_id = self.read_statuspage_id(data.get("statuspage_id"))
+        roles = read_roles(data.get("roles"), self.at, self.error)
         summary, raw_sections = split_sections(front.body, front.body_line)
         updates = self.read_updates(raw_sections, kind)
         if kind is Kind.INCIDENT and not raw_sections and declared is None:
@@ -290,6 +293,7 @@ class _IncidentReader:
             breach=breach,
             window=window,
             statuspage_id=statuspage_id,
+            roles=roles,
             source_path=self.relpath,
             lines=dict(self.lines),
             digest=digest,

@@ -5,12 +5,12 @@ Exit codes (PRODUCT.md): 0 success; 1 ``check`` found something overdue;
 ``--debug``); 4 ``check``: nothing overdue, but something due soon.
 
 ``_common`` holds the group, error handling, shared options and the clock;
-``site``, ``writing`` and ``reports`` register the commands.
+``site``, ``first_run`` (init), ``writing`` and ``reports`` register the commands.
 """
 
 from __future__ import annotations
 
-from . import reports, site, writing  # noqa: F401  (register the commands)
+from . import first_run, reports, site, writing  # noqa: F401  (register the commands)
 from ._common import main, resolve_now
 
 __all__ = ["main", "resolve_now"]

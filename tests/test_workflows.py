@@ -30,8 +30,8 @@ from click.testing import CliRunner
 
 from clarion import __version__
 from clarion.check import run_check
-from clarion.cli import main
 from clarion.cli import first_run as cli_module
+from clarion.cli import main
 from clarion.config import load_config
 from clarion.publishing import (
     ACTION_REPOSITORY,
@@ -89,6 +89,7 @@ def test_every_workflow_is_found():
     assert names == {
         ".github/workflows/deadlines.yml",
         ".github/workflows/publish.yml",
+        ".github/workflows/release.yml",
         ".github/workflows/tests.yml",
         "src/clarion/scaffold/dot-github/workflows/deadlines.yml",
         "src/clarion/scaffold/dot-github/workflows/publish.yml",
@@ -108,6 +109,70 @@ def test_actionlint(path: Path):
         cwd=REPO,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _action_scripts() -> list[tuple[str, str]]:
+    """The ``run:`` steps of action.yml as bash scripts, each ``${{ }}``
+    replaced by a plain word (the runner substitutes them before bash runs)."""
+    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    scripts = []
+    for step in action["runs"]["steps"]:
+        if "run" in step:
+            assert step["shell"] == "bash", "composite steps name their shell"
+            body = re.sub(r"\$\{\{.*?\}\}", "expression", step["run"])
+            scripts.append((step["name"], "#!/bin/bash\nset -eo pipefail\n" + body))
+    return scripts
+
+
+def test_action_steps_pass_shellcheck(tmp_path: Path):
+    """actionlint does not read action.yml; shellcheck reads its steps."""
+    shellcheck = tool("shellcheck")
+    if shellcheck is None:
+        pytest.fail("shellcheck is missing: install the test extras (pip install -e '.[test]')")
+    scripts = _action_scripts()
+    assert len(scripts) >= 3
+    for index, (name, script) in enumerate(scripts):
+        path = tmp_path / f"step-{index}.sh"
+        path.write_text(script)
+        result = subprocess.run(
+            [shellcheck, "--shell=bash", "--severity=style", str(path)],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, f"{name}:\n{result.stdout}"
+
+
+def test_shellcheck_finds_what_the_action_test_looks_for(tmp_path: Path):
+    """The check above can fail: a script with an unquoted expansion does."""
+    shellcheck = tool("shellcheck")
+    assert shellcheck
+    path = tmp_path / "bad.sh"
+    path.write_text("#!/bin/bash\nvenv=$1\n$venv/bin/python -m pip install x\n")
+    result = subprocess.run([shellcheck, "--shell=bash", str(path)], capture_output=True)
+    assert result.returncode != 0
+
+
+def test_action_interface():
+    """What sites' workflows rely on: the inputs, the outputs, a composite
+    action that installs from its own files, never from a package index."""
+    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    assert action["runs"]["using"] == "composite"
+    assert set(action["inputs"]) == {
+        "command",
+        "args",
+        "ok-exit-codes",
+        "working-directory",
+        "python-version",
+    }
+    assert action["inputs"]["command"]["default"] == ""  # install only
+    assert {"exit-code", "changed", "public-digest", "version"} <= set(action["outputs"])
+    steps = {s.get("name"): s for s in action["runs"]["steps"]}
+    install = steps["Install Clarion"]["run"]
+    assert '"$GITHUB_ACTION_PATH"' in install and "clarion-status" not in install
+    cache = steps["Restore Clarion's environment"]
+    assert cache["uses"].startswith("actions/cache@")
+    key = steps["Cache key of this Clarion"]["run"]
+    assert "GITHUB_ACTION_REF" in key and "digest" in key
 
 
 # -- structural promises ------------------------------------------------------------

@@ -77,7 +77,12 @@ def normalise_base_url(text: str) -> str:
     if url and "://" not in url:
         url = "https://" + url
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or " " in url
+    ):
         raise UsageError(
             f"base_url: got {text!r}; expected the page's public address, "
             "e.g. https://status.acme.io/ or https://acme.github.io/status/"

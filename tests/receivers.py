@@ -8,6 +8,7 @@ import email
 import email.policy
 import http.server
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -134,15 +135,25 @@ class _Handler:
 
 
 @contextmanager
-def smtp_receiver() -> Iterator[SmtpReceiver]:
+def smtp_receiver(
+    *, starttls: ssl.SSLContext | None = None, implicit_tls: ssl.SSLContext | None = None
+) -> Iterator[SmtpReceiver]:
+    """An SMTP server; with ``starttls`` it requires STARTTLS, with
+    ``implicit_tls`` it speaks TLS from the first byte."""
     receiver = SmtpReceiver(url="")
     with socket.socket() as probe:  # a free port (aiosmtpd's start-up check needs one)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    controller = Controller(_Handler(receiver), hostname="127.0.0.1", port=port)
+    options: dict[str, object] = {}
+    if starttls is not None:
+        options.update(tls_context=starttls, require_starttls=True)
+    if implicit_tls is not None:
+        options.update(ssl_context=implicit_tls)
+    controller = Controller(_Handler(receiver), hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
-        receiver.url = f"smtp+insecure://127.0.0.1:{port}"
+        scheme = "smtps" if implicit_tls else "smtp" if starttls else "smtp+insecure"
+        receiver.url = f"{scheme}://127.0.0.1:{port}"
         yield receiver
     finally:
         controller.stop()

@@ -583,3 +583,23 @@ def test_a_retry_reaches_only_the_subscribers_still_owed_a_message(tmp_path, rec
         ["api@subscriber.example"],
     ]
     assert len(web.requests) == len(HTTP_PATHS)
+
+
+def test_the_documented_verification_recipe_accepts_real_requests_only(tmp_path, receivers):
+    web, mail = receivers
+    docs = (Path(__file__).resolve().parent.parent / "docs/announce.md").read_text()
+    recipe = next(b for b in docs.split("```python\n")[1:] if "def verify(" in b)
+    namespace: dict = {}
+    exec(recipe.split("```")[0], namespace)  # the code block as users copy it
+    verify = namespace["verify"]
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    site.write("updates/2026-11-27-api-errors.md", HEAD + STEPS["declare"])
+    site.build()
+    site.announce(previous, environment(web, mail))
+    (request,) = web.to("/webhook")
+    assert verify(SECRET.encode(), request.headers, request.body)
+    assert not verify(b"another secret", request.headers, request.body)
+    assert not verify(SECRET.encode(), request.headers, request.body.replace(b"API", b"APX"))
+    stale = {**request.headers, "X-Clarion-Timestamp": "1700000000"}
+    assert not verify(SECRET.encode(), stale, request.body)

@@ -74,12 +74,17 @@ def http_receiver() -> Iterator[HttpReceiver]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            with receiver.lock:
+            with receiver.lock:  # before answering: the sender may return at once
                 receiver.requests.append(request)
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
+            try:
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                with receiver.lock:  # the sender gave up (timed out): not delivered
+                    receiver.requests.remove(request)
 
         def log_message(self, *args: object) -> None:
             pass

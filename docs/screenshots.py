@@ -23,7 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
-from tests.browser import chromium, copy_example, missing_tools, serve  # noqa: E402
+from tests.browser import chromium, missing_tools, serve  # noqa: E402
+from tests.conftest import copy_example  # noqa: E402
 
 from clarion.build import build  # noqa: E402
 from clarion.config import load_config  # noqa: E402

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import shutil
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -52,13 +51,6 @@ def missing_tools() -> list[str]:
     if not AXE_JS.is_file():
         missing.append(f"axe-core at {AXE_JS.relative_to(REPO)}")
     return missing
-
-
-def copy_example(target: Path) -> Path:
-    """The example site (site_src/, updates/, comms/) copied to ``target``."""
-    for name in ("site_src", "updates", "comms"):
-        shutil.copytree(REPO / name, target / name)
-    return target
 
 
 class _Handler(BaseHTTPRequestHandler):

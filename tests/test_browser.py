@@ -36,11 +36,10 @@ from tests.browser import (
     REPO,
     VNU_JAR,
     chromium,
-    copy_example,
     missing_tools,
     serve,
 )
-from tests.conftest import NOW
+from tests.conftest import NOW, copy_example
 
 SCHEMES = ("light", "dark")
 WIDTHS = (390, 1280)

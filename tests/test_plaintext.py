@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import shutil
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -12,7 +11,7 @@ from markdown_it import MarkdownIt
 from clarion.build import build
 from clarion.config import load_config
 from clarion.render.plaintext import PlainTextRenderer
-from tests.conftest import NOW
+from tests.conftest import NOW, copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 # What a reader would have to decode: emphasis, headings and links, as an
@@ -61,9 +60,7 @@ def test_raw_html_keeps_its_text_and_drops_its_tags():
 
 
 def test_every_draft_of_the_example_reads_as_plain_text(tmp_path):
-    root = tmp_path / "example"
-    for name in ("site_src", "updates", "comms"):
-        shutil.copytree(REPO / name, root / name)
+    root = copy_example(tmp_path / "example")
     build(load_config(root), now=NOW, use_cache=False)
     drafts = sorted((root / "private/comms").rglob("*.eml"))
     assert len(drafts) >= 5

@@ -75,3 +75,16 @@ def test_day_text_names_one_incident_and_counts_the_rest():
     assert day_summary(quiet) == "20 Nov 2026: 100% uptime, no incidents"
     assert day_summary(busy) == "21 Nov 2026: 99.31% uptime; API errors and 1 more"
     assert day_summary(maintenance) == "22 Nov 2026: 100% uptime, maintenance, no incidents"
+
+
+def test_the_fragment_stylesheet_is_confined_to_clarion_blocks():
+    """Inside an MkDocs theme every rule is scoped to ``.clarion``, so the host
+    page's own elements keep their look."""
+    from clarion.render.templates import THEME_DIR
+
+    css = re.sub(r"/\*.*?\*/", "", (THEME_DIR / "fragment.css").read_text(), flags=re.S)
+    selectors = [rule.split("{")[0] for rule in re.findall(r"[^{}]+\{[^{}]*\}", css)]
+    assert len(selectors) > 40 and len(css) < 20_000
+    for selector in selectors:
+        for part in re.split(r",(?![^(]*\))", selector):  # commas outside :is(...)
+            assert part.strip().startswith(".clarion"), part

@@ -683,7 +683,9 @@ def test_nothing_private_reaches_the_public_folder(tmp_path):
         needles.add(str(msg["Message-ID"]).strip("<>"))
         for paragraph in plain(msg).split("\n\n"):
             paragraph = paragraph.strip()
-            if len(paragraph) > 60 and not paragraph.startswith(("Hello", "We apologise", "Demo data")):
+            if len(paragraph) > 60 and not paragraph.startswith(
+                ("Hello", "We apologise", "Demo data")
+            ):
                 needles.add(paragraph.splitlines()[0])
     texts = {path: data.decode("utf-8", "replace") for path, data in public.items()}
     for needle in sorted(needles):

@@ -409,9 +409,6 @@ def test_a_deploy_tells_the_subscribers_of_a_site_with_a_channel(machine: Machin
         receiver.shutdown()
 
 
-@pytest.mark.skipif(
-    shutil.which("jq") is None, reason="jq is not installed (GitHub's runners have it)"
-)
 def test_deadlines_workflow_opens_a_reminder_issue(machine: Machine, tmp_path):
     site = _new_site(tmp_path)
     slug = _write_overdue_incident(site)

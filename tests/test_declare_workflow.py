@@ -90,8 +90,7 @@ def test_declare_promises():
 
 @pytest.fixture
 def repository(tmp_path: Path, monkeypatch) -> tuple[Path, Path, Path]:
-    if shutil.which("jq") is None:
-        pytest.skip("jq is not installed (GitHub's runners have it)")
+    assert shutil.which("jq"), "jq is missing: .ci/run installs it (GitHub's runners have it)"
     site = _init_site(tmp_path)
     with (site / "site_src/site.toml").open("a") as f:
         f.write(MAPPING)

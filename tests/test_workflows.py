@@ -727,8 +727,7 @@ with open(state_path, "w") as f:
 
 @pytest.fixture
 def fake_gh(tmp_path: Path):
-    if shutil.which("jq") is None:
-        pytest.skip("jq is not installed (GitHub's runners have it)")
+    assert shutil.which("jq"), "jq is missing: .ci/run installs it (GitHub's runners have it)"
     folder = tmp_path / "fake-bin"
     folder.mkdir()
     gh = folder / "gh"

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import html as _html
 import re
+import xml.etree.ElementTree as etree
 
 import markdown
 import nh3
+from markdown.treeprocessors import Treeprocessor
 
 PAGE_TAGS = {
     "a",
@@ -37,6 +39,7 @@ PAGE_TAGS = {
     "img",
     "input",
     "kbd",
+    "label",
     "li",
     "ol",
     "p",
@@ -72,7 +75,11 @@ EMAIL_TAGS = (PAGE_TAGS - {"input", "details", "summary"}) | {"h1", "h2"}
 EMAIL_ATTRIBUTES = {
     tag: attrs for tag, attrs in PAGE_ATTRIBUTES.items() if tag in {"a", "abbr", "img", "td", "th"}
 }
-_TASK_RE = re.compile(r"<li>\[( |x|X)\] ")
+_TASK_RE = re.compile(r"\[( |x|X)\] ")
+# Elements a task item's label stops at: the item's own blocks (a nested list).
+_BLOCK_TAGS = {"ul", "ol", "p", "div", "pre", "blockquote", "table", "dl", "hr"} | {
+    f"h{n}" for n in range(1, 7)
+}
 # Prose that no Markdown rule can touch: letters, digits and light punctuation,
 # no line starting with a list, code or definition marker, no hard line breaks.
 _PROSE_RE = re.compile(r"[A-Za-z0-9 .,;:!?'\"()/%\n-]*")
@@ -114,6 +121,8 @@ class MarkdownRenderer:
         task_checkboxes: bool = True,
     ) -> None:
         self._md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+        if task_checkboxes:
+            self._md.treeprocessors.register(_TaskLists(self._md), "clarion_tasks", 15)
         self._cache: dict[str, str] = {}
         self._tags = tags
         self._attributes = attributes
@@ -127,8 +136,6 @@ class MarkdownRenderer:
         if cached is None:
             self._md.reset()
             raw = self._md.convert(text)
-            if self._task_checkboxes:
-                raw = _TASK_RE.sub(_task_item, raw)
             cached = nh3.clean(
                 raw,
                 tags=self._tags,
@@ -144,6 +151,28 @@ class MarkdownRenderer:
         return _html.unescape(nh3.clean(self.html(text), tags=set())).strip()
 
 
-def _task_item(match: re.Match[str]) -> str:
-    checked = " checked" if match.group(1) in "xX" else ""
-    return f'<li class="task"><input type="checkbox" disabled{checked}> '
+class _TaskLists(Treeprocessor):
+    """GitHub-style task lists: an item starting ``[ ]`` or ``[x]`` becomes a
+    disabled checkbox inside a ``<label>`` with the item's text, so the box
+    has an accessible name (tight and loose lists alike)."""
+
+    def run(self, root: etree.Element) -> None:
+        for item in root.iter("li"):
+            holder = item
+            if not (item.text or "").strip() and len(item) and item[0].tag == "p":
+                holder = item[0]  # a loose list: the text sits in a paragraph
+            match = _TASK_RE.match(holder.text or "")
+            if match is None:
+                continue
+            item.set("class", "task")
+            label = etree.Element("label")
+            box = etree.SubElement(label, "input", {"type": "checkbox", "disabled": "disabled"})
+            if match.group(1) in "xX":
+                box.set("checked", "checked")
+            box.tail = " " + (holder.text or "")[match.end() :]
+            holder.text = None
+            while len(holder) and holder[0].tag not in _BLOCK_TAGS:
+                child = holder[0]
+                holder.remove(child)
+                label.append(child)
+            holder.insert(0, label)

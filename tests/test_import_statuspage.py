@@ -329,3 +329,18 @@ def test_fetch_from_a_page_url(site_factory, tmp_path: Path) -> None:
 def test_instatus_is_refused_with_the_reason(site_factory, tmp_path: Path) -> None:
     result = run("import", "instatus", tmp_path, "--source", site_factory(toml=TOML))
     assert result.exit_code == 2 and "documented" in result.output
+
+
+def test_the_result_does_not_depend_on_the_number_of_workers(tmp_path: Path, monkeypatch) -> None:
+    from clarion.importers import statuspage
+    from clarion.importers.statuspage_files import read_folder
+
+    folder = write(tmp_path / "big", history(incidents=430, maintenances=10, seed=7))
+    documents = read_folder(folder)
+    monkeypatch.setattr(statuspage, "default_workers", lambda: 1)
+    alone = statuspage.read_statuspage(documents)
+    monkeypatch.setattr(statuspage, "default_workers", lambda: 2)
+    shared = statuspage.read_statuspage(documents)
+    assert len(alone.items) == 440
+    assert shared.items == alone.items
+    assert shared.report.lines() == alone.report.lines()

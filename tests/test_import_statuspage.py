@@ -344,3 +344,11 @@ def test_the_result_does_not_depend_on_the_number_of_workers(tmp_path: Path, mon
     assert len(alone.items) == 440
     assert shared.items == alone.items
     assert shared.report.lines() == alone.report.lines()
+
+
+def test_a_postmortem_status_without_its_body_is_reported(site_factory, tmp_path: Path) -> None:
+    folder = tmp_path / "page"
+    shutil.copytree(HAND_WRITTEN, folder)
+    bad(folder, "incidents.json", lambda d: d["incidents"][0].update(postmortem_body=None))
+    result = import_into(site_factory(toml=TOML), folder)
+    assert "lossy: status postmortem without a postmortem_body" in result.output

@@ -418,6 +418,10 @@ class _Reader:
     ) -> list[ImportedUpdate]:
         text = self.field(record, "postmortem_body", str, where, origin, required=False)
         if not text or not text.strip():
+            if record.get("status") == "postmortem":
+                self.report.lossy(
+                    "status postmortem without a postmortem_body (published as resolved)", place
+                )
             return updates
         at = self.time(record, "postmortem_published_at", where, origin, required=False)
         if at is None:

@@ -77,12 +77,12 @@ def read_statuspage(documents: Mapping[str, tuple[str, bytes]]) -> ImportBatch:
             except _Bad:
                 continue
             records.extend((path, f"{key}[{n}]", record) for n, record in enumerate(listed))
-    global _KNOWN
-    _KNOWN = {c.source_id for c in components}
+    global _KNOWN, _RECORDS
+    _KNOWN, _RECORDS = {c.source_id for c in components}, records
     try:
-        chunks = fork_map(_read_records, records, default_workers())
+        chunks = fork_map(_read_records, range(len(records)), default_workers())
     finally:
-        _KNOWN = set()
+        _KNOWN, _RECORDS = set(), []
     items: dict[str, ImportedItem] = {}
     for chunk_items, chunk_errors, chunk_report, chunk_names in chunks:
         reader.errors.extend(chunk_errors)
@@ -111,15 +111,18 @@ def read_statuspage(documents: Mapping[str, tuple[str, bytes]]) -> ImportBatch:
     )
 
 
-_KNOWN: set[str] = set()  # component ids of the page being read, for worker processes
+# The page being read, for worker processes (they inherit it; only indices travel).
+_KNOWN: set[str] = set()  # its component ids
+_RECORDS: list[tuple[str, str, Any]] = []  # (file, "incidents[3]", record)
 _Chunk = tuple[list[ImportedItem], ErrorCollector, Report, dict[str, str]]
 
 
-def _read_records(records: Sequence[tuple[str, str, Any]]) -> list[_Chunk]:
+def _read_records(indices: Sequence[int]) -> list[_Chunk]:
     """Read a chunk of incident records (in a worker process for large pages)."""
     reader = _Reader()
     items = []
-    for path, origin, record in records:
+    for index in indices:
+        path, origin, record = _RECORDS[index]
         try:
             items.append(reader.item(record, path, origin, _KNOWN))
         except _Bad:

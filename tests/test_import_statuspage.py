@@ -352,3 +352,18 @@ def test_a_postmortem_status_without_its_body_is_reported(site_factory, tmp_path
     bad(folder, "incidents.json", lambda d: d["incidents"][0].update(postmortem_body=None))
     result = import_into(site_factory(toml=TOML), folder)
     assert "lossy: status postmortem without a postmortem_body" in result.output
+
+
+def test_a_renamed_file_is_found_again_by_its_marker(site_factory) -> None:
+    root = site_factory(toml=TOML)
+    import_into(root, HAND_WRITTEN)
+    old = root / "updates/2026-09-12-webhook-deliveries-delayed.md"
+    (root / "updates/2026").mkdir()
+    old.rename(root / "updates/2026/webhooks-slow.md")
+    again = import_into(root, HAND_WRITTEN)
+    assert "0 new, 0 changed, 3 unchanged" in again.output
+    assert sorted(p.name for p in root.rglob("updates/**/*.md")) == [
+        "2026-09-27-database-upgrade.md",
+        "2026-10-01-elevated-api-errors-zurich-region.md",
+        "webhooks-slow.md",
+    ]

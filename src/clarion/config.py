@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .alerts.settings import AlertSettings, parse_alert_settings
 from .announce.config import Channel, parse_announce
 from .errors import ErrorCollector, SourceLocation, did_you_mean
+from .load.guards import control_character, nesting_problem
 from .load.schema import TimeError, check_keys, expect_type, parse_time
 from .model import Severity
 from .outdirs import absolute_folder, output_folder_problems
@@ -254,9 +255,10 @@ def load_config(root: Path) -> SiteConfig:
         errors.raise_if_any()
         raise AssertionError("unreachable")
     text = raw_bytes.decode("utf-8", errors="replace")
+    _check_raw_toml(text, display, errors)
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         errors.error(
             SourceLocation(display, int(match[1]) if match else None),
@@ -565,6 +567,14 @@ def _runbooks(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) 
         )
         days = 180
     return RunbookSettings(stale_after_days=days)
+
+
+def _check_raw_toml(text: str, display: str, errors: ErrorCollector) -> None:
+    """Control characters and deep nesting, refused before the TOML parser runs."""
+    for problem in (control_character(text), nesting_problem(text, indentation=False)):
+        if problem is not None:
+            errors.error(SourceLocation(display, problem.line), problem.message, hint=problem.hint)
+    errors.raise_if_any()
 
 
 def _check_output_paths(

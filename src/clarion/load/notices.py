@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from ..errors import ErrorCollector, SourceLocation, did_you_mean
 from ..model import Breach, Incident, Notice
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
+from .guards import decode_source
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
 
 if TYPE_CHECKING:
@@ -282,15 +283,7 @@ def _read_recipients(
 
 
 def _read_text(path: Path, relpath: str, errors: ErrorCollector) -> str | None:
-    try:
-        return path.read_bytes().decode("utf-8").replace("\r\n", "\n")
-    except UnicodeDecodeError as exc:
-        errors.error(
-            SourceLocation(relpath),
-            f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
-            hint="save the file as UTF-8",
-        )
-        return None
+    return decode_source(path.read_bytes(), relpath, errors)
 
 
 def check_breach_references(

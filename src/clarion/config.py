@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .alerts.settings import AlertSettings, parse_alert_settings
 from .announce.config import Channel, parse_announce
 from .errors import ErrorCollector, SourceLocation, did_you_mean
-from .load.guards import control_character, nesting_problem
+from .load.guards import decode_source, nesting_problem
 from .load.schema import TimeError, check_keys, expect_type, parse_time
 from .model import Severity
 from .outdirs import absolute_folder, output_folder_problems
@@ -254,14 +254,18 @@ def load_config(root: Path) -> SiteConfig:
         )
         errors.raise_if_any()
         raise AssertionError("unreachable")
-    text = raw_bytes.decode("utf-8", errors="replace")
+    text = decode_source(raw_bytes, display, errors)
+    if text is None:
+        errors.raise_if_any()
+    assert text is not None
     _check_raw_toml(text, display, errors)
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line = int(match[1]) if match else text.count("\n") + 1  # "at end of document"
         errors.error(
-            SourceLocation(display, int(match[1]) if match else None),
+            SourceLocation(display, line),
             f"invalid TOML: {str(exc).split(' (at line')[0]}",
             expected='TOML syntax, e.g. key = "value" inside a [table]',
             hint="check quotes, brackets and '=' on that line",
@@ -570,10 +574,10 @@ def _runbooks(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) 
 
 
 def _check_raw_toml(text: str, display: str, errors: ErrorCollector) -> None:
-    """Control characters and deep nesting, refused before the TOML parser runs."""
-    for problem in (control_character(text), nesting_problem(text, indentation=False)):
-        if problem is not None:
-            errors.error(SourceLocation(display, problem.line), problem.message, hint=problem.hint)
+    """Deep nesting, refused before the TOML parser runs."""
+    problem = nesting_problem(text, indentation=False)
+    if problem is not None:
+        errors.error(SourceLocation(display, problem.line), problem.message, hint=problem.hint)
     errors.raise_if_any()
 
 

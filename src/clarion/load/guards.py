@@ -100,7 +100,7 @@ def decode_source(raw: bytes, relpath: str, errors: ErrorCollector) -> str | Non
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         errors.error(
-            SourceLocation(relpath),
+            SourceLocation(relpath, raw.count(b"\n", 0, exc.start) + 1),
             f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
             hint="save the file as UTF-8",
         )

@@ -40,7 +40,8 @@ def control_character(text: str) -> TextProblem | None:
     name = unicodedata.name(char, "") or {"\x1b": "ESCAPE", "\x00": "NUL"}.get(char, "control")
     return TextProblem(
         line,
-        f"control character U+{ord(char):04X} ({name.lower()}) at column {match.start() - start + 1}",
+        f"control character U+{ord(char):04X} ({name.lower()}) "
+        f"at column {match.start() - start + 1}",
         "remove it: control characters cannot appear in a page or a feed "
         "(terminal colour codes often come with text copied from a terminal)",
     )

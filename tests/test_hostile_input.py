@@ -166,3 +166,9 @@ def test_closed_comments_are_removed(site_factory, comment):
     assert result.exit_code == 0, result.output
     page = (root / "public/incidents/x/index.html").read_text()
     assert "Resolved" in page and "fine" not in page
+
+
+def test_an_unclosed_comment_in_a_notice_is_an_error(site_factory):
+    notice = "---\nto: [customers]\nsubject: Hello\n---\nHello,\n<!-- internal: never closed\nBye\n"
+    root = site_factory({"updates/x.md": HEAD + UPDATE, "comms/x/ack.md": notice})
+    assert_error_at(build(root), "comms/x/ack.md:6")

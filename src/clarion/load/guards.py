@@ -53,6 +53,9 @@ def nesting_problem(text: str, *, indentation: bool) -> TextProblem | None:
     Counts ``[``/``{`` brackets outside quotes and comments and, with
     ``indentation`` (YAML), block levels by indentation and ``- `` markers.
     """
+    openers = sum(text.count(mark) for mark in ("[", "{", "\n", "- ", ": ", "? "))
+    if openers < MAX_DEPTH:  # cannot nest deeper than it opens: most front matter
+        return None
     depth = 0
     indents: list[int] = []
     for number, line in enumerate(text.split("\n"), start=1):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from clarion.build import build
 from clarion.cli import main
 from clarion.config import load_config
-from tests.conftest import NOW
+from tests.conftest import NOW, build_leftovers
 
 SITES = Path(__file__).parent / "sites"
 GOLDEN = Path(__file__).parent / "golden"
@@ -195,7 +195,7 @@ def test_failed_build_leaves_previous_output(basic):
     assert "updates/broken.md:2: error: invalid YAML" in result.output
     assert "nothing was written" in result.output
     assert tree(basic / "public") == before
-    assert not [p for p in basic.iterdir() if p.name.startswith(".public")]
+    assert build_leftovers(basic) == []
 
 
 def test_build_failing_midway_leaves_previous_output(basic, monkeypatch):
@@ -217,7 +217,7 @@ def test_build_failing_midway_leaves_previous_output(basic, monkeypatch):
     assert result.exit_code == 3
     assert "internal error" in result.output and "Traceback" not in result.output
     assert tree(basic / "public") == before
-    assert not [p for p in basic.iterdir() if p.name.startswith(".") and p.name != ".clarion-cache"]
+    assert build_leftovers(basic) == []
 
 
 def test_outputs_cannot_escape_their_folder(tmp_path):

@@ -1362,9 +1362,10 @@ def test_announce_job_sends_once_and_keeps_the_record_for_the_next_run(tmp_path:
     assert cli("build", "--source", str(site)).exit_code == 0
     pages = tmp_path / "runner-temp/pages"
     pages.mkdir(parents=True)
-    with tarfile.open(pages / "artifact.tar", "w") as tar:  # what upload-pages-artifact makes
+    # what upload-pages-artifact makes (tar --dereference: public/ is Clarion's link)
+    with tarfile.open(pages / "artifact.tar", "w", dereference=True) as tar:
         tar.add(site / "public", arcname=".")
-    shutil.rmtree(site / "public")
+    (site / "public").unlink()  # the announce job starts from a fresh checkout
     with http_receiver() as web:
         secrets = {
             f"secrets.{name}": ""

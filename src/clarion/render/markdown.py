@@ -4,10 +4,18 @@ Update text is untrusted: raw HTML in it is allowed through Markdown and then
 cleaned, so ``<script>``, event handlers (``onerror=``) and ``javascript:``
 URLs never reach a reader's browser. Results are memoised by text, so a
 summary rendered for the page, the feeds and the API is converted once.
+
+Python-Markdown takes quadratic time on some paragraphs (it scans ahead
+from every ``[`` for a closing bracket, and rebuilds the paragraph for every
+inline match). A paragraph with more than :data:`MAX_MARKS` markup
+characters is not one a reader wants formatted: it is shown as written,
+escaped, without Markdown, so 100,000 brackets render in a fraction of a
+second.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html as _html
 import re
 import xml.etree.ElementTree as etree
@@ -87,6 +95,30 @@ _PROSE_LINE_START = set(" -:0123456789")
 _BLANK_LINES_RE = re.compile(r"\n[ ]*\n")
 
 
+#: More markup characters than this in one paragraph: the paragraph is shown as text.
+MAX_MARKS = 1000
+_MARKS_RE = re.compile(r"[\[\]\\`*_<&!(]")
+_PARAGRAPH_RE = re.compile(r"(\n[ \t]*\n)")
+_FENCE_RE = re.compile(r"\s{0,3}(`{3,}|~{3,})")  # code blocks take linear time
+
+
+def set_aside_marked_blocks(text: str) -> tuple[str, dict[str, str]]:
+    """``text`` with every paragraph of more than :data:`MAX_MARKS` markup
+    characters replaced by a token, and the escaped text of each token."""
+    if len(_MARKS_RE.findall(text)) <= MAX_MARKS:
+        return text, {}
+    salt = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    literals: dict[str, str] = {}
+    parts = _PARAGRAPH_RE.split(text)
+    for index in range(0, len(parts), 2):
+        block = parts[index]
+        if len(_MARKS_RE.findall(block)) > MAX_MARKS and not _FENCE_RE.match(block):
+            token = f"clarionliteral{salt}n{index}"
+            literals[token] = _html.escape(block.strip("\n"), quote=False)
+            parts[index] = token
+    return "".join(parts), literals
+
+
 def prose_html(text: str) -> str | None:
     """The HTML Python-Markdown makes of plain prose, or ``None`` when the text
     uses any Markdown syntax. Most status updates are plain prose; this skips
@@ -135,7 +167,10 @@ class MarkdownRenderer:
             cached = prose_html(text)  # no markup characters at all: nothing to clean
         if cached is None:
             self._md.reset()
-            raw = self._md.convert(text)
+            marked, literals = set_aside_marked_blocks(text)
+            raw = self._md.convert(marked)
+            for token, literal in literals.items():
+                raw = raw.replace(token, literal)
             cached = nh3.clean(
                 raw,
                 tags=self._tags,

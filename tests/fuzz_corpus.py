@@ -243,6 +243,7 @@ def source_files(root: Path) -> list[str]:
     names = ["site_src/site.toml", *(p.as_posix() for p in _under(root, "site_src/pages"))]
     names += [p.as_posix() for p in _under(root, "updates")]
     names += [p.as_posix() for p in _under(root, "comms")]
+    names += [p.as_posix() for p in _under(root, "runbooks")]
     return names
 
 

@@ -304,7 +304,8 @@ def test_first_push_publishes_and_a_quiet_schedule_deploys_nothing(machine: Mach
 
     # an hour later, on another machine: the environment comes from the cache,
     # the page is the same, nothing is uploaded or deployed
-    shutil.rmtree(site / "public")
+    (site / "public").unlink()  # a new checkout: no output, no build generations
+    shutil.rmtree(site / ".public.clarion")
     scheduled = machine.runner(site, event="schedule", visibility="")
     later = scheduled.run_job(workflow, "build")
     assert _ran(scheduled) == SCHEDULED_BUILD

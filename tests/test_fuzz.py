@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 from clarion.build import prepare, render_all
 from clarion.config import load_config
 from clarion.errors import ContentErrors
+from tests.conftest import copy_example
 from tests.fuzz_corpus import COUNT, EXAMPLE, SEED, mutants, source_files
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -38,9 +38,7 @@ def _expire(signum: int, frame: object) -> None:
 
 
 def copy_site(target: Path) -> Path:
-    for folder in ("site_src", "updates", "comms"):
-        shutil.copytree(EXAMPLE / folder, target / folder)
-    return target
+    return copy_example(target)
 
 
 def check_errors(errors: ContentErrors, name: str, applied: list[str]) -> None:

@@ -57,13 +57,15 @@ at_option = click.option(
 
 @main.group()
 def new() -> None:
-    """Start a new incident, maintenance or notice file.
+    """Start a new incident, maintenance, notice, postmortem or runbook.
 
     \b
     Examples:
       clarion new incident "API errors" --severity SEV1 -c api=partial_outage
       clarion new maintenance "Database upgrade" -c database --start 2026-12-01T02:00Z --duration 2h
       clarion new notice api-errors --rule customer-ack
+      clarion new postmortem api-errors
+      clarion new runbook db-failover
     """
 
 

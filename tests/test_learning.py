@@ -449,3 +449,25 @@ def test_one_finding_reads_the_same_in_text_json_and_github(site_factory):
     _, raw = check(root, "--format", "json")
     found = [e for e in json.loads(raw)["lint"] if e["message"] == message]
     assert [(e["file"], e["line"], e["severity"]) for e in found] == [(FILE, line, "warning")]
+
+
+def test_a_runbook_that_is_not_utf8_or_a_link_is_an_error_with_a_line(site_factory, tmp_path):
+    root = site_factory({RB: RUNBOOK.encode("utf-8") + b"\n\xff\n"})
+    code, out = check(root)
+    line = RUNBOOK.count("\n") + 2  # the line holding the bad byte
+    assert code == 2 and f"{RB}:{line}: error: the file is not UTF-8" in out
+    (root / RB).unlink()
+    outside = tmp_path / "outside.md"
+    outside.write_text(RUNBOOK)
+    (root / RB).symlink_to(outside)
+    code, out = check(root)
+    assert code == 2 and "runbooks/db-failover.md" in out and "link" in out
+
+
+def test_runbooks_are_a_source_folder_no_output_may_overlap(site_factory):
+    root = site_factory({RB: RUNBOOK})
+    result = CliRunner().invoke(
+        main, ["build", "--source", str(root), "--out", str(root / "runbooks")]
+    )
+    assert result.exit_code == 2 and "runbooks/" in result.output
+    assert (root / RB).read_text() == RUNBOOK

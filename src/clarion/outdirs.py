@@ -31,6 +31,7 @@ def source_folders(root: Path, comms: Path) -> dict[str, Path]:
         "updates/": root / "updates",
         "site_src/": root / "site_src",
         "templates/": root / "templates",
+        "runbooks/": root / "runbooks",
         "the comms folder": comms.resolve(),
     }
 

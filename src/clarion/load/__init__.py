@@ -42,7 +42,7 @@ from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_ma
 from .guards import decode_source
 from .links import check_no_links
 from .roles import read_roles
-from .runbooks import check_runbook_references, read_runbooks
+from .runbooks import check_runbook_references, read_runbooks, runbooks_dir
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
 from .sections import (
     UNCLOSED_COMMENT,
@@ -85,6 +85,7 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
     """
     errors = ErrorCollector()
     source_folders = [config.updates_dir, config.source_dir, config.templates_dir]
+    source_folders.append(runbooks_dir(config.root))
     check_no_links([*source_folders, config.paths.comms], config.root, errors)
     errors.raise_if_any()
     seen: dict[str, str] = {}

@@ -31,6 +31,7 @@ from ..errors import ErrorCollector, SourceLocation, did_you_mean, display_path
 from ..model import SEVERITY_WORDS, Runbook, RunbookSection, Severity
 from ..text import code_lines
 from .frontmatter import FrontMatterError, split_front_matter
+from .guards import decode_source
 from .schema import check_keys
 
 RUNBOOKS_DIRNAME = "runbooks"
@@ -68,12 +69,11 @@ def read_runbook(path: Path, relpath: str, errors: ErrorCollector) -> Runbook | 
             expected="lower-case letters, digits, '-' and '_'",
         )
         failed = True
-    try:
-        text = path.read_bytes().decode("utf-8").replace("\r\n", "\n")
-        front = split_front_matter(text)
-    except UnicodeDecodeError:
-        errors.error(SourceLocation(relpath), "the file is not UTF-8", hint="save it as UTF-8")
+    text = decode_source(path.read_bytes(), relpath, errors)
+    if text is None:
         return None
+    try:
+        front = split_front_matter(text)
     except FrontMatterError as exc:
         errors.error(SourceLocation(relpath, exc.line), str(exc), hint=exc.hint)
         return None

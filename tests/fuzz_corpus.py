@@ -248,6 +248,8 @@ def source_files(root: Path) -> list[str]:
 
 
 def _under(root: Path, folder: str) -> list[Path]:
+    if not (root / folder).is_dir():
+        return []
     return sorted(p.relative_to(root) for p in (root / folder).rglob("*.md") if p.is_file())
 
 

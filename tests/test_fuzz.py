@@ -122,4 +122,5 @@ def test_mutants_of_the_example_site(tmp_path):
                 (root / name).write_bytes(original)
     finally:
         signal.signal(signal.SIGPROF, previous)
-    assert 0 < loaded < COUNT  # the corpus has both: sites that build and sites that do not
+    # the corpus has both: sites that build and sites that do not
+    assert COUNT // 10 < loaded < COUNT - COUNT // 10, loaded

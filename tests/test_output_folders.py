@@ -105,6 +105,11 @@ def test_output_of_an_older_clarion_is_adopted(basic):
         (basic / name).unlink()
         shutil.copytree(real, basic / name)
     shutil.rmtree(store_for(basic / "public"))
+    # a file the older Clarion did not write there: not its folder any more
+    (basic / "public/thesis.tex").write_text("years of work")
+    refused = run_build(basic, "--no-cache")
+    assert refused.exit_code == 2 and "not made by Clarion" in " ".join(refused.output.split())
+    (basic / "public/thesis.tex").unlink()
     assert run_build(basic, "--no-cache").exit_code == 0
     assert (basic / "public").is_symlink() and (basic / "public/index.html").is_file()
     assert build_leftovers(basic) == []

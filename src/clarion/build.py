@@ -171,7 +171,8 @@ def _build(
     targets = {Area.PUBLIC: public, Area.PRIVATE: private}
     names = {area.value: str(path) for area, path in targets.items()}
     # real folders an older Clarion wrote (without the store) are adopted
-    adopt = [Path(f) for f in (cache or BuildCache.open(config)).targets.values()]
+    known = cache or BuildCache.open(config)
+    adopt = {Path(f): set(known.manifest.get(a, {})) for a, f in known.targets.items()}
     stamp = input_stamp(config, now.isoformat()) if cache is not None else None
     if cache is not None and stamp is not None and cache.unchanged_output(stamp, names):
         with OutputStore({a.value: p for a, p in targets.items()}, adopt).opened():

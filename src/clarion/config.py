@@ -216,7 +216,7 @@ class _Locator:
                 line = self._find_key(rest[0], header + 1)
                 return SourceLocation(self.path, (line if line is not None else header) + 1)
         line = self._find_key(parts[0], 0)
-        return SourceLocation(self.path, None if line is None else line + 1)
+        return SourceLocation(self.path, 1 if line is None else line + 1)  # missing: the top
 
     def _find_header(self, name: str) -> int | None:
         wanted = re.compile(

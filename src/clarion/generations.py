@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -70,11 +70,13 @@ class OutputStore:
     """One store, opened (locked and cleaned of a killed build's leftovers)
     for one build; ``targets`` maps an area name to the folder users see."""
 
-    def __init__(self, targets: Mapping[str, Path], adopt: Iterable[Path] = ()):
+    def __init__(
+        self, targets: Mapping[str, Path], adopt: Mapping[Path, Collection[str]] | None = None
+    ):
         self.targets = dict(targets)
         first = next(iter(self.targets.values()))
         self.root = store_for(first)
-        self._adopt = {Path(p) for p in adopt}
+        self._adopt = dict(adopt or {})
         self._lock: int | None = None
 
     # -- opening: ownership, lock, recovery ---------------------------------------
@@ -106,7 +108,7 @@ class OutputStore:
                 "Clarion does not write through links it did not make: "
                 "remove the link or choose another folder"
             )
-        if not target.exists() or target in self._adopt:
+        if not target.exists() or self._older_output(target):
             return
         if not target.is_dir():
             raise UsageError(f"the {area} folder {target} is a file; choose a folder")
@@ -115,6 +117,17 @@ class OutputStore:
                 f"the {area} folder {target} is not empty and was not made by Clarion; "
                 "refusing to replace it: choose a new or empty folder, or empty it yourself"
             )
+
+    def _older_output(self, target: Path) -> bool:
+        """``target`` is a real folder an older Clarion wrote: it holds only
+        files the build cache says that Clarion wrote there."""
+        written = self._adopt.get(target)
+        if not written or not target.is_dir():
+            return False
+        for path in target.rglob("*"):
+            if not path.is_dir() and path.relative_to(target).as_posix() not in written:
+                return False
+        return True
 
     def _take_lock(self) -> None:
         self._lock = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o644)

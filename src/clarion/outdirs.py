@@ -1,7 +1,7 @@
 """Where a build may write: never over, into or around the sources.
 
 A public or private folder that is, contains or sits inside ``updates/``,
-``site_src/``, ``templates/`` or the comms folder, or that is or contains the
+``site_src/``, ``templates/``, ``runbooks/`` or the comms folder, or that is or contains the
 site root, would let one mistyped flag delete the incident files: such a
 folder is refused before anything is read or written. The public and private
 folders may not overlap either (private drafts would be published).

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -100,13 +100,14 @@ def write_outputs(
     outputs: Iterable[Output],
     targets: Mapping[Area, Path],
     previous: Mapping[str, Mapping[str, ManifestEntry]] | None = None,
-    adopt: Iterable[Path] = (),
+    adopt: Mapping[Path, Collection[str]] | None = None,
 ) -> WriteReport:
     """Write ``outputs`` and swap them in for ``targets``.
 
     ``previous`` is the manifest of what the targets hold now; unchanged
     files are not written again. ``adopt``: real folders that an older
-    Clarion wrote (named in the build cache), replaced although not empty.
+    Clarion wrote, with the files it wrote there (from the build cache),
+    replaced although not empty when they hold only those files.
     """
     store = OutputStore({area.value: path for area, path in targets.items()}, adopt)
     with store.opened():

@@ -85,8 +85,8 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
     """
     errors = ErrorCollector()
     source_folders = [config.updates_dir, config.source_dir, config.templates_dir]
-    source_folders.append(runbooks_dir(config.root))
-    check_no_links([*source_folders, config.paths.comms], config.root, errors)
+    source_folders += [config.paths.comms, runbooks_dir(config.root)]
+    check_no_links(source_folders, config.root, errors)
     errors.raise_if_any()
     seen: dict[str, str] = {}
     parsed: dict[str, tuple[Incident | None, ErrorCollector]] = {}

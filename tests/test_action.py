@@ -199,6 +199,20 @@ def _print_times(title: str, runner: gr.Runner) -> None:
         print(f"  {step.seconds:6.2f}  {step.kind:<7}  {step.name}")
 
 
+def _as_a_fresh_checkout(site: Path) -> None:
+    """What a new machine's checkout lacks: the build outputs (links into
+    Clarion's output store), the store and the build cache."""
+    for name in ("public", "private"):
+        path = site / name
+        if path.is_symlink():
+            path.unlink()
+        elif path.exists():
+            shutil.rmtree(path)
+    for store in (*site.glob(".*.clarion"), site / ".clarion-cache"):
+        shutil.rmtree(store, ignore_errors=True)
+    assert not (site / "public").exists()
+
+
 def _ran(runner: gr.Runner) -> list[tuple[str, str]]:
     return [(s.name, s.kind) for s in runner.log]
 
@@ -304,7 +318,7 @@ def test_first_push_publishes_and_a_quiet_schedule_deploys_nothing(machine: Mach
 
     # an hour later, on another machine: the environment comes from the cache,
     # the page is the same, nothing is uploaded or deployed
-    shutil.rmtree(site / "public")
+    _as_a_fresh_checkout(site)
     scheduled = machine.runner(site, event="schedule", visibility="")
     later = scheduled.run_job(workflow, "build")
     assert _ran(scheduled) == SCHEDULED_BUILD

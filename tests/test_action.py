@@ -199,6 +199,20 @@ def _print_times(title: str, runner: gr.Runner) -> None:
         print(f"  {step.seconds:6.2f}  {step.kind:<7}  {step.name}")
 
 
+def _as_a_fresh_checkout(site: Path) -> None:
+    """What a new machine's checkout lacks: the build outputs (links into
+    Clarion's output store), the store and the build cache."""
+    for name in ("public", "private"):
+        path = site / name
+        if path.is_symlink():
+            path.unlink()
+        elif path.exists():
+            shutil.rmtree(path)
+    for store in (*site.glob(".*.clarion"), site / ".clarion-cache"):
+        shutil.rmtree(store, ignore_errors=True)
+    assert not (site / "public").exists()
+
+
 def _ran(runner: gr.Runner) -> list[tuple[str, str]]:
     return [(s.name, s.kind) for s in runner.log]
 
@@ -304,8 +318,7 @@ def test_first_push_publishes_and_a_quiet_schedule_deploys_nothing(machine: Mach
 
     # an hour later, on another machine: the environment comes from the cache,
     # the page is the same, nothing is uploaded or deployed
-    (site / "public").unlink()  # a new checkout: no output, no build generations
-    shutil.rmtree(site / ".public.clarion")
+    _as_a_fresh_checkout(site)
     scheduled = machine.runner(site, event="schedule", visibility="")
     later = scheduled.run_job(workflow, "build")
     assert _ran(scheduled) == SCHEDULED_BUILD
@@ -463,3 +476,78 @@ def test_the_runs_cover_every_run_step():
         for job in gr.load_workflow(shipped / name)["jobs"].values():
             names |= {s["name"] for s in job["steps"] if "run" in s}
     assert names <= covered, names - covered
+
+
+# -- the README's quickstart, word for word -----------------------------------------
+
+
+def quickstart_commands() -> list[str]:
+    """The command lines of the README's quickstart (continuations joined)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Quickstart\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"\n((?:    .*\n|\n)+)", section)
+    assert block is not None
+    text = "\n".join(line[4:] for line in block[1].splitlines()).strip()
+    return [line for line in text.replace("\\\n", " ").splitlines() if line.strip()]
+
+
+def test_readme_quickstart_word_for_word_ends_with_a_site_that_publishes(
+    machine: Machine, tmp_path: Path
+):
+    commands = quickstart_commands()
+    assert commands[0].startswith("python3 -m venv") and commands[-1].startswith("git push")
+    # Clarion as a package index would serve it: a wheel of this tree
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(dist), str(machine.action)],
+        check=True, capture_output=True, env={**os.environ, "PIP_NO_INDEX": "1"},
+    )  # fmt: skip
+    # GitHub, stood in for by a local bare repository
+    remote = tmp_path / "github/acme/my-status.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
+    home = tmp_path / "home"
+    bin_dir = tmp_path / "python-bin"  # `python3` is the runner's plain Python
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(machine.python)
+    env = {
+        **machine.env(),
+        "HOME": str(home),
+        "PIP_FIND_LINKS": f"{machine.wheelhouse} {dist}",
+        "PATH": os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"]),
+        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+    }
+    home.mkdir()
+    for key, value in (
+        ("user.name", "Ada"),
+        ("user.email", "ada@acme.io"),
+        (f"url.{remote}.insteadOf", "https://github.com/acme/my-status.git"),
+    ):
+        subprocess.run(["git", "config", "--global", key, value], env=env, check=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    # every line as written, in one shell; `clarion serve` (a preview that
+    # runs until Ctrl-C) is the one line left out
+    script = "\n".join(c for c in commands if not c.startswith("clarion serve"))
+    assert len(script.splitlines()) == len(commands) - 1
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=work, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning: placeholder" not in result.stdout  # nothing left from init
+    # what GitHub would check out, and the workflows on it
+    site = tmp_path / "checkout"
+    clone = ["git", "clone", "--quiet", "--branch", "main", str(remote), str(site)]
+    subprocess.run(clone, check=True, env=env)
+    assert sorted(p.name for p in (site / "updates").iterdir())[0].endswith("-api-errors.md")
+    workflow = site / ".github/workflows/publish.yml"
+    assert f"uses: {ACTION_REPOSITORY}@v{running_clarion().version}" in workflow.read_text()
+    _gh_state(machine)
+    push = machine.runner(site, event="push", visibility="public")
+    outputs = push.run_job(workflow, "build")
+    assert outputs["deploy"] == "true"
+    push.run_job(workflow, "deploy", needs={"build": outputs})
+    page = (machine.served / "index.html").read_text()
+    assert "API errors" in page and "Identified" in page
+    assert "https://acme.github.io/my-status/" in (machine.served / "feed.xml").read_text()

@@ -218,8 +218,8 @@ def test_upgrade_workflows_keeps_schedules_and_leaves_every_other_file(tmp_path:
     deadlines = yaml.safe_load((site / ".github/workflows/deadlines.yml").read_text())
     assert deadlines[True]["schedule"] == [{"cron": "7 */6 * * *"}]
     uses = f"{ACTION_REPOSITORY}@{running_clarion().ref}"
-    for data in (data, deadlines):
-        steps = [s for job in data["jobs"].values() for s in job["steps"]]
+    for workflow in (data, deadlines):
+        steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
         assert {
             "name": "Install Clarion",
             "uses": uses,

@@ -1391,3 +1391,37 @@ def test_announce_job_sends_once_and_keeps_the_record_for_the_next_run(tmp_path:
     record = json.loads((site / ".clarion-announced/announced.json").read_text())
     (entry,) = record["changes"].values()
     assert entry == {"delivered": ["slack"], "pending": []}
+
+
+def _runs_per_day(cron: str) -> int:
+    """Runs a day of the cron forms the workflows use (no day-of-month or
+    weekday restrictions)."""
+    minute, hour, day, month, weekday = cron.split()
+    assert (day, month, weekday) == ("*", "*", "*"), cron
+    minutes = len(minute.split(","))
+    if hour == "*":
+        hours = 24
+    elif hour.startswith("*/"):
+        hours = 24 // int(hour[2:])
+    else:
+        hours = len(hour.split(","))
+    return minutes * hours
+
+
+def test_default_schedules_fit_github_free():
+    """The default publish and deadline schedules stay within GitHub Free's
+    2,000 private-repository minutes a month (each scheduled run bills one
+    minute; about 60 deploys of changed pages add two minutes each: build,
+    deploy, announce), and the docs state the arithmetic."""
+    publish = sum(_runs_per_day(s["cron"]) for s in load(SHIPPED / "publish.yml")["on"]["schedule"])
+    deadlines = sum(
+        _runs_per_day(s["cron"]) for s in load(SHIPPED / "deadlines.yml")["on"]["schedule"]
+    )
+    assert (publish, deadlines) == (24, DEADLINE_SCHEDULES["hourly"].runs_per_day)
+    deploys = 60 * 2
+    total = (publish + deadlines) * 30 + deploys
+    assert total <= 2000 - 400, "room is left for pushes"
+    docs = (REPO / "docs/publishing.md").read_text()
+    assert f"**about {total:,} of 2,000**" in docs
+    assert f"about {publish * 30:,}, plus about {deploys}" in docs
+    assert f"about {total:,} of GitHub Free's 2,000" in (SHIPPED / "publish.yml").read_text()

@@ -262,12 +262,12 @@ def install_step(pin: ClarionPin, source: str, indent: str) -> str:
 
 
 def set_install_step(workflow: str, pin: ClarionPin, source: str) -> str:
-    """``workflow`` with its "Install Clarion" step installing ``pin`` from ``source``."""
-    match = _INSTALL_STEP_RE.search(workflow)
-    if match is None:
+    """``workflow`` with each "Install Clarion" step (one a job) installing
+    ``pin`` from ``source``."""
+    text, count = _INSTALL_STEP_RE.subn(lambda m: install_step(pin, source, m["indent"]), workflow)
+    if count == 0:
         raise UsageError("the workflow has no 'Install Clarion' step to set")
-    step = install_step(pin, source, match["indent"])
-    return workflow[: match.start()] + step + workflow[match.end() :]
+    return text
 
 
 def customise_workflow(

@@ -713,7 +713,8 @@ def test_transition_warnings(site):
     assert pm == ["a postmortem before the incident is resolved"]
     future = transition_warnings(incident, Stage.MONITORING, at("2026-11-21T01:00Z"), now=later)
     assert future == [
-        "this update is dated in the future (2026-11-21 01:00 UTC); it is published as soon as the site is built"
+        "this update is dated in the future (2026-11-21 01:00 UTC): it stays off the page, feeds and API until then"
+        " and appears with the first build at or after that time ('clarion next-change' names it)"
     ]
     before = transition_warnings(incident, Stage.INVESTIGATING, at("2026-11-20T13:00Z"), now=later)
     assert before == ["this update is earlier than the declaration (2026-11-20 14:02 UTC)"]

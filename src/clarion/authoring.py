@@ -817,7 +817,8 @@ def transition_warnings(
         )
     if at > now + timedelta(minutes=1):
         warnings.append(
-            f"this update is dated in the future ({heading_time(at)}); it is published as soon as the site is built"
+            f"this update is dated in the future ({heading_time(at)}): it stays off the page, feeds and API until then"
+            " and appears with the first build at or after that time ('clarion next-change' names it)"
         )
     return warnings
 

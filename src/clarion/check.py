@@ -13,6 +13,7 @@ from .config import SiteConfig
 from .derive.action_items import ActionItem, all_action_items, overdue_items, source_line
 from .derive.deadlines import DeadlineReport, evaluate
 from .derive.learning import postmortem_lint, runbook_lint
+from .derive.scheduled import future_update_warnings
 from .errors import ContentError, ContentErrors, SourceLocation, UsageError
 from .load import load_site
 from .model import Site, Stage
@@ -42,12 +43,15 @@ def run_check(
         raise
     if blocking:
         raise ContentErrors(blocking)
+    future = future_update_warnings(site, now, config.timezone)
+    site = site.as_of(now)  # updates dated after now are held back, as on the page
     check_notice_templates(
         config, site, now
     )  # a notice's template errors fail the check as they fail a build
     report = evaluate(site, load_rules(config), now, config.timezone, warn_within=warn_within)
     extra = (
-        action_item_lint(config, site, now)
+        future
+        + action_item_lint(config, site, now)
         + learning_lint(config, site, now)
         + placeholder_warnings(config, site, report)
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
 
@@ -305,6 +305,21 @@ class Incident:
     def public_updates(self) -> tuple[Update, ...]:
         return self.updates
 
+    def as_of(self, now: datetime) -> Incident | None:
+        """The item as known at ``now``: updates dated after ``now`` are held
+        back like scheduled posts. ``None`` while nothing of it is published
+        yet (an incident that starts later, or an item whose every update is
+        dated later); ``self`` when nothing is held back."""
+        if not self.is_maintenance and self.started_at > now:
+            return None
+        if not self.updates or self.updates[-1].at <= now:
+            return self
+        shown = tuple(u for u in self.updates if u.at <= now)
+        if not shown:
+            return None
+        # the digest names the visible part, so caches keyed on it stay right
+        return replace(self, updates=shown, digest=f"{self.digest}@{len(shown)}")
+
 
 def closed_at(updates: Sequence[Update]) -> datetime | None:
     """When a run of updates closed: the last closing update (resolved,
@@ -416,6 +431,16 @@ class Site:
     @cached_property
     def public_incidents(self) -> tuple[Incident, ...]:
         return tuple(i for i in self.incidents if i.public)
+
+    def as_of(self, now: datetime) -> Site:
+        """The site as published at ``now``: every item through
+        :meth:`Incident.as_of` (items not yet published left out)."""
+        shown = tuple(s for s in (i.as_of(now) for i in self.incidents) if s is not None)
+        if len(shown) == len(self.incidents) and all(
+            a is b for a, b in zip(shown, self.incidents, strict=True)
+        ):
+            return self
+        return replace(self, incidents=shown)
 
     def by_slug(self, slug: str) -> Incident:
         for incident in self.incidents:

@@ -25,13 +25,16 @@ class State:
     """What the public site shows at ``now``."""
 
     now: datetime
-    incidents: tuple[Incident, ...]  # public items, sorted by (started_at, slug)
+    incidents: tuple[Incident, ...]  # public items as of now, sorted by (started_at, slug)
     recent: Mapping[
         str, tuple[Interval, ...]
     ]  # by component: intervals that may touch the uptime window
     component_status: Mapping[str, Impact]
     overall: Overall
     uptime: Mapping[str, ComponentUptime]
+    #: public items with an update (or a start) dated after ``now``, whole:
+    #: what becomes visible later (see :func:`clarion.derive.changes.next_change`)
+    pending: tuple[Incident, ...] = ()
 
     def intervals_of(self, incident: Incident) -> tuple[Interval, ...]:
         """The non-operational stretches of one item's components."""
@@ -106,13 +109,17 @@ def maintenance_state(item: Incident, now: datetime) -> str:
 
 
 def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetime) -> State:
-    """Compute the public state from the public incidents (private ones excluded).
+    """Compute the public state from the public incidents (private ones excluded)
+    as published at ``now``: updates dated later are held back
+    (:meth:`~clarion.model.Incident.as_of`).
 
     Only items that can touch the 90-day uptime window or still affect a
     component now are expanded into intervals, so the work does not grow with
     the length of the history.
     """
-    public = tuple(i for i in incidents if i.public)
+    whole = tuple(i for i in incidents if i.public)
+    public = tuple(s for s in (i.as_of(now) for i in whole) if s is not None)
+    pending = tuple(i for i in whole if i.started_at > now or i.updates and i.updates[-1].at > now)
     since = datetime.combine(
         now.astimezone(config.timezone).date() - timedelta(days=UPTIME_DAYS),
         time(),
@@ -137,6 +144,7 @@ def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetim
         component_status=status,
         overall=overall_status(status, active),
         uptime=uptime,
+        pending=pending,
     )
 
 

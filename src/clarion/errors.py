@@ -59,6 +59,10 @@ class ContentErrors(ClarionError):
     def format(self) -> str:
         return "\n".join(e.format() for e in self.errors)
 
+    def __reduce__(self) -> tuple[type[ContentErrors], tuple[tuple[ContentError, ...]]]:
+        # raised in a forked worker, it arrives whole (not rebuilt from its text)
+        return (ContentErrors, (self.errors,))
+
 
 @dataclass(slots=True)
 class ErrorCollector:

@@ -5,7 +5,7 @@ items past their due date at the level ``[metrics]`` sets."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -192,7 +192,13 @@ def test_completion_rate_matches_a_hand_count():
         slug="2026-10-20-two",
         components={"web": Impact.PARTIAL_OUTAGE},
     )
-    stats = compute_stats([one, two], now=NOW, zone=BERLIN, components=("api", "web"))
+    stats = compute_stats(
+        [one, two],
+        now=NOW,
+        zone=BERLIN,
+        components=("api", "web"),
+        postmortem_within=timedelta(hours=48),
+    )
     assert (stats.overall.action_items.hits, stats.overall.action_items.total) == (4, 10)
     assert stats.overall.action_items.ratio == pytest.approx(0.4)
     assert stats.component("api").action_items.ratio == pytest.approx(3 / 8)

@@ -23,7 +23,7 @@ from clarion.cli import main
 from clarion.config import load_config
 from clarion.load import load_site
 from clarion.model import Severity
-from clarion.serve import PreviewServer, Snapshot, inject, updates_due
+from clarion.serve import PreviewServer, Snapshot, inject, updates_due_for
 from tests.conftest import NOW
 
 WAIT = 10.0  # seconds: the longest any test waits for a rebuild
@@ -237,7 +237,7 @@ def test_updates_due_follows_the_cadence(site_factory):
         "updates/2026-11-27-f.md": INCIDENT + "\n## 2026-11-27 11:20 UTC · Identified\nFound it.\n",
     }
     config = load_config(site_factory(files))
-    due = updates_due(load_site(config).incidents, NOW)
+    due = updates_due_for(config, load_site(config).incidents, NOW)
     got = {d.slug: (d.severity, d.due_at.strftime("%H:%M")) for d in due}
     assert got == {
         "2026-11-27-a": (Severity.SEV0, "11:20"),

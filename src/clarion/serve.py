@@ -46,7 +46,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .config import SiteConfig, load_config
 from .derive.changes import Change, next_change
 from .errors import ClarionError, ContentErrors, UsageError, display_path
-from .model import Incident, Severity, Stage
+from .model import Incident, Severity
 
 LIVE_PREFIX = "/__clarion/"
 #: Seconds without changes before a rebuild starts (editors save in bursts).
@@ -57,14 +57,6 @@ POLL_TIMEOUT = 20.0
 TICK = 15.0
 #: Remind this long before a public update is due.
 REMIND_BEFORE = timedelta(minutes=5)
-
-#: Public update cadence while unresolved; replaced by the rulebook's
-#: ``update-cadence`` when ``clarion.derive.deadlines`` provides it.
-FALLBACK_CADENCE: Mapping[Severity, timedelta] = {
-    Severity.SEV0: timedelta(minutes=15),
-    Severity.SEV1: timedelta(minutes=30),
-    Severity.SEV2: timedelta(hours=2),
-}
 
 _IGNORED_EVENTS = {"opened", "closed_no_write"}  # our own builds read files
 
@@ -99,15 +91,15 @@ def updates_due_for(
     config: SiteConfig, incidents: Iterable[Incident], now: datetime
 ) -> list[UpdateDue]:
     """When each active incident's next public update is due: the rulebook's
-    ``update-cadence`` (with the site's overrides) via
-    :func:`clarion.derive.deadlines.next_update_due`, else the built-in cadence."""
-    try:
-        from .derive.deadlines import next_update_due
-        from .rules import load_rules
+    ``update-cadence`` with the site's overrides, as ``clarion check`` counts
+    it (:func:`clarion.derive.deadlines.next_update_due`)."""
+    from .derive.deadlines import next_update_due
+    from .rules import load_rules
 
+    try:
         rulebook = load_rules(config)
-    except (ImportError, ClarionError):
-        return updates_due(incidents, now)
+    except ClarionError:  # the build reports the rulebook's errors
+        return []
     result = []
     for incident in incidents:
         if incident.is_maintenance or incident.is_closed or incident.started_at > now:
@@ -118,36 +110,6 @@ def updates_due_for(
         last = item.clock_at or incident.started_at
         result.append(
             UpdateDue(incident.slug, incident.title, incident.severity, last, item.due_at)
-        )
-    return sorted(result, key=lambda d: (d.due_at, d.slug))
-
-
-def updates_due(
-    incidents: Iterable[Incident],
-    now: datetime,
-    cadence: Mapping[Severity, timedelta] = FALLBACK_CADENCE,
-) -> list[UpdateDue]:
-    """Active public incidents with a cadence: when the next update is due,
-    counted from the latest update (or the declaration). Pure; the fallback
-    when no rulebook is available."""
-    result = []
-    for incident in incidents:
-        if (
-            incident.is_maintenance
-            or not incident.public
-            or incident.is_closed
-            or incident.severity is None
-        ):
-            continue
-        if incident.started_at > now:
-            continue
-        period = cadence.get(incident.severity)
-        if period is None:
-            continue
-        times = [u.at for u in incident.updates if u.stage is not Stage.POSTMORTEM and u.at <= now]
-        last = max(times, default=incident.declared_at or incident.started_at)
-        result.append(
-            UpdateDue(incident.slug, incident.title, incident.severity, last, last + period)
         )
     return sorted(result, key=lambda d: (d.due_at, d.slug))
 

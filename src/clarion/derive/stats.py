@@ -35,8 +35,8 @@ are taken over the incidents that have both times):
   incident ends the series. Overall: the same over every incident, whatever
   the component.
 - *Postmortem share*: of the resolved SEV0 and SEV1 incidents, the share with
-  a ``Postmortem`` update within ``postmortem_within`` (48 h by default: the
-  ``postmortem`` rule) of the resolution. An incident still inside that
+  a ``Postmortem`` update within ``postmortem_within`` (the site's
+  ``postmortem`` rule: :func:`clarion.metrics.postmortem_window`) of the resolution. An incident still inside that
   period without a postmortem is *pending* and not counted yet.
 - *Action-item completion*: of the action items in the postmortems of the
   window's incidents (:mod:`clarion.derive.action_items`), the share checked
@@ -85,7 +85,6 @@ SHORT_LABELS = {
 }
 SEVERITIES = tuple(Severity)
 POSTMORTEM_SEVERITIES = (Severity.SEV0, Severity.SEV1)
-DEFAULT_POSTMORTEM_WITHIN = timedelta(hours=48)
 
 
 # -- summaries --------------------------------------------------------------------------
@@ -216,7 +215,7 @@ def affected_components(incident: Incident) -> tuple[str, ...]:
 
 
 def incident_facts(
-    incident: Incident, now: datetime, *, postmortem_within: timedelta = DEFAULT_POSTMORTEM_WITHIN
+    incident: Incident, now: datetime, *, postmortem_within: timedelta
 ) -> IncidentFacts:
     """The metrics' view of one incident at ``now``."""
     known = [u for u in incident.updates if u.at <= now]
@@ -430,7 +429,7 @@ class Stats:
     components: tuple[ScopeStats, ...]  # in the site's order
     months: tuple[MonthStats, ...]  # every month of the window, oldest first
     facts: tuple[IncidentFacts, ...]  # the window's incidents, by start
-    postmortem_within: timedelta = DEFAULT_POSTMORTEM_WITHIN
+    postmortem_within: timedelta  # the postmortem rule's period at the site
 
     @property
     def start(self) -> datetime | None:
@@ -460,7 +459,7 @@ def compute_stats(
     until: datetime | None = None,
     only_component: str | None = None,
     include_private: bool = True,
-    postmortem_within: timedelta = DEFAULT_POSTMORTEM_WITHIN,
+    postmortem_within: timedelta,
 ) -> Stats:
     """The metrics of the incidents that started in ``[since, until)`` (and
     not after ``now``); ``components`` are the site's component ids, in

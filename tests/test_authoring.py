@@ -3,6 +3,7 @@ with the loader and built; refusals name the problem and a fix."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -824,8 +825,12 @@ def test_sent_writes_a_minimal_notice_that_loads(site):
 def test_sent_sets_sent_on_a_draft(site):
     draft = site / "comms/2026-11-20-api-errors/ack.md"
     draft.parent.mkdir(parents=True)
+    body = (
+        "### Customers are affected\nSome of you cannot pay.\n### What is known so far\nA bad deploy.\n"
+        "### What is being done\nRolling back.\n### Where updates are published\nThe status page.\n"
+    )
     draft.write_text(
-        "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\n---\nWe are sorry.\n"
+        "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\n---\n" + body
     )
     result = cli(
         "sent",
@@ -840,7 +845,8 @@ def test_sent_sets_sent_on_a_draft(site):
     )
     assert result.exit_code == 0, result.output
     assert draft.read_text() == (
-        "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\nsent: 2026-11-20T14:55:00Z\n---\nWe are sorry.\n"
+        "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\nsent: 2026-11-20T14:55:00Z\n---\n"
+        + body
     )
     assert not (site / "comms/2026-11-20-api-errors/customer-ack-sent.md").exists()
     loaded(site)
@@ -891,10 +897,36 @@ def test_new_notice_from_the_rule_skeleton_then_sent(site):
         "--now",
         NOW_TEXT,
     )
-    assert sent.exit_code == 0, sent.output
-    assert "sent: 2026-11-20T14:50:00Z\n---\n" in path.read_text()
+    # the skeleton is not ready: placeholders, and none of the required items written
+    assert sent.exit_code == 2, sent.output
+    assert "is not ready to be recorded as sent: it still holds 4 placeholders" in sent.stderr
+    assert "it does not cover what customer-ack requires" in sent.stderr
+    assert "pass --force" in sent.stderr and "sent:" not in path.read_text()
+    forced = cli(
+        "sent", "api-errors", "customer-ack", "--at", "2026-11-20T14:50Z", "--force",
+        "--source", str(site), "--now", NOW_TEXT,
+    )  # fmt: skip
+    assert forced.exit_code == 0, forced.output
+    assert "recorded despite: it still holds 4 placeholders" in forced.stderr
+    assert "sent: 2026-11-20T14:50:00Z\nsent_forced: [" in path.read_text()
     (notice,) = loaded(site).notices
     assert notice.sent_at == datetime(2026, 11, 20, 14, 50, tzinfo=UTC)
+    assert notice.sent_forced[0].startswith("it still holds 4 placeholders")
+    check = cli("check", "--source", str(site), "--now", NOW_TEXT, "--format", "json")
+    lint = json.loads(check.stdout)["lint"]
+    assert any(
+        w["message"].startswith("recorded as sent with --force although it still holds")
+        and w["file"].endswith("customer-ack.md")
+        for w in lint
+    ), lint
+
+
+def test_sent_refuses_a_notice_without_recipients(site):
+    draft = site / "comms/2026-11-20-api-errors/status.md"
+    draft.parent.mkdir(parents=True)
+    draft.write_text("---\nrule: customer-ack\nsubject: x\n---\nWe are on it.\n")
+    result = cli("sent", "api-errors", "customer-ack", "--source", str(site), "--now", NOW_TEXT)
+    assert result.exit_code == 2 and "it names no recipients (to:)" in result.stderr
 
 
 def test_new_notice_refusals(site):

@@ -1041,13 +1041,20 @@ def record_sent(
         )
     if len(unsent) == 1 and not sent:
         notice = unsent[0][0]
-        _set_sent(notice, at)
-        return Written(
-            path=notice,
-            relpath=shown(notice),
-            slug=slug,
-            notes=(f"set 'sent: {iso_time(at)}' in the draft",),
-        )
+        blockers = _send_blockers(config, notice, slug, rule)
+        if blockers and not force:
+            raise UsageError(
+                f"{shown(notice)} is not ready to be recorded as sent: "
+                + "; ".join(blockers)
+                + ". Nothing was written.\n"
+                "  hint: finish the notice (clarion check lists what it lacks); if it really"
+                " went out like this, pass --force: clarion check then shows it was forced"
+            )
+        _set_sent(notice, at, forced=blockers)
+        notes = [f"set 'sent: {iso_time(at)}' in the draft"]
+        if blockers:
+            notes.append("recorded despite: " + "; ".join(blockers) + " (--force)")
+        return Written(path=notice, relpath=shown(notice), slug=slug, notes=tuple(notes))
     target = folder / f"{rule}-sent.md"
     if target.exists() and not force:
         raise UsageError(
@@ -1076,7 +1083,25 @@ def _front_matter_of(path: Path) -> dict[str, object] | None:
         return None
 
 
-def _set_sent(path: Path, at: datetime) -> None:
+def _send_blockers(config: SiteConfig, path: Path, slug: str, rule_id: str) -> list[str]:
+    """What keeps the draft at ``path`` from being sent (see
+    :func:`clarion.derive.comms.send_blockers`); a draft that does not load
+    is reported by the loader's own errors."""
+    from .derive.comms import send_blockers
+    from .load.notices import comms_display_path, read_notice
+
+    rulebook = load_rules(config)
+    errors = ErrorCollector()
+    zone = config.timezone if config.timezone_explicit else None
+    notice = read_notice(
+        path, slug, comms_display_path(path, config), config, rulebook.ids, zone, errors
+    )
+    if notice is None:
+        raise ContentErrors(errors.errors)
+    return send_blockers(notice, rulebook[rule_id] if rule_id in rulebook else None)
+
+
+def _set_sent(path: Path, at: datetime, *, forced: Sequence[str] = ()) -> None:
     raw = path.read_text(encoding="utf-8")
     newline = "\r\n" if "\r\n" in raw else "\n"
     text = raw.replace("\r\n", "\n")
@@ -1088,6 +1113,9 @@ def _set_sent(path: Path, at: datetime) -> None:
         lines[sent_line - 1] = f"sent: {iso_time(at)}"
     else:
         lines.insert(closing, f"sent: {iso_time(at)}")
+        closing += 1
+    if forced and "sent_forced" not in front.lines:
+        lines.insert(closing, "sent_forced: [" + ", ".join(yaml_quoted(f) for f in forced) + "]")
     new_text = "\n".join(lines)
     if split_front_matter(new_text).data.get("sent") is None:  # pragma: no cover - defensive
         raise UsageError(
@@ -1099,6 +1127,13 @@ def _set_sent(path: Path, at: datetime) -> None:
 # -- helpers ------------------------------------------------------------------------
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9][^:#\n\"'{}\[\],&*!|>%@`]*$")
+
+
+def yaml_quoted(text: str) -> str:
+    """``text`` as a double-quoted YAML scalar (JSON's quoting is valid YAML)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
 
 
 def yaml_scalar(text: str) -> str:

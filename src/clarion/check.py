@@ -51,11 +51,29 @@ def run_check(
     report = evaluate(site, load_rules(config), now, config.timezone, warn_within=warn_within)
     extra = (
         future
+        + forced_sends(site)
         + action_item_lint(config, site, now)
         + learning_lint(config, site, now)
         + placeholder_warnings(config, site, report)
     )
     return replace(report, lint=report.lint + extra) if extra else report
+
+
+def forced_sends(site: Site) -> tuple[ContentError, ...]:
+    """A warning for every notice recorded as sent with ``clarion sent --force``
+    while it was not ready: the obligation counts as met, and this says how."""
+    return tuple(
+        ContentError(
+            location=SourceLocation(
+                n.source_path, n.lines.get("sent_forced") or n.lines.get("sent")
+            ),
+            message=f"recorded as sent with --force although {'; '.join(n.sent_forced)}",
+            hint="the deadline counts as met; make sure what went out is what the rule requires",
+            severity="warning",
+        )
+        for n in site.notices
+        if n.is_sent and n.sent_forced
+    )
 
 
 def action_item_lint(config: SiteConfig, site: Site, now: datetime) -> tuple[ContentError, ...]:

@@ -374,6 +374,7 @@ class Notice:
     bcc: tuple[str, ...] = ()
     subject: str = ""  # template
     sent_at: datetime | None = None
+    sent_forced: tuple[str, ...] = ()  # what ``clarion sent --force`` overrode
     body: str = ""  # Markdown template
     source_path: str = ""  # ``/`` separators; relative to the site root when inside it
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from functools import cached_property
 
 from ..config import SiteConfig
 from ..model import Impact, Incident, Stage
+from .action_items import without_owners_and_dates
 from .status import Overall, impact_at, incident_impact, overall_status
 from .timeline import Interval, impact_intervals
 from .uptime import UPTIME_DAYS, ComponentUptime, component_uptime
@@ -119,6 +120,8 @@ def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetim
     """
     whole = tuple(i for i in incidents if i.public)
     public = tuple(s for s in (i.as_of(now) for i in whole) if s is not None)
+    if not config.postmortem.public_action_items:
+        public = tuple(_action_items_text_only(i) for i in public)
     pending = tuple(i for i in whole if i.started_at > now or i.updates and i.updates[-1].at > now)
     since = datetime.combine(
         now.astimezone(config.timezone).date() - timedelta(days=UPTIME_DAYS),
@@ -146,6 +149,20 @@ def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetim
         uptime=uptime,
         pending=pending,
     )
+
+
+def _action_items_text_only(incident: Incident) -> Incident:
+    """The item with its postmortems' action items reduced to their text
+    (owners and dates are private unless ``[postmortem] public_action_items``)."""
+    if incident.postmortem is None:
+        return incident
+    updates = tuple(
+        replace(u, body=without_owners_and_dates(u.body)) if u.stage is Stage.POSTMORTEM else u
+        for u in incident.updates
+    )
+    if all(a.body == b.body for a, b in zip(updates, incident.updates, strict=True)):
+        return incident
+    return replace(incident, updates=updates)
 
 
 def _may_reach(incident: Incident, since: datetime) -> bool:

@@ -20,11 +20,11 @@ from .announce.config import Channel, parse_announce
 from .errors import ErrorCollector, SourceLocation, did_you_mean
 from .load.guards import decode_source, nesting_problem
 from .load.schema import TimeError, check_keys, expect_type, parse_time
-from .model import Severity
+from .model import ID_RE, Severity
 from .outdirs import absolute_folder, output_folder_problems
 
 CONFIG_RELPATH = "site_src/site.toml"
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_ID_RE = ID_RE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,7 @@ held in UTC; the loader applies the site's zone to naive input.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -34,6 +35,9 @@ class Severity(enum.Enum):
         """0 for SEV0 (most severe) ... 3 for SEV3."""
         return int(self.value[3:])
 
+
+#: What a component, group or audience id may look like (lower case).
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 SEVERITY_WORDS = ("SEV0", "SEV1", "SEV2", "SEV3", "P0", "P1", "P2", "P3")
 

@@ -229,6 +229,7 @@ class PreviewServer:
         self._threads: list[threading.Thread] = []
         self._observer: Any = None
         self._watches: dict[Path, Any] = {}
+        self._watch_lock = threading.Lock()
         self._next_change: Change | None = None
         self._due: list[UpdateDue] = []
         self._reminded: set[tuple[str, datetime, str]] = set()
@@ -302,9 +303,26 @@ class PreviewServer:
         self._sync_watches()
         self._observer.start()
 
+    def folder_appeared(self, path: str) -> None:
+        """Called from the watchdog thread when a folder is created (or moved
+        in): watch it at once, then rescan it, so that a file written into it
+        before its watch began is not missed (after, its own event comes)."""
+        self._sync_watches()
+        folder = Path(path)
+        if not folder.is_dir():
+            return
+        for child in sorted(folder.rglob("*")):
+            if child.is_file() and self.relevant(str(child)):
+                self.notify_change(str(child))
+
     def _sync_watches(self) -> None:
         """Watch every source folder that exists, and the folder above each,
-        so that creating ``templates/`` or ``comms/`` is noticed too."""
+        so that creating ``templates/`` or ``comms/`` is noticed too. Called
+        by the build thread and the watchdog thread alike."""
+        with self._watch_lock:
+            self._sync_watches_locked()
+
+    def _sync_watches_locked(self) -> None:
         if self._observer is None:
             return
         wanted: dict[Path, bool] = {}
@@ -533,6 +551,11 @@ class _EventHandler:
             return
         if event.is_directory and event.event_type == "modified":
             return
+        if event.is_directory and event.event_type in ("created", "moved"):
+            path = getattr(event, "dest_path", "") or event.src_path
+            path = path.decode() if isinstance(path, bytes) else path
+            if self.server.relevant(path):
+                self.server.folder_appeared(path)
         # a move (an editor's or sed's atomic save) names the real file in dest_path
         for path in (getattr(event, "dest_path", ""), getattr(event, "src_path", "")):
             path = path.decode() if isinstance(path, bytes) else path

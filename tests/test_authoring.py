@@ -900,7 +900,6 @@ def test_new_notice_from_the_rule_skeleton_then_sent(site):
     # the skeleton is not ready: placeholders, and none of the required items written
     assert sent.exit_code == 2, sent.output
     assert "is not ready to be recorded as sent: it still holds 4 placeholders" in sent.stderr
-    assert "it does not cover what customer-ack requires" in sent.stderr
     assert "pass --force" in sent.stderr and "sent:" not in path.read_text()
     forced = cli(
         "sent", "api-errors", "customer-ack", "--at", "2026-11-20T14:50Z", "--force",
@@ -996,3 +995,18 @@ def test_every_command_has_help_with_examples():
         result = cli(*words, "--help")
         assert result.exit_code == 0, words
         assert "Examples:" in result.output, words
+
+
+def test_sent_refuses_a_regulator_notice_missing_required_items(site):
+    draft = site / "comms/2026-11-20-api-errors/dpa.md"
+    draft.parent.mkdir(parents=True)
+    draft.write_text(
+        "---\nrule: gdpr-art33-authority\nto: [breaches@dpa.example]\nsubject: x\n---\n"
+        "Dear authority, we had a breach.\n"
+    )
+    result = cli(
+        "sent", "api-errors", "gdpr-art33-authority", "--source", str(site), "--now", NOW_TEXT
+    )
+    assert result.exit_code == 2, result.output
+    assert "it does not cover what gdpr-art33-authority requires" in result.stderr
+    assert "sent:" not in draft.read_text()

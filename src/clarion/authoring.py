@@ -1001,13 +1001,16 @@ def record_sent(
     at: datetime,
     known_rules: Collection[str] | None = None,
     force: bool = False,
+    checked: bool = False,
 ) -> Written:
     """Record that the notice for ``rule`` went out at ``at``.
 
     A draft notice in ``comms/<slug>/`` for that rule gets its ``sent:`` set;
     otherwise a minimal notice ``comms/<slug>/<rule>-sent.md`` with ``rule:``
     and ``sent:`` is written. ``known_rules`` (the rulebook's ids), when given,
-    is checked with a "did you mean" hint.
+    is checked with a "did you mean" hint. A draft that is not ready
+    (:func:`clarion.derive.comms.send_blockers`) is refused unless ``force``;
+    ``checked``: the caller has already refused such a draft (``clarion send``).
     """
     rule = rule.strip()
     if known_rules is not None and rule not in known_rules:
@@ -1041,7 +1044,7 @@ def record_sent(
         )
     if len(unsent) == 1 and not sent:
         notice = unsent[0][0]
-        blockers = _send_blockers(config, notice, slug, rule)
+        blockers = [] if checked else _send_blockers(config, notice, slug)
         if blockers and not force:
             raise UsageError(
                 f"{shown(notice)} is not ready to be recorded as sent: "
@@ -1083,7 +1086,7 @@ def _front_matter_of(path: Path) -> dict[str, object] | None:
         return None
 
 
-def _send_blockers(config: SiteConfig, path: Path, slug: str, rule_id: str) -> list[str]:
+def _send_blockers(config: SiteConfig, path: Path, slug: str) -> list[str]:
     """What keeps the draft at ``path`` from being sent (see
     :func:`clarion.derive.comms.send_blockers`); a draft that does not load
     is reported by the loader's own errors."""
@@ -1098,7 +1101,7 @@ def _send_blockers(config: SiteConfig, path: Path, slug: str, rule_id: str) -> l
     )
     if notice is None:
         raise ContentErrors(errors.errors)
-    return send_blockers(notice, rulebook[rule_id] if rule_id in rulebook else None)
+    return send_blockers(notice, rulebook)
 
 
 def _set_sent(path: Path, at: datetime, *, forced: Sequence[str] = ()) -> None:

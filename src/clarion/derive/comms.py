@@ -344,10 +344,12 @@ def content_lint(
     return out
 
 
-def send_blockers(notice: Notice, rule: Rule | None) -> list[str]:
+def send_blockers(notice: Notice, rulebook: RuleBook) -> list[str]:
     """Why ``notice`` is not ready to be recorded as sent: placeholders still
-    in it, no recipients, required items of ``rule`` it does not cover.
-    ``clarion sent`` refuses such a notice unless ``--force``."""
+    in it, no recipients, required items of its rule it does not cover (as
+    ``clarion check`` counts them). ``clarion sent`` refuses such a notice
+    unless ``--force``."""
+    rule = _checked_rule(notice, rulebook)
     out = []
     placeholders = list(_placeholder_warnings(notice, ()))
     if placeholders:

@@ -115,7 +115,7 @@ def run_stats(
     start = parse_bound(since, zone, option="--since", end=False)
     end = parse_bound(until, zone, option="--until", end=True)
     check_component(config, component)
-    site = load_site(config)
+    site = load_site(config).as_of(now)  # updates dated after now are held back
     return site_stats(
         config,
         site.incidents,

@@ -767,8 +767,9 @@ def test_transition_warnings(site):
         incident, Stage.MONITORING, at("2026-11-21T01:00Z"), now=later, practice=PRACTICE
     )
     assert future == [
-        "this update is dated in the future (2026-11-21 01:00 UTC): it stays off the page, feeds and API until then"
-        " and appears with the first build at or after that time ('clarion next-change' names it)"
+        "this update is dated in the future (2026-11-21 01:00 UTC): it stays off the page, "
+        "feeds and API until then and appears with the first build at or after that time "
+        "('clarion next-change' names it)"
     ]
     before = transition_warnings(
         incident, Stage.INVESTIGATING, at("2026-11-20T13:00Z"), now=later, practice=PRACTICE
@@ -826,7 +827,8 @@ def test_sent_sets_sent_on_a_draft(site):
     draft = site / "comms/2026-11-20-api-errors/ack.md"
     draft.parent.mkdir(parents=True)
     body = (
-        "### Customers are affected\nSome of you cannot pay.\n### What is known so far\nA bad deploy.\n"
+        "### Customers are affected\nSome of you cannot pay.\n"
+        "### What is known so far\nA bad deploy.\n"
         "### What is being done\nRolling back.\n### Where updates are published\nThe status page.\n"
     )
     draft.write_text(
@@ -845,8 +847,8 @@ def test_sent_sets_sent_on_a_draft(site):
     )
     assert result.exit_code == 0, result.output
     assert draft.read_text() == (
-        "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\nsent: 2026-11-20T14:55:00Z\n---\n"
-        + body
+        "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\n"
+        "sent: 2026-11-20T14:55:00Z\n---\n" + body
     )
     assert not (site / "comms/2026-11-20-api-errors/customer-ack-sent.md").exists()
     loaded(site)

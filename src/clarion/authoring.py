@@ -837,7 +837,8 @@ def transition_warnings(
     if stage is Stage.RESOLVED and not closed and soak is not None:
         if previous is None or previous.stage is not Stage.MONITORING:
             warnings.append(
-                f"resolved without a 'monitoring' update: practice is to monitor at least {soak.human} before resolving (monitoring-soak)"
+                "resolved without a 'monitoring' update: practice is to monitor at least "
+                f"{soak.human} before resolving (monitoring-soak)"
             )
         else:
             since = previous.at
@@ -847,7 +848,8 @@ def transition_warnings(
                 since = update.at
             if at - since < soak.length:
                 warnings.append(
-                    f"resolved after {_human(at - since)} in monitoring; practice is at least {soak.human} (monitoring-soak)"
+                    f"resolved after {_human(at - since)} in monitoring; "
+                    f"practice is at least {soak.human} (monitoring-soak)"
                 )
     if stage is Stage.RESOLVED and not closed:
         if impact and any(i is not Impact.OPERATIONAL for i in impact.values()):
@@ -866,8 +868,9 @@ def transition_warnings(
         )
     if at > now + timedelta(minutes=1):
         warnings.append(
-            f"this update is dated in the future ({heading_time(at)}): it stays off the page, feeds and API until then"
-            " and appears with the first build at or after that time ('clarion next-change' names it)"
+            f"this update is dated in the future ({heading_time(at)}): it stays off the page, "
+            "feeds and API until then and appears with the first build at or after that time "
+            "('clarion next-change' names it)"
         )
     return warnings
 

@@ -92,7 +92,8 @@ def unsendable_drafts(
     if not config.email.sender:
         out.append(ContentError(
             location=where,
-            message=f"{len(owed)} owed email draft{'s have' if len(owed) != 1 else ' has'} no sender",
+            message=f"{len(owed)} owed email draft"
+            f"{'s have' if len(owed) != 1 else ' has'} no sender",
             hint='set [email] from = "Status <status@example.com>" (and reply_to) in site.toml',
             severity="warning",
         ))  # fmt: skip
@@ -102,7 +103,8 @@ def unsendable_drafts(
         rules = sorted({item.rule.id for item in owed if item.rule.audience == audience})
         out.append(ContentError(
             location=where,
-            message=f"the owed {', '.join(rules)} draft has no recipients: audience '{audience}' has no addresses",
+            message=f"the owed {', '.join(rules)} draft has no recipients: "
+            f"audience '{audience}' has no addresses",
             hint=f'add [audiences] {audience} = ["customers@example.com"] to site.toml',
             severity="warning",
         ))  # fmt: skip

@@ -54,7 +54,10 @@ at_option = click.option(
     "--at",
     "at_text",
     metavar="TIME",
-    help="When it happened: now, HH:MM (today), -10m, '10 min ago', or a full time (without a zone: the site's zone). Default: now.",
+    help=(
+        "When it happened: now, HH:MM (today), -10m, '10 min ago', or a full time "
+        "(without a zone: the site's zone). Default: now."
+    ),
 )
 
 
@@ -89,7 +92,10 @@ def new() -> None:
 @click.option(
     "--customers-affected/--no-customers-affected",
     default=None,
-    help="Customers are affected (with SEV0/SEV1, customer emails are owed). Default: asked with the severity questions; otherwise yes for SEV0 and SEV1, no for SEV2 and SEV3.",
+    help=(
+        "Customers are affected (with SEV0/SEV1, customer emails are owed). Default: asked "
+        "with the severity questions; otherwise yes for SEV0 and SEV1, no for SEV2 and SEV3."
+    ),
 )
 @click.option(
     "--message",
@@ -234,7 +240,8 @@ def new_incident_command(
     if customers_affected is None:
         customers_affected = level.rank <= 1
         common.err.print(
-            f"customers_affected: {'true' if customers_affected else 'false'} ({level.value} default;"
+            f"customers_affected: {'true' if customers_affected else 'false'} "
+            f"({level.value} default;"
             f" pass --{'no-' if customers_affected else ''}customers-affected to change it)",
             markup=False,
         )

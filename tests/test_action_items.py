@@ -5,7 +5,7 @@ items past their due date at the level ``[metrics]`` sets."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -192,7 +192,13 @@ def test_completion_rate_matches_a_hand_count():
         slug="2026-10-20-two",
         components={"web": Impact.PARTIAL_OUTAGE},
     )
-    stats = compute_stats([one, two], now=NOW, zone=BERLIN, components=("api", "web"))
+    stats = compute_stats(
+        [one, two],
+        now=NOW,
+        zone=BERLIN,
+        components=("api", "web"),
+        postmortem_within=timedelta(hours=48),
+    )
     assert (stats.overall.action_items.hits, stats.overall.action_items.total) == (4, 10)
     assert stats.overall.action_items.ratio == pytest.approx(0.4)
     assert stats.component("api").action_items.ratio == pytest.approx(3 / 8)
@@ -314,3 +320,35 @@ def test_an_unknown_level_is_a_config_error(site_factory):
     assert result.exit_code == 2
     assert "metrics.overdue_action_items: got 'warn'" in result.output
     assert "did you mean 'warning'?" in result.output
+
+
+def _public_and_private_text(root) -> tuple[str, str]:
+    from clarion.build import prepare, render_all
+    from clarion.config import load_config
+    from clarion.render import Area
+
+    outputs = list(render_all(prepare(load_config(root), NOW)))
+    public = b"".join(o.data for o in outputs if o.area is Area.PUBLIC)
+    private = b"".join(o.data for o in outputs if o.area is Area.PRIVATE)
+    return public.decode("utf-8", "replace"), private.decode("utf-8", "replace")
+
+
+def test_owners_and_due_dates_are_private_unless_the_site_chooses(site_factory):
+    root = site_factory({"updates/2026-11-02-api-errors.md": INCIDENT})
+    public, private = _public_and_private_text(root)
+    assert "Add a canary stage" in public and "Review limits" in public
+    for fact in ("@team-deploy", "team-api", "due 2026-11-15", "due 2026-12-17", "done 2026"):
+        assert fact not in public, fact
+    assert "@team-deploy" in private  # the private metrics page still lists owners
+    shown = site_factory(
+        {"updates/2026-11-02-api-errors.md": INCIDENT},
+        toml=MINIMAL_TOML + "\n[postmortem]\npublic_action_items = true\n",
+        name="shown",
+    )
+    public, _ = _public_and_private_text(shown)
+    assert "@team-deploy, due 2026-11-15" in public
+
+
+def test_public_action_items_must_be_true_or_false(site_factory):
+    result = run_check(site_factory, MINIMAL_TOML + '\n[postmortem]\npublic_action_items = "yes"\n')
+    assert result.exit_code == 2 and "postmortem.public_action_items" in result.output

@@ -3,6 +3,7 @@ with the loader and built; refusals name the problem and a fix."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,7 +28,12 @@ from clarion.config import load_config
 from clarion.errors import ContentErrors, UsageError
 from clarion.load import load_site
 from clarion.model import Impact, Severity, Stage
+from clarion.rules import load_rules
+from clarion.rules.practice import Practice
 from tests.conftest import NOW
+
+#: The shipped practice periods (the example site overrides none of them).
+PRACTICE = Practice.of(load_rules(load_config(Path(__file__).resolve().parents[1])))
 
 NOW_TEXT = "2026-11-27T12:00:00Z"
 
@@ -211,14 +217,15 @@ def test_walk_asks_only_what_the_tree_needs(answers, asked, expected):
     decision = walk_severity_tree(ask)
     assert decision.severity is expected
     assert questions == asked
-    assert decision.explain().startswith(f"Severity {expected.value} (")
+    assert decision.explain(PRACTICE).startswith(f"Severity {expected.value} (")
 
 
 def test_new_incident_asks_the_tree(site):
-    # no, production is not down; yes, major functionality is degraded; yes, a workaround exists
+    # no, production is not down; yes, major functionality is degraded; yes, a workaround exists;
+    # customers affected: the default (yes, for SEV1)
     result = cli(
         "new", "incident", "Login failures", "--ask", "-c", "api=major_outage",
-        "--source", str(site), "--now", NOW_TEXT, input="n\ny\ny\n",
+        "--source", str(site), "--now", NOW_TEXT, input="n\ny\ny\n\n",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "Is production down, or is critical data at risk?" in result.output
@@ -229,9 +236,41 @@ def test_new_incident_asks_the_tree(site):
         in result.output
     )
     assert "every 30 min" in result.output
+    assert "Are customers affected (they are owed emails)? [Y/n]" in result.output
     text = (site / "updates/2026-11-27-login-failures.md").read_text()
-    assert "severity: SEV1\n" in text
+    assert "severity: SEV1\n" in text and "customers_affected: true\n" in text
     loaded(site)
+
+
+@pytest.mark.parametrize(
+    ("answers", "flag", "expected"),
+    [
+        ("y\n\n", (), "true"),  # SEV0, customers: default yes
+        ("y\nn\n", (), "false"),  # SEV0, customers: no
+        ("n\nn\ny\n", (), "true"),  # SEV2 because customers are impacted: not asked twice
+        ("n\nn\nn\n", (), "false"),  # SEV3
+        ("y\n", ("--no-customers-affected",), "false"),  # the flag answers the question
+    ],
+)
+def test_the_severity_questions_set_customers_affected(site, answers, flag, expected):
+    result = cli(
+        "new", "incident", "Checkout down", "--ask", *flag, "--source", str(site),
+        "--now", NOW_TEXT, input=answers,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Are customers") <= 1
+    text = (site / "updates/2026-11-27-checkout-down.md").read_text()
+    assert f"customers_affected: {expected}\n" in text
+
+
+def test_a_sev1_declared_in_a_script_owes_customer_email_unless_told_otherwise(site):
+    result = cli(
+        "new", "incident", "Checkout down", "-s", "SEV1", "--source", str(site), "--now", NOW_TEXT
+    )
+    assert result.exit_code == 0, result.output
+    assert "customers_affected: true (SEV1 default; pass --no-customers-affected" in result.stderr
+    text = (site / "updates/2026-11-27-checkout-down.md").read_text()
+    assert "customers_affected: true\n" in text
 
 
 def test_new_incident_needs_severity_off_a_terminal(site):
@@ -700,28 +739,48 @@ def at(text: str) -> datetime:
 def test_transition_warnings(site):
     incident = _incident(site)  # investigating 14:05, identified 14:40, monitoring 15:10
     later = at("2026-11-21T00:00Z")
-    assert transition_warnings(incident, Stage.RESOLVED, at("2026-11-20T15:45Z"), now=later) == []
-    soak = transition_warnings(incident, Stage.RESOLVED, at("2026-11-20T15:20Z"), now=later)
+    assert (
+        transition_warnings(
+            incident, Stage.RESOLVED, at("2026-11-20T15:45Z"), now=later, practice=PRACTICE
+        )
+        == []
+    )
+    soak = transition_warnings(
+        incident, Stage.RESOLVED, at("2026-11-20T15:20Z"), now=later, practice=PRACTICE
+    )
     assert soak == [
         "resolved after 10 min in monitoring; practice is at least 30 min (monitoring-soak)"
     ]
-    back = transition_warnings(incident, Stage.INVESTIGATING, at("2026-11-20T15:20Z"), now=later)
+    back = transition_warnings(
+        incident, Stage.INVESTIGATING, at("2026-11-20T15:20Z"), now=later, practice=PRACTICE
+    )
     assert back == ["this goes back from 'monitoring' to 'investigating'"]
-    early = transition_warnings(incident, Stage.RESOLVED, at("2026-11-20T14:50Z"), now=later)
+    early = transition_warnings(
+        incident, Stage.RESOLVED, at("2026-11-20T14:50Z"), now=later, practice=PRACTICE
+    )
     assert any("without a 'monitoring' update" in w for w in early)
-    pm = transition_warnings(incident, Stage.POSTMORTEM, at("2026-11-20T16:00Z"), now=later)
+    pm = transition_warnings(
+        incident, Stage.POSTMORTEM, at("2026-11-20T16:00Z"), now=later, practice=PRACTICE
+    )
     assert pm == ["a postmortem before the incident is resolved"]
-    future = transition_warnings(incident, Stage.MONITORING, at("2026-11-21T01:00Z"), now=later)
+    future = transition_warnings(
+        incident, Stage.MONITORING, at("2026-11-21T01:00Z"), now=later, practice=PRACTICE
+    )
     assert future == [
-        "this update is dated in the future (2026-11-21 01:00 UTC); it is published as soon as the site is built"
+        "this update is dated in the future (2026-11-21 01:00 UTC): it stays off the page, "
+        "feeds and API until then and appears with the first build at or after that time "
+        "('clarion next-change' names it)"
     ]
-    before = transition_warnings(incident, Stage.INVESTIGATING, at("2026-11-20T13:00Z"), now=later)
+    before = transition_warnings(
+        incident, Stage.INVESTIGATING, at("2026-11-20T13:00Z"), now=later, practice=PRACTICE
+    )
     assert before == ["this update is earlier than the declaration (2026-11-20 14:02 UTC)"]
     left = transition_warnings(
         incident,
         Stage.RESOLVED,
         at("2026-11-20T15:45Z"),
         now=later,
+        practice=PRACTICE,
         impact={"api": Impact.PARTIAL_OUTAGE},
     )
     assert left == [
@@ -767,8 +826,13 @@ def test_sent_writes_a_minimal_notice_that_loads(site):
 def test_sent_sets_sent_on_a_draft(site):
     draft = site / "comms/2026-11-20-api-errors/ack.md"
     draft.parent.mkdir(parents=True)
+    body = (
+        "### Customers are affected\nSome of you cannot pay.\n"
+        "### What is known so far\nA bad deploy.\n"
+        "### What is being done\nRolling back.\n### Where updates are published\nThe status page.\n"
+    )
     draft.write_text(
-        "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\n---\nWe are sorry.\n"
+        "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\n---\n" + body
     )
     result = cli(
         "sent",
@@ -783,7 +847,8 @@ def test_sent_sets_sent_on_a_draft(site):
     )
     assert result.exit_code == 0, result.output
     assert draft.read_text() == (
-        "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\nsent: 2026-11-20T14:55:00Z\n---\nWe are sorry.\n"
+        "---\nrule: customer-ack\nto: [customers]\nsubject: We are on it\n"
+        "sent: 2026-11-20T14:55:00Z\n---\n" + body
     )
     assert not (site / "comms/2026-11-20-api-errors/customer-ack-sent.md").exists()
     loaded(site)
@@ -834,10 +899,35 @@ def test_new_notice_from_the_rule_skeleton_then_sent(site):
         "--now",
         NOW_TEXT,
     )
-    assert sent.exit_code == 0, sent.output
-    assert "sent: 2026-11-20T14:50:00Z\n---\n" in path.read_text()
+    # the skeleton is not ready: placeholders, and none of the required items written
+    assert sent.exit_code == 2, sent.output
+    assert "is not ready to be recorded as sent: it still holds 4 placeholders" in sent.stderr
+    assert "pass --force" in sent.stderr and "sent:" not in path.read_text()
+    forced = cli(
+        "sent", "api-errors", "customer-ack", "--at", "2026-11-20T14:50Z", "--force",
+        "--source", str(site), "--now", NOW_TEXT,
+    )  # fmt: skip
+    assert forced.exit_code == 0, forced.output
+    assert "recorded despite: it still holds 4 placeholders" in forced.stderr
+    assert "sent: 2026-11-20T14:50:00Z\nsent_forced: [" in path.read_text()
     (notice,) = loaded(site).notices
     assert notice.sent_at == datetime(2026, 11, 20, 14, 50, tzinfo=UTC)
+    assert notice.sent_forced[0].startswith("it still holds 4 placeholders")
+    check = cli("check", "--source", str(site), "--now", NOW_TEXT, "--format", "json")
+    lint = json.loads(check.stdout)["lint"]
+    assert any(
+        w["message"].startswith("recorded as sent with --force although it still holds")
+        and w["file"].endswith("customer-ack.md")
+        for w in lint
+    ), lint
+
+
+def test_sent_refuses_a_notice_without_recipients(site):
+    draft = site / "comms/2026-11-20-api-errors/status.md"
+    draft.parent.mkdir(parents=True)
+    draft.write_text("---\nrule: customer-ack\nsubject: x\n---\nWe are on it.\n")
+    result = cli("sent", "api-errors", "customer-ack", "--source", str(site), "--now", NOW_TEXT)
+    assert result.exit_code == 2 and "it names no recipients (to:)" in result.stderr
 
 
 def test_new_notice_refusals(site):
@@ -907,3 +997,18 @@ def test_every_command_has_help_with_examples():
         result = cli(*words, "--help")
         assert result.exit_code == 0, words
         assert "Examples:" in result.output, words
+
+
+def test_sent_refuses_a_regulator_notice_missing_required_items(site):
+    draft = site / "comms/2026-11-20-api-errors/dpa.md"
+    draft.parent.mkdir(parents=True)
+    draft.write_text(
+        "---\nrule: gdpr-art33-authority\nto: [breaches@dpa.example]\nsubject: x\n---\n"
+        "Dear authority, we had a breach.\n"
+    )
+    result = cli(
+        "sent", "api-errors", "gdpr-art33-authority", "--source", str(site), "--now", NOW_TEXT
+    )
+    assert result.exit_code == 2, result.output
+    assert "it does not cover what gdpr-art33-authority requires" in result.stderr
+    assert "sent:" not in draft.read_text()

@@ -70,14 +70,22 @@ def test_template_change_invalidates_cached_pages(tmp_path):
     )
 
 
-def test_open_incident_page_follows_now(tmp_path):
+def test_open_incident_page_shows_an_update_written_ahead_at_its_time(tmp_path):
     root = copy_basic(tmp_path)
+    source = root / "updates/2026-11-27-web-slow.md"
+    source.write_text(
+        source.read_text() + "\n## 2026-11-27 13:00 UTC · Identified\nA slow query.\n"
+    )
+    page = root / "public/incidents/2026-11-27-web-slow/index.html"
     build(load_config(root), now=NOW)
+    before = page.read_bytes()
+    assert b"A slow query." not in before
     from datetime import timedelta
 
+    build(load_config(root), now=NOW + timedelta(minutes=50))
+    assert page.read_bytes() == before  # nothing changed: no running duration either
     build(load_config(root), now=NOW + timedelta(hours=2))
-    page = (root / "public/incidents/2026-11-27-web-slow/index.html").read_text()
-    assert "3 h 30 min so far" in page
+    assert b"A slow query." in page.read_bytes()
 
 
 def test_deleted_output_file_is_restored(tmp_path):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from clarion.derive import derive_state, maintenance_state
+from clarion.derive.stats import compute_stats
 from clarion.derive.status import overall_status
 from clarion.derive.timeline import impact_intervals, impact_snapshots
 from clarion.derive.uptime import component_uptime
@@ -191,7 +192,7 @@ class TestUptime:
         assert day.worst is Impact.MAJOR_OUTAGE
         assert day.incidents == (item,)
         assert self.day(result, date(2026, 11, 21)).up_ratio == 1
-        total_minutes = 89 * 1440 + 12 * 60
+        total_minutes = 89 * 1440  # whole days only: today has no figure yet
         assert result.up_ratio == pytest.approx(1 - 90 / total_minutes)
         assert len(result.days) == 90 and result.days[-1].day == date(2026, 11, 27)
 
@@ -241,16 +242,80 @@ class TestUptime:
         assert day.worst is Impact.UNDER_MAINTENANCE
         assert day.incidents == ()
 
-    def test_ongoing_outage_counts_until_now(self):
+    def test_today_shows_its_worst_impact_and_no_figure_that_grows_with_the_minute(self):
         start = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
         item = incident(
             [Update(at=start, stage=Stage.INVESTIGATING, body="", impact=None, line=1, position=0)],
             declared_at=start,
         )
-        result = component_uptime("api", impact_intervals(item), self.now, self.zone)
-        today = result.days[-1]
-        assert today.down_minutes == pytest.approx(60)
-        assert today.up_ratio == pytest.approx(1 - 60 / 720)
+        results = [
+            component_uptime("api", impact_intervals(item), moment, self.zone)
+            for moment in (self.now, self.now + timedelta(hours=5))
+        ]
+        assert results[0] == results[1]
+        today = results[0].days[-1]
+        assert today.today and today.up_ratio is None
+        assert today.worst is Impact.MAJOR_OUTAGE and today.incidents == (item,)
+        assert results[0].up_ratio == 1
+
+
+def _down_all_day(day: date, zone: ZoneInfo, impact: Impact = Impact.MAJOR_OUTAGE):
+    start = datetime.combine(day, time(), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    updates = [
+        Update(at=start, stage=Stage.INVESTIGATING, body="", impact=None, line=1, position=0),
+        Update(at=end, stage=Stage.RESOLVED, body="", impact=None, line=2, position=1),
+    ]
+    return incident(updates, declared_at=start, components={"api": impact}), end - start
+
+
+# Both daylight-saving changes of 2026 in three zones; Lord Howe shifts by 30 minutes.
+DST_DAYS = [
+    ("Europe/Berlin", date(2026, 3, 29), 23 * 60),
+    ("Europe/Berlin", date(2026, 10, 25), 25 * 60),
+    ("America/New_York", date(2026, 3, 8), 23 * 60),
+    ("America/New_York", date(2026, 11, 1), 25 * 60),
+    ("Australia/Lord_Howe", date(2026, 4, 5), 24 * 60 + 30),
+    ("Australia/Lord_Howe", date(2026, 10, 4), 23 * 60 + 30),
+]
+
+
+@pytest.mark.parametrize(("zone_name", "day", "minutes"), DST_DAYS)
+def test_a_component_down_all_of_a_daylight_saving_day_has_no_uptime(zone_name, day, minutes):
+    zone = ZoneInfo(zone_name)
+    item, length = _down_all_day(day, zone)
+    assert length == timedelta(minutes=minutes)
+    now = datetime.combine(day + timedelta(days=3), time(12), zone)
+    result = component_uptime("api", impact_intervals(item), now, zone)
+    bar = next(d for d in result.days if d.day == day)
+    assert bar.up_ratio == 0 and bar.down_minutes == pytest.approx(minutes)
+    before = next(d for d in result.days if d.day == day - timedelta(days=1))
+    after = next(d for d in result.days if d.day == day + timedelta(days=1))
+    assert before.up_ratio == 1 and after.up_ratio == 1 and after.incidents == ()
+    whole = sum((datetime.combine(d.day + timedelta(days=1), time(), zone).astimezone(UTC)
+                 - datetime.combine(d.day, time(), zone).astimezone(UTC)).total_seconds() / 60
+                for d in result.days[:-1])  # fmt: skip
+    assert result.up_ratio == pytest.approx(1 - minutes / whole)
+
+
+@pytest.mark.parametrize(("zone_name", "day", "minutes"), DST_DAYS)
+def test_the_metrics_use_the_pages_uptime_on_daylight_saving_days(zone_name, day, minutes):
+    zone = ZoneInfo(zone_name)
+    item, _ = _down_all_day(day, zone, Impact.PARTIAL_OUTAGE)
+    start = datetime.combine(day, time(), zone)
+    end = datetime.combine(day + timedelta(days=1), time(), zone)
+    stats = compute_stats(
+        [item],
+        now=end + timedelta(days=1),
+        zone=zone,
+        components=["api"],
+        since=start,
+        until=end,
+        postmortem_within=timedelta(hours=48),
+    )
+    assert stats.component("api").uptime == pytest.approx(0.7)
+    page = component_uptime("api", impact_intervals(item), end + timedelta(days=1), zone)
+    assert next(d for d in page.days if d.day == day).up_ratio == pytest.approx(0.7)
 
 
 def test_derive_state_excludes_private_incidents(load):

@@ -8,6 +8,7 @@ import email
 import email.policy
 import re
 import shutil
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -689,3 +690,57 @@ def test_nothing_private_reaches_the_public_folder(tmp_path):
     for needle in sorted(needles):
         hits = [str(path.relative_to(root)) for path, text in texts.items() if needle in text]
         assert not hits, f"{needle!r} found in {hits}"
+
+
+# -- drafts that can be sent ----------------------------------------------------------
+
+BARE_TOML = """\
+[site]
+title = "Test Status"
+base_url = "https://status.test.example/"
+timezone = "UTC"
+
+[components.api]
+name = "API"
+
+[components.web]
+name = "Website"
+"""
+
+
+def test_check_warns_when_owed_drafts_have_no_sender_or_recipients(site_factory):
+    root = site_factory({f"updates/{SLUG}.md": INCIDENT}, toml=BARE_TOML)
+    result = cli("check", "--source", str(root), "--now", "2026-11-20T15:20:00Z")
+    assert "site_src/site.toml: warning: 2 owed email drafts have no sender" in result.output
+    assert (
+        "warning: the owed customer-ack, customer-resolution draft has no recipients: "
+        "audience 'customers' has no addresses"
+    ) in result.output
+    fine = site_factory({f"updates/{SLUG}.md": INCIDENT}, name="fine")
+    quiet = cli("check", "--source", str(fine), "--now", "2026-11-20T15:20:00Z")
+    assert "no sender" not in quiet.output and "no recipients" not in quiet.output
+
+
+def test_a_draft_asking_for_replies_has_a_reply_to(site_factory):
+    toml = BARE_TOML + (
+        '\n[email]\nfrom = "Status <status@test.example>"\n'
+        '\n[audiences]\ncustomers = ["customers@test.example"]\n'
+    )
+    root = site_factory({f"updates/{SLUG}.md": INCIDENT}, toml=toml)
+    build_site(root, now=datetime(2026, 11, 20, 15, 20, tzinfo=UTC))
+    msg = parse(emls(root)[f"{SLUG}/customer-ack.eml"])
+    assert "reply to this email" in plain(msg)
+    assert msg["Reply-To"] == "Status <status@test.example>"
+
+
+def test_a_utc_site_states_each_time_once(site_factory):
+    toml = BARE_TOML + (
+        '\n[email]\nfrom = "Status <status@test.example>"\n'
+        '\n[audiences]\ncustomers = ["customers@test.example"]\n'
+    )
+    root = site_factory({f"updates/{SLUG}.md": INCIDENT}, toml=toml)
+    build_site(root, now=datetime(2026, 11, 20, 15, 20, tzinfo=UTC))
+    for name, data in emls(root).items():
+        text = plain(parse(data))
+        assert not re.search(r"UTC \(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", text), (name, text)
+        assert not re.search(r"UTC \(\d{2}:\d{2} to \d{2}:\d{2} UTC\)", text), (name, text)

@@ -304,3 +304,38 @@ def test_an_incident_needs_a_declared_time_or_an_update(site_factory):
     text = GOOD.split("## ")[0].replace("declared: 2026-11-20T14:02:00Z\n", "")
     (message,) = errors_of(site_factory, {"updates/x.md": text})
     assert "the incident has neither a 'declared' time nor any update" in message
+
+
+def test_every_problem_of_a_line_in_one_run_with_case_and_word_tolerant_hints(site_factory):
+    text = (
+        GOOD.replace("  api: partial_outage", "  API: degraded")
+        .replace("· Investigating", "· Resolvd")
+        .replace("We are looking into it.", "Impact: Web=partial-outage, apl=majr\nLooking.")
+    )
+    messages = errors_of(site_factory, {"updates/x.md": text})
+    joined = "\n".join(messages)
+    assert "updates/x.md:5: error: unknown component 'API'" in joined
+    assert "hint: did you mean 'api'?" in joined
+    assert "add [components.API]" not in joined
+    assert "updates/x.md:5: error: got impact 'degraded'" in joined
+    assert "hint: did you mean 'degraded_performance'?" in joined
+    assert "did you mean 'resolved'?" in joined
+    assert "unknown component 'Web'" in joined and "did you mean 'web'?" in joined
+    assert "unknown component 'apl'" in joined and "got impact 'majr'" in joined
+    assert "did you mean 'major_outage'?" in joined
+    # partial-outage is read as partial_outage: no error for it
+    assert "partial-outage" not in joined
+
+
+def test_rule_ids_get_a_suggestion_from_the_right_regime(site_factory):
+    from tests.conftest import MINIMAL_TOML
+
+    root = site_factory(
+        {"updates/x.md": GOOD},
+        toml=MINIMAL_TOML + '\n[rules]\nenabled = ["gdpr-art33", "UK-GDPR-ART33-ICO"]\n',
+    )
+    with pytest.raises(ContentErrors) as info:
+        load_site(load_config(root))
+    joined = info.value.format()
+    assert "did you mean 'gdpr-art33-authority'?" in joined
+    assert "did you mean 'uk-gdpr-art33-ico'?" in joined

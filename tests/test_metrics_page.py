@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from clarion.build import build
 from clarion.config import load_config
 from clarion.derive.stats import compute_stats
+from clarion.metrics import postmortem_window
 from clarion.model import Impact, Incident, Kind, Severity, Stage, Update
 from clarion.render.metrics import metrics_page
 from tests.conftest import MINIMAL_TOML, NOW, copy_example
@@ -255,7 +256,13 @@ def test_ten_thousand_incidents_stay_fast(site_factory):
     incidents = synthetic(10_000)
     now = incidents[-1].declared_at + timedelta(days=1)  # type: ignore[operator]
     started = time.perf_counter()
-    stats = compute_stats(incidents, now=now, zone=ZoneInfo("UTC"), components=config.component_ids)
+    stats = compute_stats(
+        incidents,
+        now=now,
+        zone=ZoneInfo("UTC"),
+        components=config.component_ids,
+        postmortem_within=postmortem_window(config),
+    )
     page = metrics_page(config, stats, public=False)
     elapsed = time.perf_counter() - started
     assert stats.overall.incidents == 10_000 and len(page.charts) == 6

@@ -111,7 +111,7 @@ def test_unknown_rule_key_time_and_audience_are_all_reported(site_factory):
     )
     assert messages == [
         f"comms/{SLUG}/dpa.md:4: error: unknown key 'subjct' in the notice's front matter\n"
-        "  expected: one of: rule, to, cc, bcc, subject, sent, incident\n"
+        "  expected: one of: rule, to, cc, bcc, subject, sent, sent_forced, incident\n"
         "  hint: did you mean 'subject'?",
         f"comms/{SLUG}/dpa.md:2: error: rule: unknown rule 'gdpr-art33-authorty'\n"
         "  expected: a rule id listed by `clarion rules`, e.g. gdpr-art33-authority or customer-ack\n"

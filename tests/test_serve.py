@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -23,7 +24,7 @@ from clarion.cli import main
 from clarion.config import load_config
 from clarion.load import load_site
 from clarion.model import Severity
-from clarion.serve import PreviewServer, Snapshot, inject, updates_due
+from clarion.serve import PreviewServer, Snapshot, inject, updates_due_for
 from tests.conftest import NOW
 
 WAIT = 10.0  # seconds: the longest any test waits for a rebuild
@@ -191,9 +192,45 @@ def test_a_new_file_and_a_new_templates_folder_are_noticed(server, site):
     eventually(lambda: "MARKER-NEW" in fetch(server.url)[1])
     templates = site / "templates"
     templates.mkdir()
-    time.sleep(0.3)  # the new folder gets its own watch
     (templates / "404.html.j2").write_text("<html><body>MARKER-TEMPLATE</body></html>\n")
     eventually(lambda: "MARKER-TEMPLATE" in fetch(server.url + "nothing-here")[1])
+
+
+def _noticed(server, name: str) -> threading.Event:
+    """An event set when the server records a change to a file called ``name``."""
+    seen = threading.Event()
+    record = server.notify_change
+
+    def notify(path: str) -> None:
+        record(path)
+        if Path(path).name == name:
+            seen.set()
+
+    server.notify_change = notify
+    return seen
+
+
+@pytest.mark.parametrize("folder", ["templates", "updates/2026", "comms/2026-11-27-api-errors"])
+def test_a_file_written_into_a_new_folder_while_no_build_runs_is_noticed(server, site, folder):
+    """The new folder is watched as soon as it appears, not after the next
+    build: with builds held back, a file written into it at once is still seen
+    (by its own event, or by the rescan of the new folder)."""
+    with server._build_lock:  # no rebuild (and no watch update by one) meanwhile
+        seen = _noticed(server, "new-file.md")
+        (site / folder).mkdir(parents=True)
+        (site / folder / "new-file.md").write_text("x\n")
+        assert seen.wait(timeout=WAIT), f"{folder}/new-file.md was never noticed"
+
+
+def test_a_folder_moved_in_is_rescanned(server, site, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "404.html.j2").write_text("<html><body>MARKER-MOVED</body></html>\n")
+    with server._build_lock:
+        seen = _noticed(server, "404.html.j2")
+        outside.rename(site / "templates")
+        assert seen.wait(timeout=WAIT)
+    eventually(lambda: "MARKER-MOVED" in fetch(server.url + "nothing-here")[1])
 
 
 def test_ignores_editor_temp_files_and_other_folders(server, site):
@@ -237,7 +274,7 @@ def test_updates_due_follows_the_cadence(site_factory):
         "updates/2026-11-27-f.md": INCIDENT + "\n## 2026-11-27 11:20 UTC · Identified\nFound it.\n",
     }
     config = load_config(site_factory(files))
-    due = updates_due(load_site(config).incidents, NOW)
+    due = updates_due_for(config, load_site(config).incidents, NOW)
     got = {d.slug: (d.severity, d.due_at.strftime("%H:%M")) for d in due}
     assert got == {
         "2026-11-27-a": (Severity.SEV0, "11:20"),

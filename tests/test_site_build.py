@@ -165,11 +165,44 @@ def test_template_override_by_name_and_extends_default(basic):
     )
 
 
-def test_template_typo_fails_the_build(basic):
+@pytest.mark.parametrize(
+    ("name", "text", "line", "words"),
+    [
+        ("404.html.j2", "<p>\n{{ site.titel }}\n", 2, ["'titel'", "check the spelling of 'titel'"]),
+        ("page.html.j2", "{% if x %}\n<p>never closed\n", 2, ["valid Jinja syntax"]),
+        ("404.html.j2", "{{ site.title|shout }}\n", 1, ["No filter named 'shout'", "time_tag"]),
+        ("incident.html.j2", '{% extends "default/incident.html.j2" %}\n'
+         "{% block main %}{{ item.titel }}{% endblock %}\n", 2, ["'titel'"]),
+    ],
+)  # fmt: skip
+def test_a_template_error_is_a_content_error_with_file_and_line(basic, name, text, line, words):
     (basic / "templates").mkdir()
-    (basic / "templates/404.html.j2").write_text("{{ site.titel }}\n")
+    (basic / "templates" / name).write_text(text)
+    (basic / "site_src/pages").mkdir(exist_ok=True)
+    (basic / "site_src/pages/about.md").write_text("# About\n\nUs.\n")
     result = run_build(basic)
-    assert result.exit_code != 0
+    assert result.exit_code == 2, result.output
+    assert f"templates/{name}:{line}: error: template error" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    for word in words:
+        assert word in result.stderr
+    assert not (basic / "public").exists()
+
+
+def test_a_template_error_in_a_forked_worker_is_reported_whole(basic):
+    from clarion.build import build
+    from clarion.errors import ContentErrors
+
+    (basic / "templates").mkdir()
+    (basic / "templates/incident.html.j2").write_text("{{ item.titel }}\n")
+    for n in range(410):  # enough for the item pages to render in forked workers
+        (basic / f"updates/2026-10-{n % 28 + 1:02d}-extra-{n}.md").write_text(
+            "---\ntitle: Extra\nseverity: SEV3\ncomponents: {api: degraded_performance}\n---\n"
+            f"## 2026-10-{n % 28 + 1:02d} 10:00 UTC · Resolved\nDone.\n"
+        )
+    with pytest.raises(ContentErrors) as caught:
+        build(load_config(basic), now=NOW, workers=2, use_cache=False)
+    assert str(caught.value.errors[0].location) == "templates/incident.html.j2:1"
 
 
 def test_deterministic_output(basic, tmp_path):
@@ -179,9 +212,10 @@ def test_deterministic_output(basic, tmp_path):
 
 
 def test_unchanged_state_gives_unchanged_site(basic, tmp_path):
-    """Output depends on now only through state: same day, nothing changes."""
+    """Output depends on now only through state: same day, nothing changes
+    (an incident is active all along; the next change is midnight in Berlin)."""
     run_build(basic, "2026-11-27T12:00:00Z", "--out", str(tmp_path / "one"))
-    run_build(basic, "2026-11-27T12:00:00Z", "--out", str(tmp_path / "two"))
+    run_build(basic, "2026-11-27T22:59:59Z", "--out", str(tmp_path / "two"))
     one, two = tree(tmp_path / "one"), tree(tmp_path / "two")
     assert one == two
 

@@ -25,6 +25,7 @@ from clarion.derive.stats import (
     months_back,
 )
 from clarion.errors import ContentErrors
+from clarion.metrics import postmortem_window
 from clarion.model import Impact, Incident, Kind, Severity, Stage, Update, Window
 from tests.conftest import MINIMAL_TOML
 
@@ -32,6 +33,8 @@ UTC = UTC
 T = datetime(2026, 10, 1, tzinfo=UTC)
 NOW = T + timedelta(days=60)
 MIN, HOUR, DAY = 60, 3600, 86400
+#: The shipped postmortem rule's period (the example site keeps it).
+POSTMORTEM = postmortem_window(load_config(Path(__file__).resolve().parents[1]))
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -118,21 +121,22 @@ def stats(**kw):
     kw.setdefault("now", NOW)
     kw.setdefault("zone", ZoneInfo("UTC"))
     kw.setdefault("components", ("api", "web"))
+    kw.setdefault("postmortem_within", POSTMORTEM)
     return compute_stats(ALL, **kw)
 
 
 def test_per_incident_times():
-    a = incident_facts(A, NOW)
+    a = incident_facts(A, NOW, postmortem_within=POSTMORTEM)
     assert (a.mtta, a.time_to_declare, a.time_to_first_update, a.mttr) == (240, 600, 300, 4200)
     assert a.postmortem == "in_time"
-    b = incident_facts(B, NOW)
+    b = incident_facts(B, NOW, postmortem_within=POSTMORTEM)
     assert (b.mtta, b.time_to_declare, b.time_to_first_update, b.mttr) == (None, None, 300, 7200)
     assert b.postmortem == "missing"
-    c = incident_facts(C, NOW)
+    c = incident_facts(C, NOW, postmortem_within=POSTMORTEM)
     assert c.is_open and c.mttr is None and c.postmortem is None
-    e = incident_facts(E, NOW)
+    e = incident_facts(E, NOW, postmortem_within=POSTMORTEM)
     assert (e.mtta, e.time_to_declare, e.time_to_first_update, e.mttr) == (None, 300, None, 3900)
-    f = incident_facts(F, NOW)
+    f = incident_facts(F, NOW, postmortem_within=POSTMORTEM)
     assert f.mttr == 90 * MIN and f.postmortem == "late"
 
 
@@ -216,7 +220,9 @@ def test_overlapping_incidents_merge_into_one_failure():
         [(5 * HOUR, Stage.INVESTIGATING, ""), (6 * HOUR, Stage.RESOLVED, "")],
         declared=5 * HOUR,
     )
-    assert _failure_gaps([incident_facts(x, NOW) for x in (g, h, i)]) == [2 * HOUR]
+    assert _failure_gaps(
+        [incident_facts(x, NOW, postmortem_within=POSTMORTEM) for x in (g, h, i)]
+    ) == [2 * HOUR]
 
 
 def test_private_incidents_count_unless_left_out():
@@ -266,7 +272,9 @@ def test_months_run_through_the_window_in_the_site_zone():
             ),
         }
     )
-    result = compute_stats([A, shifted], now=NOW, zone=berlin, components=("api",))
+    result = compute_stats(
+        [A, shifted], now=NOW, zone=berlin, components=("api",), postmortem_within=POSTMORTEM
+    )
     assert [(m.month.isoformat(), m.total) for m in result.months] == [
         ("2026-10-01", 1),
         ("2026-11-01", 1),

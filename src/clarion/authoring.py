@@ -40,15 +40,8 @@ from .model import (
     Severity,
     Stage,
 )
-
-#: Public update cadence while an incident is unresolved (the ``update-cadence`` rule).
-UPDATE_CADENCE: Mapping[Severity, timedelta] = {
-    Severity.SEV0: timedelta(minutes=15),
-    Severity.SEV1: timedelta(minutes=30),
-    Severity.SEV2: timedelta(hours=2),
-}
-#: How long an incident should stay in ``monitoring`` before ``resolved``.
-MONITORING_SOAK = timedelta(minutes=30)
+from .rules import load_rules
+from .rules.practice import Practice
 
 SEVERITY_MEANING: Mapping[Severity, str] = {
     Severity.SEV0: "critical outage",
@@ -220,21 +213,38 @@ class SeverityDecision:
     severity: Severity
     reason: str  # why, in one sentence
 
-    def explain(self) -> str:
-        """The decision, what it means and what it sets in motion."""
+    def explain(self, practice: Practice) -> str:
+        """The decision, what it means and what it sets in motion at this site
+        (the periods of its rulebook, overrides included)."""
         sev = self.severity
         lines = [f"Severity {sev.value} ({SEVERITY_MEANING[sev]}): {self.reason}"]
-        cadence = UPDATE_CADENCE.get(sev)
-        if cadence is not None:
-            lines.append(
-                f"  Public updates are due every {_human(cadence)} while it is unresolved."
-            )
-        if sev in (Severity.SEV0, Severity.SEV1):
-            lines.append(
-                "  When customers are affected, a customer email is owed within 1 h of declaration;"
-            )
-            lines.append("  a postmortem is due within 48 h of resolution.")
+        lines += [f"  {line}" for line in owed_at_declaration(sev, practice)]
         return "\n".join(lines)
+
+
+def owed_at_declaration(severity: Severity, practice: Practice) -> list[str]:
+    """What an incident of ``severity`` owes, in the site's practice periods."""
+    lines = []
+    cadence = practice.cadence_text(severity)
+    if cadence is not None:
+        lines.append(
+            f"Public updates are due every {cadence} while it is unresolved (update-cadence)."
+        )
+    ack, resolution = practice.customer_ack, practice.customer_resolution
+    if ack is not None and ack.applies_to(severity):
+        lines.append(
+            f"When customers are affected, a customer email is owed within {ack.human} of "
+            "declaration (customer-ack)"
+            + (
+                f" and another within {resolution.human} of resolution (customer-resolution)."
+                if resolution is not None and resolution.applies_to(severity)
+                else "."
+            )
+        )
+    postmortem = practice.postmortem
+    if postmortem is not None and postmortem.applies_to(severity):
+        lines.append(f"A postmortem is due within {postmortem.human} of resolution (postmortem).")
+    return lines
 
 
 def decide_severity(
@@ -409,8 +419,9 @@ def new_incident(
     title = _clean_title(title)
     at = to_minute(at)
     slug = _new_slug(config, title, at.astimezone(config.timezone), slug)
+    practice = Practice.of(load_rules(config))
     if not message or not message.strip():
-        message = default_first_message(severity)
+        message = default_first_message(severity, practice)
     front = [
         "---",
         f"title: {yaml_scalar(title)}",
@@ -485,11 +496,11 @@ def new_maintenance(
     return _create_source(config, slug, text, warnings=warnings)
 
 
-def default_first_message(severity: Severity) -> str:
-    cadence = UPDATE_CADENCE.get(severity)
+def default_first_message(severity: Severity, practice: Practice) -> str:
+    cadence = practice.cadence_text(severity)
     text = "We are investigating this issue."
     if cadence is not None:
-        text += f" We will post an update within {_human(cadence)}."
+        text += f" We will post an update within {cadence}."
     return text
 
 
@@ -699,7 +710,8 @@ def add_update(
     if not message.strip():
         raise UsageError("the update has no message; nothing was written")
     at = to_minute(at)
-    warnings = transition_warnings(incident, stage, at, now=now, impact=impact)
+    practice = Practice.of(load_rules(config))
+    warnings = transition_warnings(incident, stage, at, now=now, impact=impact, practice=practice)
     raw = path.read_bytes().decode("utf-8")
     newline = "\r\n" if "\r\n" in raw else "\n"
     text = raw.replace("\r\n", "\n")
@@ -716,7 +728,7 @@ def add_update(
         notes = [f"placed before the update of {heading_time(later[0].at)}, in time order"]
     else:
         new_text = text.rstrip("\n") + "\n\n" + section
-        notes = []
+        notes = owed_after_update(incident, stage, at, practice)
     if newline != "\n":
         new_text = new_text.replace("\n", newline)
     _check_incident_text(config, path, new_text)
@@ -728,6 +740,39 @@ def add_update(
         warnings=tuple(warnings),
         notes=tuple(notes),
     )
+
+
+def owed_after_update(
+    incident: Incident, stage: Stage, at: datetime, practice: Practice
+) -> list[str]:
+    """What the new update sets in motion, in the site's practice periods:
+    the next public update while unresolved; the customer email and the
+    postmortem once resolved."""
+    if incident.is_maintenance or stage is Stage.POSTMORTEM:
+        return []
+    severity = incident.severity
+    if stage not in CLOSING_STAGES:
+        cadence = practice.cadence.get(severity) if severity is not None else None
+        if cadence is None or not incident.public:
+            return []
+        return [
+            f"the next public update is due by {heading_time(at + cadence)} "
+            f"({practice.cadence_text(severity)} cadence, update-cadence)"
+        ]
+    notes = []
+    resolution = practice.customer_resolution
+    if resolution is not None and resolution.applies_to(severity) and incident.customers_affected:
+        notes.append(
+            f"a customer email is due by {heading_time(at + resolution.length)} "
+            f"(within {resolution.human}, customer-resolution)"
+        )
+    postmortem = practice.postmortem
+    if postmortem is not None and postmortem.applies_to(severity) and incident.postmortem is None:
+        notes.append(
+            f"a postmortem is due by {heading_time(at + postmortem.length)} "
+            f"(within {postmortem.human}, postmortem)"
+        )
+    return notes
 
 
 _INCIDENT_ORDER = {
@@ -747,10 +792,12 @@ def transition_warnings(
     *,
     now: datetime,
     impact: Mapping[str, Impact] | None = None,
+    practice: Practice,
 ) -> list[str]:
     """What is odd about adding a ``stage`` update at ``at``: reopening a
-    resolved incident, going back a stage, resolving without monitoring, a
-    postmortem before resolution, a time in the future. Pure."""
+    resolved incident, going back a stage, resolving without monitoring (as
+    long as the site's ``monitoring-soak``), a postmortem before resolution,
+    a time in the future. Pure."""
     warnings: list[str] = []
     before = [u for u in incident.updates if u.at <= at]
     stages = [u for u in before if u.stage is not Stage.POSTMORTEM]
@@ -786,10 +833,12 @@ def transition_warnings(
     if previous is not None and not closed and stage in order and previous.stage in order:
         if order[stage] < order[previous.stage]:
             warnings.append(f"this goes back from '{previous.stage.value}' to '{stage.value}'")
-    if stage is Stage.RESOLVED and not closed:
+    soak = practice.monitoring_soak
+    if stage is Stage.RESOLVED and not closed and soak is not None:
         if previous is None or previous.stage is not Stage.MONITORING:
             warnings.append(
-                f"resolved without a 'monitoring' update: practice is to monitor at least {_human(MONITORING_SOAK)} before resolving (monitoring-soak)"
+                "resolved without a 'monitoring' update: practice is to monitor at least "
+                f"{soak.human} before resolving (monitoring-soak)"
             )
         else:
             since = previous.at
@@ -797,10 +846,12 @@ def transition_warnings(
                 if update.stage is not Stage.MONITORING:
                     break
                 since = update.at
-            if at - since < MONITORING_SOAK:
+            if at - since < soak.length:
                 warnings.append(
-                    f"resolved after {_human(at - since)} in monitoring; practice is at least {_human(MONITORING_SOAK)} (monitoring-soak)"
+                    f"resolved after {_human(at - since)} in monitoring; "
+                    f"practice is at least {soak.human} (monitoring-soak)"
                 )
+    if stage is Stage.RESOLVED and not closed:
         if impact and any(i is not Impact.OPERATIONAL for i in impact.values()):
             left = ", ".join(
                 f"{c}={i.value}" for c, i in impact.items() if i is not Impact.OPERATIONAL
@@ -817,7 +868,9 @@ def transition_warnings(
         )
     if at > now + timedelta(minutes=1):
         warnings.append(
-            f"this update is dated in the future ({heading_time(at)}); it is published as soon as the site is built"
+            f"this update is dated in the future ({heading_time(at)}): it stays off the page, "
+            "feeds and API until then and appears with the first build at or after that time "
+            "('clarion next-change' names it)"
         )
     return warnings
 
@@ -951,13 +1004,16 @@ def record_sent(
     at: datetime,
     known_rules: Collection[str] | None = None,
     force: bool = False,
+    checked: bool = False,
 ) -> Written:
     """Record that the notice for ``rule`` went out at ``at``.
 
     A draft notice in ``comms/<slug>/`` for that rule gets its ``sent:`` set;
     otherwise a minimal notice ``comms/<slug>/<rule>-sent.md`` with ``rule:``
     and ``sent:`` is written. ``known_rules`` (the rulebook's ids), when given,
-    is checked with a "did you mean" hint.
+    is checked with a "did you mean" hint. A draft that is not ready
+    (:func:`clarion.derive.comms.send_blockers`) is refused unless ``force``;
+    ``checked``: the caller has already refused such a draft (``clarion send``).
     """
     rule = rule.strip()
     if known_rules is not None and rule not in known_rules:
@@ -991,13 +1047,20 @@ def record_sent(
         )
     if len(unsent) == 1 and not sent:
         notice = unsent[0][0]
-        _set_sent(notice, at)
-        return Written(
-            path=notice,
-            relpath=shown(notice),
-            slug=slug,
-            notes=(f"set 'sent: {iso_time(at)}' in the draft",),
-        )
+        blockers = [] if checked else _send_blockers(config, notice, slug)
+        if blockers and not force:
+            raise UsageError(
+                f"{shown(notice)} is not ready to be recorded as sent: "
+                + "; ".join(blockers)
+                + ". Nothing was written.\n"
+                "  hint: finish the notice (clarion check lists what it lacks); if it really"
+                " went out like this, pass --force: clarion check then shows it was forced"
+            )
+        _set_sent(notice, at, forced=blockers)
+        notes = [f"set 'sent: {iso_time(at)}' in the draft"]
+        if blockers:
+            notes.append("recorded despite: " + "; ".join(blockers) + " (--force)")
+        return Written(path=notice, relpath=shown(notice), slug=slug, notes=tuple(notes))
     target = folder / f"{rule}-sent.md"
     if target.exists() and not force:
         raise UsageError(
@@ -1026,7 +1089,25 @@ def _front_matter_of(path: Path) -> dict[str, object] | None:
         return None
 
 
-def _set_sent(path: Path, at: datetime) -> None:
+def _send_blockers(config: SiteConfig, path: Path, slug: str) -> list[str]:
+    """What keeps the draft at ``path`` from being sent (see
+    :func:`clarion.derive.comms.send_blockers`); a draft that does not load
+    is reported by the loader's own errors."""
+    from .derive.comms import send_blockers
+    from .load.notices import comms_display_path, read_notice
+
+    rulebook = load_rules(config)
+    errors = ErrorCollector()
+    zone = config.timezone if config.timezone_explicit else None
+    notice = read_notice(
+        path, slug, comms_display_path(path, config), config, rulebook.ids, zone, errors
+    )
+    if notice is None:
+        raise ContentErrors(errors.errors)
+    return send_blockers(notice, rulebook)
+
+
+def _set_sent(path: Path, at: datetime, *, forced: Sequence[str] = ()) -> None:
     raw = path.read_text(encoding="utf-8")
     newline = "\r\n" if "\r\n" in raw else "\n"
     text = raw.replace("\r\n", "\n")
@@ -1038,6 +1119,9 @@ def _set_sent(path: Path, at: datetime) -> None:
         lines[sent_line - 1] = f"sent: {iso_time(at)}"
     else:
         lines.insert(closing, f"sent: {iso_time(at)}")
+        closing += 1
+    if forced and "sent_forced" not in front.lines:
+        lines.insert(closing, "sent_forced: [" + ", ".join(yaml_quoted(f) for f in forced) + "]")
     new_text = "\n".join(lines)
     if split_front_matter(new_text).data.get("sent") is None:  # pragma: no cover - defensive
         raise UsageError(
@@ -1049,6 +1133,13 @@ def _set_sent(path: Path, at: datetime) -> None:
 # -- helpers ------------------------------------------------------------------------
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9][^:#\n\"'{}\[\],&*!|>%@`]*$")
+
+
+def yaml_quoted(text: str) -> str:
+    """``text`` as a double-quoted YAML scalar (JSON's quoting is valid YAML)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
 
 
 def yaml_scalar(text: str) -> str:
@@ -1110,7 +1201,6 @@ __all__ = [
     "InitResult",
     "SeverityDecision",
     "Question",
-    "UPDATE_CADENCE",
     "add_update",
     "check_component_ids",
     "decide_severity",

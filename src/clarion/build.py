@@ -78,7 +78,7 @@ def prepare(
     state = derive_state(config, site.incidents, now)
     return RenderContext(
         config=config,
-        site=site,
+        site=site.as_of(now),  # updates dated after now are held back everywhere
         state=state,
         markdown=MarkdownRenderer(),
         cache=cache,

@@ -9,17 +9,19 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .config import SiteConfig
+from .config import CONFIG_RELPATH, SiteConfig
 from .derive.action_items import ActionItem, all_action_items, overdue_items, source_line
+from .derive.comms import email_rules, owed_emails
 from .derive.deadlines import DeadlineReport, evaluate
 from .derive.learning import postmortem_lint, runbook_lint
+from .derive.scheduled import future_update_warnings
 from .errors import ContentError, ContentErrors, SourceLocation, UsageError
 from .load import load_site
 from .model import Site, Stage
 from .placeholders import placeholder_warnings
 from .privacy import PrivacyReport
 from .render.email import check_notice_templates
-from .rules import load_rules
+from .rules import RuleBook, load_rules
 from .rules.duration import DURATION_EXPECTED, DurationError, parse_duration
 
 
@@ -42,16 +44,71 @@ def run_check(
         raise
     if blocking:
         raise ContentErrors(blocking)
-    check_notice_templates(
-        config, site, now
-    )  # a notice's template errors fail the check as they fail a build
-    report = evaluate(site, load_rules(config), now, config.timezone, warn_within=warn_within)
+    future = future_update_warnings(site, now, config.timezone)
+    rulebook = load_rules(config)
+    site = site.as_of(now)  # updates dated after now are held back, as on the page
+    # a notice's template errors fail the check as they fail a build
+    check_notice_templates(config, site, now, rulebook)
+    report = evaluate(site, rulebook, now, config.timezone, warn_within=warn_within)
     extra = (
-        action_item_lint(config, site, now)
+        future
+        + forced_sends(site)
+        + unsendable_drafts(config, site, rulebook, now)
+        + action_item_lint(config, site, now)
         + learning_lint(config, site, now)
         + placeholder_warnings(config, site, report)
     )
     return replace(report, lint=report.lint + extra) if extra else report
+
+
+def forced_sends(site: Site) -> tuple[ContentError, ...]:
+    """A warning for every notice recorded as sent with ``clarion sent --force``
+    while it was not ready: the obligation counts as met, and this says how."""
+    return tuple(
+        ContentError(
+            location=SourceLocation(
+                n.source_path, n.lines.get("sent_forced") or n.lines.get("sent")
+            ),
+            message=f"recorded as sent with --force although {'; '.join(n.sent_forced)}",
+            hint="the deadline counts as met; make sure what went out is what the rule requires",
+            severity="warning",
+        )
+        for n in site.notices
+        if n.is_sent and n.sent_forced
+    )
+
+
+def unsendable_drafts(
+    config: SiteConfig, site: Site, rulebook: RuleBook, now: datetime
+) -> tuple[ContentError, ...]:
+    """Warnings when the customer emails owed at ``now`` could not be sent as
+    drafted: the site sets no sender (``[email] from``), or the rule's
+    audience has no addresses (``[audiences]``)."""
+    owed = owed_emails(site, rulebook, now, config.timezone, email_rules(rulebook)).recent
+    if not owed:
+        return ()
+    out = []
+    where = SourceLocation(CONFIG_RELPATH)
+    if not config.email.sender:
+        out.append(ContentError(
+            location=where,
+            message=f"{len(owed)} owed email draft"
+            f"{'s have' if len(owed) != 1 else ' has'} no sender",
+            hint='set [email] from = "Status <status@example.com>" (and reply_to) in site.toml',
+            severity="warning",
+        ))  # fmt: skip
+    for audience in sorted({item.rule.audience or "" for item in owed}):
+        if config.audiences.get(audience):
+            continue
+        rules = sorted({item.rule.id for item in owed if item.rule.audience == audience})
+        out.append(ContentError(
+            location=where,
+            message=f"the owed {', '.join(rules)} draft has no recipients: "
+            f"audience '{audience}' has no addresses",
+            hint=f'add [audiences] {audience} = ["customers@example.com"] to site.toml',
+            severity="warning",
+        ))  # fmt: skip
+    return tuple(out)
 
 
 def action_item_lint(config: SiteConfig, site: Site, now: datetime) -> tuple[ContentError, ...]:

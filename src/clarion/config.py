@@ -20,11 +20,11 @@ from .announce.config import Channel, parse_announce
 from .errors import ErrorCollector, SourceLocation, did_you_mean
 from .load.guards import decode_source, nesting_problem
 from .load.schema import TimeError, check_keys, expect_type, parse_time
-from .model import Severity
+from .model import ID_RE, Severity
 from .outdirs import absolute_folder, output_folder_problems
 
 CONFIG_RELPATH = "site_src/site.toml"
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_ID_RE = ID_RE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,9 +113,13 @@ class MetricsSettings:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PostmortemSettings:
-    """``[postmortem]``: which incidents' postmortems ``clarion check`` lints."""
+    """``[postmortem]``: which incidents' postmortems ``clarion check`` lints,
+    and whether action items' owners and dates are public."""
 
     lint: tuple[Severity, ...] = (Severity.SEV0, Severity.SEV1)
+    #: show action items' owners and due dates on public pages, feeds and the
+    #: API (default: only their text)
+    public_action_items: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -535,23 +539,30 @@ def _postmortem(
 ) -> PostmortemSettings:
     check_keys(
         raw,
-        ("lint",),
+        ("lint", "public_action_items"),
         where="[postmortem]",
         locate=lambda k: locate(f"postmortem.{k}"),
         errors=errors,
     )
+    shown = raw.get("public_action_items", False)
+    name = "postmortem.public_action_items"
+    if not expect_type(shown, bool, name=name, location=locate(name), errors=errors):
+        shown = False
     value = raw.get("lint", ["SEV0", "SEV1"])
     try:
         if not isinstance(value, list):
             raise ValueError(value)
-        return PostmortemSettings(lint=tuple(Severity.parse(str(word)) for word in value))
+        return PostmortemSettings(
+            lint=tuple(Severity.parse(str(word)) for word in value),
+            public_action_items=shown is True,
+        )
     except ValueError:
         errors.error(
             locate("postmortem.lint"),
             f"postmortem.lint: got {value!r}",
             expected='a list of severities, e.g. ["SEV0", "SEV1"] ([] lints none)',
         )
-        return PostmortemSettings()
+        return PostmortemSettings(public_action_items=shown is True)
 
 
 def _runbooks(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -> RunbookSettings:

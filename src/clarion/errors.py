@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,10 @@ class ContentErrors(ClarionError):
     def format(self) -> str:
         return "\n".join(e.format() for e in self.errors)
 
+    def __reduce__(self) -> tuple[type[ContentErrors], tuple[tuple[ContentError, ...]]]:
+        # raised in a forked worker, it arrives whole (not rebuilt from its text)
+        return (ContentErrors, (self.errors,))
+
 
 @dataclass(slots=True)
 class ErrorCollector:
@@ -94,9 +99,40 @@ class ErrorCollector:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """A "did you mean" hint for a misspelt word, or ``None``."""
-    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else None
+    """A "did you mean" hint for a misspelt word, or ``None``; only ever one
+    of ``choices``. See :func:`closest`."""
+    match = closest(word, choices)
+    return f"did you mean '{match}'?" if match else None
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice ``word`` most likely meant: the same word in another case or
+    with other separators (``API`` -> ``api``, ``partial-outage`` ->
+    ``partial_outage``); else the choice it begins (``degraded`` ->
+    ``degraded_performance``, ``gdpr-art33`` -> ``gdpr-art33-authority``,
+    the shortest and first such); else the closest by spelling."""
+    options = list(dict.fromkeys(str(c) for c in choices))
+    key = _fold(str(word))
+    if not key:
+        return None
+    folded = {option: _fold(option) for option in options}
+    for option in options:
+        if folded[option] == key:
+            return option
+    starts = [o for o in options if folded[o].startswith(key) and len(key) >= 3]
+    if starts:
+        return min(starts, key=lambda o: len(folded[o]))
+    by_fold = difflib.get_close_matches(key, list(folded.values()), n=1, cutoff=0.6)
+    if by_fold:
+        return next(o for o in options if folded[o] == by_fold[0])
+    # a misspelt first word: 'majr' -> major_outage
+    first_words = {folded[o].split("_")[0]: o for o in reversed(options)}
+    by_word = difflib.get_close_matches(key, list(first_words), n=1, cutoff=0.75)
+    return first_words[by_word[0]] if by_word else None
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s_-]+", "_", text.strip().lower())
 
 
 def display_path(path: Path, root: Path) -> str:

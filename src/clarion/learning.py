@@ -45,7 +45,7 @@ def new_postmortem(
             "  hint: edit it in the incident file, or pass --again for a second one"
         )
     facts = postmortem_facts(incident, at)
-    site = load_site(config)
+    site = load_site(config).as_of(at)  # what was known at the postmortem's time
     report = evaluate(site, load_rules(config), at, config.timezone)
     clocks = [
         _clock_line(o.rule.title, o.rule.id, o.clock, o.clock_at, o.due_at, config)

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .config import SiteConfig
-from .derive.stats import DEFAULT_POSTMORTEM_WITHIN, Stats, compute_stats, next_month
+from .derive.stats import Stats, compute_stats, next_month
 from .errors import UsageError, did_you_mean
 from .load.schema import TimeError, parse_time
 from .model import Incident
@@ -45,15 +45,16 @@ def parse_bound(text: str | None, zone: ZoneInfo, *, option: str, end: bool) -> 
 
 
 def postmortem_window(config: SiteConfig) -> timedelta:
-    """The ``postmortem`` rule's period at this site (48 h unless overridden)."""
+    """The ``postmortem`` rule's period at this site (its overrides included),
+    against which the metrics count postmortems in time."""
     from .rules import load_rules
 
-    book = load_rules(config)
-    if "postmortem" not in book:
-        return DEFAULT_POSTMORTEM_WITHIN
-    deadline = book["postmortem"].deadline
+    deadline = load_rules(config)["postmortem"].deadline
     if deadline is None or not deadline.is_fixed:
-        return DEFAULT_POSTMORTEM_WITHIN
+        raise UsageError(
+            "the metrics count postmortems within the postmortem rule's period, but "
+            '[rules.overrides.postmortem] sets none in hours or days; set deadline = "PT48H"'
+        )
     return deadline.as_timedelta()
 
 
@@ -114,7 +115,7 @@ def run_stats(
     start = parse_bound(since, zone, option="--since", end=False)
     end = parse_bound(until, zone, option="--until", end=True)
     check_component(config, component)
-    site = load_site(config)
+    site = load_site(config).as_of(now)  # updates dated after now are held back
     return site_stats(
         config,
         site.incidents,

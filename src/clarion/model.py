@@ -7,8 +7,9 @@ held in UTC; the loader applies the site's zone to naive input.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
 
@@ -34,6 +35,9 @@ class Severity(enum.Enum):
         """0 for SEV0 (most severe) ... 3 for SEV3."""
         return int(self.value[3:])
 
+
+#: What a component, group or audience id may look like (lower case).
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 SEVERITY_WORDS = ("SEV0", "SEV1", "SEV2", "SEV3", "P0", "P1", "P2", "P3")
 
@@ -305,6 +309,21 @@ class Incident:
     def public_updates(self) -> tuple[Update, ...]:
         return self.updates
 
+    def as_of(self, now: datetime) -> Incident | None:
+        """The item as known at ``now``: updates dated after ``now`` are held
+        back like scheduled posts. ``None`` while nothing of it is published
+        yet (an incident that starts later, or an item whose every update is
+        dated later); ``self`` when nothing is held back."""
+        if not self.is_maintenance and self.started_at > now:
+            return None
+        if not self.updates or self.updates[-1].at <= now:
+            return self
+        shown = tuple(u for u in self.updates if u.at <= now)
+        if not shown:
+            return None
+        # the digest names the visible part, so caches keyed on it stay right
+        return replace(self, updates=shown, digest=f"{self.digest}@{len(shown)}")
+
 
 def closed_at(updates: Sequence[Update]) -> datetime | None:
     """When a run of updates closed: the last closing update (resolved,
@@ -359,6 +378,7 @@ class Notice:
     bcc: tuple[str, ...] = ()
     subject: str = ""  # template
     sent_at: datetime | None = None
+    sent_forced: tuple[str, ...] = ()  # what ``clarion sent --force`` overrode
     body: str = ""  # Markdown template
     source_path: str = ""  # ``/`` separators; relative to the site root when inside it
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
@@ -416,6 +436,16 @@ class Site:
     @cached_property
     def public_incidents(self) -> tuple[Incident, ...]:
         return tuple(i for i in self.incidents if i.public)
+
+    def as_of(self, now: datetime) -> Site:
+        """The site as published at ``now``: every item through
+        :meth:`Incident.as_of` (items not yet published left out)."""
+        shown = tuple(s for s in (i.as_of(now) for i in self.incidents) if s is not None)
+        if len(shown) == len(self.incidents) and all(
+            a is b for a, b in zip(shown, self.incidents, strict=True)
+        ):
+            return self
+        return replace(self, incidents=shown)
 
     def by_slug(self, slug: str) -> Incident:
         for incident in self.incidents:

@@ -36,22 +36,17 @@ __all__ = [
     "next_change",
     "next_midnight",
     "change_data",
-    "changes_continuously",
     "public_digest",
 ]
-
-
-def changes_continuously(state: State) -> bool:
-    """While an incident is active its duration and the uptime figures grow
-    with every minute, so the page changes all the time."""
-    return bool(state.active_incidents)
 
 
 def change_data(change: Change, state: State) -> dict[str, object]:
     now = state.now
     return {
         "now": _iso(now),
-        "continuous": changes_continuously(state),
+        # pages show times, not running durations: they never change between
+        # two changes (the key stays for workflows written against older releases)
+        "continuous": False,
         "next_change_at": _iso(change.at),
         "seconds_until": int((change.at - now).total_seconds()),
         "reason": change.kind,

@@ -46,7 +46,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .config import SiteConfig, load_config
 from .derive.changes import Change, next_change
 from .errors import ClarionError, ContentErrors, UsageError, display_path
-from .model import Incident, Severity, Stage
+from .model import Incident, Severity
 
 LIVE_PREFIX = "/__clarion/"
 #: Seconds without changes before a rebuild starts (editors save in bursts).
@@ -57,14 +57,6 @@ POLL_TIMEOUT = 20.0
 TICK = 15.0
 #: Remind this long before a public update is due.
 REMIND_BEFORE = timedelta(minutes=5)
-
-#: Public update cadence while unresolved; replaced by the rulebook's
-#: ``update-cadence`` when ``clarion.derive.deadlines`` provides it.
-FALLBACK_CADENCE: Mapping[Severity, timedelta] = {
-    Severity.SEV0: timedelta(minutes=15),
-    Severity.SEV1: timedelta(minutes=30),
-    Severity.SEV2: timedelta(hours=2),
-}
 
 _IGNORED_EVENTS = {"opened", "closed_no_write"}  # our own builds read files
 
@@ -99,15 +91,15 @@ def updates_due_for(
     config: SiteConfig, incidents: Iterable[Incident], now: datetime
 ) -> list[UpdateDue]:
     """When each active incident's next public update is due: the rulebook's
-    ``update-cadence`` (with the site's overrides) via
-    :func:`clarion.derive.deadlines.next_update_due`, else the built-in cadence."""
-    try:
-        from .derive.deadlines import next_update_due
-        from .rules import load_rules
+    ``update-cadence`` with the site's overrides, as ``clarion check`` counts
+    it (:func:`clarion.derive.deadlines.next_update_due`)."""
+    from .derive.deadlines import next_update_due
+    from .rules import load_rules
 
+    try:
         rulebook = load_rules(config)
-    except (ImportError, ClarionError):
-        return updates_due(incidents, now)
+    except ClarionError:  # the build reports the rulebook's errors
+        return []
     result = []
     for incident in incidents:
         if incident.is_maintenance or incident.is_closed or incident.started_at > now:
@@ -118,36 +110,6 @@ def updates_due_for(
         last = item.clock_at or incident.started_at
         result.append(
             UpdateDue(incident.slug, incident.title, incident.severity, last, item.due_at)
-        )
-    return sorted(result, key=lambda d: (d.due_at, d.slug))
-
-
-def updates_due(
-    incidents: Iterable[Incident],
-    now: datetime,
-    cadence: Mapping[Severity, timedelta] = FALLBACK_CADENCE,
-) -> list[UpdateDue]:
-    """Active public incidents with a cadence: when the next update is due,
-    counted from the latest update (or the declaration). Pure; the fallback
-    when no rulebook is available."""
-    result = []
-    for incident in incidents:
-        if (
-            incident.is_maintenance
-            or not incident.public
-            or incident.is_closed
-            or incident.severity is None
-        ):
-            continue
-        if incident.started_at > now:
-            continue
-        period = cadence.get(incident.severity)
-        if period is None:
-            continue
-        times = [u.at for u in incident.updates if u.stage is not Stage.POSTMORTEM and u.at <= now]
-        last = max(times, default=incident.declared_at or incident.started_at)
-        result.append(
-            UpdateDue(incident.slug, incident.title, incident.severity, last, last + period)
         )
     return sorted(result, key=lambda d: (d.due_at, d.slug))
 
@@ -267,6 +229,7 @@ class PreviewServer:
         self._threads: list[threading.Thread] = []
         self._observer: Any = None
         self._watches: dict[Path, Any] = {}
+        self._watch_lock = threading.Lock()
         self._next_change: Change | None = None
         self._due: list[UpdateDue] = []
         self._reminded: set[tuple[str, datetime, str]] = set()
@@ -340,9 +303,26 @@ class PreviewServer:
         self._sync_watches()
         self._observer.start()
 
+    def folder_appeared(self, path: str) -> None:
+        """Called from the watchdog thread when a folder is created (or moved
+        in): watch it at once, then rescan it, so that a file written into it
+        before its watch began is not missed (after, its own event comes)."""
+        self._sync_watches()
+        folder = Path(path)
+        if not folder.is_dir():
+            return
+        for child in sorted(folder.rglob("*")):
+            if child.is_file() and self.relevant(str(child)):
+                self.notify_change(str(child))
+
     def _sync_watches(self) -> None:
         """Watch every source folder that exists, and the folder above each,
-        so that creating ``templates/`` or ``comms/`` is noticed too."""
+        so that creating ``templates/`` or ``comms/`` is noticed too. Called
+        by the build thread and the watchdog thread alike."""
+        with self._watch_lock:
+            self._sync_watches_locked()
+
+    def _sync_watches_locked(self) -> None:
         if self._observer is None:
             return
         wanted: dict[Path, bool] = {}
@@ -571,6 +551,11 @@ class _EventHandler:
             return
         if event.is_directory and event.event_type == "modified":
             return
+        if event.is_directory and event.event_type in ("created", "moved"):
+            path = getattr(event, "dest_path", "") or event.src_path
+            path = path.decode() if isinstance(path, bytes) else path
+            if self.server.relevant(path):
+                self.server.folder_appeared(path)
         # a move (an editor's or sed's atomic save) names the real file in dest_path
         for path in (getattr(event, "dest_path", ""), getattr(event, "src_path", "")):
             path = path.decode() if isinstance(path, bytes) else path

@@ -49,7 +49,7 @@ def find_draft(config: SiteConfig, slug_prefix: str, name: str, now: datetime) -
     from ..rules import load_rules
 
     slug = find_incident_file(config, slug_prefix).stem
-    site = load_site(config)
+    site = load_site(config).as_of(now)  # updates dated after now are held back
     drafts = collect_drafts(config, site, load_rules(config), now)
     name = name.removesuffix(".eml")
     for draft, entry in _pairs(drafts.drafts, drafts.entries):

@@ -90,7 +90,9 @@ def send_command(
         )
         sys.exit(EXIT_NOT_DELIVERED)
     assert ready.draft.rule is not None
-    written = record_sent(config, ready.draft.incident.slug, ready.draft.rule.id, at=now)
+    written = record_sent(
+        config, ready.draft.incident.slug, ready.draft.rule.id, at=now, checked=True
+    )
     common.err.print(
         f"Sent to {len(ready.recipients)} recipient(s) ({outcome.detail}); "
         f"recorded in {written.relpath}.",

@@ -236,10 +236,6 @@ def next_change_command(
         f"Now:         {now:%Y-%m-%d %H:%M} UTC",
         f"Next change: {change.at:%Y-%m-%d %H:%M} UTC (in {format_seconds((change.at - now).total_seconds())}): {change.describe()}",
     ]
-    if data["continuous"]:
-        lines.append(
-            "Meanwhile:   an incident is active; its duration and the uptime figures change with every build"
-        )
     lines.append(
         f"Built page:  {digest} ({_shown(folder, source)})"
         if digest

@@ -13,9 +13,10 @@ import click
 from ..alerts import AUTO, FORMATS
 from ..config import SiteConfig, load_config
 from ..errors import ContentErrors, UsageError
-from ..load.schema import TimeError, parse_time
+from ..load.schema import TimeError
 from . import _common as common
 from ._common import handle_errors, main, now_option, resolve_now, source_option
+from .when import AT_EXPECTED, describe_at, parse_at
 
 # -- writing updates: init, new, update, sent, serve ---------------------------------
 # The logic lives in authoring.py (files) and serve.py (preview); these are thin.
@@ -28,15 +29,17 @@ def _interactive() -> bool:
 def _parse_at(
     config: SiteConfig, at_text: str | None, now: datetime, option: str = "--at"
 ) -> datetime:
-    """A time option read in the site's zone; ``now`` when not given."""
+    """A time option read in the site's zone (``now``, ``22:30``, ``-10m``,
+    ``10 min ago`` or a full time: :func:`clarion.cli.when.parse_at`); ``now``
+    when not given. The absolute time is echoed on stderr."""
     if not at_text:
         return now
     try:
-        return parse_time(at_text, config.timezone)
+        moment = parse_at(at_text, now, config.timezone)
     except TimeError as exc:
-        raise UsageError(
-            f"{option}: {exc}; expected a time such as 2026-11-20T14:05Z or '2026-11-20 15:05 +01:00'"
-        ) from None
+        raise UsageError(f"{option}: {exc}; expected {AT_EXPECTED}") from None
+    common.err.print(f"{option} {at_text}: {describe_at(moment, config.timezone)}", markup=False)
+    return moment
 
 
 def _report(written: Any) -> None:
@@ -51,7 +54,10 @@ at_option = click.option(
     "--at",
     "at_text",
     metavar="TIME",
-    help="When it happened (ISO 8601; a time without a zone is read in the site's zone). Default: now.",
+    help=(
+        "When it happened: now, HH:MM (today), -10m, '10 min ago', or a full time "
+        "(without a zone: the site's zone). Default: now."
+    ),
 )
 
 
@@ -87,8 +93,11 @@ def new() -> None:
 )
 @click.option(
     "--customers-affected/--no-customers-affected",
-    default=False,
-    help="Customers are affected (with SEV0/SEV1, customer emails are owed).",
+    default=None,
+    help=(
+        "Customers are affected (with SEV0/SEV1, customer emails are owed). Default: asked "
+        "with the severity questions; otherwise yes for SEV0 and SEV1, no for SEV2 and SEV3."
+    ),
 )
 @click.option(
     "--message",
@@ -138,7 +147,7 @@ def new_incident_command(
     title: str | None,
     severity: str | None,
     components: tuple[str, ...],
-    customers_affected: bool,
+    customers_affected: bool | None,
     message: str | None,
     private: bool,
     slug: str | None,
@@ -167,6 +176,8 @@ def new_incident_command(
       clarion new incident --from-alert pagerduty.json   # drafted from an alert
     """
     from ..authoring import (
+        Q_CUSTOMERS,
+        Question,
         new_incident,
         parse_component_impacts,
         parse_severity,
@@ -205,13 +216,36 @@ def new_incident_command(
         level = parse_severity(severity)
     elif ask or (ask is None and _interactive()):
         common.err.print("No --severity given; answer a few questions (y/n):", markup=False)
-        decision = walk_severity_tree(lambda q: click.confirm(q.text, err=True))
-        common.err.print(decision.explain(), markup=False)
+        answers: dict[str, bool] = {}
+
+        def ask_question(question: Question) -> bool:
+            answers[question.key] = click.confirm(question.text, err=True)
+            return answers[question.key]
+
+        decision = walk_severity_tree(ask_question)
+        from ..rules import load_rules
+        from ..rules.practice import Practice
+
+        common.err.print(decision.explain(Practice.of(load_rules(config))), markup=False)
         level = decision.severity
+        if customers_affected is None:
+            customers_affected = answers.get(Q_CUSTOMERS.key)
+        if customers_affected is None:
+            customers_affected = click.confirm(
+                "Are customers affected (they are owed emails)?", default=level.rank <= 1, err=True
+            )
     else:
         raise UsageError(
             "--severity is required when not on a terminal: SEV0 critical outage, SEV1 major degradation, "
             "SEV2 minor, SEV3 low impact (or pass --ask to answer the decision tree)"
+        )
+    if customers_affected is None:
+        customers_affected = level.rank <= 1
+        common.err.print(
+            f"customers_affected: {'true' if customers_affected else 'false'} "
+            f"({level.value} default;"
+            f" pass --{'no-' if customers_affected else ''}customers-affected to change it)",
+            markup=False,
         )
     written = new_incident(
         config,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from functools import cached_property
 
 from ..config import SiteConfig
 from ..model import Impact, Incident, Stage
+from .action_items import without_owners_and_dates
 from .status import Overall, impact_at, incident_impact, overall_status
 from .timeline import Interval, impact_intervals
 from .uptime import UPTIME_DAYS, ComponentUptime, component_uptime
@@ -25,13 +26,16 @@ class State:
     """What the public site shows at ``now``."""
 
     now: datetime
-    incidents: tuple[Incident, ...]  # public items, sorted by (started_at, slug)
+    incidents: tuple[Incident, ...]  # public items as of now, sorted by (started_at, slug)
     recent: Mapping[
         str, tuple[Interval, ...]
     ]  # by component: intervals that may touch the uptime window
     component_status: Mapping[str, Impact]
     overall: Overall
     uptime: Mapping[str, ComponentUptime]
+    #: public items with an update (or a start) dated after ``now``, whole:
+    #: what becomes visible later (see :func:`clarion.derive.changes.next_change`)
+    pending: tuple[Incident, ...] = ()
 
     def intervals_of(self, incident: Incident) -> tuple[Interval, ...]:
         """The non-operational stretches of one item's components."""
@@ -106,13 +110,19 @@ def maintenance_state(item: Incident, now: datetime) -> str:
 
 
 def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetime) -> State:
-    """Compute the public state from the public incidents (private ones excluded).
+    """Compute the public state from the public incidents (private ones excluded)
+    as published at ``now``: updates dated later are held back
+    (:meth:`~clarion.model.Incident.as_of`).
 
     Only items that can touch the 90-day uptime window or still affect a
     component now are expanded into intervals, so the work does not grow with
     the length of the history.
     """
-    public = tuple(i for i in incidents if i.public)
+    whole = tuple(i for i in incidents if i.public)
+    public = tuple(s for s in (i.as_of(now) for i in whole) if s is not None)
+    if not config.postmortem.public_action_items:
+        public = tuple(_action_items_text_only(i) for i in public)
+    pending = tuple(i for i in whole if i.started_at > now or i.updates and i.updates[-1].at > now)
     since = datetime.combine(
         now.astimezone(config.timezone).date() - timedelta(days=UPTIME_DAYS),
         time(),
@@ -137,7 +147,22 @@ def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetim
         component_status=status,
         overall=overall_status(status, active),
         uptime=uptime,
+        pending=pending,
     )
+
+
+def _action_items_text_only(incident: Incident) -> Incident:
+    """The item with its postmortems' action items reduced to their text
+    (owners and dates are private unless ``[postmortem] public_action_items``)."""
+    if incident.postmortem is None:
+        return incident
+    updates = tuple(
+        replace(u, body=without_owners_and_dates(u.body)) if u.stage is Stage.POSTMORTEM else u
+        for u in incident.updates
+    )
+    if all(a.body == b.body for a, b in zip(updates, incident.updates, strict=True)):
+        return incident
+    return replace(incident, updates=updates)
 
 
 def _may_reach(incident: Incident, since: datetime) -> bool:

@@ -90,7 +90,30 @@ def parse_task_list(body: str) -> Iterator[tuple[int, bool, str, str]]:
     """``(line index, done, text, first line)`` for each task-list entry of a
     Markdown body; continuation lines are joined with a space. Entries inside
     fenced code blocks are not tasks."""
+    for index, _end, done, text, first in _task_spans(body.split("\n")):
+        yield index, done, text, first
+
+
+def without_owners_and_dates(body: str) -> str:
+    """``body`` with each task-list entry reduced to its checkbox and text:
+    owners (``@handle``) and due and done dates left out, as public pages
+    show postmortems unless ``[postmortem] public_action_items = true``."""
     lines = body.split("\n")
+    spans = list(_task_spans(lines))
+    if not spans:
+        return body
+    for index, end, done, text, first in reversed(spans):
+        title = parse_facts(text)[0]
+        title = _LOOSE_DUE_RE.sub("", _LOOSE_OWNER_RE.sub("", title))
+        title = " ".join(title.split()).rstrip(" ,;—–-") or "(action item)"
+        indent = first[: len(first) - len(first.lstrip())]
+        lines[index:end] = [f"{indent}- [{'x' if done else ' '}] {title}"]
+    return "\n".join(lines)
+
+
+def _task_spans(lines: list[str]) -> Iterator[tuple[int, int, bool, str, str]]:
+    """``(first line, end, done, text, first line)``: each entry and the
+    lines it spans (``end`` exclusive)."""
     in_code = code_lines(lines)
     index = 0
     while index < len(lines):
@@ -108,7 +131,7 @@ def parse_task_list(body: str) -> Iterator[tuple[int, bool, str, str]]:
                 break
             parts.append(nxt.strip())
             following += 1
-        yield index, match["mark"] in "xX", " ".join(p for p in parts if p), line
+        yield index, following, match["mark"] in "xX", " ".join(p for p in parts if p), line
         index = following
 
 

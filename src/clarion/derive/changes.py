@@ -60,9 +60,9 @@ def next_change(state: State, zone: ZoneInfo) -> Change:
                 )
             if item.window.end > now:
                 changes.append(Change(item.window.end, "maintenance_ends", item.slug, item.title))
-            continue
+    for item in state.pending:
         future = [u.at for u in item.updates if u.at > now]
-        if item.started_at > now:
+        if not item.is_maintenance and item.started_at > now:
             future.append(item.started_at)
         if future:
             changes.append(Change(min(future), "update_due", item.slug, item.title))

@@ -344,6 +344,33 @@ def content_lint(
     return out
 
 
+def send_blockers(notice: Notice, rulebook: RuleBook) -> list[str]:
+    """Why ``notice`` is not ready to be recorded as sent: placeholders still
+    in it, no recipients, required items of its rule it does not cover (as
+    ``clarion check`` counts them). ``clarion sent`` refuses such a notice
+    unless ``--force``."""
+    rule = _checked_rule(notice, rulebook)
+    out = []
+    placeholders = list(_placeholder_warnings(notice, ()))
+    if placeholders:
+        out.append(
+            f"it still holds {len(placeholders)} placeholder"
+            f"{'s' if len(placeholders) != 1 else ''} ("
+            + ", ".join(f"line {p.location.line}" for p in placeholders[:5])
+            + ")"
+        )
+    if not notice.to:
+        out.append("it names no recipients (to:)")
+    if rule is not None:
+        missing = missing_items(notice, rule)
+        if missing:
+            out.append(
+                f"it does not cover what {rule.id} requires: "
+                + "; ".join(m.item.text for m in missing[:5])
+            )
+    return out
+
+
 def _placeholder_warnings(notice: Notice, flagged: Collection[int]) -> Iterator[ContentError]:
     """A draft's placeholders ("(to be completed)") outside the sections
     already reported as empty."""

@@ -35,9 +35,10 @@ are taken over the incidents that have both times):
   incident ends the series. Overall: the same over every incident, whatever
   the component.
 - *Postmortem share*: of the resolved SEV0 and SEV1 incidents, the share with
-  a ``Postmortem`` update within ``postmortem_within`` (48 h by default: the
-  ``postmortem`` rule) of the resolution. An incident still inside that
-  period without a postmortem is *pending* and not counted yet.
+  a ``Postmortem`` update within ``postmortem_within`` (the site's
+  ``postmortem`` rule: :func:`clarion.metrics.postmortem_window`) of the
+  resolution. An incident still inside that period without a postmortem is
+  *pending* and not counted yet.
 - *Action-item completion*: of the action items in the postmortems of the
   window's incidents (:mod:`clarion.derive.action_items`), the share checked
   done (``[x]``).
@@ -64,7 +65,8 @@ from zoneinfo import ZoneInfo
 from ..config import ALL_SEVERITIES, MetricTargets
 from ..model import CLOSING_STAGES, Impact, Incident, Severity, Stage
 from .action_items import ActionItem, action_items
-from .timeline import impact_intervals
+from .timeline import Interval, impact_intervals
+from .uptime import window_uptime
 
 #: The duration metrics, in the order they are shown, with their labels.
 DURATION_METRICS: tuple[tuple[str, str], ...] = (
@@ -84,7 +86,6 @@ SHORT_LABELS = {
 }
 SEVERITIES = tuple(Severity)
 POSTMORTEM_SEVERITIES = (Severity.SEV0, Severity.SEV1)
-DEFAULT_POSTMORTEM_WITHIN = timedelta(hours=48)
 
 
 # -- summaries --------------------------------------------------------------------------
@@ -215,7 +216,7 @@ def affected_components(incident: Incident) -> tuple[str, ...]:
 
 
 def incident_facts(
-    incident: Incident, now: datetime, *, postmortem_within: timedelta = DEFAULT_POSTMORTEM_WITHIN
+    incident: Incident, now: datetime, *, postmortem_within: timedelta
 ) -> IncidentFacts:
     """The metrics' view of one incident at ``now``."""
     known = [u for u in incident.updates if u.at <= now]
@@ -400,43 +401,17 @@ def _months(
 # -- uptime -----------------------------------------------------------------------------
 
 
-def window_uptime(
+def components_uptime(
     incidents: Iterable[Incident], components: Sequence[str], start: datetime, end: datetime
 ) -> dict[str, float | None]:
-    """Uptime of each component over ``[start, end)``, Statuspage-weighted:
-    at each moment the worst impact of any incident counts once. A sweep over
-    the impact intervals, so linear in their number (after sorting)."""
-    events: dict[str, list[tuple[datetime, int, int]]] = {c: [] for c in components}
+    """Uptime of each component over ``[start, end)``, Statuspage-weighted,
+    by the page's own sweep (:func:`clarion.derive.uptime.window_uptime`)."""
+    by_component: dict[str, list[Interval]] = {c: [] for c in components}
     for incident in incidents:
         for interval in impact_intervals(incident):
-            if interval.component not in events or interval.impact.downtime_weight == 0:
-                continue
-            left = max(interval.start, start)
-            right = min(interval.end or end, end)
-            if right <= left:
-                continue
-            rank = interval.impact.rank
-            events[interval.component] += [(left, 1, rank), (right, -1, rank)]
-    weights = {i.rank: i.downtime_weight for i in Impact}
-    total = (end - start).total_seconds()
-    result: dict[str, float | None] = {}
-    for component, points in events.items():
-        if total <= 0:
-            result[component] = None
-            continue
-        points.sort(key=lambda p: (p[0], p[1]))
-        active: dict[int, int] = {}
-        down = 0.0
-        previous: datetime | None = None
-        for moment, delta, rank in points:
-            if previous is not None and active:
-                down += (moment - previous).total_seconds() * weights[max(active)]
-            active[rank] = active.get(rank, 0) + delta
-            if not active[rank]:
-                del active[rank]
-            previous = moment
-        result[component] = max(0.0, 1 - down / total)
-    return result
+            if interval.component in by_component:
+                by_component[interval.component].append(interval)
+    return {c: window_uptime(items, start, end) for c, items in by_component.items()}
 
 
 # -- the whole report -------------------------------------------------------------------
@@ -455,7 +430,7 @@ class Stats:
     components: tuple[ScopeStats, ...]  # in the site's order
     months: tuple[MonthStats, ...]  # every month of the window, oldest first
     facts: tuple[IncidentFacts, ...]  # the window's incidents, by start
-    postmortem_within: timedelta = DEFAULT_POSTMORTEM_WITHIN
+    postmortem_within: timedelta  # the postmortem rule's period at the site
 
     @property
     def start(self) -> datetime | None:
@@ -485,7 +460,7 @@ def compute_stats(
     until: datetime | None = None,
     only_component: str | None = None,
     include_private: bool = True,
-    postmortem_within: timedelta = DEFAULT_POSTMORTEM_WITHIN,
+    postmortem_within: timedelta,
 ) -> Stats:
     """The metrics of the incidents that started in ``[since, until)`` (and
     not after ``now``); ``components`` are the site's component ids, in
@@ -520,7 +495,7 @@ def compute_stats(
             and i.started_at < end
             and (i.is_maintenance or i.resolved_at is None or i.resolved_at > start)
         ]
-        uptime = window_uptime(population, wanted, start, end)
+        uptime = components_uptime(population, wanted, start, end)
     else:
         uptime = dict.fromkeys(wanted)
     overall = scope_stats(

@@ -3,17 +3,23 @@
 A minute in ``major_outage`` counts fully as downtime, ``partial_outage`` as
 0.3, ``degraded_performance`` and maintenance as up. Where incidents overlap,
 the worst impact at each moment counts once. Days are the site's calendar
-days; today counts only the minutes up to ``now``.
+days (23, 24 or 25 hours long: every length is measured in UTC). Figures
+count whole days only: today's bar shows the worst impact so far but no
+percentage, so that the page changes with the state and the date, not with
+the minute (``clarion next-change``).
+
+One sweep (:func:`downtime_pieces`) serves the page's bars, the API and the
+metrics (:func:`window_uptime`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ..model import Impact, Incident
+from ..model import Impact, Incident, worst_impact
 from .timeline import Interval
 
 UPTIME_DAYS = 90
@@ -22,10 +28,11 @@ UPTIME_DAYS = 90
 @dataclass(frozen=True, slots=True)
 class DayUptime:
     day: date
-    up_ratio: float | None  # None for a day that has not started
-    down_minutes: float  # weighted
+    up_ratio: float | None  # None for today and for a day that has not started
+    down_minutes: float  # weighted (0 for today)
     worst: Impact
     incidents: tuple[Incident, ...]  # incidents (not maintenance) touching the day
+    today: bool = False  # the day in progress: its worst impact so far, no figure
 
     @property
     def percent(self) -> float | None:
@@ -43,15 +50,17 @@ class ComponentUptime:
         return self.up_ratio * 100
 
 
-def _weighted_segments(
-    intervals: Sequence[Interval], start: datetime, end: datetime
+def downtime_pieces(
+    intervals: Iterable[Interval], start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime, Impact]]:
     """Non-overlapping (start, end, worst impact) pieces within [start, end),
-    by a sweep over the intervals' ends (n log n)."""
+    in UTC, by a sweep over the intervals' ends (n log n). Pieces where
+    everything is operational are left out."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     events: list[tuple[datetime, int, Impact]] = []
     for interval in intervals:
-        left = max(interval.start, start)
-        right = min(interval.end or end, end)
+        left = max(interval.start.astimezone(UTC), start)
+        right = min((interval.end or end).astimezone(UTC), end)
         if left < right:
             events.append((left, 1, interval.impact))
             events.append((right, -1, interval.impact))
@@ -73,6 +82,23 @@ def _weighted_segments(
     return pieces
 
 
+def window_uptime(intervals: Iterable[Interval], start: datetime, end: datetime) -> float | None:
+    """The weighted up share of ``[start, end)`` (``None`` for an empty window)."""
+    total = (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
+    if total <= 0:
+        return None
+    down = sum(
+        (right - left).total_seconds() * impact.downtime_weight
+        for left, right, impact in downtime_pieces(intervals, start, end)
+    )
+    return max(0.0, 1 - down / total)
+
+
+def midnight(day: date, zone: ZoneInfo) -> datetime:
+    """00:00 of ``day`` in ``zone``, in UTC (so that differences are real durations)."""
+    return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
 def component_uptime(
     component: str,
     intervals: Sequence[Interval],
@@ -80,34 +106,22 @@ def component_uptime(
     zone: ZoneInfo,
     days: int = UPTIME_DAYS,
 ) -> ComponentUptime:
-    """Uptime of one component for the ``days`` calendar days ending today."""
+    """Uptime of one component for the ``days`` calendar days ending today:
+    a figure for each whole day and for the whole days together; today gets
+    its worst impact so far (an impact that starts at ``now`` included)."""
     today = now.astimezone(zone).date()
     first = today - timedelta(days=days - 1)
-    window_start = datetime.combine(first, time(), zone)
-    recent = [i for i in intervals if (i.end is None or i.end > window_start) and i.start < now]
-    pieces = _weighted_segments(recent, window_start, now)
-    touching: list[list[Incident]] = [[] for _ in range(days)]
-    for interval in sorted(recent, key=lambda i: (i.start, i.incident.slug)):
-        if interval.incident.is_maintenance:
-            continue
-        first_day = max((interval.start.astimezone(zone).date() - first).days, 0)
-        last_moment = min(interval.end or now, now)
-        last_day = min((last_moment.astimezone(zone).date() - first).days, days - 1)
-        if interval.end is not None and interval.end == datetime.combine(
-            last_moment.astimezone(zone).date(), time(), zone
-        ):
-            last_day -= 1  # an interval ending at midnight does not touch the next day
-        for offset in range(first_day, last_day + 1):
-            if interval.incident not in touching[offset]:
-                touching[offset].append(interval.incident)
+    window_start = midnight(first, zone)
+    today_start = midnight(today, zone)
+    recent = [i for i in intervals if (i.end is None or i.end > window_start) and i.start <= now]
+    pieces = downtime_pieces(recent, window_start, today_start)
+    touching = _touching(recent, first, days, now, zone)
     results = []
     total_minutes = total_down = 0.0
     piece_index = 0
-    for offset in range(days):
+    for offset in range(days - 1):
         day = first + timedelta(days=offset)
-        day_start = datetime.combine(day, time(), zone)
-        day_end = min(datetime.combine(day + timedelta(days=1), time(), zone), now)
-        minutes = max((day_end - day_start).total_seconds() / 60, 0.0)
+        day_start, day_end = midnight(day, zone), midnight(day + timedelta(days=1), zone)
         down = 0.0
         worst = Impact.OPERATIONAL
         while piece_index < len(pieces) and pieces[piece_index][1] <= day_start:
@@ -119,17 +133,35 @@ def component_uptime(
             down += overlap * impact.downtime_weight
             if impact.rank > worst.rank:
                 worst = impact
-        ratio = None if minutes == 0 else max(0.0, 1 - down / minutes)
-        results.append(
-            DayUptime(
-                day=day,
-                up_ratio=ratio,
-                down_minutes=down,
-                worst=worst,
-                incidents=tuple(touching[offset]),
-            )
-        )
+        minutes = (day_end - day_start).total_seconds() / 60
+        ratio = max(0.0, 1 - down / minutes)
+        results.append(DayUptime(day, ratio, down, worst, tuple(touching[offset])))
         total_minutes += minutes
         total_down += down
+    so_far = worst_impact(
+        i.impact for i in recent if i.start <= now and (i.end is None or i.end > today_start)
+    )
+    results.append(DayUptime(today, None, 0.0, so_far, tuple(touching[days - 1]), today=True))
     overall = 1.0 if total_minutes == 0 else max(0.0, 1 - total_down / total_minutes)
     return ComponentUptime(component=component, days=tuple(results), up_ratio=overall)
+
+
+def _touching(
+    intervals: Sequence[Interval], first: date, days: int, now: datetime, zone: ZoneInfo
+) -> list[list[Incident]]:
+    """For each day, the incidents (not maintenance) whose impact touched it."""
+    touching: list[list[Incident]] = [[] for _ in range(days)]
+    for interval in sorted(intervals, key=lambda i: (i.start, i.incident.slug)):
+        if interval.incident.is_maintenance:
+            continue
+        first_day = max((interval.start.astimezone(zone).date() - first).days, 0)
+        last_moment = min(interval.end or now, now)
+        last_day = min((last_moment.astimezone(zone).date() - first).days, days - 1)
+        if interval.end is not None and interval.end == midnight(
+            last_moment.astimezone(zone).date(), zone
+        ):
+            last_day -= 1  # an interval ending at midnight does not touch the next day
+        for offset in range(first_day, last_day + 1):
+            if interval.incident not in touching[offset]:
+                touching[offset].append(interval.incident)
+    return touching

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..config import SiteConfig
 from ..errors import ContentErrors, ErrorCollector, SourceLocation, did_you_mean, display_path
 from ..model import (
+    ID_RE,
     INCIDENT_IMPACTS,
     INCIDENT_STAGES,
     MAINTENANCE_STAGES,
@@ -365,7 +366,11 @@ class _IncidentReader:
             f"unknown component '{component_id}'",
             expected="a component id from site_src/site.toml: " + ", ".join(ids),
             hint=did_you_mean(str(component_id), ids)
-            or f"add [components.{component_id}] to site_src/site.toml",
+            or (
+                f"add [components.{component_id}] to site_src/site.toml"
+                if ID_RE.match(str(component_id))
+                else "component ids are lower-case letters, digits, '-' and '_'"
+            ),
         )
         return False
 
@@ -407,13 +412,13 @@ class _IncidentReader:
         allowed = (Impact.UNDER_MAINTENANCE,) if kind is Kind.MAINTENANCE else INCIDENT_IMPACTS
         for cid, word in value.items():
             location = self.at(f"components.{cid}")
-            if not self.check_component(cid, location):
-                continue
+            known = self.check_component(cid, location)  # the impact is checked either way
             if kind is Kind.MAINTENANCE and word in (None, "", "under_maintenance"):
-                result[str(cid)] = Impact.UNDER_MAINTENANCE
+                if known:
+                    result[str(cid)] = Impact.UNDER_MAINTENANCE
                 continue
             impact = self.read_impact(word, location, allowed)
-            if impact is not None:
+            if impact is not None and known:
                 result[str(cid)] = impact
         return result
 
@@ -545,6 +550,8 @@ class _IncidentReader:
                     hint="use '###' for headings inside an update",
                 )
                 continue
+            # the time, the stage and the Impact: line are checked independently
+            at: datetime | None = None
             try:
                 at = parse_time(section.time_text, self.zone)
             except TimeError as exc:
@@ -556,7 +563,6 @@ class _IncidentReader:
                     if self.zone
                     else "add a zone (UTC, +01:00, Europe/Berlin) or set [site] timezone",
                 )
-                continue
             stage_key = section.stage_text.strip().lower().replace(" ", "_").replace("-", "_")
             stage = _STAGE_WORDS.get(stage_key)
             if stage not in allowed:
@@ -566,12 +572,13 @@ class _IncidentReader:
                     expected="one of: " + ", ".join(words),
                     hint=did_you_mean(stage_key, words),
                 )
-                continue
             impact = None
             if section.impact_text is not None:
                 impact = self.read_impact_line(
                     section.impact_text, SourceLocation(self.relpath, section.impact_line), kind
                 )
+            if at is None or stage is None or stage not in allowed:
+                continue
             if previous is not None and at < previous:
                 self.error(
                     location,
@@ -613,10 +620,10 @@ class _IncidentReader:
             return None
         result: dict[str, Impact] = {}
         for cid, word in pairs:
-            if self.check_component(cid, location):
-                impact = self.read_impact(word, location, INCIDENT_IMPACTS)
-                if impact is not None:
-                    result[cid] = impact
+            known = self.check_component(cid, location)  # the impact is checked either way
+            impact = self.read_impact(word, location, INCIDENT_IMPACTS)
+            if impact is not None and known:
+                result[cid] = impact
         return result
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..config import SiteConfig
     from ..rules import RuleBook
 
-NOTICE_KEYS = ("rule", "to", "cc", "bcc", "subject", "sent", "incident")
+NOTICE_KEYS = ("rule", "to", "cc", "bcc", "subject", "sent", "sent_forced", "incident")
 SIDECAR_NAMES = ("breach.yml", "breach.yaml")
 
 
@@ -234,6 +234,15 @@ def read_notice(
                 else "add a zone to the time, or set [site] timezone in site_src/site.toml",
             )
 
+    forced = data.get("sent_forced") or ()
+    if not isinstance(forced, list | tuple) or not all(isinstance(f, str) for f in forced):
+        errors.error(
+            at("sent_forced"),
+            f"sent_forced: got {forced!r}",
+            expected="a list of the reasons 'clarion sent --force' overrode",
+        )
+        forced = ()
+
     if len(errors.errors) > before:
         return None
     return Notice(
@@ -245,6 +254,7 @@ def read_notice(
         bcc=recipients["bcc"],
         subject=(subject or "").strip(),
         sent_at=sent,
+        sent_forced=tuple(forced),
         body=front.body,
         source_path=relpath,
         lines=dict(lines),

@@ -340,9 +340,16 @@ class EmailDrafter:
         return Draft(
             incident=incident, name=name, rule=rule, notice=notice, subject=subject,
             text=_BLANK_RUN_RE.sub("\n\n", text.strip("\n")) + "\n", html=html.strip("\n") + "\n",
-            sender=self.sender, reply_to=self.reply_to, to=to, cc=cc, bcc=bcc, date=date,
+            sender=self.sender, reply_to=self._reply_to(text), to=to, cc=cc, bcc=bcc, date=date,
             message_id=_message_id(digest, self._host),
         )  # fmt: skip
+
+    def _reply_to(self, text: str) -> str | None:
+        """``[email] reply_to``; else the sender when the text asks for replies,
+        so that a reply has an explicit address to go to."""
+        if self.reply_to or not _ASKS_FOR_REPLY_RE.search(text):
+            return self.reply_to
+        return self.sender
 
     def html(self, text: str) -> str:
         """Markdown to sanitised HTML (an allow-list: no scripts, no event
@@ -378,6 +385,12 @@ class EmailDrafter:
             )
         except ValueError:
             return None
+
+
+#: Text that asks the reader to answer the email.
+_ASKS_FOR_REPLY_RE = re.compile(
+    r"\b(?:reply|respond|answer)(?:ing)? to this (?:e-?mail|message)\b", re.I
+)
 
 
 def _message_id(digest: str, host: str) -> str:

@@ -283,18 +283,28 @@ def _utc_time(moment: datetime) -> str:
 
 def impact_window(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
     """The impact window in the reader's terms: local times in the site's zone,
-    UTC in brackets, and how long it lasted."""
+    UTC in brackets (not for a site in UTC: one time format per zone), and how
+    long it lasted."""
     begin = start.astimezone(zone)
+    utc_site = zone.key in _UTC_KEYS
     if end is None:
-        return f"since {long_time(start, zone)} ({_utc_time(start)})"
+        return f"since {long_time(start, zone)}" + ("" if utc_site else f" ({_utc_time(start)})")
     finish = end.astimezone(zone)
     length = format_seconds((end - start).total_seconds())
     if begin.date() == finish.date():
+        utc = f" ({start.astimezone(UTC):%H:%M} to {end.astimezone(UTC):%H:%M} UTC)"
         return (
-            f"{begin:%A} {begin.day} {begin:%B %Y}, from {begin:%H:%M} to {finish:%H:%M %Z} "
-            f"({start.astimezone(UTC):%H:%M} to {end.astimezone(UTC):%H:%M} UTC), {length}"
+            f"{begin:%A} {begin.day} {begin:%B %Y}, from {begin:%H:%M} to {finish:%H:%M %Z}"
+            f"{'' if utc_site else utc}, {length}"
         )
-    return f"from {long_time(start, zone)} to {long_time(end, zone)} ({_utc_time(start)} to {_utc_time(end)}), {length}"
+    brackets = "" if utc_site else f" ({_utc_time(start)} to {_utc_time(end)})"
+    return f"from {long_time(start, zone)} to {long_time(end, zone)}{brackets}, {length}"
+
+
+#: Zone names that are UTC itself.
+_UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu",
+                       "Etc/Zulu", "GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0",
+                       "Etc/Greenwich", "Greenwich"})  # fmt: skip
 
 
 def known_updates(incident: Incident, now: datetime) -> tuple[Update, ...]:

@@ -28,7 +28,7 @@ from ..model import Site
 from ..parallel import fork_map
 from . import Area, Output
 from .markdown import MarkdownRenderer
-from .templates import THEME_DIR, make_environment
+from .templates import THEME_DIR, load_template, make_environment, render_template
 from .views import ComponentView, GroupView, ItemView, day_of, day_summary, history_anchor
 
 HISTORY_DAYS_ON_INDEX = 14
@@ -132,8 +132,15 @@ class HtmlRenderer:
         canonical = self.config.base_url + (
             path[: -len("index.html")] if path.endswith("index.html") else path
         )
-        html = self.env.get_template(template).render(
-            root=root, path=path, canonical=canonical, **context
+        html = render_template(
+            self.env,
+            template,
+            self.config.root,
+            self.config.templates_dir,
+            root=root,
+            path=path,
+            canonical=canonical,
+            **context,
         )
         return Output(Area.PUBLIC, path, html.encode("utf-8"))
 
@@ -184,7 +191,8 @@ class HtmlRenderer:
                 missing.append(index)
             pages.append((path, key, data))
         if missing:
-            self.env.get_template("incident.html.j2")  # compile once, before any fork
+            # compile once, before any fork (a syntax error is reported here)
+            load_template(self.env, "incident.html.j2", self.config.root, self.config.templates_dir)
             _RENDERER = self
             try:
                 rendered = fork_map(

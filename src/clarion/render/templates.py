@@ -5,6 +5,7 @@ an override can ``{% extends "default/base.html.j2" %}`` and change one block.""
 from __future__ import annotations
 
 import functools
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from ..errors import ContentError, ContentErrors, SourceLocation
 from ..rules.duration import format_seconds
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "default"
@@ -47,6 +49,98 @@ def make_environment(site_templates: Path | None, zone: ZoneInfo) -> jinja2.Envi
 
 
 DEFAULT_TIME_FORMAT = "%d %b %Y, %H:%M %Z"
+
+
+def render_template(
+    env: jinja2.Environment, name: str, site_root: Path, site_templates: Path, **context: object
+) -> str:
+    """``env.get_template(name).render(**context)``; an error in one of the
+    site's own templates (syntax, unknown name, bad filter) raises
+    :class:`ContentErrors` naming its file and line. Errors inside the
+    built-in theme alone are Clarion's own and propagate."""
+    template = load_template(env, name, site_root, site_templates)
+    try:
+        return template.render(**context)
+    except jinja2.TemplateError as exc:
+        error = site_template_error(exc, site_root, site_templates)
+        if error is None:
+            raise
+        raise ContentErrors([error]) from None
+
+
+def load_template(
+    env: jinja2.Environment, name: str, site_root: Path, site_templates: Path
+) -> jinja2.Template:
+    """``env.get_template(name)``, a syntax error in a site template raised as
+    :class:`ContentErrors`."""
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateError as exc:
+        error = site_template_error(exc, site_root, site_templates)
+        if error is None:
+            raise
+        raise ContentErrors([error]) from None
+
+
+def site_template_error(
+    exc: jinja2.TemplateError, site_root: Path, site_templates: Path
+) -> ContentError | None:
+    """The content error for ``exc`` when it comes from a template in
+    ``site_templates`` (its innermost frame there), else ``None``."""
+    folder = site_templates.resolve()
+    where: tuple[Path, int | None] | None = None
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        where = (Path(exc.filename), exc.lineno)
+    else:
+        trace = exc.__traceback__
+        while trace is not None:
+            filename = Path(trace.tb_frame.f_code.co_filename)
+            if filename.suffix and _inside(filename, folder):
+                where = (filename, trace.tb_lineno)
+            trace = trace.tb_next
+    if where is None or not _inside(where[0], folder):
+        return None
+    path, line = where
+    try:
+        shown = path.resolve().relative_to(site_root.resolve()).as_posix()
+    except ValueError:
+        shown = path.as_posix()
+    message = exc.message or type(exc).__name__
+    expected, hint = _template_advice(exc, message)
+    return ContentError(
+        location=SourceLocation(shown, line),
+        message=f"template error: {message}",
+        expected=expected,
+        hint=hint,
+    )
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder)
+    except OSError:
+        return False
+
+
+_ATTRIBUTE_RE = re.compile(r"has no attribute '([^']+)'")
+
+
+def _template_advice(exc: jinja2.TemplateError, message: str) -> tuple[str, str]:
+    if "no filter named" in message.lower() or "no test named" in message.lower():
+        return (
+            "a Jinja built-in filter or one of Clarion's: local, time_tag, iso, duration, "
+            "percent, markdown",
+            "see docs/theming.md for the filters",
+        )
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return "valid Jinja syntax", "check the tag or expression on that line"
+    attribute = _ATTRIBUTE_RE.search(message)
+    if attribute is not None:
+        return (
+            "a field the object has (docs/theming.md lists them)",
+            f"check the spelling of '{attribute.group(1)}'",
+        )
+    return "a name the page's context defines (docs/theming.md)", "check the spelling"
 
 
 @functools.lru_cache(maxsize=65536)

@@ -142,9 +142,12 @@ def day_summary(day: DayUptime) -> str:
     uptime; API errors and 1 more``: one incident named, the rest counted,
     so that a busy day does not weigh down the index."""
     when = day.day.strftime("%d %b %Y")
-    if day.up_ratio is None:
+    if day.today:  # no figure while the day runs: the page changes with the state only
+        text = f"{when}: today so far, {day.worst.label.lower()}"
+    elif day.up_ratio is None:
         return f"{when}: no data"
-    text = f"{when}: {format_percent(day.up_ratio)} uptime"
+    else:
+        text = f"{when}: {format_percent(day.up_ratio)} uptime"
     if day.incidents:
         first, more = day.incidents[0].title, len(day.incidents) - 1
         return f"{text}; {first}" + (f" and {more} more" if more else "")

@@ -1,0 +1,295 @@
+"""The obligation of one rule for one incident: its clock, its deadline, what
+satisfies it, and its state at ``now``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..errors import SourceLocation
+from ..model import Decision, Incident, Notice, Stage
+from ..rules import Calendar, Clock, Rule, RuleBook
+from ..rules.calendars import due_after, year_end
+from ..rules.duration import Duration
+from .owed import (
+    Obligation,
+    ObligationState,
+    breach_location,
+    join_notes,
+    make,
+    span,
+    utc_text,
+)
+
+# -- one rule, one incident ---------------------------------------------------------
+
+
+def applies(rule: Rule, incident: Incident) -> tuple[bool, str]:
+    """Whether ``rule``'s conditions hold for ``incident``; the text says why not
+    (or what is assumed when a fact is missing)."""
+    cond = rule.conditions
+    if cond.kind is not None and incident.kind.value != cond.kind:
+        return False, f"only for {cond.kind} items"
+    if incident.is_maintenance and rule.is_practice:
+        return False, "not for maintenance"
+    if cond.severity is not None and incident.severity not in cond.severity:
+        have = incident.severity.value if incident.severity else "no severity"
+        return False, f"only for {'/'.join(s.value for s in cond.severity)} ({have})"
+    if cond.customers_affected and not incident.customers_affected:
+        return False, "only when customers_affected: true"
+    if cond.public and not incident.public:
+        return False, "only for public incidents"
+    count = incident.breach.affected_count if incident.breach else None
+    if cond.min_affected_count is not None or cond.max_affected_count is not None:
+        if count is None:
+            bound = (
+                f"at least {cond.min_affected_count}"
+                if cond.min_affected_count is not None
+                else f"at most {cond.max_affected_count}"
+            )
+            return True, f"applies if {bound} are affected: breach.affected_count is not recorded"
+        if cond.min_affected_count is not None and count < cond.min_affected_count:
+            return False, f"affected_count {count} is below {cond.min_affected_count}"
+        if cond.max_affected_count is not None and count > cond.max_affected_count:
+            return False, f"affected_count {count} is above {cond.max_affected_count}"
+    return True, ""
+
+
+def obligation_for(
+    incident: Incident,
+    rule: Rule,
+    rulebook: RuleBook,
+    notices: Sequence[Notice],
+    now: datetime,
+    zone: ZoneInfo,
+) -> Obligation | None:
+    """The obligation of one rule for one incident (``None`` when the rule's
+    conditions exclude a practice rule)."""
+    decision = _decision(incident, rule, rulebook)
+    ok, why = applies(rule, incident)
+    if not ok and not (decision is not None and decision.required):
+        if rule.is_practice:
+            return None
+        # A regulatory rule in force whose scope excludes this incident: shown,
+        # so the record says why nothing is owed.
+        return make(
+            incident, rule, ObligationState.NOT_REQUIRED, detail=f"condition not met: {why}"
+        )
+    notes = [why] if why else []
+
+    ids = rulebook.satisfying_rules(rule)
+    sent = [n for n in notices if n.rule in ids and n.sent_at is not None and n.sent_at <= now]
+    sent.sort(key=lambda n: (n.sent_at, n.name))
+    drafts = [n for n in notices if n.rule in ids and (n.sent_at is None or n.sent_at > now)]
+    satisfied_at, satisfied_by = _satisfaction(incident, rule, sent, now)
+
+    if decision is not None and not decision.required:
+        when = f" (decided {utc_text(decision.decided_at)})" if decision.decided_at else ""
+        return make(
+            incident,
+            rule,
+            ObligationState.NOT_REQUIRED,
+            detail=f"not required: {decision.reason}{when}",
+            satisfied_by=satisfied_by,
+            satisfied_at=satisfied_at,
+            location=SourceLocation(breach_location(incident).path, decision.line),
+        )
+
+    clock_at, missing = clock_time(rule.clock, incident, notices, now, zone)
+    deadline = rule.deadline_for(incident.severity)
+    draft_note = f"draft: {drafts[0].source_path}" if drafts else None
+    location = _fix_location(incident, rule, drafts)
+
+    if clock_at is None:
+        if satisfied_at is not None:
+            return make(
+                incident, rule, ObligationState.MET, detail=join_notes(notes + [f"sent {utc_text(satisfied_at)}"]),
+                satisfied_at=satisfied_at, satisfied_by=satisfied_by, location=location,
+            )  # fmt: skip
+        hint = missing
+        if rule.limit and rule.limit in rulebook:
+            limit = rulebook[rule.limit]
+            limit_at, _ = clock_time(limit.clock, incident, notices, now, zone)
+            if limit_at is not None and limit.deadline is not None:
+                cap = _due(limit, limit.deadline, limit_at, zone)
+                hint += f"; if {rule.clock.describe()} comes by {utc_text(cap)}, the notice is due by then at the latest"
+        return make(
+            incident, rule, ObligationState.CLOCK_NOT_STARTED, detail=join_notes([hint, *notes, draft_note]),
+            clock=rule.clock.describe(), location=location,
+        )  # fmt: skip
+
+    if deadline is None:
+        if satisfied_at is not None:
+            return make(
+                incident, rule, ObligationState.MET, detail=join_notes(notes + [f"sent {utc_text(satisfied_at)}"]),
+                clock=rule.clock.describe(), clock_at=clock_at, satisfied_at=satisfied_at,
+                satisfied_by=satisfied_by, location=location,
+            )  # fmt: skip
+        return make(
+            incident, rule, ObligationState.NO_DEADLINE,
+            detail=join_notes(["without undue delay (no fixed period)", *notes, draft_note]),
+            clock=rule.clock.describe(), clock_at=clock_at, location=location,
+        )  # fmt: skip
+
+    due_at = _due(rule, deadline, clock_at, zone)
+    if rule.limit and rule.limit in rulebook:
+        due_at, note = _apply_limit(
+            rule, rulebook[rule.limit], due_at, clock_at, incident, notices, now, zone
+        )
+        notes.append(note)
+    if satisfied_at is not None:
+        if satisfied_at <= due_at:
+            state, text = ObligationState.MET, f"{span(due_at - satisfied_at)} before the deadline"
+        else:
+            state, text = (
+                ObligationState.MET_LATE,
+                f"{span(satisfied_at - due_at)} after the deadline",
+            )
+        return make(
+            incident, rule, state, due_at=due_at, detail=join_notes([text, *notes]), clock=rule.clock.describe(),
+            clock_at=clock_at, satisfied_at=satisfied_at, satisfied_by=satisfied_by, location=location,
+        )  # fmt: skip
+    state = ObligationState.DUE if now <= due_at else ObligationState.OVERDUE
+    if rule.id == "postmortem":
+        notes.append(f"add a '## <time> · Postmortem' update to {incident.source_path}")
+    elif not drafts:
+        notes.append(f"no notice yet: write {_notice_hint(incident, rule)}")
+    return make(
+        incident, rule, state, due_at=due_at, detail=join_notes([*notes, draft_note]),
+        clock=rule.clock.describe(), clock_at=clock_at, location=location,
+    )  # fmt: skip
+
+
+def _due(rule: Rule, deadline: Duration, start: datetime, zone: ZoneInfo) -> datetime:
+    return due_after(
+        start,
+        deadline,
+        calendar=rule.calendar or Calendar.HOURS,
+        zone=rule.zone or zone,
+        holidays=rule.holidays,
+        due_time=rule.due_time,
+        weekend_relief=rule.weekend_relief,
+    )
+
+
+def _apply_limit(
+    rule: Rule,
+    limit: Rule,
+    due_at: datetime,
+    clock_at: datetime,
+    incident: Incident,
+    notices: Sequence[Notice],
+    now: datetime,
+    zone: ZoneInfo,
+) -> tuple[datetime, str]:
+    """DORA RTS Art. 5(1)(a) and 5(2): 4 h after classification, but no later
+    than 24 h after awareness while classification came within those 24 h."""
+    limit_at, missing = clock_time(limit.clock, incident, notices, now, zone)
+    if limit_at is None or limit.deadline is None:
+        return due_at, f"outer limit unknown: {missing}"
+    cap = _due(limit, limit.deadline, limit_at, zone)
+    if clock_at <= cap:
+        if cap < due_at:
+            return (
+                cap,
+                f"capped at {limit.deadline.human()} after {limit.clock.describe()} ({limit.id})",
+            )
+        return due_at, f"within the {limit.deadline.human()} outer limit ({limit.id})"
+    return (
+        due_at,
+        f"{rule.clock.describe()} came after the {limit.deadline.human()} outer limit: {rule.deadline.human() if rule.deadline else ''} from {rule.clock.describe()}",
+    )
+
+
+def _satisfaction(
+    incident: Incident, rule: Rule, sent: Sequence[Notice], now: datetime
+) -> tuple[datetime | None, str | None]:
+    if rule.id == "postmortem":
+        update = next(
+            (u for u in incident.updates if u.stage is Stage.POSTMORTEM and u.at <= now), None
+        )
+        if update is not None:
+            return update.at, f"{incident.source_path}:{update.line} (Postmortem update)"
+    if sent:
+        first = sent[0]
+        return first.sent_at, first.source_path
+    return None, None
+
+
+def _decision(incident: Incident, rule: Rule, rulebook: RuleBook) -> Decision | None:
+    if incident.breach is None:
+        return None
+    for rule_id in rulebook.satisfying_rules(rule):
+        if rule_id in incident.breach.decisions:
+            return incident.breach.decisions[rule_id]
+    return None
+
+
+def clock_time(
+    clock: Clock, incident: Incident, notices: Sequence[Notice], now: datetime, zone: ZoneInfo
+) -> tuple[datetime | None, str]:
+    """When ``clock`` started for ``incident`` (``None`` if it has not, or only
+    after ``now``), and otherwise what would start it."""
+    if clock.kind == "breach":
+        at = incident.breach.clocks.get(clock.field or "") if incident.breach else None
+        where = (
+            incident.breach.source_path
+            if incident.breach and incident.breach.source_path != incident.source_path
+            else "the breach: block"
+        )
+        if at is None:
+            return None, f"clock not started: add breach.{clock.field} to {where}"
+        if at > now:
+            return None, f"clock starts at {utc_text(at)} (breach.{clock.field})"
+        return at, ""
+    if clock.kind == "incident":
+        if clock.field == "declared":
+            return incident.started_at, ""
+        if clock.field == "resolved":
+            resolved = incident.resolved_at
+            if resolved is None or resolved > now:
+                return None, "clock starts when the incident is resolved"
+            return resolved, ""
+        raise ValueError(f"clock {clock.text} has no single start")
+    if clock.kind in ("sent", "last-sent"):
+        times = sorted(
+            n.sent_at
+            for n in notices
+            if n.rule in clock.rules and n.sent_at is not None and n.sent_at <= now
+        )
+        if not times:
+            return (
+                None,
+                f"clock starts when the {' or '.join(clock.rules)} notice is sent (its sent: time)",
+            )
+        return (times[0] if clock.kind == "sent" else times[-1]), ""
+    assert clock.inner is not None
+    inner, missing = clock_time(clock.inner, incident, notices, now, zone)
+    if inner is None:
+        return None, missing
+    end = year_end(inner, zone)
+    return (
+        (end, "")
+        if end <= now
+        else (None, f"clock starts at the end of the year ({utc_text(end)})")
+    )
+
+
+def _fix_location(incident: Incident, rule: Rule, drafts: Sequence[Notice]) -> SourceLocation:
+    """Where the fix goes: a draft notice, the clock's line in the breach
+    block, the incident's ``declared`` line or its latest update."""
+    if drafts:
+        return SourceLocation(drafts[0].source_path, 1)
+    if incident.breach is not None and not rule.is_practice:
+        return breach_location(incident, rule.clock.breach_field)
+    if rule.clock.field == "declared":
+        return SourceLocation(incident.source_path, incident.lines.get("declared"))
+    return SourceLocation(
+        incident.source_path, incident.updates[-1].line if incident.updates else 1
+    )
+
+
+def _notice_hint(incident: Incident, rule: Rule) -> str:
+    return f"comms/{incident.slug}/{rule.id}.md (rule: {rule.id})"

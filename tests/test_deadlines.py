@@ -636,6 +636,7 @@ def test_report_sorts_by_what_needs_action_first():
         ("2026-10-23T12:00:00Z", Stage.RESOLVED),
     )
     item = incident(
+        declared="2026-10-23T10:20:00Z",  # before the customer-ack email of 10:30
         updates=stamps,
         customers_affected=True,
         breach=breach(

@@ -5,7 +5,7 @@ satisfies it, and its state at ``now``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from ..errors import SourceLocation
@@ -78,12 +78,22 @@ def obligation_for(
             incident, rule, ObligationState.NOT_REQUIRED, detail=f"condition not met: {why}"
         )
     notes = [why] if why else []
+    clock_at, missing = clock_time(rule.clock, incident, notices, now, zone)
+    earliest = _window_start(rule, rulebook, clock_at, incident, notices, now, zone)
 
     ids = rulebook.satisfying_rules(rule)
     sent = [n for n in notices if n.rule in ids and n.sent_at is not None and n.sent_at <= now]
     sent.sort(key=lambda n: (n.sent_at, n.name))
+    early = [n for n in sent if earliest is not None and n.sent_at < earliest]  # type: ignore[operator]
+    sent = [n for n in sent if n not in early]
+    notes += [
+        f"{n.source_path} was sent {utc_text(n.sent_at)}, before the clock started"
+        + (f" ({utc_text(clock_at)})" if clock_at is not None else "")
+        + ": it does not count"
+        for n in early
+    ]
     drafts = [n for n in notices if n.rule in ids and (n.sent_at is None or n.sent_at > now)]
-    satisfied_at, satisfied_by = _satisfaction(incident, rule, sent, now)
+    satisfied_at, satisfied_by = _satisfaction(incident, rule, sent, now, earliest)
 
     if decision is not None and not decision.required:
         when = f" (decided {utc_text(decision.decided_at)})" if decision.decided_at else ""
@@ -97,7 +107,6 @@ def obligation_for(
             location=SourceLocation(breach_location(incident).path, decision.line),
         )
 
-    clock_at, missing = clock_time(rule.clock, incident, notices, now, zone)
     deadline = rule.deadline_for(incident.severity)
     draft_note = f"draft: {drafts[0].source_path}" if drafts else None
     location = _fix_location(incident, rule, drafts)
@@ -203,12 +212,47 @@ def _apply_limit(
     )
 
 
+def _window_start(
+    rule: Rule,
+    rulebook: RuleBook,
+    clock_at: datetime | None,
+    incident: Incident,
+    notices: Sequence[Notice],
+    now: datetime,
+    zone: ZoneInfo,
+) -> datetime | None:
+    """The earliest time a notice answers ``rule``: its clock's start (or, for
+    a rule another caps, the capping clock's start when that is earlier).
+    ``None``: any sent notice counts (a breach clock that is not recorded);
+    a clock that has not started yet admits none (``datetime.max``)."""
+    starts = [clock_at] if clock_at is not None else []
+    if rule.limit and rule.limit in rulebook:
+        limit_at, _ = clock_time(rulebook[rule.limit].clock, incident, notices, now, zone)
+        if limit_at is not None:
+            starts.append(limit_at)
+    if starts:
+        return min(starts)
+    field = rule.clock.breach_field
+    if field is not None and (incident.breach is None or field not in incident.breach.clocks):
+        return None
+    return datetime.max.replace(tzinfo=UTC)
+
+
 def _satisfaction(
-    incident: Incident, rule: Rule, sent: Sequence[Notice], now: datetime
+    incident: Incident, rule: Rule, sent: Sequence[Notice], now: datetime, earliest: datetime | None
 ) -> tuple[datetime | None, str | None]:
+    """The first notice (or, for ``postmortem``, Postmortem update) sent at or
+    after ``earliest`` and by ``now``."""
     if rule.id == "postmortem":
         update = next(
-            (u for u in incident.updates if u.stage is Stage.POSTMORTEM and u.at <= now), None
+            (
+                u
+                for u in incident.updates
+                if u.stage is Stage.POSTMORTEM
+                and u.at <= now
+                and (earliest is None or u.at >= earliest)
+            ),
+            None,
         )
         if update is not None:
             return update.at, f"{incident.source_path}:{update.line} (Postmortem update)"

@@ -1,0 +1,105 @@
+"""Corner cases regulators test, each worked by hand from the rule's text
+before running Clarion (the rule's quote is in the rulebook; the arithmetic
+is written out here so a change shows up as a wrong date)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from clarion.derive.deadlines import evaluate
+from clarion.model import Site, Stage
+
+from .test_deadlines import (
+    BERLIN,
+    BOOK,
+    CLOCK_NOT_STARTED,
+    DUE,
+    MET,
+    OVERDUE,
+    breach,
+    incident,
+    notice,
+    one,
+    only,
+    run,
+    t,
+)
+
+assert UTC
+
+# -- a notice counts only for a clock that had started when it was sent ------------------
+
+REOPENED = (
+    ("2026-10-23T10:20:00Z", Stage.INVESTIGATING),
+    ("2026-10-23T12:00:00Z", Stage.RESOLVED),
+    ("2026-10-23T14:00:00Z", Stage.IDENTIFIED),  # reopened
+    ("2026-10-23T16:00:00Z", Stage.RESOLVED),
+)
+
+
+def test_resolution_email_sent_before_a_reopening_does_not_count_for_the_second_resolution():
+    # customer-resolution: 24 h from the incident's resolved time, which after
+    # the reopening is 16:00 UTC on 23 Oct: due 24 Oct 16:00 UTC. The email of
+    # 12:30 answered the first resolution; at 17:00 on 24 Oct the second is overdue.
+    item = incident(updates=REOPENED, customers_affected=True)
+    early = notice("customer-resolution", "2026-10-23T12:30:00Z")
+    o = one(run(item, early, now="2026-10-24T17:00:00Z", rules=("customer-resolution",)),
+            "customer-resolution")  # fmt: skip
+    assert (o.state, o.due_at) == (OVERDUE, t("2026-10-24T16:00:00Z"))
+    assert o.satisfied_by is None
+    assert (
+        "comms/2026-10-23-export/customer-resolution.md was sent 2026-10-23 12:30 UTC, "
+        "before the clock started (2026-10-23 16:00 UTC): it does not count" in o.detail
+    )
+    # Sent exactly when the clock started: it counts.
+    on_time = notice("customer-resolution", "2026-10-23T16:00:00Z", name="second")
+    o = one(run(item, early, on_time, now="2026-10-24T17:00:00Z", rules=("customer-resolution",)),
+            "customer-resolution")  # fmt: skip
+    assert (o.state, o.satisfied_at) == (MET, t("2026-10-23T16:00:00Z"))
+    assert o.satisfied_by == "comms/2026-10-23-export/second.md"
+
+
+def test_while_reopened_the_earlier_resolution_email_does_not_satisfy_anything():
+    item = incident(updates=REOPENED[:3], customers_affected=True)
+    early = notice("customer-resolution", "2026-10-23T12:30:00Z")
+    o = one(run(item, early, now="2026-10-23T15:00:00Z", rules=("customer-resolution",)),
+            "customer-resolution")  # fmt: skip
+    assert o.state is CLOCK_NOT_STARTED
+    assert o.satisfied_by is None
+
+
+def test_postmortem_written_before_a_reopening_does_not_count():
+    # postmortem: 48 h from the resolution. The Postmortem update at 13:00
+    # followed the first resolution; the incident reopened at 14:00 and was
+    # resolved again at 16:00, so a postmortem is due 25 Oct 16:00 UTC.
+    stamps = (*REOPENED[:2], ("2026-10-23T13:00:00Z", Stage.POSTMORTEM), *REOPENED[2:])
+    item = incident(updates=stamps)
+    o = one(run(item, now="2026-10-25T17:00:00Z", rules=("postmortem",)), "postmortem")
+    assert (o.state, o.due_at) == (OVERDUE, t("2026-10-25T16:00:00Z"))
+    later = incident(updates=(*stamps, ("2026-10-24T09:00:00Z", Stage.POSTMORTEM)))
+    o = one(run(later, now="2026-10-25T17:00:00Z", rules=("postmortem",)), "postmortem")
+    assert (o.state, o.satisfied_at) == (MET, t("2026-10-24T09:00:00Z"))
+
+
+def test_a_regulator_notice_dated_before_awareness_does_not_count():
+    # GDPR Art. 33(1): 72 h after becoming aware (12:00 UTC 23 Oct): due 26 Oct
+    # 12:00 UTC. A notice with sent: 22 Oct cannot answer that clock.
+    item = incident(breach=breach(("gdpr-art33-authority",), aware="2026-10-23T12:00:00Z"))
+    report = run(item, notice("gdpr-art33-authority", "2026-10-22T09:00:00Z"),
+                 now="2026-10-24T12:00:00Z")  # fmt: skip
+    o = one(report, "gdpr-art33-authority")
+    assert (o.state, o.due_at) == (DUE, t("2026-10-26T12:00:00Z"))
+
+
+def test_dora_initial_notification_may_go_out_before_classification_within_the_outer_limit():
+    # RTS 2025/301 Art. 5(1)(a): the initial notification is due within 4 h of
+    # classification and no later than 24 h after awareness; a notice sent
+    # after awareness (06:00) but before classification (20:00) answers it.
+    dora = ("dora-initial-notification",)
+    item = incident(breach=breach(dora, aware="2026-05-04T06:00:00Z",
+                                  classified_major="2026-05-04T20:00:00Z"))  # fmt: skip
+    site = Site(incidents=(item,),
+                notices=(notice("dora-initial-notification", "2026-05-04T19:00:00Z"),))  # fmt: skip
+    o = one(evaluate(site, only(BOOK, *dora), t("2026-05-05T12:00:00Z"), BERLIN),
+            "dora-initial-notification")  # fmt: skip
+    assert o.state is MET

@@ -15,6 +15,7 @@ from .test_deadlines import (
     CLOCK_NOT_STARTED,
     DUE,
     MET,
+    NEW_YORK,
     OVERDUE,
     breach,
     incident,
@@ -103,3 +104,43 @@ def test_dora_initial_notification_may_go_out_before_classification_within_the_o
     o = one(evaluate(site, only(BOOK, *dora), t("2026-05-05T12:00:00Z"), BERLIN),
             "dora-initial-notification")  # fmt: skip
     assert o.state is MET
+
+
+# -- discovered is its own clock: a stand-in is said, never silent -----------------------
+
+
+def test_hipaa_discovery_clock_is_never_silently_taken_from_awareness():
+    # 45 CFR 164.404(a)(2): a breach is treated as discovered on the first day
+    # it is known (or by exercising reasonable diligence would have been known).
+    # Discovered 1 Mar 2026 09:00 Eastern (14:00 UTC), aware 3 Mar: 60 calendar
+    # days from discovery = 30 Apr 2026 09:00 EDT = 13:00 UTC (the wall clock
+    # keeps 09:00 across the 8 Mar DST change).
+    hipaa = ("hipaa-164-404-individuals",)
+    both = incident(
+        breach=breach(hipaa, discovered="2026-03-01T14:00:00Z", aware="2026-03-03T14:00:00Z")
+    )
+    report = run(both, now="2026-03-10T12:00:00Z", zone=NEW_YORK)
+    assert one(report, "hipaa-164-404-individuals").due_at == t("2026-04-30T13:00:00Z")
+    assert not [w for w in report.lint if "discovered" in w.message]
+    # Only aware recorded: the row says which field the clock came from, and
+    # the check warns: 60 days from 3 Mar 09:00 EST = 2 May 09:00 EDT.
+    aware_only = incident(breach=breach(hipaa, aware="2026-03-03T14:00:00Z"))
+    report = run(aware_only, now="2026-03-10T12:00:00Z", zone=NEW_YORK)
+    o = one(report, "hipaa-164-404-individuals")
+    assert o.due_at == t("2026-05-02T13:00:00Z")
+    assert "clock from breach.aware: breach.discovered not recorded" in o.detail
+    (warning,) = [w for w in report.lint if "discovered" in w.message]
+    assert warning.severity == "warning"
+    assert warning.message == (
+        "breach.discovered is not recorded: hipaa-164-404-individuals count from breach.aware, "
+        "which can only make their deadlines later"
+    )
+
+
+def test_the_loader_keeps_discovered_unrecorded(tmp_path):
+    from clarion.errors import ErrorCollector
+    from clarion.load import read_breach_mapping
+
+    breach_ = read_breach_mapping({"aware": "2026-03-03T14:00:00Z"}, {}, "breach.", "x.md", None,
+                                  ErrorCollector())  # fmt: skip
+    assert breach_ is not None and set(breach_.clocks) == {"aware"}

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import ContentError, SourceLocation
 from ..model import Incident, Notice, Site, Stage
-from ..rules import Rule, RuleBook
+from ..rules import STAND_IN_CLOCKS, Rule, RuleBook
 from .cadence import cadence_obligations, known_updates, next_update_due
 from .obligation import applies, clock_time, obligation_for
 from .owed import (
@@ -33,6 +33,7 @@ from .owed import (
     STATE_ORDER,
     Obligation,
     ObligationState,
+    breach_location,
     hm,
     short_recipient,
     span,
@@ -174,6 +175,7 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
             warning = _soak_warning(incident, soak, now)
             if warning is not None:
                 out.append(warning)
+        out.extend(_stand_in_warnings(incident, rulebook))
     incidents = {i.slug: i for i in site.incidents}
     applicable = {slug: {r.id for r in rulebook.applicable(i)} for slug, i in incidents.items()}
     for notice in site.notices:
@@ -200,6 +202,26 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
                 "add the rule to breach.rules or [rules] enabled, or correct the rule id",
             ))  # fmt: skip
     return tuple(out)
+
+
+def _stand_in_warnings(incident: Incident, rulebook: RuleBook) -> Iterator[ContentError]:
+    """A breach clock read from a stand-in (``discovered`` from ``aware``)."""
+    breach = incident.breach
+    if breach is None:
+        return
+    for field, stand_in in STAND_IN_CLOCKS.items():
+        if field in breach.clocks or stand_in not in breach.clocks:
+            continue
+        ids = [r.id for r in rulebook.applicable(incident) if r.clock.breach_field == field]
+        if ids:
+            where = breach_location(incident, stand_in)
+            yield _warning(
+                where.path, where.line,
+                f"breach.{field} is not recorded: {', '.join(ids)} count from breach.{stand_in}, "
+                "which can only make their deadlines later",
+                f"add breach.{field}: the time the breach was first known (or would have been "
+                "with reasonable diligence)",
+            )  # fmt: skip
 
 
 def _soak_warning(incident: Incident, rule: Rule, now: datetime) -> ContentError | None:

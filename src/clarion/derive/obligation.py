@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import SourceLocation
 from ..model import Decision, Incident, Notice, Stage
-from ..rules import Calendar, Clock, Rule, RuleBook
+from ..rules import STAND_IN_CLOCKS, Calendar, Clock, Rule, RuleBook
 from ..rules.calendars import due_after, year_end
 from ..rules.duration import Duration
 from .owed import (
@@ -79,6 +79,8 @@ def obligation_for(
         )
     notes = [why] if why else []
     clock_at, missing = clock_time(rule.clock, incident, notices, now, zone)
+    if clock_at is not None and missing:  # the clock read a stand-in field: say so
+        notes.append(missing)
     earliest = _window_start(rule, rulebook, clock_at, incident, notices, now, zone)
 
     ids = rulebook.satisfying_rules(rule)
@@ -283,11 +285,16 @@ def clock_time(
             if incident.breach and incident.breach.source_path != incident.source_path
             else "the breach: block"
         )
+        note = ""
+        stand_in = STAND_IN_CLOCKS.get(clock.field or "")
+        if at is None and stand_in and incident.breach and stand_in in incident.breach.clocks:
+            at = incident.breach.clocks[stand_in]
+            note = f"clock from breach.{stand_in}: breach.{clock.field} not recorded"
         if at is None:
             return None, f"clock not started: add breach.{clock.field} to {where}"
         if at > now:
             return None, f"clock starts at {utc_text(at)} (breach.{clock.field})"
-        return at, ""
+        return at, note
     if clock.kind == "incident":
         if clock.field == "declared":
             return incident.started_at, ""

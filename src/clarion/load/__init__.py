@@ -609,8 +609,6 @@ def read_breach_mapping(
                 + ", ".join(BREACH_KEYS),
                 hint=did_you_mean(key, BREACH_KEYS),
             )
-    if "aware" in clocks and "discovered" not in clocks:
-        clocks["discovered"] = clocks["aware"]
     if len(errors.errors) > before:
         if reader is not None:
             reader.failed = True

@@ -16,6 +16,7 @@ from .test_deadlines import (
     DUE,
     MET,
     NEW_YORK,
+    NOT_REQUIRED,
     OVERDUE,
     breach,
     incident,
@@ -144,3 +145,89 @@ def test_the_loader_keeps_discovered_unrecorded(tmp_path):
     breach_ = read_breach_mapping({"aware": "2026-03-03T14:00:00Z"}, {}, "breach.", "x.md", None,
                                   ErrorCollector())  # fmt: skip
     assert breach_ is not None and set(breach_.clocks) == {"aware"}
+
+
+# -- thresholds count the residents the law counts, exactly at and one over ---------------
+
+TX = ("us-tx-attorney-general",)
+
+
+def tx(affected):
+    # Tex. Bus. & Com. Code 521.053(i): notice to the attorney general "not later
+    # than the 30th day after the date on which the person determines that the
+    # breach occurred" if the breach involves "at least 250 residents of this
+    # state". Determined 1 Sep 2026 10:00 CDT (15:00 UTC): due 1 Oct, 15:00 UTC.
+    item = incident(breach=breach(TX, affected=affected, determined="2026-09-01T15:00:00Z"))
+    return one(run(item, now="2026-09-10T12:00:00Z", zone=NEW_YORK), "us-tx-attorney-general")
+
+
+def test_texas_attorney_general_counts_texas_residents_at_and_below_250():
+    at = tx({"US-TX": 250, "total": 2400})
+    assert (at.state, at.due_at) == (DUE, t("2026-10-01T15:00:00Z"))
+    below = tx({"US-TX": 249, "total": 2400})
+    assert below.state is NOT_REQUIRED
+    assert below.detail == "condition not met: affected.US-TX 249 is below 250"
+
+
+def test_texas_count_missing_is_unknown_never_taken_from_the_total():
+    unknown = tx({"total": 2400, "US-CO": 120})
+    assert (unknown.state, unknown.due_at) == (CLOCK_NOT_STARTED, None)
+    assert unknown.detail.startswith(
+        "unknown whether it applies (at least 250 affected in US-TX): add breach.affected.US-TX; "
+    )
+    assert unknown.detail.endswith("; if it applies, due 2026-10-01 15:00 UTC")
+    # A total below the threshold settles it: no 250 Texans among 200 people.
+    assert tx({"total": 200}).state is NOT_REQUIRED
+
+
+MEDIA = ("hipaa-164-406-media",)
+
+
+def media(affected):
+    # 45 CFR 164.406(a): media notice for a breach of "more than 500 residents of
+    # a State or jurisdiction", within 60 days of discovery (164.406(b)).
+    item = incident(breach=breach(MEDIA, affected=affected, discovered="2027-05-01T15:00:00Z"))
+    return one(run(item, now="2027-05-02T00:00:00Z", zone=NEW_YORK), "hipaa-164-406-media")
+
+
+def test_hipaa_media_notice_counts_one_state_at_and_one_over_500():
+    assert media({"US-CA": 500, "US-NY": 500, "total": 1000}).state is NOT_REQUIRED
+    over = media({"US-CA": 501, "US-NY": 499, "total": 1000})
+    # 60 days from 1 May 2027 11:00 EDT: 30 June 2027 11:00 EDT = 15:00 UTC.
+    assert (over.state, over.due_at) == (DUE, t("2027-06-30T15:00:00Z"))
+    assert "affected.US-CA 501 is at least 501" in over.detail
+    # 1200 people, of whom 500 in California and the rest not recorded: unknown.
+    assert media({"US-CA": 500, "total": 1200}).state is CLOCK_NOT_STARTED
+
+
+def test_washington_attorney_general_more_than_500_washington_residents():
+    # RCW 19.255.010(7): notice to the attorney general when "more than five
+    # hundred Washington residents" were notified.
+    rules = ("us-wa-attorney-general",)
+
+    def wa(count):
+        item = incident(breach=breach(rules, affected={"US-WA": count, "total": 3000},
+                                      discovered="2026-09-01T15:00:00Z"))  # fmt: skip
+        return one(run(item, now="2026-09-02T00:00:00Z", zone=NEW_YORK), rules[0]).state
+
+    assert (wa(500), wa(501)) == (NOT_REQUIRED, DUE)
+
+
+def test_breach_affected_counts_are_read_and_checked(tmp_path):
+    from clarion.errors import ErrorCollector
+    from clarion.load import read_breach_mapping
+
+    errors = ErrorCollector()
+    read = read_breach_mapping(
+        {"aware": "2026-03-03T14:00:00Z", "affected": {"us-tx": 300, "US-CO": 120, "total": 2400}},
+        {}, "breach.", "x.md", None, errors,
+    )  # fmt: skip
+    assert read is not None and dict(read.affected) == {"US-TX": 300, "US-CO": 120, "total": 2400}
+    assert read.affected_count == 2400
+    errors = ErrorCollector()
+    bad = read_breach_mapping({"affected": {"Texas": 3, "US-CO": 500, "total": 100}},
+                              {}, "breach.", "x.md", None, errors)  # fmt: skip
+    assert bad is None
+    messages = [e.message for e in errors.errors]
+    assert "breach.affected: unknown jurisdiction 'Texas'" in messages
+    assert "breach.affected: the jurisdictions add up to 500, more than the total 100" in messages

@@ -84,12 +84,16 @@ def _declared(breach: Breach | None) -> datetime:
 def breach(
     rules: tuple[str, ...],
     decisions: dict[str, Decision] | None = None,
-    affected: int | None = None,
+    affected: int | dict[str, int] | None = None,
     **clocks: str,
 ) -> Breach:
     return Breach(
         clocks={name: t(value) for name, value in clocks.items()},
-        affected_count=affected,
+        affected=affected
+        if isinstance(affected, dict)
+        else {"total": affected}
+        if affected
+        else {},
         rules=rules,
         decisions=decisions or {},
         source_path="updates/2026-10-23-export.md",
@@ -456,18 +460,16 @@ def test_hipaa_thresholds_and_the_annual_log():
     assert one(report, "hipaa-164-406-media").state is NOT_REQUIRED
     assert (
         one(report, "hipaa-164-406-media").detail
-        == "condition not met: affected_count 120 is below 501"
+        == "condition not met: affected_count 120 is below 501, so no single US-* is above it"
     )
     annual = one(report, "hipaa-164-408-secretary-under-500")
     # 60 days after the end of 2027: 29 February 2028 (a leap year), end of day.
     assert local_text(annual.due_at, NEW_YORK) == "2028-02-29 23:59 EST"
     unknown = incident(breach=breach(rules, discovered="2027-05-01T15:00:00Z"))
     media = one(run(unknown, now="2027-05-02T00:00:00Z", zone=NEW_YORK), "hipaa-164-406-media")
-    assert media.state is DUE
-    assert (
-        "applies if at least 501 are affected: breach.affected_count is not recorded"
-        in media.detail
-    )
+    assert media.state is CLOCK_NOT_STARTED
+    assert "unknown whether it applies (at least 501 affected in one US-*)" in media.detail
+    assert "if it applies, due 2027-06-30 15:00 UTC" in media.detail
 
 
 def test_singapore_three_days_after_the_day_of_assessment():

@@ -5,6 +5,7 @@ satisfies it, and its state at ``now``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,9 @@ from ..model import Decision, Incident, Notice, Stage
 from ..rules import STAND_IN_CLOCKS, Calendar, Clock, Rule, RuleBook
 from ..rules.calendars import due_after, year_end
 from ..rules.duration import Duration
+from .counts import count_applies
 from .owed import (
+    OPEN_STATES,
     Obligation,
     ObligationState,
     breach_location,
@@ -26,9 +29,9 @@ from .owed import (
 # -- one rule, one incident ---------------------------------------------------------
 
 
-def applies(rule: Rule, incident: Incident) -> tuple[bool, str]:
-    """Whether ``rule``'s conditions hold for ``incident``; the text says why not
-    (or what is assumed when a fact is missing)."""
+def applies(rule: Rule, incident: Incident) -> tuple[bool | None, str]:
+    """Whether ``rule``'s conditions hold for ``incident`` (``None``: unknown,
+    a count is not recorded); the text says why not, or what is missing."""
     cond = rule.conditions
     if cond.kind is not None and incident.kind.value != cond.kind:
         return False, f"only for {cond.kind} items"
@@ -41,19 +44,8 @@ def applies(rule: Rule, incident: Incident) -> tuple[bool, str]:
         return False, "only when customers_affected: true"
     if cond.public and not incident.public:
         return False, "only for public incidents"
-    count = incident.breach.affected_count if incident.breach else None
-    if cond.min_affected_count is not None or cond.max_affected_count is not None:
-        if count is None:
-            bound = (
-                f"at least {cond.min_affected_count}"
-                if cond.min_affected_count is not None
-                else f"at most {cond.max_affected_count}"
-            )
-            return True, f"applies if {bound} are affected: breach.affected_count is not recorded"
-        if cond.min_affected_count is not None and count < cond.min_affected_count:
-            return False, f"affected_count {count} is below {cond.min_affected_count}"
-        if cond.max_affected_count is not None and count > cond.max_affected_count:
-            return False, f"affected_count {count} is above {cond.max_affected_count}"
+    if incident.breach is not None:
+        return count_applies(cond, incident.breach.affected)
     return True, ""
 
 
@@ -66,10 +58,34 @@ def obligation_for(
     zone: ZoneInfo,
 ) -> Obligation | None:
     """The obligation of one rule for one incident (``None`` when the rule's
-    conditions exclude a practice rule)."""
-    decision = _decision(incident, rule, rulebook)
+    conditions exclude a practice rule). When a count the rule's scope needs
+    is not recorded, an open item is ``clock_not_started`` (unknown), with the
+    deadline it would have."""
     ok, why = applies(rule, incident)
-    if not ok and not (decision is not None and decision.required):
+    item = _obligation(incident, rule, rulebook, notices, now, zone, ok, why)
+    if ok is None and item is not None and item.state in OPEN_STATES:
+        would = f"if it applies, due {utc_text(item.due_at)}" if item.due_at else ""
+        return replace(
+            item,
+            state=ObligationState.CLOCK_NOT_STARTED,
+            due_at=None,
+            detail=join_notes([item.detail, would]),
+        )
+    return item
+
+
+def _obligation(
+    incident: Incident,
+    rule: Rule,
+    rulebook: RuleBook,
+    notices: Sequence[Notice],
+    now: datetime,
+    zone: ZoneInfo,
+    ok: bool | None,
+    why: str,
+) -> Obligation | None:
+    decision = _decision(incident, rule, rulebook)
+    if ok is False and not (decision is not None and decision.required):
         if rule.is_practice:
             return None
         # A regulatory rule in force whose scope excludes this incident: shown,

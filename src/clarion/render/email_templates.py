@@ -87,9 +87,9 @@ def email_environment(config: SiteConfig) -> jinja2.sandbox.SandboxedEnvironment
     env.filters["local"] = lambda moment, fmt="%Y-%m-%d %H:%M %Z": moment.astimezone(zone).strftime(
         fmt
     )
-    env.filters["utc"] = lambda moment, fmt="%Y-%m-%d %H:%M UTC": moment.astimezone(
-        UTC
-    ).strftime(fmt)
+    env.filters["utc"] = lambda moment, fmt="%Y-%m-%d %H:%M UTC": moment.astimezone(UTC).strftime(
+        fmt
+    )
     env.filters["long_time"] = lambda moment: long_time(moment, zone)
     env.filters["duration"] = format_seconds
     return env

@@ -55,9 +55,7 @@ def local_text(moment: datetime | None, zone: ZoneInfo) -> str:
 
 
 def iso_utc(moment: datetime | None) -> str | None:
-    return (
-        None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _shown(report: DeadlineReport, only_open: bool) -> tuple[Obligation, ...]:

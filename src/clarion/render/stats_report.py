@@ -95,9 +95,7 @@ def status_text(meets: bool | None) -> str:
 
 
 def _utc(moment: datetime | None) -> str | None:
-    return (
-        None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def window_text(stats: Stats) -> str:

@@ -135,6 +135,7 @@ class Conditions:
 
     min_affected_count: int | None = None
     max_affected_count: int | None = None
+    affected_in: str | None = None  # total (default), a jurisdiction (US-TX), or any one (US-*)
     severity: tuple[Severity, ...] | None = None
     customers_affected: bool | None = None
     public: bool | None = None
@@ -148,10 +149,11 @@ class Conditions:
             parts.append("customers affected")
         if self.public:
             parts.append("public incidents")
+        where = f"affected in {self.affected_in}" if self.affected_in else "affected_count"
         if self.min_affected_count is not None:
-            parts.append(f"affected_count >= {self.min_affected_count}")
+            parts.append(f"{where} >= {self.min_affected_count}")
         if self.max_affected_count is not None:
-            parts.append(f"affected_count <= {self.max_affected_count}")
+            parts.append(f"{where} <= {self.max_affected_count}")
         return ", ".join(parts)
 
 
@@ -301,6 +303,7 @@ _RULE_KEYS = {
 _CONDITION_KEYS = (
     "min_affected_count",
     "max_affected_count",
+    "affected_in",
     "severity",
     "customers_affected",
     "public",
@@ -372,6 +375,7 @@ def _parse_rule(entry: object) -> Rule:
             conditions=Conditions(
                 min_affected_count=conditions.get("min_affected_count"),
                 max_affected_count=conditions.get("max_affected_count"),
+                affected_in=conditions.get("affected_in"),
                 severity=tuple(Severity.parse(s) for s in conditions["severity"])
                 if "severity" in conditions
                 else None,

@@ -231,3 +231,42 @@ def test_breach_affected_counts_are_read_and_checked(tmp_path):
     messages = [e.message for e in errors.errors]
     assert "breach.affected: unknown jurisdiction 'Texas'" in messages
     assert "breach.affected: the jurisdictions add up to 500, more than the total 100" in messages
+
+
+# -- business days: one-off closures, and the days a count skipped ------------------------
+
+
+def test_sec_8k_skips_a_national_day_of_mourning_and_says_which_days_it_skipped():
+    # Form 8-K General Instruction B.1: within four business days of the
+    # materiality determination. Determined Monday 6 Jan 2025, 10:00 Eastern.
+    # Day 1 Tue 7, day 2 Wed 8; Thu 9 Jan the federal offices (and EDGAR) were
+    # closed for the National Day of Mourning for President Carter; day 3 Fri
+    # 10, Sat 11 and Sun 12 are weekend, day 4 Mon 13 Jan, by EDGAR's 17:30
+    # EST cut-off = 22:30 UTC. (A federal-holiday list alone gives Fri 10.)
+    sec = ("sec-8k-item-1-05",)
+    item = incident(breach=breach(sec, materiality_determined="2025-01-06T15:00:00Z"))
+    o = one(run(item, now="2025-01-08T12:00:00Z", zone=NEW_YORK), "sec-8k-item-1-05")
+    assert o.due_at == t("2025-01-13T22:30:00Z")
+    assert ("skipped Thu 09 Jan (National Day of Mourning for former President Jimmy Carter), "
+            "Sat 11 Jan, Sun 12 Jan") in o.detail  # fmt: skip
+
+
+def test_thanksgiving_is_named_among_the_skipped_days():
+    sec = ("sec-8k-item-1-05",)
+    item = incident(breach=breach(sec, materiality_determined="2026-11-25T15:00:00Z"))
+    o = one(run(item, now="2026-11-30T12:00:00Z"), "sec-8k-item-1-05")
+    assert "skipped Thu 26 Nov (Thanksgiving Day), Sat 28 Nov, Sun 29 Nov" in o.detail
+
+
+def test_closure_data_has_sources_and_agrees_with_the_government_calendar():
+    import holidays
+
+    from clarion.rules.calendars import closure_sets
+
+    federal = closure_sets()["us-federal"]
+    years = sorted({day.year for day in federal})
+    public = holidays.US(years=years)
+    government = holidays.US(years=years, categories=("government",))
+    extra = {d for d in government if d not in public and "half-day" not in government[d]}
+    assert extra == set(federal)
+    assert all(c.source and c.name for c in federal.values())

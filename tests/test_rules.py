@@ -110,8 +110,8 @@ def test_site_enables_and_overrides_rules(site_factory):
         'enabled = ["gdpr-art33-authority", "sec-8k-item-1-05"]\n'
         "[rules.overrides.customer-resolution]\n"
         'deadline = "PT12H"\n'
-        "[rules.overrides.sec-8k-item-1-05]\n"
-        'holidays = "US-NY"\n'
+        "[rules.overrides.lgpd-anpd-communication]\n"
+        'holidays = "BR-SP"\n'
         "[rules.overrides.update-cadence]\n"
         'deadlines = {SEV1 = "PT20M"}\n'
         "[rules.overrides.monitoring-soak]\n"
@@ -122,7 +122,7 @@ def test_site_enables_and_overrides_rules(site_factory):
     assert not book["gdpr-art34-data-subjects"].enabled
     assert book["customer-resolution"].deadline == Duration(seconds=12 * 3600)
     assert book["customer-resolution"].overridden == ("deadline",)
-    assert book["sec-8k-item-1-05"].holidays.label == "US-NY"
+    assert book["lgpd-anpd-communication"].holidays.label == "BR-SP"
     assert book["update-cadence"].deadline_for(Severity.SEV1) == Duration(seconds=1200)
     assert book["update-cadence"].deadline_for(Severity.SEV0) == Duration(seconds=900)
     assert not book["monitoring-soak"].enabled
@@ -201,7 +201,8 @@ def test_clarion_rules_one_rule_in_full_and_json(site_factory):
     result = CliRunner().invoke(main, ["rules", "sec-8k-item-1-05", "--source", root])
     assert result.exit_code == 0, result.output
     assert (
-        "calendar:      business_days (US holidays) in America/New_York, by 17:30" in result.output
+        "calendar:      business_days (US holidays and us-federal closures) in America/New_York, by 17:30"
+        in result.output
     )
     assert (
         "must contain:  - material aspects of the nature, scope and timing of the incident"

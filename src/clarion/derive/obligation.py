@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ..errors import SourceLocation
 from ..model import Decision, Incident, Notice, Stage
 from ..rules import STAND_IN_CLOCKS, Calendar, Clock, Rule, RuleBook
-from ..rules.calendars import due_after, year_end
+from ..rules.calendars import due_after, skipped_days, year_end
 from ..rules.duration import Duration
 from .counts import count_applies
 from .owed import (
@@ -161,6 +161,7 @@ def _obligation(
         )  # fmt: skip
 
     due_at = _due(rule, deadline, clock_at, zone)
+    notes += _calendar_notes(rule, deadline, clock_at, due_at, zone)
     if rule.limit and rule.limit in rulebook:
         due_at, note = _apply_limit(
             rule, rulebook[rule.limit], due_at, clock_at, incident, notices, now, zone
@@ -199,6 +200,38 @@ def _due(rule: Rule, deadline: Duration, start: datetime, zone: ZoneInfo) -> dat
         due_time=rule.due_time,
         weekend_relief=rule.weekend_relief,
     )
+
+
+def _calendar_notes(
+    rule: Rule, deadline: Duration, clock_at: datetime, due_at: datetime, zone: ZoneInfo
+) -> list[str]:
+    """What the calendar did: the days a business-day count skipped, and a
+    deadline moved by weekend relief."""
+    local = rule.zone or zone
+    notes = []
+    if rule.calendar is Calendar.BUSINESS_DAYS:
+        skipped = skipped_days(
+            clock_at.astimezone(local).date(), due_at.astimezone(local).date(), rule.holidays
+        )
+        if skipped:
+            notes.append("skipped " + ", ".join(_day_text(d, why) for d, why in skipped))
+    if rule.weekend_relief:
+        plain = replace(rule, weekend_relief=False)
+        before = _due(plain, deadline, clock_at, zone)
+        if before != due_at:
+            day = before.astimezone(local)
+            why = rule.holidays.holiday_name(day.date()) if rule.holidays else None
+            notes.append(
+                f"moved from {day:%a %d %b %H:%M} ({why or 'weekend'}) to 12:00 the next "
+                f"working day ({local.key}) by weekend relief"
+            )
+    return notes
+
+
+def _day_text(day: date, why: str) -> str:
+    """``Thu 26 Nov (Thanksgiving Day)``, ``Sat 28 Nov``."""
+    text = f"{day:%a %d %b}"
+    return text if why == f"{day:%A}" else f"{text} ({why})"
 
 
 def _apply_limit(

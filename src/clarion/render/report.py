@@ -653,6 +653,7 @@ def rule_data(rule: Rule) -> dict[str, object]:
         "deadlines": {s.value: d.text for s, d in rule.deadlines.items()} or None,
         "calendar": rule.calendar.value if rule.calendar else None,
         "holidays": rule.holidays.label if rule.holidays else None,
+        "closures": rule.holidays.closures if rule.holidays else None,
         "zone": rule.zone.key if rule.zone else None,
         "due_time": rule.due_time,
         "limit": rule.limit,

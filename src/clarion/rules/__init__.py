@@ -218,7 +218,7 @@ class Rule:
             return ""
         text = self.calendar.value
         if self.calendar is Calendar.BUSINESS_DAYS:
-            text += f" ({self.holidays.label} holidays)" if self.holidays else " (weekends only)"
+            text += f" ({self.holidays.describe()})" if self.holidays else " (weekends only)"
         if self.zone is not None and self.calendar is not Calendar.HOURS:
             text += f" in {self.zone.key}"
         if self.due_time != "same_time" and self.calendar is not Calendar.HOURS:
@@ -296,7 +296,7 @@ class RuleBook:
 
 _RULE_KEYS = {
     "id", "title", "kind", "regime", "jurisdiction", "recipient", "trigger", "clock",
-    "optional_clock", "deadline", "deadlines", "calendar", "holidays", "zone", "due_time",
+    "optional_clock", "deadline", "deadlines", "calendar", "holidays", "closures", "zone", "due_time",
     "limit", "limits", "weekend_relief", "conditions", "condition", "must_contain", "source",
     "status", "verification", "verified", "unverified", "notes", "check", "audience",
 }  # fmt: skip
@@ -366,7 +366,9 @@ def _parse_rule(entry: object) -> Rule:
                 for k, v in (entry.get("deadlines") or {}).items()
             },
             calendar=Calendar(entry["calendar"]) if entry.get("calendar") else None,
-            holidays=parse_holidays(entry["holidays"]) if entry.get("holidays") else None,
+            holidays=parse_holidays(entry["holidays"], entry.get("closures"))
+            if entry.get("holidays")
+            else None,
             zone=ZoneInfo(entry["zone"]) if entry.get("zone") else None,
             due_time=parse_due_time(entry.get("due_time", "same_time")),
             limit=entry.get("limit"),
@@ -552,7 +554,9 @@ def _override(
                 bad(key, value, "one of: " + ", ".join(words), did_you_mean(str(value), words))
         elif key == "holidays":
             try:
-                changes["holidays"] = parse_holidays(value)
+                changes["holidays"] = parse_holidays(
+                    value, rule.holidays.closures if rule.holidays else None
+                )
             except CalendarError as exc:
                 country = str(value).partition("-")[0].upper()
                 from .calendars import supported_countries

@@ -270,3 +270,93 @@ def test_closure_data_has_sources_and_agrees_with_the_government_calendar():
     extra = {d for d in government if d not in public and "half-day" not in government[d]}
     assert extra == set(federal)
     assert all(c.source and c.name for c in federal.values())
+
+
+# -- DORA weekend relief and its Art. 5(5) exclusion ----------------------------------------
+
+DORA = ("dora-initial-notification", "dora-intermediate-report", "dora-final-report")
+
+
+def dora(facts=None, **kw):
+    b = breach(DORA, aware="2026-05-06T01:00:00Z", classified_major="2026-05-06T05:00:00Z")
+    from dataclasses import replace
+
+    return incident(breach=replace(b, facts=facts or {}))
+
+
+def test_dora_intermediate_report_on_a_saturday_moves_to_noon_monday_when_relief_applies():
+    # RTS 2025/301 Art. 5(2): intermediate report 72 h after the initial
+    # notification, sent Wed 6 May 2026 09:00 UTC -> Sat 9 May 09:00 UTC.
+    # Art. 5(4): a deadline on a weekend may be met by 12:00 of the next working
+    # day: Mon 11 May 12:00 CEST = 10:00 UTC. Art. 5(5) takes that away from
+    # credit institutions, CCPs, trading venues and NIS2 essential/important
+    # entities: not recorded, Clarion assumes the stricter deadline.
+    sent = notice("dora-initial-notification", "2026-05-06T09:00:00Z")
+    unknown = one(run(dora(), sent, now="2026-05-08T00:00:00Z"), "dora-intermediate-report")
+    assert unknown.due_at == t("2026-05-09T09:00:00Z")
+    assert "no weekend relief: breach.facts.dora_relief_excluded is not recorded" in unknown.detail
+    relieved = one(run(dora({"dora_relief_excluded": False}), sent, now="2026-05-08T00:00:00Z"),
+                   "dora-intermediate-report")  # fmt: skip
+    assert relieved.due_at == t("2026-05-11T10:00:00Z")
+    assert "moved from Sat 09 May 11:00 (weekend) to 12:00 the next working day" in relieved.detail
+    excluded = one(run(dora({"dora_relief_excluded": True}), sent, now="2026-05-08T00:00:00Z"),
+                   "dora-intermediate-report")  # fmt: skip
+    assert excluded.due_at == t("2026-05-09T09:00:00Z")
+
+
+def test_dora_final_report_relief_applies_to_every_entity():
+    # Art. 5(3): final report one month after the latest intermediate report:
+    # sent Thu 7 May 2026 16:00 UTC (18:00 CEST) -> Sun 7 Jun 18:00 CEST, a
+    # Sunday; Art. 5(5) does not cover final reports: Mon 8 Jun 12:00 CEST = 10:00 UTC.
+    notices = (notice("dora-initial-notification", "2026-05-06T09:00:00Z"),
+               notice("dora-intermediate-report", "2026-05-07T16:00:00Z"))  # fmt: skip
+    o = one(run(dora({"dora_relief_excluded": True}), *notices, now="2026-05-20T00:00:00Z"),
+            "dora-final-report")  # fmt: skip
+    assert o.due_at == t("2026-06-08T10:00:00Z")
+
+
+# -- a delay granted by law enforcement moves the deadline and says why --------------------
+
+
+def test_a_law_enforcement_delay_moves_the_hipaa_deadline():
+    # 45 CFR 164.412(a): if a law enforcement official states in writing that
+    # a notification would impede a criminal investigation, the covered entity
+    # shall delay it for the time period specified by the official. Discovered
+    # 1 Mar 2026 09:00 EST (14:00 UTC): normally due 30 Apr 13:00 UTC (60 days,
+    # 09:00 EDT); the FBI asked for a delay until 15 May 2026 00:00 UTC.
+    from dataclasses import replace
+
+    from clarion.model import Delay
+
+    rules = ("hipaa-164-404-individuals",)
+    b = breach(rules, discovered="2026-03-01T14:00:00Z")
+    delay = Delay(rule=rules[0], until=t("2026-05-15T00:00:00Z"), by="FBI Boston field office",
+                  reference="letter of 20 Apr 2026")  # fmt: skip
+    item = incident(breach=replace(b, delays={rules[0]: delay}))
+    o = one(run(item, now="2026-05-01T00:00:00Z", zone=NEW_YORK), rules[0])
+    assert (o.state, o.due_at) == (DUE, t("2026-05-15T00:00:00Z"))
+    assert ("delayed until 2026-05-15 00:00 UTC by FBI Boston field office, letter of 20 Apr 2026; "
+            "due 2026-04-30 13:00 UTC without it") in o.detail  # fmt: skip
+
+
+def test_breach_delays_and_facts_are_read_and_checked():
+    from clarion.errors import ErrorCollector
+    from clarion.load import read_breach_mapping
+
+    errors = ErrorCollector()
+    read = read_breach_mapping(
+        {"aware": "2026-03-03T14:00:00Z", "facts": {"dora_relief_excluded": False},
+         "delays": {"sec-8k-item-1-05": {"until": "2026-04-01T00:00:00Z", "by": "Attorney General",
+                                         "reference": "DOJ determination"}}},
+        {}, "breach.", "x.md", None, errors,
+    )  # fmt: skip
+    assert read is not None and read.facts == {"dora_relief_excluded": False}
+    assert read.delays["sec-8k-item-1-05"].until == t("2026-04-01T00:00:00Z")
+    errors = ErrorCollector()
+    bad = read_breach_mapping({"delays": {"sec-8k-item-1-05": {"until": "2026-04-01T00:00:00Z"}}},
+                              {}, "breach.", "x.md", None, errors)  # fmt: skip
+    assert bad is None
+    assert (
+        errors.errors[0].message
+        == "breach.delays.sec-8k-item-1-05 does not say who granted the delay"
+    )

@@ -426,9 +426,11 @@ def test_dora_intermediate_and_final_reports_chain_on_sent_times():
     assert intermediate.due_at == t("2026-05-07T23:00:00Z")  # 72 h after the initial notification
     assert intermediate.state is MET  # the first intermediate report satisfies it
     final = one(report, "dora-final-report")
-    # One month from the latest intermediate report: 7 May 18:00 CEST -> 7 June 18:00 CEST.
+    # One month from the latest intermediate report: 7 May 18:00 CEST -> 7 June 18:00 CEST,
+    # a Sunday: RTS Art. 5(4) relief (which Art. 5(5) never takes from a final
+    # report) moves it to Monday 8 June 12:00 CEST.
     assert final.clock_at == t("2026-05-07T16:00:00Z")
-    assert final.due_at == t("2026-06-07T16:00:00Z")
+    assert final.due_at == t("2026-06-08T10:00:00Z")
 
 
 # -- HIPAA: 60 calendar days --------------------------------------------------------------
@@ -657,7 +659,7 @@ def test_report_sorts_by_what_needs_action_first():
     assert report.counts[MET] >= 1
 
 
-def test_dora_weekend_relief_when_a_site_turns_it_on():
+def test_dora_weekend_relief_with_the_member_states_holidays():
     # RTS Art. 5(4): a deadline on a weekend or bank holiday may be met by
     # 12:00 of the next working day. Intermediate report: initial notification
     # sent Wed 6 May 2026 09:00 UTC, + 72 h = Sat 9 May 09:00 UTC. With the
@@ -669,13 +671,18 @@ def test_dora_weekend_relief_when_a_site_turns_it_on():
         replace(r, weekend_relief=True, holidays=parse_holidays("DE")) if r.id == "dora-intermediate-report" else r
         for r in book
     ))  # fmt: skip
-    item = incident(
-        breach=breach(DORA, aware="2026-05-06T01:00:00Z", classified_major="2026-05-06T05:00:00Z")
+    not_excluded = replace(
+        breach(DORA, aware="2026-05-06T01:00:00Z", classified_major="2026-05-06T05:00:00Z"),
+        facts={"dora_relief_excluded": False},  # not an entity RTS Art. 5(5) excludes
     )
+    item = incident(breach=not_excluded)
     site = Site(
         incidents=(item,), notices=(notice("dora-initial-notification", "2026-05-06T09:00:00Z"),)
     )
-    plain = one(evaluate(site, book, t("2026-05-08T00:00:00Z"), BERLIN), "dora-intermediate-report")
+    plain_book = RuleBook(tuple(replace(r, weekend_relief=False) for r in book))
+    plain = one(
+        evaluate(site, plain_book, t("2026-05-08T00:00:00Z"), BERLIN), "dora-intermediate-report"
+    )
     assert plain.due_at == t("2026-05-09T09:00:00Z")
     relief = one(
         evaluate(site, relieved, t("2026-05-08T00:00:00Z"), BERLIN), "dora-intermediate-report"

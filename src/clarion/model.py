@@ -172,6 +172,18 @@ class Decision:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Delay:
+    """A delay of one rule's notice granted by law enforcement or another
+    authority (HIPAA 45 CFR 164.412, Form 8-K Item 1.05(c), state laws)."""
+
+    rule: str
+    until: datetime
+    by: str
+    reference: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Breach:
     """The regulatory facts of a personal-data or security incident.
 
@@ -183,6 +195,8 @@ class Breach:
 
     clocks: Mapping[str, datetime]
     affected: Mapping[str, int] = field(default_factory=dict)  # "total", "US-TX", ...
+    delays: Mapping[str, Delay] = field(default_factory=dict)  # rule id -> granted delay
+    facts: Mapping[str, bool | str] = field(default_factory=dict)  # scope facts rules read
     rules: tuple[str, ...] | None = None
     decisions: Mapping[str, Decision] = field(default_factory=dict)
     source_path: str = ""

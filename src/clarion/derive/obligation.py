@@ -160,13 +160,16 @@ def _obligation(
             clock=rule.clock.describe(), clock_at=clock_at, location=location,
         )  # fmt: skip
 
-    due_at = _due(rule, deadline, clock_at, zone)
-    notes += _calendar_notes(rule, deadline, clock_at, due_at, zone)
+    timed, relief_note = with_relief(rule, incident)
+    due_at = _due(timed, deadline, clock_at, zone)
+    notes += _calendar_notes(timed, deadline, clock_at, due_at, zone)
+    notes += [relief_note] if relief_note else []
     if rule.limit and rule.limit in rulebook:
-        due_at, note = _apply_limit(
-            rule, rulebook[rule.limit], due_at, clock_at, incident, notices, now, zone
-        )
+        limit, _ = with_relief(rulebook[rule.limit], incident)
+        due_at, note = _apply_limit(rule, limit, due_at, clock_at, incident, notices, now, zone)
         notes.append(note)
+    due_at, delay_note = _delayed(rule, incident, due_at)
+    notes += [delay_note] if delay_note else []
     if satisfied_at is not None:
         if satisfied_at <= due_at:
             state, text = ObligationState.MET, f"{span(due_at - satisfied_at)} before the deadline"
@@ -199,6 +202,36 @@ def _due(rule: Rule, deadline: Duration, start: datetime, zone: ZoneInfo) -> dat
         holidays=rule.holidays,
         due_time=rule.due_time,
         weekend_relief=rule.weekend_relief,
+    )
+
+
+def with_relief(rule: Rule, incident: Incident) -> tuple[Rule, str]:
+    """``rule`` as its deadline is computed for ``incident``: weekend relief
+    only when the breach fact that excludes it is recorded as false (RTS
+    2025/301 Art. 5(5)); the text says why relief is off."""
+    if not rule.weekend_relief or rule.relief_exclusion is None:
+        return rule, ""
+    name = rule.relief_exclusion
+    fact = incident.breach.facts.get(name) if incident.breach else None
+    if fact is False:
+        return rule, ""
+    off = replace(rule, weekend_relief=False)
+    if fact is None:
+        return off, f"no weekend relief: breach.facts.{name} is not recorded (false gives relief)"
+    return off, f"no weekend relief: breach.facts.{name} is {fact}"
+
+
+def _delayed(rule: Rule, incident: Incident, due_at: datetime) -> tuple[datetime, str]:
+    """The deadline moved by a delay granted for this rule (``breach.delays``)."""
+    delay = incident.breach.delays.get(rule.id) if incident.breach else None
+    if delay is None:
+        return due_at, ""
+    who = delay.by + (f", {delay.reference}" if delay.reference else "")
+    if delay.until <= due_at:
+        return due_at, f"delay until {utc_text(delay.until)} ({who}) ends before the deadline"
+    return (
+        delay.until,
+        f"delayed until {utc_text(delay.until)} by {who}; due {utc_text(due_at)} without it",
     )
 
 

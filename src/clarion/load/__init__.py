@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ from ..model import (
     SEVERITY_WORDS,
     Breach,
     Decision,
+    Delay,
     Impact,
     Incident,
     Kind,
@@ -38,6 +39,7 @@ from ..model import (
     Window,
 )
 from ..parallel import fork_map
+from .breach import is_count, read_affected, read_delays, read_facts
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
 from .sections import parse_impact_pairs, split_sections, strip_comments
@@ -56,7 +58,7 @@ INCIDENT_KEYS = (
     "window",
     "private",
 )
-BREACH_KEYS = ("affected_count", "affected", "rules", "decisions", "notes")
+BREACH_KEYS = ("affected_count", "affected", "rules", "decisions", "delays", "facts", "notes")
 DECISION_KEYS = ("required", "reason", "decided")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 _STAGE_WORDS = {s.value: s for s in Stage}
@@ -574,17 +576,23 @@ def read_breach_mapping(
     affected: dict[str, int] = {}
     rules: tuple[str, ...] | None = None
     decisions: dict[str, Decision] = {}
+    delays: dict[str, Delay] = {}
+    facts: dict[str, bool | str] = {}
     for key, item in value.items():
         key = str(key)
         if key == "affected_count":
-            if _is_count(item):
+            if is_count(item):
                 affected.setdefault("total", item)
             else:
                 errors.error(
                     at(key), f"breach.affected_count: got {item!r}", expected="a whole number"
                 )
         elif key == "affected":
-            affected.update(_read_affected(item, at, errors))
+            affected.update(read_affected(item, at, errors))
+        elif key == "delays":
+            delays = read_delays(item, at, lines, prefix, zone, errors)
+        elif key == "facts":
+            facts = read_facts(item, at, errors)
         elif key == "rules":
             if isinstance(item, list) and all(isinstance(r, str) for r in item):
                 rules = tuple(item)
@@ -618,53 +626,13 @@ def read_breach_mapping(
     return Breach(
         clocks=clocks,
         affected=affected,
+        delays=delays,
+        facts=facts,
         rules=rules,
         decisions=decisions,
         source_path=relpath,
         lines={k[len(prefix) :]: v for k, v in lines.items() if k.startswith(prefix)},
     )
-
-
-_JURISDICTION_RE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
-
-
-def _is_count(item: object) -> bool:
-    return isinstance(item, int) and not isinstance(item, bool) and item >= 0
-
-
-def _read_affected(
-    item: object, at: Callable[[str], SourceLocation], errors: ErrorCollector
-) -> dict[str, int]:
-    """``affected: {US-TX: 300, US-CO: 120, total: 2400}``: people affected per
-    jurisdiction (ISO 3166 codes, as the rules' thresholds count them)."""
-    expected = "a mapping of jurisdictions to whole numbers, e.g. {US-TX: 300, total: 2400}"
-    if not isinstance(item, dict):
-        errors.error(at("affected"), f"breach.affected: got {item!r}", expected=expected)
-        return {}
-    out: dict[str, int] = {}
-    for code, count in item.items():
-        name = str(code) if str(code) == "total" else str(code).upper()
-        if name != "total" and not _JURISDICTION_RE.match(name):
-            errors.error(
-                at(f"affected.{code}"),
-                f"breach.affected: unknown jurisdiction {code!r}",
-                expected="total, or an ISO 3166 code such as US-TX, US-CA or DE",
-            )
-        elif not _is_count(count):
-            errors.error(
-                at(f"affected.{code}"), f"breach.affected.{code}: got {count!r}", expected=expected
-            )
-        else:
-            out[name] = count
-    total = out.get("total")
-    parts = [v for k, v in out.items() if k != "total" and "-" in k]
-    if total is not None and sum(parts) > total:
-        errors.error(
-            at("affected"),
-            f"breach.affected: the jurisdictions add up to {sum(parts)}, more than the total {total}",
-            expected="a total at least the sum of the jurisdictions' counts",
-        )
-    return out
 
 
 def _read_decisions(item, at, prefix, lines, relpath, zone, errors) -> dict[str, Decision]:

@@ -179,6 +179,7 @@ class Rule:
     limit: str | None = None  # the rule whose clock caps this one (DORA)
     limits: str | None = None  # this rule caps that one (and owes nothing itself)
     weekend_relief: bool = False
+    relief_exclusion: str | None = None  # a breach fact that, true, takes the relief away
     conditions: Conditions = field(default_factory=Conditions)
     condition: str = ""
     must_contain: tuple[str, ...] = ()
@@ -260,6 +261,11 @@ class RuleBook:
         names = dict.fromkeys(f for r in self.rules if (f := r.clock.breach_field))
         return tuple(names)
 
+    @functools.cached_property
+    def fact_names(self) -> tuple[str, ...]:
+        """Every ``breach.facts`` name some rule reads."""
+        return tuple(dict.fromkeys(r.relief_exclusion for r in self.rules if r.relief_exclusion))
+
     def satisfying_rules(self, rule: Rule) -> tuple[str, ...]:
         """Rule ids whose notices satisfy ``rule`` (itself and rules that cap it)."""
         return (rule.id, *(r.id for r in self.rules if r.limits == rule.id))
@@ -297,7 +303,7 @@ class RuleBook:
 _RULE_KEYS = {
     "id", "title", "kind", "regime", "jurisdiction", "recipient", "trigger", "clock",
     "optional_clock", "deadline", "deadlines", "calendar", "holidays", "closures", "zone", "due_time",
-    "limit", "limits", "weekend_relief", "conditions", "condition", "must_contain", "source",
+    "limit", "limits", "weekend_relief", "relief_exclusion", "conditions", "condition", "must_contain", "source",
     "status", "verification", "verified", "unverified", "notes", "check", "audience",
 }  # fmt: skip
 _CONDITION_KEYS = (
@@ -374,6 +380,7 @@ def _parse_rule(entry: object) -> Rule:
             limit=entry.get("limit"),
             limits=entry.get("limits"),
             weekend_relief=bool(entry.get("weekend_relief", False)),
+            relief_exclusion=entry.get("relief_exclusion"),
             conditions=Conditions(
                 min_affected_count=conditions.get("min_affected_count"),
                 max_affected_count=conditions.get("max_affected_count"),

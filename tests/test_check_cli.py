@@ -171,6 +171,7 @@ def test_json_format(site_factory):
         "state": "due",
         "due_at": "2026-11-27T12:00:00Z",
         "due_at_local": "2026-11-27T13:00:00+01:00",
+        "outer_limit": None,
         "seconds_left": 5400,
         "due_soon": True,
         "clock": "breach.aware",

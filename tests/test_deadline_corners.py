@@ -360,3 +360,88 @@ def test_breach_delays_and_facts_are_read_and_checked():
         errors.errors[0].message
         == "breach.delays.sec-8k-item-1-05 does not say who granted the delay"
     )
+
+
+# -- end-of-day outer limits, and NIS2's progress report -------------------------------------
+
+
+def test_a_calendar_day_rule_shows_the_end_of_day_outer_limit():
+    # Tex. Bus. & Com. Code 521.053(i): "not later than the 30th day after" the
+    # determination. Clarion keeps the conservative same-time deadline
+    # (1 Oct 2026 11:00 EDT = 15:00 UTC) and shows the day's end as the outer
+    # limit: 1 Oct 23:59:59 EDT = 2 Oct 03:59 UTC.
+    o = tx({"US-TX": 300, "total": 300})
+    assert o.due_at == t("2026-10-01T15:00:00Z")
+    assert o.outer_limit == t("2026-10-02T03:59:59Z")
+    assert (
+        "the law counts days: outer limit 2026-10-02 03:59 UTC (end of that day, America/New_York)"
+        in o.detail
+    )
+    # An hours rule has no day to end: GDPR's 72 h.
+    gdpr = incident(breach=breach(("gdpr-art33-authority",), aware="2026-10-23T12:00:00Z"))
+    assert one(run(gdpr, now="2026-10-24T00:00:00Z"), "gdpr-art33-authority").outer_limit is None
+
+
+NIS2 = ("nis2-art23-incident-notification", "nis2-art23-final-report", "nis2-art23-progress-report")
+
+
+def nis2(handled=None):
+    clocks = {"aware": "2026-03-10T08:00:00Z"} | ({"handled": handled} if handled else {})
+    return incident(breach=breach(NIS2, **clocks))
+
+
+def test_nis2_progress_report_is_its_own_item_while_the_incident_is_ongoing():
+    # Art. 23(4)(d): final report one month after the incident notification,
+    # sent 11 Mar 2026 08:00 UTC (09:00 CET) -> 11 Apr 09:00 CEST = 07:00 UTC.
+    # Art. 23(4)(e): if the incident is ongoing then, a progress report is due
+    # at that time instead, and the final report within a month of handling.
+    sent = notice("nis2-art23-incident-notification", "2026-03-11T08:00:00Z")
+    report = run(nis2(), sent, now="2026-04-01T00:00:00Z")
+    progress = one(report, "nis2-art23-progress-report")
+    assert (progress.state, progress.due_at) == (DUE, t("2026-04-11T07:00:00Z"))
+    assert (
+        "owed if the incident is still ongoing then: add breach.handled once handled"
+        in progress.detail
+    )
+    # A progress report sent on time also answers the (d) final-report date.
+    progress_sent = notice("nis2-art23-progress-report", "2026-04-10T12:00:00Z")
+    report = run(nis2(), sent, progress_sent, now="2026-04-12T00:00:00Z")
+    assert one(report, "nis2-art23-progress-report").state is MET
+    assert one(report, "nis2-art23-final-report").state is MET
+
+
+def test_nis2_progress_report_lapses_when_the_incident_was_handled_in_time():
+    sent = notice("nis2-art23-incident-notification", "2026-03-11T08:00:00Z")
+    report = run(nis2(handled="2026-03-20T00:00:00Z"), sent, now="2026-04-01T00:00:00Z")
+    progress = one(report, "nis2-art23-progress-report")
+    assert progress.state is NOT_REQUIRED
+    assert progress.detail.startswith(
+        "not required: breach.handled 2026-03-20 00:00 UTC came by the due time"
+    )
+    assert one(report, "nis2-art23-final-report").state is DUE
+
+
+# -- the hour skipped in spring -------------------------------------------------------------
+
+
+def test_a_wall_clock_deadline_in_the_skipped_hour_is_due_when_the_clock_jumps():
+    # HIPAA 164.404(b): 60 calendar days after discovery. Discovered Wed 7 Jan
+    # 2026 02:30 EST (07:30 UTC); 60 days later is Sun 8 Mar 2026 02:30, the
+    # hour New York skips (02:00 EST -> 03:00 EDT). No clock reads 02:30 that
+    # night; it is passed the moment the clock jumps: 03:00 EDT = 07:00 UTC
+    # (reading 02:30 as EST gives 07:30 UTC, half an hour late).
+    rules = ("hipaa-164-404-individuals",)
+    item = incident(breach=breach(rules, discovered="2026-01-07T07:30:00Z"))
+    o = one(run(item, now="2026-03-01T00:00:00Z", zone=NEW_YORK), rules[0])
+    assert o.due_at == t("2026-03-08T07:00:00Z")
+
+
+def test_localize_keeps_the_earlier_reading_of_the_repeated_hour():
+    from datetime import datetime
+
+    from clarion.rules.calendars import localize
+
+    # 1 Nov 2026 01:30 happens twice in New York: the first time is EDT, 05:30 UTC.
+    assert localize(datetime(2026, 11, 1, 1, 30), NEW_YORK) == t("2026-11-01T05:30:00Z")
+    assert localize(datetime(2026, 3, 8, 2, 59, 59), NEW_YORK) == t("2026-03-08T07:00:00Z")
+    assert localize(datetime(2026, 3, 8, 3, 0), NEW_YORK) == t("2026-03-08T07:00:00Z")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from ..errors import SourceLocation
 from ..model import Decision, Incident, Notice, Stage
 from ..rules import STAND_IN_CLOCKS, Calendar, Clock, Rule, RuleBook
-from ..rules.calendars import due_after, skipped_days, year_end
+from ..rules.calendars import END_OF_DAY, due_after, localize, skipped_days, year_end
 from ..rules.duration import Duration
 from .counts import count_applies
 from .owed import (
@@ -170,6 +170,23 @@ def _obligation(
         notes.append(note)
     due_at, delay_note = _delayed(rule, incident, due_at)
     notes += [delay_note] if delay_note else []
+    lapsed = _lapsed(rule, incident, due_at, satisfied_at)
+    if lapsed:
+        return make(incident, rule, ObligationState.NOT_REQUIRED, detail=lapsed, due_at=due_at,
+                    clock=rule.clock.describe(), clock_at=clock_at, location=location)  # fmt: skip
+    if (
+        rule.conditions.ongoing
+        and incident.breach
+        and rule.conditions.ongoing not in incident.breach.clocks
+    ):
+        notes.append(
+            f"owed if the incident is still ongoing then: add breach.{rule.conditions.ongoing} once handled"
+        )
+    outer = end_of_due_day(timed, due_at, zone)
+    if outer is not None:
+        notes.append(
+            f"the law counts days: outer limit {utc_text(outer)} (end of that day, {(timed.zone or zone).key})"
+        )
     if satisfied_at is not None:
         if satisfied_at <= due_at:
             state, text = ObligationState.MET, f"{span(due_at - satisfied_at)} before the deadline"
@@ -179,7 +196,7 @@ def _obligation(
                 f"{span(satisfied_at - due_at)} after the deadline",
             )
         return make(
-            incident, rule, state, due_at=due_at, detail=join_notes([text, *notes]), clock=rule.clock.describe(),
+            incident, rule, state, due_at=due_at, outer_limit=outer, detail=join_notes([text, *notes]), clock=rule.clock.describe(),
             clock_at=clock_at, satisfied_at=satisfied_at, satisfied_by=satisfied_by, location=location,
         )  # fmt: skip
     state = ObligationState.DUE if now <= due_at else ObligationState.OVERDUE
@@ -188,7 +205,7 @@ def _obligation(
     elif not drafts:
         notes.append(f"no notice yet: write {_notice_hint(incident, rule)}")
     return make(
-        incident, rule, state, due_at=due_at, detail=join_notes([*notes, draft_note]),
+        incident, rule, state, due_at=due_at, outer_limit=outer, detail=join_notes([*notes, draft_note]),
         clock=rule.clock.describe(), clock_at=clock_at, location=location,
     )  # fmt: skip
 
@@ -219,6 +236,31 @@ def with_relief(rule: Rule, incident: Incident) -> tuple[Rule, str]:
     if fact is None:
         return off, f"no weekend relief: breach.facts.{name} is not recorded (false gives relief)"
     return off, f"no weekend relief: breach.facts.{name} is {fact}"
+
+
+def _lapsed(rule: Rule, incident: Incident, due_at: datetime, satisfied_at: datetime | None) -> str:
+    """Why an obligation that lasts only while the incident is ongoing
+    (``conditions.ongoing``) lapsed, or ``""``."""
+    field = rule.conditions.ongoing
+    ended = incident.breach.clocks.get(field) if field and incident.breach else None
+    if ended is None or ended > due_at or satisfied_at is not None:
+        return ""
+    return (
+        f"not required: breach.{field} {utc_text(ended)} came by the due time "
+        f"({utc_text(due_at)}), so nothing was ongoing to report"
+    )
+
+
+def end_of_due_day(rule: Rule, due_at: datetime, zone: ZoneInfo) -> datetime | None:
+    """The end of the due day in the rule's zone, for a rule that counts
+    calendar or business days from the clock's time of day (``same_time``):
+    a law that counts days gives until that day ends."""
+    if rule.calendar not in (Calendar.CALENDAR_DAYS, Calendar.BUSINESS_DAYS):
+        return None
+    if rule.due_time != "same_time":
+        return None
+    local = rule.zone or zone
+    return localize(datetime.combine(due_at.astimezone(local).date(), END_OF_DAY), local)
 
 
 def _delayed(rule: Rule, incident: Incident, due_at: datetime) -> tuple[datetime, str]:

@@ -63,6 +63,7 @@ class Obligation:
     recipient: str
     state: ObligationState
     due_at: datetime | None = None  # None: no fixed deadline, or the clock has not started
+    outer_limit: datetime | None = None  # end of the due day, where the law counts days
     clock: str = ""  # what started the clock, e.g. "breach.aware"
     clock_at: datetime | None = None
     satisfied_at: datetime | None = None

@@ -192,6 +192,7 @@ def obligation_data(
         "state": o.state.value,
         "due_at": iso_utc(o.due_at),
         "due_at_local": o.due_at.astimezone(report.zone).isoformat() if o.due_at else None,
+        "outer_limit": iso_utc(o.outer_limit),
         "seconds_left": int(left.total_seconds()) if left is not None else None,
         "due_soon": report.is_due_soon(o),
         "clock": o.clock or None,

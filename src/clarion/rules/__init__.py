@@ -140,9 +140,14 @@ class Conditions:
     customers_affected: bool | None = None
     public: bool | None = None
     kind: str | None = None
+    ongoing: str | None = (
+        None  # a breach clock that ends the obligation when it comes by the due time
+    )
 
     def describe(self) -> str:
         parts = []
+        if self.ongoing:
+            parts.append(f"while breach.{self.ongoing} has not come by the due time")
         if self.severity is not None:
             parts.append("/".join(s.value for s in self.severity))
         if self.customers_affected:
@@ -178,6 +183,7 @@ class Rule:
     due_time: str = "same_time"
     limit: str | None = None  # the rule whose clock caps this one (DORA)
     limits: str | None = None  # this rule caps that one (and owes nothing itself)
+    satisfied_by: tuple[str, ...] = ()  # rules whose notices also satisfy this one
     weekend_relief: bool = False
     relief_exclusion: str | None = None  # a breach fact that, true, takes the relief away
     conditions: Conditions = field(default_factory=Conditions)
@@ -268,7 +274,7 @@ class RuleBook:
 
     def satisfying_rules(self, rule: Rule) -> tuple[str, ...]:
         """Rule ids whose notices satisfy ``rule`` (itself and rules that cap it)."""
-        return (rule.id, *(r.id for r in self.rules if r.limits == rule.id))
+        return (rule.id, *(r.id for r in self.rules if r.limits == rule.id), *rule.satisfied_by)
 
     @functools.cached_property
     def _practice_in_force(self) -> tuple[Rule, ...]:
@@ -303,7 +309,7 @@ class RuleBook:
 _RULE_KEYS = {
     "id", "title", "kind", "regime", "jurisdiction", "recipient", "trigger", "clock",
     "optional_clock", "deadline", "deadlines", "calendar", "holidays", "closures", "zone", "due_time",
-    "limit", "limits", "weekend_relief", "relief_exclusion", "conditions", "condition", "must_contain", "source",
+    "limit", "limits", "satisfied_by", "weekend_relief", "relief_exclusion", "conditions", "condition", "must_contain", "source",
     "status", "verification", "verified", "unverified", "notes", "check", "audience",
 }  # fmt: skip
 _CONDITION_KEYS = (
@@ -314,6 +320,7 @@ _CONDITION_KEYS = (
     "customers_affected",
     "public",
     "kind",
+    "ongoing",
 )
 
 
@@ -336,7 +343,7 @@ def parse_rulebook(data: object) -> tuple[Rule, ...]:
         raise ValueError(f"duplicate rule ids in the rulebook: {', '.join(sorted(duplicates))}")
     known = set(ids)
     for rule in rules:
-        for other in (*rule.clock.rules, rule.limit, rule.limits):
+        for other in (*rule.clock.rules, rule.limit, rule.limits, *rule.satisfied_by):
             if other is not None and other not in known:
                 raise ValueError(f"rule {rule.id} names unknown rule {other!r}")
     return tuple(rules)
@@ -379,6 +386,7 @@ def _parse_rule(entry: object) -> Rule:
             due_time=parse_due_time(entry.get("due_time", "same_time")),
             limit=entry.get("limit"),
             limits=entry.get("limits"),
+            satisfied_by=tuple(entry.get("satisfied_by") or ()),
             weekend_relief=bool(entry.get("weekend_relief", False)),
             relief_exclusion=entry.get("relief_exclusion"),
             conditions=Conditions(
@@ -391,6 +399,7 @@ def _parse_rule(entry: object) -> Rule:
                 customers_affected=conditions.get("customers_affected"),
                 public=conditions.get("public"),
                 kind=conditions.get("kind"),
+                ongoing=conditions.get("ongoing"),
             ),
             condition=str(entry.get("condition") or ""),
             must_contain=tuple(entry.get("must_contain") or ()),

@@ -193,9 +193,27 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
-    """A wall-clock time in ``zone`` as UTC (the earlier reading when ambiguous)."""
-    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+def localize(naive: datetime, zone: ZoneInfo) -> datetime:
+    """A wall-clock time in ``zone`` as UTC: the earlier reading when it is
+    ambiguous (the hour repeated in autumn); when it does not exist (the hour
+    skipped in spring), the moment the clock jumps past it (02:30 on the day
+    New York springs forward is due at 03:00 EDT, not 03:30)."""
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if _wall(first, zone) == naive:
+        return first
+    other = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    low, high = sorted((int(first.timestamp()), int(other.timestamp())))
+    while high - low > 1:  # the first whole second whose wall clock reads naive or later
+        middle = (low + high) // 2
+        if _wall(datetime.fromtimestamp(middle, UTC), zone) >= naive:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
+
+
+def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone).replace(tzinfo=None)
 
 
 def _at_due_time(day: date, start_local: datetime, due_time: str, zone: ZoneInfo) -> datetime:
@@ -206,7 +224,7 @@ def _at_due_time(day: date, start_local: datetime, due_time: str, zone: ZoneInfo
     else:
         hour, minute = due_time.split(":")
         clock = time(int(hour), int(minute))
-    return _localize(datetime.combine(day, clock), zone)
+    return localize(datetime.combine(day, clock), zone)
 
 
 def due_after(
@@ -226,7 +244,7 @@ def due_after(
     if calendar is Calendar.HOURS:
         if deadline.months:
             local = start.astimezone(zone).replace(tzinfo=None)
-            start = _localize(add_months(local, deadline.months), zone)
+            start = localize(add_months(local, deadline.months), zone)
         due = start + timedelta(days=deadline.days, seconds=deadline.seconds)
     elif calendar is Calendar.CALENDAR_DAYS:
         local = start.astimezone(zone)
@@ -253,10 +271,10 @@ def relieved(due: datetime, zone: ZoneInfo, holidays: HolidayCalendar | None) ->
     local_day = due.astimezone(zone).date()
     if is_business_day(local_day, holidays):
         return due
-    return _localize(datetime.combine(add_business_days(local_day, 1, holidays), NOON), zone)
+    return localize(datetime.combine(add_business_days(local_day, 1, holidays), NOON), zone)
 
 
 def year_end(moment: datetime, zone: ZoneInfo) -> datetime:
     """The start of 31 December of the calendar year (in ``zone``) of ``moment``."""
     local = moment.astimezone(zone)
-    return _localize(datetime(local.year, 12, 31), zone)
+    return localize(datetime(local.year, 12, 31), zone)

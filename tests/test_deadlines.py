@@ -538,7 +538,7 @@ def test_cadence_restarts_when_an_incident_is_reopened():
     report = run(item, now="2026-10-23T14:10:00Z", rules=("update-cadence",))
     (current,) = report.obligations
     assert (current.state, current.due_at) == (DUE, t("2026-10-23T14:30:00Z"))
-    assert "reopened 14:00 UTC" in current.detail
+    assert "after the reopening at 14:00 UTC" in current.detail
     assert [w.message for w in report.lint] == [
         "the incident was reopened by this investigating update after it was resolved"
     ]

@@ -18,6 +18,7 @@ from ._common import (
     EXIT_OK,
     EXIT_OVERDUE,
     handle_errors,
+    handle_errors_read_only,
     main,
     now_option,
     resolve_now,
@@ -81,7 +82,7 @@ from ._common import (
     help="With --format reminders: the open reminder issues as `gh issue list --label clarion-deadlines "
     "--json number,title,body` prints them ('-': standard input).",
 )
-@handle_errors
+@handle_errors_read_only
 def check_command(
     source: Path,
     now_text: str | None,

@@ -23,7 +23,7 @@ def cadence_obligations(incident: Incident, rule: Rule, now: datetime) -> Iterat
         return
     step = interval.as_timedelta()
     anchor = incident.started_at
-    anchor_text = "declared"
+    anchor_text = f"declaration at {hm(anchor)} UTC"
     is_open = True
     count = 0
     late = 0
@@ -34,10 +34,10 @@ def cadence_obligations(incident: Incident, rule: Rule, now: datetime) -> Iterat
             continue
         if not is_open:
             if update.stage is not Stage.RESOLVED:  # reopened: the cadence starts again
-                is_open, anchor, anchor_text = True, update.at, f"reopened {hm(update.at)} UTC"
+                is_open, anchor, anchor_text = True, update.at, f"reopening at {hm(update.at)} UTC"
             continue
         if update.at <= anchor:
-            anchor, anchor_text = update.at, f"update {hm(update.at)} UTC"
+            anchor, anchor_text = update.at, f"update at {hm(update.at)} UTC"
             last = update
             continue
         due = anchor + step
@@ -51,7 +51,12 @@ def cadence_obligations(incident: Incident, rule: Rule, now: datetime) -> Iterat
                 f"({incident.severity.value if incident.severity else ''} cadence {interval.human()})",
                 location=SourceLocation(incident.source_path, update.line), key=f"{incident.slug}/{rule.id}/{count}",
             )  # fmt: skip
-        anchor, anchor_text, last_due, last = update.at, f"update {hm(update.at)} UTC", due, update
+        anchor, anchor_text, last_due, last = (
+            update.at,
+            f"update at {hm(update.at)} UTC",
+            due,
+            update,
+        )
         if update.stage is Stage.RESOLVED:
             is_open = False
     if is_open:

@@ -13,7 +13,6 @@ import html
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit

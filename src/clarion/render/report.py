@@ -645,6 +645,7 @@ def render_rule_detail(rule: Rule) -> str:
         ("conditions", rule.conditions.describe() or None),
         ("condition", rule.condition),
         ("must contain", "\n".join(f"- {item}" for item in rule.must_contain) or None),
+        ("primary", _primary_text(rule)),
         ("verification", rule.verification),
         ("unverified", rule.unverified),
         ("source", rule.source),
@@ -656,6 +657,18 @@ def render_rule_detail(rule: Rule) -> str:
             continue
         text = str(value).replace("\n", "\n" + " " * 15)
         lines.append(f"{name + ':':<14} {text}")
+    return "\n".join(lines)
+
+
+def _primary_text(rule: Rule) -> str | None:
+    """``GDPR Art. 33(1), <url> (not verified: ...)`` with the quote below."""
+    p = rule.primary
+    if p is None:
+        return None
+    mark = "verified" if p.verified else "NOT VERIFIED against the official text"
+    lines = [f"{p.cite}, {p.url}", f"{mark}" + (f"; read: {p.read}" if p.read else "")]
+    if p.quote:
+        lines.append(f'"{p.quote}"')
     return "\n".join(lines)
 
 
@@ -697,6 +710,15 @@ def rule_data(rule: Rule) -> dict[str, object]:
         "condition": rule.condition,
         "must_contain": list(rule.must_contain),
         "source": rule.source,
+        "primary": {
+            "cite": rule.primary.cite,
+            "url": rule.primary.url,
+            "quote": rule.primary.quote,
+            "read": rule.primary.read,
+            "verified": rule.primary.verified,
+        }
+        if rule.primary
+        else None,
         "status": rule.status,
         "verification": rule.verification,
         "verified": rule.verified,

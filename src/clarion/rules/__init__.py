@@ -22,6 +22,7 @@ from ..errors import ErrorCollector, SourceLocation, did_you_mean
 from ..model import Severity
 from .calendars import Calendar, CalendarError, HolidayCalendar, parse_due_time, parse_holidays
 from .duration import DURATION_EXPECTED, Duration, DurationError, parse_duration
+from .sources import Primary, parse_primary
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
@@ -190,6 +191,7 @@ class Rule:
     condition: str = ""
     must_contain: tuple[str, ...] = ()
     source: str = ""
+    primary: Primary | None = None  # the law's own text (every regulatory rule)
     status: str = "in_force"
     verification: str = ""
     verified: bool = True
@@ -310,7 +312,7 @@ _RULE_KEYS = {
     "id", "title", "kind", "regime", "jurisdiction", "recipient", "trigger", "clock",
     "optional_clock", "deadline", "deadlines", "calendar", "holidays", "closures", "zone", "due_time",
     "limit", "limits", "satisfied_by", "weekend_relief", "relief_exclusion", "conditions", "condition", "must_contain", "source",
-    "status", "verification", "verified", "unverified", "notes", "check", "audience",
+    "primary", "status", "verification", "verified", "unverified", "notes", "check", "audience",
 }  # fmt: skip
 _CONDITION_KEYS = (
     "min_affected_count",
@@ -360,6 +362,12 @@ def _parse_rule(entry: object) -> Rule:
         for key in ("title", "regime", "recipient", "trigger", "source"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise ValueError(f"missing {key}")
+        primary = parse_primary(entry["primary"]) if "primary" in entry else None
+        kind = RuleKind(entry.get("kind", "regulatory"))
+        if kind is not RuleKind.PRACTICE and primary is None:
+            raise ValueError("a regulatory or contractual rule needs primary: (its law's own text)")
+        if primary is not None and "verified" in entry:
+            raise ValueError("verified is primary.verified for a rule with a primary source")
         conditions = entry.get("conditions") or {}
         if set(conditions) - set(_CONDITION_KEYS):
             raise ValueError(f"unknown conditions {sorted(set(conditions) - set(_CONDITION_KEYS))}")
@@ -406,7 +414,8 @@ def _parse_rule(entry: object) -> Rule:
             source=entry["source"].strip(),
             status=str(entry.get("status", "in_force")),
             verification=str(entry.get("verification", "")),
-            verified=bool(entry.get("verified", True)),
+            primary=primary,
+            verified=primary.verified if primary is not None else bool(entry.get("verified", True)),
             unverified=entry.get("unverified"),
             notes=str(entry.get("notes") or ""),
             check=str(entry.get("check", "deadline")),

@@ -53,3 +53,27 @@ def test_a_rule_citing_a_secondary_site_fails_the_check():
     del rule["primary"]
     with pytest.raises(ValueError, match="needs primary"):
         parse_rulebook([rule])
+
+
+def test_clarion_rules_markdown_groups_by_jurisdiction_with_verified_counts(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from clarion.cli import main
+
+    runner = CliRunner()
+    text = runner.invoke(main, ["rules", "--source", str(tmp_path), "--format", "markdown"]).output
+    eu = [r for r in shipped_rules() if r.jurisdiction.startswith("EU")]
+    verified = sum(1 for r in eu if r.verified)
+    assert f"| [EU](#eu) | {len(eu)} | {verified} | {len(eu) - verified} |" in text
+    assert "## United States - Texas" in text and "### us-tx-attorney-general" in text
+    assert (
+        "**Primary source:** Tex. Bus. &amp; Com. Code 521.053(i), <https://statutes.capitol.texas.gov"
+        in text
+    )
+    assert "| `eur-lex.europa.eu` |" in text  # the documented list of primary domains
+    data = json.loads(runner.invoke(main, ["rules", "gdpr-art33-authority", "--source", str(tmp_path),
+                                           "--format", "json"]).output)  # fmt: skip
+    assert data["rules"][0]["primary"]["url"] == "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
+    assert data["rules"][0]["primary"]["verified"] is False

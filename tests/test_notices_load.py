@@ -197,7 +197,7 @@ def test_breach_rule_ids_and_clock_names_are_checked(site_factory):
         f"updates/{SLUG}.md:9: error: breach.awre: no rule reads a clock named 'awre'\n"
         "  expected: one of: aware, discovered, report_requested, handled, classified_major, "
         "activities_recovered, materiality_determined, information_available, determined, ransom_paid, "
-        "believed, new_information, noticed, suspected, assessed_notifiable\n"
+        "believed, new_information, noticed, suspected, assessed_notifiable, mitigation_available, weakness_identified\n"
         "  hint: did you mean 'aware'?",
     ]
 

@@ -14,6 +14,21 @@ from clarion.config import SiteConfig, load_config
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
+#: The example site's source folders at the top of the repository.
+EXAMPLE_SOURCES = ("site_src", "updates", "comms", "runbooks")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_example(root: Path) -> Path:
+    """Copy the example site's sources into ``root``; return ``root``."""
+    import shutil
+
+    for name in EXAMPLE_SOURCES:
+        if (REPO_ROOT / name).is_dir():
+            shutil.copytree(REPO_ROOT / name, root / name)
+    return root
+
+
 MINIMAL_TOML = """\
 [site]
 title = "Test Status"

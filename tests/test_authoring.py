@@ -94,6 +94,7 @@ def test_init_into_empty_folder_builds(tmp_path):
     files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     assert files == [
         ".github/workflows/deadlines.yml",
+        ".github/workflows/declare.yml",
         ".github/workflows/publish.yml",
         ".gitignore",
         "comms/README.md",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from clarion.build import build
 from clarion.config import load_config
-from tests.conftest import NOW
+from tests.conftest import NOW, copy_example
 from tests.test_site_build import SITES, tree
 
 
@@ -95,3 +95,70 @@ def test_corrupt_cache_is_ignored(tmp_path):
         path.write_bytes(b"garbage")
     result = build(load_config(root), now=NOW)
     assert len(result.site.incidents) == 3
+
+
+class _Payload:
+    """Unpickling this writes a marker file: proof that a cache ran code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Path.write_text, (self.marker, "code ran"))
+
+
+def test_a_crafted_cache_never_runs_code(tmp_path, capsys):
+    import pickle
+
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    marker = tmp_path / "marker"
+    crafted = pickle.dumps((_salt(root), _Payload(marker)))
+    for name in ("parsed.pickle", "parsed.json"):
+        (root / ".clarion-cache" / name).write_bytes(crafted)
+    result = build(load_config(root), now=NOW)
+    assert not marker.exists()
+    assert len(result.site.incidents) == 3
+    err = capsys.readouterr().err
+    assert err.count("note: ignoring the build cache parsed.json") == 1
+    assert len(err.strip().splitlines()) == 1
+
+
+def _salt(root: Path) -> str:
+    from clarion import __version__
+
+    return f"{__version__}:{load_config(root).digest}"
+
+
+def test_a_damaged_cache_entry_is_ignored_with_a_note(tmp_path, capsys):
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    path = root / ".clarion-cache" / "parsed.json"
+    head, *entries = path.read_text().splitlines()
+    entries[0] = entries[0].replace('"title"', '"titel"')
+    path.write_text("\n".join([head, *entries]) + "\n")
+    result = build(load_config(root), now=NOW)
+    assert len(result.site.incidents) == 3
+    assert "ignoring the build cache parsed.json (unreadable or damaged)" in capsys.readouterr().err
+
+
+def test_cached_incidents_equal_parsed_ones(tmp_path):
+    """The example site (breaches, decisions, windows, zones) survives the
+    cache's JSON unchanged."""
+    from clarion.cache import BuildCache
+    from clarion.load import load_site
+    from clarion.plaindata import to_plain
+
+    repo = Path(__file__).resolve().parent.parent
+    root = tmp_path / "example"
+    copy_example(root)
+    config = load_config(root)
+    fresh = load_site(config)
+    cache = BuildCache.open(config)
+    load_site(config, cache=cache)
+    cache.save({}, {})
+    reopened = BuildCache.open(config)
+    assert len(reopened.parsed) == len(fresh.incidents)
+    cached = load_site(config, cache=reopened)
+    assert [to_plain(i) for i in cached.incidents] == [to_plain(i) for i in fresh.incidents]
+    assert cached.warnings == fresh.warnings

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from clarion.cli import main
-from tests.conftest import MINIMAL_TOML
+from tests.conftest import MINIMAL_TOML, copy_example
 
 REPO = Path(__file__).resolve().parents[1]
 GDPR_TOML = MINIMAL_TOML + '\n[rules]\nenabled = ["gdpr-art33-authority"]\n'
@@ -168,6 +168,7 @@ def test_json_format(site_factory):
         "incident": "2026-11-20-slow",
         "incident_title": "Slow dashboard",
         "severity": "SEV2",
+        "roles": None,
         "recipient": "Competent supervisory authority",
         "state": "due",
         "due_at": "2026-11-27T12:00:00Z",
@@ -316,11 +317,7 @@ def test_build_writes_the_deadline_report_privately_never_publicly(site_factory)
 
 
 def test_example_site_builds_its_private_calendar(tmp_path):
-    root = tmp_path / "example"
-    root.mkdir()
-    for name in ("site_src", "updates", "comms"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name)
+    root = copy_example(tmp_path / "example")
     result = CliRunner().invoke(main, ["build", "--source", str(root)])
     assert result.exit_code == 0, result.output
     ics = (root / "private" / "deadlines.ics").read_bytes()

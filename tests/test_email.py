@@ -18,7 +18,7 @@ from clarion.build import build
 from clarion.cli import main
 from clarion.config import load_config
 from clarion.errors import ContentErrors, UsageError
-from tests.conftest import MINIMAL_TOML, NOW
+from tests.conftest import MINIMAL_TOML, NOW, copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 SLUG = "2026-11-20-api-errors"
@@ -650,8 +650,7 @@ def test_nothing_private_reaches_the_public_folder(tmp_path):
     on purpose) plus a private incident and a private: field, then search
     every public file for notice text, subjects, drafts and private fields."""
     root = tmp_path / "example"
-    for name in ("site_src", "updates", "comms"):
-        shutil.copytree(REPO / name, root / name)
+    copy_example(root)
     slug = "2026-11-26-secret-outage"
     (root / f"updates/{slug}.md").write_text(
         "---\ntitle: Zebra-7 private outage\nseverity: SEV1\npublic: false\ncustomers_affected: true\n"

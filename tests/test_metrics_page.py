@@ -17,7 +17,7 @@ from clarion.config import load_config
 from clarion.derive.stats import compute_stats
 from clarion.model import Impact, Incident, Kind, Severity, Stage, Update
 from clarion.render.metrics import metrics_page
-from tests.conftest import MINIMAL_TOML, NOW
+from tests.conftest import MINIMAL_TOML, NOW, copy_example
 
 REPO = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -178,8 +178,7 @@ def test_byte_stable_across_builds(site_factory):
 
 def test_example_site_shows_real_numbers(tmp_path):
     root = tmp_path / "example"
-    for name in ("site_src", "updates", "comms"):
-        shutil.copytree(REPO / name, root / name)
+    copy_example(root)
     config = load_config(root)
     result = build(config, now=config.now, use_cache=False)  # type: ignore[arg-type]
     page = (result.private_dir / "metrics" / "index.html").read_text()

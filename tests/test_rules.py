@@ -24,6 +24,8 @@ PRACTICE = (
     "customer-resolution",
     "postmortem",
     "monitoring-soak",
+    "incident-commander",
+    "comms-lead",
 )
 # Every id of the research notes' table (60 rules).
 REFERENCE_IDS = """

@@ -89,6 +89,7 @@ def test_every_workflow_is_found():
         ".github/workflows/publish.yml",
         ".github/workflows/tests.yml",
         "src/clarion/scaffold/dot-github/workflows/deadlines.yml",
+        "src/clarion/scaffold/dot-github/workflows/declare.yml",
         "src/clarion/scaffold/dot-github/workflows/publish.yml",
     }
 
@@ -175,6 +176,18 @@ def test_publish_promises(path: Path):
     assert "clarion next-change --format github --deployed-digest" in page["run"]
     assert "steps.page.outputs.changed == 'true'" in pages["if"]
     assert "github.event_name != 'schedule'" in build["outputs"]["deploy"]
+    # subscribers hear about a page only once it is live: announce runs after
+    # a successful deploy (a schedule-only run that changed nothing deploys nothing)
+    announce = data["jobs"]["announce"]
+    assert announce["needs"] == ["build", "deploy"]
+    assert announce["if"] == "needs.deploy.result == 'success'"
+    assert announce["permissions"] == {"contents": "read"}
+    saw = next(s for s in _steps(build) if s.get("name") == "The page subscribers saw last")
+    assert saw["if"] == pages["if"] and "--dry-run --save-previous" in saw["run"]
+    assert _steps(build).index(saw) < _steps(build).index(pages)
+    run = next(s for s in _steps(announce) if s.get("id") == "announce")
+    assert "clarion announce --previous .clarion-previous" in run["run"]
+    assert all(v.startswith("${{ secrets.") for v in run["env"].values())
 
 
 @pytest.mark.parametrize("path", DEADLINES, ids=ids(DEADLINES))
@@ -471,8 +484,11 @@ def test_publish_steps_build_a_deployable_site(tmp_path: Path):
         "Check content and deadlines",
         "Build",
         "Has the page changed?",
+        "The page subscribers saw last",
     ]
     assert runner.outputs["repo"]["visibility"] == "private"
+    # a site without [[announce]] channels reads no live page
+    assert not (site / ".clarion-previous").exists()
     page = runner.outputs["page"]
     assert page["changed"] == "true" and page["public_digest"].startswith("sha256:")
     assert page["public_digest"] == public_digest(site / "public")
@@ -1201,3 +1217,53 @@ def test_public_digest_covers_names_and_bytes(tmp_path: Path):
     assert public_digest(tmp_path / "a") != first
     (tmp_path / "a/y.html").rename(tmp_path / "a/x.html")
     assert public_digest(tmp_path / "a") == first
+
+
+# -- the announce job's shell steps --------------------------------------------------
+
+
+def test_announce_job_sends_once_and_keeps_the_record_for_the_next_run(tmp_path: Path):
+    import tarfile
+
+    from tests.receivers import http_receiver
+
+    site = _init_site(tmp_path)
+    with (site / "site_src/site.toml").open("a") as toml:
+        toml.write('\n[[announce]]\nkind = "slack"\nurl_env = "SLACK_WEBHOOK_URL"\n')
+    assert cli("build", "--source", str(site)).exit_code == 0
+    shutil.copytree(site / "public", site / ".clarion-previous")  # what the build job saved
+    (site / "updates/2026-01-01-new-errors.md").write_text(
+        "---\ntitle: New errors\nseverity: SEV2\ncomponents: {api: partial_outage}\n---\n"
+        "## 2026-01-01 10:00 UTC · Investigating\nLooking.\n"
+    )
+    assert cli("build", "--source", str(site)).exit_code == 0
+    pages = tmp_path / "runner-temp/pages"
+    pages.mkdir(parents=True)
+    with tarfile.open(pages / "artifact.tar", "w") as tar:  # what upload-pages-artifact makes
+        tar.add(site / "public", arcname=".")
+    shutil.rmtree(site / "public")
+    with http_receiver() as web:
+        secrets = {
+            f"secrets.{name}": ""
+            for name in ("TEAMS_WEBHOOK_URL", "DISCORD_WEBHOOK_URL", "STATUS_WEBHOOK_URL",
+                         "STATUS_WEBHOOK_SECRET", "SMTP_URL")
+        }  # fmt: skip
+        secrets["secrets.SLACK_WEBHOOK_URL"] = web.url + "/slack"
+        for attempt in (1, 2):  # the second is a re-run of the job
+            if attempt == 2:
+                shutil.rmtree(site / "public")
+            runner = StepRunner(
+                site / ".github/workflows/publish.yml",
+                "announce",
+                site,
+                event="push",
+                context={**GITHUB_CONTEXT, **secrets},
+                path=_tools_path(),
+            )
+            runner.run()
+            assert runner.ran == ["Announce"]  # and not "Report undelivered messages"
+            assert runner.outputs["announce"]["status"] == "0"
+            assert len(web.requests) == 1
+    record = json.loads((site / ".clarion-announced/announced.json").read_text())
+    (entry,) = record["changes"].values()
+    assert entry == {"delivered": ["slack"], "pending": []}

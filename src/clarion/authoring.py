@@ -384,9 +384,14 @@ def new_incident(
     public: bool = True,
     message: str | None = None,
     slug: str | None = None,
+    detected: datetime | None = None,
+    acknowledged: datetime | None = None,
+    private: Mapping[str, Mapping[str, str]] | None = None,
+    notes: Sequence[str] = (),
 ) -> Written:
     """Write ``updates/<date>-<title-words>.md`` declared at ``at`` with a first
-    ``investigating`` update."""
+    ``investigating`` update. ``detected``/``acknowledged`` fill those times
+    and ``private`` a ``private:`` block (``clarion new incident --from-alert``)."""
     title = _clean_title(title)
     at = to_minute(at)
     slug = _new_slug(config, title, at.astimezone(config.timezone), slug)
@@ -400,13 +405,22 @@ def new_incident(
     if components:
         front.append("components:")
         front.extend(f"  {cid}: {impact.value}" for cid, impact in components.items())
+    if detected is not None:
+        front.append(f"detected: {iso_time(detected)}")
+    if acknowledged is not None:
+        front.append(f"acknowledged: {iso_time(acknowledged)}")
     front.append(f"declared: {iso_time(at)}")
     front.append(f"customers_affected: {'true' if customers_affected else 'false'}")
     if not public:
         front.append("public: false")
+    if private:
+        front.append("private:")
+        for block, fields in private.items():
+            front.append(f"  {block}:")
+            front.extend(f"    {k}: {yaml_scalar(v)}" for k, v in fields.items())
     front.append("---")
     text = "\n".join(front) + "\n" + _section(at, Stage.INVESTIGATING, message, None)
-    notes = []
+    notes = list(notes)
     if not components:
         notes.append(
             "no component named: the page shows the incident, but every component stays operational"
@@ -508,6 +522,23 @@ def _create_source(
         warnings=tuple(warnings),
         notes=tuple(notes),
     )
+
+
+def fill_front_matter_time(config: SiteConfig, path: Path, key: str, at: datetime) -> bool:
+    """Add ``key: <at>`` before ``declared:`` in the front matter of ``path``
+    when the key is absent (a later alert acknowledging a drafted incident);
+    False when it is already there (nothing is written)."""
+    text = path.read_text(encoding="utf-8")
+    front = split_front_matter(text.replace("\r\n", "\n"))
+    if key in front.data:
+        return False
+    lines = text.split("\n")
+    anchor = front.lines.get("declared", 2) - 1
+    lines.insert(anchor, f"{key}: {iso_time(at)}")
+    new_text = "\n".join(lines)
+    _check_incident_text(config, path, new_text)
+    _write_atomic(path, new_text.encode("utf-8"))
+    return True
 
 
 # -- update -------------------------------------------------------------------------
@@ -1069,6 +1100,7 @@ __all__ = [
     "add_update",
     "check_component_ids",
     "decide_severity",
+    "fill_front_matter_time",
     "find_incident_file",
     "init_site",
     "new_incident",

@@ -19,6 +19,12 @@ Two things are cached, and neither can change what a build produces:
   they are, and a build that changes some files hard-links the unchanged
   ones into the new folders.
 
+Both files are JSON: reading the cache never runs code, whoever wrote the
+folder (a cache committed to a repository or restored in CI). The parsed file
+starts with its format, Clarion's version and the salt, and is read no
+further when they differ; a file that is not Clarion's cache, or does not fit
+the model, is ignored with a one-line note and the sources are parsed again.
+
 Delete the folder to start cold; ``clarion build --no-cache`` ignores it.
 The output folders are Clarion's: files edited there by hand are replaced
 when their size no longer matches the manifest.
@@ -30,17 +36,21 @@ import functools
 import hashlib
 import json
 import os
-import pickle
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
 from .config import SiteConfig
+from .errors import ContentError
+from .model import Incident
+from .plaindata import PlainDataError, from_plain, to_plain
 
 CACHE_DIRNAME = ".clarion-cache"
-_PARSED_FILE = "parsed.pickle"
+_PARSED_FILE = "parsed.json"
 _MANIFEST_FILE = "manifest.json"
+_FORMAT = "clarion-cache/1"
 
 
 @dataclass
@@ -56,7 +66,7 @@ class BuildCache:
 
     folder: Path
     salt: str  # Clarion's version and the site configuration's hash
-    parsed: dict[str, tuple[str, object, tuple[object, ...]]] = field(default_factory=dict)
+    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = field(default_factory=dict)
     manifest: dict[str, dict[str, ManifestEntry]] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # area -> folder the manifest describes
     stamp: str | None = None  # inputs of the build that wrote the manifest
@@ -67,21 +77,7 @@ class BuildCache:
         folder = config.root / CACHE_DIRNAME
         salt = f"{__version__}:{_model_shape()}:{config.digest}"
         cache = cls(folder=folder, salt=salt)
-        try:
-            with (folder / _PARSED_FILE).open("rb") as handle:
-                stored_salt, parsed = pickle.load(handle)
-            if stored_salt == salt:
-                cache.parsed = parsed
-        except (
-            OSError,
-            pickle.PickleError,
-            EOFError,
-            ValueError,
-            TypeError,
-            AttributeError,
-            ImportError,
-        ):
-            pass
+        cache.parsed = _read_parsed(folder / _PARSED_FILE, salt)
         try:
             data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))
             if data.get("version") == __version__:
@@ -99,7 +95,7 @@ class BuildCache:
 
     def parsed_incident(
         self, relpath: str, digest: str
-    ) -> tuple[object, tuple[object, ...]] | None:
+    ) -> tuple[Incident, tuple[ContentError, ...]] | None:
         """The cached (incident, warnings) of a source file, if its bytes are unchanged."""
         entry = self.parsed.get(relpath)
         if entry is not None and entry[0] == digest:
@@ -107,7 +103,7 @@ class BuildCache:
         return None
 
     def store_incident(
-        self, relpath: str, digest: str, incident: object, warnings: Iterable[object]
+        self, relpath: str, digest: str, incident: Incident, warnings: Iterable[ContentError]
     ) -> None:
         self.parsed[relpath] = (digest, incident, tuple(warnings))
         self._parsed_dirty = True
@@ -161,10 +157,7 @@ class BuildCache:
             if not gitignore.exists():
                 gitignore.write_text("*\n", encoding="utf-8")
             if self._parsed_dirty:
-                _atomic_write(
-                    self.folder / _PARSED_FILE,
-                    pickle.dumps((self.salt, self.parsed), protocol=pickle.HIGHEST_PROTOCOL),
-                )
+                _atomic_write(self.folder / _PARSED_FILE, _dump_parsed(self.salt, self.parsed))
             data = {
                 "version": __version__,
                 "stamp": stamp,
@@ -180,6 +173,57 @@ class BuildCache:
             )
         except OSError:
             pass
+
+
+def _dump_parsed(
+    salt: str, parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]]
+) -> bytes:
+    head = {"format": _FORMAT, "version": __version__, "salt": salt}
+    lines = [json.dumps(head, sort_keys=True)]
+    for relpath, (digest, incident, warnings) in sorted(parsed.items()):
+        entry = [relpath, digest, to_plain(incident), [to_plain(w) for w in warnings]]
+        lines.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _read_parsed(
+    path: Path, salt: str
+) -> dict[str, tuple[str, Incident, tuple[ContentError, ...]]]:
+    """The parsed sources of ``path``, or nothing when the file is missing, of
+    another version or site, or not Clarion's (a note on stderr says so)."""
+    try:
+        handle = path.open("rb")
+    except OSError:
+        return {}
+    with handle:
+        try:
+            head = json.loads(handle.readline())
+        except ValueError:
+            head = None
+        if not isinstance(head, dict) or head.get("format") != _FORMAT:
+            _note(path, "not a cache this version of Clarion wrote")
+            return {}
+        if head.get("version") != __version__ or head.get("salt") != salt:
+            return {}  # another Clarion or another site.toml: parsed again, silently
+        parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = {}
+        try:
+            for raw in handle:
+                relpath, digest, incident, warnings = json.loads(raw)
+                parsed[str(relpath)] = (
+                    str(digest),
+                    from_plain(Incident, incident),
+                    tuple(from_plain(ContentError, w) for w in warnings),
+                )
+        except (ValueError, TypeError, KeyError, PlainDataError):
+            _note(path, "unreadable or damaged")
+            return {}
+    return parsed
+
+
+def _note(path: Path, why: str) -> None:
+    print(
+        f"note: ignoring the build cache {path.name} ({why}); parsing every file", file=sys.stderr
+    )
 
 
 def render_key(*parts: object) -> str:
@@ -219,6 +263,7 @@ def _model_shape() -> str:
 def input_stamp(config: SiteConfig, *extra: object) -> str:
     """A hash of every file a build reads, Clarion's version and ``extra``
     (the build's ``now``)."""
+    from .load.runbooks import runbooks_dir
     from .render.templates import THEME_DIR
 
     digest = hashlib.sha256(f"{__version__}\0{config.digest}\0".encode())
@@ -229,6 +274,7 @@ def input_stamp(config: SiteConfig, *extra: object) -> str:
         config.paths.comms,
         config.source_dir,
         config.templates_dir,
+        runbooks_dir(config.root),
         THEME_DIR,
     ]
     for folder in folders:

@@ -12,9 +12,10 @@ from pathlib import Path
 from .config import SiteConfig
 from .derive.action_items import ActionItem, all_action_items, overdue_items, source_line
 from .derive.deadlines import DeadlineReport, evaluate
+from .derive.learning import postmortem_lint, runbook_lint
 from .errors import ContentError, ContentErrors, SourceLocation, UsageError
 from .load import load_site
-from .model import Site
+from .model import Site, Stage
 from .privacy import PrivacyReport
 from .render.email import check_notice_templates
 from .rules import load_rules
@@ -44,7 +45,7 @@ def run_check(
         config, site, now
     )  # a notice's template errors fail the check as they fail a build
     report = evaluate(site, load_rules(config), now, config.timezone, warn_within=warn_within)
-    extra = action_item_lint(config, site, now)
+    extra = action_item_lint(config, site, now) + learning_lint(config, site, now)
     return replace(report, lint=report.lint + extra) if extra else report
 
 
@@ -80,6 +81,22 @@ def action_item_lint(config: SiteConfig, site: Site, now: datetime) -> tuple[Con
     return tuple(out)
 
 
+def learning_lint(config: SiteConfig, site: Site, now: datetime) -> tuple[ContentError, ...]:
+    """Postmortems of the severities ``[postmortem] lint`` names (sections,
+    action items, blame-shaped words) and runbooks (fields, sections, steps,
+    staleness): warnings only."""
+    visible = [
+        i for i in site.incidents if any(u.at <= now for u in i.updates) or i.started_at <= now
+    ]
+    files = _SourceLines(config)
+    sources = {
+        i.source_path: files.lines_of(i.source_path)
+        for i in visible
+        if any(u.stage is Stage.POSTMORTEM and u.at <= now for u in i.updates)
+    }
+    return postmortem_lint(config, visible, sources) + runbook_lint(config, site.runbooks, now)
+
+
 class _SourceLines:
     """Finds an action item's line in its incident file (read once per file)."""
 
@@ -87,15 +104,18 @@ class _SourceLines:
         self.root = config.root
         self.files: dict[str, list[str]] = {}
 
-    def locate(self, item: ActionItem) -> SourceLocation:
-        path = item.incident.source_path
+    def lines_of(self, path: str) -> list[str]:
         if path not in self.files:
             try:
                 text = (self.root / path).read_text(encoding="utf-8")
             except OSError:
                 text = ""
             self.files[path] = text.replace("\r\n", "\n").split("\n")
-        return SourceLocation(path, source_line(item, self.files[path]))
+        return self.files[path]
+
+    def locate(self, item: ActionItem) -> SourceLocation:
+        path = item.incident.source_path
+        return SourceLocation(path, source_line(item, self.lines_of(path)))
 
 
 def with_comms(config: SiteConfig, comms: Path) -> SiteConfig:

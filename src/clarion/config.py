@@ -15,8 +15,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .alerts.settings import AlertSettings, parse_alert_settings
+from .announce.config import Channel, parse_announce
 from .errors import ErrorCollector, SourceLocation, did_you_mean
 from .load.schema import TimeError, check_keys, expect_type, parse_time
+from .model import Severity
 
 CONFIG_RELPATH = "site_src/site.toml"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -36,6 +39,7 @@ class Component:
     description: str | None = None
     group: str | None = None
     position: int = 0  # order in site.toml, from 1
+    statuspage_id: str | None = None  # kept by `clarion import statuspage --keep-ids`
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +110,20 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PostmortemSettings:
+    """``[postmortem]``: which incidents' postmortems ``clarion check`` lints."""
+
+    lint: tuple[Severity, ...] = (Severity.SEV0, Severity.SEV1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunbookSettings:
+    """``[runbooks]``: when `clarion check` calls a runbook stale."""
+
+    stale_after_days: int = 180
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SiteConfig:
     root: Path
     title: str
@@ -123,7 +141,11 @@ class SiteConfig:
     paths: PathSettings
     feed_entries: int = 50
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    postmortem: PostmortemSettings = field(default_factory=PostmortemSettings)
+    runbooks: RunbookSettings = field(default_factory=RunbookSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)  # [alerts]: clarion.alerts
     digest: str = ""  # hash of site.toml, for caches
+    announce: tuple[Channel, ...] = ()  # [[announce]] channels (clarion.announce.config)
 
     def component(self, component_id: str) -> Component:
         for component in self.components:
@@ -158,10 +180,14 @@ _SECTIONS = (
     "paths",
     "feeds",
     "metrics",
+    "postmortem",
+    "runbooks",
+    "announce",
+    "alerts",
 )
 _SITE_KEYS = ("title", "base_url", "timezone", "description", "fictional", "now")
 _GROUP_KEYS = ("name", "description")
-_COMPONENT_KEYS = ("name", "description", "group")
+_COMPONENT_KEYS = ("name", "description", "group", "statuspage_id")
 _EMAIL_KEYS = ("from", "reply_to")
 _RULES_KEYS = ("enabled", "overrides")
 _PATHS_KEYS = ("comms", "public", "private")
@@ -366,6 +392,7 @@ def _build(
                 description=raw.get("description"),
                 group=group,
                 position=position,
+                statuspage_id=str(raw["statuspage_id"]) if raw.get("statuspage_id") else None,
             )
         )
     if not components:
@@ -495,8 +522,64 @@ def _build(
         paths=paths,
         feed_entries=entries,
         metrics=_metrics(_table(data, "metrics", locate, errors), locate, errors),
+        postmortem=_postmortem(_table(data, "postmortem", locate, errors), locate, errors),
+        runbooks=_runbooks(_table(data, "runbooks", locate, errors), locate, errors),
+        alerts=parse_alert_settings(
+            _table(data, "alerts", locate, errors), [c.id for c in components], locate, errors
+        ),
         digest=digest,
+        announce=parse_announce(
+            data.get("announce"),
+            path=locate.path,
+            lines=locate.lines,
+            component_ids=[c.id for c in components],
+            errors=errors,
+            locate_table=locate,
+        ),
     )
+
+
+def _postmortem(
+    raw: dict[str, object], locate: _Locator, errors: ErrorCollector
+) -> PostmortemSettings:
+    check_keys(
+        raw,
+        ("lint",),
+        where="[postmortem]",
+        locate=lambda k: locate(f"postmortem.{k}"),
+        errors=errors,
+    )
+    value = raw.get("lint", ["SEV0", "SEV1"])
+    try:
+        if not isinstance(value, list):
+            raise ValueError(value)
+        return PostmortemSettings(lint=tuple(Severity.parse(str(word)) for word in value))
+    except ValueError:
+        errors.error(
+            locate("postmortem.lint"),
+            f"postmortem.lint: got {value!r}",
+            expected='a list of severities, e.g. ["SEV0", "SEV1"] ([] lints none)',
+        )
+        return PostmortemSettings()
+
+
+def _runbooks(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -> RunbookSettings:
+    check_keys(
+        raw,
+        ("stale_after_days",),
+        where="[runbooks]",
+        locate=lambda k: locate(f"runbooks.{k}"),
+        errors=errors,
+    )
+    days = raw.get("stale_after_days", 180)
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        errors.error(
+            locate("runbooks.stale_after_days"),
+            f"runbooks.stale_after_days: got {days!r}",
+            expected="a whole number of days, at least 1",
+        )
+        days = 180
+    return RunbookSettings(stale_after_days=days)
 
 
 def _metrics(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -> MetricsSettings:

@@ -39,6 +39,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.toc import get_toc
 
+from .load.runbooks import runbooks_dir
 from .config import SiteConfig, load_config
 from .errors import ClarionError, ContentError, ContentErrors, SourceLocation
 from .render import Area, Output, RenderContext
@@ -179,7 +180,13 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
         """The folders a status page is made from (never the root itself, which
         may hold the MkDocs output folder)."""
         config = self.site_config
-        folders = [config.source_dir, config.updates_dir, config.paths.comms, config.templates_dir]
+        folders = [
+            config.source_dir,
+            config.updates_dir,
+            config.paths.comms,
+            config.templates_dir,
+            runbooks_dir(config.root),
+        ]
         return [folder for folder in dict.fromkeys(folders) if folder.is_dir()]
 
     def _file(self, output: Output, files: Files, config: MkDocsConfig) -> File:

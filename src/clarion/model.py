@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 
 
@@ -209,6 +209,39 @@ class Breach:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Roles:
+    """Who does what in the response (``roles:`` in the front matter): private,
+    never published; shown in the private report and ``clarion brief``."""
+
+    commander: str | None = None  # incident commander
+    comms_lead: str | None = None  # communications lead
+    scribe: str | None = None
+    experts: tuple[str, ...] = ()  # subject-matter experts
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "commander": self.commander,
+            "comms_lead": self.comms_lead,
+            "scribe": self.scribe,
+            "experts": list(self.experts),
+        }
+
+    def summary(self) -> str:
+        """``Commander: Ana Lima · Comms lead: Ben Okafor · ...`` (who is named)."""
+        parts = [
+            (label, name)
+            for label, name in (
+                ("Commander", self.commander),
+                ("Comms lead", self.comms_lead),
+                ("Scribe", self.scribe),
+                ("Experts", ", ".join(self.experts)),
+            )
+            if name
+        ]
+        return " · ".join(f"{label}: {name}" for label, name in parts)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Window:
     start: datetime
     end: datetime
@@ -232,9 +265,12 @@ class Incident:
     public: bool = True
     breach: Breach | None = None
     window: Window | None = None
+    statuspage_id: str | None = None  # the id the API serves (an imported incident's)
+    roles: Roles | None = None  # private
     source_path: str = ""  # relative to the site root, ``/`` separators
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
     digest: str = ""  # hash of the source bytes, for caches
+    runbooks: tuple[str, ...] = ()  # ids of runbooks/*.md the responders used
 
     @property
     def is_maintenance(self) -> bool:
@@ -353,6 +389,37 @@ class Notice:
         return self.sent_at is not None
 
 
+@dataclass(frozen=True, kw_only=True)
+class RunbookSection:
+    """A ``## Heading`` of a runbook and the Markdown below it."""
+
+    title: str
+    body: str
+    line: int  # the heading's line in the source file
+
+
+@dataclass(frozen=True, kw_only=True)
+class Runbook:
+    """A runbook, read from ``runbooks/<id>.md``: what to do when an alert
+    fires. Private unless ``public: true``."""
+
+    id: str  # the file name without ``.md``
+    title: str
+    trigger: str = ""
+    severity: Severity | None = None
+    owner: str = ""
+    last_updated: date | None = None
+    public: bool = False
+    sections: tuple[RunbookSection, ...] = ()
+    source_path: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
+
+    def section(self, title: str) -> RunbookSection | None:
+        """The section whose heading is ``title`` (case-insensitive)."""
+        wanted = title.casefold()
+        return next((s for s in self.sections if s.title.casefold() == wanted), None)
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Site:
     """Everything read from a site's sources (the config travels separately)."""
@@ -360,6 +427,7 @@ class Site:
     incidents: tuple[Incident, ...]  # sorted by (started_at, slug); includes private ones
     pages: tuple[Page, ...] = ()
     notices: tuple[Notice, ...] = ()  # sorted by (slug, name)
+    runbooks: tuple[Runbook, ...] = ()  # sorted by id
     warnings: tuple[object, ...] = ()
 
     def notices_for(self, slug: str) -> tuple[Notice, ...]:

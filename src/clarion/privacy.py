@@ -1,6 +1,6 @@
 """Private means private on GitHub too: what a public repository must not hold.
 
-Notices, ``breach:`` blocks, ``private:`` fields and ``public: false`` files
+Notices, ``breach:`` blocks, ``private:`` fields, ``roles:`` and ``public: false`` files
 are never published by Clarion, but they live in git: in a public repository
 anyone can read them, and so can anyone read its workflow logs and artifacts.
 ``clarion check --repo-visibility public`` runs :func:`public_repository_errors`
@@ -116,13 +116,15 @@ def _incident_findings(path: Path, shown: str) -> Iterator[ContentError]:
         yield _finding(shown, front.lines.get("breach", 1), "a 'breach:' block", _HINT_BREACH)
     if "private" in data:
         yield _finding(shown, front.lines.get("private", 1), "a 'private:' field", _HINT_PRIVATE)
+    if "roles" in data:
+        yield _finding(shown, front.lines.get("roles", 1), "a 'roles:' block (names)", _HINT_PRIVATE)
 
 
 def _finding(shown: str, line: int, what: str, hint: str) -> ContentError:
     return ContentError(
         location=SourceLocation(shown, line),
         message=f"public repository: {what} is readable by anyone here",
-        expected="no notices, breach blocks, private: fields or public: false files in a public repository",
+        expected="no notices, breach blocks, private: fields, roles or public: false files in a public repository",
         hint=hint,
     )
 

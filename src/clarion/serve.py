@@ -327,6 +327,7 @@ class PreviewServer:
     def watched_dirs(self) -> list[Path]:
         config = self.config
         dirs = [self.root / "site_src", self.root / "updates", self.root / "templates"]
+        dirs.append(self.root / "runbooks")
         if config is not None:
             dirs.append(config.paths.comms)
         return dirs

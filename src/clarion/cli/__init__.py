@@ -5,12 +5,22 @@ Exit codes (PRODUCT.md): 0 success; 1 ``check`` found something overdue;
 ``--debug``); 4 ``check``: nothing overdue, but something due soon.
 
 ``_common`` holds the group, error handling, shared options and the clock;
-``site``, ``writing`` and ``reports`` register the commands.
+``site``, ``writing``, ``reports``, ``learning``, ``importing`` and ``alerting`` register
+the commands.
 """
 
 from __future__ import annotations
 
-from . import reports, site, writing  # noqa: F401  (register the commands)
+from . import (  # noqa: F401  (register the commands)
+    alerting,
+    announce,
+    importing,
+    learning,
+    reports,
+    send,
+    site,
+    writing,
+)
 from ._common import main, resolve_now
 
 __all__ = ["main", "resolve_now"]

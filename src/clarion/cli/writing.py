@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..alerts import AUTO, FORMATS
 from ..config import SiteConfig, load_config
 from ..errors import ContentErrors, UsageError
 from ..load.schema import TimeError, parse_time
@@ -144,7 +145,7 @@ def new() -> None:
 
 
 @new.command("incident")
-@click.argument("title")
+@click.argument("title", required=False)
 @click.option(
     "--severity",
     "-s",
@@ -184,12 +185,32 @@ def new() -> None:
     default=None,
     help="Walk the severity decision tree (default: on a terminal, when --severity is missing).",
 )
+@click.option(
+    "--from-alert",
+    "from_alert",
+    metavar="FILE",
+    help="Draft from a paging tool's webhook payload (FILE, or - for stdin): title, detected "
+    "and acknowledged times, components, impact and severity by [alerts.map] in site.toml.",
+)
+@click.option(
+    "--format",
+    "alert_format",
+    type=click.Choice([AUTO, *FORMATS]),
+    default=AUTO,
+    show_default=True,
+    help="The --from-alert payload's format (default: detected).",
+)
+@click.option(
+    "--alert-key",
+    is_flag=True,
+    help="With --from-alert: print the alert's dedup key as a branch-safe word and write nothing.",
+)
 @at_option
 @source_option
 @now_option
 @handle_errors
 def new_incident_command(
-    title: str,
+    title: str | None,
     severity: str | None,
     components: tuple[str, ...],
     customers_affected: bool,
@@ -197,6 +218,9 @@ def new_incident_command(
     private: bool,
     slug: str | None,
     ask: bool | None,
+    from_alert: str | None,
+    alert_format: str,
+    alert_key: bool,
     at_text: str | None,
     source: Path,
     now_text: str | None,
@@ -215,6 +239,7 @@ def new_incident_command(
       clarion new incident "Slow dashboard" -s SEV2 -c dashboard=degraded_performance \\
           -m "Some dashboard pages load slowly. We are investigating."
       clarion new incident "Login failures"        # asks the severity questions
+      clarion new incident --from-alert pagerduty.json   # drafted from an alert
     """
     from ..authoring import (
         new_incident,
@@ -227,6 +252,30 @@ def new_incident_command(
     now = resolve_now(config, now_text)
     at = _parse_at(config, at_text, now)
     impacts = parse_component_impacts(config, components)
+    if from_alert is not None:
+        from .alerting import draft_from_alert
+
+        draft_from_alert(
+            config,
+            from_alert,
+            alert_format,
+            key_only=alert_key,
+            title=title,
+            severity=parse_severity(severity) if severity else None,
+            components=impacts,
+            at=at,
+            customers_affected=customers_affected,
+            public=not private,
+            message=message,
+            slug=slug,
+        )
+        return
+    if alert_key:
+        raise UsageError("--alert-key needs --from-alert FILE")
+    if title is None:
+        raise UsageError(
+            'a TITLE is needed (or --from-alert FILE), e.g. clarion new incident "API errors"'
+        )
     if severity is not None:
         level = parse_severity(severity)
     elif ask or (ask is None and _interactive()):

@@ -7,7 +7,9 @@ An action item is a Markdown task-list entry inside a ``Postmortem`` update::
 
 A trailing part after a separator (``—``, ``–``, ``--`` or `` - ``) holds the
 item's facts, separated by commas: an owner ``@handle``, ``due YYYY-MM-DD``
-and ``done YYYY-MM-DD``. Without such a tail, an ``@handle`` and a
+and ``done YYYY-MM-DD``. The facts may also lead, as ``·``-separated parts
+(``- [ ] @team-api · due 2026-12-03 · Add jitter to reconnects``, the form
+``clarion new postmortem`` prompts for). Without either, an ``@handle`` and a
 ``due YYYY-MM-DD`` anywhere in the text are used. An item may wrap onto
 indented continuation lines. ``[x]`` (or ``[X]``) marks an item done.
 
@@ -113,6 +115,10 @@ def parse_task_list(body: str) -> Iterator[tuple[int, bool, str, str]]:
 def parse_facts(text: str) -> tuple[str, str | None, str | None, str | None]:
     """Split an item's text into ``(text, owner, due, done)``, the dates as
     written (``YYYY-MM-DD``). See the module docstring."""
+    if "·" in text:
+        dotted = _dotted_facts(text)
+        if dotted is not None:
+            return dotted
     for match in reversed(list(_SEPARATOR_RE.finditer(text))):
         head, tail = text[: match.start()], text[match.end() :]
         facts = _tail_facts(tail)
@@ -121,6 +127,25 @@ def parse_facts(text: str) -> tuple[str, str | None, str | None, str | None]:
     owner = _LOOSE_OWNER_RE.search(text)
     due = _LOOSE_DUE_RE.search(text)
     return text.strip(), owner["owner"] if owner else None, due["date"] if due else None, None
+
+
+def _dotted_facts(text: str) -> tuple[str, str | None, str | None, str | None] | None:
+    """``@owner · due 2026-12-01 · text``: facts and text as ``·``-separated
+    parts in any order; None unless at least one part is a fact."""
+    found: dict[str, str] = {}
+    words: list[str] = []
+    for piece in (p.strip() for p in text.split("·")):
+        for name, pattern in _FACT_RES.items():
+            match = pattern.match(piece)
+            if match and name not in found:
+                found[name] = match["owner"] if name == "owner" else match["date"]
+                break
+        else:
+            if piece:
+                words.append(piece)
+    if not found or not words:
+        return None
+    return " · ".join(words), found.get("owner"), found.get("due"), found.get("done")
 
 
 def _tail_facts(tail: str) -> tuple[str | None, str | None, str | None] | None:

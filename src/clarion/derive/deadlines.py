@@ -28,6 +28,7 @@ from ..model import Incident, Notice, Site, Stage
 from ..rules import STAND_IN_CLOCKS, Rule, RuleBook
 from .cadence import cadence_obligations, known_updates, next_update_due
 from .obligation import applies, clock_time, obligation_for
+from .roles import role_warnings
 from .owed import (
     OPEN_STATES,
     STATE_ORDER,
@@ -176,6 +177,7 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
             if warning is not None:
                 out.append(warning)
         out.extend(_stand_in_warnings(incident, rulebook))
+    out.extend(role_warnings(site, rulebook, now))
     incidents = {i.slug: i for i in site.incidents}
     applicable = {slug: {r.id for r in rulebook.applicable(i)} for slug, i in incidents.items()}
     for notice in site.notices:

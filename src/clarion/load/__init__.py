@@ -40,7 +40,9 @@ from ..model import (
 )
 from ..parallel import fork_map
 from .breach import is_count, read_affected, read_delays, read_facts
+from .runbooks import check_runbook_references, read_runbooks
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
+from .roles import read_roles
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
 from .sections import parse_impact_pairs, split_sections, strip_comments
 
@@ -57,6 +59,9 @@ INCIDENT_KEYS = (
     "breach",
     "window",
     "private",
+    "runbooks",
+    "statuspage_id",
+    "roles",
 )
 BREACH_KEYS = ("affected_count", "affected", "rules", "decisions", "delays", "facts", "notes")
 DECISION_KEYS = ("required", "reason", "decided")
@@ -98,8 +103,8 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
         if cached is not None:
             incident, warnings = cached
             replay = ErrorCollector()
-            replay.warnings.extend(warnings)  # type: ignore[arg-type]
-            parsed[relpath] = (incident, replay)  # type: ignore[assignment]
+            replay.warnings.extend(warnings)
+            parsed[relpath] = (incident, replay)
         else:
             to_parse.append((path, relpath))
     global _PARSE_CONFIG
@@ -129,12 +134,20 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
     rulebook = load_rules(config, errors)
     incidents, notices = load_comms(config, incidents, seen, rulebook.ids, errors)
     check_breach_references(incidents, rulebook, errors)
+    runbooks = read_runbooks(config.root, errors)
+    check_runbook_references(
+        {i.slug: i.runbooks for i in incidents if i.runbooks},
+        {i.slug: (i.source_path, i.lines.get("runbooks")) for i in incidents if i.runbooks},
+        tuple(r.id for r in runbooks),
+        errors,
+    )
     errors.raise_if_any()
     incidents.sort(key=lambda i: (i.started_at, i.slug))
     return Site(
         incidents=tuple(incidents),
         pages=tuple(pages),
         notices=tuple(notices),
+        runbooks=tuple(runbooks),
         warnings=tuple(errors.warnings),
     )
 
@@ -252,6 +265,9 @@ class _IncidentReader:
         public = self.read_bool(data, "public", True)
         window = self.read_window(data.get("window"), kind)
         breach = self.read_breach(data.get("breach"))
+        runbooks = self.read_runbook_ids(data.get("runbooks"))
+        statuspage_id = self.read_statuspage_id(data.get("statuspage_id"))
+        roles = read_roles(data.get("roles"), self.at, self.error)
         summary, raw_sections = split_sections(front.body, front.body_line)
         updates = self.read_updates(raw_sections, kind)
         if kind is Kind.INCIDENT and not raw_sections and declared is None:
@@ -278,9 +294,12 @@ class _IncidentReader:
             public=public,
             breach=breach,
             window=window,
+            statuspage_id=statuspage_id,
+            roles=roles,
             source_path=self.relpath,
             lines=dict(self.lines),
             digest=digest,
+            runbooks=runbooks,
         )
 
     # -- front-matter fields -------------------------------------------------
@@ -398,12 +417,43 @@ class _IncidentReader:
             )
             return None
 
+    def read_statuspage_id(self, value: object) -> str | None:
+        if value is None:
+            return None
+        if (
+            isinstance(value, (str, int))
+            and not isinstance(value, bool)
+            and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", str(value))
+        ):
+            return str(value)
+        self.error(
+            self.at("statuspage_id"),
+            f"statuspage_id: got {value!r}",
+            expected="the incident's id on Statuspage (letters and digits, e.g. 8q8jx2bj4k7y)",
+        )
+        return None
+
     def read_bool(self, data: Mapping[str, object], key: str, default: bool) -> bool:
         value = data.get(key, default)
         if isinstance(value, bool):
             return value
         self.error(self.at(key), f"{key}: got {value!r}", expected="true or false")
         return default
+
+    def read_runbook_ids(self, value: object) -> tuple[str, ...]:
+        """``runbooks: [db-failover]``: ids only; whether each names a file of
+        ``runbooks/`` is checked once every file is read."""
+        if value is None:
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            self.error(
+                self.at("runbooks"),
+                f"runbooks: got {value!r}",
+                expected="a list of runbook ids, e.g. runbooks: [db-failover]",
+            )
+            return ()
+        return tuple(dict.fromkeys(i.strip() for i in items if i.strip()))
 
     def read_window(self, value: object, kind: Kind | None) -> Window | None:
         if kind is not Kind.MAINTENANCE:

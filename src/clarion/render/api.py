@@ -16,7 +16,10 @@ Endpoints (each carries ``page``):
 
 Ids are stable: 12 characters of a hash of the page's ``base_url``, of a
 component or group id, of an incident's slug, or of an update's slug, time,
-stage and rank among updates with the same time and stage. Times are ISO
+stage and rank among updates with the same time and stage. An incident or a
+component imported from Statuspage with ``--keep-ids`` keeps its Statuspage id
+(``statuspage_id`` in its front matter or its ``site.toml`` table), so links
+and clients that stored ids keep working. Times are ISO
 8601 in the site's zone with its offset (``2026-11-20T15:05:00.000+01:00``).
 Only what is published at ``now`` appears: public items, updates dated at or
 before ``now``.
@@ -221,7 +224,7 @@ class StatuspageApi:
     ) -> Json:
         return {
             "_clarion_id": component.id,
-            "id": stable_id("component", component.id),
+            "id": component.statuspage_id or stable_id("component", component.id),
             "name": component.name,
             "status": self.state.component_status[component.id].value,
             "created_at": self._time(created),
@@ -285,7 +288,7 @@ class StatuspageApi:
         return data
 
     def _common(self, item: PublishedItem, status: str) -> Json:
-        incident_id = stable_id("incident", item.slug)
+        incident_id = item.incident.statuspage_id or stable_id("incident", item.slug)
         monitoring = [u.at for u in item.updates if u.stage is Stage.MONITORING]
         return {
             "id": incident_id,

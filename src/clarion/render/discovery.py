@@ -50,6 +50,9 @@ def page_uris(config: SiteConfig, site: Site, state: State) -> Iterator[str]:
         yield f"history/{year:04d}/{month:02d}/"
     for page in site.pages:
         yield f"pages/{page.name}/"
+    for book in site.runbooks:
+        if book.public:
+            yield f"runbooks/{book.id}/"
     if config.metrics.public:
         yield "metrics/"
 

@@ -102,6 +102,7 @@ class HtmlRenderer:
             fingerprint_files(templates),
             self.config.digest,
             [(p.name, p.title, p.body) for p in self.site.pages],
+            [(b.id, b.title, b.sections) for b in self.site.runbooks if b.public],
             sorted(self.static_files),
             self.state.now if self.config.fictional else "",
         )
@@ -145,6 +146,14 @@ class HtmlRenderer:
             yield self.render(
                 "page.html.j2", f"pages/{page.name}/index.html", page=page, title=page.title
             )
+        for book in self.site.runbooks:
+            if book.public:
+                yield self.render(
+                    "runbook.html.j2",
+                    f"runbooks/{book.id}/index.html",
+                    runbook=book,
+                    title=book.title,
+                )
         if not self.fragment:
             yield self.not_found()
         yield from self.assets()

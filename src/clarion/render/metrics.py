@@ -79,6 +79,7 @@ LINE_STYLES = (
 
 def write_metrics(context: RenderContext) -> Iterator[Output]:
     """The metrics page, in the folder ``[metrics] public`` chooses."""
+    from ..derive.learning import review
     from ..metrics import site_stats
     from .html import HtmlRenderer
 
@@ -106,6 +107,9 @@ def write_metrics(context: RenderContext) -> Iterator[Output]:
             METRICS_PATH,
             title="Incident metrics",
             metrics=page,
+            review=review(
+                config, context.site.incidents, context.site.runbooks, stats.action_items, now
+            ),
             inline_css=Markup(css),
         )
         yield Output(Area.PRIVATE, METRICS_PATH, output.data)

@@ -234,6 +234,7 @@ def obligation_data(
         "incident": o.incident.slug,
         "incident_title": o.incident.title,
         "severity": o.incident.severity.value if o.incident.severity else None,
+        "roles": o.incident.roles.as_dict() if o.incident.roles else None,
         "recipient": o.recipient,
         "state": o.state.value,
         "due_at": iso_utc(o.due_at),
@@ -420,10 +421,12 @@ def render_html(report: DeadlineReport, *, title: str) -> str:
         detail = e(o.detail)
         if o.satisfied_by:
             detail += f"<br><small>satisfied by {e(o.satisfied_by)}</small>"
+        roles = o.incident.roles.summary() if o.incident.roles else ""
+        roles = f'<br><small class="roles">{e(roles)}</small>' if roles else ""
         rows.append(
             f'<tr class="{o.state.value}"><td><span class="state">{e(_state_text(report, o))}</span></td>'
             f"<td><code>{e(o.rule.id)}</code><br><small>{e(o.rule.title)}</small></td>"
-            f"<td>{e(o.incident.slug)}<br><small>{e(o.incident.title)}</small></td>"
+            f"<td>{e(o.incident.slug)}<br><small>{e(o.incident.title)}</small>{roles}</td>"
             f"<td>{e(o.recipient)}</td><td>{e(utc_text(o.due_at) or '-')}</td>"
             f"<td>{e(local_text(o.due_at, zone) or '-')}</td><td>{detail}</td></tr>"
         )

@@ -5,7 +5,7 @@ satisfies it, and its state at ``now``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -99,18 +99,13 @@ def _obligation(
         notes.append(missing)
     earliest = _window_start(rule, rulebook, clock_at, incident, notices, now, zone)
 
-    ids = rulebook.satisfying_rules(rule)
-    sent = [n for n in notices if n.rule in ids and n.sent_at is not None and n.sent_at <= now]
-    sent.sort(key=lambda n: (n.sent_at, n.name))
-    early = [n for n in sent if earliest is not None and n.sent_at < earliest]  # type: ignore[operator]
-    sent = [n for n in sent if n not in early]
+    sent, drafts, early = _notices(rulebook.satisfying_rules(rule), notices, now, earliest)
     notes += [
         f"{n.source_path} was sent {utc_text(n.sent_at)}, before the clock started"
         + (f" ({utc_text(clock_at)})" if clock_at is not None else "")
         + ": it does not count"
         for n in early
     ]
-    drafts = [n for n in notices if n.rule in ids and (n.sent_at is None or n.sent_at > now)]
     satisfied_at, satisfied_by = _satisfaction(incident, rule, sent, now, earliest)
 
     if decision is not None and not decision.required:
@@ -160,6 +155,40 @@ def _obligation(
             clock=rule.clock.describe(), clock_at=clock_at, location=location,
         )  # fmt: skip
 
+    known = _Known(
+        incident=incident, rule=rule, notes=notes, clock_at=clock_at, satisfied_at=satisfied_at,
+        satisfied_by=satisfied_by, drafts=drafts, location=location,
+    )  # fmt: skip
+    return _with_deadline(known, rulebook, notices, deadline, now, zone)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Known:
+    """What an obligation with a started clock and a fixed period knows
+    before its due time is computed."""
+
+    incident: Incident
+    rule: Rule
+    notes: list[str]
+    clock_at: datetime
+    satisfied_at: datetime | None
+    satisfied_by: str | None
+    drafts: Sequence[Notice]
+    location: SourceLocation
+
+
+def _with_deadline(
+    known: _Known,
+    rulebook: RuleBook,
+    notices: Sequence[Notice],
+    deadline: Duration,
+    now: datetime,
+    zone: ZoneInfo,
+) -> Obligation:
+    """The due time (relief, cap, delay, outer limit) and the state at ``now``."""
+    incident, rule, notes, clock_at = known.incident, known.rule, known.notes, known.clock_at
+    satisfied_at, satisfied_by, location = known.satisfied_at, known.satisfied_by, known.location
+    draft_note = f"draft: {known.drafts[0].source_path}" if known.drafts else None
     timed, relief_note = with_relief(rule, incident)
     due_at = _due(timed, deadline, clock_at, zone)
     notes += _calendar_notes(timed, deadline, clock_at, due_at, zone)
@@ -202,12 +231,24 @@ def _obligation(
     state = ObligationState.DUE if now <= due_at else ObligationState.OVERDUE
     if rule.id == "postmortem":
         notes.append(f"add a '## <time> · Postmortem' update to {incident.source_path}")
-    elif not drafts:
+    elif not known.drafts:
         notes.append(f"no notice yet: write {_notice_hint(incident, rule)}")
     return make(
         incident, rule, state, due_at=due_at, outer_limit=outer, detail=join_notes([*notes, draft_note]),
         clock=rule.clock.describe(), clock_at=clock_at, location=location,
     )  # fmt: skip
+
+
+def _notices(
+    ids: Sequence[str], notices: Sequence[Notice], now: datetime, earliest: datetime | None
+) -> tuple[list[Notice], list[Notice], list[Notice]]:
+    """The notices for ``ids``: sent by ``now`` (first first), drafts (not sent
+    by ``now``), and those sent before ``earliest``, which do not count."""
+    sent = [n for n in notices if n.rule in ids and n.sent_at is not None and n.sent_at <= now]
+    sent.sort(key=lambda n: (n.sent_at, n.name))
+    early = [n for n in sent if earliest is not None and n.sent_at < earliest]  # type: ignore[operator]
+    drafts = [n for n in notices if n.rule in ids and (n.sent_at is None or n.sent_at > now)]
+    return [n for n in sent if n not in early], drafts, early
 
 
 def _due(rule: Rule, deadline: Duration, start: datetime, zone: ZoneInfo) -> datetime:

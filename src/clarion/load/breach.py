@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ..errors import ErrorCollector, SourceLocation
@@ -82,9 +81,11 @@ def read_delays(
         if not isinstance(value, dict):
             errors.error(at(where), f"breach.{where}: got {value!r}", expected=example)
             continue
-        check_keys(value, DELAY_KEYS, where=f"breach.{where}",
-                   locate=lambda k, w=where: at(f"{w}.{k}"), errors=errors)  # fmt: skip
-        until: datetime | None = None
+
+        def locate(key: str, where: str = where) -> SourceLocation:
+            return at(f"{where}.{key}")
+
+        check_keys(value, DELAY_KEYS, where=f"breach.{where}", locate=locate, errors=errors)
         try:
             until = parse_time(value.get("until"), zone)
         except TimeError as exc:

@@ -28,7 +28,6 @@ from ..model import Incident, Notice, Site, Stage
 from ..rules import STAND_IN_CLOCKS, Rule, RuleBook
 from .cadence import cadence_obligations, known_updates, next_update_due
 from .obligation import applies, clock_time, obligation_for
-from .roles import role_warnings
 from .owed import (
     OPEN_STATES,
     STATE_ORDER,
@@ -40,6 +39,7 @@ from .owed import (
     span,
     utc_text,
 )
+from .roles import role_warnings
 
 __all__ = [
     "OPEN_STATES",

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from ..errors import SourceLocation
 from ..model import Decision, Incident, Notice, Stage
-from ..rules import STAND_IN_CLOCKS, Calendar, Clock, Rule, RuleBook
-from ..rules.calendars import END_OF_DAY, due_after, localize, skipped_days, year_end
+from ..rules import STAND_IN_CLOCKS, Clock, Rule, RuleBook
+from ..rules.calendars import year_end
 from ..rules.duration import Duration
 from .counts import count_applies
+from .due import calendar_notes, delayed, due, end_of_due_day, lapsed, with_relief
 from .owed import (
     OPEN_STATES,
     Obligation,
@@ -130,13 +131,7 @@ def _obligation(
                 incident, rule, ObligationState.MET, detail=join_notes(notes + [f"sent {utc_text(satisfied_at)}"]),
                 satisfied_at=satisfied_at, satisfied_by=satisfied_by, location=location,
             )  # fmt: skip
-        hint = missing
-        if rule.limit and rule.limit in rulebook:
-            limit = rulebook[rule.limit]
-            limit_at, _ = clock_time(limit.clock, incident, notices, now, zone)
-            if limit_at is not None and limit.deadline is not None:
-                cap = _due(limit, limit.deadline, limit_at, zone)
-                hint += f"; if {rule.clock.describe()} comes by {utc_text(cap)}, the notice is due by then at the latest"
+        hint = missing + _cap_hint(rule, rulebook, incident, notices, now, zone)
         return make(
             incident, rule, ObligationState.CLOCK_NOT_STARTED, detail=join_notes([hint, *notes, draft_note]),
             clock=rule.clock.describe(), location=location,
@@ -190,18 +185,18 @@ def _with_deadline(
     satisfied_at, satisfied_by, location = known.satisfied_at, known.satisfied_by, known.location
     draft_note = f"draft: {known.drafts[0].source_path}" if known.drafts else None
     timed, relief_note = with_relief(rule, incident)
-    due_at = _due(timed, deadline, clock_at, zone)
-    notes += _calendar_notes(timed, deadline, clock_at, due_at, zone)
+    due_at = due(timed, deadline, clock_at, zone)
+    notes += calendar_notes(timed, deadline, clock_at, due_at, zone)
     notes += [relief_note] if relief_note else []
     if rule.limit and rule.limit in rulebook:
         limit, _ = with_relief(rulebook[rule.limit], incident)
         due_at, note = _apply_limit(rule, limit, due_at, clock_at, incident, notices, now, zone)
         notes.append(note)
-    due_at, delay_note = _delayed(rule, incident, due_at)
+    due_at, delay_note = delayed(rule, incident, due_at)
     notes += [delay_note] if delay_note else []
-    lapsed = _lapsed(rule, incident, due_at, satisfied_at)
-    if lapsed:
-        return make(incident, rule, ObligationState.NOT_REQUIRED, detail=lapsed, due_at=due_at,
+    why_lapsed = lapsed(rule, incident, due_at, satisfied_at)
+    if why_lapsed:
+        return make(incident, rule, ObligationState.NOT_REQUIRED, detail=why_lapsed, due_at=due_at,
                     clock=rule.clock.describe(), clock_at=clock_at, location=location)  # fmt: skip
     if (
         rule.conditions.ongoing
@@ -239,6 +234,26 @@ def _with_deadline(
     )  # fmt: skip
 
 
+def _cap_hint(
+    rule: Rule,
+    rulebook: RuleBook,
+    incident: Incident,
+    notices: Sequence[Notice],
+    now: datetime,
+    zone: ZoneInfo,
+) -> str:
+    """For a capped rule whose own clock has not started (DORA before
+    classification): when the cap falls."""
+    if not rule.limit or rule.limit not in rulebook:
+        return ""
+    limit = rulebook[rule.limit]
+    limit_at, _ = clock_time(limit.clock, incident, notices, now, zone)
+    if limit_at is None or limit.deadline is None:
+        return ""
+    cap = due(limit, limit.deadline, limit_at, zone)
+    return f"; if {rule.clock.describe()} comes by {utc_text(cap)}, the notice is due by then at the latest"
+
+
 def _notices(
     ids: Sequence[str], notices: Sequence[Notice], now: datetime, earliest: datetime | None
 ) -> tuple[list[Notice], list[Notice], list[Notice]]:
@@ -249,105 +264,6 @@ def _notices(
     early = [n for n in sent if earliest is not None and n.sent_at < earliest]  # type: ignore[operator]
     drafts = [n for n in notices if n.rule in ids and (n.sent_at is None or n.sent_at > now)]
     return [n for n in sent if n not in early], drafts, early
-
-
-def _due(rule: Rule, deadline: Duration, start: datetime, zone: ZoneInfo) -> datetime:
-    return due_after(
-        start,
-        deadline,
-        calendar=rule.calendar or Calendar.HOURS,
-        zone=rule.zone or zone,
-        holidays=rule.holidays,
-        due_time=rule.due_time,
-        weekend_relief=rule.weekend_relief,
-    )
-
-
-def with_relief(rule: Rule, incident: Incident) -> tuple[Rule, str]:
-    """``rule`` as its deadline is computed for ``incident``: weekend relief
-    only when the breach fact that excludes it is recorded as false (RTS
-    2025/301 Art. 5(5)); the text says why relief is off."""
-    if not rule.weekend_relief or rule.relief_exclusion is None:
-        return rule, ""
-    name = rule.relief_exclusion
-    fact = incident.breach.facts.get(name) if incident.breach else None
-    if fact is False:
-        return rule, ""
-    off = replace(rule, weekend_relief=False)
-    if fact is None:
-        return off, f"no weekend relief: breach.facts.{name} is not recorded (false gives relief)"
-    return off, f"no weekend relief: breach.facts.{name} is {fact}"
-
-
-def _lapsed(rule: Rule, incident: Incident, due_at: datetime, satisfied_at: datetime | None) -> str:
-    """Why an obligation that lasts only while the incident is ongoing
-    (``conditions.ongoing``) lapsed, or ``""``."""
-    field = rule.conditions.ongoing
-    ended = incident.breach.clocks.get(field) if field and incident.breach else None
-    if ended is None or ended > due_at or satisfied_at is not None:
-        return ""
-    return (
-        f"not required: breach.{field} {utc_text(ended)} came by the due time "
-        f"({utc_text(due_at)}), so nothing was ongoing to report"
-    )
-
-
-def end_of_due_day(rule: Rule, due_at: datetime, zone: ZoneInfo) -> datetime | None:
-    """The end of the due day in the rule's zone, for a rule that counts
-    calendar or business days from the clock's time of day (``same_time``):
-    a law that counts days gives until that day ends."""
-    if rule.calendar not in (Calendar.CALENDAR_DAYS, Calendar.BUSINESS_DAYS):
-        return None
-    if rule.due_time != "same_time":
-        return None
-    local = rule.zone or zone
-    return localize(datetime.combine(due_at.astimezone(local).date(), END_OF_DAY), local)
-
-
-def _delayed(rule: Rule, incident: Incident, due_at: datetime) -> tuple[datetime, str]:
-    """The deadline moved by a delay granted for this rule (``breach.delays``)."""
-    delay = incident.breach.delays.get(rule.id) if incident.breach else None
-    if delay is None:
-        return due_at, ""
-    who = delay.by + (f", {delay.reference}" if delay.reference else "")
-    if delay.until <= due_at:
-        return due_at, f"delay until {utc_text(delay.until)} ({who}) ends before the deadline"
-    return (
-        delay.until,
-        f"delayed until {utc_text(delay.until)} by {who}; due {utc_text(due_at)} without it",
-    )
-
-
-def _calendar_notes(
-    rule: Rule, deadline: Duration, clock_at: datetime, due_at: datetime, zone: ZoneInfo
-) -> list[str]:
-    """What the calendar did: the days a business-day count skipped, and a
-    deadline moved by weekend relief."""
-    local = rule.zone or zone
-    notes = []
-    if rule.calendar is Calendar.BUSINESS_DAYS:
-        skipped = skipped_days(
-            clock_at.astimezone(local).date(), due_at.astimezone(local).date(), rule.holidays
-        )
-        if skipped:
-            notes.append("skipped " + ", ".join(_day_text(d, why) for d, why in skipped))
-    if rule.weekend_relief:
-        plain = replace(rule, weekend_relief=False)
-        before = _due(plain, deadline, clock_at, zone)
-        if before != due_at:
-            day = before.astimezone(local)
-            why = rule.holidays.holiday_name(day.date()) if rule.holidays else None
-            notes.append(
-                f"moved from {day:%a %d %b %H:%M} ({why or 'weekend'}) to 12:00 the next "
-                f"working day ({local.key}) by weekend relief"
-            )
-    return notes
-
-
-def _day_text(day: date, why: str) -> str:
-    """``Thu 26 Nov (Thanksgiving Day)``, ``Sat 28 Nov``."""
-    text = f"{day:%a %d %b}"
-    return text if why == f"{day:%A}" else f"{text} ({why})"
 
 
 def _apply_limit(
@@ -365,7 +281,7 @@ def _apply_limit(
     limit_at, missing = clock_time(limit.clock, incident, notices, now, zone)
     if limit_at is None or limit.deadline is None:
         return due_at, f"outer limit unknown: {missing}"
-    cap = _due(limit, limit.deadline, limit_at, zone)
+    cap = due(limit, limit.deadline, limit_at, zone)
     if clock_at <= cap:
         if cap < due_at:
             return (

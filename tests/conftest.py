@@ -3,6 +3,7 @@ and ``--update-golden`` to rewrite golden files."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -109,3 +110,20 @@ def load(site_factory: SiteFactory) -> Callable[..., tuple[SiteConfig, object]]:
         return config, load_site(config)
 
     return run
+
+
+def build_leftovers(root: Path) -> list[str]:
+    """What a build leaves beside its outputs besides the cache and the output
+    store's OWNER, lock, pointer and current generation (see clarion.generations)."""
+    found = []
+    for entry in sorted(root.iterdir()):
+        if not entry.name.startswith(".") or entry.name in (".clarion-cache", ".gitignore"):
+            continue
+        if not entry.name.endswith(".clarion"):
+            found.append(entry.name)
+            continue
+        current = os.readlink(entry / "current") if (entry / "current").is_symlink() else None
+        for item in sorted(entry.iterdir()):
+            if item.name not in ("OWNER", "lock", "current", current):
+                found.append(f"{entry.name}/{item.name}")
+    return found

@@ -8,6 +8,7 @@ import email
 import email.policy
 import http.server
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -73,12 +74,17 @@ def http_receiver() -> Iterator[HttpReceiver]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            with receiver.lock:
+            with receiver.lock:  # before answering: the sender may return at once
                 receiver.requests.append(request)
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
+            try:
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                with receiver.lock:  # the sender gave up (timed out): not delivered
+                    receiver.requests.remove(request)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -134,15 +140,25 @@ class _Handler:
 
 
 @contextmanager
-def smtp_receiver() -> Iterator[SmtpReceiver]:
+def smtp_receiver(
+    *, starttls: ssl.SSLContext | None = None, implicit_tls: ssl.SSLContext | None = None
+) -> Iterator[SmtpReceiver]:
+    """An SMTP server; with ``starttls`` it requires STARTTLS, with
+    ``implicit_tls`` it speaks TLS from the first byte."""
     receiver = SmtpReceiver(url="")
     with socket.socket() as probe:  # a free port (aiosmtpd's start-up check needs one)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    controller = Controller(_Handler(receiver), hostname="127.0.0.1", port=port)
+    options: dict[str, object] = {}
+    if starttls is not None:
+        options.update(tls_context=starttls, require_starttls=True)
+    if implicit_tls is not None:
+        options.update(ssl_context=implicit_tls)
+    controller = Controller(_Handler(receiver), hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
-        receiver.url = f"smtp+insecure://127.0.0.1:{port}"
+        scheme = "smtps" if implicit_tls else "smtp" if starttls else "smtp+insecure"
+        receiver.url = f"{scheme}://127.0.0.1:{port}"
         yield receiver
     finally:
         controller.stop()

@@ -81,6 +81,10 @@ def run(root: Path, *args: str, input: str | None = None):
     return CliRunner().invoke(main, [*args, "--source", str(root)], input=input)
 
 
+def drafted(root: Path) -> list[Path]:
+    return sorted((root / "updates").glob("*.md")) if (root / "updates").is_dir() else []
+
+
 def front_matter(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
     return yaml.safe_load(text.split("---\n")[1])
@@ -246,7 +250,7 @@ def test_format_can_be_named(site_factory):
     assert wrong.exit_code == 2
     assert f"{payload}: error: event.event_type: missing" in wrong.output
     assert "pass --format to name the format" in wrong.output
-    assert not list((root2 / "updates").glob("*.md")) if (root2 / "updates").exists() else True
+    assert drafted(root2) == []
 
 
 def test_acknowledged_alert_fills_the_drafted_file_and_nothing_else(site_factory):
@@ -303,7 +307,7 @@ def test_alert_key_is_branch_safe_and_shared_by_triggered_and_acknowledged(site_
     )
     assert grouped.exit_code == 0
     assert grouped.stdout.strip().startswith("alertmanager-") and len(grouped.stdout.strip()) == 29
-    assert not (root / "updates").exists() or not list((root / "updates").glob("*.md"))
+    assert drafted(root) == []
 
 
 def test_unmapped_alert_names_the_service_and_how_to_map_it(site_factory):
@@ -323,7 +327,7 @@ def test_unmapped_alert_names_the_service_and_how_to_map_it(site_factory):
         "nothing was written." in result.output
     )
     assert '[alerts.map.payments-api]\n    service = "payments-api"' in result.output
-    assert not (root / "updates").exists() or not list((root / "updates").glob("*.md"))
+    assert drafted(root) == []
 
 
 @pytest.mark.parametrize(
@@ -371,7 +375,7 @@ def test_malformed_or_unknown_payloads_write_nothing(site_factory, monkeypatch, 
     assert result.exit_code == 2, result.output
     assert message in result.output.replace(str(root) + "/", "")
     assert "Traceback" not in result.output
-    assert not (root / "updates").exists() or not list((root / "updates").glob("*.md"))
+    assert drafted(root) == []
 
 
 def test_resolved_alert_declares_nothing(site_factory):

@@ -583,3 +583,50 @@ def test_a_retry_reaches_only_the_subscribers_still_owed_a_message(tmp_path, rec
         ["api@subscriber.example"],
     ]
     assert len(web.requests) == len(HTTP_PATHS)
+
+
+def test_the_documented_verification_recipe_accepts_real_requests_only(tmp_path, receivers):
+    web, mail = receivers
+    docs = (Path(__file__).resolve().parent.parent / "docs/announce.md").read_text()
+    recipe = next(b for b in docs.split("```python\n")[1:] if "def verify(" in b)
+    namespace: dict = {}
+    exec(recipe.split("```")[0], namespace)  # the code block as users copy it
+    verify = namespace["verify"]
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    site.write("updates/2026-11-27-api-errors.md", HEAD + STEPS["declare"])
+    site.build()
+    site.announce(previous, environment(web, mail))
+    (request,) = web.to("/webhook")
+    assert verify(SECRET.encode(), request.headers, request.body)
+    assert not verify(b"another secret", request.headers, request.body)
+    assert not verify(SECRET.encode(), request.headers, request.body.replace(b"API", b"APX"))
+    stale = {**request.headers, "X-Clarion-Timestamp": "1700000000"}
+    assert not verify(SECRET.encode(), stale, request.body)
+
+
+def test_a_long_retry_after_or_a_timeout_ends_the_tries_and_says_why(tmp_path, receivers):
+    web, mail = receivers
+    env = environment(web, mail)
+    site = new_site(tmp_path)
+    previous = site.snapshot()
+    web.behaviour["/slack"] = Behaviour(fail=100, status=429, retry_after="3600")
+    web.behaviour["/discord"] = Behaviour(delay=1.0)  # slower than the timeout below
+    site.write("updates/2026-11-27-api-errors.md", HEAD + STEPS["declare"])
+    site.build()
+    report = announce(
+        load_config(site.root),
+        previous=previous,
+        now=NOW,
+        environ=env,
+        policy=Policy(backoff=0.01, timeout=0.3, attempts=2),
+    )
+    failed = {d.channel: d for d in report.failed}
+    assert set(failed) == {"slack", "discord"}
+    assert failed["slack"].attempts == 1
+    assert failed["slack"].detail == (
+        "127.0.0.1: HTTP 429 (asked to retry after 3600 s), 1 attempt"
+    )
+    assert failed["discord"].attempts == 2
+    assert failed["discord"].detail == "127.0.0.1: timed out after 0.3 s, 2 attempts"
+    assert len(web.to("/teams")) == 1 and len(mail.messages) == 2

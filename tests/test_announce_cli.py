@@ -427,3 +427,32 @@ def test_the_index_page_has_a_subscribe_section_without_javascript(tmp_path):
     ):
         assert f'href="{href}"' in section
         assert (root / "public" / href).is_file()
+
+
+def test_send_refuses_a_notice_that_fails_its_content_check(tmp_path):
+    root = tmp_path / "site"
+    write_files(
+        root,
+        {
+            "site_src/site.toml": MINIMAL_TOML + '\n[rules]\nenabled = ["gdpr-art33-authority"]\n',
+            "updates/2026-11-27-api-errors.md": INCIDENT.replace(
+                "---\n##", "breach:\n  aware: 2026-11-27T10:00:00Z\n---\n##"
+            ),
+            "comms/2026-11-27-api-errors/dpa.md": (
+                "---\nrule: gdpr-art33-authority\nto: [customers]\nsubject: Breach\n---\n"
+                "We had a breach.\n"
+            ),
+        },
+    )
+    with smtp_receiver() as mail:
+        result = cli(
+            "send", "api-errors", "dpa", "--yes", "--source", str(root), "--now", NOW_TEXT,
+            env={"SMTP_URL": mail.url},
+        )  # fmt: skip
+        assert mail.messages == []
+    assert result.exit_code == 2
+    assert (
+        "  - content check of comms/2026-11-27-api-errors/dpa.md: line 6: gdpr-art33-authority: "
+        "the notice does not cover a required item (draft): likely consequences of the breach"
+    ) in result.stderr
+    assert "sent:" not in (root / "comms/2026-11-27-api-errors/dpa.md").read_text()

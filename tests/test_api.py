@@ -356,7 +356,7 @@ def statuspage_io() -> Path:
                 "npm is missing: run 'npm ci --prefix tests/clients' to install the statuspage.io client"
             )
         result = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(CLIENTS)],
+            [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--prefix", str(CLIENTS)],
             capture_output=True,
             text=True,
             timeout=300,

@@ -91,7 +91,11 @@ def test_init_into_empty_folder_builds(tmp_path):
     target = tmp_path / "status"
     result = cli("init", str(target), "--now", NOW_TEXT)
     assert result.exit_code == 0, result.output
-    files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+    files = sorted(
+        p.relative_to(target).as_posix()
+        for p in target.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(target).parts
+    )
     assert files == [
         ".github/workflows/deadlines.yml",
         ".github/workflows/declare.yml",
@@ -104,10 +108,9 @@ def test_init_into_empty_folder_builds(tmp_path):
         "updates/2026-11-26-example-incident.md",
     ]
     assert (target / ".github" / "workflows").is_dir()  # the CI workflows' place
-    assert (
-        "/public/" in (target / ".gitignore").read_text()
-        and "/private/" in (target / ".gitignore").read_text()
-    )
+    # the output folders are links (no trailing slash) and the store beside them
+    ignored = (target / ".gitignore").read_text().splitlines()
+    assert {"/public", "/private", "/.public.clarion/"} <= set(ignored)
     toml = (target / "site_src/site.toml").read_text()
     assert "# [email]" in toml and "# [rules]" in toml  # commented settings
     site = loaded(target)
@@ -134,8 +137,8 @@ def test_init_refuses_to_overwrite(tmp_path):
     (target / "notes.txt").write_text("unrelated\n")
     result = cli("init", str(target), "--now", NOW_TEXT)
     assert result.exit_code == 2
-    assert "already has site_src/site.toml; nothing was written" in result.output
-    assert "--force" in result.output
+    assert "is a Clarion site already; nothing was written" in result.output
+    assert "--force" in result.output and "--upgrade-workflows" in result.output
     assert (target / "site_src/site.toml").read_text() == "# mine\n"
     assert not (target / "updates").exists()
     forced = cli("init", str(target), "--force", "--now", NOW_TEXT)

@@ -67,8 +67,11 @@ def check(root: Path, *args: str):
 
 
 def test_exit_0_when_nothing_is_overdue(site_factory):
+    toml = MINIMAL_TOML.replace("https://status.test.example/", "https://status.acme.io/")
     result = check(
-        site_factory({"updates/2026-11-20-slow.md": CALM}), "--now", "2026-11-27T12:00:00Z"
+        site_factory({"updates/2026-11-20-slow.md": CALM}, toml=toml),
+        "--now",
+        "2026-11-27T12:00:00Z",
     )
     assert result.exit_code == 0, result.output
     assert result.output.startswith(

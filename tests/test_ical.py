@@ -91,5 +91,15 @@ def test_calendar_is_deterministic(site):
     assert b"\r\n" in one  # RFC 5545 line endings
 
 
-def test_site_without_maintenance_has_an_empty_calendar(site_factory):
-    assert events(build_public(site_factory())) == {}
+def test_site_without_maintenance_has_a_valid_calendar_without_events(site_factory):
+    """RFC 5545 wants at least one component: a UTC VTIMEZONE stands in."""
+    public = build_public(site_factory())
+    assert events(public) == {}
+    calendar = icalendar.Calendar.from_ical((public / "maintenance.ics").read_bytes())
+    assert [c.name for c in calendar.subcomponents] == ["VTIMEZONE"]
+    assert calendar.subcomponents[0]["TZID"] == "UTC"
+
+
+def test_maintenance_calendar_has_no_zone_when_it_has_events(site):
+    calendar = icalendar.Calendar.from_ical((build_public(site) / "maintenance.ics").read_bytes())
+    assert {c.name for c in calendar.subcomponents} == {"VEVENT"}

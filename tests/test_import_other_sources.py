@@ -195,7 +195,8 @@ def snapshot(root: Path) -> dict[str, str]:
         (
             "cstate",
             "content/issues/2020-01-01-bad.md",
-            "---\ntitle: Bad\ndate: 2020-01-01 10:00:00\nseverity: down\naffected:\n  - Mainframe\n---\nx\n",
+            "---\ntitle: Bad\ndate: 2020-01-01 10:00:00\nseverity: down\n"
+            "affected:\n  - Mainframe\n---\nx\n",
             "content/issues/2020-01-01-bad.md: error: affected: unknown system 'Mainframe'",
         ),
         (

@@ -329,3 +329,41 @@ def test_fetch_from_a_page_url(site_factory, tmp_path: Path) -> None:
 def test_instatus_is_refused_with_the_reason(site_factory, tmp_path: Path) -> None:
     result = run("import", "instatus", tmp_path, "--source", site_factory(toml=TOML))
     assert result.exit_code == 2 and "documented" in result.output
+
+
+def test_the_result_does_not_depend_on_the_number_of_workers(tmp_path: Path, monkeypatch) -> None:
+    from clarion.importers import statuspage
+    from clarion.importers.statuspage_files import read_folder
+
+    folder = write(tmp_path / "big", history(incidents=430, maintenances=10, seed=7))
+    documents = read_folder(folder)
+    monkeypatch.setattr(statuspage, "default_workers", lambda: 1)
+    alone = statuspage.read_statuspage(documents)
+    monkeypatch.setattr(statuspage, "default_workers", lambda: 2)
+    shared = statuspage.read_statuspage(documents)
+    assert len(alone.items) == 440
+    assert shared.items == alone.items
+    assert shared.report.lines() == alone.report.lines()
+
+
+def test_a_postmortem_status_without_its_body_is_reported(site_factory, tmp_path: Path) -> None:
+    folder = tmp_path / "page"
+    shutil.copytree(HAND_WRITTEN, folder)
+    bad(folder, "incidents.json", lambda d: d["incidents"][0].update(postmortem_body=None))
+    result = import_into(site_factory(toml=TOML), folder)
+    assert "lossy: status postmortem without a postmortem_body" in result.output
+
+
+def test_a_renamed_file_is_found_again_by_its_marker(site_factory) -> None:
+    root = site_factory(toml=TOML)
+    import_into(root, HAND_WRITTEN)
+    old = root / "updates/2026-09-12-webhook-deliveries-delayed.md"
+    (root / "updates/2026").mkdir()
+    old.rename(root / "updates/2026/webhooks-slow.md")
+    again = import_into(root, HAND_WRITTEN)
+    assert "0 new, 0 changed, 3 unchanged" in again.output
+    assert sorted(p.name for p in root.rglob("updates/**/*.md")) == [
+        "2026-09-27-database-upgrade.md",
+        "2026-10-01-elevated-api-errors-zurich-region.md",
+        "webhooks-slow.md",
+    ]

@@ -105,3 +105,18 @@ def test_a_bad_statuspage_id_is_an_error(load, value: str) -> None:
                 """
             }
         )
+
+
+def test_site_toml_additions_read_back_and_map_ids_are_checked() -> None:
+    import tomllib
+
+    from clarion.errors import UsageError
+    from clarion.importers.plan import _toml_table, parse_maps
+
+    name = 'a\x7fb "q" \\ \n é \x01 # not a comment'
+    assert tomllib.loads(_toml_table("components", "x", {"name": name}))["components"]["x"] == {
+        "name": name
+    }
+    assert parse_maps(["Media Proxy=cdn", "c0api=api"]) == {"Media Proxy": "cdn", "c0api": "api"}
+    with pytest.raises(UsageError, match="not a component id"):
+        parse_maps(["API=My API"])

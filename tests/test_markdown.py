@@ -58,10 +58,16 @@ def test_sanitiser_removes_active_content():
     assert "<script" not in html and "onerror" not in html and "javascript:" not in html
 
 
-def test_task_lists_render_as_disabled_checkboxes():
-    html = MarkdownRenderer().html("- [ ] open item\n- [x] done item")
-    assert '<input type="checkbox" disabled=""> open item' in html
-    assert 'checked=""> done item' in html
+def test_task_lists_render_as_labelled_disabled_checkboxes():
+    """Each box sits in a <label> with its item's text (an unlabelled form
+    control is a critical accessibility error), in tight and loose lists."""
+    html = MarkdownRenderer().html("- [ ] open **item**\n- [x] done item\n    - [ ] nested")
+    assert '<label><input disabled="" type="checkbox"> open <strong>item</strong></label>' in html
+    assert '<label><input checked="" disabled="" type="checkbox"> done item</label><ul>' in html
+    assert '<label><input disabled="" type="checkbox"> nested</label>' in html
+    loose = MarkdownRenderer().html("- [ ] one\n\n- [x] two")
+    assert '<p><label><input disabled="" type="checkbox"> one</label></p>' in loose
+    assert "[ ]" not in html + loose
 
 
 def test_plain_text_for_api_bodies():

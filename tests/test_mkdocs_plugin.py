@@ -159,7 +159,7 @@ def test_status_pages_are_wrapped_in_the_mkdocs_theme(built: Path) -> None:
     assert 'href="../../assets/clarion-fragment.css"' in incident
     index = (built / "status/index.html").read_text()
     assert "Partially Degraded Service" in index
-    assert '<svg class="bars"' in index  # uptime bars
+    assert '<ol class="bars"' in index  # uptime bars
     assert 'href="#components-h"' in index  # the theme's table of contents lists the sections
     css = (built / "status/assets/clarion-fragment.css").read_text()
     assert ".clarion .bars" in css and "body{" not in css

@@ -149,10 +149,16 @@ def test_overrides_change_the_durations_severities_or_turn_them_off(site_factory
     )
 
 
-def test_the_rules_are_listed_with_their_durations():
-    result = CliRunner().invoke(main, ["rules", "incident-commander", "--source", "."])
-    assert result.exit_code == 0, result.output
-    assert "15 min" in result.output or "PT15M" in result.output
+def test_the_rules_are_listed_with_their_durations(site_factory):
+    root = site_factory()
+    for rule, duration in (("incident-commander", "PT15M"), ("comms-lead", "PT30M")):
+        data = json.loads(
+            CliRunner()
+            .invoke(main, ["rules", rule, "--format", "json", "--source", str(root)])
+            .output
+        )
+        (entry,) = data["rules"]
+        assert (entry["kind"], entry["deadline"], entry["enabled"]) == ("practice", duration, True)
 
 
 def test_roles_never_reach_the_public_site_and_show_in_the_private_report(site_factory):

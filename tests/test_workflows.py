@@ -30,13 +30,15 @@ from click.testing import CliRunner
 
 from clarion import __version__
 from clarion.check import run_check
+from clarion.cli import first_run as cli_module
 from clarion.cli import main
-from clarion.cli import writing as cli_module
 from clarion.config import load_config
 from clarion.publishing import (
+    ACTION_REPOSITORY,
     DEADLINE_SCHEDULES,
     next_change,
     public_digest,
+    running_clarion,
     set_deadline_schedule,
 )
 from clarion.reminders import OpenIssue, parse_open_issues, plan_reminders
@@ -87,6 +89,7 @@ def test_every_workflow_is_found():
     assert names == {
         ".github/workflows/deadlines.yml",
         ".github/workflows/publish.yml",
+        ".github/workflows/release.yml",
         ".github/workflows/tests.yml",
         "src/clarion/scaffold/dot-github/workflows/deadlines.yml",
         "src/clarion/scaffold/dot-github/workflows/declare.yml",
@@ -107,6 +110,70 @@ def test_actionlint(path: Path):
         cwd=REPO,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _action_scripts() -> list[tuple[str, str]]:
+    """The ``run:`` steps of action.yml as bash scripts, each ``${{ }}``
+    replaced by a plain word (the runner substitutes them before bash runs)."""
+    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    scripts = []
+    for step in action["runs"]["steps"]:
+        if "run" in step:
+            assert step["shell"] == "bash", "composite steps name their shell"
+            body = re.sub(r"\$\{\{.*?\}\}", "expression", step["run"])
+            scripts.append((step["name"], "#!/bin/bash\nset -eo pipefail\n" + body))
+    return scripts
+
+
+def test_action_steps_pass_shellcheck(tmp_path: Path):
+    """actionlint does not read action.yml; shellcheck reads its steps."""
+    shellcheck = tool("shellcheck")
+    if shellcheck is None:
+        pytest.fail("shellcheck is missing: install the test extras (pip install -e '.[test]')")
+    scripts = _action_scripts()
+    assert len(scripts) >= 3
+    for index, (name, script) in enumerate(scripts):
+        path = tmp_path / f"step-{index}.sh"
+        path.write_text(script)
+        result = subprocess.run(
+            [shellcheck, "--shell=bash", "--severity=style", str(path)],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, f"{name}:\n{result.stdout}"
+
+
+def test_shellcheck_finds_what_the_action_test_looks_for(tmp_path: Path):
+    """The check above can fail: a script with an unquoted expansion does."""
+    shellcheck = tool("shellcheck")
+    assert shellcheck
+    path = tmp_path / "bad.sh"
+    path.write_text("#!/bin/bash\nvenv=$1\n$venv/bin/python -m pip install x\n")
+    result = subprocess.run([shellcheck, "--shell=bash", str(path)], capture_output=True)
+    assert result.returncode != 0
+
+
+def test_action_interface():
+    """What sites' workflows rely on: the inputs, the outputs, a composite
+    action that installs from its own files, never from a package index."""
+    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    assert action["runs"]["using"] == "composite"
+    assert set(action["inputs"]) == {
+        "command",
+        "args",
+        "ok-exit-codes",
+        "working-directory",
+        "python-version",
+    }
+    assert action["inputs"]["command"]["default"] == ""  # install only
+    assert {"exit-code", "changed", "public-digest", "version"} <= set(action["outputs"])
+    steps = {s.get("name"): s for s in action["runs"]["steps"]}
+    install = steps["Install Clarion"]["run"]
+    assert '"$GITHUB_ACTION_PATH"' in install and "clarion-status" not in install
+    cache = steps["Restore Clarion's environment"]
+    assert cache["uses"].startswith("actions/cache@")
+    key = steps["Cache key of this Clarion"]["run"]
+    assert "GITHUB_ACTION_REF" in key and "digest" in key
 
 
 # -- structural promises ------------------------------------------------------------
@@ -180,7 +247,9 @@ def test_publish_promises(path: Path):
     # a successful deploy (a schedule-only run that changed nothing deploys nothing)
     announce = data["jobs"]["announce"]
     assert announce["needs"] == ["build", "deploy"]
-    assert announce["if"] == "needs.deploy.result == 'success'"
+    assert announce["if"] == (
+        "needs.deploy.result == 'success' && needs.build.outputs.announce == 'true'"
+    )
     assert announce["permissions"] == {"contents": "read"}
     saw = next(s for s in _steps(build) if s.get("name") == "The page subscribers saw last")
     assert saw["if"] == pages["if"] and "--dry-run --save-previous" in saw["run"]
@@ -252,17 +321,14 @@ def test_tests_workflow_runs_the_readme_command_on_supported_pythons():
 @pytest.mark.parametrize("name", ["publish.yml", "deadlines.yml"])
 def test_top_level_workflows_are_the_shipped_ones(name: str):
     """The example site runs the shipped workflow; only the install step (the
-    Clarion of this commit), the schedule and the version pin differ."""
+    action of this commit) and the schedule differ."""
     shipped, top = load(SHIPPED / name), load(TOP / name)
     for data in (shipped, top):
         data["on"].pop("schedule")
-        data.get("env", {}).pop("CLARION_VERSION", None)
-        if data.get("env") == {}:
-            del data["env"]
         for job in data["jobs"].values():
             for step in job["steps"]:
                 if step.get("name") == "Install Clarion":
-                    step["run"] = "<install>"
+                    step.pop("uses")
     assert shipped == top
     install = [
         s
@@ -270,9 +336,7 @@ def test_top_level_workflows_are_the_shipped_ones(name: str):
         for s in j["steps"]
         if s.get("name") == "Install Clarion"
     ]
-    assert install and all(
-        s["run"] == "python -m pip install --disable-pip-version-check ." for s in install
-    )
+    assert install and all(s["uses"] == "./" for s in install)
 
 
 # -- clarion init writes the workflows ----------------------------------------------
@@ -284,14 +348,74 @@ def test_init_writes_workflows_with_pinned_version_and_schedule(tmp_path: Path):
     assert result.exit_code == 0, result.output
     publish = (target / ".github/workflows/publish.yml").read_text()
     deadlines = (target / ".github/workflows/deadlines.yml").read_text()
-    assert publish == (SHIPPED / "publish.yml").read_text().replace(
-        'CLARION_VERSION: "0.1.0"', f'CLARION_VERSION: "{__version__}"'
-    )
-    assert f'CLARION_VERSION: "{__version__}"' in deadlines
+    pin = running_clarion()
+    # this Clarion runs from its git checkout: the workflows pin its commit
+    assert pin.commit is not None and re.fullmatch(r"[0-9a-f]{40}", pin.commit)
+    uses = f"uses: {ACTION_REPOSITORY}@{pin.commit}  # clarion-status {__version__}, commit "
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    assert pin.commit == head
+    assert uses in publish and uses in deadlines
+    assert "pip install" not in publish and "CLARION_VERSION" not in publish
     assert load(target / ".github/workflows/deadlines.yml")["on"]["schedule"] == [
         {"cron": "7 */6 * * *"}
     ]
     assert "--deadline-schedule 6h" in deadlines
+    # everything but the install step is the shipped workflow
+    for relpath in ("publish.yml", "deadlines.yml"):
+        mine, theirs = load(target / ".github/workflows" / relpath), load(SHIPPED / relpath)
+        for data in (mine, theirs):
+            data["on"].pop("schedule")
+            for job in data["jobs"].values():
+                for step in job["steps"]:
+                    if step.get("name") == "Install Clarion":
+                        assert step.pop("uses").startswith(f"{ACTION_REPOSITORY}@")
+        assert mine == theirs
+
+
+@pytest.mark.parametrize(
+    ("source", "install"),
+    [
+        (
+            "pip",
+            f'python -m pip install --disable-pip-version-check "clarion-status=={__version__}"',
+        ),
+        (
+            "git",
+            "python -m pip install --disable-pip-version-check "
+            f'"clarion-status @ git+https://github.com/{ACTION_REPOSITORY}@COMMIT"',
+        ),
+    ],
+)
+def test_init_clarion_source_pip_or_git(tmp_path: Path, source: str, install: str):
+    target = tmp_path / "site"
+    result = cli("init", str(target), "--now", NOW_TEXT, "--clarion-source", source)
+    assert result.exit_code == 0, result.output
+    install = install.replace("COMMIT", running_clarion().ref)
+    for name in ("publish.yml", "deadlines.yml"):
+        data = load(target / ".github/workflows" / name)
+        job = data["jobs"]["build" if name == "publish.yml" else "deadlines"]
+        steps = job["steps"]
+        index = next(i for i, s in enumerate(steps) if s.get("name") == "Install Clarion")
+        assert steps[index]["run"] == install
+        assert steps[index - 1] == {
+            "uses": "actions/setup-python@v6",
+            "with": {"python-version": "3.12"},
+        }
+        assert not any(s.get("uses", "").startswith(ACTION_REPOSITORY) for s in steps)
+        _actionlint(target / ".github/workflows" / name)
+
+
+def _actionlint(path: Path) -> None:
+    actionlint = tool("actionlint")
+    assert actionlint, "actionlint is missing: install the test extras"
+    result = subprocess.run(
+        [actionlint, "-no-color", "-oneline", f"-shellcheck={tool('shellcheck') or ''}", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_init_default_schedule_is_hourly(tmp_path: Path):
@@ -302,7 +426,7 @@ def test_init_default_schedule_is_hourly(tmp_path: Path):
 
 def test_init_asks_the_schedule_on_a_terminal(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(cli_module, "_interactive", lambda: True)
-    result = cli("init", str(tmp_path / "s"), "--now", NOW_TEXT, input="daily\n")
+    result = cli("init", str(tmp_path / "s"), "--now", NOW_TEXT, input="daily\n\n")
     assert result.exit_code == 0, result.output
     assert "720 min/month" in result.output and "2,880 min/month" in result.output
     assert load(tmp_path / "s/.github/workflows/deadlines.yml")["on"]["schedule"] == [
@@ -603,8 +727,7 @@ with open(state_path, "w") as f:
 
 @pytest.fixture
 def fake_gh(tmp_path: Path):
-    if shutil.which("jq") is None:
-        pytest.skip("jq is not installed (GitHub's runners have it)")
+    assert shutil.which("jq"), "jq is missing: .ci/run installs it (GitHub's runners have it)"
     folder = tmp_path / "fake-bin"
     folder.mkdir()
     gh = folder / "gh"
@@ -1239,9 +1362,10 @@ def test_announce_job_sends_once_and_keeps_the_record_for_the_next_run(tmp_path:
     assert cli("build", "--source", str(site)).exit_code == 0
     pages = tmp_path / "runner-temp/pages"
     pages.mkdir(parents=True)
-    with tarfile.open(pages / "artifact.tar", "w") as tar:  # what upload-pages-artifact makes
+    # what upload-pages-artifact makes (tar --dereference: public/ is Clarion's link)
+    with tarfile.open(pages / "artifact.tar", "w", dereference=True) as tar:
         tar.add(site / "public", arcname=".")
-    shutil.rmtree(site / "public")
+    (site / "public").unlink()  # the announce job starts from a fresh checkout
     with http_receiver() as web:
         secrets = {
             f"secrets.{name}": ""

@@ -132,6 +132,30 @@ def scaffold_files(now: datetime) -> list[ScaffoldFile]:
     return sorted(files, key=lambda f: f.relpath)
 
 
+def workflow_files(
+    files: Sequence[ScaffoldFile], clarion_source: str, deadline_schedule: str | None
+) -> list[ScaffoldFile]:
+    """``files`` with the workflows customised for the Clarion running now."""
+    from .publishing import WORKFLOW_FOLDER, customise_workflow, running_clarion
+
+    pin = running_clarion()
+    return [
+        ScaffoldFile(
+            f.relpath,
+            customise_workflow(
+                f.relpath,
+                f.data.decode("utf-8"),
+                pin=pin,
+                source=clarion_source,
+                deadline_schedule=deadline_schedule,
+            ).encode("utf-8"),
+        )
+        if f.relpath.startswith(WORKFLOW_FOLDER)
+        else f
+        for f in files
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class InitResult:
     root: Path
@@ -140,34 +164,24 @@ class InitResult:
 
 
 def init_site(
-    target: Path, *, now: datetime, force: bool = False, deadline_schedule: str | None = None
+    target: Path,
+    *,
+    now: datetime,
+    force: bool = False,
+    deadline_schedule: str | None = None,
+    clarion_source: str = "action",
 ) -> InitResult:
     """Scaffold a status site in ``target`` (created if missing).
 
     Existing files are never overwritten unless ``force``; other files already
     in ``target`` are left alone, so a site can be added to an existing repository.
-    The CI workflows install this Clarion's version; ``deadline_schedule`` names
+    The CI workflows install this Clarion (its version, and its commit when it
+    runs from a git checkout) from ``clarion_source``; ``deadline_schedule`` names
     how often the deadline workflow runs (:data:`clarion.publishing.DEADLINE_SCHEDULES`).
     """
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} exists and is not a folder")
-    from . import __version__
-    from .publishing import customise_workflow
-
-    files = [
-        ScaffoldFile(
-            f.relpath,
-            customise_workflow(
-                f.relpath,
-                f.data.decode("utf-8"),
-                version=__version__,
-                deadline_schedule=deadline_schedule,
-            ).encode("utf-8"),
-        )
-        if f.relpath.startswith(".github/workflows/")
-        else f
-        for f in scaffold_files(now)
-    ]
+    files = workflow_files(scaffold_files(now), clarion_source, deadline_schedule)
     existing = [f.relpath for f in files if (target / f.relpath).exists()]
     if existing and not force:
         shown = ", ".join(existing[:8]) + (

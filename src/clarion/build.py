@@ -15,8 +15,10 @@ from .cache import BuildCache, input_stamp
 from .config import SiteConfig
 from .derive import State, derive_state
 from .errors import UsageError
+from .generations import OutputStore
 from .load import load_site
 from .model import Site
+from .outdirs import absolute_folder, output_folder_problems
 from .parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
 from .render import Area, Output, RenderContext
 from .render.api import write_api
@@ -159,26 +161,28 @@ def _build(
     workers: int | None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
+    public = absolute_folder(public_dir or config.paths.public)
+    private = absolute_folder(private_dir or config.paths.private)
+    problems = output_folder_problems(config.root, config.paths.comms, public, private)
+    if problems:
+        raise UsageError("; ".join(message for _, message in problems))
     cache = BuildCache.open(config) if use_cache else None
     context = prepare(config, now, cache, default_workers() if workers is None else workers)
-    public = (public_dir or config.paths.public).resolve()
-    private = (private_dir or config.paths.private).resolve()
-    if public == private or public.is_relative_to(private) or private.is_relative_to(public):
-        raise UsageError(
-            f"the private folder ({private}) and the public folder ({public}) overlap: "
-            "private drafts must never be inside the public site, nor the public site inside them"
-        )
     targets = {Area.PUBLIC: public, Area.PRIVATE: private}
     names = {area.value: str(path) for area, path in targets.items()}
+    # real folders an older Clarion wrote (without the store) are adopted
+    adopt = [Path(f) for f in (cache or BuildCache.open(config)).targets.values()]
     stamp = input_stamp(config, now.isoformat()) if cache is not None else None
     if cache is not None and stamp is not None and cache.unchanged_output(stamp, names):
+        with OutputStore({a.value: p for a, p in targets.items()}, adopt).opened():
+            pass  # nothing to write; a killed build's leftovers are still removed
         report = _unchanged_report(cache, targets)
     else:
         previous = cache.manifest if cache is not None and cache.targets == names else None
         outputs = render_all(context)
         if progress is not None:
             outputs = _reporting(outputs, progress, expected=len(context.site.incidents) + 100)
-        report = write_outputs(outputs, targets, previous)
+        report = write_outputs(outputs, targets, previous, adopt)
     if cache is not None:
         cache.save({area: dict(files) for area, files in report.manifest.items()}, names, stamp)
     return BuildResult(

@@ -16,6 +16,7 @@ from .derive.learning import postmortem_lint, runbook_lint
 from .errors import ContentError, ContentErrors, SourceLocation, UsageError
 from .load import load_site
 from .model import Site, Stage
+from .placeholders import placeholder_warnings
 from .privacy import PrivacyReport
 from .render.email import check_notice_templates
 from .rules import load_rules
@@ -45,7 +46,11 @@ def run_check(
         config, site, now
     )  # a notice's template errors fail the check as they fail a build
     report = evaluate(site, load_rules(config), now, config.timezone, warn_within=warn_within)
-    extra = action_item_lint(config, site, now) + learning_lint(config, site, now)
+    extra = (
+        action_item_lint(config, site, now)
+        + learning_lint(config, site, now)
+        + placeholder_warnings(config, site, report)
+    )
     return replace(report, lint=report.lint + extra) if extra else report
 
 

@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .alerts.settings import AlertSettings, parse_alert_settings
 from .announce.config import Channel, parse_announce
 from .errors import ErrorCollector, SourceLocation, did_you_mean
+from .load.guards import decode_source, nesting_problem
 from .load.schema import TimeError, check_keys, expect_type, parse_time
 from .model import Severity
+from .outdirs import absolute_folder, output_folder_problems
 
 CONFIG_RELPATH = "site_src/site.toml"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -252,13 +254,18 @@ def load_config(root: Path) -> SiteConfig:
         )
         errors.raise_if_any()
         raise AssertionError("unreachable")
-    text = raw_bytes.decode("utf-8", errors="replace")
+    text = decode_source(raw_bytes, display, errors)
+    if text is None:
+        errors.raise_if_any()
+    assert text is not None
+    _check_raw_toml(text, display, errors)
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line = int(match[1]) if match else text.count("\n") + 1  # "at end of document"
         errors.error(
-            SourceLocation(display, int(match[1]) if match else None),
+            SourceLocation(display, line),
             f"invalid TOML: {str(exc).split(' (at line')[0]}",
             expected='TOML syntax, e.g. key = "value" inside a [table]',
             hint="check quotes, brackets and '=' on that line",
@@ -467,25 +474,9 @@ def _build(
                 locate(f"paths.{key}"), f"paths.{key}: got {value!r}", expected="a folder path"
             )
             value = default
-        resolved[key] = (root / value).resolve()
+        resolved[key] = absolute_folder(root / value)
+    _check_output_paths(root, resolved, locate, errors)
     public_dir, private_dir = resolved["public"], resolved["private"]
-    if (
-        public_dir == private_dir
-        or public_dir.is_relative_to(private_dir)
-        or private_dir.is_relative_to(public_dir)
-    ):
-        errors.error(
-            locate("paths.private"),
-            f"the private folder ({private_dir.name}) and the public folder ({public_dir.name}) overlap",
-            expected="two separate folders, neither inside the other",
-            hint="private drafts would be published; point paths.private outside paths.public",
-        )
-    if root.resolve().is_relative_to(public_dir):
-        errors.error(
-            locate("paths.public"),
-            "paths.public contains the site's sources",
-            expected="a folder inside the site, such as public",
-        )
     paths = PathSettings(comms=resolved["comms"], public=public_dir, private=private_dir)
 
     feeds_raw = _table(data, "feeds", locate, errors)
@@ -580,6 +571,29 @@ def _runbooks(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) 
         )
         days = 180
     return RunbookSettings(stale_after_days=days)
+
+
+def _check_raw_toml(text: str, display: str, errors: ErrorCollector) -> None:
+    """Deep nesting, refused before the TOML parser runs."""
+    problem = nesting_problem(text, indentation=False)
+    if problem is not None:
+        errors.error(SourceLocation(display, problem.line), problem.message, hint=problem.hint)
+    errors.raise_if_any()
+
+
+def _check_output_paths(
+    root: Path, resolved: Mapping[str, Path], locate: _Locator, errors: ErrorCollector
+) -> None:
+    """Output folders never overlap the sources, the site root or each other."""
+    for which, message in output_folder_problems(
+        root, resolved["comms"], resolved["public"], resolved["private"]
+    ):
+        errors.error(
+            locate(f"paths.{which}"),
+            message,
+            expected="a folder of its own inside the site, such as public or private",
+            hint="a build replaces its output folders: never point them at sources",
+        )
 
 
 def _metrics(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -> MetricsSettings:

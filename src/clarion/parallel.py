@@ -9,6 +9,11 @@ process boundary. Elsewhere, for small inputs, or with ``workers=1``, the
 same function runs in-process. Results always come back in input order, so
 the output does not depend on the number of workers.
 
+Workers never outlive the build: each asks the kernel to kill it when its
+parent dies (``PR_SET_PDEATHSIG`` on Linux) and lets go of the parent's
+stdout and stderr, so a killed build leaves no process behind and no pipe
+held open (a CI step reading the build's output ends with it).
+
 Only ``clarion build`` asks for workers; ``clarion serve`` and the MkDocs
 plugin run in-process (they run inside threaded servers, where forking is
 unsafe).
@@ -16,9 +21,13 @@ unsafe).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
@@ -61,6 +70,25 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker: be killed with the parent, and hold none of its output pipes."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+
+
 def fork_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:
     """``func`` over chunks of ``items``, flattened, in order.
 
@@ -73,7 +101,7 @@ def fork_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], workers
     size = -(-len(items) // count)
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         parts = pool.map(func, chunks, chunksize=1)
     return [result for part in parts for result in part]
 
@@ -93,7 +121,9 @@ class Background:
         if enabled and can_fork():
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
-            self._process = context.Process(target=_send_result, args=(func, send), daemon=True)
+            self._process = context.Process(
+                target=_send_result, args=(func, send, os.getpid()), daemon=True
+            )
             self._process.start()
             send.close()
 
@@ -110,7 +140,8 @@ class Background:
         return value if ok else self._func()
 
 
-def _send_result(func: Callable[[], object], send: object) -> None:
+def _send_result(func: Callable[[], object], send: object, parent: int) -> None:
+    _die_with_parent(parent)
     try:
         value = (True, func())
     except BaseException:  # reported by re-running in the parent

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -161,22 +162,147 @@ def set_deadline_schedule(workflow: str, name: str) -> str:
     return workflow[: match.start()] + block + workflow[match.end() :]
 
 
-_VERSION_RE = re.compile(r'^(?P<key>[ \t]*CLARION_VERSION:[ \t]*)"[^"\n]*"', re.MULTILINE)
+# -- how the workflows install Clarion ----------------------------------------------
+
+#: The repository of Clarion's source, whose root holds the GitHub Action.
+ACTION_REPOSITORY = "clarion-status/clarion"
+#: ``clarion init --clarion-source``: where a site's workflows get Clarion.
+CLARION_SOURCES = ("action", "pip", "git")
+DEFAULT_CLARION_SOURCE = "action"
+#: Where the workflows ``clarion init`` writes live (relative to the site root).
+WORKFLOW_FOLDER = ".github/workflows/"
+PYTHON_VERSION = "3.12"
 
 
-def pin_clarion_version(workflow: str, version: str) -> str:
-    """A workflow with ``CLARION_VERSION`` set to ``version``."""
-    return _VERSION_RE.sub(lambda m: f'{m["key"]}"{version}"', workflow)
+@dataclass(frozen=True, slots=True)
+class ClarionPin:
+    """The Clarion a site's workflows install: the release that wrote them
+    and, when ``clarion init`` ran from a git checkout, its commit."""
+
+    version: str
+    commit: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """The git ref of this Clarion: its commit, else its release tag."""
+        return self.commit or f"v{self.version}"
+
+    def describe(self) -> str:
+        return f"clarion-status {self.version}" + (
+            f", commit {self.commit[:12]}" if self.commit else ""
+        )
+
+
+def running_clarion() -> ClarionPin:
+    """The Clarion running now: its version and, from a git checkout (an
+    editable install of Clarion's repository), the commit checked out."""
+    from . import __version__
+
+    root = Path(__file__).resolve().parent.parent.parent
+    if not (root / "pyproject.toml").is_file() or not (root / ".git").exists():
+        return ClarionPin(__version__)
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--verify", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ClarionPin(__version__)
+    commit = result.stdout.strip()
+    ok = result.returncode == 0 and re.fullmatch(r"[0-9a-f]{40}", commit)
+    return ClarionPin(__version__, commit if ok else None)
+
+
+_INSTALL_STEP_RE = re.compile(
+    r"^(?P<indent>[ \t]*)(?:#[^\n]*\n(?P=indent))*- name: Install Clarion\n"
+    r"(?:(?P=indent)  [^\n]*\n)*",
+    re.MULTILINE,
+)
+
+
+def install_step(pin: ClarionPin, source: str, indent: str) -> str:
+    """The workflow steps that install Clarion from ``source``."""
+    if source not in CLARION_SOURCES:
+        raise UsageError(
+            f"--clarion-source: got {source!r}; expected one of: {', '.join(CLARION_SOURCES)}"
+        )
+    upgrade = "clarion init --upgrade-workflows" + (
+        "" if source == DEFAULT_CLARION_SOURCE else f" --clarion-source {source}"
+    )
+    if source == "action":
+        lines = [
+            "# Clarion's own action installs Clarion from the files of the ref",
+            "# named here (no package index serves it) and puts `clarion` on PATH.",
+            "# `clarion init` pinned the Clarion that wrote this file; raise it on",
+            f"# purpose, after a local build looked right: `{upgrade}`.",
+            "- name: Install Clarion",
+            f"  uses: {ACTION_REPOSITORY}@{pin.ref}  # {pin.describe()}",
+            "  with:",
+            f'    python-version: "{PYTHON_VERSION}"',
+        ]
+    else:
+        requirement = (
+            f"clarion-status=={pin.version}"
+            if source == "pip"
+            else f"clarion-status @ git+https://github.com/{ACTION_REPOSITORY}@{pin.ref}"
+        )
+        lines = [
+            "- uses: actions/setup-python@v6",
+            "  with:",
+            f'    python-version: "{PYTHON_VERSION}"',
+            "",
+            f"# {pin.describe()}, pinned by `clarion init`; raise it on purpose,",
+            f"# after a local build looked right: `{upgrade}`.",
+            "- name: Install Clarion",
+            f'  run: python -m pip install --disable-pip-version-check "{requirement}"',
+        ]
+    return "".join(f"{indent}{line}\n" if line else "\n" for line in lines)
+
+
+def set_install_step(workflow: str, pin: ClarionPin, source: str) -> str:
+    """``workflow`` with its "Install Clarion" step installing ``pin`` from ``source``."""
+    match = _INSTALL_STEP_RE.search(workflow)
+    if match is None:
+        raise UsageError("the workflow has no 'Install Clarion' step to set")
+    step = install_step(pin, source, match["indent"])
+    return workflow[: match.start()] + step + workflow[match.end() :]
 
 
 def customise_workflow(
-    relpath: str, text: str, *, version: str, deadline_schedule: str | None = None
+    relpath: str,
+    text: str,
+    *,
+    pin: ClarionPin,
+    source: str = DEFAULT_CLARION_SOURCE,
+    deadline_schedule: str | None = None,
 ) -> str:
-    """What ``clarion init`` changes in a shipped workflow: the Clarion version
-    it installs (the one running ``init``) and the deadline job's schedule."""
-    if not relpath.startswith(".github/workflows/"):
+    """What ``clarion init`` changes in a shipped workflow: where it installs
+    Clarion from, pinned to ``pin`` (the Clarion running ``init``), and the
+    deadline job's schedule."""
+    if not relpath.startswith(WORKFLOW_FOLDER):
         return text
-    text = pin_clarion_version(text, version)
+    if _INSTALL_STEP_RE.search(text):
+        text = set_install_step(text, pin, source)
     if relpath == DEADLINE_WORKFLOW and deadline_schedule is not None:
         text = set_deadline_schedule(text, deadline_schedule)
     return text
+
+
+_TRIGGER_RES = (
+    re.compile(r"^[ \t]*schedule:[^\n]*\n(?:[ \t]*(?:#[^\n]*|- cron: [^\n]*)\n)+", re.MULTILINE),
+    re.compile(r"^[ \t]*branches: [^\n]*\n", re.MULTILINE),
+)
+
+
+def carry_over_triggers(old: str, new: str, *, schedule: bool = True) -> str:
+    """``new`` with the schedule (unless not ``schedule``) and branches of
+    ``old``: what a site chose survives ``clarion init --upgrade-workflows``."""
+    for pattern in _TRIGGER_RES if schedule else _TRIGGER_RES[1:]:
+        mine, theirs = pattern.search(new), pattern.search(old)
+        if mine is None:
+            continue
+        kept = theirs[0] if theirs is not None else ""
+        new = new[: mine.start()] + kept + new[mine.end() :]
+    return new

@@ -1,9 +1,10 @@
 """Put a build's outputs on disk, all or nothing.
 
-Outputs are written into staging folders beside the targets; only when all
-are complete are the public and private folders swapped in, together. A
-failed or interrupted build leaves the previous folders as they were. Paths
-are checked: no output may leave its folder, and no path is written twice.
+Outputs are written into a new generation of the output store
+(:mod:`clarion.generations`); only when all are complete does one rename
+make the new public and private folders current, together. A failed or
+interrupted build leaves the previous folders as they were. Paths are
+checked: no output may leave its folder, and no path is written twice.
 
 With the previous build's manifest (see :mod:`clarion.cache`), a build whose
 files are all unchanged writes nothing, and a build that changes some files
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .cache import ManifestEntry
 from .errors import ClarionError
+from .generations import OutputStore
 from .render import Area, Output
 
 
@@ -53,10 +54,11 @@ def safe_relpath(path: str) -> PurePosixPath:
 
 
 class _Staging:
-    """Staging folders, made only once a file differs from the previous build."""
+    """A new generation's folders, made only once a file differs from the previous build."""
 
-    def __init__(self, targets: Mapping[Area, Path]):
+    def __init__(self, targets: Mapping[Area, Path], store: OutputStore):
         self.targets = targets
+        self.store = store
         self.folders: dict[Area, Path] = {}
         self.made_dirs: set[Path] = set()
 
@@ -65,12 +67,8 @@ class _Staging:
         return bool(self.folders)
 
     def start(self) -> None:
-        for area, target in self.targets.items():
-            folder = _sibling(target, "new")
-            if folder.exists():
-                shutil.rmtree(folder)
-            folder.mkdir(parents=True)
-            self.folders[area] = folder
+        folders = self.store.new_generation()
+        self.folders = {Area(name): folder for name, folder in folders.items()}
 
     def destination(self, area: Area, relpath: PurePosixPath) -> Path:
         destination = self.folders[area].joinpath(*relpath.parts)
@@ -91,24 +89,38 @@ class _Staging:
         except OSError:
             destination.write_bytes(data)
 
+    def publish(self) -> None:
+        self.store.publish({area.value: folder for area, folder in self.folders.items()})
+
     def discard(self) -> None:
-        for folder in self.folders.values():
-            shutil.rmtree(folder, ignore_errors=True)
+        self.store.discard({area.value: folder for area, folder in self.folders.items()})
 
 
 def write_outputs(
     outputs: Iterable[Output],
     targets: Mapping[Area, Path],
     previous: Mapping[str, Mapping[str, ManifestEntry]] | None = None,
+    adopt: Iterable[Path] = (),
 ) -> WriteReport:
     """Write ``outputs`` and swap them in for ``targets``.
 
     ``previous`` is the manifest of what the targets hold now; unchanged
-    files are not written again.
+    files are not written again. ``adopt``: real folders that an older
+    Clarion wrote (named in the build cache), replaced although not empty.
     """
-    previous = previous or {}
+    store = OutputStore({area.value: path for area, path in targets.items()}, adopt)
+    with store.opened():
+        return _write(outputs, targets, previous or {}, store)
+
+
+def _write(
+    outputs: Iterable[Output],
+    targets: Mapping[Area, Path],
+    previous: Mapping[str, Mapping[str, ManifestEntry]],
+    store: OutputStore,
+) -> WriteReport:
     intact = all(target.is_dir() for target in targets.values()) and bool(previous)
-    staging = _Staging(targets)
+    staging = _Staging(targets, store)
     seen: set[tuple[Area, PurePosixPath]] = set()
     unchanged: list[tuple[Area, PurePosixPath, bytes]] = []
     manifest: dict[str, dict[str, ManifestEntry]] = {area.value: {} for area in targets}
@@ -150,7 +162,7 @@ def write_outputs(
             staging.start()
             for area, path, data in unchanged:
                 staging.write(area, path, data)
-        _swap(staging.folders, targets)
+        staging.publish()
     except BaseException:
         staging.discard()
         raise
@@ -169,33 +181,3 @@ def _sizes_match(
             except OSError:
                 return False
     return True
-
-
-def _sibling(target: Path, label: str) -> Path:
-    return target.parent / f".{target.name}.{label}-{os.getpid()}"
-
-
-def _swap(staging: Mapping[Area, Path], targets: Mapping[Area, Path]) -> None:
-    """Replace every target by its staging folder; undo all if one step fails."""
-    retired: dict[Area, Path] = {}
-    placed: list[Area] = []
-    try:
-        for area, target in targets.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                old = _sibling(target, "old")
-                if old.exists():
-                    shutil.rmtree(old)
-                target.rename(old)
-                retired[area] = old
-            staging[area].rename(target)
-            placed.append(area)
-    except BaseException:
-        for area in placed:
-            shutil.rmtree(targets[area], ignore_errors=True)
-        for area, old in retired.items():
-            if not targets[area].exists():
-                old.rename(targets[area])
-        raise
-    for old in retired.values():
-        shutil.rmtree(old, ignore_errors=True)

@@ -216,6 +216,11 @@ def _send_http(context: _Context, target: Target, message: Message) -> Delivery:
     if context.dry_run:
         preview = json.dumps(json.loads(body), ensure_ascii=False, indent=2, sort_keys=True)
         detail = target.problem or ""
+        if target.channel.kind == "webhook" and not detail:
+            detail = (
+                f"{webhook.DELIVERY_HEADER}: {message.key}; {webhook.TIMESTAMP_HEADER} and "
+                f"{webhook.SIGNATURE_HEADER} are computed when it is sent"
+            )
         return _delivery(target, message.key, "planned", preview=preview, detail=detail)
     assert target.url is not None
     outcome = post(target.url, body, headers, context.policy)

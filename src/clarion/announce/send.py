@@ -94,7 +94,7 @@ def refusals(config: SiteConfig, draft: Draft, entry: Entry) -> list[str]:
             out.append(f"it still holds the placeholder '{match.group(0)}': {line.strip()[:80]}")
             break
     for problem in entry.problems:
-        out.append(f"content check: {problem}")
+        out.append(f"content check of {entry.source}: {problem}")
     return out
 
 

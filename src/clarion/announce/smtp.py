@@ -9,7 +9,8 @@ The server comes from a URL held in an environment variable (never in
 
 User and password are URL-encoded. A 4xx reply, a dropped connection or a
 timeout is tried again with backoff; a 5xx reply for a recipient is final
-for that recipient. Messages name the host only.
+for that recipient, and so is a certificate that does not verify. Messages
+name the host only.
 """
 
 from __future__ import annotations
@@ -147,6 +148,10 @@ class Connection:
                 detail = f"{host}: SMTP {exc.smtp_code}"
                 if not 400 <= exc.smtp_code < 500:
                     return Outcome(delivered=False, attempts=attempt, detail=detail)
+            except ssl.SSLCertVerificationError as exc:
+                self.close()
+                detail = f"{host}: {type(exc).__name__}: {exc.verify_message}"
+                return Outcome(delivered=False, attempts=attempt, detail=detail)
             except (TimeoutError, smtplib.SMTPException, OSError) as exc:
                 self.close()
                 detail = f"{host}: {type(exc).__name__}"

@@ -5,8 +5,8 @@ Exit codes (PRODUCT.md): 0 success; 1 ``check`` found something overdue;
 ``--debug``); 4 ``check``: nothing overdue, but something due soon.
 
 ``_common`` holds the group, error handling, shared options and the clock;
-``site``, ``writing``, ``reports``, ``learning``, ``importing`` and ``alerting`` register
-the commands.
+``site``, ``first_run`` (init), ``writing``, ``reports``, ``learning``, ``importing``,
+``alerting``, ``announce`` and ``send`` register the commands.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from . import (  # noqa: F401  (register the commands)
     alerting,
     announce,
+    first_run,
     importing,
     learning,
     reports,

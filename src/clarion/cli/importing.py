@@ -18,8 +18,10 @@ from ._common import handle_errors, main, source_option
 
 @main.command("import")
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(FORMATS))
-@click.argument("from_path", metavar="SOURCE", required=False, type=click.Path(path_type=Path))
-@click.option("--url", help="statuspage: fetch api/v2/*.json from this page instead of SOURCE.")
+@click.argument("from_path", metavar="[SOURCE]", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--url", metavar="URL", help="statuspage: fetch api/v2/*.json from this page instead of SOURCE."
+)
 @click.option(
     "--issues",
     "issues",
@@ -54,7 +56,8 @@ def import_(
     force: bool,
     source: Path,
 ) -> None:
-    """Import a status page's history from FORMAT (statuspage, cstate, upptime).
+    """Import a status page's history from FORMAT (statuspage, cstate, upptime;
+    instatus is refused with the reason).
 
     Writes one updates/<slug>.md per incident and maintenance, and adds the
     missing components and groups to site_src/site.toml (the diff is shown

@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from ..config import load_config
-from ..errors import UsageError
 from . import _common as common
 from ._common import handle_errors, main, now_option, resolve_now, source_option
 
@@ -54,21 +53,12 @@ def build(
     started = time.perf_counter()
     config = load_config(source)
     now = resolve_now(config, now_text)
-    private = private_out.resolve() if private_out is not None else config.paths.private
-    if out is not None or private_out is not None:
-        public = out.resolve() if out is not None else config.paths.public
-        if public == private or public.is_relative_to(private) or private.is_relative_to(public):
-            option = "--private-out" if private_out is not None else "--out"
-            raise UsageError(
-                f"{option}: the public folder ({public.name}) and the private folder ({private.name}) overlap; choose another folder"
-            )
-        out = public
     with _BuildProgress() as progress:
         result = run_build(
             config,
             now=now,
             public_dir=out,
-            private_dir=private,
+            private_dir=private_out,
             use_cache=not no_cache,
             progress=progress,
         )

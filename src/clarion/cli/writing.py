@@ -1,4 +1,5 @@
-"""``clarion init``, ``new``, ``update`` and ``sent``: the commands that write source files (the logic is in :mod:`clarion.authoring`)."""
+"""``clarion new``, ``update`` and ``sent``: the commands that write source files
+(the logic is in :mod:`clarion.authoring`; ``init`` is in :mod:`.first_run`)."""
 
 from __future__ import annotations
 
@@ -52,84 +53,6 @@ at_option = click.option(
     metavar="TIME",
     help="When it happened (ISO 8601; a time without a zone is read in the site's zone). Default: now.",
 )
-
-
-@main.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--force", is_flag=True, help="Overwrite scaffold files that already exist in DIRECTORY."
-)
-@click.option(
-    "--deadline-schedule",
-    "deadline_schedule",
-    type=click.Choice(["15min", "30min", "hourly", "6h", "daily", "off"]),
-    help="How often .github/workflows/deadlines.yml checks deadlines and updates reminder issues "
-    "(off: only on push). Asked on a terminal; default: hourly (about 720 Actions minutes a month "
-    "on a private repository).",
-)
-@now_option
-@handle_errors
-def init(directory: Path, force: bool, deadline_schedule: str | None, now_text: str | None) -> None:
-    """Create a new status site in DIRECTORY.
-
-    Writes site_src/site.toml (commented settings, a few components), one
-    example incident (dated yesterday), templates/ and comms/ folders, a
-    .gitignore for the output folders and the CI workflow folder. The site
-    builds and checks cleanly at once. Existing files are never overwritten
-    unless --force is given.
-
-    \b
-    Examples:
-      clarion init status-site
-      clarion init status-site --deadline-schedule 6h
-      cd status-site && clarion serve
-    """
-    from ..authoring import init_site
-    from ..publishing import DEADLINE_SCHEDULES, DEFAULT_DEADLINE_SCHEDULE, minutes_per_month
-
-    if deadline_schedule is None and _interactive():
-        common.err.print(
-            "How often should the deadline workflow run? Each run bills about 1 Actions minute on a private repository:",
-            markup=False,
-        )
-        for choice in DEADLINE_SCHEDULES.values():
-            cost = (
-                f"about {minutes_per_month(choice):,} min/month"
-                if choice.cron
-                else "no scheduled minutes"
-            )
-            common.err.print(f"  {choice.name:<7} {choice.description} ({cost})", markup=False)
-        deadline_schedule = click.prompt(
-            "Deadline schedule",
-            type=click.Choice(list(DEADLINE_SCHEDULES)),
-            default=DEFAULT_DEADLINE_SCHEDULE,
-            err=True,
-        )
-    result = init_site(
-        directory,
-        now=resolve_now(None, now_text),
-        force=force,
-        deadline_schedule=deadline_schedule or DEFAULT_DEADLINE_SCHEDULE,
-    )
-    for relpath in result.created:
-        click.echo((directory / relpath).as_posix())
-    for relpath in result.replaced:
-        click.echo((directory / relpath).as_posix())
-    if result.replaced:
-        common.err.print(
-            f"Overwrote {len(result.replaced)} existing file(s) (--force).",
-            style="yellow",
-            markup=False,
-        )
-    shown = directory.as_posix()
-    common.err.print(
-        f"Created a status site in {shown}. Next:\n"
-        f"  cd {shown}\n"
-        "  edit site_src/site.toml (title, base_url, components)\n"
-        "  clarion serve               # preview at http://127.0.0.1:8000/ with live reload\n"
-        "  delete the example incident in updates/ before you publish",
-        markup=False,
-    )
 
 
 @main.group()

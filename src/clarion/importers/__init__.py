@@ -1,7 +1,8 @@
 """``clarion import``: bring a status page's history from another tool.
 
 One module per source reads it into an :class:`~.records.ImportBatch`
-(:mod:`.statuspage`, :mod:`.cstate`, :mod:`.upptime`); :mod:`.plan` maps
+(:mod:`.statuspage`, with :mod:`.statuspage_files` to get its documents;
+:mod:`.cstate`; :mod:`.upptime`); :mod:`.plan` maps
 components and slugs and renders the files; :mod:`.apply` writes them all or
 nothing. Instatus is not supported: its public status data has no
 documented shape (docs/moving.md says what to do instead).
@@ -29,7 +30,8 @@ def read_source(
     if kind == "instatus":
         raise UsageError(INSTATUS_REASON)
     if kind == "statuspage":
-        from .statuspage import fetch_page, read_folder, read_statuspage
+        from .statuspage import read_statuspage
+        from .statuspage_files import fetch_page, read_folder
 
         if url:
             return read_statuspage(fetch_page(url))

@@ -23,6 +23,7 @@ from .text import comment
 MARKER_PREFIX = "clarion import: "
 _MARKER_RE = re.compile(r"<!-- clarion import: (.+?) -->")
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 .,()/'-]*[A-Za-z0-9.)]")
+_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 
 
@@ -52,6 +53,11 @@ def parse_maps(values: Iterable[str]) -> dict[str, str]:
             raise UsageError(
                 f"--map {value!r}: expected OLD=NEW"
                 " (a source component id or name, then a component id)"
+            )
+        if not _ID.fullmatch(new.strip()):
+            raise UsageError(
+                f"--map {value!r}: {new.strip()!r} is not a component id"
+                " (lower-case letters, digits, '-' and '_')"
             )
         result[old.strip()] = new.strip()
     return result
@@ -186,7 +192,9 @@ def _toml_table(kind: str, ident: str, values: Mapping[str, str | None]) -> str:
     lines = [f"\n[{kind}.{ident}]"]
     for key, value in values.items():
         if value is not None:
-            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+            # A JSON string is a TOML basic string, once DEL is escaped too.
+            text = json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+            lines.append(f"{key} = {text}")
     return "\n".join(lines) + "\n"
 
 

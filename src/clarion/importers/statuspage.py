@@ -12,15 +12,13 @@ postmortems become a ``Postmortem`` update. Shapes:
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import ErrorCollector, SourceLocation, UsageError
+from ..errors import ErrorCollector, SourceLocation
 from ..model import (
     CLOSING_STAGES,
     INCIDENT_STAGES,
@@ -41,7 +39,6 @@ from .records import (
 )
 from .text import body_markdown
 
-DOCUMENTS = ("components.json", "incidents.json", "scheduled-maintenances.json", "summary.json")
 _SEVERITY = {
     "critical": Severity.SEV0,
     "major": Severity.SEV1,
@@ -58,43 +55,6 @@ _DERIVED_IMPACT = {
 
 class _Bad(Exception):
     """A record that cannot be imported (already reported)."""
-
-
-def read_folder(folder: Path) -> dict[str, tuple[str, bytes]]:
-    """The API documents saved in ``folder``: name -> (display path, bytes)."""
-    if not folder.is_dir():
-        raise UsageError(f"{folder}: not a folder; save the page's api/v2/*.json files in one")
-    found = {
-        name: (str(folder / name), (folder / name).read_bytes())
-        for name in DOCUMENTS
-        if (folder / name).is_file()
-    }
-    if "incidents.json" not in found and "scheduled-maintenances.json" not in found:
-        raise UsageError(
-            f"{folder}: neither incidents.json nor scheduled-maintenances.json is there; "
-            "save them from https://<page>/api/v2/"
-        )
-    return found
-
-
-def fetch_page(url: str, timeout: float = 30.0) -> dict[str, tuple[str, bytes]]:
-    """The API documents of a live page (``https://status.example.com``)."""
-    base = url.rstrip("/")
-    if not base.endswith("/api/v2"):
-        base += "/api/v2"
-    found = {}
-    for name in DOCUMENTS:
-        address = f"{base}/{name}"
-        try:
-            with urllib.request.urlopen(address, timeout=timeout) as response:  # noqa: S310
-                found[name] = (address, response.read())
-        except urllib.error.HTTPError as exc:
-            if name == "summary.json" or exc.code == 404 and name == "scheduled-maintenances.json":
-                continue
-            raise UsageError(f"{address}: HTTP {exc.code} {exc.reason}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise UsageError(f"{address}: cannot fetch ({exc})") from None
-    return found
 
 
 def read_statuspage(documents: Mapping[str, tuple[str, bytes]]) -> ImportBatch:
@@ -117,12 +77,12 @@ def read_statuspage(documents: Mapping[str, tuple[str, bytes]]) -> ImportBatch:
             except _Bad:
                 continue
             records.extend((path, f"{key}[{n}]", record) for n, record in enumerate(listed))
-    global _KNOWN
-    _KNOWN = {c.source_id for c in components}
+    global _KNOWN, _RECORDS
+    _KNOWN, _RECORDS = {c.source_id for c in components}, records
     try:
-        chunks = fork_map(_read_records, records, default_workers())
+        chunks = fork_map(_read_records, range(len(records)), default_workers())
     finally:
-        _KNOWN = set()
+        _KNOWN, _RECORDS = set(), []
     items: dict[str, ImportedItem] = {}
     for chunk_items, chunk_errors, chunk_report, chunk_names in chunks:
         reader.errors.extend(chunk_errors)
@@ -151,15 +111,18 @@ def read_statuspage(documents: Mapping[str, tuple[str, bytes]]) -> ImportBatch:
     )
 
 
-_KNOWN: set[str] = set()  # component ids of the page being read, for worker processes
+# The page being read, for worker processes (they inherit it; only indices travel).
+_KNOWN: set[str] = set()  # its component ids
+_RECORDS: list[tuple[str, str, Any]] = []  # (file, "incidents[3]", record)
 _Chunk = tuple[list[ImportedItem], ErrorCollector, Report, dict[str, str]]
 
 
-def _read_records(records: Sequence[tuple[str, str, Any]]) -> list[_Chunk]:
+def _read_records(indices: Sequence[int]) -> list[_Chunk]:
     """Read a chunk of incident records (in a worker process for large pages)."""
     reader = _Reader()
     items = []
-    for path, origin, record in records:
+    for index in indices:
+        path, origin, record = _RECORDS[index]
         try:
             items.append(reader.item(record, path, origin, _KNOWN))
         except _Bad:
@@ -458,6 +421,10 @@ class _Reader:
     ) -> list[ImportedUpdate]:
         text = self.field(record, "postmortem_body", str, where, origin, required=False)
         if not text or not text.strip():
+            if record.get("status") == "postmortem":
+                self.report.lossy(
+                    "status postmortem without a postmortem_body (published as resolved)", place
+                )
             return updates
         at = self.time(record, "postmortem_published_at", where, origin, required=False)
         if at is None:

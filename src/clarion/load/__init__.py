@@ -40,11 +40,19 @@ from ..model import (
 )
 from ..parallel import fork_map
 from .breach import is_count, read_affected, read_delays, read_facts
-from .runbooks import check_runbook_references, read_runbooks
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
+from .guards import decode_source
+from .links import check_no_links
 from .roles import read_roles
+from .runbooks import check_runbook_references, read_runbooks
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
-from .sections import parse_impact_pairs, split_sections, strip_comments
+from .sections import (
+    UNCLOSED_COMMENT,
+    parse_impact_pairs,
+    split_sections,
+    strip_comments,
+    unclosed_comment,
+)
 
 INCIDENT_KEYS = (
     "title",
@@ -78,6 +86,9 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
     (:mod:`clarion.parallel`); the result is the same.
     """
     errors = ErrorCollector()
+    source_folders = [config.updates_dir, config.source_dir, config.templates_dir]
+    check_no_links([*source_folders, config.paths.comms], config.root, errors)
+    errors.raise_if_any()
     seen: dict[str, str] = {}
     parsed: dict[str, tuple[Incident | None, ErrorCollector]] = {}
     to_parse: list[tuple[Path, str]] = []
@@ -182,16 +193,9 @@ def read_incident(
     relpath = relpath or display_path(path, config.root)
     if raw is None:
         raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        errors.error(
-            SourceLocation(relpath),
-            f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
-            hint="save the file as UTF-8",
-        )
+    text = decode_source(raw, relpath, errors)
+    if text is None:
         return None
-    text = text.replace("\r\n", "\n")
     reader = _IncidentReader(path.stem, relpath, config, errors)
     return reader.read(text, hashlib.sha256(raw).hexdigest())
 
@@ -255,7 +259,13 @@ class _IncidentReader:
             )
             title = ""
         elif not isinstance(title, str):
-            title = str(title)
+            self.error(
+                self.at("title"),
+                f"title: got {title!r}",
+                expected="text",
+                hint='put the title in quotes: title: "..." (yes, no, numbers and [..] are not text)',
+            )
+            title = ""
         severity = self.read_severity(data, kind)
         components = self.read_components(data.get("components"), kind)
         declared = self.read_time(data, "declared")
@@ -268,6 +278,14 @@ class _IncidentReader:
         runbooks = self.read_runbook_ids(data.get("runbooks"))
         statuspage_id = self.read_statuspage_id(data.get("statuspage_id"))
         roles = read_roles(data.get("roles"), self.at, self.error)
+        unclosed = unclosed_comment(front.body)
+        if unclosed is not None:
+            self.error(
+                self.at(line=front.body_line + unclosed),
+                UNCLOSED_COMMENT,
+                expected="<!-- a comment -->",
+                hint="close the comment with '-->' where it should end",
+            )
         summary, raw_sections = split_sections(front.body, front.body_line)
         updates = self.read_updates(raw_sections, kind)
         if kind is Kind.INCIDENT and not raw_sections and declared is None:
@@ -481,7 +499,7 @@ class _IncidentReader:
         start = self.read_time(value, "start", "window.")
         end = self.read_time(value, "end", "window.")
         if start is None or end is None:
-            if "start" not in value or "end" not in value:
+            if value.get("start") is None or value.get("end") is None:
                 self.error(
                     self.at("window"),
                     "the window needs both start and end",
@@ -753,7 +771,9 @@ def _read_pages(config: SiteConfig, errors: ErrorCollector) -> list[Page]:
     pages = []
     for path in sorted(pages_dir.glob("*.md")):
         relpath = display_path(path, config.root)
-        text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        text = decode_source(path.read_bytes(), relpath, errors)
+        if text is None:
+            continue
         name = path.stem
         if not SLUG_RE.match(name):
             errors.error(
@@ -776,8 +796,23 @@ def _read_pages(config: SiteConfig, errors: ErrorCollector) -> list[Page]:
                 locate=lambda k: SourceLocation(relpath, front.lines.get(k)),
                 errors=errors,
             )
+            if not isinstance(front.data.get("title", title), str):
+                errors.error(
+                    SourceLocation(relpath, front.lines.get("title")),
+                    f"title: got {front.data['title']!r}",
+                    expected="text",
+                    hint='put the title in quotes: title: "..."',
+                )
+                continue
             title = str(front.data.get("title", title))
             body = front.body
+        unclosed = unclosed_comment(body)
+        if unclosed is not None:
+            line = text.count("\n", 0, len(text) - len(body)) + unclosed + 1
+            errors.error(
+                SourceLocation(relpath, line), UNCLOSED_COMMENT, hint="close it with '-->'"
+            )
+            continue
         pages.append(Page(name=name, title=title, body=strip_comments(body), source_path=relpath))
     return pages
 

@@ -6,7 +6,29 @@ from dataclasses import dataclass, field
 
 import yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from .guards import nesting_problem
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: The most nodes front matter may expand to once aliases (``*name``) are
+#: followed: far more than any real front matter, far less than an alias bomb.
+MAX_EXPANDED_NODES = 10_000
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, with impossible dates reported at their line."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except (ValueError, OverflowError) as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"impossible date or time {node.value!r} ({exc})", node.start_mark
+        ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 class FrontMatterError(ValueError):
@@ -32,10 +54,22 @@ class FrontMatter:
 
 
 def parse_yaml_with_lines(text: str, first_line: int = 1) -> tuple[object, dict[str, int]]:
-    """Parse YAML once, returning the data and a map of dotted key -> line."""
+    """Parse YAML once, returning the data and a map of dotted key -> line.
+
+    Nesting deeper than :data:`~.guards.MAX_DEPTH` is refused before parsing,
+    aliases that expand to more than :data:`MAX_EXPANDED_NODES` nodes before
+    the data is built.
+    """
+    deep = nesting_problem(text, indentation=True)
+    if deep is not None:
+        raise FrontMatterError(
+            f"invalid YAML: {deep.message}", first_line + deep.line - 1, deep.hint
+        )
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_expansion(node, first_line)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -47,25 +81,58 @@ def parse_yaml_with_lines(text: str, first_line: int = 1) -> tuple[object, dict[
         ) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(f"invalid YAML: {exc}", None) from None
+    except RecursionError:
+        raise FrontMatterError("invalid YAML: nested too deeply", first_line, None) from None
     finally:
         loader.dispose()
     lines: dict[str, int] = {}
     if node is not None:
-        _collect_lines(node, "", first_line, lines)
+        _collect_lines(node, "", first_line, lines, set())
     return data, lines
 
 
-def _collect_lines(node: yaml.Node, prefix: str, first_line: int, lines: dict[str, int]) -> None:
+def _check_expansion(root: yaml.Node, first_line: int) -> None:
+    """Refuse aliases that would expand the data beyond :data:`MAX_EXPANDED_NODES`."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        if total > MAX_EXPANDED_NODES:
+            raise FrontMatterError(
+                f"invalid YAML: aliases expand to more than {MAX_EXPANDED_NODES:,} values",
+                first_line + node.start_mark.line,
+                "write the values out instead of repeating anchors (&name) with aliases (*name)",
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
+def _collect_lines(
+    node: yaml.Node, prefix: str, first_line: int, lines: dict[str, int], seen: set[int]
+) -> None:
+    """Lines of keys; a node reached again through an alias is not walked again."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = f"{prefix}{key_node.value}"
             lines[key] = first_line + key_node.start_mark.line
-            _collect_lines(value_node, key + ".", first_line, lines)
+            _collect_lines(value_node, key + ".", first_line, lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             key = f"{prefix}{index}"
             lines[key] = first_line + item.start_mark.line
-            _collect_lines(item, key + ".", first_line, lines)
+            _collect_lines(item, key + ".", first_line, lines, seen)
 
 
 def split_front_matter(text: str) -> FrontMatter:

@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 from ..errors import ErrorCollector, SourceLocation, did_you_mean
 from ..model import Breach, Incident, Notice
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
+from .guards import decode_source
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
+from .sections import UNCLOSED_COMMENT, unclosed_comment
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
@@ -168,6 +170,13 @@ def read_notice(
         return SourceLocation(relpath, lines.get(key, 1) if key else 1)
 
     check_keys(data, NOTICE_KEYS, where="the notice's front matter", locate=at, errors=errors)
+    unclosed = unclosed_comment(front.body)
+    if unclosed is not None:
+        errors.error(
+            SourceLocation(relpath, front.body_line + unclosed),
+            UNCLOSED_COMMENT,
+            hint="close the comment with '-->' where it should end",
+        )
 
     incident = data.get("incident")
     if incident is not None and str(incident) != slug:
@@ -282,15 +291,7 @@ def _read_recipients(
 
 
 def _read_text(path: Path, relpath: str, errors: ErrorCollector) -> str | None:
-    try:
-        return path.read_bytes().decode("utf-8").replace("\r\n", "\n")
-    except UnicodeDecodeError as exc:
-        errors.error(
-            SourceLocation(relpath),
-            f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
-            hint="save the file as UTF-8",
-        )
-        return None
+    return decode_source(path.read_bytes(), relpath, errors)
 
 
 def check_breach_references(

@@ -89,7 +89,10 @@ def parse_time(value: object, default_zone: ZoneInfo | None) -> datetime:
         if zone in ("Z", "UTC", "GMT"):
             moment = moment.replace(tzinfo=UTC)
         elif zone and zone[0] in "+-":
-            moment = datetime.fromisoformat(moment.isoformat() + zone[:3] + ":" + zone[-2:])
+            try:
+                moment = datetime.fromisoformat(moment.isoformat() + zone[:3] + ":" + zone[-2:])
+            except ValueError:
+                raise TimeError(f"impossible offset {zone!r} in {value!r}") from None
         elif zone:
             try:
                 moment = moment.replace(tzinfo=ZoneInfo(zone))

@@ -11,7 +11,9 @@ from ..text import code_lines
 _H2_RE = re.compile(r"^##(?!#)\s*(?P<text>.*?)\s*#*\s*$")
 _HEADING_RE = re.compile(r"^(?P<time>.+?)\s+[·|\-–—]\s+(?P<stage>[A-Za-z][A-Za-z _-]*?)\s*$")
 _IMPACT_RE = re.compile(r"^\s*impact\s*:\s*(?P<pairs>.*)$", re.IGNORECASE)
-_COMMENT_RE = re.compile(r"<!--.*?(-->|\Z)", re.DOTALL)
+# An HTML comment as browsers read it: "<!-->" and "<!--->" are empty comments,
+# and "--!>" closes a comment as "-->" does.
+_COMMENT_RE = re.compile(r"<!--(?:-?>|.*?--!?>)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +30,22 @@ class RawSection:
 
 
 def strip_comments(text: str) -> str:
-    """Remove HTML comments, keeping line numbers (comments are never published)."""
+    """Remove HTML comments, keeping line numbers (comments are never published).
+
+    An unclosed ``<!--`` is left in place: :func:`unclosed_comment` finds it,
+    and the loaders report it (it would hide everything after it).
+    """
     return _COMMENT_RE.sub(lambda m: "\n" * m.group().count("\n"), text)
+
+
+def unclosed_comment(text: str) -> int | None:
+    """The 0-based line of the first ``<!--`` that no ``-->`` closes, or ``None``."""
+    stripped = strip_comments(text)
+    start = stripped.find("<!--")
+    return None if start == -1 else stripped.count("\n", 0, start)
+
+
+UNCLOSED_COMMENT = "an HTML comment '<!--' is never closed: it would hide everything after it"
 
 
 def split_sections(body: str, first_line: int) -> tuple[str, list[RawSection]]:

@@ -13,7 +13,8 @@ Private outputs only (:attr:`Area.PRIVATE`):
 
 Each draft is built with the standard library's :mod:`email` package: an
 :class:`~email.message.EmailMessage` under ``email.policy.SMTP``,
-``multipart/alternative`` with a plain-text part (the notice's Markdown) and
+``multipart/alternative`` with a plain-text part (the notice's Markdown read
+as plain text: :mod:`.plaintext`) and
 an HTML part (the Markdown converted and sanitised), From and Reply-To from
 ``[email]`` in ``site.toml``, To/Cc/Bcc from audience ids or addresses,
 non-ASCII headers encoded by the policy (RFC 2047), ``X-Unsent: 1`` so a mail
@@ -69,6 +70,7 @@ from .email_templates import (
     template_exists,
 )
 from .markdown import EMAIL_ATTRIBUTES, EMAIL_TAGS, MarkdownRenderer
+from .plaintext import PlainTextRenderer
 from .templates import THEME_DIR
 
 COMMS_DIR = "comms"
@@ -147,6 +149,7 @@ class EmailDrafter:
             link_rel="noopener noreferrer",
             task_checkboxes=False,
         )
+        self._plain = PlainTextRenderer()
         self._incidents = {i.slug: i for i in site.incidents}
         self._contexts: dict[str, dict[str, object]] = {}
         self._site = site_context(config)
@@ -318,7 +321,7 @@ class EmailDrafter:
         }
         text = self._render(
             None,
-            {**layout, "body": body},
+            {**layout, "body": self._plain.text(body), "body_markdown": body},
             TemplateSource("email/message.txt.j2"),
             name="email/message.txt.j2",
         )

@@ -32,6 +32,7 @@ from ..errors import ContentError, SourceLocation, did_you_mean, display_path
 from ..model import Impact, Incident, Stage, Update, closed_at, worst_impact
 from ..rules import RuleBook
 from ..rules.duration import format_seconds
+from .template_limits import LimitedSandbox, TemplateLimit, render_limited
 from .templates import THEME_DIR
 from .views import item_uri
 
@@ -66,7 +67,7 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and str(name).endswith((".html.j2", ".html"))
 
 
-def email_environment(config: SiteConfig) -> jinja2.sandbox.SandboxedEnvironment:
+def email_environment(config: SiteConfig) -> LimitedSandbox:
     """The sandboxed environment of notices and email templates."""
     builtin = jinja2.FileSystemLoader(str(THEME_DIR))
     loaders: list[jinja2.BaseLoader] = []
@@ -74,7 +75,7 @@ def email_environment(config: SiteConfig) -> jinja2.sandbox.SandboxedEnvironment
         loaders.append(jinja2.FileSystemLoader(str(config.templates_dir)))
     loaders.append(jinja2.PrefixLoader({"default": builtin}))
     loaders.append(builtin)
-    env = jinja2.sandbox.SandboxedEnvironment(
+    env = LimitedSandbox(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=_autoescape,
         undefined=_StrictUndefined,
@@ -137,7 +138,7 @@ def render_template(
     and line of the mistake."""
     try:
         template = env.get_template(name) if name is not None else env.from_string(source or "")
-        return template.render(context)
+        return render_limited(template, dict(context))
     except jinja2.TemplateSyntaxError as exc:
         path, line = _locate(exc, where, config, exc.lineno, exc.filename)
         raise TemplateProblem(_error(path, line, f"template syntax: {exc.message}",
@@ -156,6 +157,13 @@ def render_template(
         path, line = _locate(exc, where, config)
         raise TemplateProblem(_error(path, line, f"not allowed in a template: {exc}",
                                      hint="use the incident's fields, e.g. {{ incident.title }}")) from None  # fmt: skip
+    except (TemplateLimit, RecursionError, MemoryError) as exc:
+        lineno, filename = getattr(exc, "lineno", None), getattr(exc, "filename", None)
+        path, line = _locate(exc, where, config, lineno, filename)
+        what = str(exc) if isinstance(exc, TemplateLimit) else "recursion or memory without end"
+        raise TemplateProblem(_error(path, line, f"the template goes beyond a limit: {what}",
+                                     hint="templates may loop, nest and grow only so far; "
+                                     "see 'Bad input' in the docs")) from None  # fmt: skip
     except jinja2.TemplateError as exc:
         path, line = _locate(exc, where, config)
         raise TemplateProblem(_error(path, line, f"template error: {exc}")) from None

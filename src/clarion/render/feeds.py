@@ -10,6 +10,11 @@ time is its last update, so it moves when an update is added. The summary is
 the latest update (stage, then text); the content is the whole timeline as
 sanitised HTML, newest update first.
 
+Untrusted text stays text: RSS titles and descriptions are HTML-escaped (RSS
+readers render them as HTML), Atom titles and summaries are ``type="text"``,
+JSON Feed titles and summaries are plain text by definition; the content is
+HTML cleaned by the pages' sanitiser (:mod:`clarion.render.markdown`).
+
 This is the only module that imports feedgen. feedgen stamps feeds and
 entries with the wall clock and prepends entries by default, so every date is
 set here from the content and entries are appended in sorted order.
@@ -139,7 +144,7 @@ def _feed_set(
     base = renderer.config.base_url + spec.folder
     updated = max((i.updated_at for i in items), default=EMPTY_FEED_UPDATED)
     for kind, name in (("rss", "feed.xml"), ("atom", "atom.xml")):
-        generator = _generator(spec, items, renderer, base + name, updated)
+        generator = _generator(spec, items, renderer, base + name, updated, rss=kind == "rss")
         data = generator.rss_str(pretty=True) if kind == "rss" else generator.atom_str(pretty=True)
         yield Output(Area.PUBLIC, spec.folder + name, data)
     yield Output(
@@ -155,11 +160,17 @@ def _generator(
     renderer: _EntryRenderer,
     self_url: str,
     updated: datetime,
+    *,
+    rss: bool,
 ) -> FeedGenerator:
+    # RSS readers read titles and descriptions as HTML: text is escaped for
+    # HTML once more, so that a reader shows it as written. Atom marks text
+    # as text (type="text") and HTML as HTML (type="html").
+    text = html.escape if rss else _same
     feed = FeedGenerator()
     feed.id(spec.page_url)
-    feed.title(spec.title)
-    feed.description(spec.description)
+    feed.title(text(spec.title))
+    feed.description(text(spec.description))
     feed.link(href=self_url, rel="self")
     feed.link(href=spec.page_url, rel="alternate")  # the last link is RSS's <link>
     feed.language("en")
@@ -169,15 +180,22 @@ def _generator(
         entry = feed.add_entry(order="append")
         entry.id(item.url)
         entry.guid(item.url, permalink=True)
-        entry.title(item.incident.title)
+        entry.title(text(item.incident.title))
         entry.link(href=item.url, rel="alternate")
         entry.published(item.published_at)
         entry.updated(item.updated_at)
-        entry.summary(renderer.summary(item))
+        if rss:
+            entry.summary(html.escape(renderer.summary(item)), type="html")
+        else:
+            entry.summary(renderer.summary(item))
         entry.content(renderer.content(item), type="html")
         for cid, name in zip(item.component_ids, renderer.names(item)):
             entry.category(term=cid, label=name)
     return feed
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def _json_feed(

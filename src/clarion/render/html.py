@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -30,7 +29,7 @@ from ..parallel import fork_map
 from . import Area, Output
 from .markdown import MarkdownRenderer
 from .templates import THEME_DIR, make_environment
-from .views import ComponentView, GroupView, ItemView, day_of
+from .views import ComponentView, GroupView, ItemView, day_of, day_summary, history_anchor
 
 HISTORY_DAYS_ON_INDEX = 14
 #: The wrapper that replaces ``base.html.j2`` in fragment mode, and its stylesheet.
@@ -88,6 +87,9 @@ class HtmlRenderer:
             extra_css=[name for name in self.static_files if name.endswith(".css")],
             extra_pages=site.pages,
             item_view=lambda incident: self.items[incident.slug],
+            history_anchor=lambda incident: history_anchor(incident, config),
+            day_text=day_summary,
+            self_contained=False,
         )
 
     @cached_property
@@ -281,7 +283,8 @@ class HtmlRenderer:
                 f"history/{year:04d}/{month:02d}/index.html",
                 title=f"{date(year, month, 1):%B %Y}",
                 month=date(year, month, 1),
-                items=months[(year, month)],
+                items=items,
+                days=_by_day(items, self.config),
             )
         yield self.render(
             "history.html.j2",
@@ -291,9 +294,20 @@ class HtmlRenderer:
         )
 
     def not_found(self) -> Output:
-        # The 404 page is served at any depth, so its links start at the site's path.
-        base_path = urlsplit(self.config.base_url).path or "/"
-        return self.render("404.html.j2", "404.html", root=base_path, title="Page not found")
+        # The 404 page is served at any depth and, on project pages, under a
+        # path the site cannot know: it inlines its styles and links to the
+        # site's absolute address.
+        sheets = [THEME_DIR / "static" / "clarion.css"]
+        sheets += [self.static_files[name] for name in self.static_files if name.endswith(".css")]
+        css = [sheet.read_text(encoding="utf-8") for sheet in sheets]
+        return self.render(
+            "404.html.j2",
+            "404.html",
+            root=self.config.base_url,
+            title="Page not found",
+            self_contained=True,
+            inline_css=Markup("\n".join(css).replace("</", "<\\/")),
+        )
 
     def assets(self) -> Iterator[Output]:
         if self.fragment:
@@ -332,6 +346,14 @@ def _site_static_files(config: SiteConfig) -> dict[str, Path]:
         for path in sorted(folder.rglob("*"))
         if path.is_file() and not path.name.startswith(".")
     }
+
+
+def _by_day(items: list[ItemView], config: SiteConfig) -> list[tuple[date, list[ItemView]]]:
+    """Items grouped by the local day they started, in their given order."""
+    days: dict[date, list[ItemView]] = {}
+    for view in items:
+        days.setdefault(day_of(view.started_at, config), []).append(view)
+    return list(days.items())
 
 
 def _first(files: dict[str, Path], names: tuple[str, ...]) -> str | None:

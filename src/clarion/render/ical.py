@@ -13,14 +13,19 @@ calendar keeps the history:
 - ``URL``: the maintenance's page; ``CATEGORIES``: the affected components,
   also named in the ``DESCRIPTION`` with the latest update.
 - ``TRANSP:TRANSPARENT``: a maintenance window does not block anyone's time.
+
+RFC 5545 requires at least one component in a calendar, and some clients
+reject an empty one: a site with no maintenance gets a calendar holding only
+a ``VTIMEZONE`` for UTC (the zone every event time is written in).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone, TimezoneStandard
 
 from .. import __version__
 from ..config import SiteConfig
@@ -45,7 +50,22 @@ def write_calendar(context: RenderContext) -> Iterator[Output]:
     for item in published_items(config, context.state):
         if item.is_maintenance:
             calendar.add_component(_event(item, config, context.markdown, host))
+    if not calendar.subcomponents:
+        calendar.add_component(_utc_zone())
     yield Output(Area.PUBLIC, CALENDAR_PATH, calendar.to_ical())
+
+
+def _utc_zone() -> Timezone:
+    """``VTIMEZONE`` for UTC: the one component of a calendar with no events."""
+    standard = TimezoneStandard()
+    standard.add("dtstart", datetime(1970, 1, 1))
+    standard.add("tzoffsetfrom", timedelta(0))
+    standard.add("tzoffsetto", timedelta(0))
+    standard.add("tzname", "UTC")
+    zone = Timezone()
+    zone.add("tzid", "UTC")
+    zone.add_component(standard)
+    return zone
 
 
 def maintenance_uid(slug: str, host: str) -> str:

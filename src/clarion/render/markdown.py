@@ -4,15 +4,25 @@ Update text is untrusted: raw HTML in it is allowed through Markdown and then
 cleaned, so ``<script>``, event handlers (``onerror=``) and ``javascript:``
 URLs never reach a reader's browser. Results are memoised by text, so a
 summary rendered for the page, the feeds and the API is converted once.
+
+Python-Markdown takes quadratic time on some paragraphs (it scans ahead
+from every ``[`` for a closing bracket, and rebuilds the paragraph for every
+inline match). A paragraph with more than :data:`MAX_MARKS` markup
+characters is not one a reader wants formatted: it is shown as written,
+escaped, without Markdown, so 100,000 brackets render in a fraction of a
+second.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html as _html
 import re
+import xml.etree.ElementTree as etree
 
 import markdown
 import nh3
+from markdown.treeprocessors import Treeprocessor
 
 PAGE_TAGS = {
     "a",
@@ -37,6 +47,7 @@ PAGE_TAGS = {
     "img",
     "input",
     "kbd",
+    "label",
     "li",
     "ol",
     "p",
@@ -72,12 +83,40 @@ EMAIL_TAGS = (PAGE_TAGS - {"input", "details", "summary"}) | {"h1", "h2"}
 EMAIL_ATTRIBUTES = {
     tag: attrs for tag, attrs in PAGE_ATTRIBUTES.items() if tag in {"a", "abbr", "img", "td", "th"}
 }
-_TASK_RE = re.compile(r"<li>\[( |x|X)\] ")
+_TASK_RE = re.compile(r"\[( |x|X)\] ")
+# Elements a task item's label stops at: the item's own blocks (a nested list).
+_BLOCK_TAGS = {"ul", "ol", "p", "div", "pre", "blockquote", "table", "dl", "hr"} | {
+    f"h{n}" for n in range(1, 7)
+}
 # Prose that no Markdown rule can touch: letters, digits and light punctuation,
 # no line starting with a list, code or definition marker, no hard line breaks.
 _PROSE_RE = re.compile(r"[A-Za-z0-9 .,;:!?'\"()/%\n-]*")
 _PROSE_LINE_START = set(" -:0123456789")
 _BLANK_LINES_RE = re.compile(r"\n[ ]*\n")
+
+
+#: More markup characters than this in one paragraph: the paragraph is shown as text.
+MAX_MARKS = 1000
+_MARKS_RE = re.compile(r"[\[\]\\`*_<&!(]")
+_PARAGRAPH_RE = re.compile(r"(\n[ \t]*\n)")
+_FENCE_RE = re.compile(r"\s{0,3}(`{3,}|~{3,})")  # code blocks take linear time
+
+
+def set_aside_marked_blocks(text: str) -> tuple[str, dict[str, str]]:
+    """``text`` with every paragraph of more than :data:`MAX_MARKS` markup
+    characters replaced by a token, and the escaped text of each token."""
+    if len(_MARKS_RE.findall(text)) <= MAX_MARKS:
+        return text, {}
+    salt = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    literals: dict[str, str] = {}
+    parts = _PARAGRAPH_RE.split(text)
+    for index in range(0, len(parts), 2):
+        block = parts[index]
+        if len(_MARKS_RE.findall(block)) > MAX_MARKS and not _FENCE_RE.match(block):
+            token = f"clarionliteral{salt}n{index}"
+            literals[token] = _html.escape(block.strip("\n"), quote=False)
+            parts[index] = token
+    return "".join(parts), literals
 
 
 def prose_html(text: str) -> str | None:
@@ -114,6 +153,8 @@ class MarkdownRenderer:
         task_checkboxes: bool = True,
     ) -> None:
         self._md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+        if task_checkboxes:
+            self._md.treeprocessors.register(_TaskLists(self._md), "clarion_tasks", 15)
         self._cache: dict[str, str] = {}
         self._tags = tags
         self._attributes = attributes
@@ -126,9 +167,10 @@ class MarkdownRenderer:
             cached = prose_html(text)  # no markup characters at all: nothing to clean
         if cached is None:
             self._md.reset()
-            raw = self._md.convert(text)
-            if self._task_checkboxes:
-                raw = _TASK_RE.sub(_task_item, raw)
+            marked, literals = set_aside_marked_blocks(text)
+            raw = self._md.convert(marked)
+            for token, literal in literals.items():
+                raw = raw.replace(token, literal)
             cached = nh3.clean(
                 raw,
                 tags=self._tags,
@@ -144,6 +186,28 @@ class MarkdownRenderer:
         return _html.unescape(nh3.clean(self.html(text), tags=set())).strip()
 
 
-def _task_item(match: re.Match[str]) -> str:
-    checked = " checked" if match.group(1) in "xX" else ""
-    return f'<li class="task"><input type="checkbox" disabled{checked}> '
+class _TaskLists(Treeprocessor):
+    """GitHub-style task lists: an item starting ``[ ]`` or ``[x]`` becomes a
+    disabled checkbox inside a ``<label>`` with the item's text, so the box
+    has an accessible name (tight and loose lists alike)."""
+
+    def run(self, root: etree.Element) -> None:
+        for item in root.iter("li"):
+            holder = item
+            if not (item.text or "").strip() and len(item) and item[0].tag == "p":
+                holder = item[0]  # a loose list: the text sits in a paragraph
+            match = _TASK_RE.match(holder.text or "")
+            if match is None:
+                continue
+            item.set("class", "task")
+            label = etree.Element("label")
+            box = etree.SubElement(label, "input", {"type": "checkbox", "disabled": "disabled"})
+            if match.group(1) in "xX":
+                box.set("checked", "checked")
+            box.tail = " " + (holder.text or "")[match.end() :]
+            holder.text = None
+            while len(holder) and holder[0].tag not in _BLOCK_TAGS:
+                child = holder[0]
+                holder.remove(child)
+                label.append(child)
+            holder.insert(0, label)

@@ -9,7 +9,6 @@ the site's zone.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,11 +17,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from ..config import SiteConfig
 from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState, evaluate
 from ..errors import ContentError
 from ..rules import Rule, RuleBook, RuleKind
 from ..rules.duration import Duration, format_seconds
 from . import Area, Output, RenderContext
+from .templates import make_environment
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 REPORT_HTML = "deadlines.html"
 REPORT_JSON = "deadlines.json"
 REPORT_ICS = "deadlines.ics"
+REPORT_TEMPLATE = "deadlines.html.j2"
 
 _STATE_STYLE = {
     ObligationState.OVERDUE: "bold red",
@@ -405,68 +407,25 @@ def write_deadlines(context: RenderContext) -> Iterator[Output]:
     config = context.config
     report = evaluate(context.site, load_rules(config), context.state.now, config.timezone)
     yield Output(Area.PRIVATE, REPORT_JSON, render_json(report, stable=True).encode("utf-8"))
-    yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, title=config.title).encode("utf-8"))
+    yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, config).encode("utf-8"))
     yield Output(
         Area.PRIVATE, REPORT_ICS, render_ics(report, title=config.title, base_url=config.base_url)
     )
 
 
-def render_html(report: DeadlineReport, *, title: str) -> str:
-    """A self-contained page: the table, the lint, the summary. Nothing on it
-    changes with the clock alone (``clarion check`` shows the time left)."""
-    e = html.escape
-    zone = report.zone
-    rows = []
-    for o in report.obligations:
-        detail = e(o.detail)
-        if o.satisfied_by:
-            detail += f"<br><small>satisfied by {e(o.satisfied_by)}</small>"
-        roles = o.incident.roles.summary() if o.incident.roles else ""
-        roles = f'<br><small class="roles">{e(roles)}</small>' if roles else ""
-        rows.append(
-            f'<tr class="{o.state.value}"><td><span class="state">{e(_state_text(report, o))}</span></td>'
-            f"<td><code>{e(o.rule.id)}</code><br><small>{e(o.rule.title)}</small></td>"
-            f"<td>{e(o.incident.slug)}<br><small>{e(o.incident.title)}</small>{roles}</td>"
-            f"<td>{e(o.recipient)}</td><td>{e(utc_text(o.due_at) or '-')}</td>"
-            f"<td>{e(local_text(o.due_at, zone) or '-')}</td><td>{detail}</td></tr>"
-        )
-    lint = "".join(
-        f'<li class="{e(x.severity)}"><pre>{e(x.format())}</pre></li>' for x in report.lint
+def render_html(report: DeadlineReport, config: SiteConfig) -> str:
+    """The theme's ``deadlines.html.j2`` (a site's ``templates/`` may override
+    it): the table, the lint, the summary. Nothing on it changes with the
+    clock alone (``clarion check`` shows the time left)."""
+    env = make_environment(config.templates_dir, config.timezone)
+    return env.get_template(REPORT_TEMPLATE).render(
+        site=config,
+        report=report,
+        summary=summary_line(report),
+        state_text=lambda o: _state_text(report, o),
+        utc_text=utc_text,
+        local_text=lambda moment: local_text(moment, report.zone),
     )
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Deadlines · {e(title)}</title>
-<style>
-body {{ font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1d1d1f; background: #fff; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; vertical-align: top; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }}
-small {{ color: #555; }}
-.state {{ font-weight: 600; white-space: nowrap; }}
-.overdue .state {{ color: #b00020; }} .due .state {{ color: #8a6d00; }} .met .state {{ color: #1b7f3b; }}
-.met_late .state {{ color: #b35c00; }} .clock_not_started .state {{ color: #7b1fa2; }}
-.not_required .state, .no_deadline .state {{ color: #555; }}
-pre {{ white-space: pre-wrap; margin: 0; }}
-@media (prefers-color-scheme: dark) {{ body {{ background: #111; color: #eee; }} small {{ color: #aaa; }} th, td {{ border-color: #333; }} }}
-</style>
-</head>
-<body>
-<h1>Deadlines · {e(title)}</h1>
-<p>Private: never publish this page. Times in UTC and {e(zone.key)}; run <code>clarion check</code> for the time left.</p>
-<p><strong>{e(summary_line(report))}</strong></p>
-<table>
-<thead><tr><th>State</th><th>Rule</th><th>Incident</th><th>Recipient</th><th>Due (UTC)</th><th>Due ({e(zone.key)})</th><th>Detail</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-{"<h2>Content lint</h2><ul>" + lint + "</ul>" if lint else ""}
-</body>
-</html>
-"""
 
 
 def render_ics(report: DeadlineReport, *, title: str, base_url: str) -> bytes:

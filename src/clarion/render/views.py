@@ -10,8 +10,9 @@ from functools import cached_property
 
 from ..config import Component, Group, SiteConfig
 from ..derive import State
-from ..derive.uptime import ComponentUptime
+from ..derive.uptime import ComponentUptime, DayUptime
 from ..model import Impact, Incident, Update
+from .templates import format_percent
 
 
 def item_uri(incident: Incident) -> str:
@@ -127,3 +128,26 @@ class ItemView:
 
 def day_of(moment: datetime, config: SiteConfig) -> date:
     return moment.astimezone(config.timezone).date()
+
+
+def history_anchor(incident: Incident, config: SiteConfig) -> str:
+    """Where the month's history lists ``incident``: its start day's anchor,
+    e.g. ``history/2026/11/#d-2026-11-20``."""
+    day = day_of(incident.started_at, config)
+    return f"history/{day:%Y/%m}/#d-{day.isoformat()}"
+
+
+def day_summary(day: DayUptime) -> str:
+    """The text of one day of the uptime bars, e.g. ``20 Nov 2026: 99.31%
+    uptime; API errors and 1 more``: one incident named, the rest counted,
+    so that a busy day does not weigh down the index."""
+    when = day.day.strftime("%d %b %Y")
+    if day.up_ratio is None:
+        return f"{when}: no data"
+    text = f"{when}: {format_percent(day.up_ratio)} uptime"
+    if day.incidents:
+        first, more = day.incidents[0].title, len(day.incidents) - 1
+        return f"{text}; {first}" + (f" and {more} more" if more else "")
+    if day.worst is Impact.UNDER_MAINTENANCE:
+        return f"{text}, maintenance, no incidents"
+    return f"{text}, no incidents"

@@ -1,0 +1,150 @@
+"""Output folders: never over sources, never through foreign links, never a
+folder Clarion did not make; the swap of the public + private pair."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from clarion.cli import main
+from clarion.generations import store_for
+from tests.conftest import build_leftovers
+
+SITES = Path(__file__).parent / "sites"
+
+
+def run_build(root: Path, *extra: str):
+    return CliRunner().invoke(
+        main, ["build", "--source", str(root), "--now", "2026-11-27T12:00:00Z", *extra]
+    )
+
+
+def sources(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for folder in ("updates", "site_src")
+        for p in sorted((root / folder).rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def basic(tmp_path: Path) -> Path:
+    root = tmp_path / "basic"
+    shutil.copytree(SITES / "basic", root)
+    return root
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--out", "{root}/updates"),
+        ("--out", "{root}/site_src"),
+        ("--out", "{root}/updates/public"),
+        ("--out", "{root}"),
+        ("--out", "{root}/.."),
+        ("--private-out", "{root}/comms"),
+        ("--private-out", "{root}/site_src/private"),
+        ("--private-out", "{root}/templates"),
+    ],
+)
+def test_an_output_folder_over_the_sources_is_refused(basic, args):
+    before = sources(basic)
+    option, value = args
+    folder = value.format(root=basic)
+    result = run_build(basic, option, folder)
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())
+    assert "error:" in message and "Traceback" not in message
+    # both paths named: the output folder and the source it would replace
+    assert str(Path(os.path.abspath(folder))) in message
+    assert str(basic) in message
+    assert sources(basic) == before
+
+
+@pytest.mark.parametrize("key", ["public", "private"])
+def test_paths_in_site_toml_over_the_sources_are_refused(basic, key):
+    toml = basic / "site_src/site.toml"
+    toml.write_text(toml.read_text() + f'\n[paths]\n{key} = "updates"\n')
+    before = sources(basic)
+    result = run_build(basic)
+    assert result.exit_code == 2, result.output
+    assert f"site_src/site.toml:{len(toml.read_text().splitlines())}: error: the {key}" in (
+        result.output
+    )
+    assert "overlaps updates/" in " ".join(result.output.split())
+    assert sources(basic) == before
+
+
+def test_a_folder_clarion_did_not_make_is_not_replaced(basic, tmp_path):
+    other = tmp_path / "some-existing-folder"
+    other.mkdir()
+    (other / "thesis.tex").write_text("years of work")
+    result = run_build(basic, "--out", str(other))
+    assert result.exit_code == 2
+    assert "not empty and was not made by Clarion" in " ".join(result.output.split())
+    assert (other / "thesis.tex").read_text() == "years of work"
+    # an empty folder, or one Clarion made, is fine
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_build(basic, "--out", str(empty)).exit_code == 0
+    assert (empty / "index.html").is_file() and empty.is_symlink()
+    assert run_build(basic, "--out", str(empty), "--no-cache").exit_code == 0
+    assert (store_for(empty) / "OWNER").is_file()
+
+
+def test_output_of_an_older_clarion_is_adopted(basic):
+    """An older Clarion wrote real folders and no marker: the build cache names them."""
+    assert run_build(basic).exit_code == 0
+    for name in ("public", "private"):
+        real = Path(os.path.realpath(basic / name))
+        (basic / name).unlink()
+        shutil.copytree(real, basic / name)
+    shutil.rmtree(store_for(basic / "public"))
+    assert run_build(basic, "--no-cache").exit_code == 0
+    assert (basic / "public").is_symlink() and (basic / "public/index.html").is_file()
+    assert build_leftovers(basic) == []
+
+
+def test_an_output_folder_that_is_a_foreign_link_is_refused(basic, tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "precious.txt").write_text("keep me")
+    (basic / "public").symlink_to(target)
+    result = run_build(basic)
+    assert result.exit_code == 2
+    assert "symbolic link" in result.output
+    assert sorted(p.name for p in target.iterdir()) == ["precious.txt"]
+
+
+def test_the_pair_moves_with_one_pointer(basic):
+    assert run_build(basic).exit_code == 0
+    store = store_for(basic / "public")
+    first = os.readlink(store / "current")
+    assert os.path.realpath(basic / "public") == str(store / first / "public")
+    assert os.path.realpath(basic / "private") == str(store / first / "private")
+    (basic / "updates/2026-11-20-api-errors.md").write_text(
+        (basic / "updates/2026-11-20-api-errors.md").read_text() + "\nOne more line.\n"
+    )
+    assert run_build(basic).exit_code == 0
+    second = os.readlink(store / "current")
+    assert second != first and not (store / first).exists()
+    assert build_leftovers(basic) == []
+
+
+def test_leftovers_of_a_killed_build_are_removed(basic):
+    assert run_build(basic).exit_code == 0
+    store = store_for(basic / "public")
+    # what a build killed while writing, or right after the pointer moved, leaves
+    (store / "g-99/public/incidents").mkdir(parents=True)
+    (store / "g-99/public/incidents/x.html").write_text("half")
+    os.symlink("g-99", store / "current.12345")
+    (basic / ".public.new-4242").mkdir()  # staging of an older Clarion
+    (basic / ".public.link-77").symlink_to("nowhere")
+    assert build_leftovers(basic) != []
+    assert run_build(basic).exit_code == 0
+    assert build_leftovers(basic) == []

@@ -608,7 +608,7 @@ def render_rule_detail(rule: Rule) -> str:
         ("condition", rule.condition),
         ("must contain", "\n".join(f"- {item}" for item in rule.must_contain) or None),
         ("primary", _primary_text(rule)),
-        ("verification", rule.verification),
+        ("research", _NOTES.get(rule.verification, rule.verification)),
         ("unverified", rule.unverified),
         ("source", rule.source),
         ("notes", rule.notes),
@@ -620,6 +620,15 @@ def render_rule_detail(rule: Rule) -> str:
         text = str(value).replace("\n", "\n" + " " * 15)
         lines.append(f"{name + ':':<14} {text}")
     return "\n".join(lines)
+
+
+#: What the rulebook's research notes read for a rule (``verification``); the
+#: rule is verified only by ``primary.verified``.
+_NOTES = {
+    "P": "P (primary text, as reproduced)",
+    "S": "S (secondary summaries)",
+    "U": "U (unverified)",
+}
 
 
 def _primary_text(rule: Rule) -> str | None:

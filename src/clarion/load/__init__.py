@@ -28,6 +28,7 @@ from ..model import (
     SEVERITY_WORDS,
     Breach,
     Decision,
+    Delay,
     Impact,
     Incident,
     Kind,
@@ -39,6 +40,7 @@ from ..model import (
     Window,
 )
 from ..parallel import fork_map
+from .breach import is_count, read_affected, read_delays, read_facts
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
 from .guards import decode_source
 from .links import check_no_links
@@ -70,7 +72,7 @@ INCIDENT_KEYS = (
     "statuspage_id",
     "roles",
 )
-BREACH_KEYS = ("affected_count", "rules", "decisions", "notes")
+BREACH_KEYS = ("affected_count", "affected", "rules", "decisions", "delays", "facts", "notes")
 DECISION_KEYS = ("required", "reason", "decided")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 _STAGE_WORDS = {s.value: s for s in Stage}
@@ -647,18 +649,26 @@ def read_breach_mapping(
         return SourceLocation(relpath, lines.get(prefix + key) or lines.get(prefix.rstrip(".")))
 
     clocks: dict[str, datetime] = {}
-    affected: int | None = None
+    affected: dict[str, int] = {}
     rules: tuple[str, ...] | None = None
     decisions: dict[str, Decision] = {}
+    delays: dict[str, Delay] = {}
+    facts: dict[str, bool | str] = {}
     for key, item in value.items():
         key = str(key)
         if key == "affected_count":
-            if isinstance(item, int) and not isinstance(item, bool) and item >= 0:
-                affected = item
+            if is_count(item):
+                affected.setdefault("total", item)
             else:
                 errors.error(
                     at(key), f"breach.affected_count: got {item!r}", expected="a whole number"
                 )
+        elif key == "affected":
+            affected.update(read_affected(item, at, errors))
+        elif key == "delays":
+            delays = read_delays(item, at, lines, prefix, zone, errors)
+        elif key == "facts":
+            facts = read_facts(item, at, errors)
         elif key == "rules":
             if isinstance(item, list) and all(isinstance(r, str) for r in item):
                 rules = tuple(item)
@@ -685,15 +695,15 @@ def read_breach_mapping(
                 + ", ".join(BREACH_KEYS),
                 hint=did_you_mean(key, BREACH_KEYS),
             )
-    if "aware" in clocks and "discovered" not in clocks:
-        clocks["discovered"] = clocks["aware"]
     if len(errors.errors) > before:
         if reader is not None:
             reader.failed = True
         return None
     return Breach(
         clocks=clocks,
-        affected_count=affected,
+        affected=affected,
+        delays=delays,
+        facts=facts,
         rules=rules,
         decisions=decisions,
         source_path=relpath,

@@ -270,6 +270,7 @@ class Incident:
     breach: Breach | None = None
     window: Window | None = None
     statuspage_id: str | None = None  # the id the API serves (an imported incident's)
+    imported: str | None = None  # the tool it came from: its practice was that tool's
     roles: Roles | None = None  # private
     source_path: str = ""  # relative to the site root, ``/`` separators
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line

@@ -172,7 +172,12 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
                 f"the incident was reopened by this {update.stage.value} update after it was resolved",
                 "that is allowed; if the problem is new, open a new incident instead",
             ))  # fmt: skip
-        if soak is not None and soak.enabled and soak.deadline is not None:
+        if (
+            soak is not None
+            and soak.enabled
+            and soak.deadline is not None
+            and not incident.imported
+        ):
             warning = _soak_warning(incident, soak, now)
             if warning is not None:
                 out.append(warning)

@@ -37,7 +37,9 @@ def _role_warning(
 ) -> ContentError | None:
     from .deadlines import applies
 
-    if incident.is_maintenance or incident.declared_at is None or rule.deadline is None:
+    if incident.is_maintenance or incident.imported or incident.declared_at is None:
+        return None
+    if rule.deadline is None:
         return None
     if getattr(incident.roles, key, None) if incident.roles else None:
         return None

@@ -70,6 +70,7 @@ INCIDENT_KEYS = (
     "private",
     "runbooks",
     "statuspage_id",
+    "imported",
     "roles",
 )
 BREACH_KEYS = ("affected_count", "affected", "rules", "decisions", "delays", "facts", "notes")
@@ -279,6 +280,7 @@ class _IncidentReader:
         breach = self.read_breach(data.get("breach"))
         runbooks = self.read_runbook_ids(data.get("runbooks"))
         statuspage_id = self.read_statuspage_id(data.get("statuspage_id"))
+        imported = self.read_imported(data.get("imported"))
         roles = read_roles(data.get("roles"), self.at, self.error)
         unclosed = unclosed_comment(front.body)
         if unclosed is not None:
@@ -315,6 +317,7 @@ class _IncidentReader:
             breach=breach,
             window=window,
             statuspage_id=statuspage_id,
+            imported=imported,
             roles=roles,
             source_path=self.relpath,
             lines=dict(self.lines),
@@ -440,6 +443,20 @@ class _IncidentReader:
                 else "add a zone to the time, or set [site] timezone in site_src/site.toml",
             )
             return None
+
+    def read_imported(self, value: object) -> str | None:
+        """``imported: statuspage``: the incident's history was written in
+        another tool (``clarion import`` sets it)."""
+        if value is None:
+            return None
+        if isinstance(value, str) and re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", value):
+            return value
+        self.error(
+            self.at("imported"),
+            f"imported: got {value!r}",
+            expected="the name of the tool it came from, e.g. imported: statuspage",
+        )
+        return None
 
     def read_statuspage_id(self, value: object) -> str | None:
         if value is None:

@@ -278,10 +278,12 @@ class RuleBook:
         """Rules in force for ``incident``: enabled practice rules, and for an
         incident with a breach block its ``breach.rules`` (default: the site's
         enabled regulatory rules). A rule that only caps another (``limits``)
-        brings in the rule it caps."""
+        brings in the rule it caps. An imported incident (``imported:``) owes
+        no practice rule: its communication happened in the tool it came from."""
+        practice = () if incident.imported else self._practice_in_force
         if incident.breach is None:
-            return self._practice_in_force
-        chosen: dict[str, Rule] = {rule.id: rule for rule in self._practice_in_force}
+            return practice
+        chosen: dict[str, Rule] = {rule.id: rule for rule in practice}
         if incident.breach.rules is not None:
             wanted = [self.by_id[i] for i in incident.breach.rules if i in self.by_id]
         else:

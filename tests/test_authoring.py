@@ -263,14 +263,19 @@ def test_the_severity_questions_set_customers_affected(site, answers, flag, expe
     assert f"customers_affected: {expected}\n" in text
 
 
-def test_a_sev1_declared_in_a_script_owes_customer_email_unless_told_otherwise(site):
+def test_a_sev1_declared_in_a_script_says_what_customers_affected_means(site):
     result = cli(
         "new", "incident", "Checkout down", "-s", "SEV1", "--source", str(site), "--now", NOW_TEXT
     )
     assert result.exit_code == 0, result.output
-    assert "customers_affected: true (SEV1 default; pass --no-customers-affected" in result.stderr
+    assert "customers_affected: false (not given); if customers are affected" in result.stderr
+    assert "a SEV1 then owes them emails" in result.stderr
     text = (site / "updates/2026-11-27-checkout-down.md").read_text()
-    assert "customers_affected: true\n" in text
+    assert "customers_affected: false\n" in text
+    sev2 = cli(
+        "new", "incident", "Slow page", "-s", "SEV2", "--source", str(site), "--now", NOW_TEXT
+    )
+    assert sev2.exit_code == 0 and "customers_affected" not in sev2.stderr
 
 
 def test_new_incident_needs_severity_off_a_terminal(site):

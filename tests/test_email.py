@@ -711,14 +711,12 @@ name = "Website"
 def test_check_warns_when_owed_drafts_have_no_sender_or_recipients(site_factory):
     root = site_factory({f"updates/{SLUG}.md": INCIDENT}, toml=BARE_TOML)
     result = cli("check", "--source", str(root), "--now", "2026-11-20T15:20:00Z")
-    assert "site_src/site.toml: warning: 2 owed email drafts have no sender" in result.output
-    assert (
-        "warning: the owed customer-ack, customer-resolution draft has no recipients: "
-        "audience 'customers' has no addresses"
-    ) in result.output
+    assert "warning: placeholder: no [email] from while notices are owed" in result.output
+    assert "their drafts have no sender" in result.output
+    assert "the audience 'customers' has no addresses while notices to it are owed" in result.output
     fine = site_factory({f"updates/{SLUG}.md": INCIDENT}, name="fine")
     quiet = cli("check", "--source", str(fine), "--now", "2026-11-20T15:20:00Z")
-    assert "no sender" not in quiet.output and "no recipients" not in quiet.output
+    assert "no sender" not in quiet.output and "no addresses" not in quiet.output
 
 
 def test_a_draft_asking_for_replies_has_a_reply_to(site_factory):

@@ -9,9 +9,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .config import CONFIG_RELPATH, SiteConfig
+from .config import SiteConfig
 from .derive.action_items import ActionItem, all_action_items, overdue_items, source_line
-from .derive.comms import email_rules, owed_emails
 from .derive.deadlines import DeadlineReport, evaluate
 from .derive.learning import postmortem_lint, runbook_lint
 from .derive.scheduled import future_update_warnings
@@ -21,7 +20,7 @@ from .model import Site, Stage
 from .placeholders import placeholder_warnings
 from .privacy import PrivacyReport
 from .render.email import check_notice_templates
-from .rules import RuleBook, load_rules
+from .rules import load_rules
 from .rules.duration import DURATION_EXPECTED, DurationError, parse_duration
 
 
@@ -53,7 +52,6 @@ def run_check(
     extra = (
         future
         + forced_sends(site)
-        + unsendable_drafts(config, site, rulebook, now)
         + action_item_lint(config, site, now)
         + learning_lint(config, site, now)
         + placeholder_warnings(config, site, report)
@@ -76,39 +74,6 @@ def forced_sends(site: Site) -> tuple[ContentError, ...]:
         for n in site.notices
         if n.is_sent and n.sent_forced
     )
-
-
-def unsendable_drafts(
-    config: SiteConfig, site: Site, rulebook: RuleBook, now: datetime
-) -> tuple[ContentError, ...]:
-    """Warnings when the customer emails owed at ``now`` could not be sent as
-    drafted: the site sets no sender (``[email] from``), or the rule's
-    audience has no addresses (``[audiences]``)."""
-    owed = owed_emails(site, rulebook, now, config.timezone, email_rules(rulebook)).recent
-    if not owed:
-        return ()
-    out = []
-    where = SourceLocation(CONFIG_RELPATH)
-    if not config.email.sender:
-        out.append(ContentError(
-            location=where,
-            message=f"{len(owed)} owed email draft"
-            f"{'s have' if len(owed) != 1 else ' has'} no sender",
-            hint='set [email] from = "Status <status@example.com>" (and reply_to) in site.toml',
-            severity="warning",
-        ))  # fmt: skip
-    for audience in sorted({item.rule.audience or "" for item in owed}):
-        if config.audiences.get(audience):
-            continue
-        rules = sorted({item.rule.id for item in owed if item.rule.audience == audience})
-        out.append(ContentError(
-            location=where,
-            message=f"the owed {', '.join(rules)} draft has no recipients: "
-            f"audience '{audience}' has no addresses",
-            hint=f'add [audiences] {audience} = ["customers@example.com"] to site.toml',
-            severity="warning",
-        ))  # fmt: skip
-    return tuple(out)
 
 
 def action_item_lint(config: SiteConfig, site: Site, now: datetime) -> tuple[ContentError, ...]:

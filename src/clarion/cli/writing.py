@@ -96,7 +96,7 @@ def new() -> None:
     default=None,
     help=(
         "Customers are affected (with SEV0/SEV1, customer emails are owed). Default: asked "
-        "with the severity questions; otherwise yes for SEV0 and SEV1, no for SEV2 and SEV3."
+        "with the severity questions (yes for SEV0 and SEV1 unless answered no); otherwise no."
     ),
 )
 @click.option(
@@ -240,13 +240,13 @@ def new_incident_command(
             "SEV2 minor, SEV3 low impact (or pass --ask to answer the decision tree)"
         )
     if customers_affected is None:
-        customers_affected = level.rank <= 1
-        common.err.print(
-            f"customers_affected: {'true' if customers_affected else 'false'} "
-            f"({level.value} default;"
-            f" pass --{'no-' if customers_affected else ''}customers-affected to change it)",
-            markup=False,
-        )
+        customers_affected = False
+        if level.rank <= 1:  # say so: with customers affected, a SEV0/SEV1 owes them emails
+            common.err.print(
+                f"note: customers_affected: false (not given); if customers are affected, pass "
+                f"--customers-affected: a {level.value} then owes them emails",
+                markup=False,
+            )
     written = new_incident(
         config,
         title=title,

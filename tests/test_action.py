@@ -496,13 +496,6 @@ def test_readme_quickstart_word_for_word_ends_with_a_site_that_publishes(
 ):
     commands = quickstart_commands()
     assert commands[0].startswith("python3 -m venv") and commands[-1].startswith("git push")
-    # Clarion as a package index would serve it: a wheel of this tree
-    dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(dist), str(machine.action)],
-        check=True, capture_output=True, env={**os.environ, "PIP_NO_INDEX": "1"},
-    )  # fmt: skip
     # GitHub, stood in for by a local bare repository
     remote = tmp_path / "github/acme/my-status.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
@@ -513,7 +506,7 @@ def test_readme_quickstart_word_for_word_ends_with_a_site_that_publishes(
     env = {
         **machine.env(),
         "HOME": str(home),
-        "PIP_FIND_LINKS": f"{machine.wheelhouse} {dist}",
+        "PIP_FIND_LINKS": str(machine.wheelhouse),  # dependencies; Clarion from its clone
         "PATH": os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"]),
         "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
     }
@@ -526,6 +519,9 @@ def test_readme_quickstart_word_for_word_ends_with_a_site_that_publishes(
         subprocess.run(["git", "config", "--global", key, value], env=env, check=True)
     work = tmp_path / "work"
     work.mkdir()
+    # the clone of this repository the quickstart installs from: the files a
+    # package is built from (the action's checkout holds them)
+    shutil.copytree(machine.action, work / "clarion")
     # every line as written, in one shell; `clarion serve` (a preview that
     # runs until Ctrl-C) is the one line left out
     script = "\n".join(c for c in commands if not c.startswith("clarion serve"))

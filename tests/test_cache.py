@@ -24,7 +24,8 @@ def test_warm_build_equals_cold_build(tmp_path):
     first = build(load_config(root), now=NOW)
     second = build(load_config(root), now=NOW)
     assert tree(second.public_dir) == cold_tree
-    assert first.report.changed is True  # the cold build's folders had no manifest
+    # the --no-cache build's generation carries its own manifest: nothing to write
+    assert first.report.changed is False
     assert second.report.changed is False  # nothing changed: nothing written
 
 

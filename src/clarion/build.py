@@ -76,11 +76,14 @@ def prepare(
     """Load and derive: everything a writer needs, with no output yet."""
     site = load_site(config, cache, workers)
     state = derive_state(config, site.incidents, now)
+    markdown = MarkdownRenderer()
+    if cache is not None:
+        markdown.stored = cache.markdown_html(markdown.settings)
     return RenderContext(
         config=config,
         site=site.as_of(now),  # updates dated after now are held back everywhere
         state=state,
-        markdown=MarkdownRenderer(),
+        markdown=markdown,
         cache=cache,
         workers=workers,
     )
@@ -178,14 +181,20 @@ def _build(
         with OutputStore({a.value: p for a, p in targets.items()}, adopt).opened():
             pass  # nothing to write; a killed build's leftovers are still removed
         report = _unchanged_report(cache, targets)
+        rendered = False
     else:
+        rendered = True
         previous = cache.manifest if cache is not None and cache.targets == names else None
         outputs = render_all(context)
         if progress is not None:
             outputs = _reporting(outputs, progress, expected=len(context.site.incidents) + 100)
         report = write_outputs(outputs, targets, previous, adopt)
+        if cache is None and known.targets == names:
+            known.forget_output()
     if cache is not None:
         cache.save({area: dict(files) for area, files in report.manifest.items()}, names, stamp)
+        if rendered and context.markdown.converted.keys() != context.markdown.stored.keys():
+            cache.save_markdown(context.markdown.settings, context.markdown.converted)
     return BuildResult(
         site=context.site,
         state=context.state,

@@ -1,10 +1,13 @@
 """What a build may reuse from the previous one, kept in ``<site>/.clarion-cache/``.
 
-Two things are cached, and neither can change what a build produces:
+Nothing cached can change what a build produces:
 
 * **Parsed sources.** Each ``updates/*.md`` file's parsed incident, keyed by
   the file's SHA-256, the site configuration's hash and Clarion's version. A
   file that changed (or a new ``site.toml``) is parsed again.
+* **Converted Markdown.** The sanitised HTML of each update text the last
+  build converted in its main process (feeds, API, front page), keyed by the
+  text's SHA-256, for the same Markdown converter, sanitiser and settings.
 * **The stamp of the last build**: a hash of every input file (updates,
   comms, site sources, templates, the built-in theme), Clarion's version and
   ``now``. A build whose stamp is unchanged, with the previous folders
@@ -49,6 +52,7 @@ from .plaindata import PlainDataError, from_plain, to_plain
 CACHE_DIRNAME = ".clarion-cache"
 _PARSED_FILE = "parsed.json"
 _MANIFEST_FILE = "manifest.json"
+_MARKDOWN_FILE = "markdown.json"
 _FORMAT = "clarion-cache/1"
 
 
@@ -70,13 +74,14 @@ class BuildCache:
     targets: dict[str, str] = field(default_factory=dict)  # area -> folder the manifest describes
     stamp: str | None = None  # inputs of the build that wrote the manifest
     _parsed_dirty: bool = False
+    _lines: dict[str, bytes] = field(default_factory=dict)  # as read, for entries unchanged
 
     @classmethod
     def open(cls, config: SiteConfig) -> BuildCache:
         folder = config.root / CACHE_DIRNAME
         salt = f"{__version__}:{config.digest}"
         cache = cls(folder=folder, salt=salt)
-        cache.parsed = _read_parsed(folder / _PARSED_FILE, salt)
+        cache.parsed = _read_parsed(folder / _PARSED_FILE, salt, cache._lines)
         try:
             data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))
             if data.get("version") == __version__:
@@ -105,6 +110,7 @@ class BuildCache:
         self, relpath: str, digest: str, incident: Incident, warnings: Iterable[ContentError]
     ) -> None:
         self.parsed[relpath] = (digest, incident, tuple(warnings))
+        self._lines.pop(relpath, None)
         self._parsed_dirty = True
 
     def forget_missing(self, relpaths: Iterable[str]) -> None:
@@ -112,6 +118,34 @@ class BuildCache:
         for relpath in [r for r in self.parsed if r not in keep]:
             del self.parsed[relpath]
             self._parsed_dirty = True
+
+    # -- Markdown ------------------------------------------------------------------
+
+    def markdown_html(self, settings: str) -> dict[str, str]:
+        """The HTML of Markdown texts the last build converted (text digest ->
+        HTML), when it used the same converter and settings."""
+        try:
+            data = json.loads((self.folder / _MARKDOWN_FILE).read_bytes())
+            if data.get("version") != __version__ or data.get("settings") != settings:
+                return {}
+            html = data["html"]
+            if not isinstance(html, dict):
+                return {}
+            return {str(k): v for k, v in html.items() if isinstance(v, str)}
+        except (OSError, ValueError, AttributeError, KeyError):
+            return {}
+
+    def save_markdown(self, settings: str, html: dict[str, str]) -> None:
+        """Keep the conversions this build used (and only those)."""
+        data = {"version": __version__, "settings": settings, "html": dict(sorted(html.items()))}
+        try:
+            self.folder.mkdir(exist_ok=True)
+            _atomic_write(
+                self.folder / _MARKDOWN_FILE,
+                json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+            )
+        except OSError:
+            pass
 
     # -- rendered pages ----------------------------------------------------------
 
@@ -126,6 +160,14 @@ class BuildCache:
         except OSError:
             return None
         return data if len(data) == entry.size else None
+
+    def forget_output(self) -> None:
+        """Drop the manifest: a build without the cache replaced the folders it
+        describes, so its render keys no longer say what the folders hold."""
+        try:
+            (self.folder / _MANIFEST_FILE).unlink(missing_ok=True)
+        except OSError:
+            pass
 
     # -- saving --------------------------------------------------------------------
 
@@ -156,7 +198,8 @@ class BuildCache:
             if not gitignore.exists():
                 gitignore.write_text("*\n", encoding="utf-8")
             if self._parsed_dirty:
-                _atomic_write(self.folder / _PARSED_FILE, _dump_parsed(self.salt, self.parsed))
+                data = _dump_parsed(self.salt, self.parsed, self._lines)
+                _atomic_write(self.folder / _PARSED_FILE, data)
             data = {
                 "version": __version__,
                 "stamp": stamp,
@@ -175,18 +218,24 @@ class BuildCache:
 
 
 def _dump_parsed(
-    salt: str, parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]]
+    salt: str,
+    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]],
+    lines_read: dict[str, bytes],
 ) -> bytes:
+    """The parsed file: entries read and not changed since are copied as they were."""
     head = {"format": _FORMAT, "version": __version__, "salt": salt}
-    lines = [json.dumps(head, sort_keys=True)]
+    lines = [json.dumps(head, sort_keys=True).encode("utf-8")]
     for relpath, (digest, incident, warnings) in sorted(parsed.items()):
-        entry = [relpath, digest, to_plain(incident), [to_plain(w) for w in warnings]]
-        lines.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+        line = lines_read.get(relpath)
+        if line is None:
+            entry = [relpath, digest, to_plain(incident), [to_plain(w) for w in warnings]]
+            line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        lines.append(line)
+    return b"\n".join(lines) + b"\n"
 
 
 def _read_parsed(
-    path: Path, salt: str
+    path: Path, salt: str, lines: dict[str, bytes]
 ) -> dict[str, tuple[str, Incident, tuple[ContentError, ...]]]:
     """The parsed sources of ``path``, or nothing when the file is missing, of
     another version or site, or not Clarion's (a note on stderr says so)."""
@@ -208,6 +257,7 @@ def _read_parsed(
         try:
             for raw in handle:
                 relpath, digest, incident, warnings = json.loads(raw)
+                lines[str(relpath)] = raw.rstrip(b"\n")
                 parsed[str(relpath)] = (
                     str(digest),
                     from_plain(Incident, incident),
@@ -215,6 +265,7 @@ def _read_parsed(
                 )
         except (ValueError, TypeError, KeyError, PlainDataError):
             _note(path, "unreadable or damaged")
+            lines.clear()
             return {}
     return parsed
 

@@ -1,0 +1,115 @@
+"""An incremental build equals a clean build, byte for byte, public and private.
+
+One copy of the example site goes through a series of edits (an update's
+body, a title, an impact, a new update, a deleted and a renamed file,
+site.toml, a template, a ``now`` that crosses midnight and the edges of a
+maintenance window). After each, a build with the cache and the previous
+output is compared with a ``--no-cache`` build of the same sources into
+other folders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from clarion.build import build
+from clarion.config import load_config
+from clarion.generations import store_for
+from tests.conftest import NOW, copy_example
+from tests.test_site_build import tree
+
+EMAIL = "updates/2026-11-27-email-delivery-delays.md"
+SSO = "updates/2026-11-23-sso-login-failures.md"
+
+
+def _replace(root: Path, name: str, old: str, new: str) -> None:
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (name, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _append(root: Path, name: str, text: str) -> None:
+    path = root / name
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + text, encoding="utf-8")
+
+
+def _template(root: Path) -> None:
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates/incident.html.j2").write_text(
+        '{% extends "default/incident.html.j2" %}'
+        "{% block main %}<p>edited {{ item.title }}</p>{{ super() }}{% endblock %}",
+        encoding="utf-8",
+    )
+
+
+Edit = Callable[[Path], None]
+NOTHING: Edit = lambda root: None  # noqa: E731
+#: (what changes, the edit, the build's ``now``)
+EDITS: list[tuple[str, Edit, datetime]] = [
+    ("body", lambda r: _replace(r, EMAIL, "reaching some", "reaching a few"), NOW),
+    ("title", lambda r: _replace(r, SSO, "Single sign-on failing", "SSO failing"), NOW),
+    ("impact", lambda r: _replace(r, SSO, "auth: partial_outage", "auth: major_outage"), NOW),
+    (
+        "new update",
+        lambda r: _append(r, EMAIL, "## 2026-11-27 11:40 UTC · Identified\nA **full** queue.\n"),
+        NOW,
+    ),
+    (
+        "deleted file",
+        lambda r: (r / "updates/2026-11-17-object-storage-upload-errors.md").unlink(),
+        NOW,
+    ),
+    (
+        "renamed file",
+        lambda r: (r / "updates/2026-11-19-backup-verification-lag.md").rename(
+            r / "updates/2026-11-19-backup-lag.md"
+        ),
+        NOW,
+    ),
+    (
+        "site.toml",
+        lambda r: _replace(r, "site_src/site.toml", 'title = "Northwind Cloud', 'title = "NW'),
+        NOW,
+    ),
+    ("template", _template, NOW),
+    ("now crosses midnight", NOTHING, NOW + timedelta(hours=11, minutes=30)),
+    ("maintenance begins", NOTHING, datetime.fromisoformat("2026-12-03T03:00:00+00:00")),
+    ("maintenance ends", NOTHING, datetime.fromisoformat("2026-12-03T04:30:00+00:00")),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_example(tmp_path_factory.mktemp("incremental") / "site")
+    build(load_config(root), now=NOW)
+    build(load_config(root), now=NOW + timedelta(minutes=1))  # a spare generation now exists
+    return root
+
+
+@pytest.mark.parametrize("what,edit,now", EDITS, ids=[e[0] for e in EDITS])
+def test_incremental_build_equals_clean_build(
+    site: Path, tmp_path: Path, what: str, edit: Edit, now: datetime
+) -> None:
+    edit(site)
+    result = build(load_config(site), now=now)
+    assert result.report.changed, f"{what}: the edit changed no file"
+    clean = build(
+        load_config(site),
+        now=now,
+        public_dir=tmp_path / "public",
+        private_dir=tmp_path / "private",
+        use_cache=False,
+    )
+    for area in ("public", "private"):
+        mine, theirs = tree(site / area), tree(tmp_path / area)
+        assert sorted(mine) == sorted(theirs), f"{what}: {area} files differ"
+        differ = [path for path in mine if mine[path] != theirs[path]]
+        assert differ == [], f"{what}: {area} files with other bytes"
+    # the build updated the spare generation: the store holds it and the current one
+    assert len(list(store_for(site / "public").glob("g-*"))) == 2
+    assert clean.report.files == result.report.files

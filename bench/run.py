@@ -21,6 +21,9 @@ and the load average (the machine is shared: compare CPU time, and runs made
 back to back). ``REPEAT`` (default 3) runs of each case; medians are shown.
 
     python bench/run.py [N ...]            # REPEAT=1 CHECK=0 python bench/run.py 50000
+
+``CLARION_SRC`` names another ``src`` folder to measure (e.g. an export of
+another commit, so editing the worktree during a run changes nothing).
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ def clarion(root: Path, *extra: str) -> dict[str, float]:
         [sys.executable, "-c", WRAPPER, *command, *extra],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(HERE.parent / "src")},
+        env={**os.environ, "PYTHONPATH": os.environ.get("CLARION_SRC", str(HERE.parent / "src"))},
     )
     if done.returncode:
         raise SystemExit(f"clarion build failed: {done.stderr}")

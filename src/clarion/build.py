@@ -28,7 +28,7 @@ from .render.email import write_emails
 from .render.feeds import write_feeds
 from .render.html import HtmlRenderer
 from .render.ical import write_calendar
-from .render.markdown import MarkdownRenderer
+from .render.markdown import MarkdownRenderer, text_digest
 from .render.metrics import write_metrics
 from .render.report import write_deadlines
 from .write import WriteReport, write_outputs
@@ -132,6 +132,20 @@ def render_all(context: RenderContext, writers: Iterable[Writer] = WRITERS) -> I
             yield from writer(context)
 
 
+def _keep_conversions(cache: BuildCache, context: RenderContext) -> None:
+    """Store the Markdown conversions of the texts the site still has."""
+    markdown = context.markdown
+    live = {
+        text_digest(text)
+        for incident in context.site.incidents
+        for text in (incident.summary, *(update.body for update in incident.updates))
+    }
+    keep = {name: html for name, html in markdown.stored.items() if name in live}
+    keep.update(markdown.converted)
+    if keep.keys() != markdown.stored.keys():
+        cache.save_markdown(markdown.settings, keep)
+
+
 def build(
     config: SiteConfig,
     *,
@@ -193,8 +207,8 @@ def _build(
             known.forget_output()
     if cache is not None:
         cache.save({area: dict(files) for area, files in report.manifest.items()}, names, stamp)
-        if rendered and context.markdown.converted.keys() != context.markdown.stored.keys():
-            cache.save_markdown(context.markdown.settings, context.markdown.converted)
+        if rendered:
+            _keep_conversions(cache, context)
     return BuildResult(
         site=context.site,
         state=context.state,

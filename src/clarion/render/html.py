@@ -200,9 +200,10 @@ class HtmlRenderer:
                 )
             finally:
                 _RENDERER = None
-            for index, data in zip(missing, rendered):
+            for index, (data, converted) in zip(missing, rendered, strict=True):
                 path, key, _ = pages[index]
                 pages[index] = (path, key, data)
+                self.markdown.converted.update(converted)  # kept for the next build
         return [
             Output(Area.PUBLIC, path, data, key) for path, key, data in pages if data is not None
         ]
@@ -374,7 +375,14 @@ def _first(files: dict[str, Path], names: tuple[str, ...]) -> str | None:
 _RENDERER: HtmlRenderer | None = None  # the renderer whose pages worker processes render
 
 
-def _render_items(slugs: Sequence[str]) -> list[bytes]:
+def _render_items(slugs: Sequence[str]) -> list[tuple[bytes, dict[str, str]]]:
+    """Each page, with the Markdown conversions it made (for the build cache)."""
     renderer = _RENDERER
     assert renderer is not None
-    return [renderer.render_item(renderer.items[slug]) for slug in slugs]
+    markdown = renderer.markdown
+    pages = []
+    for slug in slugs:
+        before = len(markdown.order)
+        data = renderer.render_item(renderer.items[slug])
+        pages.append((data, {name: markdown.converted[name] for name in markdown.order[before:]}))
+    return pages

@@ -137,6 +137,11 @@ def prose_html(text: str) -> str | None:
     return "\n".join(paragraphs)
 
 
+def text_digest(text: str) -> str:
+    """The key of a text's stored conversion."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 class MarkdownRenderer:
     """One configured converter; ``html(text)`` is pure and memoised.
 
@@ -162,6 +167,7 @@ class MarkdownRenderer:
         self._task_checkboxes = task_checkboxes
         self.stored: dict[str, str] = {}  # text digest -> HTML, from an earlier build
         self.converted: dict[str, str] = {}  # text digest -> HTML of the texts converted here
+        self.order: list[str] = []  # the digests of ``converted``, in the order converted
 
     @property
     def settings(self) -> str:
@@ -185,11 +191,13 @@ class MarkdownRenderer:
         if cached is None:
             cached = prose_html(text)  # no markup characters at all: nothing to clean
         if cached is None:
-            name = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+            name = text_digest(text)
             cached = self.stored.get(name)
             if cached is None:
                 cached = self._convert(text)
-            self.converted[name] = cached
+            if name not in self.converted:
+                self.converted[name] = cached
+                self.order.append(name)
             self._cache[text] = cached
         return cached
 

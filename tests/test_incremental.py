@@ -113,3 +113,25 @@ def test_incremental_build_equals_clean_build(
     # the build updated the spare generation: the store holds it and the current one
     assert len(list(store_for(site / "public").glob("g-*"))) == 2
     assert clean.report.files == result.report.files
+
+
+def test_explain_names_the_changed_source_and_the_files_it_changed(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from clarion.cli import main
+    from tests.test_cache import copy_basic
+
+    root = copy_basic(tmp_path)
+    args = ["build", "--source", str(root), "--now", NOW.isoformat(), "--explain"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    source = root / "updates/2026-11-20-api-errors.md"
+    source.write_text(source.read_text().replace("Some requests", "Many requests"))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "  updates/2026-11-20-api-errors.md changed" in result.output
+    assert "public/incidents/2026-11-20-api-errors/index.html  changed" in result.output
+    # a page that does not show the edited incident is not rebuilt
+    assert "2026-11-27-web-slow/index.html" not in result.output
+    assert "now moved" not in result.output
+    unchanged = CliRunner().invoke(main, args)
+    assert "no input changed" in unchanged.output and "nothing was written" in unchanged.output

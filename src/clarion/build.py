@@ -15,6 +15,7 @@ from .cache import BuildCache, input_stamp
 from .config import SiteConfig
 from .derive import State, derive_state
 from .errors import UsageError
+from .explain import input_changes, input_notes
 from .generations import OutputStore
 from .load import load_site
 from .model import Site
@@ -68,6 +69,8 @@ class BuildResult:
     report: WriteReport
     public_dir: Path
     private_dir: Path
+    #: The inputs that differ from the previous build's, in words (``--explain``).
+    reasons: tuple[str, ...] = ()
 
 
 def prepare(
@@ -184,7 +187,9 @@ def _build(
     if problems:
         raise UsageError("; ".join(message for _, message in problems))
     cache = BuildCache.open(config) if use_cache else None
+    parsed_before = {path: entry[0] for path, entry in (cache.parsed if cache else {}).items()}
     context = prepare(config, now, cache, default_workers() if workers is None else workers)
+    notes = input_notes(config, now)
     targets = {Area.PUBLIC: public, Area.PRIVATE: private}
     names = {area.value: str(path) for area, path in targets.items()}
     # real folders an older Clarion wrote (without the store) are adopted
@@ -206,7 +211,8 @@ def _build(
         if cache is None and known.targets == names:
             known.forget_output()
     if cache is not None:
-        cache.save({area: dict(files) for area, files in report.manifest.items()}, names, stamp)
+        files = {area: dict(entries) for area, entries in report.manifest.items()}
+        cache.save(files, names, stamp, notes)
         if rendered:
             _keep_conversions(cache, context)
     return BuildResult(
@@ -215,4 +221,7 @@ def _build(
         report=report,
         public_dir=public,
         private_dir=private,
+        reasons=tuple(
+            input_changes(parsed_before, context.site, cache.notes if cache else {}, notes)
+        ),
     )

@@ -73,6 +73,7 @@ class BuildCache:
     manifest: dict[str, dict[str, ManifestEntry]] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # area -> folder the manifest describes
     stamp: str | None = None  # inputs of the build that wrote the manifest
+    notes: dict[str, str] = field(default_factory=dict)  # its inputs, for --explain
     _parsed_dirty: bool = False
     _lines: dict[str, bytes] = field(default_factory=dict)  # as read, for entries unchanged
 
@@ -87,6 +88,7 @@ class BuildCache:
             if data.get("version") == __version__:
                 cache.targets = data["targets"]
                 cache.stamp = data.get("stamp")
+                cache.notes = {str(k): str(v) for k, v in (data.get("notes") or {}).items()}
                 cache.manifest = {
                     area: {path: ManifestEntry(*entry) for path, entry in files.items()}
                     for area, files in data["files"].items()
@@ -190,6 +192,7 @@ class BuildCache:
         manifest: dict[str, dict[str, ManifestEntry]],
         targets: dict[str, str],
         stamp: str | None = None,
+        notes: dict[str, str] | None = None,
     ) -> None:
         """Write the cache back (best effort: a cache that cannot be written is skipped)."""
         try:
@@ -203,6 +206,7 @@ class BuildCache:
             data = {
                 "version": __version__,
                 "stamp": stamp,
+                "notes": notes or {},
                 "targets": targets,
                 "files": {
                     area: {path: [e.sha, e.size, e.key] for path, e in sorted(files.items())}

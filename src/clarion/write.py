@@ -37,6 +37,9 @@ class WriteReport:
     bytes: Mapping[Area, int]
     changed: bool = True  # False: every file was as before, nothing was written
     manifest: Mapping[str, Mapping[str, ManifestEntry]] = field(default_factory=dict)
+    #: What differs from the previous output: (area, path, "new" | "changed" | "removed");
+    #: empty when there was no previous output to compare with.
+    changes: tuple[tuple[str, str, str], ...] = ()
 
 
 def safe_relpath(path: str) -> PurePosixPath:
@@ -172,6 +175,7 @@ def _write(
     manifest: dict[str, dict[str, ManifestEntry]] = {area.value: {} for area in targets}
     files = dict.fromkeys(targets, 0)
     sizes = dict.fromkeys(targets, 0)
+    changes: list[tuple[str, str, str]] = []
     try:
         for output in outputs:
             relpath = safe_relpath(output.path)
@@ -202,6 +206,9 @@ def _write(
                     staging.put(area, path, held, None)
                 unchanged.clear()
             staging.put(output.area, relpath, pair, None if same else output.data)
+            if not same and intact:
+                known = output.path in current.get(output.area.value, {})
+                changes.append((output.area.value, output.path, "changed" if known else "new"))
         plain = {a: {p: (e.sha, e.size) for p, e in f.items()} for a, f in manifest.items()}
         if not staging.started:
             removed = any(set(current.get(a.value, {})) != set(manifest[a.value]) for a in targets)
@@ -215,7 +222,13 @@ def _write(
     except BaseException:
         staging.discard()
         raise
-    return WriteReport(files=files, bytes=sizes, changed=True, manifest=manifest)
+    if intact:
+        for area in targets:
+            gone = [p for p in current.get(area.value, {}) if p not in manifest[area.value]]
+            changes += [(area.value, path, "removed") for path in sorted(gone)]
+    return WriteReport(
+        files=files, bytes=sizes, changed=True, manifest=manifest, changes=tuple(changes)
+    )
 
 
 def _size(path: Path) -> int:

@@ -32,6 +32,10 @@ from .templates import THEME_DIR, load_template, make_environment, render_templa
 from .views import ComponentView, GroupView, ItemView, day_of, day_summary, history_anchor
 
 HISTORY_DAYS_ON_INDEX = 14
+#: At most this many past items on the front page (the newest); the days of
+#: the rest link to the history, so the page's size does not grow with the
+#: incident rate.
+MAX_RECENT_ON_INDEX = 20
 #: The wrapper that replaces ``base.html.j2`` in fragment mode, and its stylesheet.
 FRAGMENT_BASE = "fragment.html.j2"
 FRAGMENT_CSS = "assets/clarion-fragment.css"
@@ -229,7 +233,16 @@ class HtmlRenderer:
         today = day_of(self.state.now, self.config)
         days = [today - timedelta(days=n) for n in range(HISTORY_DAYS_ON_INDEX)]
         by_day = self._items_by_day(days[-1])
-        recent = [(day, by_day.get(day, [])) for day in days]
+        recent, more_on_day, budget = [], {}, MAX_RECENT_ON_INDEX
+        for day in days:
+            items = by_day.get(day, [])
+            recent.append((day, items[:budget]))
+            if len(items) > budget:
+                more_on_day[day] = (
+                    len(items) - budget,
+                    f"history/{day:%Y/%m}/#d-{day.isoformat()}",
+                )
+            budget = max(0, budget - len(items))
         return self.render(
             "index.html.j2",
             "index.html",
@@ -239,6 +252,7 @@ class HtmlRenderer:
             active_maintenance=[self.items[i.slug] for i in self.state.active_maintenance],
             upcoming_maintenance=[self.items[i.slug] for i in self.state.upcoming_maintenance],
             recent_days=recent,
+            more_on_day=more_on_day,
         )
 
     def _items_by_day(self, since: date) -> dict[date, list[ItemView]]:

@@ -22,8 +22,9 @@ Nothing cached can change what a build produces:
   they are, and a build that changes some files hard-links the unchanged
   ones into the new folders.
 
-Both files are JSON: reading the cache never runs code, whoever wrote the
-folder (a cache committed to a repository or restored in CI). The parsed file
+The files are JSON (the parsed sources and the Markdown gzip-compressed, so
+the cache stays smaller than the sources): reading the cache never runs
+code, whoever wrote the folder (a cache committed to a repository or restored in CI). The parsed file
 starts with its format, Clarion's version and the salt, and is read no
 further when they differ; a file that is not Clarion's cache, or does not fit
 the model, is ignored with a one-line note and the sources are parsed again.
@@ -35,10 +36,12 @@ when their size no longer matches the manifest.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
 import sys
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,9 +53,9 @@ from .model import Incident
 from .plaindata import PlainDataError, from_plain, to_plain
 
 CACHE_DIRNAME = ".clarion-cache"
-_PARSED_FILE = "parsed.json"
+_PARSED_FILE = "parsed.json.gz"
 _MANIFEST_FILE = "manifest.json"
-_MARKDOWN_FILE = "markdown.json"
+_MARKDOWN_FILE = "markdown.json.gz"
 _FORMAT = "clarion-cache/1"
 
 
@@ -127,14 +130,14 @@ class BuildCache:
         """The HTML of Markdown texts the last build converted (text digest ->
         HTML), when it used the same converter and settings."""
         try:
-            data = json.loads((self.folder / _MARKDOWN_FILE).read_bytes())
+            data = json.loads(_unzip((self.folder / _MARKDOWN_FILE).read_bytes()))
             if data.get("version") != __version__ or data.get("settings") != settings:
                 return {}
             html = data["html"]
             if not isinstance(html, dict):
                 return {}
             return {str(k): v for k, v in html.items() if isinstance(v, str)}
-        except (OSError, ValueError, AttributeError, KeyError):
+        except (OSError, EOFError, zlib.error, ValueError, AttributeError, KeyError):
             return {}
 
     def save_markdown(self, settings: str, html: dict[str, str]) -> None:
@@ -142,10 +145,8 @@ class BuildCache:
         data = {"version": __version__, "settings": settings, "html": dict(sorted(html.items()))}
         try:
             self.folder.mkdir(exist_ok=True)
-            _atomic_write(
-                self.folder / _MARKDOWN_FILE,
-                json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-            )
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            _atomic_write(self.folder / _MARKDOWN_FILE, _zip(text))
         except OSError:
             pass
 
@@ -202,7 +203,7 @@ class BuildCache:
                 gitignore.write_text("*\n", encoding="utf-8")
             if self._parsed_dirty:
                 data = _dump_parsed(self.salt, self.parsed, self._lines)
-                _atomic_write(self.folder / _PARSED_FILE, data)
+                _atomic_write(self.folder / _PARSED_FILE, _zip(data))
             data = {
                 "version": __version__,
                 "stamp": stamp,
@@ -244,34 +245,43 @@ def _read_parsed(
     """The parsed sources of ``path``, or nothing when the file is missing, of
     another version or site, or not Clarion's (a note on stderr says so)."""
     try:
-        handle = path.open("rb")
+        data = path.read_bytes()
     except OSError:
         return {}
-    with handle:
-        try:
-            head = json.loads(handle.readline())
-        except ValueError:
-            head = None
-        if not isinstance(head, dict) or head.get("format") != _FORMAT:
-            _note(path, "not a cache this version of Clarion wrote")
-            return {}
-        if head.get("version") != __version__ or head.get("salt") != salt:
-            return {}  # another Clarion or another site.toml: parsed again, silently
-        parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = {}
-        try:
-            for raw in handle:
-                relpath, digest, incident, warnings = json.loads(raw)
-                lines[str(relpath)] = raw.rstrip(b"\n")
-                parsed[str(relpath)] = (
-                    str(digest),
-                    from_plain(Incident, incident),
-                    tuple(from_plain(ContentError, w) for w in warnings),
-                )
-        except (ValueError, TypeError, KeyError, PlainDataError):
-            _note(path, "unreadable or damaged")
-            lines.clear()
-            return {}
+    try:
+        first, _, rest = _unzip(data).partition(b"\n")
+        head = json.loads(first)
+    except (OSError, EOFError, zlib.error, ValueError):
+        head = None
+    if not isinstance(head, dict) or head.get("format") != _FORMAT:
+        _note(path, "not a cache this version of Clarion wrote")
+        return {}
+    if head.get("version") != __version__ or head.get("salt") != salt:
+        return {}  # another Clarion or another site.toml: parsed again, silently
+    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = {}
+    try:
+        for raw in rest.splitlines():
+            relpath, digest, incident, warnings = json.loads(raw)
+            lines[str(relpath)] = raw
+            parsed[str(relpath)] = (
+                str(digest),
+                from_plain(Incident, incident),
+                tuple(from_plain(ContentError, w) for w in warnings),
+            )
+    except (ValueError, TypeError, KeyError, PlainDataError):
+        _note(path, "unreadable or damaged")
+        lines.clear()
+        return {}
     return parsed
+
+
+def _zip(data: bytes) -> bytes:
+    """The cache's files are gzip-compressed JSON (``gzip -dc`` shows them)."""
+    return gzip.compress(data, compresslevel=1, mtime=0)
+
+
+def _unzip(data: bytes) -> bytes:
+    return gzip.decompress(data)
 
 
 def _note(path: Path, why: str) -> None:

@@ -136,8 +136,16 @@ def render_all(context: RenderContext, writers: Iterable[Writer] = WRITERS) -> I
 
 
 def _keep_conversions(cache: BuildCache, context: RenderContext) -> None:
-    """Store the Markdown conversions of the texts the site still has."""
+    """Keep the Markdown conversions of this build for the next: new ones are
+    appended; once the file holds many texts the site no longer has, it is
+    written again with only the texts it has."""
     markdown = context.markdown
+    new = {name: html for name, html in markdown.converted.items() if name not in markdown.stored}
+    texts = sum(1 + len(incident.updates) for incident in context.site.incidents)
+    if markdown.stored and len(markdown.stored) + len(new) <= 2 * texts + 100:
+        if new:
+            cache.save_markdown(markdown.settings, new, append=True)
+        return
     live = {
         text_digest(text)
         for incident in context.site.incidents
@@ -146,7 +154,7 @@ def _keep_conversions(cache: BuildCache, context: RenderContext) -> None:
     keep = {name: html for name, html in markdown.stored.items() if name in live}
     keep.update(markdown.converted)
     if keep.keys() != markdown.stored.keys():
-        cache.save_markdown(markdown.settings, keep)
+        cache.save_markdown(markdown.settings, keep, append=False)
 
 
 def build(

@@ -19,15 +19,18 @@ Nothing cached can change what a build produces:
   the item is still open or has updates after ``now``). A page whose key is
   unchanged is read back from the previous output instead of being
   rendered; a build whose every file is unchanged leaves both folders as
-  they are, and a build that changes some files hard-links the unchanged
-  ones into the new folders.
+  they are, and a build that changes some files rewrites only those
+  (:mod:`clarion.write`).
 
 The files are JSON (the parsed sources and the Markdown gzip-compressed, so
 the cache stays smaller than the sources): reading the cache never runs
-code, whoever wrote the folder (a cache committed to a repository or restored in CI). The parsed file
-starts with its format, Clarion's version and the salt, and is read no
-further when they differ; a file that is not Clarion's cache, or does not fit
-the model, is ignored with a one-line note and the sources are parsed again.
+code, whoever wrote the folder (a cache committed to a repository or
+restored in CI). The parsed file starts with its format, Clarion's version
+and the salt, and is read no further when they differ; a file that is not
+Clarion's cache, or does not fit the model, is ignored with a one-line note
+and the sources are parsed again. The Markdown file grows by one gzip member
+per build that converted new texts, and is written afresh once it holds many
+texts the site no longer has.
 
 Delete the folder to start cold; ``clarion build --no-cache`` ignores it.
 The output folders are Clarion's: files edited there by hand are replaced
@@ -56,6 +59,8 @@ CACHE_DIRNAME = ".clarion-cache"
 _PARSED_FILE = "parsed.json.gz"
 _MANIFEST_FILE = "manifest.json"
 _MARKDOWN_FILE = "markdown.json.gz"
+#: Files earlier versions of the cache kept, removed when the cache is saved.
+_FORMER_FILES = ("parsed.pickle", "parsed.json", "markdown.json")
 _FORMAT = "clarion-cache/1"
 
 
@@ -127,26 +132,40 @@ class BuildCache:
     # -- Markdown ------------------------------------------------------------------
 
     def markdown_html(self, settings: str) -> dict[str, str]:
-        """The HTML of Markdown texts the last build converted (text digest ->
-        HTML), when it used the same converter and settings."""
+        """The HTML of Markdown texts earlier builds converted (text digest ->
+        HTML), when they used the same converter and settings."""
         try:
-            data = json.loads(_unzip((self.folder / _MARKDOWN_FILE).read_bytes()))
-            if data.get("version") != __version__ or data.get("settings") != settings:
+            first, _, rest = _unzip((self.folder / _MARKDOWN_FILE).read_bytes()).partition(b"\n")
+            head = json.loads(first)
+            if head.get("version") != __version__ or head.get("settings") != settings:
                 return {}
-            html = data["html"]
-            if not isinstance(html, dict):
-                return {}
-            return {str(k): v for k, v in html.items() if isinstance(v, str)}
-        except (OSError, EOFError, zlib.error, ValueError, AttributeError, KeyError):
+            html = {}
+            for line in rest.splitlines():
+                if not line:
+                    continue
+                name, text = json.loads(line)
+                if isinstance(name, str) and isinstance(text, str):
+                    html[name] = text
+            return html
+        except (OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError):
             return {}
 
-    def save_markdown(self, settings: str, html: dict[str, str]) -> None:
-        """Keep the conversions this build used (and only those)."""
-        data = {"version": __version__, "settings": settings, "html": dict(sorted(html.items()))}
+    def save_markdown(self, settings: str, html: dict[str, str], *, append: bool) -> None:
+        """Write the conversions ``html``: the whole file, or (``append``) only
+        these entries, added to the file as one more gzip member."""
+        lines = [
+            json.dumps([name, text], ensure_ascii=False).encode("utf-8")
+            for name, text in sorted(html.items())
+        ]
+        path = self.folder / _MARKDOWN_FILE
         try:
+            if append and path.is_file():
+                with path.open("ab") as handle:
+                    handle.write(_zip(b"\n" + b"\n".join(lines)))
+                return
             self.folder.mkdir(exist_ok=True)
-            text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            _atomic_write(self.folder / _MARKDOWN_FILE, _zip(text))
+            head = json.dumps({"version": __version__, "settings": settings}).encode("utf-8")
+            _atomic_write(path, _zip(b"\n".join([head, *lines])))
         except OSError:
             pass
 
@@ -201,6 +220,8 @@ class BuildCache:
             gitignore = self.folder / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("*\n", encoding="utf-8")
+            for old in _FORMER_FILES:
+                (self.folder / old).unlink(missing_ok=True)
             if self._parsed_dirty:
                 data = _dump_parsed(self.salt, self.parsed, self._lines)
                 _atomic_write(self.folder / _PARSED_FILE, _zip(data))

@@ -223,8 +223,8 @@ class BuildCache:
             for old in _FORMER_FILES:
                 (self.folder / old).unlink(missing_ok=True)
             if self._parsed_dirty:
-                data = _dump_parsed(self.salt, self.parsed, self._lines)
-                _atomic_write(self.folder / _PARSED_FILE, _zip(data))
+                parsed = _dump_parsed(self.salt, self.parsed, self._lines)
+                _atomic_write(self.folder / _PARSED_FILE, _zip(parsed))
             data = {
                 "version": __version__,
                 "stamp": stamp,

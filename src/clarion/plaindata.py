@@ -53,7 +53,7 @@ def to_plain(value: object) -> Any:
 
 def from_plain(kind: type[T], data: Any) -> T:
     """Rebuild a value of type ``kind`` from :func:`to_plain`'s output."""
-    return typing.cast(T, _builder(kind)(data))
+    return typing.cast(T, _builder(typing.cast(Any, kind))(data))
 
 
 Builder = Callable[[Any], Any]

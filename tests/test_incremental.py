@@ -135,3 +135,33 @@ def test_explain_names_the_changed_source_and_the_files_it_changed(tmp_path: Pat
     assert "now moved" not in result.output
     unchanged = CliRunner().invoke(main, args)
     assert "no input changed" in unchanged.output and "nothing was written" in unchanged.output
+
+
+def test_the_spare_generation_may_hold_a_file_where_a_folder_is_needed(tmp_path: Path) -> None:
+    """Paths that turn from a file into a folder (or back) between builds
+    are replaced in the spare generation, whatever it held there."""
+    from clarion.render import Area, Output
+    from clarion.write import write_outputs
+
+    targets = {Area.PUBLIC: tmp_path / "public", Area.PRIVATE: tmp_path / "private"}
+
+    def write(*files: tuple[str, bytes]) -> dict[str, bytes]:
+        outputs = [Output(Area.PUBLIC, path, data) for path, data in files]
+        outputs.append(Output(Area.PRIVATE, "index.html", b"private"))
+        write_outputs(outputs, targets)
+        return tree(tmp_path / "public")
+
+    assert write(("a", b"file"), ("b/index.html", b"page")) == {
+        "a": b"file",
+        "b/index.html": b"page",
+    }
+    assert write(("a", b"file"), ("c", b"other")) == {"a": b"file", "c": b"other"}
+    # the spare now holds the first build: "a" is a file there and "b" a folder
+    assert write(("a/index.html", b"page"), ("b", b"file")) == {
+        "a/index.html": b"page",
+        "b": b"file",
+    }
+    assert write(("a", b"file again"), ("b/index.html", b"page")) == {
+        "a": b"file again",
+        "b/index.html": b"page",
+    }

@@ -88,8 +88,16 @@ class _Staging:
         destination = self.folders[area].joinpath(*relpath.parts)
         parent = destination.parent
         if parent not in self.made_dirs:
-            parent.mkdir(parents=True, exist_ok=True)
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                # the spare holds a file where this build needs a folder
+                blocker = next(p for p in (parent, *parent.parents) if p.is_file())
+                blocker.unlink()
+                parent.mkdir(parents=True, exist_ok=True)
             self.made_dirs.add(parent)
+        if destination.is_dir() and not destination.is_symlink():
+            shutil.rmtree(destination)  # the spare holds a folder where this build needs a file
         return destination
 
     def put(
@@ -122,7 +130,10 @@ class _Staging:
             for path in self.held.get(area.value, {}):
                 if path not in kept:
                     gone = self.folders[area] / path
-                    gone.unlink(missing_ok=True)
+                    try:
+                        gone.unlink()
+                    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                        continue  # already replaced by what this build wrote there
                     _remove_empty_parents(gone.parent, self.folders[area])
 
     def publish(self, manifest: Manifest) -> None:

@@ -165,3 +165,22 @@ def test_the_spare_generation_may_hold_a_file_where_a_folder_is_needed(tmp_path:
         "a": b"file again",
         "b/index.html": b"page",
     }
+
+
+def test_a_cache_older_than_the_published_output_is_not_trusted(tmp_path: Path) -> None:
+    """A build killed after it published but before it saved the cache: the
+    next build must not take pages from folders the cache does not describe."""
+    from tests.test_cache import copy_basic
+
+    root = copy_basic(tmp_path)
+    source = root / "updates/2026-11-20-api-errors.md"
+    original = source.read_text()
+    build(load_config(root), now=NOW)
+    saved = (root / ".clarion-cache/manifest.json").read_bytes()
+    source.write_text(original.replace("Some requests", "Many requests"))
+    build(load_config(root), now=NOW)
+    (root / ".clarion-cache/manifest.json").write_bytes(saved)  # as if never saved
+    source.write_text(original)
+    build(load_config(root), now=NOW)
+    clean = build(load_config(root), now=NOW, public_dir=tmp_path / "clean", use_cache=False)
+    assert tree(root / "public") == tree(clean.public_dir)

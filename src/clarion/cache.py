@@ -95,6 +95,11 @@ class BuildCache:
             data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))
             if data.get("version") == __version__:
                 cache.targets = data["targets"]
+                shown = _current_generation(cache.targets)
+                if shown is not None and data.get("generation") != shown:
+                    # the folders moved on without this manifest (a build killed
+                    # after publishing, before saving the cache): not to be trusted
+                    raise KeyError("generation")
                 cache.stamp = data.get("stamp")
                 cache.notes = {str(k): str(v) for k, v in (data.get("notes") or {}).items()}
                 cache.manifest = {
@@ -183,6 +188,23 @@ class BuildCache:
             return None
         return data if len(data) == entry.size else None
 
+    def previous_file(self, area: str, path: str, key: str) -> tuple[ManifestEntry, str] | None:
+        """The previous build's manifest entry for ``path`` under the same
+        render key and its file, when the file is still there with that size
+        (its bytes are not read). Only for the cache on disk, whose manifest describes
+        the output folders."""
+        if type(self).previous_page is not BuildCache.previous_page:
+            return None  # a cache that keeps pages elsewhere (clarion serve's)
+        entry = self.manifest.get(area, {}).get(path)
+        folder = self.targets.get(area)
+        if entry is None or entry.key != key or folder is None:
+            return None
+        file = os.path.join(folder, path)
+        try:
+            return (entry, file) if os.stat(file).st_size == entry.size else None
+        except OSError:
+            return None
+
     def forget_output(self) -> None:
         """Drop the manifest: a build without the cache replaced the folders it
         describes, so its render keys no longer say what the folders hold."""
@@ -230,6 +252,7 @@ class BuildCache:
                 "stamp": stamp,
                 "notes": notes or {},
                 "targets": targets,
+                "generation": _current_generation(targets),
                 "files": {
                     area: {path: [e.sha, e.size, e.key] for path, e in sorted(files.items())}
                     for area, files in sorted(manifest.items())
@@ -356,6 +379,19 @@ def input_stamp(config: SiteConfig, *extra: object) -> str:
                 with open(path, "rb") as handle:
                     digest.update(hashlib.sha256(handle.read()).digest())
     return digest.hexdigest()
+
+
+def _current_generation(targets: dict[str, str]) -> str | None:
+    """The generation the output folders show now (see :mod:`clarion.generations`)."""
+    from .generations import POINTER, store_for
+
+    public = targets.get("public")
+    if public is None:
+        return None
+    try:
+        return os.readlink(store_for(Path(public)) / POINTER)
+    except OSError:
+        return None
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

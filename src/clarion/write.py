@@ -196,12 +196,15 @@ def _write(
                     f"two outputs want the same path: {output.area.value}/{relpath}"
                 )
             seen.add(key)
-            entry = ManifestEntry(
-                hashlib.sha256(output.data).hexdigest(), len(output.data), output.key
-            )
+            if output.reused is not None:
+                entry = ManifestEntry(output.reused[0], output.reused[1], output.key)
+            else:
+                entry = ManifestEntry(
+                    hashlib.sha256(output.data).hexdigest(), len(output.data), output.key
+                )
             manifest[output.area.value][output.path] = entry
             files[output.area] += 1
-            sizes[output.area] += len(output.data)
+            sizes[output.area] += entry.size
             pair = (entry.sha, entry.size)
             same = (
                 intact
@@ -216,7 +219,10 @@ def _write(
                 for area, path, held in unchanged:
                     staging.put(area, path, held, None)
                 unchanged.clear()
-            staging.put(output.area, relpath, pair, None if same else output.data)
+            data = output.data
+            if output.reused is not None and not same:  # the file is there: read it now
+                data = Path(output.reused[2]).read_bytes()
+            staging.put(output.area, relpath, pair, None if same else data)
             if not same and intact:
                 known = output.path in current.get(output.area.value, {})
                 changes.append((output.area.value, output.path, "changed" if known else "new"))

@@ -182,18 +182,15 @@ class HtmlRenderer:
         ``self.workers`` processes for large sites)."""
         global _RENDERER
         views = list(self.items.values())
-        pages: list[tuple[str, str, bytes | None]] = []
+        pages: list[Output] = []
         missing: list[int] = []
         for index, view in enumerate(views):
             path, key = view.uri + "index.html", self.item_key(view)
-            data = (
-                self.cache.previous_page(Area.PUBLIC.value, path, key)
-                if self.cache is not None
-                else None
-            )
-            if data is None:
+            page = self._previous(path, key)
+            if page is None:
                 missing.append(index)
-            pages.append((path, key, data))
+                page = Output(Area.PUBLIC, path, b"", key)  # rendered below
+            pages.append(page)
         if missing:
             # compile once, before any fork (a syntax error is reported here)
             load_template(self.env, "incident.html.j2", self.config.root, self.config.templates_dir)
@@ -205,12 +202,22 @@ class HtmlRenderer:
             finally:
                 _RENDERER = None
             for index, (data, converted) in zip(missing, rendered, strict=True):
-                path, key, _ = pages[index]
-                pages[index] = (path, key, data)
+                pages[index] = Output(Area.PUBLIC, pages[index].path, data, pages[index].key)
                 self.markdown.converted.update(converted)  # kept for the next build
-        return [
-            Output(Area.PUBLIC, path, data, key) for path, key, data in pages if data is not None
-        ]
+        return pages
+
+    def _previous(self, path: str, key: str) -> Output | None:
+        """The previous build's page under the same render key: by reference
+        to its file when the cache knows it (its bytes are not read), else
+        its bytes."""
+        if self.cache is None:
+            return None
+        found = self.cache.previous_file(Area.PUBLIC.value, path, key)
+        if found is not None:
+            entry, file = found
+            return Output(Area.PUBLIC, path, b"", key, reused=(entry.sha, entry.size, file))
+        data = self.cache.previous_page(Area.PUBLIC.value, path, key)
+        return None if data is None else Output(Area.PUBLIC, path, data, key)
 
     def groups(self) -> list[GroupView]:
         by_group: dict[str | None, list[ComponentView]] = defaultdict(list)

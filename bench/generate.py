@@ -2,7 +2,11 @@
 
 N incidents over three years, 8 components in 3 groups, 3-5 updates of 60-120
 words each, a few maintenance windows; fixed seed, so the same N gives the same
-site. Usage: ``python bench/generate.py N DIR``.
+site. With ``markdown=True`` (``--markdown``) the updates are formatted the way
+real ones are: bold words, inline code and links in every update, and about
+every other update has a list, a table or a code block. Without it every
+update is plain prose (which takes Clarion's fast path around the Markdown
+parser). Usage: ``python bench/generate.py N DIR [--markdown]``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,36 @@ def paragraph(rng: random.Random) -> str:
     return text[0].upper() + text[1:] + "."
 
 
+def formatted(rng: random.Random) -> str:
+    """An update as people write them: bold, code, links, and often a block."""
+    words = [rng.choice(WORDS) for _ in range(rng.randint(50, 100))]
+    for _ in range(2):
+        at = rng.randrange(len(words))
+        words[at] = f"**{words[at]}**"
+    at = rng.randrange(len(words))
+    words[at] = f"`{words[at]}-{rng.randint(1, 99)}`"
+    at = rng.randrange(len(words))
+    words[at] = f"[{words[at]}](https://docs.bench.example/{words[at]}/{rng.randint(1, 999)})"
+    text = " ".join(words)
+    parts = [text[0].upper() + text[1:] + "."]
+    block = rng.randrange(6)
+    if block == 0:
+        parts.append(
+            "\n".join(
+                f"- {rng.choice(WORDS)} {rng.choice(WORDS)} _{rng.choice(WORDS)}_"
+                for _ in range(rng.randint(2, 4))
+            )
+        )
+    elif block == 1:
+        rows = [f"| {rng.choice(WORDS)} | {rng.randint(1, 100)} % |" for _ in range(3)]
+        parts.append("\n".join(["| region | error rate |", "|---|---:|", *rows]))
+    elif block == 2:
+        parts.append(f"```\n$ kubectl rollout undo deploy/{rng.choice(WORDS)}\n```")
+    elif block == 3:
+        parts.append("\n".join(f"{n}. {rng.choice(WORDS)} {rng.choice(WORDS)}" for n in (1, 2, 3)))
+    return "\n\n".join(parts)
+
+
 def site_toml() -> str:
     lines = [
         "[site]",
@@ -48,8 +82,9 @@ def site_toml() -> str:
     return "\n".join(lines)
 
 
-def generate(count: int, root: Path, seed: int = 1) -> None:
+def generate(count: int, root: Path, seed: int = 1, markdown: bool = False) -> None:
     rng = random.Random(seed)
+    body = formatted if markdown else paragraph
     (root / "site_src").mkdir(parents=True, exist_ok=True)
     (root / "site_src/site.toml").write_text(site_toml(), encoding="utf-8")
     updates = root / "updates"
@@ -76,7 +111,7 @@ def generate(count: int, root: Path, seed: int = 1) -> None:
         for step in range(steps):
             stage = STAGES[min(step, 2)] if step < steps - 1 else "Resolved"
             at += timedelta(minutes=rng.randint(5, 90))
-            lines += [f"## {at:%Y-%m-%d %H:%M} UTC · {stage}", paragraph(rng), ""]
+            lines += [f"## {at:%Y-%m-%d %H:%M} UTC · {stage}", body(rng), ""]
         slug = f"{start:%Y-%m-%d}-synthetic-{n:06d}"
         (updates / f"{slug}.md").write_text("\n".join(lines), encoding="utf-8")
     for m in range(max(1, count // 200)):
@@ -93,4 +128,4 @@ def generate(count: int, root: Path, seed: int = 1) -> None:
 
 
 if __name__ == "__main__":
-    generate(int(sys.argv[1]), Path(sys.argv[2]))
+    generate(int(sys.argv[1]), Path(sys.argv[2]), markdown="--markdown" in sys.argv[3:])

@@ -1,18 +1,35 @@
-"""Benchmark ``clarion build`` on synthetic sites.
+"""Benchmark ``clarion build`` as a user runs it: whole processes, edits, checked output.
 
-For each N (default 1,000, 10,000 and 50,000) it generates a site, runs a cold
-build and a second build with nothing changed (each in a fresh process), and
-prints wall time, CPU time (of the main process; worker processes are not
-included), peak memory, file count and output size, with the ratios between
-sizes so linear growth is visible. Shared and virtual machines are noisy, so
-each size up to 10,000 is measured ``REPEAT`` times (default 3) and the
-median is shown with the fastest run. Usage:
+For each N (default 1,000 and 10,000) it generates a site (realistic Markdown
+by default; ``CORPUS=plain`` for plain prose), then runs, each as a fresh
+``clarion build`` process:
 
-    python bench/run.py [N ...]          # REPEAT=5 python bench/run.py 10000
+* **cold**: no cache, no previous output;
+* **unchanged**: nothing changed since the last build;
+* **newest** / **old**: one line added to the newest / an old incident file;
+* **site.toml**: the site's title changed;
+* **template**: a site template (an override of the incident page) changed.
+
+Every figure is of the whole process and its workers: wall time, CPU time
+(user + system of the build and every worker it waited for, from
+``getrusage(RUSAGE_CHILDREN)`` of a small wrapper process) and the peak
+resident memory of the largest process. After each edit case (``CHECK=0`` to
+skip) the output is compared, byte for byte, public and private, with a
+``--no-cache`` build of the same sources into other folders. It also prints
+the sizes of the sources, the cache, the output and the gzipped front page,
+and the load average (the machine is shared: compare CPU time, and runs made
+back to back). ``REPEAT`` (default 3) runs of each case; medians are shown.
+
+    python bench/run.py [N ...]            # REPEAT=1 CHECK=0 python bench/run.py 50000
+
+``CLARION_SRC`` names another ``src`` folder to measure (e.g. an export of
+another commit, so editing the worktree during a run changes nothing).
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -20,7 +37,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,77 +44,155 @@ sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
 NOW = "2026-11-27T12:00:00Z"
-CHILD = r"""
-import json, resource, sys, time
-from pathlib import Path
-from clarion.build import build
-from clarion.config import load_config
-from clarion.load.schema import parse_time
-root = Path(sys.argv[1])
-wall, cpu = time.perf_counter(), time.process_time()
-config = load_config(root)
-build(config, now=parse_time(sys.argv[2], None))
-usage = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
-                  "peak_mb": usage.ru_maxrss / 1024}))
+# Runs one command and reports what it and all its descendants used.
+WRAPPER = r"""
+import json, resource, subprocess, sys, time
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.perf_counter() - started
+after = resource.getrusage(resource.RUSAGE_CHILDREN)
+if done.returncode:
+    sys.exit(done.stderr.decode())
+print(json.dumps({"wall": wall,
+                  "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+                  "peak_mb": after.ru_maxrss / 1024}))
 """
+TEMPLATE = '{% extends "default/incident.html.j2" %}{# bench edit VERSION #}\n'
 
 
-def measure(root: Path) -> dict[str, float]:
-    started = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(root), NOW], check=True, capture_output=True, text=True
+def clarion(root: Path, *extra: str) -> dict[str, float]:
+    command = [sys.executable, "-m", "clarion", "build", "--source", str(root), "--now", NOW]
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *command, *extra],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.environ.get("CLARION_SRC", str(HERE.parent / "src"))},
     )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["process_wall"] = time.perf_counter() - started
-    return result
+    if done.returncode:
+        raise SystemExit(f"clarion build failed: {done.stderr}")
+    return json.loads(done.stdout)
 
 
-def folder_size(folder: Path) -> tuple[int, int]:
-    files = [p for p in folder.rglob("*") if p.is_file()]
-    return len(files), sum(p.stat().st_size for p in files)
+def folder_digest(folder: Path) -> tuple[str, int, int]:
+    total, files, size = hashlib.sha256(), 0, 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        total.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        total.update(hashlib.sha256(data).digest())
+        files, size = files + 1, size + len(data)
+    return total.hexdigest(), files, size
 
 
-def cold_and_warm(work: Path) -> tuple[dict[str, float], dict[str, float]]:
-    for stale in (work / "public", work / "private", work / ".clarion-cache"):
-        shutil.rmtree(stale, ignore_errors=True)
-    subprocess.run(["sync"], check=False)
-    return measure(work), measure(work)
+def du(folder: Path) -> int:
+    """Bytes of the files under ``folder``, each hard-linked file once."""
+    seen = {}
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            stat = path.stat()
+            seen[stat.st_ino] = stat.st_size
+    return sum(seen.values())
+
+
+def check_against_clean(root: Path) -> str:
+    clean = Path(tempfile.mkdtemp(prefix="clarion-clean-"))
+    try:
+        clarion(
+            root,
+            "--no-cache",
+            "--out",
+            str(clean / "public"),
+            "--private-out",
+            str(clean / "private"),
+        )
+        for area in ("public", "private"):
+            mine, theirs = folder_digest(root / area), folder_digest(clean / area)
+            if mine != theirs:
+                return f"DIFFERS ({area}: {mine[1]} vs {theirs[1]} files)"
+        return "equal"
+    finally:
+        shutil.rmtree(clean, ignore_errors=True)
+
+
+def newest_and_old(root: Path) -> tuple[Path, Path]:
+    files = sorted(p for p in (root / "updates").glob("*synthetic*.md"))
+    return files[-1], files[len(files) // 3]
+
+
+def edit(case: str, root: Path, run: int) -> None:
+    newest, old = newest_and_old(root)
+    if case in ("newest", "old"):
+        path = newest if case == "newest" else old
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.rstrip("\n") + f" Edited **{run}**.\n", encoding="utf-8")
+    elif case == "site.toml":
+        path = root / "site_src/site.toml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("Benchmark Status", f"Benchmark Status {run}", 1))
+    elif case == "template":
+        (root / "templates").mkdir(exist_ok=True)
+        (root / "templates/incident.html.j2").write_text(TEMPLATE.replace("VERSION", str(run)))
+
+
+CASES = ("unchanged", "newest", "old", "site.toml", "template")
+
+
+def bench_size(n: int, repeat: int, check: bool, markdown: bool) -> None:
+    work = Path(tempfile.mkdtemp(prefix=f"clarion-bench-{n}-"))
+    try:
+        generate(n, work, markdown=markdown)
+        sources = du(work / "updates") + du(work / "site_src")
+        rows: dict[str, list[dict[str, float]]] = {}
+        verdicts: dict[str, str] = {}
+        for run in range(repeat):
+            for stale in (work / "public", work / "private", work / ".clarion-cache"):
+                if stale.is_symlink():
+                    stale.unlink()
+                shutil.rmtree(stale, ignore_errors=True)
+            for store in work.glob(".*.clarion"):
+                shutil.rmtree(store)
+            shutil.rmtree(work / "templates", ignore_errors=True)
+            rows.setdefault("cold", []).append(clarion(work))
+            for case in CASES:
+                edit(case, work, run)
+                rows.setdefault(case, []).append(clarion(work))
+                if check and run == 0 and case != "unchanged":
+                    verdicts[case] = check_against_clean(work)
+        _, files, size = folder_digest(work / "public")
+        index = gzip.compress((work / "public/index.html").read_bytes(), 9)
+        print(
+            f"\nN={n:,} ({'Markdown' if markdown else 'plain'} corpus, {repeat} runs each,"
+            f" load average {os.getloadavg()[0]:.1f})"
+        )
+        print(
+            f"{'case':<10} {'wall':>7} {'CPU':>7} {'CPU/wall':>8} {'peak':>8}  same as --no-cache"
+        )
+        for case, results in rows.items():
+            wall = statistics.median(r["wall"] for r in results)
+            cpu = statistics.median(r["cpu"] for r in results)
+            peak = max(r["peak_mb"] for r in results)
+            print(
+                f"{case:<10} {wall:6.2f}s {cpu:6.2f}s {cpu / wall:8.2f} {peak:6.0f}MB"
+                f"  {verdicts.get(case, '-')}"
+            )
+        print(
+            f"sources {sources / 1e6:.1f} MB, cache {du(work / '.clarion-cache') / 1e6:.1f} MB,"
+            f" public {files:,} files {size / 1e6:.1f} MB,"
+            f" output store {du(next(work.glob('.*.clarion'))) / 1e6:.1f} MB on disk,"
+            f" index.html {len(index) / 1000:.1f} KB gzipped",
+            flush=True,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main(sizes: list[int]) -> None:
     repeat = int(os.environ.get("REPEAT", "3"))
-    rows = []
+    check = os.environ.get("CHECK", "1") != "0"
+    markdown = os.environ.get("CORPUS", "markdown") != "plain"
     for n in sizes:
-        work = Path(tempfile.mkdtemp(prefix=f"clarion-bench-{n}-"))
-        try:
-            generate(n, work)
-            runs = [cold_and_warm(work) for _ in range(repeat if n <= 10_000 else 1)]
-            colds = [c for c, _ in runs]
-            cold = sorted(colds, key=lambda r: r["wall"])[len(colds) // 2]
-            warm_walls = [w["wall"] for _, w in runs]
-            files, size = folder_size(work / "public")
-            rows.append((n, cold, None, files, size))
-            print(
-                f"N={n:>6}  cold {cold['wall']:6.2f} s wall (fastest {min(c['wall'] for c in colds):.2f}),"
-                f" {cold['cpu']:6.2f} s CPU, {max(c['peak_mb'] for c in colds):6.0f} MB peak"
-                f"  | unchanged rebuild {statistics.median(warm_walls):5.2f} s"
-                f"  | {files} files, {size / 1e6:.1f} MB  ({len(runs)} run{'s' if len(runs) > 1 else ''})",
-                flush=True,
-            )
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    if len(rows) > 1:
-        base = rows[0]
-        print("\nRatios against the smallest N (linear growth keeps time/N and bytes/N flat):")
-        for n, cold, _, files, size in rows:
-            scale = n / base[0]
-            print(
-                f"  N={n:>6} ({scale:4.0f}x): time {cold['wall'] / base[1]['wall']:5.1f}x, "
-                f"output {size / base[4]:5.1f}x, files {files / base[3]:5.1f}x, "
-                f"{cold['wall'] / n * 1000:.2f} ms and {size / n / 1000:.1f} KB per incident"
-            )
+        bench_size(n, repeat, check, markdown)
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000, 50000])
+    main([int(a) for a in sys.argv[1:]] or [1000, 10000])

@@ -114,7 +114,8 @@ def load(site_factory: SiteFactory) -> Callable[..., tuple[SiteConfig, object]]:
 
 def build_leftovers(root: Path) -> list[str]:
     """What a build leaves beside its outputs besides the cache and the output
-    store's OWNER, lock, pointer and current generation (see clarion.generations)."""
+    store's OWNER, lock, pointer, current generation and the complete spare
+    generation before it (see clarion.generations)."""
     found = []
     for entry in sorted(root.iterdir()):
         if not entry.name.startswith(".") or entry.name in (".clarion-cache", ".gitignore"):
@@ -123,7 +124,11 @@ def build_leftovers(root: Path) -> list[str]:
             found.append(entry.name)
             continue
         current = os.readlink(entry / "current") if (entry / "current").is_symlink() else None
+        spares = [g for g in entry.glob("g-*") if g.name != current]
+        spare = spares[0].name if len(spares) == 1 else None
+        if spare is not None and not (entry / spare / "MANIFEST.json").is_file():
+            spare = None  # an unfinished generation is a leftover
         for item in sorted(entry.iterdir()):
-            if item.name not in ("OWNER", "lock", "current", current):
+            if item.name not in ("OWNER", "lock", "current", current, spare):
                 found.append(f"{entry.name}/{item.name}")
     return found

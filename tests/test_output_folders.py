@@ -137,7 +137,20 @@ def test_the_pair_moves_with_one_pointer(basic):
     )
     assert run_build(basic).exit_code == 0
     second = os.readlink(store / "current")
-    assert second != first and not (store / first).exists()
+    assert second != first
+    # the generation the pointer left stays, complete, as the spare
+    assert (store / first / "MANIFEST.json").is_file()
+    (basic / "updates/2026-11-20-api-errors.md").write_text(
+        (basic / "updates/2026-11-20-api-errors.md").read_text() + "\nAnother line.\n"
+    )
+    assert run_build(basic).exit_code == 0
+    third = os.readlink(store / "current")
+    # the spare was brought up to date and became current; the second is the spare now
+    assert third not in (first, second) and not (store / first).exists()
+    assert sorted(p.name for p in store.glob("g-*")) == sorted([second, third])
+    assert (
+        "Another line." in (basic / "public/incidents/2026-11-20-api-errors/index.html").read_text()
+    )
     assert build_leftovers(basic) == []
 
 

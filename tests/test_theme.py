@@ -88,3 +88,36 @@ def test_the_fragment_stylesheet_is_confined_to_clarion_blocks():
     for selector in selectors:
         for part in re.split(r",(?![^(]*\))", selector):  # commas outside :is(...)
             assert part.strip().startswith(".clarion"), part
+
+
+def test_the_front_page_lists_a_bounded_number_of_past_incidents(tmp_path):
+    """A busy fortnight (300 incidents) does not grow the front page: the
+    newest are listed, the other days link to their place in the history."""
+    import gzip
+    import shutil
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+
+    from clarion.build import build
+    from clarion.config import load_config
+    from clarion.render.html import MAX_RECENT_ON_INDEX
+
+    root = tmp_path / "site"
+    shutil.copytree(Path(__file__).parent / "sites/basic/site_src", root / "site_src")
+    (root / "updates").mkdir()
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    for n in range(300):
+        start = now - timedelta(hours=1 + n)
+        (root / f"updates/{start:%Y-%m-%d}-busy-{n:03d}.md").write_text(
+            f"---\ntitle: Busy incident {n}\nseverity: SEV3\ncomponents:\n  api: partial_outage\n"
+            f"declared: {start:%Y-%m-%dT%H:%M:%SZ}\n---\n"
+            f"## {start + timedelta(minutes=20):%Y-%m-%d %H:%M} UTC · Resolved\nFixed **it**.\n"
+        )
+    result = build(load_config(root), now=now, use_cache=False, workers=1)
+    index = (result.public_dir / "index.html").read_text()
+    past = index[index.index('id="past-h"') :]
+    assert past.count("Busy incident") == MAX_RECENT_ON_INDEX
+    assert "Busy incident 0<" in past and f"Busy incident {MAX_RECENT_ON_INDEX}<" not in past
+    day = (now - timedelta(days=5)).date()
+    assert f'history/{day:%Y/%m}/#d-{day.isoformat()}">24 incidents in the history' in index
+    assert len(gzip.compress(index.encode(), 9)) <= 15_000

@@ -15,6 +15,7 @@ from .cache import BuildCache, input_stamp
 from .config import SiteConfig
 from .derive import State, derive_state
 from .errors import UsageError
+from .explain import input_changes, input_notes
 from .generations import OutputStore
 from .load import load_site
 from .model import Site
@@ -28,7 +29,7 @@ from .render.email import write_emails
 from .render.feeds import write_feeds
 from .render.html import HtmlRenderer
 from .render.ical import write_calendar
-from .render.markdown import MarkdownRenderer
+from .render.markdown import MarkdownRenderer, text_digest
 from .render.metrics import write_metrics
 from .render.report import write_deadlines
 from .write import WriteReport, write_outputs
@@ -68,6 +69,8 @@ class BuildResult:
     report: WriteReport
     public_dir: Path
     private_dir: Path
+    #: The inputs that differ from the previous build's, in words (``--explain``).
+    reasons: tuple[str, ...] = ()
 
 
 def prepare(
@@ -76,11 +79,14 @@ def prepare(
     """Load and derive: everything a writer needs, with no output yet."""
     site = load_site(config, cache, workers)
     state = derive_state(config, site.incidents, now)
+    markdown = MarkdownRenderer()
+    if cache is not None:
+        markdown.stored = cache.markdown_html(markdown.settings)
     return RenderContext(
         config=config,
         site=site.as_of(now),  # updates dated after now are held back everywhere
         state=state,
-        markdown=MarkdownRenderer(),
+        markdown=markdown,
         cache=cache,
         workers=workers,
     )
@@ -129,6 +135,28 @@ def render_all(context: RenderContext, writers: Iterable[Writer] = WRITERS) -> I
             yield from writer(context)
 
 
+def _keep_conversions(cache: BuildCache, context: RenderContext) -> None:
+    """Keep the Markdown conversions of this build for the next: new ones are
+    appended; once the file holds many texts the site no longer has, it is
+    written again with only the texts it has."""
+    markdown = context.markdown
+    new = {name: html for name, html in markdown.converted.items() if name not in markdown.stored}
+    texts = sum(1 + len(incident.updates) for incident in context.site.incidents)
+    if markdown.stored and len(markdown.stored) + len(new) <= 2 * texts + 100:
+        if new:
+            cache.save_markdown(markdown.settings, new, append=True)
+        return
+    live = {
+        text_digest(text)
+        for incident in context.site.incidents
+        for text in (incident.summary, *(update.body for update in incident.updates))
+    }
+    keep = {name: html for name, html in markdown.stored.items() if name in live}
+    keep.update(markdown.converted)
+    if keep.keys() != markdown.stored.keys():
+        cache.save_markdown(markdown.settings, keep, append=False)
+
+
 def build(
     config: SiteConfig,
     *,
@@ -167,7 +195,9 @@ def _build(
     if problems:
         raise UsageError("; ".join(message for _, message in problems))
     cache = BuildCache.open(config) if use_cache else None
+    parsed_before = {path: entry[0] for path, entry in (cache.parsed if cache else {}).items()}
     context = prepare(config, now, cache, default_workers() if workers is None else workers)
+    notes = input_notes(config, now)
     targets = {Area.PUBLIC: public, Area.PRIVATE: private}
     names = {area.value: str(path) for area, path in targets.items()}
     # real folders an older Clarion wrote (without the store) are adopted
@@ -178,18 +208,28 @@ def _build(
         with OutputStore({a.value: p for a, p in targets.items()}, adopt).opened():
             pass  # nothing to write; a killed build's leftovers are still removed
         report = _unchanged_report(cache, targets)
+        rendered = False
     else:
+        rendered = True
         previous = cache.manifest if cache is not None and cache.targets == names else None
         outputs = render_all(context)
         if progress is not None:
             outputs = _reporting(outputs, progress, expected=len(context.site.incidents) + 100)
         report = write_outputs(outputs, targets, previous, adopt)
+        if cache is None and known.targets == names:
+            known.forget_output()
     if cache is not None:
-        cache.save({area: dict(files) for area, files in report.manifest.items()}, names, stamp)
+        files = {area: dict(entries) for area, entries in report.manifest.items()}
+        cache.save(files, names, stamp, notes)
+        if rendered:
+            _keep_conversions(cache, context)
     return BuildResult(
         site=context.site,
         state=context.state,
         report=report,
         public_dir=public,
         private_dir=private,
+        reasons=tuple(
+            input_changes(parsed_before, context.site, cache.notes if cache else {}, notes)
+        ),
     )

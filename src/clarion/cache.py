@@ -1,10 +1,13 @@
 """What a build may reuse from the previous one, kept in ``<site>/.clarion-cache/``.
 
-Two things are cached, and neither can change what a build produces:
+Nothing cached can change what a build produces:
 
 * **Parsed sources.** Each ``updates/*.md`` file's parsed incident, keyed by
   the file's SHA-256, the site configuration's hash and Clarion's version. A
   file that changed (or a new ``site.toml``) is parsed again.
+* **Converted Markdown.** The sanitised HTML of each update text the last
+  build converted in its main process (feeds, API, front page), keyed by the
+  text's SHA-256, for the same Markdown converter, sanitiser and settings.
 * **The stamp of the last build**: a hash of every input file (updates,
   comms, site sources, templates, the built-in theme), Clarion's version and
   ``now``. A build whose stamp is unchanged, with the previous folders
@@ -16,14 +19,18 @@ Two things are cached, and neither can change what a build produces:
   the item is still open or has updates after ``now``). A page whose key is
   unchanged is read back from the previous output instead of being
   rendered; a build whose every file is unchanged leaves both folders as
-  they are, and a build that changes some files hard-links the unchanged
-  ones into the new folders.
+  they are, and a build that changes some files rewrites only those
+  (:mod:`clarion.write`).
 
-Both files are JSON: reading the cache never runs code, whoever wrote the
-folder (a cache committed to a repository or restored in CI). The parsed file
-starts with its format, Clarion's version and the salt, and is read no
-further when they differ; a file that is not Clarion's cache, or does not fit
-the model, is ignored with a one-line note and the sources are parsed again.
+The files are JSON (the parsed sources and the Markdown gzip-compressed, so
+the cache stays smaller than the sources): reading the cache never runs
+code, whoever wrote the folder (a cache committed to a repository or
+restored in CI). The parsed file starts with its format, Clarion's version
+and the salt, and is read no further when they differ; a file that is not
+Clarion's cache, or does not fit the model, is ignored with a one-line note
+and the sources are parsed again. The Markdown file grows by one gzip member
+per build that converted new texts, and is written afresh once it holds many
+texts the site no longer has.
 
 Delete the folder to start cold; ``clarion build --no-cache`` ignores it.
 The output folders are Clarion's: files edited there by hand are replaced
@@ -33,10 +40,12 @@ when their size no longer matches the manifest.
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import json
 import os
 import sys
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +57,11 @@ from .model import Incident
 from .plaindata import PlainDataError, from_plain, to_plain
 
 CACHE_DIRNAME = ".clarion-cache"
-_PARSED_FILE = "parsed.json"
+_PARSED_FILE = "parsed.json.gz"
 _MANIFEST_FILE = "manifest.json"
+_MARKDOWN_FILE = "markdown.json.gz"
+#: Files earlier versions of the cache kept, removed when the cache is saved.
+_FORMER_FILES = ("parsed.pickle", "parsed.json", "markdown.json")
 _FORMAT = "clarion-cache/1"
 
 
@@ -70,19 +82,27 @@ class BuildCache:
     manifest: dict[str, dict[str, ManifestEntry]] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # area -> folder the manifest describes
     stamp: str | None = None  # inputs of the build that wrote the manifest
+    notes: dict[str, str] = field(default_factory=dict)  # its inputs, for --explain
     _parsed_dirty: bool = False
+    _lines: dict[str, bytes] = field(default_factory=dict)  # as read, for entries unchanged
 
     @classmethod
     def open(cls, config: SiteConfig) -> BuildCache:
         folder = config.root / CACHE_DIRNAME
         salt = f"{__version__}:{_model_shape()}:{config.digest}"
         cache = cls(folder=folder, salt=salt)
-        cache.parsed = _read_parsed(folder / _PARSED_FILE, salt)
+        cache.parsed = _read_parsed(folder / _PARSED_FILE, salt, cache._lines)
         try:
             data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))
             if data.get("version") == __version__:
                 cache.targets = data["targets"]
+                shown = _current_generation(cache.targets)
+                if shown is not None and data.get("generation") != shown:
+                    # the folders moved on without this manifest (a build killed
+                    # after publishing, before saving the cache): not to be trusted
+                    raise KeyError("generation")
                 cache.stamp = data.get("stamp")
+                cache.notes = {str(k): str(v) for k, v in (data.get("notes") or {}).items()}
                 cache.manifest = {
                     area: {path: ManifestEntry(*entry) for path, entry in files.items()}
                     for area, files in data["files"].items()
@@ -106,6 +126,7 @@ class BuildCache:
         self, relpath: str, digest: str, incident: Incident, warnings: Iterable[ContentError]
     ) -> None:
         self.parsed[relpath] = (digest, incident, tuple(warnings))
+        self._lines.pop(relpath, None)
         self._parsed_dirty = True
 
     def forget_missing(self, relpaths: Iterable[str]) -> None:
@@ -113,6 +134,46 @@ class BuildCache:
         for relpath in [r for r in self.parsed if r not in keep]:
             del self.parsed[relpath]
             self._parsed_dirty = True
+
+    # -- Markdown ------------------------------------------------------------------
+
+    def markdown_html(self, settings: str) -> dict[str, str]:
+        """The HTML of Markdown texts earlier builds converted (text digest ->
+        HTML), when they used the same converter and settings."""
+        try:
+            first, _, rest = _unzip((self.folder / _MARKDOWN_FILE).read_bytes()).partition(b"\n")
+            head = json.loads(first)
+            if head.get("version") != __version__ or head.get("settings") != settings:
+                return {}
+            html = {}
+            for line in rest.splitlines():
+                if not line:
+                    continue
+                name, text = json.loads(line)
+                if isinstance(name, str) and isinstance(text, str):
+                    html[name] = text
+            return html
+        except (OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError):
+            return {}
+
+    def save_markdown(self, settings: str, html: dict[str, str], *, append: bool) -> None:
+        """Write the conversions ``html``: the whole file, or (``append``) only
+        these entries, added to the file as one more gzip member."""
+        lines = [
+            json.dumps([name, text], ensure_ascii=False).encode("utf-8")
+            for name, text in sorted(html.items())
+        ]
+        path = self.folder / _MARKDOWN_FILE
+        try:
+            if append and path.is_file():
+                with path.open("ab") as handle:
+                    handle.write(_zip(b"\n" + b"\n".join(lines)))
+                return
+            self.folder.mkdir(exist_ok=True)
+            head = json.dumps({"version": __version__, "settings": settings}).encode("utf-8")
+            _atomic_write(path, _zip(b"\n".join([head, *lines])))
+        except OSError:
+            pass
 
     # -- rendered pages ----------------------------------------------------------
 
@@ -127,6 +188,31 @@ class BuildCache:
         except OSError:
             return None
         return data if len(data) == entry.size else None
+
+    def previous_file(self, area: str, path: str, key: str) -> tuple[ManifestEntry, str] | None:
+        """The previous build's manifest entry for ``path`` under the same
+        render key and its file, when the file is still there with that size
+        (its bytes are not read). Only for the cache on disk, whose manifest describes
+        the output folders."""
+        if type(self).previous_page is not BuildCache.previous_page:
+            return None  # a cache that keeps pages elsewhere (clarion serve's)
+        entry = self.manifest.get(area, {}).get(path)
+        folder = self.targets.get(area)
+        if entry is None or entry.key != key or folder is None:
+            return None
+        file = os.path.join(folder, path)
+        try:
+            return (entry, file) if os.stat(file).st_size == entry.size else None
+        except OSError:
+            return None
+
+    def forget_output(self) -> None:
+        """Drop the manifest: a build without the cache replaced the folders it
+        describes, so its render keys no longer say what the folders hold."""
+        try:
+            (self.folder / _MANIFEST_FILE).unlink(missing_ok=True)
+        except OSError:
+            pass
 
     # -- saving --------------------------------------------------------------------
 
@@ -149,6 +235,7 @@ class BuildCache:
         manifest: dict[str, dict[str, ManifestEntry]],
         targets: dict[str, str],
         stamp: str | None = None,
+        notes: dict[str, str] | None = None,
     ) -> None:
         """Write the cache back (best effort: a cache that cannot be written is skipped)."""
         try:
@@ -156,12 +243,17 @@ class BuildCache:
             gitignore = self.folder / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("*\n", encoding="utf-8")
+            for old in _FORMER_FILES:
+                (self.folder / old).unlink(missing_ok=True)
             if self._parsed_dirty:
-                _atomic_write(self.folder / _PARSED_FILE, _dump_parsed(self.salt, self.parsed))
+                parsed = _dump_parsed(self.salt, self.parsed, self._lines)
+                _atomic_write(self.folder / _PARSED_FILE, _zip(parsed))
             data = {
                 "version": __version__,
                 "stamp": stamp,
+                "notes": notes or {},
                 "targets": targets,
+                "generation": _current_generation(targets),
                 "files": {
                     area: {path: [e.sha, e.size, e.key] for path, e in sorted(files.items())}
                     for area, files in sorted(manifest.items())
@@ -176,48 +268,65 @@ class BuildCache:
 
 
 def _dump_parsed(
-    salt: str, parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]]
+    salt: str,
+    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]],
+    lines_read: dict[str, bytes],
 ) -> bytes:
+    """The parsed file: entries read and not changed since are copied as they were."""
     head = {"format": _FORMAT, "version": __version__, "salt": salt}
-    lines = [json.dumps(head, sort_keys=True)]
+    lines = [json.dumps(head, sort_keys=True).encode("utf-8")]
     for relpath, (digest, incident, warnings) in sorted(parsed.items()):
-        entry = [relpath, digest, to_plain(incident), [to_plain(w) for w in warnings]]
-        lines.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+        line = lines_read.get(relpath)
+        if line is None:
+            entry = [relpath, digest, to_plain(incident), [to_plain(w) for w in warnings]]
+            line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        lines.append(line)
+    return b"\n".join(lines) + b"\n"
 
 
 def _read_parsed(
-    path: Path, salt: str
+    path: Path, salt: str, lines: dict[str, bytes]
 ) -> dict[str, tuple[str, Incident, tuple[ContentError, ...]]]:
     """The parsed sources of ``path``, or nothing when the file is missing, of
     another version or site, or not Clarion's (a note on stderr says so)."""
     try:
-        handle = path.open("rb")
+        data = path.read_bytes()
     except OSError:
         return {}
-    with handle:
-        try:
-            head = json.loads(handle.readline())
-        except ValueError:
-            head = None
-        if not isinstance(head, dict) or head.get("format") != _FORMAT:
-            _note(path, "not a cache this version of Clarion wrote")
-            return {}
-        if head.get("version") != __version__ or head.get("salt") != salt:
-            return {}  # another Clarion or another site.toml: parsed again, silently
-        parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = {}
-        try:
-            for raw in handle:
-                relpath, digest, incident, warnings = json.loads(raw)
-                parsed[str(relpath)] = (
-                    str(digest),
-                    from_plain(Incident, incident),
-                    tuple(from_plain(ContentError, w) for w in warnings),
-                )
-        except (ValueError, TypeError, KeyError, PlainDataError):
-            _note(path, "unreadable or damaged")
-            return {}
+    try:
+        first, _, rest = _unzip(data).partition(b"\n")
+        head = json.loads(first)
+    except (OSError, EOFError, zlib.error, ValueError):
+        head = None
+    if not isinstance(head, dict) or head.get("format") != _FORMAT:
+        _note(path, "not a cache this version of Clarion wrote")
+        return {}
+    if head.get("version") != __version__ or head.get("salt") != salt:
+        return {}  # another Clarion or another site.toml: parsed again, silently
+    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = {}
+    try:
+        for raw in rest.splitlines():
+            relpath, digest, incident, warnings = json.loads(raw)
+            lines[str(relpath)] = raw
+            parsed[str(relpath)] = (
+                str(digest),
+                from_plain(Incident, incident),
+                tuple(from_plain(ContentError, w) for w in warnings),
+            )
+    except (ValueError, TypeError, KeyError, PlainDataError):
+        _note(path, "unreadable or damaged")
+        lines.clear()
+        return {}
     return parsed
+
+
+def _zip(data: bytes) -> bytes:
+    """The cache's files are gzip-compressed JSON (``gzip -dc`` shows them)."""
+    return gzip.compress(data, compresslevel=1, mtime=0)
+
+
+def _unzip(data: bytes) -> bytes:
+    return gzip.decompress(data)
 
 
 def _note(path: Path, why: str) -> None:
@@ -287,6 +396,19 @@ def input_stamp(config: SiteConfig, *extra: object) -> str:
                 with open(path, "rb") as handle:
                     digest.update(hashlib.sha256(handle.read()).digest())
     return digest.hexdigest()
+
+
+def _current_generation(targets: dict[str, str]) -> str | None:
+    """The generation the output folders show now (see :mod:`clarion.generations`)."""
+    from .generations import POINTER, store_for
+
+    public = targets.get("public")
+    if public is None:
+        return None
+    try:
+        return os.readlink(store_for(Path(public)) / POINTER)
+    except OSError:
+        return None
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

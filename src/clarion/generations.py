@@ -13,11 +13,21 @@ public folder::
         current -> g-7 the pointer
         g-7/public/  g-7/private/
 
-A build writes a new generation ``g-8`` beside the current one (unchanged
-files are hard links into ``g-7``), then replaces the pointer with one
-``rename``: at every instant, both folders show the complete old pair or the
-complete new pair. A killed build leaves at most an unfinished generation and
-a spare link; the next build removes them before it starts (:meth:`open`).
+Every complete generation holds ``MANIFEST.json`` (the SHA-256 and size of
+each of its files), written after its last file. A build fills a generation
+beside the current one, then replaces the pointer with one ``rename``: at
+every instant, both folders show the complete old pair or the complete new
+pair. The generation the pointer left stays as the *spare*: the next build
+takes it (removes its manifest, renames it ``g-9``), rewrites only the files
+that differ from what it holds, removes the ones no longer built, and swaps
+the pointer again, so an edit costs what changed, not a tree of folders.
+Files are never written in place (a new file is renamed over the old one),
+so files the generations share as hard links stay intact. Without a spare
+(the first builds, ``--no-cache``), a new generation is filled with hard
+links into the current one.
+
+A killed build leaves at most an unfinished generation (without a manifest)
+and a spare link; the next build removes them before it starts (:meth:`open`).
 
 Clarion writes only through links it made: a folder that is a link to
 somewhere else, a file, or a non-empty folder Clarion did not make is refused.
@@ -41,6 +51,10 @@ except ImportError:  # pragma: no cover - platforms without flock
 
 OWNER_FILE = "OWNER"
 POINTER = "current"
+#: In a generation folder, beside its area folders: written once it is complete.
+MANIFEST_FILE = "MANIFEST.json"
+#: A generation's manifest: area -> path -> (sha256, size).
+Manifest = dict[str, dict[str, tuple[str, int]]]
 _GENERATION_PREFIX = "g-"
 
 
@@ -152,8 +166,9 @@ class OutputStore:
         """Remove what a killed build left: unfinished generations, spare
         links, the staging folders of older Clarion versions."""
         current = self.current()
+        spare = self.spare()
         for entry in sorted(self.root.iterdir()):
-            if entry.name in (OWNER_FILE, "lock", POINTER) or entry == current:
+            if entry.name in (OWNER_FILE, "lock", POINTER) or entry in (current, spare):
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
@@ -170,13 +185,38 @@ class OutputStore:
 
     # -- writing a generation --------------------------------------------------------
 
+    def spare(self) -> Path | None:
+        """The complete generation before the current one, if it was kept:
+        the newest other generation with a manifest."""
+        current = self.current()
+        found = [
+            (_number(entry), entry)
+            for entry in self.root.glob(f"{_GENERATION_PREFIX}*")
+            if entry != current and _number(entry) >= 0 and (entry / MANIFEST_FILE).is_file()
+        ]
+        return max(found)[1] if found else None
+
+    def manifest(self, generation: Path | None) -> Manifest | None:
+        """What ``generation`` holds, from its manifest (``None``: unknown)."""
+        if generation is None:
+            return None
+        try:
+            data = json.loads((generation / MANIFEST_FILE).read_bytes())
+            return {
+                area: {path: (str(sha), int(size)) for path, (sha, size) in data[area].items()}
+                for area in self.targets
+            }
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _next_name(self) -> Path:
+        current = self.current()
+        number = max(_number(current) if current is not None else 0, 0)
+        return self.root / f"{_GENERATION_PREFIX}{number + 1}"
+
     def new_generation(self) -> dict[str, Path]:
         """Empty folders of a new generation, one per area."""
-        current = self.current()
-        number = 0
-        if current is not None and current.name.startswith(_GENERATION_PREFIX):
-            number = int(current.name[len(_GENERATION_PREFIX) :] or 0)
-        generation = self.root / f"{_GENERATION_PREFIX}{number + 1}"
+        generation = self._next_name()
         if generation.exists():
             shutil.rmtree(generation)
         folders = {area: generation / area for area in self.targets}
@@ -184,8 +224,38 @@ class OutputStore:
             folder.mkdir(parents=True)
         return folders
 
-    def publish(self, folders: Mapping[str, Path]) -> None:
-        """Make the generation of ``folders`` current: one rename of the pointer."""
+    def take_spare(self) -> tuple[dict[str, Path], Manifest] | None:
+        """The spare generation, renamed to be the next one and no longer
+        marked complete, with what it holds; ``None`` without a spare."""
+        spare = self.spare()
+        manifest = self.manifest(spare)
+        if spare is None or manifest is None:
+            return None
+        (spare / MANIFEST_FILE).unlink()  # from here on it is an unfinished generation
+        generation = self._next_name()
+        if generation.exists():
+            shutil.rmtree(generation)
+        spare.rename(generation)
+        folders = {area: generation / area for area in self.targets}
+        for folder in folders.values():
+            folder.mkdir(exist_ok=True)
+        return folders, manifest
+
+    def seal(self, folders: Mapping[str, Path], manifest: Manifest) -> None:
+        """Mark the generation of ``folders`` complete: its manifest, written last."""
+        generation = next(iter(folders.values())).parent
+        data = {
+            area: {path: list(entry) for path, entry in sorted(files.items())}
+            for area, files in manifest.items()
+        }
+        temporary = generation / f".{MANIFEST_FILE}.tmp"
+        temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, generation / MANIFEST_FILE)
+
+    def publish(self, folders: Mapping[str, Path], keep_previous: bool = True) -> None:
+        """Make the generation of ``folders`` current: one rename of the pointer.
+        The previous generation stays as the spare when ``keep_previous`` and
+        it is complete; every other generation is removed."""
         generation = next(iter(folders.values())).parent
         previous = self.current()
         spare = self.root / f"{POINTER}.{os.getpid()}"
@@ -194,8 +264,12 @@ class OutputStore:
         os.replace(spare, self.root / POINTER)
         for area, target in self.targets.items():
             self._place_link(area, target)
-        if previous is not None and previous != generation:
-            shutil.rmtree(previous, ignore_errors=True)
+        keep = {generation}
+        if keep_previous and previous is not None and (previous / MANIFEST_FILE).is_file():
+            keep.add(previous)
+        for entry in self.root.glob(f"{_GENERATION_PREFIX}*"):
+            if entry not in keep and entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
 
     def _place_link(self, area: str, target: Path) -> None:
         text = _link_text(target, self.root, area)
@@ -219,3 +293,11 @@ class OutputStore:
             if folder.parent != self.current():
                 shutil.rmtree(folder.parent, ignore_errors=True)
             break
+
+
+def _number(generation: Path) -> int:
+    """The number of a generation folder ``g-<n>``; -1 for other names."""
+    digits = generation.name[len(_GENERATION_PREFIX) :]
+    return (
+        int(digits) if generation.name.startswith(_GENERATION_PREFIX) and digits.isdigit() else -1
+    )

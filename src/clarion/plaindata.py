@@ -16,7 +16,7 @@ import enum
 import functools
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -53,7 +53,10 @@ def to_plain(value: object) -> Any:
 
 def from_plain(kind: type[T], data: Any) -> T:
     """Rebuild a value of type ``kind`` from :func:`to_plain`'s output."""
-    return typing.cast(T, _build(kind, data))
+    return typing.cast(T, _builder(typing.cast(Any, kind))(data))
+
+
+Builder = Callable[[Any], Any]
 
 
 @functools.cache
@@ -61,74 +64,113 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _build(kind: Any, data: Any) -> Any:
+@functools.cache
+def _builder(kind: Any) -> Builder:
+    """The function that rebuilds values of ``kind``, made once per type (the
+    cache reads tens of thousands of incidents: no type dispatch per value)."""
     origin = typing.get_origin(kind)
     if kind is Any or kind is object:
-        return data
+        return _same
     if origin in (types.UnionType, typing.Union):
-        options = typing.get_args(kind)
-        if data is None and type(None) in options:
-            return None
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _build(option, data)
-            except (PlainDataError, TypeError, ValueError, KeyError):
-                continue
-        raise PlainDataError(f"{data!r} fits none of {kind}")
+        return _union_builder(typing.get_args(kind))
     if origin is not None:
-        args = typing.get_args(kind)
-        if origin is tuple:
-            _expect(data, list)
-            if len(args) == 2 and args[1] is Ellipsis:
-                return tuple(_build(args[0], item) for item in data)
-            if len(args) != len(data):
-                raise PlainDataError(f"expected {len(args)} items")
-            return tuple(_build(a, item) for a, item in zip(args, data, strict=True))
-        if origin in (list, Sequence):
-            _expect(data, list)
-            return [_build(args[0], item) for item in data]
-        if origin in (dict, Mapping, typing.Mapping) or _is_mapping(origin):
-            _expect(data, list)
-            out = {}
-            for pair in data:
-                _expect(pair, list)
-                if len(pair) != 2:
-                    raise PlainDataError("expected a key and a value")
-                out[_build(args[0], pair[0])] = _build(args[1], pair[1])
-            return out
-        raise PlainDataError(f"unsupported type {kind}")
+        return _generic_builder(kind, origin, typing.get_args(kind))
     if isinstance(kind, type):
         if dataclasses.is_dataclass(kind):
-            _expect(data, dict)
-            hints = _hints(kind)
-            fields = {f.name for f in dataclasses.fields(kind) if f.init}
-            if set(data) != fields:
-                raise PlainDataError(f"fields of {kind.__name__} differ")
-            return kind(**{name: _build(hints[name], data[name]) for name in fields})
+            return _dataclass_builder(kind)
         if issubclass(kind, enum.Enum):
-            return kind(data)
+            return kind
         if kind is datetime:
-            _expect(data, list)
-            text, zone = data
-            moment = datetime.fromisoformat(text)
-            if moment.utcoffset() is None:
-                raise PlainDataError("expected an aware time")
-            if zone is not None:
-                return moment.astimezone(ZoneInfo(_expect(zone, str)))
-            return moment
+            return _datetime
         if kind is timedelta:
-            return timedelta(seconds=_number(data))
+            return lambda data: timedelta(seconds=_number(data))
         if kind is bool:
-            return _expect(data, bool)
+            return lambda data: _expect(data, bool)
         if kind is float:
-            return float(_number(data))
+            return lambda data: float(_number(data))
         if kind in (int, str):
-            if isinstance(data, bool) or not isinstance(data, kind):
-                raise PlainDataError(f"expected {kind.__name__}")
-            return data
+            return functools.partial(_exact, kind)
     raise PlainDataError(f"unsupported type {kind!r}")
+
+
+def _same(data: Any) -> Any:
+    return data
+
+
+def _exact(kind: type, data: Any) -> Any:
+    if isinstance(data, bool) or not isinstance(data, kind):
+        raise PlainDataError(f"expected {kind.__name__}")
+    return data
+
+
+def _union_builder(options: tuple[Any, ...]) -> Builder:
+    optional = type(None) in options
+    kinds = [option for option in options if option is not type(None)]
+
+    def build(data: Any) -> Any:
+        if data is None and optional:
+            return None
+        for option in kinds:
+            try:
+                return _builder(option)(data)
+            except (PlainDataError, TypeError, ValueError, KeyError):
+                continue
+        raise PlainDataError(f"{data!r} fits none of {options}")
+
+    return build
+
+
+def _generic_builder(kind: Any, origin: Any, args: tuple[Any, ...]) -> Builder:
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = args[0]
+            return lambda data: tuple(map(_builder(item), _expect(data, list)))
+
+        def build_fixed(data: Any) -> Any:
+            if len(_expect(data, list)) != len(args):
+                raise PlainDataError(f"expected {len(args)} items")
+            return tuple(_builder(a)(value) for a, value in zip(args, data, strict=True))
+
+        return build_fixed
+    if origin in (list, Sequence):
+        return lambda data: list(map(_builder(args[0]), _expect(data, list)))
+    if origin in (dict, Mapping, typing.Mapping) or _is_mapping(origin):
+
+        def build_mapping(data: Any) -> Any:
+            keys, values = _builder(args[0]), _builder(args[1])
+            out = {}
+            for pair in _expect(data, list):
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise PlainDataError("expected a key and a value")
+                out[keys(pair[0])] = values(pair[1])
+            return out
+
+        return build_mapping
+    raise PlainDataError(f"unsupported type {kind}")
+
+
+def _dataclass_builder(kind: type) -> Builder:
+    fields = frozenset(f.name for f in dataclasses.fields(kind) if f.init)
+
+    def build(data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise PlainDataError(f"expected dict, got {type(data).__name__}")
+        if data.keys() != fields:
+            raise PlainDataError(f"fields of {kind.__name__} differ")
+        hints = _hints(kind)
+        return kind(**{name: _builder(hints[name])(value) for name, value in data.items()})
+
+    return build
+
+
+def _datetime(data: Any) -> datetime:
+    text, zone = _expect(data, list)
+    moment = datetime.fromisoformat(text)
+    if moment.utcoffset() is None:
+        raise PlainDataError("expected an aware time")
+    if zone is not None:
+        return moment.astimezone(ZoneInfo(_expect(zone, str)))
+    return moment
 
 
 def _is_mapping(origin: Any) -> bool:

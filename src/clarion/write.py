@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .cache import ManifestEntry
 from .errors import ClarionError
-from .generations import OutputStore
+from .generations import Manifest, OutputStore
 from .render import Area, Output
 
 
@@ -36,6 +37,9 @@ class WriteReport:
     bytes: Mapping[Area, int]
     changed: bool = True  # False: every file was as before, nothing was written
     manifest: Mapping[str, Mapping[str, ManifestEntry]] = field(default_factory=dict)
+    #: What differs from the previous output: (area, path, "new" | "changed" | "removed");
+    #: empty when there was no previous output to compare with.
+    changes: tuple[tuple[str, str, str], ...] = ()
 
 
 def safe_relpath(path: str) -> PurePosixPath:
@@ -54,43 +58,88 @@ def safe_relpath(path: str) -> PurePosixPath:
 
 
 class _Staging:
-    """A new generation's folders, made only once a file differs from the previous build."""
+    """The generation a build fills, started only once a file differs from
+    the current one: the spare generation when there is one (only files
+    that differ from what it holds are written), else a new one (unchanged
+    files are hard links into the current generation)."""
 
-    def __init__(self, targets: Mapping[Area, Path], store: OutputStore):
+    def __init__(self, targets: Mapping[Area, Path], store: OutputStore, current: Manifest):
         self.targets = targets
         self.store = store
+        self.current = current
+        self.held: Manifest = {}  # what the generation holds before this build
         self.folders: dict[Area, Path] = {}
         self.made_dirs: set[Path] = set()
+        self.written: list[tuple[Area, str]] = []
 
     @property
     def started(self) -> bool:
         return bool(self.folders)
 
-    def start(self) -> None:
-        folders = self.store.new_generation()
+    def start(self, use_spare: bool) -> None:
+        spare = self.store.take_spare() if use_spare else None
+        if spare is not None:
+            folders, self.held = spare
+        else:
+            folders = self.store.new_generation()
         self.folders = {Area(name): folder for name, folder in folders.items()}
 
     def destination(self, area: Area, relpath: PurePosixPath) -> Path:
         destination = self.folders[area].joinpath(*relpath.parts)
         parent = destination.parent
         if parent not in self.made_dirs:
-            parent.mkdir(parents=True, exist_ok=True)
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                # the spare holds a file where this build needs a folder
+                blocker = next(p for p in (parent, *parent.parents) if p.is_file())
+                blocker.unlink()
+                parent.mkdir(parents=True, exist_ok=True)
             self.made_dirs.add(parent)
+        if destination.is_dir() and not destination.is_symlink():
+            shutil.rmtree(destination)  # the spare holds a folder where this build needs a file
         return destination
 
-    def write(self, area: Area, relpath: PurePosixPath, data: bytes) -> None:
-        self.destination(area, relpath).write_bytes(data)
-
-    def link(self, area: Area, relpath: PurePosixPath, data: bytes) -> None:
-        """Reuse the previous build's identical file (a hard link, else a copy)."""
+    def put(
+        self, area: Area, relpath: PurePosixPath, entry: tuple[str, int], data: bytes | None
+    ) -> None:
+        """Make the generation's file ``relpath`` hold ``data`` (``None``: the
+        bytes of the current generation's file, which has the same digest)."""
+        held = self.held.get(area.value, {}).get(str(relpath))
+        if held == entry and _size(self.folders[area].joinpath(*relpath.parts)) == entry[1]:
+            return  # the spare already holds these bytes
         destination = self.destination(area, relpath)
-        try:
-            os.link(self.targets[area].joinpath(*relpath.parts), destination)
-        except OSError:
-            destination.write_bytes(data)
+        self.written.append((area, str(relpath)))
+        temporary = destination.with_name(f".{destination.name}.clarion-new")
+        temporary.unlink(missing_ok=True)
+        if data is None:
+            source = self.targets[area].joinpath(*relpath.parts)
+            try:
+                os.link(source, temporary)
+            except OSError:
+                shutil.copyfile(source, temporary)
+        else:
+            temporary.write_bytes(data)
+        # never written in place: the old file may be shared with another generation
+        os.replace(temporary, destination)
 
-    def publish(self) -> None:
-        self.store.publish({area.value: folder for area, folder in self.folders.items()})
+    def remove_others(self, manifest: Manifest) -> None:
+        """Remove what the spare held that this build does not make."""
+        for area in self.folders:
+            kept = manifest.get(area.value, {})
+            for path in self.held.get(area.value, {}):
+                if path not in kept:
+                    gone = self.folders[area] / path
+                    try:
+                        gone.unlink()
+                    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                        continue  # already replaced by what this build wrote there
+                    _remove_empty_parents(gone.parent, self.folders[area])
+
+    def publish(self, manifest: Manifest) -> None:
+        folders = {area.value: folder for area, folder in self.folders.items()}
+        self.store.seal(folders, manifest)
+        self.store.publish(folders)
 
     def discard(self) -> None:
         self.store.discard({area.value: folder for area, folder in self.folders.items()})
@@ -101,32 +150,43 @@ def write_outputs(
     targets: Mapping[Area, Path],
     previous: Mapping[str, Mapping[str, ManifestEntry]] | None = None,
     adopt: Mapping[Path, Collection[str]] | None = None,
+    use_spare: bool = True,
 ) -> WriteReport:
     """Write ``outputs`` and swap them in for ``targets``.
 
-    ``previous`` is the manifest of what the targets hold now; unchanged
-    files are not written again. ``adopt``: real folders that an older
-    Clarion wrote, with the files it wrote there (from the build cache),
-    replaced although not empty when they hold only those files.
+    ``previous`` is the manifest of what the targets hold now (used when the
+    current generation has no manifest of its own); unchanged files are not
+    written again. ``adopt``: real folders that an older Clarion wrote, with
+    the files it wrote there (from the build cache), replaced although not
+    empty when they hold only those files. Without ``use_spare`` the new
+    generation is written afresh.
     """
     store = OutputStore({area.value: path for area, path in targets.items()}, adopt)
     with store.opened():
-        return _write(outputs, targets, previous or {}, store)
+        current = store.manifest(store.current()) if use_spare else None
+        if current is None and previous:
+            current = {
+                area: {path: (e.sha, e.size) for path, e in files.items()}
+                for area, files in previous.items()
+            }
+        return _write(outputs, targets, current or {}, store, use_spare)
 
 
 def _write(
     outputs: Iterable[Output],
     targets: Mapping[Area, Path],
-    previous: Mapping[str, Mapping[str, ManifestEntry]],
+    current: Manifest,
     store: OutputStore,
+    use_spare: bool,
 ) -> WriteReport:
-    intact = all(target.is_dir() for target in targets.values()) and bool(previous)
-    staging = _Staging(targets, store)
+    intact = all(target.is_dir() for target in targets.values()) and bool(current)
+    staging = _Staging(targets, store, current if intact else {})
     seen: set[tuple[Area, PurePosixPath]] = set()
-    unchanged: list[tuple[Area, PurePosixPath, bytes]] = []
+    unchanged: list[tuple[Area, PurePosixPath, tuple[str, int]]] = []
     manifest: dict[str, dict[str, ManifestEntry]] = {area.value: {} for area in targets}
     files = dict.fromkeys(targets, 0)
     sizes = dict.fromkeys(targets, 0)
+    changes: list[tuple[str, str, str]] = []
     try:
         for output in outputs:
             relpath = safe_relpath(output.path)
@@ -136,49 +196,69 @@ def _write(
                     f"two outputs want the same path: {output.area.value}/{relpath}"
                 )
             seen.add(key)
-            entry = ManifestEntry(
-                hashlib.sha256(output.data).hexdigest(), len(output.data), output.key
-            )
+            if output.reused is not None:
+                entry = ManifestEntry(output.reused[0], output.reused[1], output.key)
+            else:
+                entry = ManifestEntry(
+                    hashlib.sha256(output.data).hexdigest(), len(output.data), output.key
+                )
             manifest[output.area.value][output.path] = entry
             files[output.area] += 1
-            sizes[output.area] += len(output.data)
-            old = previous.get(output.area.value, {}).get(output.path)
-            same = intact and old is not None and old.sha == entry.sha and old.size == entry.size
+            sizes[output.area] += entry.size
+            pair = (entry.sha, entry.size)
+            same = (
+                intact
+                and current.get(output.area.value, {}).get(output.path) == pair
+                and _size(targets[output.area].joinpath(*relpath.parts)) == entry.size
+            )  # (a file edited by hand in the output folder is written again)
             if same and not staging.started:
-                unchanged.append((output.area, relpath, output.data))
+                unchanged.append((output.area, relpath, pair))  # the bytes are on disk
                 continue
             if not staging.started:
-                staging.start()
-                for area, path, data in unchanged:
-                    staging.link(area, path, data)
+                staging.start(use_spare and intact)
+                for area, path, held in unchanged:
+                    staging.put(area, path, held, None)
                 unchanged.clear()
-            if same:
-                staging.link(output.area, relpath, output.data)
-            else:
-                staging.write(output.area, relpath, output.data)
+            data = output.data
+            if output.reused is not None and not same:  # the file is there: read it now
+                data = Path(output.reused[2]).read_bytes()
+            staging.put(output.area, relpath, pair, None if same else data)
+            if not same and intact:
+                known = output.path in current.get(output.area.value, {})
+                changes.append((output.area.value, output.path, "changed" if known else "new"))
+        plain = {a: {p: (e.sha, e.size) for p, e in f.items()} for a, f in manifest.items()}
         if not staging.started:
-            removed = any(set(previous.get(a.value, {})) != set(manifest[a.value]) for a in targets)
-            if intact and not removed and _sizes_match(targets, manifest):
+            removed = any(set(current.get(a.value, {})) != set(manifest[a.value]) for a in targets)
+            if intact and not removed:
                 return WriteReport(files=files, bytes=sizes, changed=False, manifest=manifest)
-            staging.start()
-            for area, path, data in unchanged:
-                staging.write(area, path, data)
-        staging.publish()
+            staging.start(use_spare and intact)
+            for area, path, held in unchanged:
+                staging.put(area, path, held, None)
+        staging.remove_others(plain)
+        staging.publish(plain)
     except BaseException:
         staging.discard()
         raise
-    return WriteReport(files=files, bytes=sizes, changed=True, manifest=manifest)
+    if intact:
+        for area in targets:
+            gone = [p for p in current.get(area.value, {}) if p not in manifest[area.value]]
+            changes += [(area.value, path, "removed") for path in sorted(gone)]
+    return WriteReport(
+        files=files, bytes=sizes, changed=True, manifest=manifest, changes=tuple(changes)
+    )
 
 
-def _sizes_match(
-    targets: Mapping[Area, Path], manifest: Mapping[str, Mapping[str, ManifestEntry]]
-) -> bool:
-    """The previous folders still hold the files the manifest describes."""
-    for area, target in targets.items():
-        for path, entry in manifest[area.value].items():
-            try:
-                if os.stat(target / path).st_size != entry.size:
-                    return False
-            except OSError:
-                return False
-    return True
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

@@ -32,9 +32,19 @@ from ._common import handle_errors, main, now_option, resolve_now, source_option
     is_flag=True,
     help="Ignore .clarion-cache/ and render everything (the output is the same).",
 )
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Say which inputs changed since the last build and which files now differ.",
+)
 @handle_errors
 def build(
-    source: Path, out: Path | None, private_out: Path | None, now_text: str | None, no_cache: bool
+    source: Path,
+    out: Path | None,
+    private_out: Path | None,
+    now_text: str | None,
+    no_cache: bool,
+    explain: bool,
 ) -> None:
     """Render the public site and the private comms folder.
 
@@ -47,6 +57,7 @@ def build(
       clarion build --source site --out dist  # another root and output folder
       clarion build --private-out ../comms-out # drafts outside the repository
       clarion build --now 2026-11-27T12:00Z   # reproducible: pretend it is then
+      clarion build --explain                 # why each file was rebuilt
     """
     from ..build import build as run_build
 
@@ -66,6 +77,10 @@ def build(
         common.err.print(warning.format(), markup=False)  # type: ignore[attr-defined]
     from ..render import Area
 
+    if explain:
+        from ..explain import format_explanation
+
+        click.echo(format_explanation(list(result.reasons), result.report))
     elapsed = time.perf_counter() - started
     common.err.print(
         f"Built {result.report.files[Area.PUBLIC]} public files into {_shown(result.public_dir, source)}"

@@ -26,12 +26,16 @@ class Output:
 
     ``key`` is the render key of a page that the build cache may reuse (see
     :mod:`clarion.cache`); ``None`` for outputs that are always rendered.
+    ``reused`` (SHA-256, size, file): the page is the previous build's
+    ``file``, unchanged; ``data`` is then empty (only :mod:`clarion.write`
+    receives such outputs, from a build with the on-disk cache).
     """
 
     area: Area
     path: str
     data: bytes
     key: str | None = None
+    reused: tuple[str, int, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,10 @@ from .templates import THEME_DIR, load_template, make_environment, render_templa
 from .views import ComponentView, GroupView, ItemView, day_of, day_summary, history_anchor
 
 HISTORY_DAYS_ON_INDEX = 14
+#: At most this many past items on the front page (the newest); the days of
+#: the rest link to the history, so the page's size does not grow with the
+#: incident rate.
+MAX_RECENT_ON_INDEX = 20
 #: The wrapper that replaces ``base.html.j2`` in fragment mode, and its stylesheet.
 FRAGMENT_BASE = "fragment.html.j2"
 FRAGMENT_CSS = "assets/clarion-fragment.css"
@@ -178,18 +182,15 @@ class HtmlRenderer:
         ``self.workers`` processes for large sites)."""
         global _RENDERER
         views = list(self.items.values())
-        pages: list[tuple[str, str, bytes | None]] = []
+        pages: list[Output] = []
         missing: list[int] = []
         for index, view in enumerate(views):
             path, key = view.uri + "index.html", self.item_key(view)
-            data = (
-                self.cache.previous_page(Area.PUBLIC.value, path, key)
-                if self.cache is not None
-                else None
-            )
-            if data is None:
+            page = self._previous(path, key)
+            if page is None:
                 missing.append(index)
-            pages.append((path, key, data))
+                page = Output(Area.PUBLIC, path, b"", key)  # rendered below
+            pages.append(page)
         if missing:
             # compile once, before any fork (a syntax error is reported here)
             load_template(self.env, "incident.html.j2", self.config.root, self.config.templates_dir)
@@ -200,12 +201,23 @@ class HtmlRenderer:
                 )
             finally:
                 _RENDERER = None
-            for index, data in zip(missing, rendered):
-                path, key, _ = pages[index]
-                pages[index] = (path, key, data)
-        return [
-            Output(Area.PUBLIC, path, data, key) for path, key, data in pages if data is not None
-        ]
+            for index, (data, converted) in zip(missing, rendered, strict=True):
+                pages[index] = Output(Area.PUBLIC, pages[index].path, data, pages[index].key)
+                self.markdown.converted.update(converted)  # kept for the next build
+        return pages
+
+    def _previous(self, path: str, key: str) -> Output | None:
+        """The previous build's page under the same render key: by reference
+        to its file when the cache knows it (its bytes are not read), else
+        its bytes."""
+        if self.cache is None:
+            return None
+        found = self.cache.previous_file(Area.PUBLIC.value, path, key)
+        if found is not None:
+            entry, file = found
+            return Output(Area.PUBLIC, path, b"", key, reused=(entry.sha, entry.size, file))
+        data = self.cache.previous_page(Area.PUBLIC.value, path, key)
+        return None if data is None else Output(Area.PUBLIC, path, data, key)
 
     def groups(self) -> list[GroupView]:
         by_group: dict[str | None, list[ComponentView]] = defaultdict(list)
@@ -228,7 +240,16 @@ class HtmlRenderer:
         today = day_of(self.state.now, self.config)
         days = [today - timedelta(days=n) for n in range(HISTORY_DAYS_ON_INDEX)]
         by_day = self._items_by_day(days[-1])
-        recent = [(day, by_day.get(day, [])) for day in days]
+        recent, more_on_day, budget = [], {}, MAX_RECENT_ON_INDEX
+        for day in days:
+            items = by_day.get(day, [])
+            recent.append((day, items[:budget]))
+            if len(items) > budget:
+                more_on_day[day] = (
+                    len(items) - budget,
+                    f"history/{day:%Y/%m}/#d-{day.isoformat()}",
+                )
+            budget = max(0, budget - len(items))
         return self.render(
             "index.html.j2",
             "index.html",
@@ -238,6 +259,7 @@ class HtmlRenderer:
             active_maintenance=[self.items[i.slug] for i in self.state.active_maintenance],
             upcoming_maintenance=[self.items[i.slug] for i in self.state.upcoming_maintenance],
             recent_days=recent,
+            more_on_day=more_on_day,
         )
 
     def _items_by_day(self, since: date) -> dict[date, list[ItemView]]:
@@ -374,7 +396,14 @@ def _first(files: dict[str, Path], names: tuple[str, ...]) -> str | None:
 _RENDERER: HtmlRenderer | None = None  # the renderer whose pages worker processes render
 
 
-def _render_items(slugs: Sequence[str]) -> list[bytes]:
+def _render_items(slugs: Sequence[str]) -> list[tuple[bytes, dict[str, str]]]:
+    """Each page, with the Markdown conversions it made (for the build cache)."""
     renderer = _RENDERER
     assert renderer is not None
-    return [renderer.render_item(renderer.items[slug]) for slug in slugs]
+    markdown = renderer.markdown
+    pages = []
+    for slug in slugs:
+        before = len(markdown.order)
+        data = renderer.render_item(renderer.items[slug])
+        pages.append((data, {name: markdown.converted[name] for name in markdown.order[before:]}))
+    return pages

@@ -137,6 +137,11 @@ def prose_html(text: str) -> str | None:
     return "\n".join(paragraphs)
 
 
+def text_digest(text: str) -> str:
+    """The key of a text's stored conversion."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 class MarkdownRenderer:
     """One configured converter; ``html(text)`` is pure and memoised.
 
@@ -160,26 +165,55 @@ class MarkdownRenderer:
         self._attributes = attributes
         self._link_rel = link_rel
         self._task_checkboxes = task_checkboxes
+        self.stored: dict[str, str] = {}  # text digest -> HTML, from an earlier build
+        self.converted: dict[str, str] = {}  # text digest -> HTML of the texts converted here
+        self.order: list[str] = []  # the digests of ``converted``, in the order converted
+
+    @property
+    def settings(self) -> str:
+        """What the HTML of a text depends on besides the text: the converter's
+        version and this renderer's settings (the key of stored conversions)."""
+        digest = hashlib.sha256()
+        for part in (
+            markdown.__version__,
+            getattr(nh3, "__version__", ""),
+            sorted(self._tags),
+            sorted((tag, sorted(names)) for tag, names in self._attributes.items()),
+            self._link_rel,
+            self._task_checkboxes,
+            MAX_MARKS,
+        ):
+            digest.update(f"{part}\0".encode())
+        return digest.hexdigest()
 
     def html(self, text: str) -> str:
         cached = self._cache.get(text)
         if cached is None:
             cached = prose_html(text)  # no markup characters at all: nothing to clean
         if cached is None:
-            self._md.reset()
-            marked, literals = set_aside_marked_blocks(text)
-            raw = self._md.convert(marked)
-            for token, literal in literals.items():
-                raw = raw.replace(token, literal)
-            cached = nh3.clean(
-                raw,
-                tags=self._tags,
-                attributes=self._attributes,
-                url_schemes={"http", "https", "mailto"},
-                link_rel=self._link_rel,
-            )
+            name = text_digest(text)
+            cached = self.stored.get(name)
+            if cached is None:
+                cached = self._convert(text)
+            if name not in self.converted:
+                self.converted[name] = cached
+                self.order.append(name)
             self._cache[text] = cached
         return cached
+
+    def _convert(self, text: str) -> str:
+        self._md.reset()
+        marked, literals = set_aside_marked_blocks(text)
+        raw = self._md.convert(marked)
+        for token, literal in literals.items():
+            raw = raw.replace(token, literal)
+        return nh3.clean(
+            raw,
+            tags=self._tags,
+            attributes=self._attributes,
+            url_schemes={"http", "https", "mailto"},
+            link_rel=self._link_rel,
+        )
 
     def plain(self, text: str) -> str:
         """Text without markup, for API bodies, feed summaries and titles."""

@@ -1,0 +1,186 @@
+"""An incremental build equals a clean build, byte for byte, public and private.
+
+One copy of the example site goes through a series of edits (an update's
+body, a title, an impact, a new update, a deleted and a renamed file,
+site.toml, a template, a ``now`` that crosses midnight and the edges of a
+maintenance window). After each, a build with the cache and the previous
+output is compared with a ``--no-cache`` build of the same sources into
+other folders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from clarion.build import build
+from clarion.config import load_config
+from clarion.generations import store_for
+from tests.conftest import NOW, copy_example
+from tests.test_site_build import tree
+
+EMAIL = "updates/2026-11-27-email-delivery-delays.md"
+SSO = "updates/2026-11-23-sso-login-failures.md"
+
+
+def _replace(root: Path, name: str, old: str, new: str) -> None:
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (name, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _append(root: Path, name: str, text: str) -> None:
+    path = root / name
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + text, encoding="utf-8")
+
+
+def _template(root: Path) -> None:
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates/incident.html.j2").write_text(
+        '{% extends "default/incident.html.j2" %}'
+        "{% block main %}<p>edited {{ item.title }}</p>{{ super() }}{% endblock %}",
+        encoding="utf-8",
+    )
+
+
+Edit = Callable[[Path], None]
+NOTHING: Edit = lambda root: None  # noqa: E731
+#: (what changes, the edit, the build's ``now``)
+EDITS: list[tuple[str, Edit, datetime]] = [
+    ("body", lambda r: _replace(r, EMAIL, "reaching some", "reaching a few"), NOW),
+    ("title", lambda r: _replace(r, SSO, "Single sign-on failing", "SSO failing"), NOW),
+    ("impact", lambda r: _replace(r, SSO, "auth: partial_outage", "auth: major_outage"), NOW),
+    (
+        "new update",
+        lambda r: _append(r, EMAIL, "## 2026-11-27 11:40 UTC · Identified\nA **full** queue.\n"),
+        NOW,
+    ),
+    (
+        "deleted file",
+        lambda r: (r / "updates/2026-11-17-object-storage-upload-errors.md").unlink(),
+        NOW,
+    ),
+    (
+        "renamed file",
+        lambda r: (r / "updates/2026-11-19-backup-verification-lag.md").rename(
+            r / "updates/2026-11-19-backup-lag.md"
+        ),
+        NOW,
+    ),
+    (
+        "site.toml",
+        lambda r: _replace(r, "site_src/site.toml", 'title = "Northwind Cloud', 'title = "NW'),
+        NOW,
+    ),
+    ("template", _template, NOW),
+    ("now crosses midnight", NOTHING, NOW + timedelta(hours=11, minutes=30)),
+    ("maintenance begins", NOTHING, datetime.fromisoformat("2026-12-03T03:00:00+00:00")),
+    ("maintenance ends", NOTHING, datetime.fromisoformat("2026-12-03T04:30:00+00:00")),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_example(tmp_path_factory.mktemp("incremental") / "site")
+    build(load_config(root), now=NOW)
+    build(load_config(root), now=NOW + timedelta(minutes=1))  # a spare generation now exists
+    return root
+
+
+@pytest.mark.parametrize("what,edit,now", EDITS, ids=[e[0] for e in EDITS])
+def test_incremental_build_equals_clean_build(
+    site: Path, tmp_path: Path, what: str, edit: Edit, now: datetime
+) -> None:
+    edit(site)
+    result = build(load_config(site), now=now)
+    assert result.report.changed, f"{what}: the edit changed no file"
+    clean = build(
+        load_config(site),
+        now=now,
+        public_dir=tmp_path / "public",
+        private_dir=tmp_path / "private",
+        use_cache=False,
+    )
+    for area in ("public", "private"):
+        mine, theirs = tree(site / area), tree(tmp_path / area)
+        assert sorted(mine) == sorted(theirs), f"{what}: {area} files differ"
+        differ = [path for path in mine if mine[path] != theirs[path]]
+        assert differ == [], f"{what}: {area} files with other bytes"
+    # the build updated the spare generation: the store holds it and the current one
+    assert len(list(store_for(site / "public").glob("g-*"))) == 2
+    assert clean.report.files == result.report.files
+
+
+def test_explain_names_the_changed_source_and_the_files_it_changed(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from clarion.cli import main
+    from tests.test_cache import copy_basic
+
+    root = copy_basic(tmp_path)
+    args = ["build", "--source", str(root), "--now", NOW.isoformat(), "--explain"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    source = root / "updates/2026-11-20-api-errors.md"
+    source.write_text(source.read_text().replace("Some requests", "Many requests"))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "  updates/2026-11-20-api-errors.md changed" in result.output
+    assert "public/incidents/2026-11-20-api-errors/index.html  changed" in result.output
+    # a page that does not show the edited incident is not rebuilt
+    assert "2026-11-27-web-slow/index.html" not in result.output
+    assert "now moved" not in result.output
+    unchanged = CliRunner().invoke(main, args)
+    assert "no input changed" in unchanged.output and "nothing was written" in unchanged.output
+
+
+def test_the_spare_generation_may_hold_a_file_where_a_folder_is_needed(tmp_path: Path) -> None:
+    """Paths that turn from a file into a folder (or back) between builds
+    are replaced in the spare generation, whatever it held there."""
+    from clarion.render import Area, Output
+    from clarion.write import write_outputs
+
+    targets = {Area.PUBLIC: tmp_path / "public", Area.PRIVATE: tmp_path / "private"}
+
+    def write(*files: tuple[str, bytes]) -> dict[str, bytes]:
+        outputs = [Output(Area.PUBLIC, path, data) for path, data in files]
+        outputs.append(Output(Area.PRIVATE, "index.html", b"private"))
+        write_outputs(outputs, targets)
+        return tree(tmp_path / "public")
+
+    assert write(("a", b"file"), ("b/index.html", b"page")) == {
+        "a": b"file",
+        "b/index.html": b"page",
+    }
+    assert write(("a", b"file"), ("c", b"other")) == {"a": b"file", "c": b"other"}
+    # the spare now holds the first build: "a" is a file there and "b" a folder
+    assert write(("a/index.html", b"page"), ("b", b"file")) == {
+        "a/index.html": b"page",
+        "b": b"file",
+    }
+    assert write(("a", b"file again"), ("b/index.html", b"page")) == {
+        "a": b"file again",
+        "b/index.html": b"page",
+    }
+
+
+def test_a_cache_older_than_the_published_output_is_not_trusted(tmp_path: Path) -> None:
+    """A build killed after it published but before it saved the cache: the
+    next build must not take pages from folders the cache does not describe."""
+    from tests.test_cache import copy_basic
+
+    root = copy_basic(tmp_path)
+    source = root / "updates/2026-11-20-api-errors.md"
+    original = source.read_text()
+    build(load_config(root), now=NOW)
+    saved = (root / ".clarion-cache/manifest.json").read_bytes()
+    source.write_text(original.replace("Some requests", "Many requests"))
+    build(load_config(root), now=NOW)
+    (root / ".clarion-cache/manifest.json").write_bytes(saved)  # as if never saved
+    source.write_text(original)
+    build(load_config(root), now=NOW)
+    clean = build(load_config(root), now=NOW, public_dir=tmp_path / "clean", use_cache=False)
+    assert tree(root / "public") == tree(clean.public_dir)

@@ -31,6 +31,7 @@ from .render.ical import write_calendar
 from .render.markdown import MarkdownRenderer
 from .render.metrics import write_metrics
 from .render.report import write_deadlines
+from .render.templates import THEME_DIR
 from .write import WriteReport, write_outputs
 
 Writer = Callable[[RenderContext], Iterable[Output]]
@@ -173,7 +174,7 @@ def _build(
     # real folders an older Clarion wrote (without the store) are adopted
     known = cache or BuildCache.open(config)
     adopt = {Path(f): set(known.manifest.get(a, {})) for a, f in known.targets.items()}
-    stamp = input_stamp(config, now.isoformat()) if cache is not None else None
+    stamp = input_stamp(config, now.isoformat(), theme_dir=THEME_DIR) if cache is not None else None
     if cache is not None and stamp is not None and cache.unchanged_output(stamp, names):
         with OutputStore({a.value: p for a, p in targets.items()}, adopt).opened():
             pass  # nothing to write; a killed build's leftovers are still removed

@@ -30,6 +30,7 @@ from ..model import Decision, Incident, Notice, Site, Stage, Update
 from ..rules import Calendar, Clock, Rule, RuleBook
 from ..rules.calendars import due_after, year_end
 from ..rules.duration import Duration, format_seconds
+from .applicability import applies
 from .roles import role_warnings
 
 
@@ -157,35 +158,6 @@ class DeadlineReport:
         return tuple(e for e in self.lint if e.severity == "warning")
 
 
-def evaluate(
-    site: Site,
-    rulebook: RuleBook,
-    now: datetime,
-    zone: ZoneInfo,
-    *,
-    warn_within: timedelta | None = None,
-) -> DeadlineReport:
-    """Every obligation of ``site`` at ``now``, sorted by state, due time and
-    incident, with the content lint (including what regulator notices still
-    lack: :func:`clarion.derive.comms.content_lint`)."""
-    from .comms import content_lint
-
-    items = list(obligations(site, rulebook, now, zone))
-    items.sort(key=_sort_key)
-    return DeadlineReport(
-        now=now,
-        zone=zone,
-        obligations=tuple(items),
-        lint=lint(site, rulebook, now) + tuple(content_lint(site, rulebook, items)),
-        warn_within=warn_within,
-    )
-
-
-def _sort_key(o: Obligation) -> tuple[object, ...]:
-    due = o.due_at.timestamp() if o.due_at else float("inf")
-    return (o.state.rank, due, o.incident.started_at, o.incident.slug, o.key)
-
-
 def obligations(
     site: Site, rulebook: RuleBook, now: datetime, zone: ZoneInfo
 ) -> Iterator[Obligation]:
@@ -209,37 +181,6 @@ def obligations(
 
 
 # -- one rule, one incident ---------------------------------------------------------
-
-
-def applies(rule: Rule, incident: Incident) -> tuple[bool, str]:
-    """Whether ``rule``'s conditions hold for ``incident``; the text says why not
-    (or what is assumed when a fact is missing)."""
-    cond = rule.conditions
-    if cond.kind is not None and incident.kind.value != cond.kind:
-        return False, f"only for {cond.kind} items"
-    if incident.is_maintenance and rule.is_practice:
-        return False, "not for maintenance"
-    if cond.severity is not None and incident.severity not in cond.severity:
-        have = incident.severity.value if incident.severity else "no severity"
-        return False, f"only for {'/'.join(s.value for s in cond.severity)} ({have})"
-    if cond.customers_affected and not incident.customers_affected:
-        return False, "only when customers_affected: true"
-    if cond.public and not incident.public:
-        return False, "only for public incidents"
-    count = incident.breach.affected_count if incident.breach else None
-    if cond.min_affected_count is not None or cond.max_affected_count is not None:
-        if count is None:
-            bound = (
-                f"at least {cond.min_affected_count}"
-                if cond.min_affected_count is not None
-                else f"at most {cond.max_affected_count}"
-            )
-            return True, f"applies if {bound} are affected: breach.affected_count is not recorded"
-        if cond.min_affected_count is not None and count < cond.min_affected_count:
-            return False, f"affected_count {count} is below {cond.min_affected_count}"
-        if cond.max_affected_count is not None and count > cond.max_affected_count:
-            return False, f"affected_count {count} is above {cond.max_affected_count}"
-    return True, ""
 
 
 def obligation_for(

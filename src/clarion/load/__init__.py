@@ -27,7 +27,6 @@ from ..model import (
     MAINTENANCE_STAGES,
     SEVERITY_WORDS,
     Breach,
-    Decision,
     Impact,
     Incident,
     Kind,
@@ -39,9 +38,12 @@ from ..model import (
     Window,
 )
 from ..parallel import fork_map
+from ..rules import load_rules
+from .breach import read_breach_mapping
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
 from .guards import decode_source
 from .links import check_no_links
+from .notices import check_breach_references, load_comms
 from .roles import read_roles
 from .runbooks import check_runbook_references, read_runbooks, runbooks_dir
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
@@ -70,8 +72,6 @@ INCIDENT_KEYS = (
     "statuspage_id",
     "roles",
 )
-BREACH_KEYS = ("affected_count", "rules", "decisions", "notes")
-DECISION_KEYS = ("required", "reason", "decided")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 _STAGE_WORDS = {s.value: s for s in Stage}
 
@@ -139,9 +139,6 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
     pages = _read_pages(config, errors)
     # Notices, breach sidecars and every rule id they name, with the site's
     # [rules] settings: checked here so one run reports every problem.
-    from ..rules import load_rules
-    from .notices import check_breach_references, load_comms
-
     rulebook = load_rules(config, errors)
     incidents, notices = load_comms(config, incidents, seen, rulebook.ids, errors)
     check_breach_references(incidents, rulebook, errors)
@@ -529,9 +526,12 @@ class _IncidentReader:
                 expected="a mapping such as\n    breach:\n      aware: 2026-11-20T16:00:00Z",
             )
             return None
-        return read_breach_mapping(
-            value, self.lines, "breach.", self.relpath, self.zone, self.errors, self
+        breach = read_breach_mapping(
+            value, self.lines, "breach.", self.relpath, self.zone, self.errors
         )
+        if breach is None:
+            self.failed = True
+        return breach
 
     # -- update sections ------------------------------------------------------
 
@@ -625,141 +625,6 @@ class _IncidentReader:
             if impact is not None and known:
                 result[cid] = impact
         return result
-
-
-def read_breach_mapping(
-    value: Mapping[str, object],
-    lines: Mapping[str, int],
-    prefix: str,
-    relpath: str,
-    zone: ZoneInfo | None,
-    errors: ErrorCollector,
-    reader: _IncidentReader | None = None,
-) -> Breach | None:
-    """Validate a ``breach:`` mapping (front matter or ``comms/<slug>/breach.yml``).
-
-    Any key holding a time is a clock; the rulebook says which clocks its rules
-    read. ``affected_count``, ``rules``, ``decisions`` and ``notes`` are facts.
-    """
-    before = len(errors.errors)
-
-    def at(key: str) -> SourceLocation:
-        return SourceLocation(relpath, lines.get(prefix + key) or lines.get(prefix.rstrip(".")))
-
-    clocks: dict[str, datetime] = {}
-    affected: int | None = None
-    rules: tuple[str, ...] | None = None
-    decisions: dict[str, Decision] = {}
-    for key, item in value.items():
-        key = str(key)
-        if key == "affected_count":
-            if isinstance(item, int) and not isinstance(item, bool) and item >= 0:
-                affected = item
-            else:
-                errors.error(
-                    at(key), f"breach.affected_count: got {item!r}", expected="a whole number"
-                )
-        elif key == "rules":
-            if isinstance(item, list) and all(isinstance(r, str) for r in item):
-                rules = tuple(item)
-            else:
-                errors.error(
-                    at(key),
-                    f"breach.rules: got {item!r}",
-                    expected="a list of rule ids, e.g. [gdpr-art33-authority]",
-                )
-        elif key == "decisions":
-            decisions = _read_decisions(item, at, prefix, lines, relpath, zone, errors)
-        elif key == "notes":
-            continue
-        elif isinstance(item, (str, datetime)) and not isinstance(item, bool):
-            try:
-                clocks[key] = parse_time(item, zone)
-            except TimeError as exc:
-                errors.error(at(key), f"breach.{key}: {exc}", expected=TIME_EXPECTED)
-        else:
-            errors.error(
-                at(key),
-                f"breach.{key}: got {item!r}",
-                expected="a clock time (aware, discovered, determined, ...) or one of: "
-                + ", ".join(BREACH_KEYS),
-                hint=did_you_mean(key, BREACH_KEYS),
-            )
-    if "aware" in clocks and "discovered" not in clocks:
-        clocks["discovered"] = clocks["aware"]
-    if len(errors.errors) > before:
-        if reader is not None:
-            reader.failed = True
-        return None
-    return Breach(
-        clocks=clocks,
-        affected_count=affected,
-        rules=rules,
-        decisions=decisions,
-        source_path=relpath,
-        lines={k[len(prefix) :]: v for k, v in lines.items() if k.startswith(prefix)},
-    )
-
-
-def _read_decisions(item, at, prefix, lines, relpath, zone, errors) -> dict[str, Decision]:
-    if not isinstance(item, dict):
-        errors.error(
-            at("decisions"),
-            "breach.decisions must map rule ids to decisions",
-            expected='gdpr-art33-authority: {required: false, reason: "...", decided: 2026-11-21T09:00:00Z}',
-        )
-        return {}
-    decisions: dict[str, Decision] = {}
-    for rule, decision in item.items():
-        where = f"decisions.{rule}"
-        if not isinstance(decision, dict):
-            errors.error(
-                at(where),
-                f"breach.{where}: got {decision!r}",
-                expected='{required: false, reason: "...", decided: <time>}',
-            )
-            continue
-        check_keys(
-            decision,
-            DECISION_KEYS,
-            where=f"breach.{where}",
-            locate=lambda k, w=where: at(f"{w}.{k}"),
-            errors=errors,
-        )
-        required = decision.get("required", False)
-        reason = decision.get("reason")
-        if not isinstance(required, bool):
-            errors.error(
-                at(f"{where}.required"),
-                f"breach.{where}.required: got {required!r}",
-                expected="true or false",
-            )
-            continue
-        if not isinstance(reason, str) or not reason.strip():
-            errors.error(
-                at(where),
-                f"breach.{where} records no reason",
-                expected='reason: "why the notice is not required"',
-                hint="GDPR Art. 33(5) requires the reasoning to be documented",
-            )
-            continue
-        decided = None
-        if decision.get("decided") is not None:
-            try:
-                decided = parse_time(decision["decided"], zone)
-            except TimeError as exc:
-                errors.error(
-                    at(f"{where}.decided"), f"breach.{where}.decided: {exc}", expected=TIME_EXPECTED
-                )
-                continue
-        decisions[str(rule)] = Decision(
-            rule=str(rule),
-            required=required,
-            reason=reason.strip(),
-            decided_at=decided,
-            line=lines.get(prefix + where),
-        )
-    return decisions
 
 
 def _read_pages(config: SiteConfig, errors: ErrorCollector) -> list[Page]:

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from ..config import SiteConfig
-from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState, evaluate
+from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
+from ..derive.obligations import evaluate
 from ..errors import ContentError
 from ..rules import Rule, RuleBook, RuleKind
 from ..rules.duration import Duration, format_seconds

@@ -14,9 +14,10 @@ from pathlib import Path
 from .cache import BuildCache, input_stamp
 from .config import SiteConfig
 from .derive import State, derive_state
+from .derive.private import PrivateState
 from .errors import UsageError
 from .generations import OutputStore
-from .load import load_site
+from .load import load_sources
 from .model import Site
 from .outdirs import absolute_folder, output_folder_problems
 from .parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
@@ -74,13 +75,17 @@ class BuildResult:
 def prepare(
     config: SiteConfig, now: datetime, cache: BuildCache | None = None, workers: int = 1
 ) -> RenderContext:
-    """Load and derive: everything a writer needs, with no output yet."""
-    site = load_site(config, cache, workers)
-    state = derive_state(config, site.incidents, now)
+    """Load and derive: everything a writer needs, with no output yet. The
+    rulebook is read once, with the site; the private state is derived on
+    first use (in the background process when one renders the private files)."""
+    sources = load_sources(config, cache, workers)
+    site = sources.site
+    held = site.as_of(now)  # updates dated after now are held back everywhere
     return RenderContext(
         config=config,
-        site=site.as_of(now),  # updates dated after now are held back everywhere
-        state=state,
+        site=held,
+        state=derive_state(config, site.incidents, now),
+        private=PrivateState(config, held, sources.rulebook, now),
         markdown=MarkdownRenderer(),
         cache=cache,
         workers=workers,

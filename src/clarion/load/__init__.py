@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +39,7 @@ from ..model import (
     Window,
 )
 from ..parallel import fork_map
-from ..rules import load_rules
+from ..rules import RuleBook, load_rules
 from .breach import read_breach_mapping
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
 from .guards import decode_source
@@ -76,8 +77,24 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 _STAGE_WORDS = {s.value: s for s in Stage}
 
 
+@dataclass(frozen=True)
+class Sources:
+    """Everything a build reads: the site's model and its rulebook (the shipped
+    rules with the site's ``[rules]`` settings), read once."""
+
+    site: Site
+    rulebook: RuleBook
+
+
 def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int = 1) -> Site:
-    """Load every incident, maintenance and extra page of the site.
+    """The site's model alone (see :func:`load_sources`)."""
+    return load_sources(config, cache, workers).site
+
+
+def load_sources(
+    config: SiteConfig, cache: BuildCache | None = None, workers: int = 1
+) -> Sources:
+    """Load every incident, maintenance and extra page of the site, and its rulebook.
 
     With a ``cache``, files whose bytes are unchanged since the last build are
     not parsed again (their warnings are reported again all the same). With
@@ -118,12 +135,7 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
             parsed[relpath] = (incident, replay)
         else:
             to_parse.append((path, relpath))
-    global _PARSE_CONFIG
-    _PARSE_CONFIG = config
-    try:
-        results = fork_map(_parse_files, to_parse, workers)
-    finally:
-        _PARSE_CONFIG = None
+    results = fork_map(_parse_files, config, to_parse, workers)
     for (path, relpath), (digest, incident, file_errors) in zip(to_parse, results):
         parsed[relpath] = (incident, file_errors)
         if incident is not None and cache is not None:
@@ -151,24 +163,20 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
     )
     errors.raise_if_any()
     incidents.sort(key=lambda i: (i.started_at, i.slug))
-    return Site(
+    site = Site(
         incidents=tuple(incidents),
         pages=tuple(pages),
         notices=tuple(notices),
         runbooks=tuple(runbooks),
         warnings=tuple(errors.warnings),
     )
-
-
-_PARSE_CONFIG: SiteConfig | None = None  # the site being loaded, for worker processes
+    return Sources(site, rulebook)
 
 
 def _parse_files(
-    items: Sequence[tuple[Path, str]],
+    config: SiteConfig, items: Sequence[tuple[Path, str]]
 ) -> list[tuple[str, Incident | None, ErrorCollector]]:
     """Parse a chunk of update files: (digest, incident or None, errors) each."""
-    config = _PARSE_CONFIG
-    assert config is not None
     results = []
     for path, relpath in items:
         raw = path.read_bytes()
@@ -681,7 +689,9 @@ def _read_pages(config: SiteConfig, errors: ErrorCollector) -> list[Page]:
 
 
 __all__ = [
+    "Sources",
     "load_site",
+    "load_sources",
     "read_incident",
     "read_breach_mapping",
     "parse_yaml_with_lines",

@@ -671,11 +671,10 @@ def write_emails(context: RenderContext) -> Iterator[Output]:
     """The build's writer: ``comms/<slug>/<name>.eml`` and ``comms/index.html``,
     private. Raises :class:`ContentErrors` (before yielding anything) when a
     notice's template or an address is wrong."""
-    from ..rules import load_rules
-
     config = context.config
-    rulebook = load_rules(config)
-    result = collect_drafts(config, context.site, rulebook, context.state.now, context.cache)
+    result = collect_drafts(
+        config, context.site, context.rulebook, context.state.now, context.cache
+    )
     env = email_environment(config)
     try:
         index = render_index(env, config, result.entries, result.older_owed)
@@ -688,15 +687,11 @@ def write_emails(context: RenderContext) -> Iterator[Output]:
 
 
 def check_notice_templates(
-    config: SiteConfig, site: Site, now: datetime, rulebook: RuleBook | None = None
+    config: SiteConfig, site: Site, now: datetime, rulebook: RuleBook
 ) -> None:
     """For ``clarion check``: render every notice as a build would and raise
     :class:`ContentErrors` for each template or address error (the content
     the notices still lack is part of the deadline report's lint)."""
-    if rulebook is None:
-        from ..rules import load_rules
-
-        rulebook = load_rules(config)
     drafter = EmailDrafter(config, site, rulebook, now)
     for notice in site.notices:
         if notice.is_sent and not has_body(notice):

@@ -176,7 +176,6 @@ class HtmlRenderer:
         """One page per incident and maintenance: reused from the previous
         build where the render key is unchanged, the rest rendered (over
         ``self.workers`` processes for large sites)."""
-        global _RENDERER
         views = list(self.items.values())
         pages: list[tuple[str, str, bytes | None]] = []
         missing: list[int] = []
@@ -193,13 +192,9 @@ class HtmlRenderer:
         if missing:
             # compile once, before any fork (a syntax error is reported here)
             load_template(self.env, "incident.html.j2", self.config.root, self.config.templates_dir)
-            _RENDERER = self
-            try:
-                rendered = fork_map(
-                    _render_items, [views[i].incident.slug for i in missing], self.workers
-                )
-            finally:
-                _RENDERER = None
+            rendered = fork_map(
+                _render_items, self, [views[i].incident.slug for i in missing], self.workers
+            )
             for index, data in zip(missing, rendered):
                 path, key, _ = pages[index]
                 pages[index] = (path, key, data)
@@ -371,10 +366,5 @@ def _first(files: dict[str, Path], names: tuple[str, ...]) -> str | None:
     return None
 
 
-_RENDERER: HtmlRenderer | None = None  # the renderer whose pages worker processes render
-
-
-def _render_items(slugs: Sequence[str]) -> list[bytes]:
-    renderer = _RENDERER
-    assert renderer is not None
+def _render_items(renderer: HtmlRenderer, slugs: Sequence[str]) -> list[bytes]:
     return [renderer.render_item(renderer.items[slug]) for slug in slugs]

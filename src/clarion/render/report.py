@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 from ..config import SiteConfig
 from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
-from ..derive.obligations import evaluate
 from ..errors import ContentError
 from ..rules import Rule, RuleBook, RuleKind
 from ..rules.duration import Duration, format_seconds
@@ -375,12 +374,8 @@ def recent_part(report: DeadlineReport, history: timedelta = REPORT_HISTORY) -> 
 def write_deadlines(context: RenderContext) -> Iterator[Output]:
     """``deadlines.html``, ``deadlines.json`` and ``deadlines.ics``, private
     (see :func:`recent_part` for what they keep)."""
-    from ..rules import load_rules
-
     config = context.config
-    report = recent_part(
-        evaluate(context.site, load_rules(config), context.state.now, config.timezone)
-    )
+    report = recent_part(context.private.deadlines)
     yield Output(Area.PRIVATE, REPORT_JSON, render_json(report, stable=True).encode("utf-8"))
     yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, config).encode("utf-8"))
     yield Output(

@@ -22,16 +22,16 @@ from .model import Site
 from .outdirs import absolute_folder, output_folder_problems
 from .parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
 from .render import Area, Output, RenderContext
-from .render.api import write_api
-from .render.badges import write_badges
-from .render.discovery import write_discovery
-from .render.email import write_emails
-from .render.feeds import write_feeds
+from .render.api import render_api
+from .render.badges import render_badges
+from .render.discovery import render_discovery
+from .render.email import render_emails
+from .render.feeds import render_feeds
 from .render.html import HtmlRenderer
-from .render.ical import write_calendar
+from .render.ical import render_calendar
 from .render.markdown import MarkdownRenderer
-from .render.metrics import write_metrics
-from .render.report import write_deadlines
+from .render.metrics import render_metrics
+from .render.report import render_deadlines
 from .render.templates import THEME_DIR
 from .write import WriteReport, write_outputs
 
@@ -52,14 +52,14 @@ def _html_pages(context: RenderContext) -> Iterable[Output]:
 #: The writers of a build, in order. Each returns outputs; none touches the disk.
 WRITERS: tuple[Writer, ...] = (
     _html_pages,
-    write_feeds,
-    write_calendar,
-    write_api,
-    write_badges,
-    write_discovery,
-    write_deadlines,  # private: deadlines.html, .json, .ics
-    write_metrics,  # metrics/index.html: private, or public when [metrics] public = true
-    write_emails,  # private: comms/<slug>/<name>.eml drafts, comms/index.html
+    render_feeds,
+    render_calendar,
+    render_api,
+    render_badges,
+    render_discovery,
+    render_deadlines,  # private: deadlines.html, .json, .ics
+    render_metrics,  # metrics/index.html: private, or public when [metrics] public = true
+    render_emails,  # private: comms/<slug>/<name>.eml drafts, comms/index.html
 )
 
 
@@ -105,7 +105,7 @@ def _unchanged_report(cache: BuildCache, targets: dict[Area, Path]) -> WriteRepo
 
 #: Writers that make only private files and take a while on large sites: with
 #: workers, they run in a forked process while the public pages render.
-BACKGROUND_WRITERS = frozenset({write_deadlines, write_metrics, write_emails})
+BACKGROUND_WRITERS = frozenset({render_deadlines, render_metrics, render_emails})
 
 
 def _reporting(

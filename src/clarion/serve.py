@@ -161,10 +161,10 @@ def public_writers() -> tuple[Any, ...]:
     from .build import WRITERS
 
     try:
-        from .render.report import write_deadlines
+        from .render.report import render_deadlines
     except ImportError:  # pragma: no cover
         return WRITERS
-    return tuple(w for w in WRITERS if w is not write_deadlines)
+    return tuple(w for w in WRITERS if w is not render_deadlines)
 
 
 def build_in_memory(

@@ -667,7 +667,7 @@ def _entry_data(entry: Entry) -> dict[str, object]:
     }
 
 
-def write_emails(context: RenderContext) -> Iterator[Output]:
+def render_emails(context: RenderContext) -> Iterator[Output]:
     """The build's writer: ``comms/<slug>/<name>.eml`` and ``comms/index.html``,
     private. Raises :class:`ContentErrors` (before yielding anything) when a
     notice's template or an address is wrong."""
@@ -707,5 +707,5 @@ __all__ = [
     "collect_drafts",
     "eml_bytes",
     "missing_items",
-    "write_emails",
+    "render_emails",
 ]

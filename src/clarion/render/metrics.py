@@ -77,7 +77,7 @@ LINE_STYLES = (
 )
 
 
-def write_metrics(context: RenderContext) -> Iterator[Output]:
+def render_metrics(context: RenderContext) -> Iterator[Output]:
     """The metrics page, in the folder ``[metrics] public`` chooses."""
     from .html import HtmlRenderer
 

@@ -121,21 +121,6 @@ def add_business_days(day: date, count: int, holidays: HolidayCalendar | None) -
     return current
 
 
-def skipped_days(
-    start: date, end: date, holidays: HolidayCalendar | None
-) -> list[tuple[date, str]]:
-    """The non-business days strictly between ``start`` and ``end``, with a reason."""
-    out = []
-    current = start + timedelta(days=1)
-    while current < end:
-        if current.weekday() >= 5:
-            out.append((current, current.strftime("%A")))
-        elif holidays is not None and (name := holidays.holiday_name(current)):
-            out.append((current, name))
-        current += timedelta(days=1)
-    return out
-
-
 def add_months(moment: datetime, months: int) -> datetime:
     """Same day number ``months`` later, clamped to the month's last day (naive)."""
     index = moment.month - 1 + months

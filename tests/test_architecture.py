@@ -36,6 +36,8 @@ LONG_MODULES: dict[str, str] = {
     "follows the authoring split",
     "config.py": "site.toml read by one long function; to be declared as a schema with each "
     "key's check beside it",
+    "derive/comms.py": "required-content parsing beside the owed emails; the parser of notice "
+    "sections belongs in its own module",
     "derive/deadlines.py": "obligations, clocks and the rules listing together; the listing "
     "belongs beside the report renderer",
     "derive/stats.py": "every metric in one pass over the incidents; to be split by metric family",
@@ -49,6 +51,10 @@ LONG_MODULES: dict[str, str] = {
 LONG_FUNCTIONS: dict[str, str] = {
     "authoring.py::new_notice": "the notice skeleton's questions and text; goes with the "
     "authoring split",
+    "authoring.py::record_sent": "`clarion sent`'s checks and its edit of the notice; goes with "
+    "the authoring split",
+    "authoring.py::transition_warnings": "one warning per stage change `clarion update` refuses "
+    "or questions; goes with the authoring split",
     "cli/reports.py::check_command": "every option of `clarion check`; its checks move to check.py",
     "cli/writing.py::new_incident_command": "the prompts of `clarion new`; goes with the "
     "authoring split",

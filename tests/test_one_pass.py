@@ -22,6 +22,7 @@ DERIVING = {
     "load_rules",
     "apply_settings",
     "evaluate",
+    "owed_emails",
     "compute_stats",
     "site_stats",
     "review",

@@ -20,6 +20,7 @@ from ..config import SiteConfig
 from ..errors import UsageError
 from ..model import Site
 from ..rules import RuleBook
+from .comms import OwedEmails, email_rules, owed_emails
 from .deadlines import DeadlineReport
 from .learning import Review, review
 from .obligations import evaluate
@@ -37,6 +38,15 @@ class PrivateState:
     def deadlines(self) -> DeadlineReport:
         """Every obligation of the site at ``now``, with the lint."""
         return evaluate(self.site, self.rulebook, self.now, self.config.timezone)
+
+    @cached_property
+    def owed_emails(self) -> OwedEmails:
+        """Customer emails owed at ``now`` that no notice covers, for every email
+        rule in force (the drafts keep those the site has a template for)."""
+        rulebook = self.rulebook
+        return owed_emails(
+            self.site, rulebook, self.now, self.config.timezone, email_rules(rulebook)
+        )
 
     @cached_property
     def metrics(self) -> Stats:

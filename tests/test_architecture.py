@@ -46,7 +46,6 @@ LONG_MODULES: dict[str, str] = {
     "render/report.py": "five formats of the deadline report; to be split by format",
     "render/stats_report.py": "text, JSON and CSV of the metrics; to be split by format",
     "rules/__init__.py": "rulebook types, shipped-file reading and site overrides together",
-    "serve.py": "HTTP side, watcher and reminders together; to be split in three",
 }
 LONG_FUNCTIONS: dict[str, str] = {
     "authoring.py::new_notice": "the notice skeleton's questions and text; goes with the "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -85,7 +86,15 @@ def read_breach_mapping(
     )
 
 
-def _read_decisions(item, at, prefix, lines, relpath, zone, errors) -> dict[str, Decision]:
+def _read_decisions(
+    item: object,
+    at: Callable[[str], SourceLocation],
+    prefix: str,
+    lines: Mapping[str, int],
+    relpath: str,
+    zone: ZoneInfo | None,
+    errors: ErrorCollector,
+) -> dict[str, Decision]:
     if not isinstance(item, dict):
         errors.error(
             at("decisions"),
@@ -108,7 +117,7 @@ def _read_decisions(item, at, prefix, lines, relpath, zone, errors) -> dict[str,
             decision,
             DECISION_KEYS,
             where=f"breach.{where}",
-            locate=lambda k, w=where: at(f"{w}.{k}"),
+            locate=functools.partial(_at_key, at, where),
             errors=errors,
         )
         required = decision.get("required", False)
@@ -145,3 +154,7 @@ def _read_decisions(item, at, prefix, lines, relpath, zone, errors) -> dict[str,
             line=lines.get(prefix + where),
         )
     return decisions
+
+
+def _at_key(at: Callable[[str], SourceLocation], where: str, key: str) -> SourceLocation:
+    return at(f"{where}.{key}")

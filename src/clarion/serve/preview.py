@@ -333,7 +333,9 @@ class PreviewServer:
                 + ("; the error is fixed." if recovered else ".")
             )
         self._next_change = next_change(context.state, self.config.timezone)
-        due = updates_due_for(self.config, context.site.incidents, context.state.now)
+        due = updates_due_for(
+            self.config, context.site.incidents, context.state.now, rulebook=context.rulebook
+        )
         changed_due = due != self._due
         self._due = due
         self._remind(context.state.now, always=initial or changed_due)

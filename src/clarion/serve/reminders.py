@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ..config import SiteConfig
+from ..derive.deadlines import next_update_due
 from ..errors import ClarionError
 from ..model import Incident, Severity
+from ..rules import RuleBook, load_rules
 
 #: Remind this long before a public update is due.
 REMIND_BEFORE = timedelta(minutes=5)
@@ -38,18 +40,21 @@ class UpdateDue:
 
 
 def updates_due_for(
-    config: SiteConfig, incidents: Iterable[Incident], now: datetime
+    config: SiteConfig,
+    incidents: Iterable[Incident],
+    now: datetime,
+    *,
+    rulebook: RuleBook | None = None,
 ) -> list[UpdateDue]:
     """When each active incident's next public update is due: the rulebook's
     ``update-cadence`` with the site's overrides, as ``clarion check`` counts
-    it (:func:`clarion.derive.deadlines.next_update_due`)."""
-    from ..derive.deadlines import next_update_due
-    from ..rules import load_rules
-
-    try:
-        rulebook = load_rules(config)
-    except ClarionError:  # the build reports the rulebook's errors
-        return []
+    it (:func:`clarion.derive.deadlines.next_update_due`). ``rulebook``: the one
+    the build read with the site (else it is read here)."""
+    if rulebook is None:
+        try:
+            rulebook = load_rules(config)
+        except ClarionError:  # the build reports the rulebook's errors
+            return []
     result = []
     for incident in incidents:
         if incident.is_maintenance or incident.is_closed or incident.started_at > now:

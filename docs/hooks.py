@@ -30,7 +30,8 @@ import click
 from mkdocs.exceptions import PluginError
 
 from clarion.cli import main as clarion_cli
-from clarion.rules import Rule, RuleBook, default_rulebook
+from clarion.render.rulebook_markdown import render_rules_markdown
+from clarion.rules import default_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -48,7 +49,7 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> st
         if name == "clarion:commands":
             return render_commands(clarion_cli)
         if name == "clarion:rules":
-            return render_rules(default_rulebook())
+            return render_rules_markdown(default_rulebook())
         if match[2]:
             return readme_section(match[3], len(match[2]), depth)
         raise PluginError(f"{page.file.src_uri}: unknown directive <!-- {name} -->")
@@ -151,87 +152,6 @@ def help_paragraphs(text: str) -> list[str]:
             lines += ["```text", textwrap.dedent(body).strip("\n"), "```", ""]
         else:
             lines += [escape(" ".join(paragraph.split())), ""]
-    return lines
-
-
-# -- the rulebook ---------------------------------------------------------------------
-
-_VERIFICATION = {
-    "P": "primary text",
-    "S": "secondary summaries",
-    "U": "unverified",
-}
-
-
-def render_rules(book: RuleBook) -> str:
-    lines = [
-        f"{len(book)} rules. Breach clocks (fields of an incident's `breach:` block that start a "
-        "regulatory clock): " + ", ".join(f"`{name}`" for name in book.breach_clocks) + ".",
-        "",
-        "| rule | kind | deadline | status |",
-        "|---|---|---|---|",
-    ]
-    for rule in book:
-        deadline = rule.describe_deadline() + (f", {rule.describe_calendar()}" if rule.describe_calendar() else "")
-        kind = rule.kind.value + ("" if rule.enabled or not rule.is_practice else ", off by default")
-        lines.append(
-            f"| [{rule.id}](#{anchor(rule.id)}) | {kind} | {escape(deadline, table=True)} "
-            f"| {escape(status(rule), table=True)} |"
-        )
-    lines.append("")
-    for rule in book:
-        lines += render_rule(rule)
-    return "\n".join(lines)
-
-
-def status(rule: Rule) -> str:
-    flags = [rule.status.replace("_", " ")]
-    if not rule.verified:
-        flags.append("UNVERIFIED")
-    elif rule.unverified:
-        flags.append("partly unverified")
-    return "; ".join(flags)
-
-
-def verification(code: str) -> str:
-    return f"{code} ({_VERIFICATION[code]})" if code in _VERIFICATION else code
-
-
-def render_rule(rule: Rule) -> list[str]:
-    clock = f"`{rule.clock.text}`"
-    if rule.clock.describe() != rule.clock.text:
-        clock += f" ({escape(rule.clock.describe(), table=True)})"
-    if rule.optional_clock:
-        clock += ", only if it happens"
-    rows = [
-        ("kind", rule.kind.value + (", a warning only" if rule.is_warning else "")),
-        ("regime", escape(rule.regime, table=True)),
-        ("jurisdiction", escape(rule.jurisdiction, table=True)),
-        ("recipient", escape(rule.recipient, table=True)),
-        ("trigger", escape(rule.trigger, table=True)),
-        ("clock", clock),
-        ("deadline", f"`{escape(rule.describe_deadline(), table=True)}`" if rule.deadline or rule.deadlines
-         else "none fixed (without undue delay)"),  # fmt: skip
-        ("calendar", escape(rule.describe_calendar(), table=True)),
-        ("caps", f"[`{rule.limit}`](#{anchor(rule.limit)}) caps this rule" if rule.limit else ""),
-        ("limits", f"caps [`{rule.limits}`](#{anchor(rule.limits)})" if rule.limits else ""),
-        ("applies to", escape(rule.conditions.describe(), table=True)),
-        ("condition", escape(rule.condition, table=True)),
-        ("status", escape(status(rule), table=True)),
-        ("verification", escape(verification(rule.verification), table=True)
-         + (f"; unverified: {escape(rule.unverified, table=True)}" if rule.unverified else "")),  # fmt: skip
-        ("default audience", f"`{rule.audience}`" if rule.audience else ""),
-    ]
-    lines = [f"## {rule.id}", "", f"**{escape(rule.title)}**", "", "| field | value |", "|---|---|"]
-    lines += [f"| {name} | {value} |" for name, value in rows if value]
-    lines.append("")
-    if rule.must_contain:
-        lines += ["A notice must contain:", ""]
-        lines += [f"- {escape(item)}" for item in rule.must_contain]
-        lines.append("")
-    lines += [f"**Source:** {linked(rule.source)}", ""]
-    if rule.notes:
-        lines += [f"**Notes:** {linked(rule.notes)}", ""]
     return lines
 
 

@@ -400,6 +400,23 @@ def test_command_line_wins_over_the_mapping(site_factory):
     assert data["customers_affected"] is True
 
 
+@pytest.mark.parametrize("severity,owed", [("SEV1", True), ("SEV2", False)])
+def test_a_drafted_sev0_or_sev1_has_customers_affected_unless_told(site_factory, severity, owed):
+    """As with `clarion new incident`: a SEV0/SEV1 owes customers an email
+    unless --no-customers-affected says they are not affected."""
+    root = site_factory(toml=ALERTS_TOML)
+    source = str(FIXTURES / "pagerduty-triggered.json")
+    result = run(root, "new", "incident", "--from-alert", source, "-s", severity, "--now", NOW)
+    assert result.exit_code == 0, result.output
+    (path,) = drafted(root)
+    assert front_matter(path)["customers_affected"] is owed
+    path.unlink()
+    args = ["new", "incident", "--from-alert", source, "-s", severity, "--no-customers-affected"]
+    assert run(root, *args, "--now", NOW).exit_code == 0
+    (path,) = drafted(root)
+    assert front_matter(path)["customers_affected"] is False
+
+
 # -- [alerts] in site.toml ------------------------------------------------------------
 
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from clarion.derive.deadline_report import evaluate
 from clarion.derive.deadlines import ObligationState, next_update_due
-from clarion.derive.obligations import evaluate
 from clarion.model import (
     Breach,
     Decision,
@@ -85,12 +85,16 @@ def _declared(breach: Breach | None) -> datetime:
 def breach(
     rules: tuple[str, ...],
     decisions: dict[str, Decision] | None = None,
-    affected: int | None = None,
+    affected: int | dict[str, int] | None = None,
     **clocks: str,
 ) -> Breach:
     return Breach(
         clocks={name: t(value) for name, value in clocks.items()},
-        affected_count=affected,
+        affected=affected
+        if isinstance(affected, dict)
+        else {"total": affected}
+        if affected
+        else {},
         rules=rules,
         decisions=decisions or {},
         source_path="updates/2026-10-23-export.md",
@@ -423,9 +427,11 @@ def test_dora_intermediate_and_final_reports_chain_on_sent_times():
     assert intermediate.due_at == t("2026-05-07T23:00:00Z")  # 72 h after the initial notification
     assert intermediate.state is MET  # the first intermediate report satisfies it
     final = one(report, "dora-final-report")
-    # One month from the latest intermediate report: 7 May 18:00 CEST -> 7 June 18:00 CEST.
+    # One month from the latest intermediate report: 7 May 18:00 CEST -> 7 June 18:00 CEST,
+    # a Sunday: RTS Art. 5(4) relief (which Art. 5(5) never takes from a final
+    # report) moves it to Monday 8 June 12:00 CEST.
     assert final.clock_at == t("2026-05-07T16:00:00Z")
-    assert final.due_at == t("2026-06-07T16:00:00Z")
+    assert final.due_at == t("2026-06-08T10:00:00Z")
 
 
 # -- HIPAA: 60 calendar days --------------------------------------------------------------
@@ -457,18 +463,16 @@ def test_hipaa_thresholds_and_the_annual_log():
     assert one(report, "hipaa-164-406-media").state is NOT_REQUIRED
     assert (
         one(report, "hipaa-164-406-media").detail
-        == "condition not met: affected_count 120 is below 501"
+        == "condition not met: affected_count 120 is below 501, so no single US-* is above it"
     )
     annual = one(report, "hipaa-164-408-secretary-under-500")
     # 60 days after the end of 2027: 29 February 2028 (a leap year), end of day.
     assert local_text(annual.due_at, NEW_YORK) == "2028-02-29 23:59 EST"
     unknown = incident(breach=breach(rules, discovered="2027-05-01T15:00:00Z"))
     media = one(run(unknown, now="2027-05-02T00:00:00Z", zone=NEW_YORK), "hipaa-164-406-media")
-    assert media.state is DUE
-    assert (
-        "applies if at least 501 are affected: breach.affected_count is not recorded"
-        in media.detail
-    )
+    assert media.state is CLOCK_NOT_STARTED
+    assert "unknown whether it applies (at least 501 affected in one US-*)" in media.detail
+    assert "if it applies, due 2027-06-30 15:00 UTC" in media.detail
 
 
 def test_singapore_three_days_after_the_day_of_assessment():
@@ -535,7 +539,7 @@ def test_cadence_restarts_when_an_incident_is_reopened():
     report = run(item, now="2026-10-23T14:10:00Z", rules=("update-cadence",))
     (current,) = report.obligations
     assert (current.state, current.due_at) == (DUE, t("2026-10-23T14:30:00Z"))
-    assert "reopened 14:00 UTC" in current.detail
+    assert "after the reopening at 14:00 UTC" in current.detail
     assert [w.message for w in report.lint] == [
         "the incident was reopened by this investigating update after it was resolved"
     ]
@@ -637,6 +641,7 @@ def test_report_sorts_by_what_needs_action_first():
         ("2026-10-23T12:00:00Z", Stage.RESOLVED),
     )
     item = incident(
+        declared="2026-10-23T10:20:00Z",  # before the customer-ack email of 10:30
         updates=stamps,
         customers_affected=True,
         breach=breach(
@@ -655,7 +660,7 @@ def test_report_sorts_by_what_needs_action_first():
     assert report.counts[MET] >= 1
 
 
-def test_dora_weekend_relief_when_a_site_turns_it_on():
+def test_dora_weekend_relief_with_the_member_states_holidays():
     # RTS Art. 5(4): a deadline on a weekend or bank holiday may be met by
     # 12:00 of the next working day. Intermediate report: initial notification
     # sent Wed 6 May 2026 09:00 UTC, + 72 h = Sat 9 May 09:00 UTC. With the
@@ -667,13 +672,18 @@ def test_dora_weekend_relief_when_a_site_turns_it_on():
         replace(r, weekend_relief=True, holidays=parse_holidays("DE")) if r.id == "dora-intermediate-report" else r
         for r in book
     ))  # fmt: skip
-    item = incident(
-        breach=breach(DORA, aware="2026-05-06T01:00:00Z", classified_major="2026-05-06T05:00:00Z")
+    not_excluded = replace(
+        breach(DORA, aware="2026-05-06T01:00:00Z", classified_major="2026-05-06T05:00:00Z"),
+        facts={"dora_relief_excluded": False},  # not an entity RTS Art. 5(5) excludes
     )
+    item = incident(breach=not_excluded)
     site = Site(
         incidents=(item,), notices=(notice("dora-initial-notification", "2026-05-06T09:00:00Z"),)
     )
-    plain = one(evaluate(site, book, t("2026-05-08T00:00:00Z"), BERLIN), "dora-intermediate-report")
+    plain_book = RuleBook(tuple(replace(r, weekend_relief=False) for r in book))
+    plain = one(
+        evaluate(site, plain_book, t("2026-05-08T00:00:00Z"), BERLIN), "dora-intermediate-report"
+    )
     assert plain.due_at == t("2026-05-09T09:00:00Z")
     relief = one(
         evaluate(site, relieved, t("2026-05-08T00:00:00Z"), BERLIN), "dora-intermediate-report"

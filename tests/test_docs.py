@@ -100,7 +100,7 @@ def test_every_rule_is_in_the_rulebook_page_with_its_source(docs_site: Path) -> 
     book = default_rulebook()
     assert len(book) > 50
     for rule in book:
-        assert f'<h2 id="{rule.id}">{rule.id}' in page, (
+        assert f'<h3 id="{rule.id}">{rule.id}' in page, (
             f"{rule.id} is missing from the rulebook page"
         )
         assert f'href="#{rule.id}"' in page, rule.id  # and in the summary table
@@ -110,6 +110,9 @@ def test_every_rule_is_in_the_rulebook_page_with_its_source(docs_site: Path) -> 
         )
         if url is not None:
             assert f'href="{html.escape(url)}' in page, (rule.id, url)
+        if rule.primary is not None:  # the law's own text, linked, with its verification
+            assert f'href="{html.escape(rule.primary.url)}' in page, rule.id
+    assert "verified" in page and "eur-lex.europa.eu" in page
 
 
 def test_readme_sections_are_included(docs_site: Path) -> None:

@@ -367,3 +367,24 @@ def test_a_renamed_file_is_found_again_by_its_marker(site_factory) -> None:
         "2026-10-01-elevated-api-errors-zurich-region.md",
         "webhooks-slow.md",
     ]
+
+
+def test_imported_history_owes_no_practice_rule(site_factory, generated) -> None:
+    """The history's updates, emails and postmortems happened in the old tool:
+    `clarion check` does not hold imported incidents to Clarion's practice
+    rules (cadence, customer emails, postmortem, monitoring soak, roles)."""
+    folder, _ = generated
+    root = site_factory(toml=TOML_APART)
+    import_into(root, folder)
+    files = sorted((root / "updates").glob("*.md"))
+    assert all("\nimported: statuspage\n" in p.read_text() for p in files)
+    result = run("check", "--source", root, "--now", NOW.isoformat(), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [o for o in data["obligations"] if o["state"] == "overdue"] == []
+    assert not [e for e in data["lint"] if "monitoring" in e["message"]]
+    # without the marker the same history owes postmortems
+    for path in files:
+        path.write_text(path.read_text().replace("\nimported: statuspage\n", "\n"))
+    again = run("check", "--source", root, "--now", NOW.isoformat(), "--format", "json")
+    assert again.exit_code == 1

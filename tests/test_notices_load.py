@@ -151,7 +151,7 @@ def test_breach_sidecar_is_attached_to_the_incident(load):
     breach = site.by_slug(SLUG).breach
     assert breach is not None
     assert breach.clocks["aware"] == datetime(2026, 11, 20, 16, tzinfo=UTC)
-    assert breach.clocks["discovered"] == breach.clocks["aware"]
+    assert "discovered" not in breach.clocks  # never copied from aware: see derive.obligation
     assert breach.affected_count == 1200
     assert breach.rules == ("gdpr-art33-authority",)
     assert breach.source_path == f"comms/{SLUG}/breach.yml"
@@ -197,7 +197,7 @@ def test_breach_rule_ids_and_clock_names_are_checked(site_factory):
         f"updates/{SLUG}.md:9: error: breach.awre: no rule reads a clock named 'awre'\n"
         "  expected: one of: aware, discovered, report_requested, handled, classified_major, "
         "activities_recovered, materiality_determined, information_available, determined, ransom_paid, "
-        "believed, new_information, noticed, suspected, assessed_notifiable\n"
+        "believed, new_information, noticed, suspected, assessed_notifiable, mitigation_available, weakness_identified\n"
         "  hint: did you mean 'aware'?",
     ]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import clarion.rules
+import clarion.rules.settings
 from clarion.build import build, prepare, render_all
 from clarion.config import load_config
-from clarion.derive.obligations import evaluate
+from clarion.derive.deadline_report import evaluate
 from clarion.derive.private import PrivateState
 from tests.conftest import NOW, copy_example
 
@@ -40,13 +40,13 @@ def example(tmp_path: Path) -> Path:
 
 def test_a_build_applies_the_site_rules_once(example, monkeypatch):
     calls = []
-    original = clarion.rules.apply_settings
+    original = clarion.rules.settings.apply_settings
 
     def counting(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(clarion.rules, "apply_settings", counting)
+    monkeypatch.setattr(clarion.rules.settings, "apply_settings", counting)
     config = load_config(example)
     build(config, now=NOW, use_cache=False, workers=1)
     assert len(calls) == 1

@@ -32,6 +32,7 @@ when their size no longer matches the manifest.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -75,7 +76,7 @@ class BuildCache:
     @classmethod
     def open(cls, config: SiteConfig) -> BuildCache:
         folder = config.root / CACHE_DIRNAME
-        salt = f"{__version__}:{config.digest}"
+        salt = f"{__version__}:{_model_shape()}:{config.digest}"
         cache = cls(folder=folder, salt=salt)
         cache.parsed = _read_parsed(folder / _PARSED_FILE, salt)
         try:
@@ -242,6 +243,22 @@ def fingerprint_files(paths: Iterable[Path]) -> str:
         digest.update(path.as_posix().encode("utf-8"))
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@functools.cache
+def _model_shape() -> str:
+    """A hash of the model's field names: parsed files pickled by a Clarion
+    whose model had other fields (a development build) are parsed again."""
+    import dataclasses
+
+    from . import model
+
+    shapes = sorted(
+        f"{name}:{','.join(f.name for f in dataclasses.fields(value))}"
+        for name, value in vars(model).items()
+        if isinstance(value, type) and dataclasses.is_dataclass(value)
+    )
+    return hashlib.sha256("\n".join(shapes).encode()).hexdigest()[:16]
 
 
 def input_stamp(config: SiteConfig, *extra: object, theme_dir: Path) -> str:

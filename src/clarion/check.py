@@ -12,9 +12,9 @@ from pathlib import Path
 from .config import CONFIG_RELPATH, SiteConfig
 from .derive.action_items import ActionItem, all_action_items, overdue_items, source_line
 from .derive.comms import email_rules, owed_emails
+from .derive.deadline_report import evaluate
 from .derive.deadlines import DeadlineReport
 from .derive.learning import postmortem_lint, runbook_lint
-from .derive.obligations import evaluate
 from .derive.scheduled import future_update_warnings
 from .errors import ContentError, ContentErrors, SourceLocation, UsageError
 from .load import load_sources

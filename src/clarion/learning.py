@@ -21,8 +21,8 @@ from .authoring import (
     read_source,
 )
 from .config import SiteConfig
+from .derive.deadline_report import evaluate
 from .derive.learning import postmortem_facts
-from .derive.obligations import evaluate
 from .errors import UsageError, display_path
 from .load import load_site
 from .load.runbooks import RUNBOOK_ID_RE, runbooks_dir

@@ -176,20 +176,40 @@ class Decision:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Delay:
+    """A delay of one rule's notice granted by law enforcement or another
+    authority (HIPAA 45 CFR 164.412, Form 8-K Item 1.05(c), state laws)."""
+
+    rule: str
+    until: datetime
+    by: str
+    reference: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Breach:
     """The regulatory facts of a personal-data or security incident.
 
     ``clocks`` maps clock names (``aware``, ``discovered``, ``determined``, ...)
-    to the times they started. ``rules`` is ``None`` when the incident uses the
-    site's rules in force.
+    to the times they started. ``affected`` maps ``total`` and jurisdiction
+    codes (``US-TX``) to the number of people affected there. ``rules`` is
+    ``None`` when the incident uses the site's rules in force.
     """
 
     clocks: Mapping[str, datetime]
-    affected_count: int | None = None
+    affected: Mapping[str, int] = field(default_factory=dict)  # "total", "US-TX", ...
+    delays: Mapping[str, Delay] = field(default_factory=dict)  # rule id -> granted delay
+    facts: Mapping[str, bool | str] = field(default_factory=dict)  # scope facts rules read
     rules: tuple[str, ...] | None = None
     decisions: Mapping[str, Decision] = field(default_factory=dict)
     source_path: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def affected_count(self) -> int | None:
+        """The total number of people affected, if recorded."""
+        return self.affected.get("total")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -250,6 +270,7 @@ class Incident:
     breach: Breach | None = None
     window: Window | None = None
     statuspage_id: str | None = None  # the id the API serves (an imported incident's)
+    imported: str | None = None  # the tool it came from: its practice was that tool's
     roles: Roles | None = None  # private
     source_path: str = ""  # relative to the site root, ``/`` separators
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line

@@ -35,7 +35,7 @@ class DraftOptions:
     at: datetime
     title: str | None = None
     severity: Severity | None = None
-    customers_affected: bool = False
+    customers_affected: bool | None = None  # None: yes for SEV0/SEV1, as `clarion new`
     public: bool = True
     message: str | None = None
     slug: str | None = None
@@ -116,7 +116,9 @@ def draft_incident(config: SiteConfig, mapped: MappedAlert, options: DraftOption
         severity=severity,
         components=mapped.components,
         at=options.at,
-        customers_affected=options.customers_affected,
+        customers_affected=(
+            severity.rank <= 1 if options.customers_affected is None else options.customers_affected
+        ),
         public=options.public,
         message=options.message,
         slug=options.slug,

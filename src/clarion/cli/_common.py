@@ -32,7 +32,16 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def handle_errors(func: F) -> F:
     """Turn Clarion errors into messages and exit codes, never a traceback."""
+    return _handle_errors(func, writes=True)
 
+
+def handle_errors_read_only(func: F) -> F:
+    """:func:`handle_errors` for a command that never writes (``check``): its
+    error summary does not speak of writing."""
+    return _handle_errors(func, writes=False)
+
+
+def _handle_errors(func: F, *, writes: bool) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = click.get_current_context().find_root().params.get("debug", False)
@@ -43,7 +52,8 @@ def handle_errors(func: F) -> F:
                 err.print(error.format(), markup=False)
             count = len(exc.errors)
             err.print(
-                f"{count} error{'s' if count != 1 else ''}; nothing was written.",
+                f"{count} error{'s' if count != 1 else ''}"
+                + ("; nothing was written." if writes else "."),
                 style="bold red",
                 markup=False,
             )

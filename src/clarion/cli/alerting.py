@@ -40,7 +40,7 @@ def draft_from_alert(
     severity: Severity | None,
     components: dict[str, Impact],
     at: datetime,
-    customers_affected: bool,
+    customers_affected: bool | None,
     public: bool,
     message: str | None,
     slug: str | None,

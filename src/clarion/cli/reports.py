@@ -18,6 +18,7 @@ from ._common import (
     EXIT_OK,
     EXIT_OVERDUE,
     handle_errors,
+    handle_errors_read_only,
     main,
     now_option,
     resolve_now,
@@ -81,7 +82,7 @@ from ._common import (
     help="With --format reminders: the open reminder issues as `gh issue list --label clarion-deadlines "
     "--json number,title,body` prints them ('-': standard input).",
 )
-@handle_errors
+@handle_errors_read_only
 def check_command(
     source: Path,
     now_text: str | None,
@@ -286,7 +287,13 @@ def stats_command(
 @click.argument("rule_ids", nargs=-1, metavar="[RULE]...")
 @source_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: a table; json: every field; markdown: grouped by jurisdiction with verified "
+    "counts (the docs' rulebook page).",
 )
 @click.option("--enabled", "only_enabled", is_flag=True, help="Only the rules on at this site.")
 @handle_errors
@@ -302,6 +309,7 @@ def rules_command(rule_ids: tuple[str, ...], source: Path, fmt: str, only_enable
       clarion rules
       clarion rules gdpr-art33-authority
       clarion rules --enabled --format json
+      clarion rules --format markdown > rulebook.md
     """
     from ..config import CONFIG_RELPATH
     from ..errors import did_you_mean
@@ -324,6 +332,12 @@ def rules_command(rule_ids: tuple[str, ...], source: Path, fmt: str, only_enable
         book = RuleBook(tuple(rule for rule in book if rule.enabled))
     if fmt == "json":
         click.echo(out.render_rules_json(book, only=rule_ids), nl=False)
+        return
+    if fmt == "markdown":
+        from ..render.rulebook_markdown import render_rules_markdown
+
+        wanted = RuleBook(tuple(r for r in book if r.id in rule_ids)) if rule_ids else book
+        click.echo(render_rules_markdown(wanted), nl=False)
         return
     console = Console(highlight=False)
     if console.is_terminal and not rule_ids:

@@ -21,9 +21,9 @@ from ..errors import UsageError
 from ..model import Site
 from ..rules import RuleBook
 from .comms import OwedEmails, email_rules, owed_emails
+from .deadline_report import evaluate
 from .deadlines import DeadlineReport
 from .learning import Review, review
-from .obligations import evaluate
 from .stats import Stats, compute_stats, months_back
 
 

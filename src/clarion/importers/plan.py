@@ -256,6 +256,7 @@ def render_item(item: ImportedItem, ids: Mapping[str, str], keep_ids: bool) -> s
         ]
     if keep_ids and item.statuspage_id:
         lines.append(f"statuspage_id: {yaml_text(item.statuspage_id)}")
+    lines.append(f"imported: {item.source_key.split(' ', 1)[0]}")  # the source tool
     lines += ["---", comment(MARKER_PREFIX + item.source_key)]
     lines.extend(comment(note) for note in item.notes)
     for update in item.updates:

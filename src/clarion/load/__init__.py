@@ -71,6 +71,7 @@ INCIDENT_KEYS = (
     "private",
     "runbooks",
     "statuspage_id",
+    "imported",
     "roles",
 )
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
@@ -282,6 +283,7 @@ class _IncidentReader:
         breach = self.read_breach(data.get("breach"))
         runbooks = self.read_runbook_ids(data.get("runbooks"))
         statuspage_id = self.read_statuspage_id(data.get("statuspage_id"))
+        imported = self.read_imported(data.get("imported"))
         roles = read_roles(data.get("roles"), self.at, self.error)
         unclosed = unclosed_comment(front.body)
         if unclosed is not None:
@@ -318,6 +320,7 @@ class _IncidentReader:
             breach=breach,
             window=window,
             statuspage_id=statuspage_id,
+            imported=imported,
             roles=roles,
             source_path=self.relpath,
             lines=dict(self.lines),
@@ -443,6 +446,20 @@ class _IncidentReader:
                 else "add a zone to the time, or set [site] timezone in site_src/site.toml",
             )
             return None
+
+    def read_imported(self, value: object) -> str | None:
+        """``imported: statuspage``: the incident's history was written in
+        another tool (``clarion import`` sets it)."""
+        if value is None:
+            return None
+        if isinstance(value, str) and re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", value):
+            return value
+        self.error(
+            self.at("imported"),
+            f"imported: got {value!r}",
+            expected="the name of the tool it came from, e.g. imported: statuspage",
+        )
+        return None
 
     def read_statuspage_id(self, value: object) -> str | None:
         if value is None:

@@ -339,6 +339,22 @@ def check_breach_references(
                     expected="a rule id listed by `clarion rules`",
                     hint=did_you_mean(rule_id, ids) or "run `clarion rules` to see every rule id",
                 )
+        for rule_id, delay in breach.delays.items():
+            if rule_id not in rulebook:
+                errors.error(
+                    SourceLocation(breach.source_path or incident.source_path, delay.line),
+                    f"{prefix}delays: unknown rule '{rule_id}'",
+                    expected="a rule id listed by `clarion rules`",
+                    hint=did_you_mean(rule_id, ids) or "run `clarion rules` to see every rule id",
+                )
+        for name in breach.facts:
+            if name not in rulebook.fact_names:
+                errors.error(
+                    at("facts"),
+                    f"{prefix}facts: no rule reads a fact named '{name}'",
+                    expected="one of: " + (", ".join(rulebook.fact_names) or "(none)"),
+                    hint=did_you_mean(name, rulebook.fact_names),
+                )
         for name in breach.clocks:
             if name not in clocks:
                 errors.error(

@@ -21,7 +21,8 @@ RFC 5545 requires at least one component in a calendar, and some clients
 reject an empty one: a site with no maintenance gets a calendar holding only
 a ``VTIMEZONE`` for UTC (the zone every event time is written in).
 
-``deadlines.ics``: one VEVENT per owed item with a due time, a quarter of an
+``deadlines.ics``: one VEVENT per item with a due time that asks for a date
+(open items, and every regulatory or contractual item), a quarter of an
 hour long, with a display alarm an hour before each item still due. ``UID``:
 ``deadline-<key>@<host>``; ``DTSTAMP``: the moment the item's clock started
 (else its due time), never the wall clock; ``CATEGORIES``: the rule's kind and
@@ -38,8 +39,9 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
 
 from .. import __version__
 from ..config import SiteConfig
-from ..derive.deadlines import DeadlineReport, Obligation, ObligationState
+from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
 from ..model import Stage
+from ..rules import RuleKind
 from . import Area, Output, RenderContext
 from .items import PublishedItem, plain_text, published_items
 from .markdown import MarkdownRenderer
@@ -120,11 +122,18 @@ def render_deadline_calendar(report: DeadlineReport, *, title: str, base_url: st
     calendar.add("x-wr-calname", f"{title}: deadlines (private)")
     host = urlsplit(base_url).hostname or "clarion.invalid"
     for obligation in report.obligations:
-        if obligation.due_at is not None:
+        if obligation.due_at is not None and _asks_for_a_date(obligation):
             calendar.add_component(_deadline_event(obligation, report, host))
     if not calendar.subcomponents:
         calendar.add_component(_utc_zone())
     return calendar.to_ical()
+
+
+def _asks_for_a_date(o: Obligation) -> bool:
+    """Calendar events: items still open, and every regulatory or contractual
+    item (the breach record); a settled practice item (a kept update cadence,
+    a sent customer email) would only be noise in a calendar."""
+    return o.state in OPEN_STATES or o.rule.kind is not RuleKind.PRACTICE
 
 
 def _deadline_event(o: Obligation, report: DeadlineReport, host: str) -> Event:

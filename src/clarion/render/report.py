@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from ..config import SiteConfig
 from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
 from ..errors import ContentError
-from ..rules import Rule, RuleBook, RuleKind
+from ..rules import Rule, RuleBook
 from ..rules.duration import Duration, format_seconds
 from . import Area, Output, RenderContext
 from .ical import render_deadline_calendar
@@ -78,46 +78,89 @@ def summary_line(report: DeadlineReport) -> str:
 
 
 def _heading(report: DeadlineReport) -> str:
+    if _is_utc(report.zone):
+        return f"Deadlines at {utc_text(report.now)} UTC"
     return f"Deadlines at {utc_text(report.now)} UTC ({local_text(report.now, report.zone)}, {report.zone.key})"
 
 
 # -- plain text -----------------------------------------------------------------------
 
 
+#: ``clarion check`` fits a terminal this wide: longer cells are cut with
+#: "…" and details wrap (``--format json`` keeps every text whole).
+TEXT_WIDTH = 120
+_CUTTABLE = (1, 2, 3)  # rule, incident, recipient: cut the widest first
+
+
+def _due_headers(zone: ZoneInfo) -> tuple[str, ...]:
+    """One due column for a UTC site, else UTC and the site's zone."""
+    return ("DUE (UTC)",) if _is_utc(zone) else ("DUE (UTC)", f"DUE ({zone.key})")
+
+
+def _is_utc(zone: ZoneInfo) -> bool:
+    return zone.key in ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Zulu", "Etc/Zulu")
+
+
+def _due_cells(o: Obligation, zone: ZoneInfo) -> tuple[str, ...]:
+    utc = utc_text(o.due_at) or "-"
+    return (utc,) if _is_utc(zone) else (utc, local_text(o.due_at, zone) or "-")
+
+
 def render_text(report: DeadlineReport, *, only_open: bool = False) -> str:
-    """A plain table (for logs and pipes): one row per item, its detail below."""
+    """A plain table (for logs and pipes) no wider than :data:`TEXT_WIDTH`:
+    one row per item, its detail wrapped below; then the content lint, one
+    ``file:line: message`` per line as compilers print them (a terminal gets
+    :func:`print_rich`, which wraps those too)."""
+    import textwrap
+
     zone = report.zone
-    header = ("STATE", "RULE", "INCIDENT", "RECIPIENT", "DUE (UTC)", f"DUE ({zone.key})")
+    header = ("STATE", "RULE", "INCIDENT", "RECIPIENT", *_due_headers(zone))
+    shown = _shown(report, only_open)
     rows = [
-        (
-            _state_text(report, o),
-            o.rule.id,
-            o.incident.slug,
-            o.recipient,
-            utc_text(o.due_at) or "-",
-            local_text(o.due_at, zone) or "-",
-        )
-        for o in _shown(report, only_open)
+        (_state_text(report, o), o.rule.id, o.incident.slug, o.recipient, *_due_cells(o, zone))
+        for o in shown
     ]
     lines = [_heading(report), ""]
     if rows:
-        widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+        widths = _fit_widths(header, rows)
+        indent = " " * (widths[0] + 2)
         lines.append(_columns(header, widths))
-        for row, o in zip(rows, _shown(report, only_open)):
+        for row, o in zip(rows, shown, strict=True):
             lines.append(_columns(row, widths))
             for extra in _detail_lines(o, report.now):
-                lines.append(" " * (widths[0] + 2) + extra)
+                lines += textwrap.wrap(
+                    extra, TEXT_WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                    break_on_hyphens=False,
+                )  # fmt: skip
     elif only_open and report.obligations:
         lines.append("No open items.")
-    if report.lint:
+    if report.lint:  # one message per line, as compilers print them, for editors and grep
         lines += ["", "Content lint:"]
         lines += [e.format() for e in report.lint]
     lines += ["", summary_line(report)]
     return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
 
 
+def _fit_widths(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
+    """Column widths whose table fits :data:`TEXT_WIDTH`, narrowing the
+    widest cuttable column first (never below its heading)."""
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    while sum(widths) + 2 * (len(widths) - 1) > TEXT_WIDTH:
+        column = max(_CUTTABLE, key=lambda i: widths[i])
+        if widths[column] <= max(len(header[column]), 8):
+            break
+        widths[column] -= 1
+    return widths
+
+
+def _cut(cell: str, width: int) -> str:
+    return cell if len(cell) <= width else cell[: width - 1] + "…"
+
+
 def _columns(row: Sequence[str], widths: Sequence[int]) -> str:
-    return "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+    return "  ".join(
+        _cut(cell, width).ljust(width) for cell, width in zip(row, widths, strict=True)
+    ).rstrip()
 
 
 def _detail_lines(o: Obligation, now: datetime | None) -> list[str]:
@@ -132,32 +175,36 @@ def _detail_lines(o: Obligation, now: datetime | None) -> list[str]:
 
 
 def print_rich(report: DeadlineReport, console: Console, *, only_open: bool = False) -> None:
-    """The same table for a terminal, with colour."""
+    """The same table for a terminal, with colour, no wider than the terminal
+    or :data:`TEXT_WIDTH`."""
     from rich.table import Table
     from rich.text import Text
 
     zone = report.zone
-    table = Table(title=_heading(report), title_justify="left", show_lines=False, expand=False)
-    for name in ("State", "Rule", "Incident", "Recipient", "Due (UTC)", f"Due ({zone.key})"):
-        table.add_column(name, no_wrap=name != "Recipient")
-    table.add_column("Detail", overflow="fold", min_width=30)
+    width = min(console.width, TEXT_WIDTH)
+    table = Table(title=_heading(report), title_justify="left", show_lines=False, width=width)
+    dues = ("Due (UTC)",) if _is_utc(zone) else ("Due (UTC)", f"Due ({zone.key})")
+    for name in ("State", "Rule", "Incident", "Recipient", *dues):
+        cut = name in ("Rule", "Incident", "Recipient")
+        table.add_column(name, no_wrap=True, overflow="ellipsis" if cut else "fold")
+    table.add_column("Detail", overflow="fold", ratio=1, min_width=24)
     for o in _shown(report, only_open):
         table.add_row(
             Text(_state_text(report, o), style=_STATE_STYLE[o.state]),
             o.rule.id,
             o.incident.slug,
             o.recipient,
-            utc_text(o.due_at) or "-",
-            local_text(o.due_at, zone) or "-",
+            *_due_cells(o, zone),
             "\n".join(_detail_lines(o, report.now)),
         )
-    console.print(table)
+    console.print(table, width=width)
     for error in report.lint:
         console.print(
             error.format(),
             style="yellow" if error.severity == "warning" else "red",
             markup=False,
             highlight=False,
+            width=width,
         )
     console.print(summary_line(report), style="bold", markup=False, highlight=False)
 
@@ -187,6 +234,7 @@ def obligation_data(
         "state": o.state.value,
         "due_at": iso_utc(o.due_at),
         "due_at_local": o.due_at.astimezone(report.zone).isoformat() if o.due_at else None,
+        "outer_limit": iso_utc(o.outer_limit),
         "seconds_left": int(left.total_seconds()) if left is not None else None,
         "due_soon": report.is_due_soon(o),
         "clock": o.clock or None,
@@ -342,36 +390,19 @@ def render_errors_github(errors: Sequence[ContentError]) -> str:
 # -- private build outputs ------------------------------------------------------------
 
 
-#: Settled practice items (met, met late, ...) of incidents quiet for longer
-#: than this are left out of the private report files; ``clarion check``
-#: still lists everything, and regulatory items are always kept (they are the
-#: breach record).
-REPORT_HISTORY = timedelta(days=90)
-
-
-def recent_part(report: DeadlineReport, history: timedelta = REPORT_HISTORY) -> DeadlineReport:
-    """The report the private files show: every open or regulatory item, and
-    settled practice items of incidents active within ``history``."""
-    since = report.now - history
-
-    def kept(o: Obligation) -> bool:
-        if o.state in OPEN_STATES or o.rule.kind is not RuleKind.PRACTICE:
-            return True
-        last = o.incident.updates[-1].at if o.incident.updates else o.incident.started_at
-        return last >= since
-
-    return replace(report, obligations=tuple(o for o in report.obligations if kept(o)))
-
-
 def render_deadlines(context: RenderContext) -> Iterator[Output]:
-    """``deadlines.html``, ``deadlines.json`` and ``deadlines.ics``, private
-    (see :func:`recent_part` for what they keep)."""
+    """``deadlines.html``, ``deadlines.json`` and ``deadlines.ics``, private:
+    the rows ``clarion check`` shows at the build's ``now``, every one of them
+    (the calendar holds only the items that still ask for a date, see
+    :func:`clarion.render.ical.render_deadline_calendar`)."""
     config = context.config
-    report = recent_part(context.private.deadlines)
+    report = context.private.deadlines
     yield Output(Area.PRIVATE, REPORT_JSON, render_json(report, stable=True).encode("utf-8"))
     yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, config).encode("utf-8"))
     yield Output(
-        Area.PRIVATE, REPORT_ICS, render_deadline_calendar(report, title=config.title, base_url=config.base_url)
+        Area.PRIVATE,
+        REPORT_ICS,
+        render_deadline_calendar(report, title=config.title, base_url=config.base_url),
     )
 
 
@@ -485,7 +516,8 @@ def render_rule_detail(rule: Rule) -> str:
         ("conditions", rule.conditions.describe() or None),
         ("condition", rule.condition),
         ("must contain", "\n".join(f"- {item}" for item in rule.must_contain) or None),
-        ("verification", rule.verification),
+        ("primary", _primary_text(rule)),
+        ("research", _NOTES.get(rule.verification, rule.verification)),
         ("unverified", rule.unverified),
         ("source", rule.source),
         ("notes", rule.notes),
@@ -496,6 +528,27 @@ def render_rule_detail(rule: Rule) -> str:
             continue
         text = str(value).replace("\n", "\n" + " " * 15)
         lines.append(f"{name + ':':<14} {text}")
+    return "\n".join(lines)
+
+
+#: What the rulebook's research notes read for a rule (``verification``); the
+#: rule is verified only by ``primary.verified``.
+_NOTES = {
+    "P": "P (primary text, as reproduced)",
+    "S": "S (secondary summaries)",
+    "U": "U (unverified)",
+}
+
+
+def _primary_text(rule: Rule) -> str | None:
+    """``GDPR Art. 33(1), <url> (not verified: ...)`` with the quote below."""
+    p = rule.primary
+    if p is None:
+        return None
+    mark = "verified" if p.verified else "NOT VERIFIED against the official text"
+    lines = [f"{p.cite}, {p.url}", f"{mark}" + (f"; read: {p.read}" if p.read else "")]
+    if p.quote:
+        lines.append(f'"{p.quote}"')
     return "\n".join(lines)
 
 
@@ -527,6 +580,7 @@ def rule_data(rule: Rule) -> dict[str, object]:
         "deadlines": {s.value: d.text for s, d in rule.deadlines.items()} or None,
         "calendar": rule.calendar.value if rule.calendar else None,
         "holidays": rule.holidays.label if rule.holidays else None,
+        "closures": rule.holidays.closures if rule.holidays else None,
         "zone": rule.zone.key if rule.zone else None,
         "due_time": rule.due_time,
         "limit": rule.limit,
@@ -536,6 +590,15 @@ def rule_data(rule: Rule) -> dict[str, object]:
         "condition": rule.condition,
         "must_contain": list(rule.must_contain),
         "source": rule.source,
+        "primary": {
+            "cite": rule.primary.cite,
+            "url": rule.primary.url,
+            "quote": rule.primary.quote,
+            "read": rule.primary.read,
+            "verified": rule.primary.verified,
+        }
+        if rule.primary
+        else None,
         "status": rule.status,
         "verification": rule.verification,
         "verified": rule.verified,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -18,16 +18,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from ..errors import ErrorCollector, SourceLocation, did_you_mean
 from ..model import Severity
 from .calendars import Calendar, CalendarError, HolidayCalendar, parse_due_time, parse_holidays
-from .duration import DURATION_EXPECTED, Duration, DurationError, parse_duration
+from .duration import Duration, DurationError, parse_duration
+from .sources import Primary, parse_primary
 
 if TYPE_CHECKING:
-    from ..config import SiteConfig
     from ..model import Incident
 
 __all__ = [
+    "OVERRIDE_KEYS",
+    "STAND_IN_CLOCKS",
+    "apply_settings",
     "Calendar",
     "Clock",
     "Conditions",
@@ -42,18 +44,11 @@ __all__ = [
 ]
 
 RULEBOOK_RESOURCE = "rulebook.yaml"
-#: Keys a site may set in ``[rules.overrides.<id>]``.
-OVERRIDE_KEYS = (
-    "enabled",
-    "deadline",
-    "deadlines",
-    "calendar",
-    "holidays",
-    "zone",
-    "due_time",
-    "weekend_relief",
-    "severity",
-)
+#: A breach clock that, when not recorded, is read from another one, said in
+#: the row and warned about by ``clarion check``: HIPAA (45 CFR 164.404(a)(2))
+#: and Washington count from discovery, which is never later than awareness,
+#: so the stand-in can only make a deadline later.
+STAND_IN_CLOCKS: Mapping[str, str] = {"discovered": "aware"}
 _INCIDENT_CLOCKS = ("declared", "resolved", "detected", "acknowledged", "updates", "monitoring")
 
 
@@ -129,23 +124,30 @@ class Conditions:
 
     min_affected_count: int | None = None
     max_affected_count: int | None = None
+    affected_in: str | None = None  # total (default), a jurisdiction (US-TX), or any one (US-*)
     severity: tuple[Severity, ...] | None = None
     customers_affected: bool | None = None
     public: bool | None = None
     kind: str | None = None
+    ongoing: str | None = (
+        None  # a breach clock that ends the obligation when it comes by the due time
+    )
 
     def describe(self) -> str:
         parts = []
+        if self.ongoing:
+            parts.append(f"while breach.{self.ongoing} has not come by the due time")
         if self.severity is not None:
             parts.append("/".join(s.value for s in self.severity))
         if self.customers_affected:
             parts.append("customers affected")
         if self.public:
             parts.append("public incidents")
+        where = f"affected in {self.affected_in}" if self.affected_in else "affected_count"
         if self.min_affected_count is not None:
-            parts.append(f"affected_count >= {self.min_affected_count}")
+            parts.append(f"{where} >= {self.min_affected_count}")
         if self.max_affected_count is not None:
-            parts.append(f"affected_count <= {self.max_affected_count}")
+            parts.append(f"{where} <= {self.max_affected_count}")
         return ", ".join(parts)
 
 
@@ -170,11 +172,14 @@ class Rule:
     due_time: str = "same_time"
     limit: str | None = None  # the rule whose clock caps this one (DORA)
     limits: str | None = None  # this rule caps that one (and owes nothing itself)
+    satisfied_by: tuple[str, ...] = ()  # rules whose notices also satisfy this one
     weekend_relief: bool = False
+    relief_exclusion: str | None = None  # a breach fact that, true, takes the relief away
     conditions: Conditions = field(default_factory=Conditions)
     condition: str = ""
     must_contain: tuple[str, ...] = ()
     source: str = ""
+    primary: Primary | None = None  # the law's own text (every regulatory rule)
     status: str = "in_force"
     verification: str = ""
     verified: bool = True
@@ -210,7 +215,7 @@ class Rule:
             return ""
         text = self.calendar.value
         if self.calendar is Calendar.BUSINESS_DAYS:
-            text += f" ({self.holidays.label} holidays)" if self.holidays else " (weekends only)"
+            text += f" ({self.holidays.describe()})" if self.holidays else " (weekends only)"
         if self.zone is not None and self.calendar is not Calendar.HOURS:
             text += f" in {self.zone.key}"
         if self.due_time != "same_time" and self.calendar is not Calendar.HOURS:
@@ -252,9 +257,14 @@ class RuleBook:
         names = dict.fromkeys(f for r in self.rules if (f := r.clock.breach_field))
         return tuple(names)
 
+    @functools.cached_property
+    def fact_names(self) -> tuple[str, ...]:
+        """Every ``breach.facts`` name some rule reads."""
+        return tuple(dict.fromkeys(r.relief_exclusion for r in self.rules if r.relief_exclusion))
+
     def satisfying_rules(self, rule: Rule) -> tuple[str, ...]:
         """Rule ids whose notices satisfy ``rule`` (itself and rules that cap it)."""
-        return (rule.id, *(r.id for r in self.rules if r.limits == rule.id))
+        return (rule.id, *(r.id for r in self.rules if r.limits == rule.id), *rule.satisfied_by)
 
     @functools.cached_property
     def _practice_in_force(self) -> tuple[Rule, ...]:
@@ -268,10 +278,12 @@ class RuleBook:
         """Rules in force for ``incident``: enabled practice rules, and for an
         incident with a breach block its ``breach.rules`` (default: the site's
         enabled regulatory rules). A rule that only caps another (``limits``)
-        brings in the rule it caps."""
+        brings in the rule it caps. An imported incident (``imported:``) owes
+        no practice rule: its communication happened in the tool it came from."""
+        practice = () if incident.imported else self._practice_in_force
         if incident.breach is None:
-            return self._practice_in_force
-        chosen: dict[str, Rule] = {rule.id: rule for rule in self._practice_in_force}
+            return practice
+        chosen: dict[str, Rule] = {rule.id: rule for rule in practice}
         if incident.breach.rules is not None:
             wanted = [self.by_id[i] for i in incident.breach.rules if i in self.by_id]
         else:
@@ -288,17 +300,19 @@ class RuleBook:
 
 _RULE_KEYS = {
     "id", "title", "kind", "regime", "jurisdiction", "recipient", "trigger", "clock",
-    "optional_clock", "deadline", "deadlines", "calendar", "holidays", "zone", "due_time",
-    "limit", "limits", "weekend_relief", "conditions", "condition", "must_contain", "source",
-    "status", "verification", "verified", "unverified", "notes", "check", "audience",
+    "optional_clock", "deadline", "deadlines", "calendar", "holidays", "closures", "zone", "due_time",
+    "limit", "limits", "satisfied_by", "weekend_relief", "relief_exclusion", "conditions", "condition", "must_contain", "source",
+    "primary", "status", "verification", "verified", "unverified", "notes", "check", "audience",
 }  # fmt: skip
 _CONDITION_KEYS = (
     "min_affected_count",
     "max_affected_count",
+    "affected_in",
     "severity",
     "customers_affected",
     "public",
     "kind",
+    "ongoing",
 )
 
 
@@ -321,7 +335,7 @@ def parse_rulebook(data: object) -> tuple[Rule, ...]:
         raise ValueError(f"duplicate rule ids in the rulebook: {', '.join(sorted(duplicates))}")
     known = set(ids)
     for rule in rules:
-        for other in (*rule.clock.rules, rule.limit, rule.limits):
+        for other in (*rule.clock.rules, rule.limit, rule.limits, *rule.satisfied_by):
             if other is not None and other not in known:
                 raise ValueError(f"rule {rule.id} names unknown rule {other!r}")
     return tuple(rules)
@@ -338,6 +352,12 @@ def _parse_rule(entry: object) -> Rule:
         for key in ("title", "regime", "recipient", "trigger", "source"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise ValueError(f"missing {key}")
+        primary = parse_primary(entry["primary"]) if "primary" in entry else None
+        kind = RuleKind(entry.get("kind", "regulatory"))
+        if kind is not RuleKind.PRACTICE and primary is None:
+            raise ValueError("a regulatory or contractual rule needs primary: (its law's own text)")
+        if primary is not None and "verified" in entry:
+            raise ValueError("verified is primary.verified for a rule with a primary source")
         conditions = entry.get("conditions") or {}
         if set(conditions) - set(_CONDITION_KEYS):
             raise ValueError(f"unknown conditions {sorted(set(conditions) - set(_CONDITION_KEYS))}")
@@ -357,28 +377,35 @@ def _parse_rule(entry: object) -> Rule:
                 for k, v in (entry.get("deadlines") or {}).items()
             },
             calendar=Calendar(entry["calendar"]) if entry.get("calendar") else None,
-            holidays=parse_holidays(entry["holidays"]) if entry.get("holidays") else None,
+            holidays=parse_holidays(entry["holidays"], entry.get("closures"))
+            if entry.get("holidays")
+            else None,
             zone=ZoneInfo(entry["zone"]) if entry.get("zone") else None,
             due_time=parse_due_time(entry.get("due_time", "same_time")),
             limit=entry.get("limit"),
             limits=entry.get("limits"),
+            satisfied_by=tuple(entry.get("satisfied_by") or ()),
             weekend_relief=bool(entry.get("weekend_relief", False)),
+            relief_exclusion=entry.get("relief_exclusion"),
             conditions=Conditions(
                 min_affected_count=conditions.get("min_affected_count"),
                 max_affected_count=conditions.get("max_affected_count"),
+                affected_in=conditions.get("affected_in"),
                 severity=tuple(Severity.parse(s) for s in conditions["severity"])
                 if "severity" in conditions
                 else None,
                 customers_affected=conditions.get("customers_affected"),
                 public=conditions.get("public"),
                 kind=conditions.get("kind"),
+                ongoing=conditions.get("ongoing"),
             ),
             condition=str(entry.get("condition") or ""),
             must_contain=tuple(entry.get("must_contain") or ()),
             source=entry["source"].strip(),
             status=str(entry.get("status", "in_force")),
             verification=str(entry.get("verification", "")),
-            verified=bool(entry.get("verified", True)),
+            primary=primary,
+            verified=primary.verified if primary is not None else bool(entry.get("verified", True)),
             unverified=entry.get("unverified"),
             notes=str(entry.get("notes") or ""),
             check=str(entry.get("check", "deadline")),
@@ -411,175 +438,4 @@ def default_rulebook() -> RuleBook:
     return RuleBook(tuple(replace(rule, enabled=rule.is_practice) for rule in shipped_rules()))
 
 
-# -- a site's settings ------------------------------------------------------------
-
-
-def load_rules(config: SiteConfig, errors: ErrorCollector | None = None) -> RuleBook:
-    """The rulebook with the site's ``[rules]`` applied.
-
-    Problems (unknown rule ids, unknown override keys, bad values) are added to
-    ``errors``; without a collector they raise :class:`~clarion.errors.ContentErrors`.
-    """
-    own = errors is None
-    collector = ErrorCollector() if errors is None else errors
-    book = apply_settings(shipped_rules(), config, collector)
-    if own:
-        collector.raise_if_any()
-    return book
-
-
-def apply_settings(rules: Iterable[Rule], config: SiteConfig, errors: ErrorCollector) -> RuleBook:
-    rules = tuple(rules)
-    by_id = {r.id: r for r in rules}
-    locate = config.key_lines
-    settings = config.rules
-    ids = tuple(by_id)
-
-    enabled: set[str] = set()
-    for rule_id in settings.enabled:
-        if rule_id in by_id:
-            enabled.add(rule_id)
-            if by_id[rule_id].status == "proposed":
-                errors.warn(
-                    locate("rules.enabled"),
-                    f"rules.enabled: {rule_id} is a proposed rule, not yet in force",
-                    hint="keep it to rehearse; `clarion rules " + rule_id + "` shows its status",
-                )
-        else:
-            errors.error(
-                locate("rules.enabled"),
-                f"rules.enabled: unknown rule '{rule_id}'",
-                expected="a rule id listed by `clarion rules`",
-                hint=did_you_mean(rule_id, ids) or "run `clarion rules` to see every rule id",
-            )
-
-    changed: dict[str, Rule] = {}
-    for rule_id, raw in settings.overrides.items():
-        where = f"rules.overrides.{rule_id}"
-        if rule_id not in by_id:
-            errors.error(
-                locate(where),
-                f"[{where}]: unknown rule '{rule_id}'",
-                expected="a rule id listed by `clarion rules`",
-                hint=did_you_mean(rule_id, ids) or "run `clarion rules` to see every rule id",
-            )
-            continue
-        if not isinstance(raw, Mapping):
-            errors.error(
-                locate(where),
-                f"[{where}] must be a table",
-                expected=f'[{where}]\ndeadline = "PT12H"',
-            )
-            continue
-        rule = _override(by_id[rule_id], raw, where, locate, errors)
-        if rule is not None:
-            changed[rule_id] = rule
-
-    final = []
-    for rule in rules:
-        rule = changed.get(rule.id, rule)
-        if "enabled" not in rule.overridden:
-            rule = replace(rule, enabled=rule.is_practice or rule.id in enabled)
-        final.append(rule)
-    return RuleBook(tuple(final))
-
-
-def _override(
-    rule: Rule,
-    raw: Mapping[str, object],
-    where: str,
-    locate: Callable[[str], SourceLocation],
-    errors: ErrorCollector,
-) -> Rule | None:
-    before = len(errors.errors)
-    changes: dict[str, object] = {}
-
-    def bad(key: str, got: object, expected: str, hint: str | None = None) -> None:
-        errors.error(
-            locate(f"{where}.{key}"), f"{where}.{key}: got {got!r}", expected=expected, hint=hint
-        )
-
-    for key, value in raw.items():
-        if key not in OVERRIDE_KEYS:
-            errors.error(
-                locate(f"{where}.{key}"),
-                f"unknown key '{key}' in [{where}]",
-                expected="one of: " + ", ".join(OVERRIDE_KEYS),
-                hint=did_you_mean(key, OVERRIDE_KEYS) or f"remove '{key}' or check its spelling",
-            )
-        elif key == "enabled":
-            if isinstance(value, bool):
-                changes["enabled"] = value
-            else:
-                bad(key, value, "true or false")
-        elif key == "deadline":
-            try:
-                changes["deadline"] = parse_duration(value)
-            except DurationError:
-                bad(key, value, DURATION_EXPECTED)
-            if rule.deadlines:
-                changes["deadlines"] = {}
-        elif key == "deadlines":
-            if not isinstance(value, Mapping):
-                bad(key, value, 'a table of severity to duration, e.g. {SEV1 = "PT20M"}')
-                continue
-            per = dict(rule.deadlines)
-            for word, text in value.items():
-                try:
-                    per[Severity.parse(str(word))] = parse_duration(text)
-                except ValueError:
-                    bad(f"{key}.{word}", text, "SEV0-SEV3 mapped to " + DURATION_EXPECTED)
-            changes["deadlines"] = dict(sorted(per.items(), key=lambda item: item[0].rank))
-        elif key == "calendar":
-            try:
-                changes["calendar"] = Calendar(value)
-            except ValueError:
-                words = [c.value for c in Calendar]
-                bad(key, value, "one of: " + ", ".join(words), did_you_mean(str(value), words))
-        elif key == "holidays":
-            try:
-                changes["holidays"] = parse_holidays(value)
-            except CalendarError as exc:
-                country = str(value).partition("-")[0].upper()
-                from .calendars import supported_countries
-
-                errors.error(
-                    locate(f"{where}.{key}"),
-                    f"{where}.{key}: {exc}",
-                    expected="a country code of the holidays package, optionally with a subdivision (US, BR, US-NY)",
-                    hint=did_you_mean(country, supported_countries()),
-                )
-        elif key == "zone":
-            try:
-                changes["zone"] = ZoneInfo(str(value))
-            except (ZoneInfoNotFoundError, ValueError):
-                bad(key, value, "an IANA zone name such as America/New_York")
-        elif key == "due_time":
-            try:
-                changes["due_time"] = parse_due_time(value)
-            except CalendarError:
-                bad(key, value, 'same_time, end_of_day or a cut-off such as "17:30"')
-        elif key == "weekend_relief":
-            if isinstance(value, bool):
-                changes["weekend_relief"] = value
-            else:
-                bad(key, value, "true or false")
-        elif key == "severity":
-            try:
-                if not isinstance(value, list):
-                    raise ValueError
-                severities = tuple(Severity.parse(str(v)) for v in value)
-                changes["conditions"] = replace(rule.conditions, severity=severities)
-            except ValueError:
-                bad(key, value, 'a list of severities, e.g. ["SEV0", "SEV1"]')
-    if len(errors.errors) > before:
-        return None
-    updated = replace(rule, **changes, overridden=tuple(raw))  # type: ignore[arg-type]
-    try:
-        _check_consistent(updated)
-    except ValueError as exc:
-        errors.error(
-            locate(where), f"[{where}]: {exc}", expected="a deadline that fits the rule's calendar"
-        )
-        return None
-    return updated
+from .settings import OVERRIDE_KEYS, apply_settings, load_rules  # noqa: E402 (after Rule and RuleBook)

@@ -43,17 +43,38 @@ class CalendarError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Closure:
+    """A one-off day a regulator's office is closed, with the order that closed it."""
+
+    day: date
+    name: str
+    source: str
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
 class HolidayCalendar:
-    """A ``holidays`` package calendar: a country and, optionally, a subdivision."""
+    """A ``holidays`` package calendar: a country and, optionally, a
+    subdivision, plus a named set of one-off closures (``closures.yaml``)."""
 
     country: str
     subdivision: str | None = None
+    closures: str | None = None
 
     @property
     def label(self) -> str:
         return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
 
+    def describe(self) -> str:
+        """``US holidays`` or ``US holidays and us-federal closures``."""
+        text = f"{self.label} holidays"
+        return f"{text} and {self.closures} closures" if self.closures else text
+
     def holiday_name(self, day: date) -> str | None:
+        if self.closures is not None:
+            closure = closure_sets()[self.closures].get(day)
+            if closure is not None:
+                return closure.name
         return _country_holidays(self.country, self.subdivision).get(day)
 
     def __str__(self) -> str:
@@ -66,12 +87,40 @@ def _country_holidays(country: str, subdivision: str | None) -> _holidays.Holida
 
 
 @functools.lru_cache(maxsize=1)
+def closure_sets() -> dict[str, dict[date, Closure]]:
+    """Every set of one-off closures shipped in ``closures.yaml``, by name."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files(__package__).joinpath("closures.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return {
+        name: {
+            entry["date"]: Closure(
+                day=entry["date"],
+                name=str(entry["name"]),
+                source=str(entry["source"]),
+                verified=bool(entry.get("verified", False)),
+            )
+            for entry in entries
+        }
+        for name, entries in data.items()
+    }
+
+
+@functools.lru_cache(maxsize=1)
 def supported_countries() -> dict[str, tuple[str, ...]]:
     return {code: tuple(subs) for code, subs in _holidays.list_supported_countries().items()}
 
 
-def parse_holidays(text: object) -> HolidayCalendar:
-    """``US``, ``BR``, ``US-NY``, ``DE-BY`` -> a checked :class:`HolidayCalendar`."""
+def parse_holidays(text: object, closures: str | None = None) -> HolidayCalendar:
+    """``US``, ``BR``, ``US-NY``, ``DE-BY`` -> a checked :class:`HolidayCalendar`
+    (with the named set of one-off ``closures``)."""
+    if closures is not None and closures not in closure_sets():
+        raise CalendarError(
+            f"unknown closures {closures!r} (known: {', '.join(sorted(closure_sets()))})"
+        )
     if not isinstance(text, str) or not text.strip():
         raise CalendarError(f"expected a country code such as US or US-NY, got {text!r}")
     country, _, subdivision = text.strip().partition("-")
@@ -91,8 +140,8 @@ def parse_holidays(text: object) -> HolidayCalendar:
                     else ""
                 )
             )
-        return HolidayCalendar(country, match)
-    return HolidayCalendar(country)
+        return HolidayCalendar(country, match, closures)
+    return HolidayCalendar(country, None, closures)
 
 
 def parse_due_time(text: object) -> str:
@@ -121,6 +170,21 @@ def add_business_days(day: date, count: int, holidays: HolidayCalendar | None) -
     return current
 
 
+def skipped_days(
+    start: date, end: date, holidays: HolidayCalendar | None
+) -> list[tuple[date, str]]:
+    """The non-business days strictly between ``start`` and ``end``, with a reason."""
+    out = []
+    current = start + timedelta(days=1)
+    while current < end:
+        if current.weekday() >= 5:
+            out.append((current, current.strftime("%A")))
+        elif holidays is not None and (name := holidays.holiday_name(current)):
+            out.append((current, name))
+        current += timedelta(days=1)
+    return out
+
+
 def add_months(moment: datetime, months: int) -> datetime:
     """Same day number ``months`` later, clamped to the month's last day (naive)."""
     index = moment.month - 1 + months
@@ -129,9 +193,27 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
-    """A wall-clock time in ``zone`` as UTC (the earlier reading when ambiguous)."""
-    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+def localize(naive: datetime, zone: ZoneInfo) -> datetime:
+    """A wall-clock time in ``zone`` as UTC: the earlier reading when it is
+    ambiguous (the hour repeated in autumn); when it does not exist (the hour
+    skipped in spring), the moment the clock jumps past it (02:30 on the day
+    New York springs forward is due at 03:00 EDT, not 03:30)."""
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if _wall(first, zone) == naive:
+        return first
+    other = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    low, high = sorted((int(first.timestamp()), int(other.timestamp())))
+    while high - low > 1:  # the first whole second whose wall clock reads naive or later
+        middle = (low + high) // 2
+        if _wall(datetime.fromtimestamp(middle, UTC), zone) >= naive:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
+
+
+def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone).replace(tzinfo=None)
 
 
 def _at_due_time(day: date, start_local: datetime, due_time: str, zone: ZoneInfo) -> datetime:
@@ -142,7 +224,7 @@ def _at_due_time(day: date, start_local: datetime, due_time: str, zone: ZoneInfo
     else:
         hour, minute = due_time.split(":")
         clock = time(int(hour), int(minute))
-    return _localize(datetime.combine(day, clock), zone)
+    return localize(datetime.combine(day, clock), zone)
 
 
 def due_after(
@@ -162,7 +244,7 @@ def due_after(
     if calendar is Calendar.HOURS:
         if deadline.months:
             local = start.astimezone(zone).replace(tzinfo=None)
-            start = _localize(add_months(local, deadline.months), zone)
+            start = localize(add_months(local, deadline.months), zone)
         due = start + timedelta(days=deadline.days, seconds=deadline.seconds)
     elif calendar is Calendar.CALENDAR_DAYS:
         local = start.astimezone(zone)
@@ -189,10 +271,10 @@ def relieved(due: datetime, zone: ZoneInfo, holidays: HolidayCalendar | None) ->
     local_day = due.astimezone(zone).date()
     if is_business_day(local_day, holidays):
         return due
-    return _localize(datetime.combine(add_business_days(local_day, 1, holidays), NOON), zone)
+    return localize(datetime.combine(add_business_days(local_day, 1, holidays), NOON), zone)
 
 
 def year_end(moment: datetime, zone: ZoneInfo) -> datetime:
     """The start of 31 December of the calendar year (in ``zone``) of ``moment``."""
     local = moment.astimezone(zone)
-    return _localize(datetime(local.year, 12, 31), zone)
+    return localize(datetime(local.year, 12, 31), zone)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ErrorCollector, SourceLocation, did_you_mean
 from ..model import Severity
-from . import Rule, RuleBook, _check_consistent, shipped_rules
+from .book import Rule, RuleBook, _check_consistent, shipped_rules
 from .calendars import Calendar, CalendarError, parse_due_time, parse_holidays
 from .duration import DURATION_EXPECTED, DurationError, parse_duration
 

@@ -152,7 +152,7 @@ def read_breach_mapping(
     for key, item in value.items():
         key = str(key)
         if key == "affected_count":
-            if is_count(item):
+            if isinstance(item, int) and is_count(item):
                 affected.setdefault("total", item)
             else:
                 errors.error(

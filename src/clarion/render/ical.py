@@ -126,7 +126,8 @@ def render_deadline_calendar(report: DeadlineReport, *, title: str, base_url: st
             calendar.add_component(_deadline_event(obligation, report, host))
     if not calendar.subcomponents:
         calendar.add_component(_utc_zone())
-    return calendar.to_ical()
+    data: bytes = calendar.to_ical()
+    return data
 
 
 def _asks_for_a_date(o: Obligation) -> bool:

@@ -13,11 +13,8 @@ from __future__ import annotations
 
 from .book import (
     STAND_IN_CLOCKS,
-    Calendar,
     Clock,
     Conditions,
-    Duration,
-    HolidayCalendar,
     Rule,
     RuleBook,
     RuleKind,
@@ -25,6 +22,8 @@ from .book import (
     parse_rulebook,
     shipped_rules,
 )
+from .calendars import Calendar, HolidayCalendar
+from .duration import Duration
 from .settings import OVERRIDE_KEYS, apply_settings, load_rules
 
 __all__ = [

@@ -15,7 +15,7 @@ LONG_SLUG = "2026-10-23-exports-went-to-the-wrong-account-for-enterprise-tenants
 
 
 def report(zone: str):
-    from clarion.derive.deadlines import evaluate
+    from clarion.derive.deadline_report import evaluate
     from clarion.model import Site
 
     rules = ("hipaa-164-408-secretary-under-500", "gdpr-art33-authority")

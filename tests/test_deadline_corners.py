@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from clarion.derive.deadlines import evaluate
+from clarion.derive.deadline_report import evaluate
 from clarion.model import Site, Stage
 
 from .test_deadlines import (

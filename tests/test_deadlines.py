@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clarion.derive.deadlines import ObligationState, evaluate, next_update_due
+from clarion.derive.deadline_report import evaluate
+from clarion.derive.deadlines import ObligationState, next_update_due
 from clarion.model import (
     Breach,
     Decision,

@@ -103,3 +103,41 @@ def test_site_without_maintenance_has_a_valid_calendar_without_events(site_facto
 def test_maintenance_calendar_has_no_zone_when_it_has_events(site):
     calendar = icalendar.Calendar.from_ical((build_public(site) / "maintenance.ics").read_bytes())
     assert {c.name for c in calendar.subcomponents} == {"VEVENT"}
+
+
+SOURCE = Path(__file__).resolve().parent.parent / "src" / "clarion"
+
+
+def test_one_icalendar_writer():
+    # Both calendars come from render/ical.py, on the icalendar package; no other
+    # module writes calendar lines by hand.
+    by_hand = [
+        p.relative_to(SOURCE).as_posix()
+        for p in sorted(SOURCE.rglob("*.py"))
+        if "BEGIN:VEVENT" in p.read_text(encoding="utf-8") or "VCALENDAR" in p.read_text()
+    ]
+    assert by_hand == []
+    writers = [
+        p.relative_to(SOURCE).as_posix()
+        for p in sorted(SOURCE.rglob("*.py"))
+        if ".to_ical(" in p.read_text(encoding="utf-8")
+    ]
+    assert writers == ["render/ical.py"]
+
+
+def test_a_deadline_calendar_with_nothing_due_is_still_a_valid_calendar():
+    from zoneinfo import ZoneInfo
+
+    from clarion.derive.deadlines import DeadlineReport
+    from clarion.render.ical import render_deadline_calendar
+
+    report = DeadlineReport(
+        now=datetime(2026, 11, 27, 12, tzinfo=UTC), zone=ZoneInfo("UTC"), obligations=()
+    )
+    data = render_deadline_calendar(report, title="Example", base_url="https://status.example/")
+    calendar = icalendar.Calendar.from_ical(data)
+    assert calendar.subcomponents  # RFC 5545: at least one component
+    assert str(calendar["X-WR-CALNAME"]) == "Example: deadlines (private)"
+    assert data == render_deadline_calendar(
+        report, title="Example", base_url="https://status.example/"
+    )

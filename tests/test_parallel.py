@@ -17,14 +17,39 @@ from tests.test_site_build import tree
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
 
 
-def _square_all(items):
-    return [item * item for item in items]
+def _square_all(offset, items):
+    return [item * item + offset for item in items]
 
 
 def test_fork_map_keeps_order():
     items = list(range(MIN_ITEMS * 3 + 7))
-    assert fork_map(_square_all, items, 2) == [i * i for i in items]
-    assert fork_map(_square_all, items[:5], 2) == [0, 1, 4, 9, 16]
+    assert fork_map(_square_all, 0, items, 2) == [i * i for i in items]
+    assert fork_map(_square_all, 0, items[:5], 2) == [0, 1, 4, 9, 16]
+
+
+class _Unpicklable:
+    """Inputs that cannot cross a process boundary by pickling."""
+
+    def __init__(self, offset):
+        self.offset = offset
+        self.handle = open(__file__, "rb")  # noqa: SIM115 - file objects refuse pickling
+
+    def __reduce__(self):
+        raise TypeError("inputs must be inherited, not pickled")
+
+
+def _add_offset(inputs, items):
+    return [item + inputs.offset for item in items]
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_fork_map_hands_inputs_to_workers_without_pickling_them():
+    inputs = _Unpicklable(1000)
+    try:
+        items = list(range(MIN_ITEMS * 2))
+        assert fork_map(_add_offset, inputs, items, 2) == [i + 1000 for i in items]
+    finally:
+        inputs.handle.close()
 
 
 def test_background_returns_value_and_reraises_in_parent():

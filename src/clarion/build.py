@@ -14,24 +14,26 @@ from pathlib import Path
 from .cache import BuildCache, input_stamp
 from .config import SiteConfig
 from .derive import State, derive_state
+from .derive.private import PrivateState
 from .errors import UsageError
 from .explain import input_changes, input_notes
 from .generations import OutputStore
-from .load import load_site
+from .load import load_sources
 from .model import Site
 from .outdirs import absolute_folder, output_folder_problems
 from .parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
 from .render import Area, Output, RenderContext
-from .render.api import write_api
-from .render.badges import write_badges
-from .render.discovery import write_discovery
-from .render.email import write_emails
-from .render.feeds import write_feeds
+from .render.api import render_api
+from .render.badges import render_badges
+from .render.discovery import render_discovery
+from .render.email import render_emails
+from .render.feeds import render_feeds
 from .render.html import HtmlRenderer
-from .render.ical import write_calendar
+from .render.ical import render_calendar
 from .render.markdown import MarkdownRenderer, text_digest
-from .render.metrics import write_metrics
-from .render.report import write_deadlines
+from .render.metrics import render_metrics
+from .render.report import render_deadlines
+from .render.templates import THEME_DIR
 from .write import WriteReport, write_outputs
 
 Writer = Callable[[RenderContext], Iterable[Output]]
@@ -51,14 +53,14 @@ def _html_pages(context: RenderContext) -> Iterable[Output]:
 #: The writers of a build, in order. Each returns outputs; none touches the disk.
 WRITERS: tuple[Writer, ...] = (
     _html_pages,
-    write_feeds,
-    write_calendar,
-    write_api,
-    write_badges,
-    write_discovery,
-    write_deadlines,  # private: deadlines.html, .json, .ics
-    write_metrics,  # metrics/index.html: private, or public when [metrics] public = true
-    write_emails,  # private: comms/<slug>/<name>.eml drafts, comms/index.html
+    render_feeds,
+    render_calendar,
+    render_api,
+    render_badges,
+    render_discovery,
+    render_deadlines,  # private: deadlines.html, .json, .ics
+    render_metrics,  # metrics/index.html: private, or public when [metrics] public = true
+    render_emails,  # private: comms/<slug>/<name>.eml drafts, comms/index.html
 )
 
 
@@ -76,16 +78,20 @@ class BuildResult:
 def prepare(
     config: SiteConfig, now: datetime, cache: BuildCache | None = None, workers: int = 1
 ) -> RenderContext:
-    """Load and derive: everything a writer needs, with no output yet."""
-    site = load_site(config, cache, workers)
-    state = derive_state(config, site.incidents, now)
+    """Load and derive: everything a writer needs, with no output yet. The
+    rulebook is read once, with the site; the private state is derived on
+    first use (in the background process when one renders the private files)."""
+    sources = load_sources(config, cache, workers)
+    site = sources.site
+    held = site.as_of(now)  # updates dated after now are held back everywhere
     markdown = MarkdownRenderer()
     if cache is not None:
         markdown.stored = cache.markdown_html(markdown.settings)
     return RenderContext(
         config=config,
-        site=site.as_of(now),  # updates dated after now are held back everywhere
-        state=state,
+        site=held,
+        state=derive_state(config, site.incidents, now),
+        private=PrivateState(config, held, sources.rulebook, now),
         markdown=markdown,
         cache=cache,
         workers=workers,
@@ -105,7 +111,7 @@ def _unchanged_report(cache: BuildCache, targets: dict[Area, Path]) -> WriteRepo
 
 #: Writers that make only private files and take a while on large sites: with
 #: workers, they run in a forked process while the public pages render.
-BACKGROUND_WRITERS = frozenset({write_deadlines, write_metrics, write_emails})
+BACKGROUND_WRITERS = frozenset({render_deadlines, render_metrics, render_emails})
 
 
 def _reporting(
@@ -203,7 +209,7 @@ def _build(
     # real folders an older Clarion wrote (without the store) are adopted
     known = cache or BuildCache.open(config)
     adopt = {Path(f): set(known.manifest.get(a, {})) for a, f in known.targets.items()}
-    stamp = input_stamp(config, now.isoformat()) if cache is not None else None
+    stamp = input_stamp(config, now.isoformat(), theme_dir=THEME_DIR) if cache is not None else None
     if cache is not None and stamp is not None and cache.unchanged_output(stamp, names):
         with OutputStore({a.value: p for a, p in targets.items()}, adopt).opened():
             pass  # nothing to write; a killed build's leftovers are still removed

@@ -53,6 +53,7 @@ from pathlib import Path
 from . import __version__
 from .config import SiteConfig
 from .errors import ContentError
+from .load.runbooks import runbooks_dir
 from .model import Incident
 from .plaindata import PlainDataError, from_plain, to_plain
 
@@ -369,12 +370,9 @@ def _model_shape() -> str:
     return hashlib.sha256("\n".join(shapes).encode()).hexdigest()[:16]
 
 
-def input_stamp(config: SiteConfig, *extra: object) -> str:
-    """A hash of every file a build reads, Clarion's version and ``extra``
-    (the build's ``now``)."""
-    from .load.runbooks import runbooks_dir
-    from .render.templates import THEME_DIR
-
+def input_stamp(config: SiteConfig, *extra: object, theme_dir: Path) -> str:
+    """A hash of every file a build reads (the site's and the built-in theme in
+    ``theme_dir``), Clarion's version and ``extra`` (the build's ``now``)."""
     digest = hashlib.sha256(f"{__version__}\0{config.digest}\0".encode())
     for part in extra:
         digest.update(f"{part}\0".encode())
@@ -384,7 +382,7 @@ def input_stamp(config: SiteConfig, *extra: object) -> str:
         config.source_dir,
         config.templates_dir,
         runbooks_dir(config.root),
-        THEME_DIR,
+        theme_dir,
     ]
     for folder in folders:
         digest.update(f"{folder}\0".encode())

@@ -11,16 +11,16 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .derive.action_items import ActionItem, all_action_items, overdue_items, source_line
-from .derive.deadlines import DeadlineReport, evaluate
+from .derive.deadline_report import evaluate
+from .derive.deadlines import DeadlineReport
 from .derive.learning import postmortem_lint, runbook_lint
 from .derive.scheduled import future_update_warnings
 from .errors import ContentError, ContentErrors, SourceLocation, UsageError
-from .load import load_site
+from .load import load_sources
 from .model import Site, Stage
 from .placeholders import placeholder_warnings
 from .privacy import PrivacyReport
 from .render.email import check_notice_templates
-from .rules import load_rules
 from .rules.duration import DURATION_EXPECTED, DurationError, parse_duration
 
 
@@ -36,16 +36,16 @@ def run_check(
     items in a public repository (``privacy``, unless the site is fictional)."""
     blocking = privacy.errors if privacy is not None and not privacy.exempt else ()
     try:
-        site = load_site(config)
+        sources = load_sources(config)
     except ContentErrors as exc:
         if blocking:
             raise ContentErrors((*exc.errors, *blocking)) from None
         raise
     if blocking:
         raise ContentErrors(blocking)
-    future = future_update_warnings(site, now, config.timezone)
-    rulebook = load_rules(config)
-    site = site.as_of(now)  # updates dated after now are held back, as on the page
+    future = future_update_warnings(sources.site, now, config.timezone)
+    rulebook = sources.rulebook
+    site = sources.site.as_of(now)  # updates dated after now are held back, as on the page
     # a notice's template errors fail the check as they fail a build
     check_notice_templates(config, site, now, rulebook)
     report = evaluate(site, rulebook, now, config.timezone, warn_within=warn_within)

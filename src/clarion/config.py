@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .alerts.settings import AlertSettings, parse_alert_settings
 from .announce.config import Channel, parse_announce
 from .errors import ErrorCollector, SourceLocation, did_you_mean
+from .keylines import KeyLines
 from .load.guards import decode_source, nesting_problem
 from .load.schema import TimeError, check_keys, expect_type, parse_time
 from .model import ID_RE, Severity
@@ -152,6 +153,8 @@ class SiteConfig:
     alerts: AlertSettings = field(default_factory=AlertSettings)  # [alerts]: clarion.alerts
     digest: str = ""  # hash of site.toml, for caches
     announce: tuple[Channel, ...] = ()  # [[announce]] channels (clarion.announce.config)
+    # the lines of site.toml, so later checks (the rulebook's) can name a key's line
+    key_lines: KeyLines = field(default=KeyLines("site_src/site.toml"), compare=False, repr=False)
 
     def component(self, component_id: str) -> Component:
         for component in self.components:
@@ -202,46 +205,6 @@ _METRICS_KEYS = ("public", "months", "overdue_action_items", "targets")
 _TARGET_KEYS = (*DURATION_TARGET_METRICS, "mtbf", "action_item_completion", "postmortem_share")
 
 
-class _Locator:
-    """Finds the line of a dotted key in TOML text (tables and ``key =`` lines)."""
-
-    def __init__(self, path: str, text: str):
-        self.path = path
-        self.lines = text.splitlines()
-
-    def __call__(self, dotted: str) -> SourceLocation:
-        parts = dotted.split(".")
-        for cut in range(len(parts), 0, -1):
-            table, rest = parts[:cut], parts[cut:]
-            header = self._find_header(".".join(table))
-            if header is not None:
-                if not rest:
-                    return SourceLocation(self.path, header + 1)
-                line = self._find_key(rest[0], header + 1)
-                return SourceLocation(self.path, (line if line is not None else header) + 1)
-        line = self._find_key(parts[0], 0)
-        return SourceLocation(self.path, 1 if line is None else line + 1)  # missing: the top
-
-    def _find_header(self, name: str) -> int | None:
-        wanted = re.compile(
-            r"^\s*\[\s*" + re.escape(name).replace(r"\.", r"\s*\.\s*") + r"\s*[\].]"
-        )
-        for number, line in enumerate(self.lines):
-            if wanted.match(line):
-                return number
-        return None
-
-    def _find_key(self, key: str, start: int) -> int | None:
-        wanted = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*[=.]")
-        for number in range(start, len(self.lines)):
-            line = self.lines[number]
-            if number > start and line.lstrip().startswith("["):
-                return None
-            if wanted.match(line):
-                return number
-        return None
-
-
 def load_config(root: Path) -> SiteConfig:
     """Read and validate ``site_src/site.toml`` under ``root``; raise
     :class:`~clarion.errors.ContentErrors` listing every problem."""
@@ -275,7 +238,7 @@ def load_config(root: Path) -> SiteConfig:
             hint="check quotes, brackets and '=' on that line",
         )
         errors.raise_if_any()
-    locate = _Locator(display, text)
+    locate = KeyLines.of(display, text)
     config = _build(root, data, locate, errors, hashlib.sha256(raw_bytes).hexdigest())
     errors.raise_if_any()
     assert config is not None
@@ -283,7 +246,7 @@ def load_config(root: Path) -> SiteConfig:
 
 
 def _table(
-    data: Mapping[str, object], key: str, locate: _Locator, errors: ErrorCollector
+    data: Mapping[str, object], key: str, locate: KeyLines, errors: ErrorCollector
 ) -> dict[str, object]:
     value = data.get(key, {})
     if not isinstance(value, dict):
@@ -293,7 +256,7 @@ def _table(
 
 
 def _build(
-    root: Path, data: dict[str, object], locate: _Locator, errors: ErrorCollector, digest: str
+    root: Path, data: dict[str, object], locate: KeyLines, errors: ErrorCollector, digest: str
 ) -> SiteConfig | None:
     check_keys(data, _SECTIONS, where="site.toml", locate=locate, errors=errors)
 
@@ -523,6 +486,7 @@ def _build(
             _table(data, "alerts", locate, errors), [c.id for c in components], locate, errors
         ),
         digest=digest,
+        key_lines=locate,
         announce=parse_announce(
             data.get("announce"),
             path=locate.path,
@@ -535,7 +499,7 @@ def _build(
 
 
 def _postmortem(
-    raw: dict[str, object], locate: _Locator, errors: ErrorCollector
+    raw: dict[str, object], locate: KeyLines, errors: ErrorCollector
 ) -> PostmortemSettings:
     check_keys(
         raw,
@@ -565,7 +529,7 @@ def _postmortem(
         return PostmortemSettings(public_action_items=shown is True)
 
 
-def _runbooks(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -> RunbookSettings:
+def _runbooks(raw: dict[str, object], locate: KeyLines, errors: ErrorCollector) -> RunbookSettings:
     check_keys(
         raw,
         ("stale_after_days",),
@@ -593,7 +557,7 @@ def _check_raw_toml(text: str, display: str, errors: ErrorCollector) -> None:
 
 
 def _check_output_paths(
-    root: Path, resolved: Mapping[str, Path], locate: _Locator, errors: ErrorCollector
+    root: Path, resolved: Mapping[str, Path], locate: KeyLines, errors: ErrorCollector
 ) -> None:
     """Output folders never overlap the sources, the site root or each other."""
     for which, message in output_folder_problems(
@@ -607,7 +571,7 @@ def _check_output_paths(
         )
 
 
-def _metrics(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -> MetricsSettings:
+def _metrics(raw: dict[str, object], locate: KeyLines, errors: ErrorCollector) -> MetricsSettings:
     """``[metrics]`` and ``[metrics.targets]``; a target left out keeps its
     default, ``false`` removes it."""
     check_keys(
@@ -690,7 +654,7 @@ def _metrics(raw: dict[str, object], locate: _Locator, errors: ErrorCollector) -
 
 
 def _target_duration(
-    value: object, where: str, locate: _Locator, errors: ErrorCollector
+    value: object, where: str, locate: KeyLines, errors: ErrorCollector
 ) -> timedelta | None:
     from .rules.duration import DURATION_EXPECTED, DurationError, parse_duration
 
@@ -706,7 +670,7 @@ def _target_duration(
 
 
 def _duration_targets(
-    value: object, where: str, locate: _Locator, errors: ErrorCollector
+    value: object, where: str, locate: KeyLines, errors: ErrorCollector
 ) -> dict[str, timedelta]:
     """``"PT5M"`` (every incident), ``{SEV1 = "PT5M", SEV0 = "PT2M"}`` or ``false``."""
     from .model import SEVERITY_WORDS, Severity
@@ -745,7 +709,7 @@ def _duration_targets(
 
 
 def _target_share(
-    value: object, where: str, locate: _Locator, errors: ErrorCollector
+    value: object, where: str, locate: KeyLines, errors: ErrorCollector
 ) -> float | None:
     """``0.9``, ``"90%"`` or ``false``."""
     if value is False:
@@ -767,7 +731,7 @@ def _target_share(
     return share
 
 
-def _check_id(ident: str, where: str, locate: _Locator, errors: ErrorCollector) -> bool:
+def _check_id(ident: str, where: str, locate: KeyLines, errors: ErrorCollector) -> bool:
     if _ID_RE.match(ident):
         return True
     errors.error(

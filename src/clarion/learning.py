@@ -21,7 +21,7 @@ from .authoring import (
     read_source,
 )
 from .config import SiteConfig
-from .derive.deadlines import evaluate
+from .derive.deadline_report import evaluate
 from .derive.learning import postmortem_facts
 from .errors import UsageError, display_path
 from .load import load_site

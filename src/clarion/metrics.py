@@ -14,10 +14,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .config import SiteConfig
+from .derive.private import postmortem_window as rulebook_postmortem_window
 from .derive.stats import Stats, compute_stats, next_month
 from .errors import UsageError, did_you_mean
 from .load.schema import TimeError, parse_time
 from .model import Incident
+from .rules import load_rules
 
 BOUND_EXPECTED = "a month (2026-10), a day (2026-10-14) or a time (2026-10-14T12:00Z)"
 
@@ -47,15 +49,7 @@ def parse_bound(text: str | None, zone: ZoneInfo, *, option: str, end: bool) -> 
 def postmortem_window(config: SiteConfig) -> timedelta:
     """The ``postmortem`` rule's period at this site (its overrides included),
     against which the metrics count postmortems in time."""
-    from .rules import load_rules
-
-    deadline = load_rules(config)["postmortem"].deadline
-    if deadline is None or not deadline.is_fixed:
-        raise UsageError(
-            "the metrics count postmortems within the postmortem rule's period, but "
-            '[rules.overrides.postmortem] sets none in hours or days; set deadline = "PT48H"'
-        )
-    return deadline.as_timedelta()
+    return rulebook_postmortem_window(load_rules(config))
 
 
 def check_component(config: SiteConfig, component: str | None) -> None:

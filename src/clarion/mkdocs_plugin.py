@@ -39,9 +39,9 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.toc import get_toc
 
-from .load.runbooks import runbooks_dir
 from .config import SiteConfig, load_config
 from .errors import ClarionError, ContentError, ContentErrors, SourceLocation
+from .load.runbooks import runbooks_dir
 from .render import Area, Output, RenderContext
 from .render.html import FRAGMENT_CSS, HtmlRenderer
 
@@ -164,10 +164,10 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
         """The writers of ``clarion build``, with the pages in fragment mode and
         without sitemap.xml and robots.txt (the MkDocs site has its own)."""
         from .build import WRITERS, _html_pages
-        from .render.discovery import write_discovery
+        from .render.discovery import render_discovery
 
         return tuple(
-            _fragment_pages if w is _html_pages else w for w in WRITERS if w is not write_discovery
+            _fragment_pages if w is _html_pages else w for w in WRITERS if w is not render_discovery
         )
 
     def nav_entries(self) -> Iterable[tuple[str, str | None]]:

@@ -326,10 +326,6 @@ class Incident:
     def postmortem(self) -> Update | None:
         return first_postmortem(self.updates)
 
-    @property
-    def public_updates(self) -> tuple[Update, ...]:
-        return self.updates
-
     def as_of(self, now: datetime) -> Incident | None:
         """The item as known at ``now``: updates dated after ``now`` are held
         back like scheduled posts. ``None`` while nothing of it is published
@@ -453,10 +449,6 @@ class Site:
 
     def notices_for(self, slug: str) -> tuple[Notice, ...]:
         return tuple(n for n in self.notices if n.slug == slug)
-
-    @cached_property
-    def public_incidents(self) -> tuple[Incident, ...]:
-        return tuple(i for i in self.incidents if i.public)
 
     def as_of(self, now: datetime) -> Site:
         """The site as published at ``now``: every item through

@@ -30,10 +30,11 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 #: Below this many items the cost of starting workers outweighs the gain.
 MIN_ITEMS = 400
@@ -89,21 +90,46 @@ def _die_with_parent(parent: int) -> None:
     os.close(devnull)
 
 
-def fork_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:
-    """``func`` over chunks of ``items``, flattened, in order.
+def fork_map(
+    func: Callable[[S, Sequence[T]], list[R]], inputs: S, items: Sequence[T], workers: int
+) -> list[R]:
+    """``func(inputs, chunk)`` over chunks of ``items``, flattened, in order.
 
-    ``func`` must be a module-level function (it is called by name in the
-    workers) and must only read state that existed before this call.
+    ``inputs`` is what every chunk needs besides its items (the config, the
+    renderer, the records): each worker receives it once, through the pool's
+    initializer, inherited by ``fork`` (never pickled); only the chunks and
+    their results cross a process boundary. ``func`` must be a module-level
+    function (it is called by name in the workers).
     """
     if workers <= 1 or len(items) < MIN_ITEMS or not can_fork():
-        return func(items)
+        return func(inputs, items)
     count = workers * 4
     size = -(-len(items) // count)
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        parts = pool.map(func, chunks, chunksize=1)
+    with context.Pool(
+        workers, initializer=_start_worker, initargs=(os.getpid(), func, inputs)
+    ) as pool:
+        parts = pool.map(_run_chunk, chunks, chunksize=1)
     return [result for part in parts for result in part]
+
+
+#: In a worker process only: the function and inputs its pool was started with.
+_WORK: tuple[Callable[[Any, Sequence[Any]], list[Any]], object] | None = None
+
+
+def _start_worker(
+    parent: int, func: Callable[[Any, Sequence[Any]], list[Any]], inputs: object
+) -> None:
+    global _WORK
+    _die_with_parent(parent)
+    _WORK = (func, inputs)
+
+
+def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
+    assert _WORK is not None, "called outside a fork_map worker"
+    func, inputs = _WORK
+    return func(inputs, chunk)
 
 
 class Background:

@@ -45,12 +45,15 @@ class ReadyDraft:
 def find_draft(config: SiteConfig, slug_prefix: str, name: str, now: datetime) -> ReadyDraft:
     """The draft ``comms/<slug>/<name>.eml`` at ``now`` and why it cannot be sent."""
     from ..authoring import find_incident_file
+    from ..derive.private import PrivateState
     from ..load import load_site
     from ..rules import load_rules
 
     slug = find_incident_file(config, slug_prefix).stem
     site = load_site(config).as_of(now)  # updates dated after now are held back
-    drafts = collect_drafts(config, site, load_rules(config), now)
+    rulebook = load_rules(config)
+    owed = PrivateState(config, site, rulebook, now).owed_emails
+    drafts = collect_drafts(config, site, rulebook, now, owed=owed)
     name = name.removesuffix(".eml")
     for draft, entry in _pairs(drafts.drafts, drafts.entries):
         if draft.incident.slug == slug and draft.name == name:

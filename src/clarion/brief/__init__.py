@@ -16,7 +16,8 @@ from datetime import datetime
 
 from ..authoring import SEVERITY_MEANING
 from ..config import SiteConfig
-from ..derive.deadlines import OPEN_STATES, ObligationState, evaluate, next_update_due
+from ..derive.deadline_report import evaluate
+from ..derive.deadlines import OPEN_STATES, ObligationState, next_update_due
 from ..derive.timeline import impact_snapshots
 from ..model import Incident, Roles, Severity, Site, closed_at, current_stage
 from ..rules import RuleBook

@@ -37,10 +37,6 @@ class State:
     #: what becomes visible later (see :func:`clarion.derive.changes.next_change`)
     pending: tuple[Incident, ...] = ()
 
-    def intervals_of(self, incident: Incident) -> tuple[Interval, ...]:
-        """The non-operational stretches of one item's components."""
-        return _intervals(incident)
-
     def last_change_at(self, component_id: str) -> datetime | None:
         """The component's last status change at or before ``now``."""
         moments = _change_moments(self.recent.get(component_id, ()), self.now)

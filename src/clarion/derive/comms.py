@@ -47,8 +47,8 @@ notice covers yet: the build drafts them from built-in templates.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -447,6 +447,13 @@ class OwedEmails:
 
     recent: tuple[OwedEmail, ...]
     older: int = 0
+    older_by_rule: Mapping[str, int] = field(default_factory=dict)
+
+    def only(self, rule_ids: Collection[str]) -> OwedEmails:
+        """The same, for ``rule_ids`` alone (the rules a site has an email template for)."""
+        older = {r: n for r, n in self.older_by_rule.items() if r in rule_ids}
+        recent = tuple(o for o in self.recent if o.rule.id in rule_ids)
+        return OwedEmails(recent, sum(older.values()), older)
 
 
 def email_rules(rulebook: RuleBook, templates: Collection[str] | None = None) -> tuple[Rule, ...]:
@@ -472,7 +479,7 @@ def owed_emails(
     for notice in site.notices:
         by_slug.setdefault(notice.slug, []).append(notice)
     recent: list[OwedEmail] = []
-    older = 0
+    older: dict[str, int] = {}
     for incident in site.incidents:
         if incident.is_maintenance or incident.started_at > now:
             continue
@@ -487,13 +494,13 @@ def owed_emails(
                 continue  # a notice covers the rule: it is drafted from the notice
             start = _clock_start(incident, rule, now)
             if start is not None and now - start > DRAFT_WINDOW:
-                older += 1
+                older[rule.id] = older.get(rule.id, 0) + 1
                 continue
             obligation = obligation_for(incident, rule, rulebook, notices, now, zone)
             if obligation is None or obligation.state not in DRAFT_STATES:
                 continue
             recent.append(OwedEmail(obligation))
-    return OwedEmails(tuple(recent), older)
+    return OwedEmails(tuple(recent), sum(older.values()), older)
 
 
 def _clock_start(incident: Incident, rule: Rule, now: datetime) -> datetime | None:

@@ -48,7 +48,6 @@ __all__ = [
     "ObligationState",
     "applies",
     "clock_time",
-    "evaluate",
     "lint",
     "next_update_due",
     "obligation_for",
@@ -101,35 +100,6 @@ class DeadlineReport:
     @property
     def lint_warnings(self) -> tuple[ContentError, ...]:
         return tuple(e for e in self.lint if e.severity == "warning")
-
-
-def evaluate(
-    site: Site,
-    rulebook: RuleBook,
-    now: datetime,
-    zone: ZoneInfo,
-    *,
-    warn_within: timedelta | None = None,
-) -> DeadlineReport:
-    """Every obligation of ``site`` at ``now``, sorted by state, due time and
-    incident, with the content lint (including what regulator notices still
-    lack: :func:`clarion.derive.comms.content_lint`)."""
-    from .comms import content_lint
-
-    items = list(obligations(site, rulebook, now, zone))
-    items.sort(key=_sort_key)
-    return DeadlineReport(
-        now=now,
-        zone=zone,
-        obligations=tuple(items),
-        lint=lint(site, rulebook, now) + tuple(content_lint(site, rulebook, items)),
-        warn_within=warn_within,
-    )
-
-
-def _sort_key(o: Obligation) -> tuple[object, ...]:
-    due = o.due_at.timestamp() if o.due_at else float("inf")
-    return (o.state.rank, due, o.incident.started_at, o.incident.slug, o.key)
 
 
 def obligations(

@@ -13,6 +13,7 @@ from datetime import datetime
 from ..errors import ContentError, SourceLocation
 from ..model import Incident, Site, closed_at
 from ..rules import Rule, RuleBook
+from .obligation import applies
 
 #: Rule id -> (the ``roles:`` key it asks for, the role's name in messages).
 ROLE_RULES = {
@@ -35,8 +36,6 @@ def role_warnings(site: Site, rulebook: RuleBook, now: datetime) -> Iterator[Con
 def _role_warning(
     incident: Incident, rule: Rule, key: str, name: str, now: datetime
 ) -> ContentError | None:
-    from .deadlines import applies
-
     if incident.is_maintenance or incident.imported or incident.declared_at is None:
         return None
     if rule.deadline is None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -98,11 +98,3 @@ def impact_intervals(incident: Incident) -> list[Interval]:
     for cid, (start, impact) in sorted(open_since.items()):
         intervals.append(Interval(cid, start, None, impact, incident))
     return intervals
-
-
-def intervals_by_component(incidents: Iterable[Incident]) -> dict[str, list[Interval]]:
-    result: dict[str, list[Interval]] = {}
-    for incident in incidents:
-        for interval in impact_intervals(incident):
-            result.setdefault(interval.component, []).append(interval)
-    return result

@@ -60,19 +60,19 @@ def check_conflicts(plan: Plan, force: bool) -> None:
         )
 
 
-_STAGED: SiteConfig | None = None  # the site as it will be, for worker processes
-_FILES: Sequence[PlannedFile] = ()  # the files to check, for worker processes
-
-
-def _check_files(indices: Sequence[int]) -> list[ContentError]:
-    """Read planned files with Clarion's loader, from memory: their errors."""
-    assert _STAGED is not None
+def _check_files(
+    inputs: tuple[SiteConfig, Sequence[PlannedFile]], indices: Sequence[int]
+) -> list[ContentError]:
+    """Read planned files with Clarion's loader, from memory: their errors.
+    ``inputs``: the site as it will be and the files to check (workers inherit
+    them; only indices travel)."""
+    staged, files = inputs
     errors = ErrorCollector()
     for index in indices:
-        planned = _FILES[index]
+        planned = files[index]
         read_incident(
-            _STAGED.root / planned.relpath,
-            _STAGED,
+            staged.root / planned.relpath,
+            staged,
             errors,
             relpath=f"{planned.relpath} (from {planned.item.origin})",
             raw=planned.text.encode("utf-8"),
@@ -81,12 +81,7 @@ def _check_files(indices: Sequence[int]) -> list[ContentError]:
 
 
 def _check(files: Sequence[PlannedFile], staged: SiteConfig) -> None:
-    global _STAGED, _FILES
-    _STAGED, _FILES = staged, files
-    try:
-        problems = fork_map(_check_files, range(len(files)), default_workers())
-    finally:
-        _STAGED, _FILES = None, ()
+    problems = fork_map(_check_files, (staged, files), range(len(files)), default_workers())
     if problems:
         raise ContentErrors(problems)
 

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from ..authoring import slugify
 from ..config import SiteConfig
@@ -275,7 +274,3 @@ def _section(update: ImportedUpdate, ids: Mapping[str, str]) -> list[str]:
     if update.body:
         lines.append(update.body)
     return lines
-
-
-def relpath_of(config: SiteConfig, path: Path) -> str:
-    return path.relative_to(config.root).as_posix()

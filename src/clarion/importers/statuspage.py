@@ -77,12 +77,8 @@ def read_statuspage(documents: Mapping[str, tuple[str, bytes]]) -> ImportBatch:
             except _Bad:
                 continue
             records.extend((path, f"{key}[{n}]", record) for n, record in enumerate(listed))
-    global _KNOWN, _RECORDS
-    _KNOWN, _RECORDS = {c.source_id for c in components}, records
-    try:
-        chunks = fork_map(_read_records, range(len(records)), default_workers())
-    finally:
-        _KNOWN, _RECORDS = set(), []
+    known = {c.source_id for c in components}
+    chunks = fork_map(_read_records, (known, records), range(len(records)), default_workers())
     items: dict[str, ImportedItem] = {}
     for chunk_items, chunk_errors, chunk_report, chunk_names in chunks:
         reader.errors.extend(chunk_errors)
@@ -111,20 +107,21 @@ def read_statuspage(documents: Mapping[str, tuple[str, bytes]]) -> ImportBatch:
     )
 
 
-# The page being read, for worker processes (they inherit it; only indices travel).
-_KNOWN: set[str] = set()  # its component ids
-_RECORDS: list[tuple[str, str, Any]] = []  # (file, "incidents[3]", record)
 _Chunk = tuple[list[ImportedItem], ErrorCollector, Report, dict[str, str]]
+#: The page being read: its component ids and its records as (file, "incidents[3]",
+#: record). Worker processes inherit it; only indices travel.
+_Records = tuple[set[str], Sequence[tuple[str, str, Any]]]
 
 
-def _read_records(indices: Sequence[int]) -> list[_Chunk]:
+def _read_records(inputs: _Records, indices: Sequence[int]) -> list[_Chunk]:
     """Read a chunk of incident records (in a worker process for large pages)."""
+    known, records = inputs
     reader = _Reader()
     items = []
     for index in indices:
-        path, origin, record = _RECORDS[index]
+        path, origin, record = records[index]
         try:
-            items.append(reader.item(record, path, origin, _KNOWN))
+            items.append(reader.item(record, path, origin, known))
         except _Bad:
             continue
     return [(items, reader.errors, reader.report, reader.names)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,8 +28,6 @@ from ..model import (
     MAINTENANCE_STAGES,
     SEVERITY_WORDS,
     Breach,
-    Decision,
-    Delay,
     Impact,
     Incident,
     Kind,
@@ -40,10 +39,12 @@ from ..model import (
     Window,
 )
 from ..parallel import fork_map
-from .breach import is_count, read_affected, read_delays, read_facts
+from ..rules import RuleBook, load_rules
+from .breach import read_breach_mapping
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
 from .guards import decode_source
 from .links import check_no_links
+from .notices import check_breach_references, load_comms
 from .roles import read_roles
 from .runbooks import check_runbook_references, read_runbooks, runbooks_dir
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
@@ -73,14 +74,28 @@ INCIDENT_KEYS = (
     "imported",
     "roles",
 )
-BREACH_KEYS = ("affected_count", "affected", "rules", "decisions", "delays", "facts", "notes")
-DECISION_KEYS = ("required", "reason", "decided")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 _STAGE_WORDS = {s.value: s for s in Stage}
 
 
+@dataclass(frozen=True)
+class Sources:
+    """Everything a build reads: the site's model and its rulebook (the shipped
+    rules with the site's ``[rules]`` settings), read once."""
+
+    site: Site
+    rulebook: RuleBook
+
+
 def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int = 1) -> Site:
-    """Load every incident, maintenance and extra page of the site.
+    """The site's model alone (see :func:`load_sources`)."""
+    return load_sources(config, cache, workers).site
+
+
+def load_sources(
+    config: SiteConfig, cache: BuildCache | None = None, workers: int = 1
+) -> Sources:
+    """Load every incident, maintenance and extra page of the site, and its rulebook.
 
     With a ``cache``, files whose bytes are unchanged since the last build are
     not parsed again (their warnings are reported again all the same). With
@@ -121,12 +136,7 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
             parsed[relpath] = (incident, replay)
         else:
             to_parse.append((path, relpath))
-    global _PARSE_CONFIG
-    _PARSE_CONFIG = config
-    try:
-        results = fork_map(_parse_files, to_parse, workers)
-    finally:
-        _PARSE_CONFIG = None
+    results = fork_map(_parse_files, config, to_parse, workers)
     for (path, relpath), (digest, incident, file_errors) in zip(to_parse, results):
         parsed[relpath] = (incident, file_errors)
         if incident is not None and cache is not None:
@@ -142,9 +152,6 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
     pages = _read_pages(config, errors)
     # Notices, breach sidecars and every rule id they name, with the site's
     # [rules] settings: checked here so one run reports every problem.
-    from ..rules import load_rules
-    from .notices import check_breach_references, load_comms
-
     rulebook = load_rules(config, errors)
     incidents, notices = load_comms(config, incidents, seen, rulebook.ids, errors)
     check_breach_references(incidents, rulebook, errors)
@@ -157,24 +164,20 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
     )
     errors.raise_if_any()
     incidents.sort(key=lambda i: (i.started_at, i.slug))
-    return Site(
+    site = Site(
         incidents=tuple(incidents),
         pages=tuple(pages),
         notices=tuple(notices),
         runbooks=tuple(runbooks),
         warnings=tuple(errors.warnings),
     )
-
-
-_PARSE_CONFIG: SiteConfig | None = None  # the site being loaded, for worker processes
+    return Sources(site, rulebook)
 
 
 def _parse_files(
-    items: Sequence[tuple[Path, str]],
+    config: SiteConfig, items: Sequence[tuple[Path, str]]
 ) -> list[tuple[str, Incident | None, ErrorCollector]]:
     """Parse a chunk of update files: (digest, incident or None, errors) each."""
-    config = _PARSE_CONFIG
-    assert config is not None
     results = []
     for path, relpath in items:
         raw = path.read_bytes()
@@ -548,9 +551,12 @@ class _IncidentReader:
                 expected="a mapping such as\n    breach:\n      aware: 2026-11-20T16:00:00Z",
             )
             return None
-        return read_breach_mapping(
-            value, self.lines, "breach.", self.relpath, self.zone, self.errors, self
+        breach = read_breach_mapping(
+            value, self.lines, "breach.", self.relpath, self.zone, self.errors
         )
+        if breach is None:
+            self.failed = True
+        return breach
 
     # -- update sections ------------------------------------------------------
 
@@ -646,149 +652,6 @@ class _IncidentReader:
         return result
 
 
-def read_breach_mapping(
-    value: Mapping[str, object],
-    lines: Mapping[str, int],
-    prefix: str,
-    relpath: str,
-    zone: ZoneInfo | None,
-    errors: ErrorCollector,
-    reader: _IncidentReader | None = None,
-) -> Breach | None:
-    """Validate a ``breach:`` mapping (front matter or ``comms/<slug>/breach.yml``).
-
-    Any key holding a time is a clock; the rulebook says which clocks its rules
-    read. ``affected_count``, ``rules``, ``decisions`` and ``notes`` are facts.
-    """
-    before = len(errors.errors)
-
-    def at(key: str) -> SourceLocation:
-        return SourceLocation(relpath, lines.get(prefix + key) or lines.get(prefix.rstrip(".")))
-
-    clocks: dict[str, datetime] = {}
-    affected: dict[str, int] = {}
-    rules: tuple[str, ...] | None = None
-    decisions: dict[str, Decision] = {}
-    delays: dict[str, Delay] = {}
-    facts: dict[str, bool | str] = {}
-    for key, item in value.items():
-        key = str(key)
-        if key == "affected_count":
-            if is_count(item):
-                affected.setdefault("total", item)
-            else:
-                errors.error(
-                    at(key), f"breach.affected_count: got {item!r}", expected="a whole number"
-                )
-        elif key == "affected":
-            affected.update(read_affected(item, at, errors))
-        elif key == "delays":
-            delays = read_delays(item, at, lines, prefix, zone, errors)
-        elif key == "facts":
-            facts = read_facts(item, at, errors)
-        elif key == "rules":
-            if isinstance(item, list) and all(isinstance(r, str) for r in item):
-                rules = tuple(item)
-            else:
-                errors.error(
-                    at(key),
-                    f"breach.rules: got {item!r}",
-                    expected="a list of rule ids, e.g. [gdpr-art33-authority]",
-                )
-        elif key == "decisions":
-            decisions = _read_decisions(item, at, prefix, lines, relpath, zone, errors)
-        elif key == "notes":
-            continue
-        elif isinstance(item, (str, datetime)) and not isinstance(item, bool):
-            try:
-                clocks[key] = parse_time(item, zone)
-            except TimeError as exc:
-                errors.error(at(key), f"breach.{key}: {exc}", expected=TIME_EXPECTED)
-        else:
-            errors.error(
-                at(key),
-                f"breach.{key}: got {item!r}",
-                expected="a clock time (aware, discovered, determined, ...) or one of: "
-                + ", ".join(BREACH_KEYS),
-                hint=did_you_mean(key, BREACH_KEYS),
-            )
-    if len(errors.errors) > before:
-        if reader is not None:
-            reader.failed = True
-        return None
-    return Breach(
-        clocks=clocks,
-        affected=affected,
-        delays=delays,
-        facts=facts,
-        rules=rules,
-        decisions=decisions,
-        source_path=relpath,
-        lines={k[len(prefix) :]: v for k, v in lines.items() if k.startswith(prefix)},
-    )
-
-
-def _read_decisions(item, at, prefix, lines, relpath, zone, errors) -> dict[str, Decision]:
-    if not isinstance(item, dict):
-        errors.error(
-            at("decisions"),
-            "breach.decisions must map rule ids to decisions",
-            expected='gdpr-art33-authority: {required: false, reason: "...", decided: 2026-11-21T09:00:00Z}',
-        )
-        return {}
-    decisions: dict[str, Decision] = {}
-    for rule, decision in item.items():
-        where = f"decisions.{rule}"
-        if not isinstance(decision, dict):
-            errors.error(
-                at(where),
-                f"breach.{where}: got {decision!r}",
-                expected='{required: false, reason: "...", decided: <time>}',
-            )
-            continue
-        check_keys(
-            decision,
-            DECISION_KEYS,
-            where=f"breach.{where}",
-            locate=lambda k, w=where: at(f"{w}.{k}"),
-            errors=errors,
-        )
-        required = decision.get("required", False)
-        reason = decision.get("reason")
-        if not isinstance(required, bool):
-            errors.error(
-                at(f"{where}.required"),
-                f"breach.{where}.required: got {required!r}",
-                expected="true or false",
-            )
-            continue
-        if not isinstance(reason, str) or not reason.strip():
-            errors.error(
-                at(where),
-                f"breach.{where} records no reason",
-                expected='reason: "why the notice is not required"',
-                hint="GDPR Art. 33(5) requires the reasoning to be documented",
-            )
-            continue
-        decided = None
-        if decision.get("decided") is not None:
-            try:
-                decided = parse_time(decision["decided"], zone)
-            except TimeError as exc:
-                errors.error(
-                    at(f"{where}.decided"), f"breach.{where}.decided: {exc}", expected=TIME_EXPECTED
-                )
-                continue
-        decisions[str(rule)] = Decision(
-            rule=str(rule),
-            required=required,
-            reason=reason.strip(),
-            decided_at=decided,
-            line=lines.get(prefix + where),
-        )
-    return decisions
-
-
 def _read_pages(config: SiteConfig, errors: ErrorCollector) -> list[Page]:
     pages_dir = config.source_dir / "pages"
     if not pages_dir.is_dir():
@@ -843,7 +706,9 @@ def _read_pages(config: SiteConfig, errors: ErrorCollector) -> list[Page]:
 
 
 __all__ = [
+    "Sources",
     "load_site",
+    "load_sources",
     "read_incident",
     "read_breach_mapping",
     "parse_yaml_with_lines",

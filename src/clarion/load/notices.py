@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import ErrorCollector, SourceLocation, did_you_mean
 from ..model import Breach, Incident, Notice
+from .breach import read_breach_mapping
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
 from .guards import decode_source
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
@@ -122,7 +123,6 @@ def read_breach_sidecar(
     path: Path, relpath: str, zone: ZoneInfo | None, errors: ErrorCollector
 ) -> Breach | None:
     """``comms/<slug>/breach.yml``: the breach mapping itself, or ``breach:`` and the mapping."""
-    from . import read_breach_mapping
 
     text = _read_text(path, relpath, errors)
     if text is None:

@@ -11,7 +11,9 @@ if TYPE_CHECKING:
     from ..cache import BuildCache
     from ..config import SiteConfig
     from ..derive import State
+    from ..derive.private import PrivateState
     from ..model import Site
+    from ..rules import RuleBook
     from .markdown import MarkdownRenderer
 
 
@@ -41,11 +43,16 @@ class Output:
 @dataclass(frozen=True)
 class RenderContext:
     """What every writer receives: the config, the loaded site, the derived
-    public state and the shared Markdown renderer."""
+    public and private state and the shared Markdown renderer."""
 
     config: SiteConfig
     site: Site
     state: State
+    private: PrivateState  # deadlines, metrics, review; the rulebook read with the site
     markdown: MarkdownRenderer
     cache: BuildCache | None = None
     workers: int = 1  # processes a writer may use (see clarion.parallel)
+
+    @property
+    def rulebook(self) -> RuleBook:
+        return self.private.rulebook

@@ -85,7 +85,7 @@ RECENT_LIMIT = 50
 Json = dict[str, Any]
 
 
-def write_api(context: RenderContext) -> Iterator[Output]:
+def render_api(context: RenderContext) -> Iterator[Output]:
     """Every ``api/v2/*.json`` file."""
     api = StatuspageApi(context.config, context.state, context.markdown)
     for path, data in api.documents().items():

@@ -59,7 +59,7 @@ IMPACT_TONES = {
 }
 
 
-def write_badges(context: RenderContext) -> Iterator[Output]:
+def render_badges(context: RenderContext) -> Iterator[Output]:
     state = context.state
     overall = state.overall
     yield from _badge(

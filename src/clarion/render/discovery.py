@@ -23,7 +23,7 @@ from .views import day_of, item_uri
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def write_discovery(context: RenderContext) -> Iterator[Output]:
+def render_discovery(context: RenderContext) -> Iterator[Output]:
     config = context.config
     yield Output(
         Area.PUBLIC, "sitemap.xml", sitemap(config, context.site, context.state).encode("utf-8")

@@ -48,11 +48,11 @@ from ..cache import BuildCache, fingerprint_files, render_key
 from ..config import SiteConfig
 from ..derive.comms import (
     OwedEmail,
+    OwedEmails,
     content_lint,
     email_rules,
     has_body,
     missing_items,
-    owed_emails,
 )
 from ..derive.deadlines import Obligation, ObligationState, obligation_for
 from ..errors import ContentErrors, ErrorCollector, SourceLocation
@@ -506,9 +506,12 @@ def collect_drafts(
     rulebook: RuleBook,
     now: datetime,
     cache: BuildCache | None = None,
+    *,
+    owed: OwedEmails,
 ) -> Drafts:
-    """Every draft and index row of the site at ``now``; raises
-    :class:`ContentErrors` with every template or address problem."""
+    """Every draft and index row of the site at ``now`` (``owed``: the customer
+    emails the derive pass found owed; those with a template are drafted);
+    raises :class:`ContentErrors` with every template or address problem."""
     drafter = EmailDrafter(config, site, rulebook, now)
     out = Drafts()
     names_by_slug: dict[str, set[str]] = {}
@@ -547,8 +550,7 @@ def collect_drafts(
             source=source, problems=tuple(problems.get(source, ())),
         ))  # fmt: skip
     templates = {r.id for r in email_rules(rulebook) if _has_templates(drafter.env, r.id)}
-    rules = [r for r in email_rules(rulebook) if r.id in templates]
-    owed = owed_emails(site, rulebook, now, config.timezone, rules)
+    owed = owed.only(templates)
     out.older_owed = owed.older
     for item in owed.recent:
         incident, rule = item.incident, item.rule
@@ -667,15 +669,19 @@ def _entry_data(entry: Entry) -> dict[str, object]:
     }
 
 
-def write_emails(context: RenderContext) -> Iterator[Output]:
+def render_emails(context: RenderContext) -> Iterator[Output]:
     """The build's writer: ``comms/<slug>/<name>.eml`` and ``comms/index.html``,
     private. Raises :class:`ContentErrors` (before yielding anything) when a
     notice's template or an address is wrong."""
-    from ..rules import load_rules
-
     config = context.config
-    rulebook = load_rules(config)
-    result = collect_drafts(config, context.site, rulebook, context.state.now, context.cache)
+    result = collect_drafts(
+        config,
+        context.site,
+        context.rulebook,
+        context.state.now,
+        context.cache,
+        owed=context.private.owed_emails,
+    )
     env = email_environment(config)
     try:
         index = render_index(env, config, result.entries, result.older_owed)
@@ -688,15 +694,11 @@ def write_emails(context: RenderContext) -> Iterator[Output]:
 
 
 def check_notice_templates(
-    config: SiteConfig, site: Site, now: datetime, rulebook: RuleBook | None = None
+    config: SiteConfig, site: Site, now: datetime, rulebook: RuleBook
 ) -> None:
     """For ``clarion check``: render every notice as a build would and raise
     :class:`ContentErrors` for each template or address error (the content
     the notices still lack is part of the deadline report's lint)."""
-    if rulebook is None:
-        from ..rules import load_rules
-
-        rulebook = load_rules(config)
     drafter = EmailDrafter(config, site, rulebook, now)
     for notice in site.notices:
         if notice.is_sent and not has_body(notice):
@@ -712,5 +714,5 @@ __all__ = [
     "collect_drafts",
     "eml_bytes",
     "missing_items",
-    "write_emails",
+    "render_emails",
 ]

@@ -51,7 +51,7 @@ class FeedSpec:
     page_url: str
 
 
-def write_feeds(context: RenderContext) -> Iterator[Output]:
+def render_feeds(context: RenderContext) -> Iterator[Output]:
     """The site-wide feeds and the feeds of every component."""
     config = context.config
     items = published_items(config, context.state)

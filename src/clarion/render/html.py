@@ -180,7 +180,6 @@ class HtmlRenderer:
         """One page per incident and maintenance: reused from the previous
         build where the render key is unchanged, the rest rendered (over
         ``self.workers`` processes for large sites)."""
-        global _RENDERER
         views = list(self.items.values())
         pages: list[Output] = []
         missing: list[int] = []
@@ -194,13 +193,9 @@ class HtmlRenderer:
         if missing:
             # compile once, before any fork (a syntax error is reported here)
             load_template(self.env, "incident.html.j2", self.config.root, self.config.templates_dir)
-            _RENDERER = self
-            try:
-                rendered = fork_map(
-                    _render_items, [views[i].incident.slug for i in missing], self.workers
-                )
-            finally:
-                _RENDERER = None
+            rendered = fork_map(
+                _render_items, self, [views[i].incident.slug for i in missing], self.workers
+            )
             for index, (data, converted) in zip(missing, rendered, strict=True):
                 pages[index] = Output(Area.PUBLIC, pages[index].path, data, pages[index].key)
                 self.markdown.converted.update(converted)  # kept for the next build
@@ -393,13 +388,10 @@ def _first(files: dict[str, Path], names: tuple[str, ...]) -> str | None:
     return None
 
 
-_RENDERER: HtmlRenderer | None = None  # the renderer whose pages worker processes render
-
-
-def _render_items(slugs: Sequence[str]) -> list[tuple[bytes, dict[str, str]]]:
+def _render_items(
+    renderer: HtmlRenderer, slugs: Sequence[str]
+) -> list[tuple[bytes, dict[str, str]]]:
     """Each page, with the Markdown conversions it made (for the build cache)."""
-    renderer = _RENDERER
-    assert renderer is not None
     markdown = renderer.markdown
     pages = []
     for slug in slugs:

@@ -1,4 +1,7 @@
-"""``maintenance.ics``: an iCalendar (RFC 5545) of scheduled maintenance.
+"""Clarion's iCalendar (RFC 5545) files, both written with ``icalendar``:
+``maintenance.ics`` (public) and ``deadlines.ics`` (private).
+
+``maintenance.ics``: an iCalendar of scheduled maintenance.
 
 One VEVENT per public maintenance window, past and future, so a subscribed
 calendar keeps the history:
@@ -17,27 +20,37 @@ calendar keeps the history:
 RFC 5545 requires at least one component in a calendar, and some clients
 reject an empty one: a site with no maintenance gets a calendar holding only
 a ``VTIMEZONE`` for UTC (the zone every event time is written in).
+
+``deadlines.ics``: one VEVENT per item with a due time that asks for a date
+(open items, and every regulatory or contractual item), a quarter of an
+hour long, with a display alarm an hour before each item still due. ``UID``:
+``deadline-<key>@<host>``; ``DTSTAMP``: the moment the item's clock started
+(else its due time), never the wall clock; ``CATEGORIES``: the rule's kind and
+the item's state. A calendar with no due item holds the UTC ``VTIMEZONE``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event, Timezone, TimezoneStandard
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
 
 from .. import __version__
 from ..config import SiteConfig
+from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
 from ..model import Stage
+from ..rules import RuleKind
 from . import Area, Output, RenderContext
 from .items import PublishedItem, plain_text, published_items
 from .markdown import MarkdownRenderer
+from .times import local_text, utc_text
 
 CALENDAR_PATH = "maintenance.ics"
 
 
-def write_calendar(context: RenderContext) -> Iterator[Output]:
+def render_calendar(context: RenderContext) -> Iterator[Output]:
     config = context.config
     calendar = Calendar()
     calendar.add("prodid", f"-//Clarion//Clarion {__version__}//EN")
@@ -97,4 +110,58 @@ def _event(item: PublishedItem, config: SiteConfig, markdown: MarkdownRenderer, 
         lines.append(f"{latest.stage.label}: {text}" if text else latest.stage.label)
     lines.append(f"Details: {item.url}")
     event.add("description", "\n\n".join(lines))
+    return event
+
+
+def render_deadline_calendar(report: DeadlineReport, *, title: str, base_url: str) -> bytes:
+    """``deadlines.ics``: the owed items of ``report`` that have a due time."""
+    calendar = Calendar()
+    calendar.add("prodid", f"-//Clarion//Clarion {__version__} deadlines//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{title}: deadlines (private)")
+    host = urlsplit(base_url).hostname or "clarion.invalid"
+    for obligation in report.obligations:
+        if obligation.due_at is not None and _asks_for_a_date(obligation):
+            calendar.add_component(_deadline_event(obligation, report, host))
+    if not calendar.subcomponents:
+        calendar.add_component(_utc_zone())
+    data: bytes = calendar.to_ical()
+    return data
+
+
+def _asks_for_a_date(o: Obligation) -> bool:
+    """Calendar events: items still open, and every regulatory or contractual
+    item (the breach record); a settled practice item (a kept update cadence,
+    a sent customer email) would only be noise in a calendar."""
+    return o.state in OPEN_STATES or o.rule.kind is not RuleKind.PRACTICE
+
+
+def _deadline_event(o: Obligation, report: DeadlineReport, host: str) -> Event:
+    assert o.due_at is not None
+    due = o.due_at.astimezone(UTC)
+    description = [
+        f"Rule: {o.rule.id} ({o.rule.regime})",
+        f"Incident: {o.incident.slug}",
+        f"Recipient: {o.recipient}",
+        f"Due: {utc_text(due)} UTC ({local_text(due, report.zone)})",
+        f"State: {o.state.value}" + (f": {o.detail}" if o.detail else ""),
+    ]
+    if o.satisfied_by:
+        description.append(f"Satisfied by: {o.satisfied_by}")
+    event = Event()
+    event.add("uid", f"deadline-{o.key.replace('/', '-')}@{host}")
+    event.add("dtstamp", (o.clock_at or o.due_at).astimezone(UTC))
+    event.add("dtstart", due)
+    event.add("dtend", due + timedelta(minutes=15))
+    event.add("summary", f"[{o.state.label}] {o.rule.title}: {o.incident.title}")
+    event.add("description", "\n".join(description))
+    event.add("categories", [o.rule.kind.value, o.state.value])
+    event.add("transp", "TRANSPARENT")
+    if o.state is ObligationState.DUE:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"Due in 1 hour: {o.rule.title} ({o.incident.slug})")
+        alarm.add("trigger", timedelta(hours=-1))
+        event.add_component(alarm)
     return event

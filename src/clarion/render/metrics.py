@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from ..config import ALL_SEVERITIES, MetricTargets, SiteConfig
 from ..derive.action_items import ActionItem
-from ..derive.stats import Stats, headline_targets, months_back
+from ..derive.stats import Stats, headline_targets
 from ..model import Severity
 from . import Area, Output, RenderContext
 from .charts import (
@@ -77,22 +77,13 @@ LINE_STYLES = (
 )
 
 
-def write_metrics(context: RenderContext) -> Iterator[Output]:
+def render_metrics(context: RenderContext) -> Iterator[Output]:
     """The metrics page, in the folder ``[metrics] public`` chooses."""
-    from ..derive.learning import review
-    from ..metrics import site_stats
     from .html import HtmlRenderer
 
     config = context.config
     settings = config.metrics
-    now = context.state.now
-    stats = site_stats(
-        config,
-        context.site.incidents,
-        now,
-        since=months_back(now, config.timezone, settings.months),
-        include_private=not settings.public,
-    )
+    stats = context.private.metrics
     page = metrics_page(config, stats, public=settings.public)
     renderer = HtmlRenderer(config, context.site, context.state, context.markdown)
     if settings.public:
@@ -107,9 +98,7 @@ def write_metrics(context: RenderContext) -> Iterator[Output]:
             METRICS_PATH,
             title="Incident metrics",
             metrics=page,
-            review=review(
-                config, context.site.incidents, context.site.runbooks, stats.action_items, now
-            ),
+            review=context.private.review,
             inline_css=Markup(css),
         )
         yield Output(Area.PRIVATE, METRICS_PATH, output.data)

@@ -12,18 +12,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from ..config import SiteConfig
-from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState, evaluate
+from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
 from ..errors import ContentError
-from ..rules import Rule, RuleBook, RuleKind
+from ..rules import Rule, RuleBook
 from ..rules.duration import Duration, format_seconds
 from . import Area, Output, RenderContext
+from .ical import render_deadline_calendar
 from .templates import make_environment
+from .times import local_text, utc_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -45,14 +46,6 @@ _STATE_STYLE = {
 
 
 # -- times ----------------------------------------------------------------------------
-
-
-def utc_text(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def local_text(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def iso_utc(moment: datetime | None) -> str | None:
@@ -397,19 +390,19 @@ def render_errors_github(errors: Sequence[ContentError]) -> str:
 # -- private build outputs ------------------------------------------------------------
 
 
-def write_deadlines(context: RenderContext) -> Iterator[Output]:
+def render_deadlines(context: RenderContext) -> Iterator[Output]:
     """``deadlines.html``, ``deadlines.json`` and ``deadlines.ics``, private:
     the rows ``clarion check`` shows at the build's ``now``, every one of them
     (the calendar holds only the items that still ask for a date, see
-    :func:`render_ics`)."""
-    from ..rules import load_rules
-
+    :func:`clarion.render.ical.render_deadline_calendar`)."""
     config = context.config
-    report = evaluate(context.site, load_rules(config), context.state.now, config.timezone)
+    report = context.private.deadlines
     yield Output(Area.PRIVATE, REPORT_JSON, render_json(report, stable=True).encode("utf-8"))
     yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, config).encode("utf-8"))
     yield Output(
-        Area.PRIVATE, REPORT_ICS, render_ics(report, title=config.title, base_url=config.base_url)
+        Area.PRIVATE,
+        REPORT_ICS,
+        render_deadline_calendar(report, title=config.title, base_url=config.base_url),
     )
 
 
@@ -426,90 +419,6 @@ def render_html(report: DeadlineReport, config: SiteConfig) -> str:
         utc_text=utc_text,
         local_text=lambda moment: local_text(moment, report.zone),
     )
-
-
-def render_ics(report: DeadlineReport, *, title: str, base_url: str) -> bytes:
-    """One VEVENT per item with a due time that asks for a date
-    (:func:`_asks_for_a_date`, RFC 5545); an alarm an hour
-    before each item still due. Stamps come from the items, never the wall
-    clock. Written directly: a calendar of a thousand incidents is built in
-    milliseconds, and tests parse it back with the ``icalendar`` package."""
-    from .. import __version__
-
-    host = urlsplit(base_url).hostname or "clarion.invalid"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:-//Clarion//Clarion {__version__} deadlines//EN",
-        "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_ics_text(title + ': deadlines (private)')}",
-    ]
-    for o in report.obligations:
-        if o.due_at is None or not _asks_for_a_date(o):
-            continue
-        description = [
-            f"Rule: {o.rule.id} ({o.rule.regime})",
-            f"Incident: {o.incident.slug}",
-            f"Recipient: {o.recipient}",
-            f"Due: {utc_text(o.due_at)} UTC ({local_text(o.due_at, report.zone)})",
-            f"State: {o.state.value}" + (f": {o.detail}" if o.detail else ""),
-        ]
-        if o.satisfied_by:
-            description.append(f"Satisfied by: {o.satisfied_by}")
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{_ics_text('deadline-' + o.key.replace('/', '-') + '@' + host)}",
-            f"DTSTAMP:{_ics_time(o.clock_at or o.due_at)}",
-            f"DTSTART:{_ics_time(o.due_at)}",
-            f"DTEND:{_ics_time(o.due_at + timedelta(minutes=15))}",
-            f"SUMMARY:{_ics_text(f'[{o.state.label}] {o.rule.title}: {o.incident.title}')}",
-            f"DESCRIPTION:{_ics_text(chr(10).join(description))}",
-            f"CATEGORIES:{_ics_text(o.rule.kind.value)},{_ics_text(o.state.value)}",
-            "TRANSP:TRANSPARENT",
-        ]
-        if o.state is ObligationState.DUE:
-            lines += [
-                "BEGIN:VALARM",
-                "ACTION:DISPLAY",
-                f"DESCRIPTION:{_ics_text(f'Due in 1 hour: {o.rule.title} ({o.incident.slug})')}",
-                "TRIGGER:-PT1H",
-                "END:VALARM",
-            ]
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "".join(_ics_fold(line) + "\r\n" for line in lines).encode("utf-8")
-
-
-def _asks_for_a_date(o: Obligation) -> bool:
-    """Calendar events: items still open, and every regulatory or contractual
-    item (the breach record); a settled practice item (a kept update cadence,
-    a sent customer email) would only be noise in a calendar."""
-    return o.state in OPEN_STATES or o.rule.kind is not RuleKind.PRACTICE
-
-
-def _ics_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _ics_text(text: str) -> str:
-    """RFC 5545 TEXT escaping."""
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _ics_fold(line: str) -> str:
-    """Fold a content line at 75 octets without splitting a UTF-8 sequence."""
-    data = line.encode("utf-8")
-    if len(data) <= 75:
-        return line
-    parts, start, limit = [], 0, 75
-    while len(data) - start > limit:
-        cut = start + limit
-        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its sequence
-            cut -= 1
-        parts.append(data[start:cut])
-        start, limit = cut, 74  # continuation lines start with a space
-    parts.append(data[start:])
-    return b"\r\n ".join(parts).decode("utf-8")
 
 
 # -- the rulebook ---------------------------------------------------------------------

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ErrorCollector, SourceLocation, did_you_mean
 from ..model import Severity
-from . import Rule, RuleBook, _check_consistent, shipped_rules
+from .book import Rule, RuleBook, _check_consistent, shipped_rules
 from .calendars import Calendar, CalendarError, parse_due_time, parse_holidays
 from .duration import DURATION_EXPECTED, DurationError, parse_duration
 
@@ -47,13 +47,9 @@ def load_rules(config: SiteConfig, errors: ErrorCollector | None = None) -> Rule
 
 
 def apply_settings(rules: Iterable[Rule], config: SiteConfig, errors: ErrorCollector) -> RuleBook:
-    from ..config import CONFIG_RELPATH, _Locator
-
     rules = tuple(rules)
     by_id = {r.id: r for r in rules}
-    path = config.root / CONFIG_RELPATH
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    locate = _Locator(CONFIG_RELPATH, text)
+    locate = config.key_lines
     settings = config.rules
     ids = tuple(by_id)
 

@@ -26,9 +26,6 @@ The clock is not read here: the caller passes ``clock(config) -> now``.
 from __future__ import annotations
 
 import errno
-import html
-import json
-import mimetypes
 import secrets
 import signal
 import threading
@@ -36,100 +33,26 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timedelta
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
-from .config import SiteConfig, load_config
-from .derive.changes import Change, next_change
-from .errors import ClarionError, ContentErrors, UsageError, display_path
-from .model import Incident, Severity
+from ..config import SiteConfig, load_config
+from ..derive.changes import Change, next_change
+from ..errors import ClarionError, ContentErrors, UsageError, display_path
+from .http import PreviewHandler, PreviewHTTPServer, Snapshot
+from .reminders import REMIND_BEFORE, UpdateDue, updates_due_for
+from .watch import SourceWatcher
 
-LIVE_PREFIX = "/__clarion/"
 #: Seconds without changes before a rebuild starts (editors save in bursts).
 QUIET = 0.15
 #: How long a long-poll request is held open before it answers "no change".
 POLL_TIMEOUT = 20.0
 #: The build loop wakes at least this often to check the clock.
 TICK = 15.0
-#: Remind this long before a public update is due.
-REMIND_BEFORE = timedelta(minutes=5)
-
-_IGNORED_EVENTS = {"opened", "closed_no_write"}  # our own builds read files
-
 Clock = Callable[[SiteConfig], datetime]
 Log = Callable[[str], None]
-
-
-# -- what is due --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateDue:
-    """The next public update of an active incident."""
-
-    slug: str
-    title: str
-    severity: Severity
-    last_update_at: datetime
-    due_at: datetime
-
-    def describe(self, now: datetime) -> str:
-        left = self.due_at - now
-        when = self.due_at.astimezone(UTC).strftime("%H:%M UTC")
-        if left >= timedelta(0):
-            state = f"due at {when} (in {_minutes(left)})"
-        else:
-            state = f"OVERDUE since {when} ({_minutes(-left)} ago)"
-        return f'{self.slug} ({self.severity.value}): next public update {state}; clarion update {self.slug} STAGE "..."'
-
-
-def updates_due_for(
-    config: SiteConfig, incidents: Iterable[Incident], now: datetime
-) -> list[UpdateDue]:
-    """When each active incident's next public update is due: the rulebook's
-    ``update-cadence`` with the site's overrides, as ``clarion check`` counts
-    it (:func:`clarion.derive.deadlines.next_update_due`)."""
-    from .derive.deadlines import next_update_due
-    from .rules import load_rules
-
-    try:
-        rulebook = load_rules(config)
-    except ClarionError:  # the build reports the rulebook's errors
-        return []
-    result = []
-    for incident in incidents:
-        if incident.is_maintenance or incident.is_closed or incident.started_at > now:
-            continue
-        item = next_update_due(incident, rulebook, now)
-        if item is None or item.due_at is None or incident.severity is None:
-            continue
-        last = item.clock_at or incident.started_at
-        result.append(
-            UpdateDue(incident.slug, incident.title, incident.severity, last, item.due_at)
-        )
-    return sorted(result, key=lambda d: (d.due_at, d.slug))
-
-
-def _minutes(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    hours, mins = divmod(minutes, 60)
-    return f"{hours} h {mins} min" if hours else f"{mins} min"
-
-
-# -- the build held in memory ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the server shows: the last good build and the current error, if any."""
-
-    version: str
-    files: Mapping[str, bytes] = field(default_factory=dict)
-    error: str | None = None
 
 
 def _memory_cache_class() -> type | None:
@@ -137,7 +60,7 @@ def _memory_cache_class() -> type | None:
     rebuilds: parsed sources are reused when a file's bytes are unchanged, and
     a page whose render key is unchanged is taken from the previous build."""
     try:
-        from .cache import BuildCache
+        from ..cache import BuildCache
     except ImportError:  # pragma: no cover - the cache ships with Clarion
         return None
 
@@ -158,13 +81,13 @@ def _memory_cache_class() -> type | None:
 def public_writers() -> tuple[Any, ...]:
     """The build's writers minus those that only make private files (the
     deadline report): serve shows the public site, so it skips their cost."""
-    from .build import WRITERS
+    from ..build import WRITERS
 
     try:
-        from .render.report import write_deadlines
+        from ..render.report import render_deadlines
     except ImportError:  # pragma: no cover
         return WRITERS
-    return tuple(w for w in WRITERS if w is not write_deadlines)
+    return tuple(w for w in WRITERS if w is not render_deadlines)
 
 
 def build_in_memory(
@@ -174,8 +97,8 @@ def build_in_memory(
 
     Returns the files and the render context (site and state). With a memory
     ``cache`` only changed sources are parsed and only changed pages rendered."""
-    from .build import prepare, render_all
-    from .render import Area
+    from ..build import prepare, render_all
+    from ..render import Area
 
     context = prepare(config, now, cache) if cache is not None else prepare(config, now)
     files: dict[str, bytes] = {}
@@ -227,9 +150,10 @@ class PreviewServer:
         self._stopping = False
         self._httpd: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
-        self._observer: Any = None
-        self._watches: dict[Path, Any] = {}
-        self._watch_lock = threading.Lock()
+        # the watcher calls notify_change by name, so a wrapper set later is used
+        self._watcher = SourceWatcher(
+            self.root, self.watched_dirs, lambda path: self.notify_change(path), log
+        )
         self._next_change: Change | None = None
         self._due: list[UpdateDue] = []
         self._reminded: set[tuple[str, datetime, str]] = set()
@@ -247,7 +171,7 @@ class PreviewServer:
         self.config = load_config(self.root)  # not a site at all: fail at once
         self.rebuild(initial=True)
         try:
-            self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
+            self._httpd = PreviewHTTPServer((self.host, self.port), PreviewHandler, self)
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 raise UsageError(
@@ -256,7 +180,7 @@ class PreviewServer:
                 ) from None
             raise
         self.port = self._httpd.server_address[1]
-        self._start_observer()
+        self._watcher.start()
         self._spawn(self._httpd.serve_forever, "clarion-http")
         self._spawn(self._build_loop, "clarion-build")
 
@@ -269,9 +193,7 @@ class PreviewServer:
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
-        if self._observer is not None:
-            self._observer.stop()
-            self._observer.join(timeout=5)
+        self._watcher.stop()
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -295,78 +217,9 @@ class PreviewServer:
             dirs.append(config.paths.comms)
         return dirs
 
-    def _start_observer(self) -> None:
-        from watchdog.observers import Observer
-
-        self._observer = Observer()
-        self._observer.daemon = True
-        self._sync_watches()
-        self._observer.start()
-
-    def folder_appeared(self, path: str) -> None:
-        """Called from the watchdog thread when a folder is created (or moved
-        in): watch it at once, then rescan it, so that a file written into it
-        before its watch began is not missed (after, its own event comes)."""
-        self._sync_watches()
-        folder = Path(path)
-        if not folder.is_dir():
-            return
-        for child in sorted(folder.rglob("*")):
-            if child.is_file() and self.relevant(str(child)):
-                self.notify_change(str(child))
-
-    def _sync_watches(self) -> None:
-        """Watch every source folder that exists, and the folder above each,
-        so that creating ``templates/`` or ``comms/`` is noticed too. Called
-        by the build thread and the watchdog thread alike."""
-        with self._watch_lock:
-            self._sync_watches_locked()
-
-    def _sync_watches_locked(self) -> None:
-        if self._observer is None:
-            return
-        wanted: dict[Path, bool] = {}
-        for folder in self.watched_dirs():
-            if folder.is_dir():
-                wanted[folder] = True
-            if folder.parent.is_dir():
-                wanted.setdefault(folder.parent, False)
-        for path in list(self._watches):
-            if path not in wanted:
-                self._observer.unschedule(self._watches.pop(path))
-        handler = _EventHandler(self)
-        for path, recursive in wanted.items():
-            if (
-                path in self._watches
-                and getattr(self._watches[path], "is_recursive", recursive) == recursive
-            ):
-                continue
-            if path in self._watches:
-                self._observer.unschedule(self._watches.pop(path))
-            try:
-                self._watches[path] = self._observer.schedule(
-                    handler, str(path), recursive=recursive
-                )
-            except OSError as exc:  # e.g. inotify watch limit
-                self.log(f"warning: cannot watch {display_path(path, self.root)}: {exc}")
-
     def relevant(self, path_text: str) -> bool:
         """Does a change at this path affect the site?"""
-        if not path_text:
-            return False
-        path = Path(path_text)
-        name = path.name
-        if (
-            not name
-            or name.startswith((".", "#"))
-            or name.endswith(("~", ".swp", ".swx", ".tmp"))
-            or name == "4913"
-        ):
-            return False
-        for folder in self.watched_dirs():
-            if path == folder or path.is_relative_to(folder):
-                return True
-        return False
+        return self._watcher.relevant(path_text)
 
     def notify_change(self, path: str) -> None:
         """Called from the watchdog thread: record and wake the build loop."""
@@ -456,7 +309,7 @@ class PreviewServer:
             )
         elapsed = time.perf_counter() - started
         self.builds += 1
-        self._sync_watches()
+        self._watcher.sync()
         why = f" ({', '.join(names[:3])}{' …' if len(names) > 3 else ''} changed)" if names else ""
         if error is not None:
             self.log(error)
@@ -475,11 +328,14 @@ class PreviewServer:
             self.log(f"Built {len(files)} files in {elapsed:.2f} s.")
         else:
             self.log(
-                f"Rebuilt in {elapsed:.2f} s{why}: {differ} file{'s' if differ != 1 else ''} changed"
+                f"Rebuilt in {elapsed:.2f} s{why}: "
+                f"{differ} file{'s' if differ != 1 else ''} changed"
                 + ("; the error is fixed." if recovered else ".")
             )
         self._next_change = next_change(context.state, self.config.timezone)
-        due = updates_due_for(self.config, context.site.incidents, context.state.now)
+        due = updates_due_for(
+            self.config, context.site.incidents, context.state.now, rulebook=context.rulebook
+        )
         changed_due = due != self._due
         self._due = due
         self._remind(context.state.now, always=initial or changed_due)
@@ -488,7 +344,7 @@ class PreviewServer:
     def _cache_for(self, config: SiteConfig) -> Any:
         """The memory cache, started afresh when site.toml changes (parsed
         incidents depend on the components it defines)."""
-        from . import __version__
+        from .. import __version__
 
         salt = f"{__version__}:{config.digest}:serve"
         if self._cache is None or self._cache.salt != salt:
@@ -538,164 +394,6 @@ class PreviewServer:
                     break
                 self._live.wait(timeout=left)
             return self.snapshot
-
-
-class _EventHandler:
-    """A watchdog handler that only forwards relevant changes (no work here)."""
-
-    def __init__(self, server: PreviewServer):
-        self.server = server
-
-    def dispatch(self, event: Any) -> None:
-        if event.event_type in _IGNORED_EVENTS:
-            return
-        if event.is_directory and event.event_type == "modified":
-            return
-        if event.is_directory and event.event_type in ("created", "moved"):
-            path = getattr(event, "dest_path", "") or event.src_path
-            path = path.decode() if isinstance(path, bytes) else path
-            if self.server.relevant(path):
-                self.server.folder_appeared(path)
-        # a move (an editor's or sed's atomic save) names the real file in dest_path
-        for path in (getattr(event, "dest_path", ""), getattr(event, "src_path", "")):
-            path = path.decode() if isinstance(path, bytes) else path
-            if self.server.relevant(path):
-                self.server.notify_change(path)
-                return
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(
-        self,
-        address: tuple[str, int],
-        handler: type[BaseHTTPRequestHandler],
-        preview: PreviewServer,
-    ):
-        self.preview = preview
-        super().__init__(address, handler)
-
-
-_LIVE_JS = b"""(function () {
-  var script = document.currentScript;
-  var version = script ? script.getAttribute("data-version") : "";
-  function poll() {
-    fetch("/__clarion/poll?since=" + encodeURIComponent(version), {cache: "no-store"})
-      .then(function (r) { return r.json(); })
-      .then(function (d) { if (d.version !== version) { location.reload(); } else { poll(); } })
-      .catch(function () { setTimeout(poll, 1000); });
-  }
-  poll();
-})();
-"""
-
-_OVERLAY_STYLE = (
-    "position:fixed;inset:0;z-index:2147483647;margin:0;padding:2rem;overflow:auto;"
-    "background:rgba(30,0,0,.94);color:#fff;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace;"
-    "white-space:pre-wrap;cursor:pointer"
-)
-
-
-def inject(page: bytes, snapshot: Snapshot) -> bytes:
-    """Add the live-reload script (and the error overlay) to an HTML page."""
-    parts = [f'<script src="{LIVE_PREFIX}live.js" data-version="{snapshot.version}"></script>']
-    if snapshot.error:
-        parts.insert(
-            0,
-            f'<div id="clarion-error-overlay" role="alert" title="Click to hide" style="{_OVERLAY_STYLE}" '
-            'onclick="this.remove()"><strong>Clarion: the last change does not build. '
-            "Showing the last good build until it is fixed.</strong>\n\n"
-            f"{html.escape(snapshot.error)}</div>",
-        )
-    snippet = "\n".join(parts).encode("utf-8")
-    lower = page.lower()
-    at = lower.rfind(b"</body>")
-    if at == -1:
-        return page + snippet
-    return page[:at] + snippet + b"\n" + page[at:]
-
-
-_EMPTY_PAGE = b'<!doctype html><html><head><meta charset="utf-8"><title>Clarion</title></head><body></body></html>'
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
-    server_version = "clarion-serve"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        return  # quiet: the terminal is for builds and reminders
-
-    def do_HEAD(self) -> None:
-        self._respond(head=True)
-
-    def do_GET(self) -> None:
-        self._respond(head=False)
-
-    def _respond(self, *, head: bool) -> None:
-        preview = self.server.preview
-        url = urlsplit(self.path)
-        path = unquote(url.path)
-        try:
-            if path.startswith(LIVE_PREFIX):
-                self._live(path[len(LIVE_PREFIX) :], parse_qs(url.query), head=head)
-                return
-            snapshot = preview.snapshot
-            key = path.lstrip("/")
-            if key == "" or key.endswith("/"):
-                key += "index.html"
-            data = snapshot.files.get(key)
-            status = HTTPStatus.OK
-            if data is None and f"{key}/index.html" in snapshot.files:
-                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-                self.send_header("Location", url.path + "/")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            if data is None:
-                status = HTTPStatus.NOT_FOUND
-                key = "404.html"
-                data = snapshot.files.get(key, _EMPTY_PAGE)
-            ctype = mimetypes.guess_type(key)[0] or "application/octet-stream"
-            if ctype == "text/html":
-                data = inject(data, snapshot)
-            if ctype.startswith("text/") or ctype in (
-                "application/json",
-                "application/xml",
-                "application/javascript",
-            ):
-                ctype += "; charset=utf-8"
-            self._send(status, ctype, data, head=head)
-        except (BrokenPipeError, ConnectionResetError):
-            return
-
-    def _live(self, name: str, query: Mapping[str, list[str]], *, head: bool) -> None:
-        preview = self.server.preview
-        if name == "live.js":
-            self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", _LIVE_JS, head=head)
-            return
-        if name in ("poll", "status"):
-            since = query.get("since", [""])[0]
-            if name == "poll" and since:
-                snapshot = preview.wait_for_change(since, preview.poll_timeout)
-            else:
-                snapshot = preview.snapshot
-            body = json.dumps(
-                {"version": snapshot.version, "error": snapshot.error, "builds": preview.builds}
-            ).encode()
-            self._send(HTTPStatus.OK, "application/json", body, head=head)
-            return
-        self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n", head=head)
-
-    def _send(self, status: HTTPStatus, ctype: str, data: bytes, *, head: bool) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if not head:
-            self.wfile.write(data)
 
 
 def serve(root: Path, *, clock: Clock, port: int = 8000, log: Log = print) -> None:

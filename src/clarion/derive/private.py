@@ -1,0 +1,89 @@
+"""What the private outputs show at ``now``, derived once per build.
+
+:class:`PrivateState` is the private sibling of :class:`clarion.derive.State`,
+made by the same step of a build (:func:`clarion.build.prepare`) from the same
+loaded site and the rulebook read once with it. The deadline report, the
+metrics and the learning review are each computed on first use and then kept:
+the private writers (``deadlines.*``, the metrics page, the email drafts) read
+them and derive nothing themselves. Computing on first use lets a large build
+derive them in the forked process that renders the private files while the
+public pages render (:data:`clarion.build.BACKGROUND_WRITERS`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+
+from ..config import SiteConfig
+from ..errors import UsageError
+from ..model import Site
+from ..rules import RuleBook
+from .comms import OwedEmails, email_rules, owed_emails
+from .deadline_report import evaluate
+from .deadlines import DeadlineReport
+from .learning import Review, review
+from .stats import Stats, compute_stats, months_back
+
+
+@dataclass(frozen=True, eq=False)
+class PrivateState:
+    config: SiteConfig
+    site: Site
+    rulebook: RuleBook
+    now: datetime
+
+    @cached_property
+    def deadlines(self) -> DeadlineReport:
+        """Every obligation of the site at ``now``, with the lint."""
+        return evaluate(self.site, self.rulebook, self.now, self.config.timezone)
+
+    @cached_property
+    def owed_emails(self) -> OwedEmails:
+        """Customer emails owed at ``now`` that no notice covers, for every email
+        rule in force (the drafts keep those the site has a template for)."""
+        rulebook = self.rulebook
+        return owed_emails(
+            self.site, rulebook, self.now, self.config.timezone, email_rules(rulebook)
+        )
+
+    @cached_property
+    def metrics(self) -> Stats:
+        """The metrics page's figures: the last ``[metrics] months`` months, private
+        incidents included unless the page is public."""
+        settings = self.config.metrics
+        zone = self.config.timezone
+        return compute_stats(
+            self.site.incidents,
+            now=self.now,
+            zone=zone,
+            components=self.config.component_ids,
+            since=months_back(self.now, zone, settings.months),
+            include_private=not settings.public,
+            postmortem_within=postmortem_window(self.rulebook),
+        )
+
+    @cached_property
+    def review(self) -> Review:
+        """The learning review of the private metrics page (postmortems, action
+        items and runbooks that need attention)."""
+        return review(
+            self.config,
+            self.site.incidents,
+            self.site.runbooks,
+            self.metrics.action_items,
+            self.now,
+        )
+
+
+def postmortem_window(rulebook: RuleBook) -> timedelta:
+    """The ``postmortem`` rule's period in ``rulebook`` (its overrides included),
+    against which the metrics count postmortems in time."""
+    deadline = rulebook["postmortem"].deadline
+    if deadline is None or not deadline.is_fixed:
+        raise UsageError(
+            "the metrics count postmortems within the postmortem rule's period, but "
+            '[rules.overrides.postmortem] sets none in hours or days; set deadline = "PT48H"'
+        )
+    return deadline.as_timedelta()

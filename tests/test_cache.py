@@ -161,7 +161,6 @@ def test_cached_incidents_equal_parsed_ones(tmp_path):
     from clarion.load import load_site
     from clarion.plaindata import to_plain
 
-    repo = Path(__file__).resolve().parent.parent
     root = tmp_path / "example"
     copy_example(root)
     config = load_config(root)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import shutil
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path

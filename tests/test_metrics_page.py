@@ -5,7 +5,6 @@ the example site, and a linear cost at 10,000 incidents."""
 from __future__ import annotations
 
 import re
-import shutil
 import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta

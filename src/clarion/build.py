@@ -127,9 +127,13 @@ def render_all(context: RenderContext, writers: Iterable[Writer] = WRITERS) -> I
     writers = tuple(writers)
     large = context.workers > 1 and len(context.site.incidents) >= MIN_ITEMS
     in_background = tuple(w for w in writers if w in BACKGROUND_WRITERS) if large else ()
-    background = None
+    background: Background[dict[Writer, list[Output]]] | None = None
     if in_background:
-        background = Background(lambda: {w: list(w(context)) for w in in_background})
+
+        def in_process() -> dict[Writer, list[Output]]:
+            return {w: list(w(context)) for w in in_background}
+
+        background = Background(in_process)
     finished: dict[Writer, list[Output]] | None = None
     for writer in writers:
         if writer in in_background:

@@ -6,6 +6,7 @@ the key path. Unknown keys are errors with a "did you mean" hint.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import tomllib
@@ -220,7 +221,7 @@ def load_config(root: Path) -> SiteConfig:
             hint="run 'clarion init DIR' to create a site, or pass --source ROOT",
         )
         errors.raise_if_any()
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable") from None
     text = decode_source(raw_bytes, display, errors)
     if text is None:
         errors.raise_if_any()
@@ -245,6 +246,11 @@ def load_config(root: Path) -> SiteConfig:
     return config
 
 
+def _located(locate: KeyLines, where: str, key: str) -> SourceLocation:
+    """``locate`` for a key of the table ``where``."""
+    return locate(f"{where}.{key}")
+
+
 def _table(
     data: Mapping[str, object], key: str, locate: KeyLines, errors: ErrorCollector
 ) -> dict[str, object]:
@@ -264,14 +270,13 @@ def _build(
     check_keys(
         site, _SITE_KEYS, where="[site]", locate=lambda k: locate(f"site.{k}"), errors=errors
     )
-    title = site.get("title")
-    if title is None:
+    raw_title = site.get("title")
+    title = raw_title if isinstance(raw_title, str) else ""
+    if raw_title is None:
         errors.error(locate("site"), "[site] has no title", expected='title = "Acme Status"')
         title = ""
-    elif not expect_type(
-        title, str, name="site.title", location=locate("site.title"), errors=errors
-    ):
-        title = ""
+    else:
+        expect_type(raw_title, str, name="site.title", location=locate("site.title"), errors=errors)
     base_url = site.get("base_url", "/")
     if not isinstance(base_url, str) or not re.match(r"^(https?://[^\s/]+)?/\S*$", base_url):
         errors.error(
@@ -323,7 +328,7 @@ def _build(
             raw,
             _GROUP_KEYS,
             where=f"[{where}]",
-            locate=lambda k, w=where: locate(f"{w}.{k}"),
+            locate=functools.partial(_located, locate, where),
             errors=errors,
         )
         groups.append(
@@ -347,7 +352,7 @@ def _build(
             raw,
             _COMPONENT_KEYS,
             where=f"[{where}]",
-            locate=lambda k, w=where: locate(f"{w}.{k}"),
+            locate=functools.partial(_located, locate, where),
             errors=errors,
         )
         group = raw.get("group")
@@ -384,7 +389,14 @@ def _build(
         locate=lambda k: locate(f"email.{k}"),
         errors=errors,
     )
-    email = EmailSettings(sender=email_raw.get("from"), reply_to=email_raw.get("reply_to"))
+    email_text: dict[str, str | None] = {}
+    for key in _EMAIL_KEYS:
+        value = email_raw.get(key)
+        if value is None or expect_type(
+            value, str, name=f"email.{key}", location=locate(f"email.{key}"), errors=errors
+        ):
+            email_text[key] = value if isinstance(value, str) else None
+    email = EmailSettings(sender=email_text.get("from"), reply_to=email_text.get("reply_to"))
 
     audiences: dict[str, tuple[str, ...]] = {}
     for aid, addresses in _table(data, "audiences", locate, errors).items():

@@ -293,7 +293,7 @@ def _section_headings(page_html: str) -> list[Any]:
 
 def _link_pages(pages: list[Page]) -> None:
     """Previous and next links along the nav, after pages were added to it."""
-    for before, after in zip([None, *pages], [*pages, None]):
+    for before, after in zip([None, *pages], [*pages, None], strict=False):
         if before is not None:
             before.next_page = after
         if after is not None:

@@ -30,7 +30,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -132,7 +132,7 @@ def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
     return func(inputs, chunk)
 
 
-class Background:
+class Background(Generic[R]):
     """``func()`` started now in a forked process; :meth:`result` returns its
     value. Without ``fork`` (or with ``enabled=False``) it runs in-process
     when the result is asked for. If the worker fails, ``func`` runs again

@@ -117,7 +117,9 @@ def _incident_findings(path: Path, shown: str) -> Iterator[ContentError]:
     if "private" in data:
         yield _finding(shown, front.lines.get("private", 1), "a 'private:' field", _HINT_PRIVATE)
     if "roles" in data:
-        yield _finding(shown, front.lines.get("roles", 1), "a 'roles:' block (names)", _HINT_PRIVATE)
+        yield _finding(
+            shown, front.lines.get("roles", 1), "a 'roles:' block (names)", _HINT_PRIVATE
+        )
 
 
 def _finding(shown: str, line: int, what: str, hint: str) -> ContentError:

@@ -173,7 +173,7 @@ def _may_reach(incident: Incident, since: datetime) -> bool:
         return True
     closing = [u for u in incident.updates if u.stage is Stage.RESOLVED]
     last = closing[-1].impact if closing else None
-    return bool(last) and any(impact is not Impact.OPERATIONAL for impact in last.values())
+    return last is not None and any(impact is not Impact.OPERATIONAL for impact in last.values())
 
 
 @functools.lru_cache(maxsize=4096)

@@ -8,6 +8,7 @@ one :class:`~clarion.errors.ContentErrors`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -50,6 +51,7 @@ from .runbooks import check_runbook_references, read_runbooks, runbooks_dir
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
 from .sections import (
     UNCLOSED_COMMENT,
+    RawSection,
     parse_impact_pairs,
     split_sections,
     strip_comments,
@@ -92,9 +94,7 @@ def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int 
     return load_sources(config, cache, workers).site
 
 
-def load_sources(
-    config: SiteConfig, cache: BuildCache | None = None, workers: int = 1
-) -> Sources:
+def load_sources(config: SiteConfig, cache: BuildCache | None = None, workers: int = 1) -> Sources:
     """Load every incident, maintenance and extra page of the site, and its rulebook.
 
     With a ``cache``, files whose bytes are unchanged since the last build are
@@ -137,16 +137,16 @@ def load_sources(
         else:
             to_parse.append((path, relpath))
     results = fork_map(_parse_files, config, to_parse, workers)
-    for (path, relpath), (digest, incident, file_errors) in zip(to_parse, results):
-        parsed[relpath] = (incident, file_errors)
-        if incident is not None and cache is not None:
-            cache.store_incident(relpath, digest, incident, file_errors.warnings)
+    for (_path, relpath), (digest, fresh, file_errors) in zip(to_parse, results, strict=True):
+        parsed[relpath] = (fresh, file_errors)
+        if fresh is not None and cache is not None:
+            cache.store_incident(relpath, digest, fresh, file_errors.warnings)
     incidents: list[Incident] = []
     for relpath in seen.values():
-        incident, file_errors = parsed[relpath]
+        found, file_errors = parsed[relpath]
         errors.extend(file_errors)
-        if incident is not None:
-            incidents.append(incident)
+        if found is not None:
+            incidents.append(found)
     if cache is not None:
         cache.forget_missing(seen.values())
     pages = _read_pages(config, errors)
@@ -560,7 +560,7 @@ class _IncidentReader:
 
     # -- update sections ------------------------------------------------------
 
-    def read_updates(self, sections: list, kind: Kind | None) -> list[Update]:
+    def read_updates(self, sections: list[RawSection], kind: Kind | None) -> list[Update]:
         allowed = MAINTENANCE_STAGES if kind is Kind.MAINTENANCE else INCIDENT_STAGES
         words = [s.value for s in allowed]
         updates: list[Update] = []
@@ -588,7 +588,8 @@ class _IncidentReader:
                     if self.zone
                     else "add a zone (UTC, +01:00, Europe/Berlin) or set [site] timezone",
                 )
-            stage_key = section.stage_text.strip().lower().replace(" ", "_").replace("-", "_")
+            stage_text = section.stage_text or ""  # set whenever the time is
+            stage_key = stage_text.strip().lower().replace(" ", "_").replace("-", "_")
             stage = _STAGE_WORDS.get(stage_key)
             if stage not in allowed:
                 self.error(
@@ -652,6 +653,10 @@ class _IncidentReader:
         return result
 
 
+def _front_matter_line(path: str, lines: Mapping[str, int], key: str) -> SourceLocation:
+    return SourceLocation(path, lines.get(key))
+
+
 def _read_pages(config: SiteConfig, errors: ErrorCollector) -> list[Page]:
     pages_dir = config.source_dir / "pages"
     if not pages_dir.is_dir():
@@ -681,7 +686,7 @@ def _read_pages(config: SiteConfig, errors: ErrorCollector) -> list[Page]:
                 front.data,
                 ("title",),
                 where="the page's front matter",
-                locate=lambda k: SourceLocation(relpath, front.lines.get(k)),
+                locate=functools.partial(_front_matter_line, relpath, front.lines),
                 errors=errors,
             )
             if not isinstance(front.data.get("title", title), str):

@@ -316,7 +316,7 @@ def check_breach_references(
         if breach is None:
             continue
 
-        def at(key: str, breach: Breach = breach) -> SourceLocation:
+        def at(key: str, breach: Breach = breach, incident: Incident = incident) -> SourceLocation:
             return SourceLocation(
                 breach.source_path or incident.source_path,
                 breach.lines.get(key) or breach.lines.get(key.split(".")[0]),

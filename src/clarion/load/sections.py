@@ -57,7 +57,7 @@ def split_sections(body: str, first_line: int) -> tuple[str, list[RawSection]]:
     lines = strip_comments(body).split("\n")
     summary: list[str] = []
     sections: list[tuple[int, str, list[str]]] = []
-    for index, (line, in_code) in enumerate(zip(lines, code_lines(lines))):
+    for index, (line, in_code) in enumerate(zip(lines, code_lines(lines), strict=False)):
         heading = None if in_code else _H2_RE.match(line)
         if heading:
             sections.append((first_line + index, heading["text"], []))

@@ -189,7 +189,7 @@ def _generator(
         else:
             entry.summary(renderer.summary(item))
         entry.content(renderer.content(item), type="html")
-        for cid, name in zip(item.component_ids, renderer.names(item)):
+        for cid, name in zip(item.component_ids, renderer.names(item), strict=False):
             entry.category(term=cid, label=name)
     return feed
 

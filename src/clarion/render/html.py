@@ -113,13 +113,15 @@ class HtmlRenderer:
             self.state.now if self.config.fictional else "",
         )
 
-    def render_cached(self, key: str, template: str, path: str, **context: object) -> Output:
+    def render_cached(
+        self, key: str, template: str, path: str, *, root: str | None = None, **context: object
+    ) -> Output:
         """Reuse the previous build's page when its render key is unchanged."""
         if self.cache is not None:
             data = self.cache.previous_page(Area.PUBLIC.value, path, key)
             if data is not None:
                 return Output(Area.PUBLIC, path, data, key)
-        output = self.render(template, path, **context)
+        output = self.render(template, path, root=root, **context)
         return Output(output.area, output.path, output.data, key)
 
     def item_key(self, view: ItemView) -> str:

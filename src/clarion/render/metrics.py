@@ -235,7 +235,7 @@ def _charts(stats: Stats, targets: MetricTargets, names: dict[str, str]) -> Iter
                 "(SEV0 at the bottom). The number above each bar is the month's total.",
                 bars=[
                     StackedBar(short, long, {s.value: m.by_severity[s] for s in Severity}, year)
-                    for (short, year, long), m in zip(labels, stats.months)
+                    for (short, year, long), m in zip(labels, stats.months, strict=False)
                 ],
                 series=SEVERITY_LABELS,
                 styles=SEVERITY_STYLES,
@@ -277,7 +277,7 @@ def _trend_chart(
             LINE_STYLES[0],
             [
                 f"{long}: {name} {duration_text(v)} (all incidents)" if v is not None else ""
-                for (_, _, long), v in zip(labels, by_all)
+                for (_, _, long), v in zip(labels, by_all, strict=False)
             ],
         )
     )
@@ -291,7 +291,7 @@ def _trend_chart(
                 LINE_STYLES[index % len(LINE_STYLES)],
                 [
                     f"{long}: {name} {duration_text(v)} ({severity.value})" if v is not None else ""
-                    for (_, _, long), v in zip(labels, values)
+                    for (_, _, long), v in zip(labels, values, strict=False)
                 ],
             )
         )

@@ -476,7 +476,7 @@ def render_rules_text(rulebook: RuleBook, *, only: Iterable[str] = ()) -> str:
     rows = rules_rows(rulebook)
     widths = [max(len(r[i]) for r in (_RULE_HEADER, *rows)) for i in range(len(_RULE_HEADER))]
     lines = [_columns(_RULE_HEADER, widths)]
-    for row, rule in zip(rows, rulebook):
+    for row, rule in zip(rows, rulebook, strict=False):
         lines.append(_columns(row, widths))
         lines.append("    " + rule.title + " · source: " + rule.source)
     lines += ["", _rules_footer(rulebook)]
@@ -558,7 +558,7 @@ def print_rules_rich(rulebook: RuleBook, console: Console) -> None:
     table = Table(title="Clarion rulebook", title_justify="left")
     for name in ("Rule", "At site", "Kind", "Clock", "Deadline", "Calendar", "Status", "Source"):
         table.add_column(name, overflow="fold", no_wrap=name in ("Rule", "At site"))
-    for row, rule in zip(rules_rows(rulebook), rulebook):
+    for row, rule in zip(rules_rows(rulebook), rulebook, strict=False):
         table.add_row(*row, short_source(rule))
     console.print(table)
     console.print(_rules_footer(rulebook), markup=False, highlight=False)

@@ -12,7 +12,7 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config import ALL_SEVERITIES, MetricTargets
 from ..derive.stats import (
@@ -264,8 +264,11 @@ def target_rows(results: Sequence[TargetResult], names: Mapping[str, str]) -> li
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    out = ["  ".join(cell.ljust(w) for cell, w in zip(header, widths)).rstrip()]
-    out += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    out = ["  ".join(cell.ljust(w) for cell, w in zip(header, widths, strict=False)).rstrip()]
+    out += [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip()
+        for row in rows
+    ]
     return out
 
 
@@ -497,7 +500,9 @@ def render_csv(stats: Stats, targets: MetricTargets) -> str:
             (t.metric, t.severity or ALL_SEVERITIES): t for t in evaluate_targets(scope, targets)
         }
 
-        def target_cells(metric: str, severity: str) -> list[str]:
+        def target_cells(
+            metric: str, severity: str, found: dict[tuple[str, str], Any] = found
+        ) -> list[str]:
             result = found.get((metric, severity))
             if result is None:
                 return ["", ""]

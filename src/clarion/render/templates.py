@@ -20,7 +20,7 @@ THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "default"
 
 
 def _autoescape(name: str | None) -> bool:
-    return bool(name) and name.endswith((".html.j2", ".xml.j2", ".svg.j2", ".html", ".svg"))
+    return name is not None and name.endswith((".html.j2", ".xml.j2", ".svg.j2", ".html", ".svg"))
 
 
 def make_environment(site_templates: Path | None, zone: ZoneInfo) -> jinja2.Environment:

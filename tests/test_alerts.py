@@ -102,7 +102,7 @@ CASES = [
             "components": {"api": "major_outage"},
             "detected": "2026-11-20T13:55:12Z",
             "declared": "2026-11-20T14:02:00Z",
-            "customers_affected": False,
+            "customers_affected": True,  # a SEV1 owes customers an email unless told
             "private": {
                 "alert": {
                     "source": "pagerduty",

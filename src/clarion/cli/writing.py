@@ -19,7 +19,7 @@ from ._common import handle_errors, main, now_option, resolve_now, source_option
 from .when import AT_EXPECTED, describe_at, parse_at
 
 # -- writing updates: init, new, update, sent, serve ---------------------------------
-# The logic lives in authoring.py (files) and serve.py (preview); these are thin.
+# The logic lives in authoring/ (files) and serve.py (preview); these are thin.
 
 
 def _interactive() -> bool:

@@ -39,7 +39,6 @@ LONG_MODULES: dict[str, str] = {
     "derive/stats.py": "every metric in one pass over the incidents; to be split by metric family",
     "load/__init__.py": "reading updates, the site walk and the worker set-up in one module",
     "render/email.py": "owed drafts, their files and the email index in one module",
-    "render/report.py": "five formats of the deadline report; to be split by format",
     "render/stats_report.py": "text, JSON and CSV of the metrics; to be split by format",
 }
 LONG_FUNCTIONS: dict[str, str] = {

@@ -26,7 +26,7 @@ from ._common import (
 )
 
 # -- deadlines: check and rules ---------------------------------------------------------
-# The report is gathered in check.py and rendered in render/report.py.
+# The report is gathered in check.py and rendered in render/report/.
 
 
 @main.command("check")

@@ -1,0 +1,100 @@
+"""The deadline report as JSON, for machines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from ...derive.deadlines import DeadlineReport, Obligation
+from ...errors import ContentError
+from ...rules.duration import Duration
+from .common import _shown, iso_utc
+
+# -- JSON -----------------------------------------------------------------------------
+
+
+def obligation_data(
+    report: DeadlineReport, o: Obligation, *, stable: bool = False
+) -> dict[str, object]:
+    """One item as JSON; ``stable`` leaves out what changes with ``now`` alone
+    (time left), so a build's report changes only when a state does."""
+    left = o.left(report.now)
+    data: dict[str, object] = {
+        "key": o.key,
+        "rule": o.rule.id,
+        "rule_title": o.rule.title,
+        "rule_kind": o.rule.kind.value,
+        "rule_status": o.rule.status,
+        "rule_verified": o.rule.verified,
+        "regime": o.rule.regime,
+        "incident": o.incident.slug,
+        "incident_title": o.incident.title,
+        "severity": o.incident.severity.value if o.incident.severity else None,
+        "roles": o.incident.roles.as_dict() if o.incident.roles else None,
+        "recipient": o.recipient,
+        "state": o.state.value,
+        "due_at": iso_utc(o.due_at),
+        "due_at_local": o.due_at.astimezone(report.zone).isoformat() if o.due_at else None,
+        "outer_limit": iso_utc(o.outer_limit),
+        "seconds_left": int(left.total_seconds()) if left is not None else None,
+        "due_soon": report.is_due_soon(o),
+        "clock": o.clock or None,
+        "clock_at": iso_utc(o.clock_at),
+        "satisfied_at": iso_utc(o.satisfied_at),
+        "satisfied_by": o.satisfied_by,
+        "detail": o.describe(None if stable else report.now),
+        "file": o.location.path,
+        "line": o.location.line,
+    }
+    if stable:
+        del data["seconds_left"], data["due_soon"]
+    return data
+
+
+def _error_data(error: ContentError) -> dict[str, object]:
+    return {
+        "severity": error.severity,
+        "file": error.location.path,
+        "line": error.location.line,
+        "message": error.message,
+        "expected": error.expected,
+        "hint": error.hint,
+    }
+
+
+def report_data(
+    report: DeadlineReport, *, only_open: bool = False, stable: bool = False
+) -> dict[str, object]:
+    data: dict[str, object] = {
+        "now": iso_utc(report.now),
+        "timezone": report.zone.key,
+        "warn_within": Duration(seconds=int(report.warn_within.total_seconds())).text
+        if report.warn_within is not None
+        else None,
+        "summary": {state.value: count for state, count in report.counts.items()},
+        "overdue": len(report.overdue),
+        "due_soon": len(report.due_soon),
+        "obligations": [
+            obligation_data(report, o, stable=stable) for o in _shown(report, only_open)
+        ],
+        "lint": [_error_data(e) for e in report.lint],
+        "errors": [],
+    }
+    if stable:
+        del data["now"], data["warn_within"], data["due_soon"]
+    return data
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_json(report: DeadlineReport, *, only_open: bool = False, stable: bool = False) -> str:
+    return _dumps(report_data(report, only_open=only_open, stable=stable))
+
+
+def render_errors_json(errors: Sequence[ContentError]) -> str:
+    """``--format json`` when the content is invalid: no report, the errors."""
+    return _dumps({"errors": [_error_data(e) for e in errors if e.severity == "error"],
+                   "lint": [_error_data(e) for e in errors if e.severity != "error"],
+                   "obligations": [], "summary": {}})  # fmt: skip

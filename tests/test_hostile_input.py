@@ -172,3 +172,13 @@ def test_an_unclosed_comment_in_a_notice_is_an_error(site_factory):
     notice = "---\nto: [customers]\nsubject: Hello\n---\nHello,\n<!-- internal: never closed\nBye\n"
     root = site_factory({"updates/x.md": HEAD + UPDATE, "comms/x/ack.md": notice})
     assert_error_at(build(root), "comms/x/ack.md:6")
+
+
+def test_an_impossible_date_does_not_hide_the_other_problems_of_its_file(site_factory):
+    """Every problem in one run: the impossible date is reported at its line
+    and so is the unknown severity beside it."""
+    text = HEAD.replace("severity: SEV2\n", "severity: SEV9\ndetected: 2026-11-31T10:00:00Z\n")
+    result = build(site_factory({"updates/x.md": text + UPDATE}))
+    assert_error_at(result, "updates/x.md:4")  # detected
+    assert "updates/x.md:3: error: severity: got 'SEV9'" in result.output
+    assert "day is out of range" in result.output

@@ -16,16 +16,17 @@ MAX_EXPANDED_NODES = 10_000
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader, with impossible dates reported at their line."""
+    """The safe loader, with impossible dates kept as the text written."""
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    """A date or time, or, when it names none (``2026-11-31``, hour 25), its
+    text: the field that reads it says what is wrong, at its line, while the
+    rest of the file is still checked in the same run."""
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
-    except (ValueError, OverflowError) as exc:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"impossible date or time {node.value!r} ({exc})", node.start_mark
-        ) from None
+    except (ValueError, OverflowError):
+        return str(node.value)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)

@@ -19,7 +19,6 @@ silently lose a part. ``mkdocs serve`` also watches README.md.
 
 from __future__ import annotations
 
-import html
 import inspect
 import re
 import textwrap
@@ -30,7 +29,12 @@ import click
 from mkdocs.exceptions import PluginError
 
 from clarion.cli import main as clarion_cli
-from clarion.render.rulebook_markdown import render_rules_markdown
+from clarion.render.rulebook_markdown import (  # noqa: F401 (linked: read by the tests)
+    anchor,
+    escape,
+    linked,
+    render_rules_markdown,
+)
 from clarion.rules import default_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +42,6 @@ README = ROOT / "README.md"
 
 _DIRECTIVE = re.compile(r"^<!--\s*(clarion:[a-z-]+|readme:\s*(#{1,6})\s+(.+?))\s*-->[ \t]*$", re.M)
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_URL = re.compile(r"https?://[^\s<>\"')]+[^\s<>\"').,;:]")
 
 
 def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> str:
@@ -65,25 +68,8 @@ def on_serve(server: Any, *, config: Any, builder: Any) -> Any:
 # -- text ---------------------------------------------------------------------------
 
 
-def escape(text: str, *, table: bool = False) -> str:
-    """Plain text as Markdown that shows exactly that text."""
-    text = html.escape(text, quote=False)
-    text = re.sub(r"([\\`*_\[\]])", r"\\\1", text)
-    return text.replace("|", "\\|") if table else text
-
-
-def linked(text: str, *, table: bool = False) -> str:
-    """Like :func:`escape`, with URLs as links."""
-    parts, last = [], 0
-    for match in _URL.finditer(text):
-        parts += [escape(text[last : match.start()], table=table), f"<{match[0]}>"]
-        last = match.end()
-    return "".join(parts + [escape(text[last:], table=table)])
-
-
-def anchor(text: str) -> str:
-    """The id MkDocs' table of contents gives a heading with this text."""
-    return re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", text).strip().lower())
+# escape, linked and anchor: clarion.render.rulebook_markdown, one copy for the
+# rulebook page and the command reference.
 
 
 # -- the CLI --------------------------------------------------------------------------

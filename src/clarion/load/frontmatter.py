@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from .guards import nesting_problem
+from ..errors import ErrorCollector, SourceLocation
+from .guards import decode_source, nesting_problem
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -134,6 +135,19 @@ def _collect_lines(
             key = f"{prefix}{index}"
             lines[key] = first_line + item.start_mark.line
             _collect_lines(item, key + ".", first_line, lines, seen)
+
+
+def read_front_matter(raw: bytes, relpath: str, errors: ErrorCollector) -> FrontMatter | None:
+    """A source file's front matter and body, or ``None`` after reporting why
+    it cannot be read (not UTF-8, a control character, invalid YAML)."""
+    text = decode_source(raw, relpath, errors)
+    if text is None:
+        return None
+    try:
+        return split_front_matter(text)
+    except FrontMatterError as exc:
+        errors.error(SourceLocation(relpath, exc.line), str(exc), hint=exc.hint)
+        return None
 
 
 def split_front_matter(text: str) -> FrontMatter:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from ..errors import ErrorCollector, SourceLocation, did_you_mean
 from ..model import Breach, Incident, Notice
 from .breach import read_breach_mapping
-from .frontmatter import FrontMatterError, parse_yaml_with_lines, split_front_matter
+from .frontmatter import FrontMatterError, parse_yaml_with_lines, read_front_matter
 from .guards import decode_source
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
 from .sections import UNCLOSED_COMMENT, unclosed_comment
@@ -155,13 +155,8 @@ def read_notice(
     errors: ErrorCollector,
 ) -> Notice | None:
     """Read one notice; report every problem and return ``None`` if there was one."""
-    text = _read_text(path, relpath, errors)
-    if text is None:
-        return None
-    try:
-        front = split_front_matter(text)
-    except FrontMatterError as exc:
-        errors.error(SourceLocation(relpath, exc.line), str(exc), hint=exc.hint)
+    front = read_front_matter(path.read_bytes(), relpath, errors)
+    if front is None:
         return None
     data, lines = front.data, front.lines
     before = len(errors.errors)

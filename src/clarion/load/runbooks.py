@@ -30,8 +30,7 @@ from pathlib import Path
 from ..errors import ErrorCollector, SourceLocation, did_you_mean, display_path
 from ..model import SEVERITY_WORDS, Runbook, RunbookSection, Severity
 from ..text import code_lines
-from .frontmatter import FrontMatterError, split_front_matter
-from .guards import decode_source
+from .frontmatter import read_front_matter
 from .schema import check_keys
 
 RUNBOOKS_DIRNAME = "runbooks"
@@ -69,13 +68,8 @@ def read_runbook(path: Path, relpath: str, errors: ErrorCollector) -> Runbook | 
             expected="lower-case letters, digits, '-' and '_'",
         )
         failed = True
-    text = decode_source(path.read_bytes(), relpath, errors)
-    if text is None:
-        return None
-    try:
-        front = split_front_matter(text)
-    except FrontMatterError as exc:
-        errors.error(SourceLocation(relpath, exc.line), str(exc), hint=exc.hint)
+    front = read_front_matter(path.read_bytes(), relpath, errors)
+    if front is None:
         return None
     data, lines = front.data, front.lines
 

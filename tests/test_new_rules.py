@@ -150,8 +150,6 @@ def test_vermont_preliminary_notice_skips_town_meeting_day():
         ("us-ftc-hbnr-ftc", "total", 499, 500, "discovered"),
         # Safeguards 314.4(j): at least 500 consumers.
         ("us-ftc-safeguards-notification-event", "total", 499, 500, "discovered"),
-        # PIPA Enforcement Decree Art. 40: 1,000 or more data subjects.
-        ("kr-pipa-pipc", "total", 999, 1000, "aware"),
     ],
 )
 def test_thresholds_at_and_one_over_the_limit(rule, count_key, at_limit, one_over, clock):

@@ -99,8 +99,8 @@ def test_unverified_facts_stay_flagged():
     flagged = {rule.id for rule in shipped_rules() if not rule.verified}
     assert flagged >= {
         "pipeda-third-parties",
-        "visa-incident-report",
-        "visa-account-numbers",
+        "cert-in-6-hours",
+        "kr-pipa-pipc",
         "mastercard-adc-report",
     }
     assert book["sec-8k-item-1-05-amendment"].unverified.startswith("instruction label")

@@ -66,6 +66,7 @@ PRIMARY_DOMAINS: dict[str, str] = {
     "meity.gov.in": "India: Ministry of Electronics and IT (DPDP Rules)",
     "cert-in.org.in": "India: CERT-In (directions)",
     "visa.com": "Visa's own rules and guides (contractual)",
+    "visa.fi": "Visa's own rules and guides, Finnish site in English (contractual)",
     "mastercard.us": "Mastercard's own rules and guides (contractual)",
 }
 

@@ -57,3 +57,13 @@ def test_appi_reports_carry_the_items_of_rules_article_8():
     assert all(item.endswith(", if known") for item in preliminary[:8])
     assert "the cause" in final and "measures to prevent recurrence" in final
     assert book["jp-appi-final-report-unlawful"].must_contain == final
+
+
+def test_visa_report_counts_the_stricter_calendar_days():
+    # Visa's page: "within 3 working days of the incident"; the WTDIC v6.0
+    # heads its first requirement "Within Three (3) Calendar Days": Clarion
+    # counts calendar days. Aware Fri 4 Dec 2026 10:00 EST -> Mon 7 Dec 10:00
+    # EST = 15:00 UTC (3 working days would run to Wed 9 Dec).
+    o = due("visa-incident-report", "2026-12-04T16:00:00Z", NEW_YORK,
+            aware="2026-12-04T15:00:00Z")  # fmt: skip
+    assert o.due_at == t("2026-12-07T15:00:00Z")

@@ -19,7 +19,7 @@ This module holds the generic options; an option that needs a parser of its own
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Self, TypeVar, cast, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -117,6 +117,10 @@ class Option(Generic[T]):
             reading.report(where, exc)
             return self.default
 
+    def declared(self, name: str) -> Iterator[str]:
+        """The dotted keys this option declares under ``name`` (for the docs' check)."""
+        yield name
+
     def missing(self, table: str, reading: Reading) -> T:
         """The value of a key left out of the table ``table``."""
         if self.required is not None:
@@ -167,6 +171,13 @@ class Section:
 
     def check(self, where: str, reading: Reading) -> None:
         """Checks across this table's keys, after each key's own; none by default."""
+
+    @classmethod
+    def declared_keys(cls, prefix: str = "") -> Iterator[str]:
+        """Every key declared, dotted (``metrics.targets.mtta``); ``<id>`` stands
+        for the name of a table of :class:`TablesOf` or a key of :class:`MappingOf`."""
+        for key, option in cls.options.items():
+            yield from option.declared(dotted(prefix, key))
 
 
 def report_unknown_keys(
@@ -339,6 +350,9 @@ class SubTable(Option[S]):
             value = {}
         return self.section.read(value, where, reading)
 
+    def declared(self, name: str) -> Iterator[str]:
+        yield from self.section.declared_keys(name)
+
     def missing(self, table: str, reading: Reading) -> S:
         # a table left out has the defaults, and must still have its required keys
         return self.section.read({}, dotted(table, self.key), reading)
@@ -353,6 +367,9 @@ class TablesOf(Option[dict[str, S]]):
         self.section = section
         self.id_pattern = id_pattern
         self.example = example
+
+    def declared(self, name: str) -> Iterator[str]:
+        yield from self.section.declared_keys(f"{name}.<id>")
 
     def read(self, value: object, where: str, reading: Reading) -> dict[str, S]:
         if not isinstance(value, dict):
@@ -380,6 +397,9 @@ class MappingOf(Option[dict[str, T]]):
     def __init__(self, item: Option[T]) -> None:
         super().__init__({})
         self.item = item
+
+    def declared(self, name: str) -> Iterator[str]:
+        yield f"{name}.<id>"
 
     def read(self, value: object, where: str, reading: Reading) -> dict[str, T]:
         if not isinstance(value, dict):

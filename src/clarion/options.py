@@ -54,6 +54,7 @@ class Reading:
         )
 
     def not_a_table(self, where: str, expected: str | None = None) -> None:
+        """The key ``where`` holds a value where a table belongs."""
         self.errors.error(
             self.locate(where), f"'{where}' must be a table", expected=expected or f"[{where}]"
         )
@@ -84,12 +85,10 @@ class Option(Generic[T]):
         if expected is not None:
             self.expected = expected
         self.key = key or ""  # the TOML key, when it is no Python name ("from")
-        self.attribute = ""
         #: an example line, for a key the table must have
         self.required = required
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.attribute = name
         self.key = self.key or name
 
     @overload
@@ -132,7 +131,8 @@ class Option(Generic[T]):
 
 class Section:
     """A TOML table declared as options: subclass with one :class:`Option` per key,
-    in the order the keys are documented (their errors come in that order)."""
+    in the order the keys are documented (their errors come in that order). An
+    option may not be named ``values``, ``present`` or after a method here."""
 
     options: ClassVar[dict[str, Option[Any]]] = {}
 

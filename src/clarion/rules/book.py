@@ -394,13 +394,13 @@ def _parse_rule(entry: object) -> Rule:
             check=str(entry.get("check", "deadline")),
             audience=entry.get("audience"),
         )
-        _check_consistent(rule)
+        check_deadlines_fit_calendar(rule)
     except (ValueError, KeyError, DurationError, CalendarError, ZoneInfoNotFoundError) as exc:
         raise ValueError(f"rule {rule_id} in the rulebook: {exc}") from None
     return rule
 
 
-def _check_consistent(rule: Rule) -> str | None:
+def check_deadlines_fit_calendar(rule: Rule) -> None:
     """Raise ``ValueError`` when the period does not fit the calendar."""
     periods = [d for d in (rule.deadline, *rule.deadlines.values()) if d is not None]
     if periods and rule.calendar is None:
@@ -412,7 +412,6 @@ def _check_consistent(rule: Rule) -> str | None:
             raise ValueError(f"business_days count whole days, not {period.text}")
         if rule.calendar is Calendar.HOURS and period.months:
             raise ValueError(f"an hours calendar cannot hold months ({period.text})")
-    return None
 
 
 def default_rulebook() -> RuleBook:

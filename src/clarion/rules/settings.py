@@ -4,32 +4,102 @@ reported with the file, line and a hint."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from ..errors import ErrorCollector, SourceLocation, did_you_mean
+from ..errors import ErrorCollector, did_you_mean
 from ..model import Severity
-from .book import Rule, RuleBook, _check_consistent, shipped_rules
-from .calendars import Calendar, CalendarError, parse_due_time, parse_holidays
-from .duration import DURATION_EXPECTED, DurationError, parse_duration
+from ..options import Choice, Flag, Invalid, ListOf, Option, Reading, Section, Zone
+from .book import Rule, RuleBook, check_deadlines_fit_calendar, shipped_rules
+from .calendars import (
+    Calendar,
+    CalendarError,
+    HolidayCalendar,
+    parse_due_time,
+    parse_holidays,
+    supported_countries,
+)
+from .duration import DURATION_EXPECTED, Duration, DurationError, parse_duration
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
 
+
+class _Duration(Option[Duration | None]):
+    expected = DURATION_EXPECTED
+
+    def convert(self, value: object) -> Duration | None:
+        try:
+            return parse_duration(value)
+        except DurationError:
+            raise self.got(value) from None
+
+
+class _SeverityDurations(Option[dict[Severity, Duration]]):
+    """``{SEV1 = "PT20M"}``: per severity, each reported at its own key."""
+
+    expected = 'a table of severity to duration, e.g. {SEV1 = "PT20M"}'
+
+    def read(self, value: object, where: str, reading: Reading) -> dict[Severity, Duration]:
+        if not isinstance(value, Mapping):
+            reading.report(where, self.got(value))
+            return {}
+        found: dict[Severity, Duration] = {}
+        for word, text in value.items():
+            try:
+                found[Severity.parse(str(word))] = parse_duration(text)
+            except ValueError:
+                expected = "SEV0-SEV3 mapped to " + DURATION_EXPECTED
+                reading.report(f"{where}.{word}", Invalid(f"got {text!r}", expected=expected))
+        return found
+
+
+class _Holidays(Option[HolidayCalendar | None]):
+    expected = (
+        "a country code of the holidays package, optionally with a subdivision (US, BR, US-NY)"
+    )
+
+    def convert(self, value: object) -> HolidayCalendar | None:
+        try:
+            return parse_holidays(value)
+        except CalendarError as exc:
+            country = str(value).partition("-")[0].upper()
+            hint = did_you_mean(country, supported_countries())
+            raise Invalid(str(exc), expected=self.expected, hint=hint) from None
+
+
+class _DueTime(Option[str]):
+    expected = 'same_time, end_of_day or a cut-off such as "17:30"'
+
+    def convert(self, value: object) -> str:
+        try:
+            return parse_due_time(value)
+        except CalendarError:
+            raise self.got(value) from None
+
+
+class RuleOverride(Section):
+    """``[rules.overrides.<id>]``: the keys a site may set for a rule, each with
+    its check; :func:`_override` says what each changes in the rule."""
+
+    enabled = Flag(False)
+    deadline = _Duration(None)
+    deadlines = _SeverityDurations({})
+    calendar = Choice([c.value for c in Calendar], "hours", quoted=False)
+    holidays = _Holidays(None)
+    zone = Zone(ZoneInfo("UTC"), example="America/New_York")
+    due_time = _DueTime("same_time")
+    weekend_relief = Flag(False)
+    severity = ListOf(
+        lambda word: Severity.parse(str(word)),
+        expected='a list of severities, e.g. ["SEV0", "SEV1"]',
+    )
+
+
 #: Keys a site may set in ``[rules.overrides.<id>]``.
-OVERRIDE_KEYS = (
-    "enabled",
-    "deadline",
-    "deadlines",
-    "calendar",
-    "holidays",
-    "zone",
-    "due_time",
-    "weekend_relief",
-    "severity",
-)
+OVERRIDE_KEYS = tuple(RuleOverride.options)
 
 
 def load_rules(config: SiteConfig, errors: ErrorCollector | None = None) -> RuleBook:
@@ -50,6 +120,7 @@ def apply_settings(rules: Iterable[Rule], config: SiteConfig, errors: ErrorColle
     rules = tuple(rules)
     by_id = {r.id: r for r in rules}
     locate = config.key_lines
+    reading = Reading(locate, errors)
     settings = config.rules
     ids = tuple(by_id)
 
@@ -83,13 +154,9 @@ def apply_settings(rules: Iterable[Rule], config: SiteConfig, errors: ErrorColle
             )
             continue
         if not isinstance(raw, Mapping):
-            errors.error(
-                locate(where),
-                f"[{where}] must be a table",
-                expected=f'[{where}]\ndeadline = "PT12H"',
-            )
+            reading.not_a_table(where, f'[{where}]\ndeadline = "PT12H"')
             continue
-        rule = _override(by_id[rule_id], raw, where, locate, errors)
+        rule = _override(by_id[rule_id], raw, where, reading)
         if rule is not None:
             changed[rule_id] = rule
 
@@ -102,104 +169,40 @@ def apply_settings(rules: Iterable[Rule], config: SiteConfig, errors: ErrorColle
     return RuleBook(tuple(final))
 
 
-def _override(
-    rule: Rule,
-    raw: Mapping[str, object],
-    where: str,
-    locate: Callable[[str], SourceLocation],
-    errors: ErrorCollector,
-) -> Rule | None:
-    before = len(errors.errors)
+def _override(rule: Rule, raw: Mapping[str, object], where: str, reading: Reading) -> Rule | None:
+    """``rule`` with the site's ``[rules.overrides.<id>]`` applied, or ``None``
+    (with the problems reported) when a value is wrong."""
+    before = len(reading.errors.errors)
+    override = RuleOverride.read(raw, where, reading)
+    if len(reading.errors.errors) > before:
+        return None
     changes: dict[str, object] = {}
-
-    def bad(key: str, got: object, expected: str, hint: str | None = None) -> None:
-        errors.error(
-            locate(f"{where}.{key}"), f"{where}.{key}: got {got!r}", expected=expected, hint=hint
-        )
-
-    for key, value in raw.items():
-        if key not in OVERRIDE_KEYS:
-            errors.error(
-                locate(f"{where}.{key}"),
-                f"unknown key '{key}' in [{where}]",
-                expected="one of: " + ", ".join(OVERRIDE_KEYS),
-                hint=did_you_mean(key, OVERRIDE_KEYS) or f"remove '{key}' or check its spelling",
-            )
-        elif key == "enabled":
-            if isinstance(value, bool):
-                changes["enabled"] = value
-            else:
-                bad(key, value, "true or false")
-        elif key == "deadline":
-            try:
-                changes["deadline"] = parse_duration(value)
-            except DurationError:
-                bad(key, value, DURATION_EXPECTED)
+    for key in override.present:  # in the file's order: a later key wins
+        if key == "deadline":
+            changes["deadline"] = override.deadline
             if rule.deadlines:
                 changes["deadlines"] = {}
         elif key == "deadlines":
-            if not isinstance(value, Mapping):
-                bad(key, value, 'a table of severity to duration, e.g. {SEV1 = "PT20M"}')
-                continue
-            per = dict(rule.deadlines)
-            for word, text in value.items():
-                try:
-                    per[Severity.parse(str(word))] = parse_duration(text)
-                except ValueError:
-                    bad(f"{key}.{word}", text, "SEV0-SEV3 mapped to " + DURATION_EXPECTED)
+            per = {**rule.deadlines, **override.deadlines}
             changes["deadlines"] = dict(sorted(per.items(), key=lambda item: item[0].rank))
         elif key == "calendar":
-            try:
-                changes["calendar"] = Calendar(value)
-            except ValueError:
-                words = [c.value for c in Calendar]
-                bad(key, value, "one of: " + ", ".join(words), did_you_mean(str(value), words))
+            changes["calendar"] = Calendar(override.calendar)
         elif key == "holidays":
-            try:
-                changes["holidays"] = parse_holidays(
-                    value, rule.holidays.closures if rule.holidays else None
-                )
-            except CalendarError as exc:
-                country = str(value).partition("-")[0].upper()
-                from .calendars import supported_countries
-
-                errors.error(
-                    locate(f"{where}.{key}"),
-                    f"{where}.{key}: {exc}",
-                    expected="a country code of the holidays package, optionally with a subdivision (US, BR, US-NY)",
-                    hint=did_you_mean(country, supported_countries()),
-                )
-        elif key == "zone":
-            try:
-                changes["zone"] = ZoneInfo(str(value))
-            except (ZoneInfoNotFoundError, ValueError):
-                bad(key, value, "an IANA zone name such as America/New_York")
-        elif key == "due_time":
-            try:
-                changes["due_time"] = parse_due_time(value)
-            except CalendarError:
-                bad(key, value, 'same_time, end_of_day or a cut-off such as "17:30"')
-        elif key == "weekend_relief":
-            if isinstance(value, bool):
-                changes["weekend_relief"] = value
-            else:
-                bad(key, value, "true or false")
+            assert override.holidays is not None
+            closures = rule.holidays.closures if rule.holidays else None  # the rule's own
+            changes["holidays"] = replace(override.holidays, closures=closures)
         elif key == "severity":
-            try:
-                if not isinstance(value, list):
-                    raise ValueError
-                severities = tuple(Severity.parse(str(v)) for v in value)
-                changes["conditions"] = replace(rule.conditions, severity=severities)
-            except ValueError:
-                bad(key, value, 'a list of severities, e.g. ["SEV0", "SEV1"]')
-    if len(errors.errors) > before:
-        return None
+            changes["conditions"] = replace(rule.conditions, severity=override.severity)
+        else:
+            changes[key] = override.values[key]
     updated = replace(rule, **changes, overridden=tuple(raw))  # type: ignore[arg-type]
     try:
-        _check_consistent(updated)
+        check_deadlines_fit_calendar(updated)
     except ValueError as exc:
-        errors.error(
-            locate(where), f"[{where}]: {exc}", expected="a deadline that fits the rule's calendar"
+        reading.errors.error(
+            reading.locate(where),
+            f"[{where}]: {exc}",
+            expected="a deadline that fits the rule's calendar",
         )
         return None
     return updated

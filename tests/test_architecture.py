@@ -35,7 +35,6 @@ LONG_MODULES: dict[str, str] = {
     "derive/comms.py": "required-content parsing beside the owed emails; the parser of notice "
     "sections belongs in its own module",
     "derive/stats.py": "every metric in one pass over the incidents; to be split by metric family",
-    "load/__init__.py": "reading updates, the site walk and the worker set-up in one module",
     "render/email.py": "owed drafts, their files and the email index in one module",
     "render/stats_report.py": "text, JSON and CSV of the metrics; to be split by format",
 }
@@ -43,7 +42,6 @@ LONG_FUNCTIONS: dict[str, str] = {
     "cli/reports.py::check_command": "every option of `clarion check`; its checks move to check.py",
     "cli/writing.py::new_incident_command": "the prompts of `clarion new`; goes with the "
     "authoring split",
-    "load/__init__.py::read": "one update file from bytes to Incident, with every field check",
     "load/notices.py::read_notice": "one notice file with every field check",
     "render/stats_report.py::render_csv": "one CSV section per metric family",
 }

@@ -35,7 +35,6 @@ LONG_MODULES: dict[str, str] = {
     "derive/comms.py": "required-content parsing beside the owed emails; the parser of notice "
     "sections belongs in its own module",
     "derive/stats.py": "every metric in one pass over the incidents; to be split by metric family",
-    "render/email.py": "owed drafts, their files and the email index in one module",
     "render/stats_report.py": "text, JSON and CSV of the metrics; to be split by format",
 }
 LONG_FUNCTIONS: dict[str, str] = {

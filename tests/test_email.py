@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -312,7 +313,7 @@ def test_owed_emails_older_than_the_window_are_counted_not_drafted(site_factory)
 
 
 def test_owed_drafts_are_reused_from_the_previous_build(site_factory, monkeypatch):
-    from clarion.render import email as email_module
+    from clarion.render import email_drafter as email_module
 
     root = site_factory({f"updates/{SLUG}.md": INCIDENT})
     config = load_config(root)
@@ -335,6 +336,57 @@ def test_owed_drafts_are_reused_from_the_previous_build(site_factory, monkeypatc
     assert "We now roll out flags region by region." in plain(
         parse(emls(root)[f"{SLUG}/customer-resolution.eml"])
     )
+
+
+def _breach_site(site_factory, toml: str = TOML) -> Path:
+    return site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH),
+            f"comms/{SLUG}/dpa.md": DPA_NOTICE,
+        },
+        toml=toml,
+    )
+
+
+def test_a_site_override_of_a_deadline_shows_alike_in_check_and_in_the_email_index(site_factory):
+    overridden = TOML + '\n[rules.overrides.gdpr-art33-authority]\ndeadline = "PT24H"\n'
+    root = _breach_site(site_factory, overridden)
+    build_site(root, now=datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
+    result = cli(
+        "check", "--source", str(root), "--now", "2026-11-21T12:00:00Z", "--format", "json"
+    )
+    items = {o["key"]: o for o in json.loads(result.output)["obligations"]}
+    # 24 hours from breach.aware (2026-11-20 16:00), not the rulebook's 72
+    assert items[f"{SLUG}/gdpr-art33-authority"]["due_at"] == "2026-11-21T16:00:00Z"
+    index = (root / "private/comms/index.html").read_text()
+    assert "due by 2026-11-21 16:00 UTC" in index
+    assert "2026-11-23 16:00" not in index
+
+
+def test_the_email_drafts_read_obligations_from_the_derive_pass(site_factory, monkeypatch):
+    import sys
+
+    from clarion.build import prepare
+    from clarion.render.email import render_emails
+
+    root = _breach_site(site_factory)
+    context = prepare(load_config(root), now=datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
+    private = context.private
+    derived = (private.deadlines, private.owed_emails, private.notice_obligations)
+    assert derived[2][(SLUG, "dpa")].key == f"{SLUG}/gdpr-art33-authority"
+
+    def derives_again(*args: object, **kw: object) -> None:
+        raise AssertionError("a renderer computed an obligation itself")
+
+    for module in list(sys.modules.values()):
+        if module is not None and module.__name__.startswith("clarion.render"):
+            if hasattr(module, "obligation_for"):
+                monkeypatch.setattr(module, "obligation_for", derives_again)
+    monkeypatch.setattr("clarion.derive.obligation.obligation_for", derives_again)
+    monkeypatch.setattr("clarion.derive.deadlines.obligation_for", derives_again)
+    outputs = {o.path: o.data for o in render_emails(context)}
+    assert f"comms/{SLUG}/dpa.eml" in outputs
+    assert "due by 2026-11-23 16:00 UTC" in outputs["comms/index.html"].decode()
 
 
 def test_owed_email_templates_are_overridable_by_name(site_factory):

@@ -14,6 +14,7 @@ from .derive.action_items import ActionItem, all_action_items, overdue_items, so
 from .derive.deadline_report import evaluate
 from .derive.deadlines import DeadlineReport
 from .derive.learning import postmortem_lint, runbook_lint
+from .derive.notice_obligations import notice_obligations
 from .derive.scheduled import future_update_warnings
 from .errors import ContentError, ContentErrors, SourceLocation, UsageError
 from .load import load_sources
@@ -46,9 +47,10 @@ def run_check(
     future = future_update_warnings(sources.site, now, config.timezone)
     rulebook = sources.rulebook
     site = sources.site.as_of(now)  # updates dated after now are held back, as on the page
-    # a notice's template errors fail the check as they fail a build
-    check_notice_templates(config, site, now, rulebook)
     report = evaluate(site, rulebook, now, config.timezone, warn_within=warn_within)
+    # a notice's template errors fail the check as they fail a build
+    answered = notice_obligations(site, rulebook, now, config.timezone, report.obligations)
+    check_notice_templates(config, site, now, rulebook, answered)
     extra = (
         future
         + forced_sends(site)

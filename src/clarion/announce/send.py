@@ -21,7 +21,9 @@ from email.utils import format_datetime, getaddresses, parseaddr
 
 from ..config import SiteConfig
 from ..errors import UsageError, did_you_mean
-from ..render.email import Draft, Entry, collect_drafts, eml_bytes
+from ..render.email import collect_drafts
+from ..render.email_index import Entry
+from ..render.eml import Draft, eml_bytes
 from .delivery import Outcome, Policy
 from .smtp import Connection, parse_smtp_url
 
@@ -52,8 +54,7 @@ def find_draft(config: SiteConfig, slug_prefix: str, name: str, now: datetime) -
     slug = find_incident_file(config, slug_prefix).stem
     site = load_site(config).as_of(now)  # updates dated after now are held back
     rulebook = load_rules(config)
-    owed = PrivateState(config, site, rulebook, now).owed_emails
-    drafts = collect_drafts(config, site, rulebook, now, owed=owed)
+    drafts = collect_drafts(config, PrivateState(config, site, rulebook, now))
     name = name.removesuffix(".eml")
     for draft, entry in _pairs(drafts.drafts, drafts.entries):
         if draft.incident.slug == slug and draft.name == name:

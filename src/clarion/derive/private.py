@@ -12,18 +12,21 @@ public pages render (:data:`clarion.build.BACKGROUND_WRITERS`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
 from ..config import SiteConfig
-from ..errors import UsageError
+from ..errors import ContentError, UsageError
 from ..model import Site
 from ..rules import RuleBook
-from .comms import OwedEmails, email_rules, owed_emails
+from .comms import OwedEmails, content_lint, email_rules, owed_emails
 from .deadline_report import evaluate
 from .deadlines import DeadlineReport
 from .learning import Review, review
+from .notice_obligations import NoticeKey, notice_obligations
+from .owed import Obligation
 from .stats import Stats, compute_stats, months_back
 
 
@@ -47,6 +50,20 @@ class PrivateState:
         return owed_emails(
             self.site, rulebook, self.now, self.config.timezone, email_rules(rulebook)
         )
+
+    @cached_property
+    def notice_obligations(self) -> Mapping[NoticeKey, Obligation]:
+        """The obligation each notice answers, from the deadline report: the
+        email drafts take their dates and due times from here."""
+        return notice_obligations(
+            self.site, self.rulebook, self.now, self.config.timezone, self.deadlines.obligations
+        )
+
+    @cached_property
+    def notice_lint(self) -> tuple[ContentError, ...]:
+        """What the notices still lack (required items, placeholders), as the
+        deadline report's lint has it: the email index lists it by notice."""
+        return tuple(content_lint(self.site, self.rulebook, self.deadlines.obligations))
 
     @cached_property
     def metrics(self) -> Stats:

@@ -35,10 +35,11 @@ import jinja2
 
 from ..cache import BuildCache
 from ..config import SiteConfig
-from ..derive.comms import email_rules, has_body
+from ..derive.comms import email_rules
 from ..derive.notice_obligations import NoticeKey
 from ..derive.owed import Obligation
 from ..derive.private import PrivateState
+from ..derive.required_content import has_body
 from ..errors import ContentError, ContentErrors
 from ..model import Site
 from ..rules import RuleBook

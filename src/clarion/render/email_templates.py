@@ -425,7 +425,7 @@ def notice_skeleton(
     """The body of a new regulator notice: one heading per required item of
     the rule (``notices/<rule-id>.md.j2`` if the site or Clarion has one,
     else ``notices/skeleton.md.j2``), so the content check can follow it."""
-    from ..derive.comms import parse_item
+    from ..derive.required_content import parse_item
 
     env = email_environment(config)
     items = [parse_item(text) for text in must_contain]

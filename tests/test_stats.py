@@ -16,14 +16,10 @@ from click.testing import CliRunner
 
 from clarion.cli import main
 from clarion.config import MetricTargets, load_config
-from clarion.derive.stats import (
-    Durations,
-    _failure_gaps,
-    compute_stats,
-    evaluate_targets,
-    incident_facts,
-    months_back,
-)
+from clarion.derive.incident_facts import Durations, incident_facts
+from clarion.derive.metric_targets import evaluate_targets
+from clarion.derive.scope_stats import _failure_gaps
+from clarion.derive.stats import compute_stats, months_back
 from clarion.errors import ContentErrors
 from clarion.metrics import postmortem_window
 from clarion.model import Impact, Incident, Kind, Severity, Stage, Update, Window

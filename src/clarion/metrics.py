@@ -14,8 +14,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .config import SiteConfig
+from .derive.monthly_stats import next_month
 from .derive.private import postmortem_window as rulebook_postmortem_window
-from .derive.stats import Stats, compute_stats, next_month
+from .derive.stats import Stats, compute_stats
 from .errors import UsageError, did_you_mean
 from .load.schema import TimeError, parse_time
 from .model import Incident

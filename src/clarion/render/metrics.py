@@ -18,7 +18,8 @@ from markupsafe import Markup
 
 from ..config import ALL_SEVERITIES, MetricTargets, SiteConfig
 from ..derive.action_items import ActionItem
-from ..derive.stats import Stats, headline_targets
+from ..derive.metric_targets import headline_targets
+from ..derive.stats import Stats
 from ..model import Severity
 from . import Area, Output, RenderContext
 from .charts import (

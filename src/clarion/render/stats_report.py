@@ -15,17 +15,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..config import ALL_SEVERITIES, MetricTargets
-from ..derive.stats import (
-    DURATION_METRICS,
-    SEVERITIES,
-    Durations,
-    ScopeStats,
-    Share,
-    Stats,
-    TargetResult,
-    evaluate_targets,
-    headline_targets,
-)
+from ..derive.incident_facts import DURATION_METRICS, SEVERITIES, Durations, Share
+from ..derive.metric_targets import TargetResult, evaluate_targets, headline_targets
+from ..derive.scope_stats import ScopeStats
+from ..derive.stats import Stats
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -1,0 +1,192 @@
+"""One incident's facts for the metrics (its times, spans, components and
+action items), and the value types every metric family shares: a duration
+metric's values and a share.
+
+The definitions are in :mod:`clarion.derive.stats`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..model import CLOSING_STAGES, Impact, Incident, Severity, Stage
+from .action_items import ActionItem, action_items
+
+#: The duration metrics, in the order they are shown, with their labels.
+DURATION_METRICS: tuple[tuple[str, str], ...] = (
+    ("mtta", "MTTA (detected → acknowledged)"),
+    ("time_to_declare", "Time to declare (detected → declared)"),
+    ("time_to_first_update", "Time to first public update (declared → first update)"),
+    ("mttr", "MTTR (detected → resolved)"),
+)
+SHORT_LABELS = {
+    "mtta": "MTTA",
+    "time_to_declare": "Time to declare",
+    "time_to_first_update": "Time to first update",
+    "mttr": "MTTR",
+    "mtbf": "MTBF",
+    "postmortem_share": "Postmortems in time",
+    "action_item_completion": "Action items done",
+}
+SEVERITIES = tuple(Severity)
+POSTMORTEM_SEVERITIES = (Severity.SEV0, Severity.SEV1)
+
+
+@dataclass(frozen=True, slots=True)
+class Durations:
+    """The values of one duration metric (seconds, sorted) and how many
+    incidents had no value (n/a)."""
+
+    values: tuple[float, ...] = ()
+    missing: int = 0
+
+    @classmethod
+    def of(cls, values: Iterable[float | None]) -> Durations:
+        known: list[float] = []
+        missing = 0
+        for value in values:
+            if value is None:
+                missing += 1
+            else:
+                known.append(value)
+        return cls(tuple(sorted(known)), missing)
+
+    @property
+    def count(self) -> int:
+        return len(self.values)
+
+    @property
+    def mean(self) -> float | None:
+        return sum(self.values) / len(self.values) if self.values else None
+
+    @property
+    def median(self) -> float | None:
+        n = len(self.values)
+        if not n:
+            return None
+        middle = n // 2
+        return self.values[middle] if n % 2 else (self.values[middle - 1] + self.values[middle]) / 2
+
+    @property
+    def p90(self) -> float | None:
+        """The 90th percentile, nearest rank."""
+        if not self.values:
+            return None
+        return self.values[max(math.ceil(0.9 * len(self.values)) - 1, 0)]
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """``hits`` of ``total``; ``pending`` items are not counted yet."""
+
+    hits: int = 0
+    total: int = 0
+    pending: int = 0
+
+    @property
+    def ratio(self) -> float | None:
+        return self.hits / self.total if self.total else None
+
+
+# -- per incident -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentFacts:
+    """The times of one incident, as the metrics use them (seconds)."""
+
+    incident: Incident
+    components: tuple[str, ...]  # affected: named with a non-operational impact
+    failed_at: datetime  # detected, else declared, else the first update
+    resolved_at: datetime | None  # known at ``now``; None while open
+    mtta: float | None
+    time_to_declare: float | None
+    time_to_first_update: float | None
+    mttr: float | None
+    postmortem: str | None  # "in_time", "late", "missing", "pending"; None: not SEV0/SEV1, or open
+    action_items: tuple[ActionItem, ...]
+
+    @property
+    def severity(self) -> Severity | None:
+        return self.incident.severity
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    def duration(self, metric: str) -> float | None:
+        value: float | None = getattr(self, metric)
+        return value
+
+
+def _span(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None or end < start:
+        return None
+    return (end - start).total_seconds()
+
+
+def resolved_at(incident: Incident, now: datetime) -> datetime | None:
+    """The resolution known at ``now``: the last closing update at or before
+    ``now`` not followed by a reopening update at or before ``now``."""
+    closed: datetime | None = None
+    for update in incident.updates:
+        if update.at > now:
+            break
+        if update.stage in CLOSING_STAGES:
+            closed = update.at
+        elif update.stage is not Stage.POSTMORTEM:
+            closed = None
+    return closed
+
+
+def affected_components(incident: Incident) -> tuple[str, ...]:
+    """Components named with a non-operational impact, in the order first named."""
+    ids = {
+        cid: None for cid, impact in incident.components.items() if impact is not Impact.OPERATIONAL
+    }
+    for update in incident.updates:
+        if update.impact:
+            ids.update(
+                {
+                    cid: None
+                    for cid, impact in update.impact.items()
+                    if impact is not Impact.OPERATIONAL
+                }
+            )
+    return tuple(ids)
+
+
+def incident_facts(
+    incident: Incident, now: datetime, *, postmortem_within: timedelta
+) -> IncidentFacts:
+    """The metrics' view of one incident at ``now``."""
+    known = [u for u in incident.updates if u.at <= now]
+    resolved = resolved_at(incident, now)
+    failed = incident.detected_at or incident.started_at
+    first_update = next((u.at for u in known if u.stage is not Stage.POSTMORTEM), None)
+    postmortem: str | None = None
+    if incident.severity in POSTMORTEM_SEVERITIES and resolved is not None:
+        review = next((u.at for u in known if u.stage is Stage.POSTMORTEM), None)
+        deadline = resolved + postmortem_within
+        if review is not None:
+            postmortem = "in_time" if review <= deadline else "late"
+        else:
+            postmortem = "pending" if now < deadline else "missing"
+    return IncidentFacts(
+        incident=incident,
+        components=affected_components(incident),
+        failed_at=failed,
+        resolved_at=resolved,
+        mtta=_span(incident.detected_at, incident.acknowledged_at),
+        time_to_declare=_span(incident.detected_at, incident.declared_at),
+        time_to_first_update=_span(incident.declared_at, first_update) if incident.public else None,
+        mttr=_span(failed, resolved),
+        postmortem=postmortem,
+        action_items=action_items(incident, now),
+    )
+
+
+# -- per scope --------------------------------------------------------------------------

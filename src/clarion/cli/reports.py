@@ -199,7 +199,7 @@ def check_command(
 
 # -- metrics: stats ---------------------------------------------------------------------
 # The definitions are in derive/stats.py; the inputs are gathered in metrics.py and the
-# output rendered in render/stats_report.py.
+# output rendered in render/stats_text.py, stats_json.py and stats_csv.py.
 
 
 @main.command("stats")
@@ -262,7 +262,7 @@ def stats_command(
       clarion stats --format csv > metrics.csv
     """
     from ..metrics import component_names, run_stats
-    from ..render import stats_report as out
+    from ..render import stats_csv, stats_json, stats_text
 
     config = load_config(source)
     now = resolve_now(config, now_text)
@@ -272,15 +272,15 @@ def stats_command(
     names = component_names(config)
     targets = config.metrics.targets
     if fmt == "json":
-        click.echo(out.render_json(result, targets, names), nl=False)
+        click.echo(stats_json.render_json(result, targets, names), nl=False)
     elif fmt == "csv":
-        click.echo(out.render_csv(result, targets), nl=False)
+        click.echo(stats_csv.render_csv(result, targets), nl=False)
     else:
         console = Console(highlight=False)
         if console.is_terminal:
-            out.print_rich(result, targets, names, console)
+            stats_text.print_rich(result, targets, names, console)
         else:
-            click.echo(out.render_text(result, targets, names), nl=False)
+            click.echo(stats_text.render_text(result, targets, names), nl=False)
 
 
 @main.command("rules")

@@ -5,8 +5,9 @@ Exit codes (PRODUCT.md): 0 success; 1 ``check`` found something overdue;
 ``--debug``); 4 ``check``: nothing overdue, but something due soon.
 
 ``_common`` holds the group, error handling, shared options and the clock;
-``site``, ``first_run`` (init), ``writing``, ``reports``, ``learning``, ``importing``,
-``alerting``, ``announce`` and ``send`` register the commands.
+``site``, ``first_run`` (init), ``new``, ``writing`` (update, sent), ``reports``,
+``learning``, ``importing``, ``alerting``, ``announce`` and ``send`` register the
+commands.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from . import (  # noqa: F401  (register the commands)
     first_run,
     importing,
     learning,
+    new,
     reports,
     send,
     site,

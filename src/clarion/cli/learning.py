@@ -10,7 +10,8 @@ import click
 from ..config import load_config
 from . import _common as common
 from ._common import handle_errors, now_option, resolve_now, source_option
-from .writing import _parse_at, _report, at_option, new
+from .new import new
+from .writing import _parse_at, _report, at_option
 
 
 @new.command("postmortem")

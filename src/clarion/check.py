@@ -96,7 +96,10 @@ def action_item_lint(config: SiteConfig, site: Site, now: datetime) -> tuple[Con
         owner = f" (@{item.owner})" if item.owner else " (no owner)"
         out.append(ContentError(
             location=lines.locate(item),
-            message=f"action item overdue (due {item.due.isoformat()}, {days} day{'s' if days != 1 else ''} ago): {item.text}{owner}",
+            message=(
+                f"action item overdue (due {item.due.isoformat()}, {days} "
+                f"day{'s' if days != 1 else ''} ago): {item.text}{owner}"
+            ),
             hint="mark it done with '- [x]' once it is, or agree on a new 'due YYYY-MM-DD'",
             severity=level,
         ))  # fmt: skip
@@ -164,3 +167,18 @@ def parse_window(text: str | None) -> timedelta | None:
         return duration.as_timedelta()
     except DurationError as exc:
         raise UsageError(f"--warn-within: {exc}; expected {DURATION_EXPECTED}") from None
+
+
+def repo_visibility(visibility: str | None, public_repo: bool, fmt: str) -> str | None:
+    """``--repo-visibility``, with ``--public-repo`` as its short form; the
+    reminders need one (they are never written in a public repository)."""
+    if public_repo:
+        if visibility not in (None, "public"):
+            raise UsageError(f"--public-repo contradicts --repo-visibility {visibility}")
+        visibility = "public"
+    if fmt == "reminders" and visibility is None:
+        raise UsageError(
+            "--format reminders needs --repo-visibility (public, private or internal): "
+            "reminder issues are never written in a public repository"
+        )
+    return visibility

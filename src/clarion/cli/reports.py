@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
 from ..config import load_config
 from ..errors import ContentErrors, UsageError
+
+if TYPE_CHECKING:
+    from ..derive.deadlines import DeadlineReport
 from . import _common as common
 from ._common import (
     EXIT_DUE_SOON,
@@ -45,8 +48,11 @@ from ._common import (
     type=click.Choice(["text", "json", "github", "reminders"]),
     default="text",
     show_default=True,
-    help="text: a table (colour on a terminal); json: for machines; github: GitHub Actions annotations; "
-    "reminders: the reminder issues to create, update, comment on or close (JSON, for the deadlines workflow).",
+    help=(
+        "text: a table (colour on a terminal); json: for machines; github: GitHub Actions "
+        "annotations; reminders: the reminder issues to create, update, comment on or close (JSON, "
+        "for the deadlines workflow)."
+    ),
 )
 @click.option(
     "--open",
@@ -60,9 +66,11 @@ from ._common import (
     "visibility",
     type=click.Choice(["public", "private", "internal"]),
     envvar="CLARION_REPO_VISIBILITY",
-    help="Visibility of the repository that holds the site, as GitHub names it. public: fail (exit 2) while "
-    "notices, breach: blocks, private: fields or public: false files sit in it (a fictional site is exempt), "
-    "and write no reminder issues.",
+    help=(
+        "Visibility of the repository that holds the site, as GitHub names it. public: fail (exit "
+        "2) while notices, breach: blocks, private: fields or public: false files sit in it (a "
+        "fictional site is exempt), and write no reminder issues."
+    ),
 )
 @click.option(
     "--public-repo", "public_repo", is_flag=True, help="Short for --repo-visibility public."
@@ -72,15 +80,19 @@ from ._common import (
     "comms_dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="CLARION_COMMS",
-    help="Read notices and breach sidecars from this folder, e.g. a checkout of a private repository "
-    "(default: [paths] comms of site.toml).",
+    help=(
+        "Read notices and breach sidecars from this folder, e.g. a checkout of a private "
+        "repository (default: [paths] comms of site.toml)."
+    ),
 )
 @click.option(
     "--open-issues",
     "open_issues",
     type=click.File("r", encoding="utf-8"),
-    help="With --format reminders: the open reminder issues as `gh issue list --label clarion-deadlines "
-    "--json number,title,body` prints them ('-': standard input).",
+    help=(
+        "With --format reminders: the open reminder issues as `gh issue list --label "
+        "clarion-deadlines --json number,title,body` prints them ('-': standard input)."
+    ),
 )
 @handle_errors_read_only
 def check_command(
@@ -118,20 +130,12 @@ def check_command(
       clarion check --format reminders --warn-within PT24H --repo-visibility private \\
           --open-issues open-issues.json          # what deadlines.yml does with gh issue
     """
-    from ..check import parse_window, run_check, with_comms
+    from ..check import parse_window, repo_visibility, run_check, with_comms
     from ..privacy import check_public_repository, is_public
     from ..render import report as out
 
     window = parse_window(warn_within)
-    if public_repo:
-        if visibility not in (None, "public"):
-            raise UsageError(f"--public-repo contradicts --repo-visibility {visibility}")
-        visibility = "public"
-    if fmt == "reminders" and visibility is None:
-        raise UsageError(
-            "--format reminders needs --repo-visibility (public, private or internal): "
-            "reminder issues are never written in a public repository"
-        )
+    visibility = repo_visibility(visibility, public_repo, fmt)
     try:
         config = load_config(source)
         if comms_dir is not None:
@@ -157,23 +161,39 @@ def check_command(
         )
         sys.exit(EXIT_INVALID)
     if fmt == "reminders":
-        from ..reminders import parse_open_issues, plan_reminders, render_reminders_json
-
         assert visibility is not None
-        withheld = is_public(visibility)
-        issues = parse_open_issues(open_issues.read()) if open_issues is not None else []
-        actions = [] if withheld else plan_reminders(result, issues)
-        if withheld:
-            common.err.print(
-                "note: public repository: no reminder issues (they would name incidents, recipients and "
-                "deadlines); run the deadline workflow in the private repository that holds comms/",
-                markup=False,
-            )
-        click.echo(
-            render_reminders_json(result, actions, visibility=visibility, withheld=withheld),
-            nl=False,
+        _echo_reminders(result, visibility, open_issues)
+    else:
+        _echo_report(result, fmt, only_open)
+    sys.exit(_check_exit_code(result, strict))
+
+
+def _echo_reminders(result: DeadlineReport, visibility: str, open_issues: Any) -> None:
+    """``--format reminders``: the reminder issues to write (none in a public
+    repository), as JSON for the deadlines workflow."""
+    from ..privacy import is_public
+    from ..reminders import parse_open_issues, plan_reminders, render_reminders_json
+
+    withheld = is_public(visibility)
+    issues = parse_open_issues(open_issues.read()) if open_issues is not None else []
+    actions = [] if withheld else plan_reminders(result, issues)
+    if withheld:
+        common.err.print(
+            "note: public repository: no reminder issues (they would name incidents, "
+            "recipients and deadlines); run the deadline workflow in the private repository "
+            "that holds comms/",
+            markup=False,
         )
-    elif fmt == "json":
+    click.echo(
+        render_reminders_json(result, actions, visibility=visibility, withheld=withheld),
+        nl=False,
+    )
+
+
+def _echo_report(result: DeadlineReport, fmt: str, only_open: bool) -> None:
+    from ..render import report as out
+
+    if fmt == "json":
         click.echo(out.render_json(result, only_open=only_open), nl=False)
     elif fmt == "github":
         click.echo(out.render_github(result), nl=False)
@@ -183,18 +203,17 @@ def check_command(
             out.print_rich(result, console, only_open=only_open)
         else:
             click.echo(out.render_text(result, only_open=only_open), nl=False)
+
+
+def _check_exit_code(result: DeadlineReport, strict: bool) -> int:
+    """2 for warnings under ``--strict``; 1 when something is overdue (or an
+    action item is overdue at level "error"); 4 when something is due soon."""
     if strict and result.lint_warnings:
-        sys.exit(EXIT_INVALID)
-    lint_errors = any(
-        e.severity == "error" for e in result.lint
-    )  # overdue action items at level "error"
-    sys.exit(
-        EXIT_OVERDUE
-        if result.overdue or lint_errors
-        else EXIT_DUE_SOON
-        if result.due_soon
-        else EXIT_OK
-    )
+        return EXIT_INVALID
+    lint_errors = any(e.severity == "error" for e in result.lint)
+    if result.overdue or lint_errors:
+        return EXIT_OVERDUE
+    return EXIT_DUE_SOON if result.due_soon else EXIT_OK
 
 
 # -- metrics: stats ---------------------------------------------------------------------
@@ -209,7 +228,10 @@ def check_command(
     "--since",
     "since",
     metavar="WHEN",
-    help="First month, day or time (site's zone), e.g. 2026-01 or 2026-10-14. Default: the first incident.",
+    help=(
+        "First month, day or time (site's zone), e.g. 2026-01 or 2026-10-14. Default: the first "
+        "incident."
+    ),
 )
 @click.option(
     "--until",
@@ -235,7 +257,10 @@ def check_command(
     type=click.Choice(["text", "json", "csv"]),
     default="text",
     show_default=True,
-    help="text: tables (colour on a terminal); json: every number; csv: one row per scope, severity and metric.",
+    help=(
+        "text: tables (colour on a terminal); json: every number; csv: one row per scope, "
+        "severity and metric."
+    ),
 )
 @handle_errors
 def stats_command(

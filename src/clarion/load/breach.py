@@ -56,7 +56,8 @@ def read_affected(
     if total is not None and sum(parts) > total:
         errors.error(
             at("affected"),
-            f"breach.affected: the jurisdictions add up to {sum(parts)}, more than the total {total}",
+            f"breach.affected: the jurisdictions add up "
+            f"to {sum(parts)}, more than the total {total}",
             expected="a total at least the sum of the jurisdictions' counts",
         )
     return out
@@ -102,7 +103,10 @@ def read_delays(
             errors.error(
                 at(where), f"breach.{where} does not say who granted the delay",
                 expected='by: "the law-enforcement official or authority"',
-                hint="45 CFR 164.412 and state laws allow a delay a law-enforcement official asks for",
+                hint=(
+                    "45 CFR 164.412 and state laws allow a "
+                    "delay a law-enforcement official asks for"
+                ),
             )  # fmt: skip
             continue
         out[str(rule)] = Delay(
@@ -119,7 +123,9 @@ def read_facts(item: object, at: Locate, errors: ErrorCollector) -> dict[str, bo
     if not isinstance(item, dict) or not all(isinstance(v, (bool, str)) for v in item.values()):
         errors.error(
             at("facts"), f"breach.facts: got {item!r}",
-            expected="fact names mapped to true, false or a word, e.g. {dora_relief_excluded: false}",
+            expected=(
+                "fact names mapped to true, false or a word, e.g. {dora_relief_excluded: false}"
+            ),
         )  # fmt: skip
         return {}
     return {str(k): v for k, v in item.items()}
@@ -217,7 +223,10 @@ def _read_decisions(
         errors.error(
             at("decisions"),
             "breach.decisions must map rule ids to decisions",
-            expected='gdpr-art33-authority: {required: false, reason: "...", decided: 2026-11-21T09:00:00Z}',
+            expected=(
+                "gdpr-art33-authority: {required: false, "
+                'reason: "...", decided: 2026-11-21T09:00:00Z}'
+            ),
         )
         return {}
     decisions: dict[str, Decision] = {}

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 NOTICE_KEYS = ("rule", "to", "cc", "bcc", "subject", "sent", "sent_forced", "incident")
 SIDECAR_NAMES = ("breach.yml", "breach.yaml")
 
+#: Where a front-matter key of the notice is (its first line without a key).
+Locate = Callable[..., SourceLocation]
+
 
 def comms_display_path(path: Path, config: SiteConfig) -> str:
     """A comms file as messages show it: relative to the site root, or, for a
@@ -80,7 +83,10 @@ def load_comms(
             errors.error(
                 SourceLocation(relpath),
                 f"the comms folder '{slug}' names no incident",
-                expected="a folder named after an incident's slug (its file name in updates/ without .md)",
+                expected=(
+                    "a folder named after an incident's slug (its file name in updates/ without "
+                    ".md)"
+                ),
                 hint=did_you_mean(slug, slugs)
                 or "rename the folder, or create the incident in updates/",
             )
@@ -107,7 +113,10 @@ def load_comms(
                         SourceLocation(file_relpath, 1),
                         f"the incident already has a breach: block ({incident.source_path}:{line})",
                         expected="the breach details in one place: the front matter or this file",
-                        hint="keep the sidecar (it stays out of public updates/) and delete the front-matter block",
+                        hint=(
+                            "keep the sidecar (it stays out of public updates/) and delete the "
+                            "front-matter block"
+                        ),
                     )
                     continue
                 by_slug[slug] = dataclasses.replace(incident, breach=breach)
@@ -173,26 +182,9 @@ def read_notice(
             hint="close the comment with '-->' where it should end",
         )
 
-    incident = data.get("incident")
-    if incident is not None and str(incident) != slug:
-        errors.error(
-            at("incident"),
-            f"incident: got '{incident}', but the notice is in the folder of '{slug}'",
-            expected=f"incident: {slug} (or no incident field: the folder names the incident)",
-            hint=f"move the file to {Path(relpath).parent.parent.as_posix()}/{incident}/ if it belongs to that incident",
-        )
+    _check_incident_field(data.get("incident"), slug, relpath, at, errors)
 
-    rule = data.get("rule")
-    if rule is not None:
-        if not isinstance(rule, str) or rule not in rule_ids:
-            errors.error(
-                at("rule"),
-                f"rule: unknown rule '{rule}'",
-                expected="a rule id listed by `clarion rules`, e.g. gdpr-art33-authority or customer-ack",
-                hint=did_you_mean(str(rule), rule_ids)
-                or "run `clarion rules` to see every rule id",
-            )
-            rule = None
+    rule = _read_rule(data.get("rule"), rule_ids, at, errors)
 
     recipients = {
         key: _read_recipients(data.get(key), key, at, config, errors) for key in ("to", "cc", "bcc")
@@ -215,28 +207,8 @@ def read_notice(
         )
         subject = None
 
-    sent: datetime | None = None
-    if data.get("sent") is not None:
-        try:
-            sent = parse_time(data["sent"], zone)
-        except TimeError as exc:
-            errors.error(
-                at("sent"),
-                f"sent: {exc}",
-                expected=TIME_EXPECTED + " (or no sent: while the notice is a draft)",
-                hint=None
-                if zone
-                else "add a zone to the time, or set [site] timezone in site_src/site.toml",
-            )
-
-    forced = data.get("sent_forced") or ()
-    if not isinstance(forced, list | tuple) or not all(isinstance(f, str) for f in forced):
-        errors.error(
-            at("sent_forced"),
-            f"sent_forced: got {forced!r}",
-            expected="a list of the reasons 'clarion sent --force' overrode",
-        )
-        forced = ()
+    sent = _read_sent(data.get("sent"), zone, at, errors)
+    forced = _read_forced(data.get("sent_forced") or (), at, errors)
 
     if len(errors.errors) > before:
         return None
@@ -249,12 +221,74 @@ def read_notice(
         bcc=recipients["bcc"],
         subject=(subject or "").strip(),
         sent_at=sent,
-        sent_forced=tuple(forced),
+        sent_forced=forced,
         body=front.body,
         source_path=relpath,
         lines=dict(lines),
         body_line=front.body_line,
     )
+
+
+def _check_incident_field(
+    incident: object, slug: str, relpath: str, at: Locate, errors: ErrorCollector
+) -> None:
+    """``incident:``, when given, must name the folder's incident."""
+    if incident is not None and str(incident) != slug:
+        errors.error(
+            at("incident"),
+            f"incident: got '{incident}', but the notice is in the folder of '{slug}'",
+            expected=f"incident: {slug} (or no incident field: the folder names the incident)",
+            hint=(
+                f"move the file to {Path(relpath).parent.parent.as_posix()}/{incident}/ if it "
+                "belongs to that incident"
+            ),
+        )
+
+
+def _read_rule(
+    rule: object, rule_ids: Collection[str], at: Locate, errors: ErrorCollector
+) -> str | None:
+    if rule is None:
+        return None
+    if isinstance(rule, str) and rule in rule_ids:
+        return rule
+    errors.error(
+        at("rule"),
+        f"rule: unknown rule '{rule}'",
+        expected="a rule id listed by `clarion rules`, e.g. gdpr-art33-authority or customer-ack",
+        hint=did_you_mean(str(rule), rule_ids) or "run `clarion rules` to see every rule id",
+    )
+    return None
+
+
+def _read_sent(
+    value: object, zone: ZoneInfo | None, at: Locate, errors: ErrorCollector
+) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_time(value, zone)
+    except TimeError as exc:
+        errors.error(
+            at("sent"),
+            f"sent: {exc}",
+            expected=TIME_EXPECTED + " (or no sent: while the notice is a draft)",
+            hint=None
+            if zone
+            else "add a zone to the time, or set [site] timezone in site_src/site.toml",
+        )
+        return None
+
+
+def _read_forced(forced: object, at: Locate, errors: ErrorCollector) -> tuple[str, ...]:
+    if not isinstance(forced, list | tuple) or not all(isinstance(f, str) for f in forced):
+        errors.error(
+            at("sent_forced"),
+            f"sent_forced: got {forced!r}",
+            expected="a list of the reasons 'clarion sent --force' overrode",
+        )
+        return ()
+    return tuple(forced)
 
 
 def _read_recipients(

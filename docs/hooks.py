@@ -75,7 +75,9 @@ def on_serve(server: Any, *, config: Any, builder: Any) -> Any:
 # -- the CLI --------------------------------------------------------------------------
 
 
-def context(command: click.Command, name: str, parent: click.Context | None = None) -> click.Context:
+def context(
+    command: click.Command, name: str, parent: click.Context | None = None
+) -> click.Context:
     """The context click gives a command when it runs (with its settings,
     such as ``-h`` for help, inherited by sub-commands)."""
     return click.Context(command, parent=parent, info_name=name, **command.context_settings)
@@ -97,7 +99,10 @@ def render_commands(group: click.Group) -> str:
     lines = ["| command | what it does |", "|---|---|"]
     for command, ctx in commands[1:]:
         path = ctx.command_path
-        lines.append(f"| [`{path}`](#{anchor(path)}) | {escape(command.get_short_help_str(200), table=True)} |")
+        lines.append(
+            f"| [`{path}`](#{anchor(path)}) | "
+            f"{escape(command.get_short_help_str(200), table=True)} |"
+        )
     lines.append("")
     for command, ctx in commands:
         lines += render_command(command, ctx)
@@ -115,7 +120,10 @@ def render_command(command: click.Command, ctx: click.Context) -> list[str]:
             sub = command.get_command(ctx, name)
             if sub is not None and not sub.hidden:
                 sub_path = f"{path} {name}"
-                lines.append(f"- [`{sub_path}`](#{anchor(sub_path)}): {escape(sub.get_short_help_str(200))}")
+                lines.append(
+                    f"- [`{sub_path}`](#{anchor(sub_path)}): "
+                    f"{escape(sub.get_short_help_str(200))}"
+                )
         lines.append("")
     records = [r for p in command.get_params(ctx) if (r := p.get_help_record(ctx)) is not None]
     if records:

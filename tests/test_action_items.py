@@ -271,7 +271,8 @@ def test_check_warns_about_an_open_past_due_item_with_file_and_line(site_factory
     result = run_check(site_factory)
     assert result.exit_code == 0, result.output
     assert (
-        "updates/2026-11-02-api-errors.md:23: warning: action item overdue (due 2026-11-15, 12 days ago): "
+        "updates/2026-11-02-api-errors.md:23: warning: "
+        "action item overdue (due 2026-11-15, 12 days ago): "
         "Add a canary stage (@team-deploy)"
     ) in result.output
     assert "Review limits" not in result.output and "Roll back" not in result.output
@@ -282,7 +283,8 @@ def test_check_github_format_annotates_the_item(site_factory):
     lines = [line for line in result.output.splitlines() if "action item" in line]
     assert len(lines) == 1
     assert lines[0].startswith(
-        "::warning file=updates/2026-11-02-api-errors.md,line=23,title=Clarion warning::action item overdue"
+        "::warning file=updates/2026-11-02-api-errors.md,line=23,title=Clarion "
+        "warning::action item overdue"
     )
 
 

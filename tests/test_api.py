@@ -254,8 +254,10 @@ def test_ids_are_stable_across_an_added_update(site):
 
 def test_incidents_json_holds_the_fifty_most_recent(site_factory):
     extra = {
-        f"updates/2026-10-{day:02d}-n{n}.md": f"---\ntitle: Incident {day:02d}-{n}\nseverity: SEV3\ncomponents: {{web: degraded_performance}}\n"
-        f"declared: 2026-10-{day:02d}T{n + 10}:00:00Z\n---\n## 2026-10-{day:02d} {n + 10}:05 UTC · Resolved\nDone.\n"
+        f"updates/2026-10-{day:02d}-n{n}.md": f"---\ntitle: Incident {day:02d}-{n}\nseverity: "
+        f"SEV3\ncomponents: {{web: degraded_performance}}\n"
+        f"declared: 2026-10-{day:02d}T{n + 10}:00:00Z\n---\n## "
+        f"2026-10-{day:02d} {n + 10}:05 UTC · Resolved\nDone.\n"
         for day in range(1, 29)
         for n in range(2)
     }
@@ -353,7 +355,8 @@ def statuspage_io() -> Path:
         npm = shutil.which("npm")
         if npm is None:
             pytest.fail(
-                "npm is missing: run 'npm ci --prefix tests/clients' to install the statuspage.io client"
+                "npm is missing: run 'npm ci --prefix "
+                "tests/clients' to install the statuspage.io client"
             )
         result = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--prefix", str(CLIENTS)],

@@ -232,8 +232,8 @@ def test_new_incident_asks_the_tree(site):
     assert "Is there a workaround customers can use?" in result.output
     assert "Are customers impacted?" not in result.output
     assert (
-        "Severity SEV1 (major degradation): major functionality is degraded, but a workaround exists."
-        in result.output
+        "Severity SEV1 (major degradation): major "
+        "functionality is degraded, but a workaround exists." in result.output
     )
     assert "every 30 min" in result.output
     assert "Are customers affected (they are owed emails)? [Y/n]" in result.output
@@ -290,11 +290,25 @@ def test_new_incident_needs_severity_off_a_terminal(site):
 
 def test_new_incident_writes_a_file_that_builds(site):
     result = cli(
-        "new", "incident", "API errors: EU (Frankfurt)!", "--severity", "P1",
-        "--component", "api=partial_outage", "-c", "web=degraded_performance", "--customers-affected",
-        "--message", "Requests to the API fail for some customers.",
-        "--at", "2026-11-27 12:34:56", "--source", str(site), "--now", NOW_TEXT,
-    )  # fmt: skip
+        "new",
+        "incident",
+        "API errors: EU (Frankfurt)!",
+        "--severity",
+        "P1",
+        "--component",
+        "api=partial_outage",
+        "-c",
+        "web=degraded_performance",
+        "--customers-affected",
+        "--message",
+        "Requests to the API fail for some customers.",
+        "--at",
+        "2026-11-27 12:34:56",
+        "--source",
+        str(site),
+        "--now",
+        NOW_TEXT,
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == "updates/2026-11-27-api-errors-eu-frankfurt.md\n"
     path = site / "updates/2026-11-27-api-errors-eu-frankfurt.md"
@@ -373,9 +387,20 @@ def test_new_incident_refuses_an_existing_file(site):
 
 def test_new_incident_unknown_component_did_you_mean(site):
     result = cli(
-        "new", "incident", "API errors", "-s", "SEV1", "-c", "apy=partial_outage", "-c", "web=partial_outgae",
-        "--source", str(site), "--now", NOW_TEXT,
-    )  # fmt: skip
+        "new",
+        "incident",
+        "API errors",
+        "-s",
+        "SEV1",
+        "-c",
+        "apy=partial_outage",
+        "-c",
+        "web=partial_outgae",
+        "--source",
+        str(site),
+        "--now",
+        NOW_TEXT,
+    )
     assert result.exit_code == 2
     assert "unknown component 'apy': did you mean 'api'?" in result.output
     assert "components in site_src/site.toml: api, web" in result.output
@@ -492,7 +517,8 @@ def test_update_appends_and_builds(site):
     assert result.stdout == "updates/2026-11-20-api-errors.md\n"
     text = (site / "updates/2026-11-20-api-errors.md").read_text()
     assert text.endswith(
-        "Error rates are back to normal.\n\n## 2026-11-20 15:45 UTC · Resolved\nImpact: api=operational\nAll requests succeed again.\n"
+        "Error rates are back to normal.\n\n## 2026-11-20 15:45 UTC · "
+        "Resolved\nImpact: api=operational\nAll requests succeed again.\n"
     )
     incident = loaded(site).by_slug("2026-11-20-api-errors")
     assert incident.is_closed and incident.updates[-1].impact == {"api": Impact.OPERATIONAL}

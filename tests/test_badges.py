@@ -87,7 +87,10 @@ def test_badge_width_fits_its_text(public):
 
 
 def test_badge_text_is_escaped(site_factory):
-    toml = '[site]\ntitle = "T"\nbase_url = "https://t.example/"\n\n[components.api]\nname = "A&B <API>"\n'
+    toml = (
+        '[site]\ntitle = "T"\nbase_url = '
+        '"https://t.example/"\n\n[components.api]\nname = "A&B <API>"\n'
+    )
     public = build_public(site_factory(toml=toml))
     root = svg(public, "components/api/badge.svg")  # parses: the name is escaped
     assert root.get("aria-label") == "A&B <API>: operational"

@@ -63,7 +63,8 @@ def test_template_change_invalidates_cached_pages(tmp_path):
     build(load_config(root), now=NOW)
     (root / "templates").mkdir()
     (root / "templates/incident.html.j2").write_text(
-        '{% extends "default/incident.html.j2" %}{% block main %}<p>override {{ item.title }}</p>{% endblock %}'
+        '{% extends "default/incident.html.j2" %}{% block '
+        "main %}<p>override {{ item.title }}</p>{% endblock %}"
     )
     build(load_config(root), now=NOW)
     assert (

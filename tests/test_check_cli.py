@@ -87,8 +87,19 @@ def test_exit_1_when_something_is_overdue(site_factory):
     )
     assert result.exit_code == 1, result.output
     row = next(line for line in result.output.splitlines() if line.startswith("overdue"))
-    assert row.split() == ["overdue", "update-cadence", "2026-11-27-api", "Public", "status", "page",
-                           "2026-11-27", "10:35", "2026-11-27", "11:35", "CET"]  # fmt: skip
+    assert row.split() == [
+        "overdue",
+        "update-cadence",
+        "2026-11-27-api",
+        "Public",
+        "status",
+        "page",
+        "2026-11-27",
+        "10:35",
+        "2026-11-27",
+        "11:35",
+        "CET",
+    ]
     assert (
         "overdue by 1 h 25 min; the next public update is due 30 min after the update at 10:05 UTC"
         in result.output
@@ -117,7 +128,8 @@ def test_exit_2_on_invalid_content_in_every_format(site_factory):
     assert github.exit_code == 2
     first = github.output.splitlines()[0]
     assert first.startswith(
-        "::error file=updates/2026-11-20-slow.md,line=3,title=Clarion error::severity: got 'SEV9'%0Aexpected: "
+        "::error file=updates/2026-11-20-slow.md,line=3,title=Clarion "
+        "error::severity: got 'SEV9'%0Aexpected: "
     )
     assert GITHUB_LINE.match(first)
     data = json.loads(check(root, "--now", "2026-11-27T12:00:00Z", "--format", "json").output)
@@ -182,7 +194,10 @@ def test_json_format(site_factory):
         "clock_at": "2026-11-24T12:00:00Z",
         "satisfied_at": None,
         "satisfied_by": None,
-        "detail": "1 h 30 min left; no notice yet: write comms/2026-11-20-slow/gdpr-art33-authority.md (rule: gdpr-art33-authority)",
+        "detail": (
+            "1 h 30 min left; no notice yet: write "
+            "comms/2026-11-20-slow/gdpr-art33-authority.md (rule: gdpr-art33-authority)"
+        ),
         "file": "updates/2026-11-20-slow.md",
         "line": 8,
     }
@@ -218,8 +233,8 @@ def test_lint_warnings_and_strict(site_factory):
     result = check(root, "--now", "2026-11-27T12:00:00Z")
     assert result.exit_code == 0
     assert (
-        "Content lint:\nupdates/2026-11-20-slow.md:15: warning: resolved 10 min after monitoring began"
-        in result.output
+        "Content lint:\nupdates/2026-11-20-slow.md:15: "
+        "warning: resolved 10 min after monitoring began" in result.output
     )
     assert check(root, "--now", "2026-11-27T12:00:00Z", "--strict").exit_code == 2
     github = check(root, "--now", "2026-11-27T12:00:00Z", "--format", "github").output
@@ -260,7 +275,10 @@ def test_same_now_same_report(site_factory):
 
 
 def test_build_writes_the_deadline_report_privately_never_publicly(site_factory):
-    notice = "---\nrule: gdpr-art33-authority\nto: [customers]\nsubject: Secret notice\n---\nConfidential body text.\n"
+    notice = (
+        "---\nrule: gdpr-art33-authority\nto: [customers]\nsubject: "
+        "Secret notice\n---\nConfidential body text.\n"
+    )
     root = site_factory(
         {
             "updates/2026-11-20-slow.md": BREACH,

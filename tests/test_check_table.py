@@ -21,7 +21,9 @@ def report(zone: str):
     rules = ("hipaa-164-408-secretary-under-500", "gdpr-art33-authority")
     book = only(BOOK, *rules)
     book = replace(book, rules=tuple(
-        replace(r, recipient="Secretary of Health and Human Services via the HHS breach portal (annual log)")
+        replace(r, recipient=(
+            "Secretary of Health and Human Services via the HHS breach portal (annual log)"
+        ))
         if r.id == rules[0] else r for r in book.rules
     ))  # fmt: skip
     item = replace(

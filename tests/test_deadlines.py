@@ -618,7 +618,8 @@ def test_monitoring_soak_is_a_warning_not_an_obligation():
     (warning,) = report.lint
     assert warning.severity == "warning"
     assert warning.format().startswith(
-        "updates/2026-10-23-export.md:28: warning: resolved 12 min after monitoring began at 10:40 UTC "
+        "updates/2026-10-23-export.md:28: warning: resolved "
+        "12 min after monitoring began at 10:40 UTC "
         "(monitoring-soak: at least 30 min)"
     )
     soaked = replace(
@@ -668,10 +669,14 @@ def test_dora_weekend_relief_with_the_member_states_holidays():
     from clarion.rules.calendars import parse_holidays
 
     book = only(BOOK, *DORA)
-    relieved = RuleBook(tuple(
-        replace(r, weekend_relief=True, holidays=parse_holidays("DE")) if r.id == "dora-intermediate-report" else r
-        for r in book
-    ))  # fmt: skip
+    relieved = RuleBook(
+        tuple(
+            replace(r, weekend_relief=True, holidays=parse_holidays("DE"))
+            if r.id == "dora-intermediate-report"
+            else r
+            for r in book
+        )
+    )
     not_excluded = replace(
         breach(DORA, aware="2026-05-06T01:00:00Z", classified_major="2026-05-06T05:00:00Z"),
         facts={"dora_relief_excluded": False},  # not an entity RTS Art. 5(5) excludes

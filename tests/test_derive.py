@@ -320,8 +320,14 @@ def test_the_metrics_use_the_pages_uptime_on_daylight_saving_days(zone_name, day
 
 def test_derive_state_excludes_private_incidents(load):
     files = {
-        "updates/a.md": "---\ntitle: Public\nseverity: SEV2\ncomponents: {api: partial_outage}\n---\n## 2026-11-27 10:00 UTC · Investigating\nx\n",
-        "updates/b.md": "---\ntitle: Secret\nseverity: SEV2\npublic: false\ncomponents: {web: major_outage}\n---\n## 2026-11-27 10:00 UTC · Investigating\nx\n",
+        "updates/a.md": (
+            "---\ntitle: Public\nseverity: SEV2\ncomponents: {api: "
+            "partial_outage}\n---\n## 2026-11-27 10:00 UTC · Investigating\nx\n"
+        ),
+        "updates/b.md": (
+            "---\ntitle: Secret\nseverity: SEV2\npublic: false\ncomponents: {web: "
+            "major_outage}\n---\n## 2026-11-27 10:00 UTC · Investigating\nx\n"
+        ),
     }
     config, site = load(files)
     state = derive_state(config, site.incidents, datetime(2026, 11, 27, 12, tzinfo=UTC))

@@ -48,7 +48,10 @@ POSTMORTEM = """
 ## 2026-11-21 10:00 UTC · Postmortem
 A configuration flag was flipped for every region at once. We now roll out flags region by region.
 """
-BREACH = "customers_affected: true\nbreach:\n  aware: 2026-11-20T16:00:00Z\n  rules: [gdpr-art33-authority]\n"
+BREACH = (
+    "customers_affected: true\nbreach:\n  aware: "
+    "2026-11-20T16:00:00Z\n  rules: [gdpr-art33-authority]\n"
+)
 TOML = MINIMAL_TOML.replace(
     'customers = ["customers@test.example"]',
     'customers = ["Kundenservice Müller <customers@test.example>"]\ndpa = ["breaches@dpa.example"]',
@@ -117,8 +120,13 @@ def cli(*args: str):
 
 
 def test_a_notice_becomes_a_standard_draft(site_factory):
-    root = site_factory({f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH),
-                         f"comms/{SLUG}/dpa.md": DPA_NOTICE}, toml=TOML)  # fmt: skip
+    root = site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH),
+            f"comms/{SLUG}/dpa.md": DPA_NOTICE,
+        },
+        toml=TOML,
+    )
     build_site(root)
     data = emls(root)[f"{SLUG}/dpa.eml"]
     assert b"\r\n" in data and all(len(line) <= 78 for line in data.split(b"\r\n"))
@@ -151,8 +159,13 @@ def test_a_notice_becomes_a_standard_draft(site_factory):
 
 def test_drafts_are_deterministic_and_never_use_the_wall_clock(site_factory):
     notice = DPA_NOTICE.replace("subject:", "sent: 2026-11-21T09:30:00Z\nsubject:")
-    root = site_factory({f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH),
-                         f"comms/{SLUG}/dpa.md": notice}, toml=TOML)  # fmt: skip
+    root = site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH),
+            f"comms/{SLUG}/dpa.md": notice,
+        },
+        toml=TOML,
+    )
     build_site(root)
     first = emls(root)
     build_site(root, now=NOW.replace(day=28))
@@ -165,7 +178,8 @@ def test_non_ascii_subjects_and_names_round_trip(site_factory):
     subjects = [
         "Störung der API — wir arbeiten daran",
         "障害のお知らせ: {{ incident.title }}",
-        "[Test] Résolu : une très longue ligne d'objet qui dépasse largement la limite de soixante-dix-huit caractères",
+        "[Test] Résolu : une très longue ligne d'objet qui dépasse "
+        "largement la limite de soixante-dix-huit caractères",
         "[Test] An ASCII subject that is long enough to be folded onto a second header line",
     ]
     files = {f"updates/{SLUG}.md": INCIDENT}
@@ -190,11 +204,16 @@ def test_the_html_part_is_sanitised(site_factory):
     body = (
         "Hello <script>alert('x')</script> world.\n\n"
         '<img src="https://x.example/a.png" onerror="alert(1)">\n\n'
-        '[click](javascript:alert(1)) and <a href="https://ok.example/" onclick="steal()">ok</a>\n\n'
+        "[click](javascript:alert(1)) and <a "
+        'href="https://ok.example/" onclick="steal()">ok</a>\n\n'
         '<iframe src="https://evil.example/"></iframe><style>body{}</style>\n'
     )
-    root = site_factory({f"updates/{SLUG}.md": INCIDENT,
-                         f"comms/{SLUG}/x.md": f"---\nto: [customers]\nsubject: Hi\n---\n{body}"})  # fmt: skip
+    root = site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT,
+            f"comms/{SLUG}/x.md": f"---\nto: [customers]\nsubject: Hi\n---\n{body}",
+        }
+    )
     build_site(root)
     part = html(parse(emls(root)[f"{SLUG}/x.eml"]))
     lowered = part.lower()
@@ -290,11 +309,17 @@ def test_no_owed_email_for_sev2_or_without_customers_affected(site_factory, chan
 
 
 def test_no_owed_email_when_a_notice_covers_the_rule(site_factory):
-    root = site_factory({
-        f"updates/{SLUG}.md": INCIDENT,
-        f"comms/{SLUG}/customer-ack-sent.md": "---\nrule: customer-ack\nsent: 2026-11-20T14:30:00Z\n---\n",
-        f"comms/{SLUG}/resolved.md": "---\nrule: customer-resolution\nto: [customers]\nsubject: Fixed\n---\nAll good.\n",
-    })  # fmt: skip
+    root = site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT,
+            f"comms/{SLUG}/customer-ack-sent.md": (
+                "---\nrule: customer-ack\nsent: 2026-11-20T14:30:00Z\n---\n"
+            ),
+            f"comms/{SLUG}/resolved.md": (
+                "---\nrule: customer-resolution\nto: [customers]\nsubject: Fixed\n---\nAll good.\n"
+            ),
+        }
+    )
     build_site(root)
     assert set(emls(root)) == {f"{SLUG}/resolved.eml"}  # the notice's own draft, no owed one
     index = (root / "private/comms/index.html").read_text()
@@ -390,11 +415,15 @@ def test_the_email_drafts_read_obligations_from_the_derive_pass(site_factory, mo
 
 
 def test_owed_email_templates_are_overridable_by_name(site_factory):
-    root = site_factory({
-        f"updates/{SLUG}.md": INCIDENT,
-        "templates/email/customer-ack.subject.j2": "Sorry about {{ incident.title }}\n",
-        "templates/email/customer-ack.md.j2": "{% include 'default/email/customer-ack.md.j2' %}\nP.S. {{ incident.severity }}\n",
-    })  # fmt: skip
+    root = site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT,
+            "templates/email/customer-ack.subject.j2": "Sorry about {{ incident.title }}\n",
+            "templates/email/customer-ack.md.j2": (
+                "{% include 'default/email/customer-ack.md.j2' %}\nP.S. {{ incident.severity }}\n"
+            ),
+        }
+    )
     build_site(root)
     msg = parse(emls(root)[f"{SLUG}/customer-ack.eml"])
     assert msg["Subject"] == "Sorry about Elevated error rates on the API"
@@ -445,8 +474,12 @@ def test_an_unknown_name_is_an_error_with_file_and_line(site_factory):
 
 
 def test_template_errors_fail_build_and_check_with_exit_2(site_factory):
-    root = site_factory({f"updates/{SLUG}.md": INCIDENT,
-                         f"comms/{SLUG}/x.md": "---\nto: [customers]\nsubject: Hi\n---\n\n{% if %}\n"})  # fmt: skip
+    root = site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT,
+            f"comms/{SLUG}/x.md": "---\nto: [customers]\nsubject: Hi\n---\n\n{% if %}\n",
+        }
+    )
     result = cli("build", "--source", str(root), "--now", "2026-11-27T12:00:00Z")
     assert result.exit_code == 2
     assert (
@@ -467,8 +500,12 @@ def test_templates_are_sandboxed(site_factory):
 
 
 def test_an_error_in_a_site_template_names_that_template(site_factory):
-    root = site_factory({f"updates/{SLUG}.md": INCIDENT,
-                         "templates/email/customer-ack.md.j2": "Hello\n\n{{ site.nmae }}\n"})  # fmt: skip
+    root = site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT,
+            "templates/email/customer-ack.md.j2": "Hello\n\n{{ site.nmae }}\n",
+        }
+    )
     (error,) = _build_errors(root)
     assert error.startswith(
         "templates/email/customer-ack.md.j2:3: error: unknown name 'site.nmae' in a template"
@@ -486,16 +523,24 @@ def test_an_unknown_include_is_an_error(site_factory):
 
 
 def test_an_unknown_audience_is_an_error_with_a_hint(site_factory):
-    root = site_factory({f"updates/{SLUG}.md": INCIDENT,
-                         f"comms/{SLUG}/x.md": "---\nto: [custmers]\nsubject: Hi\n---\nHello\n"})  # fmt: skip
+    root = site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT,
+            f"comms/{SLUG}/x.md": "---\nto: [custmers]\nsubject: Hi\n---\nHello\n",
+        }
+    )
     (error,) = _build_errors(root)
     assert error.startswith(f"comms/{SLUG}/x.md:2: error: to: unknown audience 'custmers'")
     assert "did you mean 'customers'?" in error
 
 
 def test_an_invalid_address_is_an_error(site_factory):
-    root = site_factory({f"updates/{SLUG}.md": INCIDENT,
-                         f"comms/{SLUG}/x.md": "---\nto: [\"a@b@c\"]\nsubject: Hi\n---\nHello\n"})  # fmt: skip
+    root = site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT,
+            f"comms/{SLUG}/x.md": '---\nto: ["a@b@c"]\nsubject: Hi\n---\nHello\n',
+        }
+    )
     (error,) = _build_errors(root)
     assert error.startswith(f"comms/{SLUG}/x.md:2: error: to: 'a@b@c' is not a valid email address")
 
@@ -507,19 +552,26 @@ def test_a_regulator_notice_missing_a_required_item_is_reported_with_file_and_li
     notice = DPA_NOTICE.replace("### Likely consequences\nPhishing.\n\n", "").replace(
         "### Contact point\n", "### Contact point\n(to be completed)\n\n### Other\n"
     )
-    root = site_factory({f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH),
-                         f"comms/{SLUG}/dpa.md": notice}, toml=TOML)  # fmt: skip
+    root = site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH),
+            f"comms/{SLUG}/dpa.md": notice,
+        },
+        toml=TOML,
+    )
     result = cli("check", "--source", str(root), "--now", "2026-11-21T12:00:00Z")
     assert result.exit_code == 1, (
         result.output
     )  # the customer acknowledgement is overdue; warnings never fail
     assert (
-        f"comms/{SLUG}/dpa.md:8: warning: gdpr-art33-authority: the notice does not cover a required item (draft): "
+        f"comms/{SLUG}/dpa.md:8: warning: gdpr-art33-authority: "
+        f"the notice does not cover a required item (draft): "
         "likely consequences of the breach\n"
         "  hint: add a section '### Likely consequences of the breach'"
     ) in result.output
     assert (
-        f"comms/{SLUG}/dpa.md:13: warning: gdpr-art33-authority: the section 'Contact point' is still empty (draft); "
+        f"comms/{SLUG}/dpa.md:13: warning: gdpr-art33-authority: "
+        f"the section 'Contact point' is still empty (draft); "
         "required: name and contact details of the DPO or other contact point"
     ) in result.output
     assert "reasons for the delay" not in result.output  # not late: not required
@@ -555,9 +607,13 @@ def test_new_notice_starts_from_the_rule_skeleton_with_headings(site_factory):
     )
     assert result.exit_code == 0, result.output
     text = (root / f"comms/{SLUG}/gdpr-art33-authority.md").read_text()
-    for heading in ("Nature of the breach", "Name and contact details of the DPO or other contact point",
-                    "Likely consequences of the breach", "Measures taken or proposed to address the breach",
-                    "Reasons for the delay"):  # fmt: skip
+    for heading in (
+        "Nature of the breach",
+        "Name and contact details of the DPO or other contact point",
+        "Likely consequences of the breach",
+        "Measures taken or proposed to address the breach",
+        "Reasons for the delay",
+    ):
         assert f"\n### {heading}\n" in text
     check = cli("check", "--source", str(root), "--now", "2026-11-21T12:00:00Z")
     assert check.output.count("is still empty (draft)") == 4
@@ -566,8 +622,8 @@ def test_new_notice_starts_from_the_rule_skeleton_with_headings(site_factory):
     )  # the delay section
     lines = text.split("\n")
     assert (
-        f"comms/{SLUG}/gdpr-art33-authority.md:{lines.index('### Nature of the breach') + 1}: warning"
-        in check.output
+        f"comms/{SLUG}/gdpr-art33-authority.md:{lines.index('### Nature of the breach') + 1}: "
+        f"warning" in check.output
     )
 
 
@@ -642,11 +698,16 @@ def test_how_an_item_is_covered(body, missing):
 
 
 def test_the_private_index_lists_every_notice_and_owed_email(site_factory):
-    root = site_factory({
-        f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH),
-        f"comms/{SLUG}/dpa.md": DPA_NOTICE,
-        f"comms/{SLUG}/customer-ack.md": "---\nrule: customer-ack\nsent: 2026-11-20T14:30:00Z\n---\n",
-    }, toml=TOML)  # fmt: skip
+    root = site_factory(
+        {
+            f"updates/{SLUG}.md": INCIDENT.replace("customers_affected: true\n", BREACH),
+            f"comms/{SLUG}/dpa.md": DPA_NOTICE,
+            f"comms/{SLUG}/customer-ack.md": (
+                "---\nrule: customer-ack\nsent: 2026-11-20T14:30:00Z\n---\n"
+            ),
+        },
+        toml=TOML,
+    )
     result = build_site(root)
     index = (root / "private/comms/index.html").read_text()
     assert (
@@ -704,7 +765,8 @@ def test_nothing_private_reaches_the_public_folder(tmp_path):
     copy_example(root)
     slug = "2026-11-26-secret-outage"
     (root / f"updates/{slug}.md").write_text(
-        "---\ntitle: Zebra-7 private outage\nseverity: SEV1\npublic: false\ncustomers_affected: true\n"
+        "---\ntitle: Zebra-7 private outage\nseverity: "
+        "SEV1\npublic: false\ncustomers_affected: true\n"
         "components: {api: major_outage}\ndeclared: 2026-11-26T08:00:00Z\n---\n"
         "## 2026-11-26 08:05 UTC · Investigating\nQuokka-4 confidential update text.\n"
     )
@@ -716,8 +778,18 @@ def test_nothing_private_reaches_the_public_folder(tmp_path):
     assert f"{slug}/customer-ack.eml" in drafts and len(drafts) >= 6
     public = {p: p.read_bytes() for p in (root / "public").rglob("*") if p.is_file()}
     assert public and result.report.files
-    needles: set[str] = {"Zebra-7", "Quokka-4", "Wombat-9", "X-Unsent", "X-Clarion", ".eml", "dataprotection-ie",
-                         "Aoife Brennan", "NWC-PDB-2026", "status-subscribers@lists"}  # fmt: skip
+    needles: set[str] = {
+        "Zebra-7",
+        "Quokka-4",
+        "Wombat-9",
+        "X-Unsent",
+        "X-Clarion",
+        ".eml",
+        "dataprotection-ie",
+        "Aoife Brennan",
+        "NWC-PDB-2026",
+        "status-subscribers@lists",
+    }
     from clarion.load import load_site
 
     site = load_site(load_config(root))

@@ -168,7 +168,8 @@ def test_entry_count_follows_the_feeds_setting(site_factory):
 
 def test_default_is_fifty_entries(site_factory):
     extra = {
-        f"updates/2026-10-{day:02d}-n{n}.md": f"---\ntitle: Incident {day}-{n}\nseverity: SEV3\ncomponents: {{web: degraded_performance}}\n---\n"
+        f"updates/2026-10-{day:02d}-n{n}.md": f"---\ntitle: Incident {day}-{n}\nseverity: "
+        f"SEV3\ncomponents: {{web: degraded_performance}}\n---\n"
         f"## 2026-10-{day:02d} {n + 10}:00 UTC · Resolved\nDone.\n"
         for day in range(1, 29)
         for n in range(2)
@@ -248,24 +249,24 @@ def test_feeds_never_read_the_wall_clock(site_factory, monkeypatch):
 def test_pages_advertise_and_link_the_feeds(public):
     index = (public / "index.html").read_text(encoding="utf-8")
     assert (
-        '<link rel="alternate" type="application/rss+xml" title="Test Status (RSS)" href="feed.xml">'
-        in index
+        '<link rel="alternate" type="application/rss+xml" '
+        'title="Test Status (RSS)" href="feed.xml">' in index
     )
     assert (
-        '<link rel="alternate" type="application/atom+xml" title="Test Status (Atom)" href="atom.xml">'
-        in index
+        '<link rel="alternate" type="application/atom+xml" '
+        'title="Test Status (Atom)" href="atom.xml">' in index
     )
     assert (
-        '<link rel="alternate" type="application/feed+json" title="Test Status (JSON Feed)" href="feed.json">'
-        in index
+        '<link rel="alternate" type="application/feed+json" '
+        'title="Test Status (JSON Feed)" href="feed.json">' in index
     )
     footer = index[index.index("<footer") :]
     for href in ("feed.xml", "atom.xml", "feed.json", "maintenance.ics", "api/v2/summary.json"):
         assert f'href="{href}"' in footer, href
     component = (public / "components/api/index.html").read_text(encoding="utf-8")
     assert (
-        'type="application/atom+xml" title="API · Test Status (Atom)" href="../../components/api/atom.xml"'
-        in component
+        'type="application/atom+xml" title="API · Test '
+        'Status (Atom)" href="../../components/api/atom.xml"' in component
     )
     assert 'href="../../atom.xml"' in component and 'href="../../maintenance.ics"' in component
     incident = (public / "incidents/2026-11-20-api-errors/index.html").read_text(encoding="utf-8")

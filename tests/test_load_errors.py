@@ -225,7 +225,10 @@ def test_maintenance_needs_a_window(site_factory):
 
 
 def test_window_end_before_start(site_factory):
-    text = "---\ntitle: Upgrade\nkind: maintenance\ncomponents: [api]\nwindow: {start: 2026-12-01T04:00:00Z, end: 2026-12-01T02:00:00Z}\n---\n"
+    text = (
+        "---\ntitle: Upgrade\nkind: maintenance\ncomponents: [api]\nwindow: "
+        "{start: 2026-12-01T04:00:00Z, end: 2026-12-01T02:00:00Z}\n---\n"
+    )
     (message,) = errors_of(site_factory, {"updates/m.md": text})
     assert message.startswith("updates/m.md:5: error: the window ends before it starts")
 
@@ -233,7 +236,8 @@ def test_window_end_before_start(site_factory):
 def test_breach_decision_needs_a_reason(site_factory):
     text = GOOD.replace(
         "declared:",
-        "breach:\n  aware: 2026-11-20T16:00:00Z\n  decisions:\n    gdpr-art34-data-subjects: {required: false}\ndeclared:",
+        "breach:\n  aware: 2026-11-20T16:00:00Z\n  decisions:\n  "
+        "  gdpr-art34-data-subjects: {required: false}\ndeclared:",
     )
     (message,) = errors_of(site_factory, {"updates/x.md": text})
     assert message.startswith(
@@ -250,7 +254,10 @@ class TestSiteToml:
         assert error.format().startswith("site_src/site.toml:2: error: invalid TOML")
 
     def test_unknown_section_and_key(self, site_factory):
-        toml = '[site]\ntitle = "T"\ntimezon = "UTC"\n[component.api]\nname = "API"\n[components.api]\nname="API"\n'
+        toml = (
+            '[site]\ntitle = "T"\ntimezon = "UTC"\n[component.api]\nname '
+            '= "API"\n[components.api]\nname="API"\n'
+        )
         root = site_factory(toml=toml)
         with pytest.raises(ContentErrors) as info:
             load_config(root)
@@ -265,7 +272,11 @@ class TestSiteToml:
         assert "did you mean 'timezone'?" in messages[1]
 
     def test_unknown_group_and_zone(self, site_factory):
-        toml = '[site]\ntitle = "T"\ntimezone = "Europe/Berlinn"\n[groups.core]\nname="Core"\n[components.api]\nname = "API"\ngroup = "cor"\n'
+        toml = (
+            '[site]\ntitle = "T"\ntimezone = '
+            '"Europe/Berlinn"\n[groups.core]\nname="Core"\n[components.api]\nname '
+            '= "API"\ngroup = "cor"\n'
+        )
         with pytest.raises(ContentErrors) as info:
             load_config(site_factory(toml=toml))
         messages = [e.format() for e in info.value.errors]
@@ -278,7 +289,10 @@ class TestSiteToml:
         assert "did you mean 'core'?" in messages[1]
 
     def test_private_inside_public_is_refused(self, site_factory):
-        toml = '[site]\ntitle = "T"\n[components.api]\nname = "API"\n[paths]\npublic = "out"\nprivate = "out/private"\n'
+        toml = (
+            '[site]\ntitle = "T"\n[components.api]\nname = '
+            '"API"\n[paths]\npublic = "out"\nprivate = "out/private"\n'
+        )
         with pytest.raises(ContentErrors) as info:
             load_config(site_factory(toml=toml))
         assert "overlap" in info.value.errors[0].message

@@ -157,7 +157,8 @@ def test_page_shows_targets_tables_and_overdue_items(site_factory):
         '<th scope="row">MTTR (SEV1)</th><td>1 h 25 min</td><td>≤ 1 h</td><td>missed</td>' in page
     )
     assert re.search(
-        r'<tr class="overdue"><td><span class="item-state">Overdue</span></td><td>Add a canary stage</td><td>@team-deploy</td><td>2026-11-15</td>',
+        r'<tr class="overdue"><td><span class="item-state">Overdue</span></td><td>Add '
+        r"a canary stage</td><td>@team-deploy</td><td>2026-11-15</td>",
         page,
     )
     assert 'href="https://status.test.example/incidents/2026-11-02-api-errors/"' in page
@@ -248,7 +249,8 @@ def test_ten_thousand_incidents_stay_fast(site_factory):
         site_factory(
             toml=MINIMAL_TOML.replace(
                 "[components.web]",
-                '[components.db]\nname = "DB"\n\n[components.cdn]\nname = "CDN"\n\n[components.web]',
+                '[components.db]\nname = "DB"\n\n[components.cdn]\nname '
+                '= "CDN"\n\n[components.web]',
             )
         )
     )

@@ -214,8 +214,13 @@ def test_private_output_never_reaches_the_mkdocs_site(built: Path) -> None:
     for path in built.rglob("*"):
         if path.is_file() and path.suffix in (".html", ".xml", ".json", ".ics", ".svg", ".md"):
             text = path.read_text(errors="replace")
-            for secret in ("Quiet credential rotation", "tenant 4411", "our notice text stays private",
-                           "on-call engineer's notes", "suspect deploy 4411"):  # fmt: skip
+            for secret in (
+                "Quiet credential rotation",
+                "tenant 4411",
+                "our notice text stays private",
+                "on-call engineer's notes",
+                "suspect deploy 4411",
+            ):
                 assert secret not in text, (path, secret)
 
 
@@ -295,8 +300,8 @@ def test_a_content_warning_is_an_mkdocs_warning(tmp_path: Path) -> None:
     result = mkdocs(project, strict=False)
     assert result.returncode == 0, result.stderr
     assert (
-        "WARNING -  clarion: status-site/comms/2026-11-20-api-errors/old: warning: notices in sub-folders are not read"
-        in result.stderr
+        "WARNING -  clarion: status-site/comms/2026-11-20-api-errors/old: "
+        "warning: notices in sub-folders are not read" in result.stderr
     )
     assert mkdocs(project).returncode == 1  # --strict: warnings fail the build
 
@@ -306,7 +311,8 @@ def test_a_docs_file_in_the_way_is_an_error(tmp_path: Path) -> None:
     result = mkdocs(project)
     assert result.returncode == 1
     assert (
-        "clarion: the status section needs status/index.md, but the MkDocs site already has it (docs/status/index.md); "
+        "clarion: the status section needs status/index.md, but "
+        "the MkDocs site already has it (docs/status/index.md); "
         "move that file or give the clarion plugin another 'prefix'"
     ) in result.stderr
 

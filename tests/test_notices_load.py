@@ -27,7 +27,8 @@ We are investigating.
 """
 BREACH_INCIDENT = INCIDENT.replace(
     "customers_affected: true\n",
-    "customers_affected: true\nbreach:\n  aware: 2026-11-20T16:00:00Z\n  rules: [gdpr-art33-authority]\n",
+    "customers_affected: true\nbreach:\n  aware: "
+    "2026-11-20T16:00:00Z\n  rules: [gdpr-art33-authority]\n",
 )
 NOTICE = """\
 ---
@@ -70,12 +71,16 @@ def test_a_notice_is_loaded_with_raw_templates(load):
 
 
 def test_a_minimal_sent_record_and_a_draft(load):
-    _, site = load({
-        f"updates/{SLUG}.md": INCIDENT,
-        f"comms/{SLUG}/customer-ack.md": "---\nrule: customer-ack\nsent: 2026-11-20T14:40:00Z\n---\n",
-        f"comms/{SLUG}/update.md": "---\nto: [customers]\nsubject: Update\n---\nText\n",
-        f"comms/{SLUG}/README.md": "Notes for the team, not a notice.\n",
-    })  # fmt: skip
+    _, site = load(
+        {
+            f"updates/{SLUG}.md": INCIDENT,
+            f"comms/{SLUG}/customer-ack.md": (
+                "---\nrule: customer-ack\nsent: 2026-11-20T14:40:00Z\n---\n"
+            ),
+            f"comms/{SLUG}/update.md": "---\nto: [customers]\nsubject: Update\n---\nText\n",
+            f"comms/{SLUG}/README.md": "Notes for the team, not a notice.\n",
+        }
+    )
     ack, draft = site.notices
     assert (ack.rule, ack.is_sent, ack.to) == ("customer-ack", True, ())
     assert (draft.rule, draft.is_sent) == (None, False)
@@ -86,8 +91,10 @@ def test_unknown_incident_folder_with_hint(site_factory):
         site_factory, {f"updates/{SLUG}.md": INCIDENT, "comms/2026-11-20-api-eror/x.md": NOTICE}
     )
     assert message == (
-        "comms/2026-11-20-api-eror: error: the comms folder '2026-11-20-api-eror' names no incident\n"
-        "  expected: a folder named after an incident's slug (its file name in updates/ without .md)\n"
+        "comms/2026-11-20-api-eror: error: the comms "
+        "folder '2026-11-20-api-eror' names no incident\n"
+        "  expected: a folder named after an incident's "
+        "slug (its file name in updates/ without .md)\n"
         f"  hint: did you mean '{SLUG}'?"
     )
 
@@ -98,14 +105,18 @@ def test_incident_field_must_match_the_folder(site_factory):
         site_factory, {f"updates/{SLUG}.md": INCIDENT, f"comms/{SLUG}/dpa.md": text}
     )
     assert message == (
-        f"comms/{SLUG}/dpa.md:2: error: incident: got '2026-11-21-other', but the notice is in the folder of '{SLUG}'\n"
+        f"comms/{SLUG}/dpa.md:2: error: incident: got '2026-11-21-other', "
+        f"but the notice is in the folder of '{SLUG}'\n"
         f"  expected: incident: {SLUG} (or no incident field: the folder names the incident)\n"
         "  hint: move the file to comms/2026-11-21-other/ if it belongs to that incident"
     )
 
 
 def test_unknown_rule_key_time_and_audience_are_all_reported(site_factory):
-    text = "---\nrule: gdpr-art33-authorty\nto: [custmers]\nsubjct: Hello\nsent: yesterday\n---\nBody\n"
+    text = (
+        "---\nrule: gdpr-art33-authorty\nto: "
+        "[custmers]\nsubjct: Hello\nsent: yesterday\n---\nBody\n"
+    )
     messages = errors_of(
         site_factory, {f"updates/{SLUG}.md": INCIDENT, f"comms/{SLUG}/dpa.md": text}
     )
@@ -114,10 +125,12 @@ def test_unknown_rule_key_time_and_audience_are_all_reported(site_factory):
         "  expected: one of: rule, to, cc, bcc, subject, sent, sent_forced, incident\n"
         "  hint: did you mean 'subject'?",
         f"comms/{SLUG}/dpa.md:2: error: rule: unknown rule 'gdpr-art33-authorty'\n"
-        "  expected: a rule id listed by `clarion rules`, e.g. gdpr-art33-authority or customer-ack\n"
+        "  expected: a rule id listed by `clarion rules`, "
+        "e.g. gdpr-art33-authority or customer-ack\n"
         "  hint: did you mean 'gdpr-art33-authority'?",
         f"comms/{SLUG}/dpa.md:3: error: to: unknown audience 'custmers'\n"
-        "  expected: an audience id from [audiences] in site_src/site.toml (customers) or an email address\n"
+        "  expected: an audience id from [audiences] in "
+        "site_src/site.toml (customers) or an email address\n"
         "  hint: did you mean 'customers'?",
         f"comms/{SLUG}/dpa.md:5: error: sent: cannot read 'yesterday' as a time\n"
         "  expected: a time with a zone, e.g. 2026-11-20T14:05:00Z or 2026-11-20 15:05 +01:00 "
@@ -126,12 +139,17 @@ def test_unknown_rule_key_time_and_audience_are_all_reported(site_factory):
 
 
 def test_notice_errors_come_with_incident_errors_in_one_run(site_factory):
-    messages = errors_of(site_factory, {
-        "updates/2026-11-21-broken.md": INCIDENT.replace("SEV1", "SEV9"),
-        f"updates/{SLUG}.md": INCIDENT,
-        f"comms/{SLUG}/dpa.md": NOTICE.replace("gdpr-art33-authority", "nope"),
-        "comms/2026-11-21-broken/ack.md": "---\nrule: customer-ack\nsent: 2026-11-21T10:00:00Z\n---\n",
-    })  # fmt: skip
+    messages = errors_of(
+        site_factory,
+        {
+            "updates/2026-11-21-broken.md": INCIDENT.replace("SEV1", "SEV9"),
+            f"updates/{SLUG}.md": INCIDENT,
+            f"comms/{SLUG}/dpa.md": NOTICE.replace("gdpr-art33-authority", "nope"),
+            "comms/2026-11-21-broken/ack.md": (
+                "---\nrule: customer-ack\nsent: 2026-11-21T10:00:00Z\n---\n"
+            ),
+        },
+    )
     assert [m.split(": error: ")[0] for m in messages] == [
         "updates/2026-11-21-broken.md:3",
         f"comms/{SLUG}/dpa.md:2",
@@ -146,7 +164,10 @@ def test_a_notice_outside_an_incident_folder(site_factory):
 
 
 def test_breach_sidecar_is_attached_to_the_incident(load):
-    sidecar = "# kept out of the public updates/\naware: 2026-11-20T16:00:00Z\naffected_count: 1200\nrules: [gdpr-art33-authority]\n"
+    sidecar = (
+        "# kept out of the public updates/\naware: "
+        "2026-11-20T16:00:00Z\naffected_count: 1200\nrules: [gdpr-art33-authority]\n"
+    )
     _, site = load({f"updates/{SLUG}.md": INCIDENT, f"comms/{SLUG}/breach.yml": sidecar})
     breach = site.by_slug(SLUG).breach
     assert breach is not None
@@ -170,9 +191,11 @@ def test_breach_in_front_matter_and_sidecar_is_an_error(site_factory):
         site_factory, {f"updates/{SLUG}.md": BREACH_INCIDENT, f"comms/{SLUG}/breach.yml": sidecar}
     )
     assert message == (
-        f"comms/{SLUG}/breach.yml:1: error: the incident already has a breach: block (updates/{SLUG}.md:8)\n"
+        f"comms/{SLUG}/breach.yml:1: error: the incident "
+        f"already has a breach: block (updates/{SLUG}.md:8)\n"
         "  expected: the breach details in one place: the front matter or this file\n"
-        "  hint: keep the sidecar (it stays out of public updates/) and delete the front-matter block"
+        "  hint: keep the sidecar (it stays out of public "
+        "updates/) and delete the front-matter block"
     )
 
 
@@ -196,8 +219,10 @@ def test_breach_rule_ids_and_clock_names_are_checked(site_factory):
         "  hint: did you mean 'gdpr-art33-authority'?",
         f"updates/{SLUG}.md:9: error: breach.awre: no rule reads a clock named 'awre'\n"
         "  expected: one of: aware, discovered, report_requested, handled, classified_major, "
-        "activities_recovered, materiality_determined, information_available, determined, ransom_paid, "
-        "believed, new_information, noticed, suspected, assessed_notifiable, mitigation_available, weakness_identified\n"
+        "activities_recovered, materiality_determined, "
+        "information_available, determined, ransom_paid, "
+        "believed, new_information, noticed, suspected, "
+        "assessed_notifiable, mitigation_available, weakness_identified\n"
         "  hint: did you mean 'aware'?",
     ]
 
@@ -225,16 +250,27 @@ def test_site_toml_rule_settings_are_checked_with_the_content(site_factory):
     messages = errors_of(
         site_factory, {f"updates/{SLUG}.md": INCIDENT.replace("SEV1", "SEV9")}, toml=toml
     )
-    line = {key: toml.splitlines().index(text) + 1 for key, text in
-            (("enabled", 'enabled = ["gdpr-art33-authorty"]'), ("deadlin", 'deadlin = "PT12H"'), ("holidays", 'holidays = "XX"'))}  # fmt: skip
+    line = {
+        key: toml.splitlines().index(text) + 1
+        for key, text in (
+            ("enabled", 'enabled = ["gdpr-art33-authorty"]'),
+            ("deadlin", 'deadlin = "PT12H"'),
+            ("holidays", 'holidays = "XX"'),
+        )
+    }
     assert messages[0].startswith(f"updates/{SLUG}.md:3: error: severity: got 'SEV9'")
     assert messages[1:] == [
-        f"site_src/site.toml:{line['enabled']}: error: rules.enabled: unknown rule 'gdpr-art33-authorty'\n"
+        f"site_src/site.toml:{line['enabled']}: error: "
+        f"rules.enabled: unknown rule 'gdpr-art33-authorty'\n"
         "  expected: a rule id listed by `clarion rules`\n"
         "  hint: did you mean 'gdpr-art33-authority'?",
-        f"site_src/site.toml:{line['deadlin']}: error: unknown key 'deadlin' in [rules.overrides.customer-resolution]\n"
-        "  expected: one of: enabled, deadline, deadlines, calendar, holidays, zone, due_time, weekend_relief, severity\n"
+        f"site_src/site.toml:{line['deadlin']}: error: unknown "
+        f"key 'deadlin' in [rules.overrides.customer-resolution]\n"
+        "  expected: one of: enabled, deadline, deadlines, calendar, "
+        "holidays, zone, due_time, weekend_relief, severity\n"
         "  hint: did you mean 'deadline'?",
-        f"site_src/site.toml:{line['holidays']}: error: rules.overrides.sec-8k-item-1-05.holidays: unknown holidays country 'XX'\n"
-        "  expected: a country code of the holidays package, optionally with a subdivision (US, BR, US-NY)",
+        f"site_src/site.toml:{line['holidays']}: error: "
+        f"rules.overrides.sec-8k-item-1-05.holidays: unknown holidays country 'XX'\n"
+        "  expected: a country code of the holidays package, "
+        "optionally with a subdivision (US, BR, US-NY)",
     ]

@@ -73,7 +73,10 @@ def test_clarion_rules_markdown_groups_by_jurisdiction_with_verified_counts(tmp_
         in text
     )
     assert "| `eur-lex.europa.eu` |" in text  # the documented list of primary domains
-    data = json.loads(runner.invoke(main, ["rules", "gdpr-art33-authority", "--source", str(tmp_path),
-                                           "--format", "json"]).output)  # fmt: skip
+    data = json.loads(
+        runner.invoke(
+            main, ["rules", "gdpr-art33-authority", "--source", str(tmp_path), "--format", "json"]
+        ).output
+    )
     assert data["rules"][0]["primary"]["url"] == "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
     assert data["rules"][0]["primary"]["verified"] is False

@@ -29,22 +29,23 @@ PRACTICE = (
 )
 # Every id of the research notes' table (60 rules).
 REFERENCE_IDS = """
-gdpr-art33-authority gdpr-art33-processor gdpr-art34-data-subjects uk-gdpr-art33-ico uk-gdpr-art33-processor
-uk-gdpr-art34-individuals hipaa-164-404-individuals hipaa-164-406-media hipaa-164-408-secretary-500-plus
-hipaa-164-408-secretary-under-500 hipaa-164-410-business-associate nis2-art23-early-warning
-nis2-art23-incident-notification nis2-art23-intermediate-report nis2-art23-final-report
-nis2-art23-final-report-after-handling nis2-art23-trust-service-provider nis2-art23-service-recipients
-dora-initial-notification dora-initial-notification-outer-limit dora-intermediate-report
-dora-intermediate-report-update dora-final-report dora-art19-3-clients sec-8k-item-1-05
-sec-8k-item-1-05-amendment nydfs-500-17a-incident nydfs-500-17c-extortion-payment-notice
-nydfs-500-17c-extortion-payment-explanation circia-covered-cyber-incident circia-ransom-payment
-circia-supplemental-report cert-in-6-hours lgpd-anpd-communication lgpd-anpd-communication-small-agent
-lgpd-anpd-supplementary-information lgpd-data-subjects au-ndb-assessment au-ndb-oaic-statement
-au-ndb-individuals pipeda-opc-report pipeda-individuals pipeda-third-parties sg-pdpa-assessment sg-pdpa-pdpc
-sg-pdpa-individuals sg-pdpa-data-intermediary us-co-residents us-co-attorney-general us-fl-individuals
+gdpr-art33-authority gdpr-art33-processor gdpr-art34-data-subjects uk-gdpr-art33-ico
+uk-gdpr-art33-processor uk-gdpr-art34-individuals hipaa-164-404-individuals hipaa-164-406-media
+hipaa-164-408-secretary-500-plus hipaa-164-408-secretary-under-500 hipaa-164-410-business-associate
+nis2-art23-early-warning nis2-art23-incident-notification nis2-art23-intermediate-report
+nis2-art23-final-report nis2-art23-final-report-after-handling nis2-art23-trust-service-provider
+nis2-art23-service-recipients dora-initial-notification dora-initial-notification-outer-limit
+dora-intermediate-report dora-intermediate-report-update dora-final-report dora-art19-3-clients
+sec-8k-item-1-05 sec-8k-item-1-05-amendment nydfs-500-17a-incident
+nydfs-500-17c-extortion-payment-notice nydfs-500-17c-extortion-payment-explanation
+circia-covered-cyber-incident circia-ransom-payment circia-supplemental-report cert-in-6-hours
+lgpd-anpd-communication lgpd-anpd-communication-small-agent lgpd-anpd-supplementary-information
+lgpd-data-subjects au-ndb-assessment au-ndb-oaic-statement au-ndb-individuals pipeda-opc-report
+pipeda-individuals pipeda-third-parties sg-pdpa-assessment sg-pdpa-pdpc sg-pdpa-individuals
+sg-pdpa-data-intermediary us-co-residents us-co-attorney-general us-fl-individuals
 us-fl-department-of-legal-affairs us-fl-third-party-agent us-wa-residents us-wa-attorney-general
-us-tx-individuals us-tx-attorney-general visa-immediate-notice visa-incident-report visa-account-numbers
-mastercard-adc-report
+us-tx-individuals us-tx-attorney-general visa-immediate-notice visa-incident-report
+visa-account-numbers mastercard-adc-report
 """.split()
 
 
@@ -204,8 +205,8 @@ def test_clarion_rules_one_rule_in_full_and_json(site_factory):
     result = CliRunner().invoke(main, ["rules", "sec-8k-item-1-05", "--source", root])
     assert result.exit_code == 0, result.output
     assert (
-        "calendar:      business_days (US holidays and us-federal closures) in America/New_York, by 17:30"
-        in result.output
+        "calendar:      business_days (US holidays and "
+        "us-federal closures) in America/New_York, by 17:30" in result.output
     )
     assert (
         "must contain:  - material aspects of the nature, scope and timing of the incident"

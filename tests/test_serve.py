@@ -90,8 +90,8 @@ def test_serves_the_site_with_the_live_script(server):
     assert code == 200
     assert "API errors" in page
     assert (
-        f'<script src="/__clarion/live.js" data-version="{server.snapshot.version}"></script>\n</body>'
-        in page
+        f'<script src="/__clarion/live.js" '
+        f'data-version="{server.snapshot.version}"></script>\n</body>' in page
     )
     assert fetch(server.url + "__clarion/live.js")[0] == 200
     assert fetch(server.url + "incidents/2026-11-27-api-errors/")[0] == 200
@@ -256,8 +256,8 @@ def test_inject():
     page = b"<html><body><p>x</p></BODY></html>"
     plain = inject(page, Snapshot(version="v-1"))
     assert (
-        plain
-        == b'<html><body><p>x</p><script src="/__clarion/live.js" data-version="v-1"></script>\n</BODY></html>'
+        plain == b'<html><body><p>x</p><script src="/__clarion/live.js" '
+        b'data-version="v-1"></script>\n</BODY></html>'
     )
     broken = inject(page, Snapshot(version="v-2", error="a.md:1: error: <b>"))
     assert b"a.md:1: error: &lt;b&gt;" in broken and b"clarion-error-overlay" in broken

@@ -106,7 +106,8 @@ def test_private_fields_and_comments_never_published(basic):
 
 def test_public_false_appears_nowhere(basic):
     (basic / "updates/2026-11-26-secret.md").write_text(
-        "---\ntitle: Secret hush thing\nseverity: SEV3\npublic: false\ncomponents: {api: major_outage}\n---\n"
+        "---\ntitle: Secret hush thing\nseverity: SEV3\npublic: "
+        "false\ncomponents: {api: major_outage}\n---\n"
         "## 2026-11-26 10:00 UTC · Investigating\nclassified words\n"
     )
     run_build(basic)
@@ -320,7 +321,8 @@ def test_golden_basic_site(basic, update_golden):
                 )
             )
             pytest.fail(
-                f"{path} differs from the golden file (pytest --update-golden rewrites it):\n{diff[:4000]}"
+                f"{path} differs from the golden file (pytest "
+                f"--update-golden rewrites it):\n{diff[:4000]}"
             )
 
 
@@ -346,7 +348,8 @@ def test_reopened_incident_is_marked(basic):
     path = basic / "updates/2026-11-20-api-errors.md"
     text = path.read_text().replace(
         "## 2026-11-21 10:00 UTC · Postmortem",
-        "## 2026-11-20 16:00 UTC · Investigating\nErrors are back.\n\n## 2026-11-20 17:00 UTC · Resolved\nFixed again.\n\n## 2026-11-21 10:00 UTC · Postmortem",
+        "## 2026-11-20 16:00 UTC · Investigating\nErrors are back.\n\n## 2026-11-20 "
+        "17:00 UTC · Resolved\nFixed again.\n\n## 2026-11-21 10:00 UTC · Postmortem",
     )
     path.write_text(text)
     run_build(basic)
@@ -395,7 +398,8 @@ def test_index_stays_small_with_many_recent_incidents(site_factory, tmp_path):
             f"---\ntitle: Incident number {n} with a longer headline about api {n * 7919 % 1000}\n"
             f"severity: SEV2\ncomponents: {{api: partial_outage, web: degraded_performance}}\n---\n"
             f"## {at} UTC · Investigating\nLooking into it.\n\n"
-            f"## {(start + timedelta(minutes=45)).strftime('%Y-%m-%d %H:%M')} UTC · Resolved\nFixed.\n"
+            f"## {(start + timedelta(minutes=45)).strftime('%Y-%m-%d %H:%M')} "
+            f"UTC · Resolved\nFixed.\n"
         )
     root = site_factory(files)
     result = build(

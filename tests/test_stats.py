@@ -73,11 +73,22 @@ def make(
 
 # A: SEV1 with every time; resolved after 70 min; postmortem a day later with two items.
 A = make(
-    "a", Severity.SEV1, {"api": Impact.MAJOR_OUTAGE},
-    [(15 * MIN, Stage.INVESTIGATING, ""), (70 * MIN, Stage.RESOLVED, ""),
-     (70 * MIN + DAY, Stage.POSTMORTEM, "- [x] Roll back — @ops\n- [ ] Add a canary — @deploy, due 2026-10-05")],
-    detected=0, acknowledged=4 * MIN, declared=10 * MIN,
-)  # fmt: skip
+    "a",
+    Severity.SEV1,
+    {"api": Impact.MAJOR_OUTAGE},
+    [
+        (15 * MIN, Stage.INVESTIGATING, ""),
+        (70 * MIN, Stage.RESOLVED, ""),
+        (
+            70 * MIN + DAY,
+            Stage.POSTMORTEM,
+            "- [x] Roll back — @ops\n- [ ] Add a canary — @deploy, due 2026-10-05",
+        ),
+    ],
+    detected=0,
+    acknowledged=4 * MIN,
+    declared=10 * MIN,
+)
 # B: SEV1 without detected (acknowledged alone is useless); MTTR from declared; no postmortem.
 B = make(
     "b", Severity.SEV1, {"api": Impact.PARTIAL_OUTAGE, "web": Impact.DEGRADED_PERFORMANCE},
@@ -92,10 +103,17 @@ C = make(
 )  # fmt: skip
 # D: maintenance: never counted.
 D = make(
-    "d", None, {"api": Impact.UNDER_MAINTENANCE},
-    [(4 * DAY, Stage.SCHEDULED, ""), (5 * DAY, Stage.IN_PROGRESS, ""), (5 * DAY + HOUR, Stage.COMPLETED, "")],
-    kind=Kind.MAINTENANCE, window=Window(start=at(5 * DAY), end=at(5 * DAY + 2 * HOUR)),
-)  # fmt: skip
+    "d",
+    None,
+    {"api": Impact.UNDER_MAINTENANCE},
+    [
+        (4 * DAY, Stage.SCHEDULED, ""),
+        (5 * DAY, Stage.IN_PROGRESS, ""),
+        (5 * DAY + HOUR, Stage.COMPLETED, ""),
+    ],
+    kind=Kind.MAINTENANCE,
+    window=Window(start=at(5 * DAY), end=at(5 * DAY + 2 * HOUR)),
+)
 # E: SEV3, public: false, no acknowledged; MTTR from detected.
 E = make(
     "e", Severity.SEV3, {"api": Impact.DEGRADED_PERFORMANCE},

@@ -705,15 +705,18 @@ state["calls"].append(args)
 def opt(name):
     return args[args.index(name) + 1] if name in args else None
 if args[:2] == ["issue", "list"]:
-    print(json.dumps([{k: i[k] for k in ("number", "title", "body")} for i in state["issues"] if i["open"]]))
+    shown = [{k: i[k] for k in ("number", "title", "body")} for i in state["issues"] if i["open"]]
+    print(json.dumps(shown))
 elif args[:2] == ["issue", "create"]:
     number = 1 + max([i["number"] for i in state["issues"]], default=0)
-    state["issues"].append({"number": number, "title": opt("--title"), "body": sys.stdin.read(), "open": True, "comments": []})
+    state["issues"].append({"number": number, "title": opt("--title"), "body": sys.stdin.read(),
+                            "open": True, "comments": []})
 elif args[:2] == ["issue", "edit"]:
     issue = next(i for i in state["issues"] if i["number"] == int(args[2]))
     issue["title"], issue["body"] = opt("--title"), sys.stdin.read()
 elif args[:2] == ["issue", "comment"]:
-    next(i for i in state["issues"] if i["number"] == int(args[2]))["comments"].append(sys.stdin.read())
+    issue = next(i for i in state["issues"] if i["number"] == int(args[2]))
+    issue["comments"].append(sys.stdin.read())
 elif args[:2] == ["issue", "close"]:
     issue = next(i for i in state["issues"] if i["number"] == int(args[2]))
     issue["open"] = False
@@ -794,7 +797,8 @@ def test_deadlines_steps_open_update_and_close_one_issue_per_incident(tmp_path: 
     assert cli("sent", slug, "customer-resolution", "--source", str(site)).exit_code == 0
     with (site / f"updates/{slug}.md").open("a") as f:
         f.write(
-            f"\n## {datetime.now(UTC) - timedelta(minutes=5):%Y-%m-%d %H:%M} UTC · Postmortem\nWhat happened.\n"
+            f"\n## {datetime.now(UTC) - timedelta(minutes=5):%Y-%m-%d %H:%M} "
+            f"UTC · Postmortem\nWhat happened.\n"
         )
     run()
     (issue,) = _state(state_path)["issues"]
@@ -815,7 +819,9 @@ def test_deadlines_steps_in_the_private_comms_repository_of_a_split_set_up(tmp_p
     notice = workspace / "comms" / slug / "customer-ack.md"
     notice.parent.mkdir(parents=True)
     notice.write_text(
-        f"---\nrule: customer-ack\nto: [customers@example.com]\nsubject: Sorry\nsent: {datetime.now(UTC) - timedelta(hours=2, minutes=45):%Y-%m-%dT%H:%M:%SZ}\n---\nHello\n"
+        "---\nrule: customer-ack\nto: [customers@example.com]\nsubject: Sorry\n"
+        f"sent: {datetime.now(UTC) - timedelta(hours=2, minutes=45):%Y-%m-%dT%H:%M:%SZ}\n"
+        "---\nHello\n"
     )
     context = {**GITHUB_CONTEXT, "vars.CLARION_SITE_REPOSITORY": "acme/status"}
     runner = StepRunner(
@@ -1063,8 +1069,8 @@ def test_public_repository_fails_while_private_items_sit_in_it(site_factory):
     assert result.exit_code == 2
     err = result.stderr
     assert (
-        "updates/2026-11-20-breach.md:7: error: public repository: a 'breach:' block is readable by anyone here"
-        in err
+        "updates/2026-11-20-breach.md:7: error: public "
+        "repository: a 'breach:' block is readable by anyone here" in err
     )
     assert "updates/2026-11-20-breach.md:9: error: public repository: a 'private:' field" in err
     assert "updates/2026-11-21-hidden.md:4: error: public repository: a 'public: false' file" in err
@@ -1080,8 +1086,8 @@ def test_public_repository_github_annotations_and_alias(site_factory):
     )
     assert result.exit_code == 2
     assert (
-        "::error file=updates/2026-11-20-breach.md,line=7,title=Clarion error::public repository: a 'breach:' block"
-        in result.stdout
+        "::error file=updates/2026-11-20-breach.md,line=7,title=Clarion "
+        "error::public repository: a 'breach:' block" in result.stdout
     )
     env = cli(
         "check", "--source", str(root), "--now", NOW_TEXT, env={"CLARION_REPO_VISIBILITY": "public"}
@@ -1179,7 +1185,8 @@ def test_comms_option_reads_another_folder(site_factory, tmp_path: Path):
     comms = tmp_path / "checkout/comms"
     (comms / "2026-11-27-api-errors").mkdir(parents=True)
     (comms / "2026-11-27-api-errors/customer-ack.md").write_text(
-        "---\nrule: customer-ack\nto: [customers]\nsubject: Sorry\nsent: 2026-11-27T09:30:00Z\n---\nHello\n"
+        "---\nrule: customer-ack\nto: [customers]\nsubject: "
+        "Sorry\nsent: 2026-11-27T09:30:00Z\n---\nHello\n"
     )
 
     def state(*extra: str, env: Mapping[str, str] | None = None) -> str:

@@ -199,7 +199,8 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
                 else f"{Path(config.docs_dir).name}/{uri}"
             )
             raise PluginError(
-                f"clarion: the status section needs {uri}, but the MkDocs site already has it ({owner}); "
+                f"clarion: the status section needs {uri}, but "
+                f"the MkDocs site already has it ({owner}); "
                 "move that file or give the clarion plugin another 'prefix'"
             )
         inclusion = InclusionLevel.NOT_IN_NAV if uri.endswith(".md") else InclusionLevel.UNDEFINED

@@ -126,7 +126,10 @@ def _finding(shown: str, line: int, what: str, hint: str) -> ContentError:
     return ContentError(
         location=SourceLocation(shown, line),
         message=f"public repository: {what} is readable by anyone here",
-        expected="no notices, breach blocks, private: fields, roles or public: false files in a public repository",
+        expected=(
+            "no notices, breach blocks, private: fields, roles "
+            "or public: false files in a public repository"
+        ),
         hint=hint,
     )
 

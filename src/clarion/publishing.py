@@ -151,7 +151,8 @@ def set_deadline_schedule(workflow: str, name: str) -> str:
         return workflow[: match.start()] + workflow[match.end() :]
     indent = match["indent"]
     block = (
-        f"{indent}schedule:  # clarion init --deadline-schedule {schedule.name}: {schedule.description}\n"
+        f"{indent}schedule:  # clarion init --deadline-schedule "
+        f"{schedule.name}: {schedule.description}\n"
         f'{indent}  - cron: "{schedule.cron}"\n'
     )
     return workflow[: match.start()] + block + workflow[match.end() :]

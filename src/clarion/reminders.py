@@ -98,13 +98,15 @@ def parse_open_issues(text: str) -> list[OpenIssue]:
         raise UsageError(f"--open-issues: not JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(data, list):
         raise UsageError(
-            "--open-issues: expected a JSON list, as `gh issue list --json number,title,body` prints"
+            "--open-issues: expected a JSON list, as `gh "
+            "issue list --json number,title,body` prints"
         )
     issues = []
     for item in data:
         if not isinstance(item, Mapping) or not isinstance(item.get("number"), int):
             raise UsageError(
-                '--open-issues: every entry needs a number, e.g. {"number": 12, "title": "...", "body": "..."}'
+                "--open-issues: every entry needs a number, e.g. "
+                '{"number": 12, "title": "...", "body": "..."}'
             )
         issues.append(
             OpenIssue(
@@ -156,7 +158,10 @@ def plan_reminders(report: DeadlineReport, issues: Sequence[OpenIssue]) -> list[
                     action="close",
                     incident=slug,
                     number=extra.number,
-                    body=f"Closed as a duplicate of #{found[0].number}, which Clarion keeps up to date.",
+                    body=(
+                        f"Closed as a duplicate of #{found[0].number}, "
+                        "which Clarion keeps up to date."
+                    ),
                 )
             )
         issue = found[0] if found else None
@@ -263,7 +268,8 @@ def reminder_body(report: DeadlineReport, incident: Incident, items: Sequence[Ob
         counts.append(f"{soon} due within {window}")
     lines = [
         f"<!-- {_MARKER} incident={incident.slug} -->",
-        f"Clarion's deadline check for **{_cell(incident.title)}** (`{incident.slug}`, `{incident.source_path}`)"
+        f"Clarion's deadline check for **{_cell(incident.title)}** "
+        f"(`{incident.slug}`, `{incident.source_path}`)"
         + (f": {', '.join(counts)}." if counts else ": nothing overdue or due soon now."),
         "",
     ]
@@ -289,12 +295,15 @@ def reminder_body(report: DeadlineReport, incident: Incident, items: Sequence[Ob
         lines += ["| state | rule | recipient | satisfied by |", "|---|---|---|---|"]
         for o in settled:
             lines.append(
-                f"| {o.state.value} | `{o.rule.id}` | {_cell(o.recipient)} | {_cell(o.satisfied_by or o.detail)} |"
+                f"| {o.state.value} | `{o.rule.id}` | {_cell(o.recipient)} "
+                f"| {_cell(o.satisfied_by or o.detail)} |"
             )
         lines += ["", "</details>", ""]
     lines += [
-        f"When a notice has gone out: `clarion sent {incident.slug} RULE`. A notice that is not required: "
-        "record the decision and its reason in `breach.decisions`. Clarion updates this issue when a state "
+        f"When a notice has gone out: `clarion sent "
+        f"{incident.slug} RULE`. A notice that is not required: "
+        "record the decision and its reason in `breach.decisions`. "
+        "Clarion updates this issue when a state "
         "changes and closes it when nothing needs action any more.",
         "",
         f"<!-- {_MARKER}-state {','.join(sorted(f'{o.key}:{_level(o)}' for o in alert))} -->",
@@ -307,7 +316,8 @@ def _fresh_text(report: DeadlineReport, fresh: Sequence[Obligation]) -> str:
     for o in fresh:
         what = "overdue" if o.state is ObligationState.OVERDUE else "due soon"
         lines.append(
-            f"- **{what}**: `{o.rule.id}` to {_cell(o.recipient)}, due {_utc(o)} UTC ({_local(report, o)})"
+            f"- **{what}**: `{o.rule.id}` to {_cell(o.recipient)}, "
+            f"due {_utc(o)} UTC ({_local(report, o)})"
         )
     return "\n".join(lines) + "\n"
 

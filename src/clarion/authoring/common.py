@@ -110,7 +110,8 @@ def find_incident_file(config: SiteConfig, prefix: str) -> Path:
     if not matches:
         if not by_slug:
             raise UsageError(
-                f"no incident matches '{prefix}': {display_path(config.updates_dir, config.root)}/ holds none yet"
+                f"no incident matches '{prefix}': "
+                f"{display_path(config.updates_dir, config.root)}/ holds none yet"
             )
         hint = did_you_mean(prefix, list(by_slug)) or did_you_mean(
             prefix, [_without_date(s) for s in by_slug]

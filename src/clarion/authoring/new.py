@@ -51,7 +51,8 @@ def parse_component_impacts(config: SiteConfig, values: Iterable[str]) -> dict[s
             cid, word = cid.strip(), word.strip()
             if not sep or not word:
                 problems.append(
-                    f"'{chunk}' names no impact; write {cid or 'ID'}=IMPACT with IMPACT one of: {', '.join(words)}"
+                    f"'{chunk}' names no impact; write {cid or 'ID'}=IMPACT "
+                    f"with IMPACT one of: {', '.join(words)}"
                 )
                 continue
             problem = _component_problem(config, cid)
@@ -198,7 +199,8 @@ def new_maintenance(
     warnings = []
     if start < at:
         warnings.append(
-            f"the window starts ({heading_time(start)}) before this announcement ({heading_time(at)})"
+            f"the window starts ({heading_time(start)}) "
+            f"before this announcement ({heading_time(at)})"
         )
     return _create_source(config, slug, text, warnings=warnings)
 
@@ -231,7 +233,8 @@ def _new_slug(config: SiteConfig, title: str, day: datetime, slug: str | None) -
     if slug in taken:
         raise UsageError(
             f"{display_path(taken[slug], config.root)} already exists; nothing was written.\n"
-            f'  hint: add to it with: clarion update {slug} STAGE "message"; or pass --slug for a new file'
+            f"  hint: add to it with: clarion update {slug} "
+            f'STAGE "message"; or pass --slug for a new file'
         )
     return slug
 

@@ -99,7 +99,8 @@ def _check_audiences(config: SiteConfig, to: Sequence[str]) -> None:
             problems.append(
                 f"unknown audience '{audience}'"
                 + (f": {hint}" if hint else "")
-                + f"\n  audiences in site_src/site.toml: {', '.join(config.audiences) or '(none: add an [audiences] table)'}"
+                + f"\n  audiences in site_src/site.toml: "
+                f"{', '.join(config.audiences) or '(none: add an [audiences] table)'}"
             )
     _raise_problems(problems)
 

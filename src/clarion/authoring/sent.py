@@ -55,7 +55,8 @@ def record_sent(
 
     if sent and not force:
         raise UsageError(
-            f"the notice for {rule} is already recorded as sent in {shown(sent[0][0])} (sent: {sent[0][1]['sent']}); nothing was written.\n"
+            f"the notice for {rule} is already recorded as sent in "
+            f"{shown(sent[0][0])} (sent: {sent[0][1]['sent']}); nothing was written.\n"
             "  hint: pass --force to record it again"
         )
     if len(unsent) == 1 and not sent:
@@ -77,20 +78,23 @@ def record_sent(
     target = folder / f"{rule}-sent.md"
     if target.exists() and not force:
         raise UsageError(
-            f"{shown(target)} already exists; nothing was written.\n  hint: pass --force to replace it"
+            f"{shown(target)} already exists; nothing was "
+            f"written.\n  hint: pass --force to replace it"
         )
     text = (
         "---\n"
         f"rule: {rule}\n"
         f"sent: {iso_time(at)}\n"
         "---\n"
-        f"<!-- Recorded with 'clarion sent': the notice for {rule} went out at {heading_time(at)}. -->\n"
+        f"<!-- Recorded with 'clarion sent': the notice "
+        f"for {rule} went out at {heading_time(at)}. -->\n"
     )
     _write_atomic(target, text.encode("utf-8"))
     notes = []
     if len(unsent) > 1:
         notes.append(
-            f"{len(unsent)} drafts for {rule} exist ({', '.join(shown(p) for p, _ in unsent)}); recorded separately"
+            f"{len(unsent)} drafts for {rule} exist "
+            f"({', '.join(shown(p) for p, _ in unsent)}); recorded separately"
         )
     return Written(path=target, relpath=shown(target), slug=slug, notes=tuple(notes))
 

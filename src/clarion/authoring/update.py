@@ -49,7 +49,8 @@ def parse_stage(word: str, kind: Kind) -> Stage:
             f" ('{key}' is a stage of {'maintenance' if kind is Kind.INCIDENT else 'incidents'})"
         )
     raise UsageError(
-        f"unknown stage '{word}' for {'a maintenance' if kind is Kind.MAINTENANCE else 'an incident'}{extra}; "
+        f"unknown stage '{word}' for "
+        f"{'a maintenance' if kind is Kind.MAINTENANCE else 'an incident'}{extra}; "
         f"expected one of: {', '.join(words)}" + (f" ({hint})" if hint else "")
     )
 
@@ -111,7 +112,8 @@ def add_update(
     impact = parse_component_impacts(config, impact_values) if impact_values else None
     if impact is not None and incident.is_maintenance:
         raise UsageError(
-            "maintenance updates take no --impact: components are under maintenance while the window is open"
+            "maintenance updates take no --impact: components "
+            "are under maintenance while the window is open"
         )
     message = message.strip("\n")
     if not message.strip():
@@ -261,15 +263,18 @@ def _closed_warnings(incident: Incident, stage: Stage, previous: Update) -> list
         pass
     elif stage in CLOSING_STAGES:
         warnings.append(
-            f"the {noun} is already {done} (at {heading_time(previous.at)}); this adds another '{stage.value}' update"
+            f"the {noun} is already {done} (at {heading_time(previous.at)}); "
+            f"this adds another '{stage.value}' update"
         )
     else:
         warnings.append(
-            f"this update reopens the {noun}, {done} at {heading_time(previous.at)}: it shows as active again"
+            f"this update reopens the {noun}, {done} at "
+            f"{heading_time(previous.at)}: it shows as active again"
             + (
                 ""
                 if incident.is_maintenance
-                else ", and 'clarion check' will warn. For a follow-up after resolution, use the 'postmortem' stage"
+                else ", and 'clarion check' will warn. For a follow-up "
+                "after resolution, use the 'postmortem' stage"
             )
         )
     return warnings

@@ -24,7 +24,10 @@ from ._common import handle_errors, main, now_option, resolve_now, source_option
     "--private-out",
     "private_out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Private output folder for email drafts and the deadline report (default: paths.private of site.toml); never inside the public one.",
+    help=(
+        "Private output folder for email drafts and the deadline report "
+        "(default: paths.private of site.toml); never inside the public one."
+    ),
 )
 @now_option
 @click.option(
@@ -83,8 +86,10 @@ def build(
         click.echo(format_explanation(list(result.reasons), result.report))
     elapsed = time.perf_counter() - started
     common.err.print(
-        f"Built {result.report.files[Area.PUBLIC]} public files into {_shown(result.public_dir, source)}"
-        f" and {result.report.files[Area.PRIVATE]} private files into {_shown(result.private_dir, source)}"
+        f"Built {result.report.files[Area.PUBLIC]} public "
+        f"files into {_shown(result.public_dir, source)}"
+        f" and {result.report.files[Area.PRIVATE]} private "
+        f"files into {_shown(result.private_dir, source)}"
         f" in {elapsed:.2f} s{'' if result.report.changed else ' (nothing changed)'}.",
         markup=False,
     )
@@ -202,7 +207,8 @@ def serve(port: int, source: Path, now_text: str | None) -> None:
     "--deployed-digest",
     "deployed",
     metavar="DIGEST",
-    help="The public_digest of the page that is deployed now: adds changed=true when the built page differs "
+    help="The public_digest of the page that is deployed "
+    "now: adds changed=true when the built page differs "
     "from it (or DIGEST is empty: nothing known to be deployed).",
 )
 @handle_errors
@@ -223,7 +229,8 @@ def next_change_command(
     Examples:
       clarion next-change
       clarion next-change --format json
-      clarion build && clarion next-change --format github --deployed-digest "$LAST" >> "$GITHUB_OUTPUT"
+      clarion build && clarion next-change --format github \\
+          --deployed-digest "$LAST" >> "$GITHUB_OUTPUT"
     """
     import json
 
@@ -249,7 +256,8 @@ def next_change_command(
         return
     lines = [
         f"Now:         {now:%Y-%m-%d %H:%M} UTC",
-        f"Next change: {change.at:%Y-%m-%d %H:%M} UTC (in {format_seconds((change.at - now).total_seconds())}): {change.describe()}",
+        f"Next change: {change.at:%Y-%m-%d %H:%M} UTC (in "
+        f"{format_seconds((change.at - now).total_seconds())}): {change.describe()}",
     ]
     lines.append(
         f"Built page:  {digest} ({_shown(folder, source)})"
@@ -258,6 +266,7 @@ def next_change_command(
     )
     if deployed is not None:
         lines.append(
-            f"Deployed:    {'differs: deploy' if data['changed'] else 'the same: nothing to deploy'}"
+            f"Deployed:    "
+            f"{'differs: deploy' if data['changed'] else 'the same: nothing to deploy'}"
         )
     click.echo("\n".join(lines))

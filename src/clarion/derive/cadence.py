@@ -45,11 +45,14 @@ def cadence_obligations(incident: Incident, rule: Rule, now: datetime) -> Iterat
         if update.at > due:
             late += 1
             yield make(
-                incident, rule, ObligationState.MET_LATE, due_at=due, clock=anchor_text, clock_at=anchor,
-                satisfied_at=update.at, satisfied_by=f"{incident.source_path}:{update.line}",
-                detail=f"{span(update.at - due)} late: {span(update.at - anchor)} after the {anchor_text} "
-                f"({incident.severity.value if incident.severity else ''} cadence {interval.human()})",
-                location=SourceLocation(incident.source_path, update.line), key=f"{incident.slug}/{rule.id}/{count}",
+                incident, rule, ObligationState.MET_LATE, due_at=due, clock=anchor_text,
+                clock_at=anchor, satisfied_at=update.at,
+                satisfied_by=f"{incident.source_path}:{update.line}",
+                detail=f"{span(update.at - due)} late: {span(update.at - anchor)} after the "
+                f"{anchor_text} ({incident.severity.value if incident.severity else ''} "
+                f"cadence {interval.human()})",
+                location=SourceLocation(incident.source_path, update.line),
+                key=f"{incident.slug}/{rule.id}/{count}",
             )  # fmt: skip
         anchor, anchor_text, last_due, last = (
             update.at,
@@ -65,15 +68,19 @@ def cadence_obligations(incident: Incident, rule: Rule, now: datetime) -> Iterat
         yield make(
             incident, rule, state, due_at=due, clock=anchor_text, clock_at=anchor,
             detail=f"the next public update is due {interval.human()} after the {anchor_text}",
-            location=SourceLocation(incident.source_path, last.line if last else incident.lines.get("declared")),
+            location=SourceLocation(
+                incident.source_path, last.line if last else incident.lines.get("declared")
+            ),
             key=f"{incident.slug}/{rule.id}/next",
         )  # fmt: skip
     elif late == 0:
         yield make(
-            incident, rule, ObligationState.MET, due_at=last_due, clock="declared", clock_at=incident.started_at,
+            incident, rule, ObligationState.MET, due_at=last_due, clock="declared",
+            clock_at=incident.started_at,
             satisfied_at=last.at if last else None,
             satisfied_by=f"{incident.source_path}:{last.line}" if last else None,
-            detail=f"{count} public update{'s' if count != 1 else ''}, every gap within {interval.human()}",
+            detail=f"{count} public update{'s' if count != 1 else ''}, "
+            f"every gap within {interval.human()}",
             location=SourceLocation(incident.source_path, 1),
         )  # fmt: skip
 

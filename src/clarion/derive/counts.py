@@ -63,5 +63,6 @@ def _any_part(scope: str, low: int, affected: Mapping[str, int]) -> tuple[bool |
         return False, f"no {scope} reaches {low} (largest: affected.{largest} {parts[largest]})"
     return None, (
         f"unknown whether it applies (at least {low} affected in one {scope}): "
-        f"add breach.affected counts per jurisdiction, e.g. affected: {{{prefix}CA: 120, total: 2400}}"
+        f"add breach.affected counts per jurisdiction, "
+        f"e.g. affected: {{{prefix}CA: 120, total: 2400}}"
     )

@@ -139,7 +139,8 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
         if update is not None:
             out.append(_warning(
                 incident.source_path, update.line,
-                f"the incident was reopened by this {update.stage.value} update after it was resolved",
+                f"the incident was reopened by this "
+                f"{update.stage.value} update after it was resolved",
                 "that is allowed; if the problem is new, open a new incident instead",
             ))  # fmt: skip
         if (
@@ -159,7 +160,8 @@ def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, .
         if notice.sent_at is not None and notice.sent_at > now:
             out.append(_warning(
                 notice.source_path, notice.lines.get("sent"),
-                f"sent: {utc_text(notice.sent_at)} is after now ({utc_text(now)}); it counts only from then",
+                f"sent: {utc_text(notice.sent_at)} is after now "
+                f"({utc_text(now)}); it counts only from then",
                 "check the date, or record the time it actually went out",
             ))  # fmt: skip
         if notice.rule is None or notice.slug not in applicable:
@@ -214,7 +216,10 @@ def _soak_warning(incident: Incident, rule: Rule, now: datetime) -> ContentError
         start -= 1
     minimum = rule.deadline.as_timedelta() if rule.deadline else timedelta(0)
     if start == first_resolved:
-        message = f"resolved without a monitoring stage (monitoring-soak: stay in monitoring at least {rule.deadline.human() if rule.deadline else ''})"
+        message = (
+            "resolved without a monitoring stage (monitoring-soak: stay in "
+            f"monitoring at least {rule.deadline.human() if rule.deadline else ''})"
+        )
     else:
         soaked = resolved.at - updates[start].at
         if soaked >= minimum:

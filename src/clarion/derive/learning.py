@@ -222,7 +222,8 @@ def _lint_postmortem(
             warn(
                 update.line,
                 f"postmortem: no '{name}' section",
-                f"add a '### {name}' heading to this postmortem (a {incident.severity.value if incident.severity else 'SEV'} incident)",
+                f"add a '### {name}' heading to this postmortem (a "
+                f"{incident.severity.value if incident.severity else 'SEV'} incident)",
             )
         elif not any(_visible(s.lines) for s in found):
             warn(

@@ -101,12 +101,7 @@ def _obligation(
     earliest = _window_start(rule, rulebook, clock_at, incident, notices, now, zone)
 
     sent, drafts, early = _notices(rulebook.satisfying_rules(rule), notices, now, earliest)
-    notes += [
-        f"{n.source_path} was sent {utc_text(n.sent_at)}, before the clock started"
-        + (f" ({utc_text(clock_at)})" if clock_at is not None else "")
-        + ": it does not count"
-        for n in early
-    ]
+    notes += _early_notes(early, clock_at)
     satisfied_at, satisfied_by = _satisfaction(incident, rule, sent, now, earliest)
 
     if decision is not None and not decision.required:
@@ -128,19 +123,22 @@ def _obligation(
     if clock_at is None:
         if satisfied_at is not None:
             return make(
-                incident, rule, ObligationState.MET, detail=join_notes(notes + [f"sent {utc_text(satisfied_at)}"]),
+                incident, rule, ObligationState.MET,
+                detail=join_notes(notes + [f"sent {utc_text(satisfied_at)}"]),
                 satisfied_at=satisfied_at, satisfied_by=satisfied_by, location=location,
             )  # fmt: skip
         hint = missing + _cap_hint(rule, rulebook, incident, notices, now, zone)
         return make(
-            incident, rule, ObligationState.CLOCK_NOT_STARTED, detail=join_notes([hint, *notes, draft_note]),
-            clock=rule.clock.describe(), location=location,
+            incident, rule, ObligationState.CLOCK_NOT_STARTED,
+            detail=join_notes([hint, *notes, draft_note]), clock=rule.clock.describe(),
+            location=location,
         )  # fmt: skip
 
     if deadline is None:
         if satisfied_at is not None:
             return make(
-                incident, rule, ObligationState.MET, detail=join_notes(notes + [f"sent {utc_text(satisfied_at)}"]),
+                incident, rule, ObligationState.MET,
+                detail=join_notes(notes + [f"sent {utc_text(satisfied_at)}"]),
                 clock=rule.clock.describe(), clock_at=clock_at, satisfied_at=satisfied_at,
                 satisfied_by=satisfied_by, location=location,
             )  # fmt: skip
@@ -155,6 +153,16 @@ def _obligation(
         satisfied_by=satisfied_by, drafts=drafts, location=location,
     )  # fmt: skip
     return _with_deadline(known, rulebook, notices, deadline, now, zone)
+
+
+def _early_notes(early: Sequence[Notice], clock_at: datetime | None) -> list[str]:
+    """A note for each notice sent before the clock started: it does not count."""
+    return [
+        f"{n.source_path} was sent {utc_text(n.sent_at)}, before the clock started"
+        + (f" ({utc_text(clock_at)})" if clock_at is not None else "")
+        + ": it does not count"
+        for n in early
+    ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,12 +212,14 @@ def _with_deadline(
         and rule.conditions.ongoing not in incident.breach.clocks
     ):
         notes.append(
-            f"owed if the incident is still ongoing then: add breach.{rule.conditions.ongoing} once handled"
+            "owed if the incident is still ongoing then: "
+            f"add breach.{rule.conditions.ongoing} once handled"
         )
     outer = end_of_due_day(timed, due_at, zone)
     if outer is not None:
         notes.append(
-            f"the law counts days: outer limit {utc_text(outer)} (end of that day, {(timed.zone or zone).key})"
+            f"the law counts days: outer limit {utc_text(outer)} "
+            f"(end of that day, {(timed.zone or zone).key})"
         )
     if satisfied_at is not None:
         if satisfied_at <= due_at:
@@ -220,8 +230,9 @@ def _with_deadline(
                 f"{span(satisfied_at - due_at)} after the deadline",
             )
         return make(
-            incident, rule, state, due_at=due_at, outer_limit=outer, detail=join_notes([text, *notes]), clock=rule.clock.describe(),
-            clock_at=clock_at, satisfied_at=satisfied_at, satisfied_by=satisfied_by, location=location,
+            incident, rule, state, due_at=due_at, outer_limit=outer,
+            detail=join_notes([text, *notes]), clock=rule.clock.describe(), clock_at=clock_at,
+            satisfied_at=satisfied_at, satisfied_by=satisfied_by, location=location,
         )  # fmt: skip
     state = ObligationState.DUE if now <= due_at else ObligationState.OVERDUE
     if rule.id == "postmortem":
@@ -229,8 +240,9 @@ def _with_deadline(
     elif not known.drafts:
         notes.append(f"no notice yet: write {_notice_hint(incident, rule)}")
     return make(
-        incident, rule, state, due_at=due_at, outer_limit=outer, detail=join_notes([*notes, draft_note]),
-        clock=rule.clock.describe(), clock_at=clock_at, location=location,
+        incident, rule, state, due_at=due_at, outer_limit=outer,
+        detail=join_notes([*notes, draft_note]), clock=rule.clock.describe(), clock_at=clock_at,
+        location=location,
     )  # fmt: skip
 
 
@@ -251,7 +263,10 @@ def _cap_hint(
     if limit_at is None or limit.deadline is None:
         return ""
     cap = due(limit, limit.deadline, limit_at, zone)
-    return f"; if {rule.clock.describe()} comes by {utc_text(cap)}, the notice is due by then at the latest"
+    return (
+        f"; if {rule.clock.describe()} comes by {utc_text(cap)}, "
+        "the notice is due by then at the latest"
+    )
 
 
 def _notices(
@@ -291,7 +306,8 @@ def _apply_limit(
         return due_at, f"within the {limit.deadline.human()} outer limit ({limit.id})"
     return (
         due_at,
-        f"{rule.clock.describe()} came after the {limit.deadline.human()} outer limit: {rule.deadline.human() if rule.deadline else ''} from {rule.clock.describe()}",
+        f"{rule.clock.describe()} came after the {limit.deadline.human()} outer limit: "
+        f"{rule.deadline.human() if rule.deadline else ''} from {rule.clock.describe()}",
     )
 
 

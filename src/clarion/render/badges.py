@@ -99,9 +99,11 @@ def badge_svg(label: str, message: str, tone: Tone) -> str:
     width = label_width + message_width
     title = f"{label}: {message}"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" role="img" aria-label={quoteattr(title)}>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="20" role="img" aria-label={quoteattr(title)}>',
         f"<title>{escape(title)}</title>",
-        '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/>'
+        '<linearGradient id="s" x2="0" y2="100%"><stop '
+        'offset="0" stop-color="#bbb" stop-opacity=".1"/>'
         '<stop offset="1" stop-opacity=".1"/></linearGradient>',
         f'<clipPath id="r"><rect width="{width}" height="20" rx="3" fill="#fff"/></clipPath>',
         '<g clip-path="url(#r)">',
@@ -124,7 +126,8 @@ def _text(text: str, x: float, length: int, colour: str) -> list[str]:
     lines = []
     if colour == "#fff":  # a shadow under light text
         lines.append(
-            f'<text x="{x:g}" y="15" fill="#010101" fill-opacity=".3" textLength="{length}">{body}</text>'
+            f'<text x="{x:g}" y="15" fill="#010101" '
+            f'fill-opacity=".3" textLength="{length}">{body}</text>'
         )
     lines.append(f'<text x="{x:g}" y="14" fill="{colour}" textLength="{length}">{body}</text>')
     return lines
@@ -141,7 +144,8 @@ _WIDE = 11.0  # CJK and other wide scripts
 # Verdana advances at 11 px for printable ASCII.
 _VERDANA_11 = dict(
     zip(
-        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
         [
             3.87,
             4.33,

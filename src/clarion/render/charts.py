@@ -64,8 +64,14 @@ def _pattern_defs(prefix: str, styles: Mapping[str, Style]) -> list[str]:
             continue
         pid = f"{prefix}-p-{key}"
         inner = {
-            "diagonal": '<path d="M0 6L6 0M-1 1L1 -1M5 7L7 5" stroke="#fff" stroke-opacity="0.55" stroke-width="1.2"/>',
-            "cross": '<path d="M0 0L6 6M6 0L0 6" stroke="#fff" stroke-opacity="0.55" stroke-width="1.1"/>',
+            "diagonal": (
+                '<path d="M0 6L6 0M-1 1L1 -1M5 7L7 5" '
+                'stroke="#fff" stroke-opacity="0.55" stroke-width="1.2"/>'
+            ),
+            "cross": (
+                '<path d="M0 0L6 6M6 0L0 6" '
+                'stroke="#fff" stroke-opacity="0.55" stroke-width="1.1"/>'
+            ),
             "dots": '<circle cx="3" cy="3" r="1.1" fill="#fff" fill-opacity="0.6"/>',
         }[style.pattern]
         out.append(
@@ -81,8 +87,10 @@ def _fill(prefix: str, key: str, style: Style) -> str:
 
 def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> str:
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{chart_id}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" '
+        f'id="{chart_id}" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'{FONT} font-size="12">'
     )
     lines = [
@@ -104,14 +112,16 @@ def _legend(
     for key, label, style, kind in entries:
         if kind == "box":
             out.append(
-                f'<rect x="{num(cursor)}" y="{num(y - 9)}" width="12" height="12" fill="{_fill(prefix, key, style)}" '
+                f'<rect x="{num(cursor)}" y="{num(y - 9)}" width="12" '
+                f'height="12" fill="{_fill(prefix, key, style)}" '
                 f'stroke="currentColor" stroke-opacity="0.4"/>'
             )
             cursor += 16
         else:
             dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
             out.append(
-                f'<line x1="{num(cursor)}" y1="{num(y - 3)}" x2="{num(cursor + 22)}" y2="{num(y - 3)}" '
+                f'<line x1="{num(cursor)}" y1="{num(y - 3)}" '
+                f'x2="{num(cursor + 22)}" y2="{num(y - 3)}" '
                 f'stroke="{style.colour}" stroke-width="2"{dash}/>'
             )
             out.append(_marker(style, cursor + 11, y - 3, style.colour))
@@ -131,7 +141,10 @@ def _marker(style: Style, x: float, y: float, colour: str, title: str | None = N
         shape = f'<rect x="{num(x - 3.5)}" y="{num(y - 3.5)}" width="7" height="7" fill="{colour}"'
         return shape + (f"{close}rect>" if tip else close)
     if style.marker == "diamond":
-        points = f"{num(x)},{num(y - 4.5)} {num(x + 4.5)},{num(y)} {num(x)},{num(y + 4.5)} {num(x - 4.5)},{num(y)}"
+        points = (
+            f"{num(x)},{num(y - 4.5)} {num(x + 4.5)},{num(y)} "
+            f"{num(x)},{num(y + 4.5)} {num(x - 4.5)},{num(y)}"
+        )
         shape = f'<polygon points="{points}" fill="{colour}"'
         return shape + (f"{close}polygon>" if tip else close)
     shape = f'<circle cx="{num(x)}" cy="{num(y)}" r="3.5" fill="{colour}"'
@@ -141,9 +154,11 @@ def _marker(style: Style, x: float, y: float, colour: str, title: str | None = N
 def _reference_line_h(x1: float, x2: float, y: float, label: str) -> list[str]:
     """A horizontal target line with its label above the right end."""
     return [
-        f'<g class="c-target"><line x1="{num(x1)}" y1="{num(y)}" x2="{num(x2)}" y2="{num(y)}" stroke="currentColor" '
+        f'<g class="c-target"><line x1="{num(x1)}" y1="{num(y)}" '
+        f'x2="{num(x2)}" y2="{num(y)}" stroke="currentColor" '
         f'stroke-width="1.5" stroke-dasharray="6 4"/>'
-        f'<text x="{num(x2)}" y="{num(y - 4)}" text-anchor="end" fill="currentColor" font-weight="600">{escape(label)}</text></g>'
+        f'<text x="{num(x2)}" y="{num(y - 4)}" text-anchor="end" '
+        f'fill="currentColor" font-weight="600">{escape(label)}</text></g>'
     ]
 
 
@@ -190,9 +205,8 @@ def stacked_bars(
             f"{bar.values.get(k, 0)} {label}" for k, label in series if bar.values.get(k, 0)
         )
         noun = unit[0] if total == 1 else unit[1]
-        body.append(
-            f"<g><title>{escape(f'{bar.long_label}: {total} {noun}' + (f' ({parts})' if parts else ''))}</title>"
-        )
+        title = f"{bar.long_label}: {total} {noun}" + (f" ({parts})" if parts else "")
+        body.append(f"<g><title>{escape(title)}</title>")
         y: float = top + plot_h
         for key, label in series:
             count = bar.values.get(key, 0)
@@ -201,27 +215,34 @@ def stacked_bars(
             h = plot_h * count / axis_max
             y -= h
             body.append(
-                f'<rect x="{num(x)}" y="{num(y)}" width="{num(bar_w)}" height="{num(h)}" fill="{_fill(chart_id, key, styles[key])}" '
-                f'stroke="currentColor" stroke-opacity="0.25"><title>{escape(f"{bar.long_label}: {count} {label}")}</title></rect>'
+                f'<rect x="{num(x)}" y="{num(y)}" width="{num(bar_w)}" '
+                f'height="{num(h)}" fill="{_fill(chart_id, key, styles[key])}" '
+                f'stroke="currentColor" stroke-opacity="0.25">'
+                f"<title>{escape(f'{bar.long_label}: {count} {label}')}</title></rect>"
             )
             if h >= 14 and bar_w >= 14:
                 body.append(
-                    f'<text x="{num(x + bar_w / 2)}" y="{num(y + h / 2 + 4)}" text-anchor="middle" font-size="10" '
-                    f'fill="#fff" stroke="#000" stroke-opacity="0.35" stroke-width="2" paint-order="stroke">{count}</text>'
+                    f'<text x="{num(x + bar_w / 2)}" y="{num(y + h / 2 + 4)}" '
+                    f'text-anchor="middle" font-size="10" '
+                    f'fill="#fff" stroke="#000" stroke-opacity="0.35" '
+                    f'stroke-width="2" paint-order="stroke">{count}</text>'
                 )
         if total:
             body.append(
-                f'<text x="{num(x + bar_w / 2)}" y="{num(y - 4)}" text-anchor="middle" fill="currentColor" font-weight="600">{total}</text>'
+                f'<text x="{num(x + bar_w / 2)}" y="{num(y - 4)}" text-anchor="middle" '
+                f'fill="currentColor" font-weight="600">{total}</text>'
             )
         body.append("</g>")
         if index % every == 0 or bar.group_label:
             cx = x + bar_w / 2
             body.append(
-                f'<text x="{num(cx)}" y="{num(top + plot_h + 16)}" text-anchor="middle" fill="currentColor">{escape(bar.label)}</text>'
+                f'<text x="{num(cx)}" y="{num(top + plot_h + 16)}" '
+                f'text-anchor="middle" fill="currentColor">{escape(bar.label)}</text>'
             )
             if bar.group_label:
                 body.append(
-                    f'<text x="{num(cx)}" y="{num(top + plot_h + 31)}" text-anchor="middle" fill="currentColor" '
+                    f'<text x="{num(cx)}" y="{num(top + plot_h + 31)}" '
+                    f'text-anchor="middle" fill="currentColor" '
                     f'fill-opacity="0.75">{escape(bar.group_label)}</text>'
                 )
     body.append("</g>")
@@ -243,11 +264,13 @@ def _y_axis(
         value = step * n
         y = top + plot_h - plot_h * value / axis_max
         out.append(
-            f'<line x1="{num(left)}" y1="{num(y)}" x2="{num(left + plot_w)}" y2="{num(y)}" stroke="currentColor" '
+            f'<line x1="{num(left)}" y1="{num(y)}" '
+            f'x2="{num(left + plot_w)}" y2="{num(y)}" stroke="currentColor" '
             f'stroke-opacity="{"0.45" if n == 0 else "0.12"}"/>'
         )
         out.append(
-            f'<text x="{num(left - 6)}" y="{num(y + 4)}" text-anchor="end" fill="currentColor" fill-opacity="0.8">{escape(fmt(value))}</text>'
+            f'<text x="{num(left - 6)}" y="{num(y + 4)}" text-anchor="end" '
+            f'fill="currentColor" fill-opacity="0.8">{escape(fmt(value))}</text>'
         )
     out.append("</g>")
     return out
@@ -304,11 +327,13 @@ def line_chart(
         x = left + slot * index + slot / 2
         if index % every == 0 or second:
             body.append(
-                f'<text x="{num(x)}" y="{num(top + plot_h + 16)}" text-anchor="middle" fill="currentColor">{escape(label)}</text>'
+                f'<text x="{num(x)}" y="{num(top + plot_h + 16)}" '
+                f'text-anchor="middle" fill="currentColor">{escape(label)}</text>'
             )
             if second:
                 body.append(
-                    f'<text x="{num(x)}" y="{num(top + plot_h + 31)}" text-anchor="middle" fill="currentColor" fill-opacity="0.75">{escape(second)}</text>'
+                    f'<text x="{num(x)}" y="{num(top + plot_h + 31)}" text-anchor="middle" '
+                    f'fill="currentColor" fill-opacity="0.75">{escape(second)}</text>'
                 )
     for reference in references:
         _, y = xy(0, reference.value)
@@ -321,7 +346,8 @@ def line_chart(
             if value is None:
                 if len(run) > 1:
                     body.append(
-                        f'<polyline points="{" ".join(run)}" fill="none" stroke="{line.style.colour}" stroke-width="2"{dash}/>'
+                        f'<polyline points="{" ".join(run)}" fill="none" '
+                        f'stroke="{line.style.colour}" stroke-width="2"{dash}/>'
                     )
                 run = []
                 continue
@@ -388,20 +414,25 @@ def hbar_chart(
     for tick in axis.ticks:
         x = x_of(tick)
         body.append(
-            f'<line x1="{num(x)}" y1="{num(top)}" x2="{num(x)}" y2="{num(base_y)}" stroke="currentColor" stroke-opacity="0.12"/>'
+            f'<line x1="{num(x)}" y1="{num(top)}" x2="{num(x)}" '
+            f'y2="{num(base_y)}" stroke="currentColor" stroke-opacity="0.12"/>'
         )
         body.append(
-            f'<text x="{num(x)}" y="{num(base_y + 16)}" text-anchor="middle" fill="currentColor" fill-opacity="0.8">{escape(axis.fmt(tick))}</text>'
+            f'<text x="{num(x)}" y="{num(base_y + 16)}" text-anchor="middle" '
+            f'fill="currentColor" fill-opacity="0.8">{escape(axis.fmt(tick))}</text>'
         )
     body.append(
-        f'<line x1="{num(left)}" y1="{num(top)}" x2="{num(left)}" y2="{num(base_y)}" stroke="currentColor" stroke-opacity="0.45"/>'
+        f'<line x1="{num(left)}" y1="{num(top)}" x2="{num(left)}" '
+        f'y2="{num(base_y)}" stroke="currentColor" stroke-opacity="0.45"/>'
     )
     body.append("</g>")
     if reference is not None:  # under the bars and their text
         x = x_of(reference.value)
         body.append(
-            f'<g class="c-target"><line x1="{num(x)}" y1="{num(top - 4)}" x2="{num(x)}" y2="{num(base_y)}" stroke="currentColor" '
-            f'stroke-width="1.5" stroke-dasharray="6 4"/><text x="{num(x)}" y="{num(top - 8)}" text-anchor="middle" '
+            f'<g class="c-target"><line x1="{num(x)}" y1="{num(top - 4)}" '
+            f'x2="{num(x)}" y2="{num(base_y)}" stroke="currentColor" '
+            f'stroke-width="1.5" stroke-dasharray="6 4"/><text '
+            f'x="{num(x)}" y="{num(top - 8)}" text-anchor="middle" '
             f'fill="currentColor" font-weight="600">{escape(reference.label)}</text></g>'
         )
     for index, row in enumerate(rows):
@@ -409,18 +440,21 @@ def hbar_chart(
         tip = escape(row.tooltip or f"{row.label}: {row.text}")
         body.append(f"<g><title>{tip}</title>")
         body.append(
-            f'<text x="{num(left - 8)}" y="{num(y + row_h / 2 + 4)}" text-anchor="end" fill="currentColor">{escape(_clip(row.label, label_width))}</text>'
+            f'<text x="{num(left - 8)}" y="{num(y + row_h / 2 + 4)}" text-anchor="end" '
+            f'fill="currentColor">{escape(_clip(row.label, label_width))}</text>'
         )
         end: float = left
         if row.value is not None:
             end = x_of(row.value)
             body.append(
-                f'<rect x="{num(left)}" y="{num(y + 5)}" width="{num(max(end - left, 1))}" height="{num(row_h - 10)}" '
+                f'<rect x="{num(left)}" y="{num(y + 5)}" '
+                f'width="{num(max(end - left, 1))}" height="{num(row_h - 10)}" '
                 f'fill="{_fill(chart_id, "bar", style)}"/>'
             )
         mark = "" if row.meets is None else (" ✓" if row.meets else " ✗")
         body.append(
-            f'<text x="{num(end + 6)}" y="{num(y + row_h / 2 + 4)}" fill="currentColor" {HALO}>{escape(row.text + mark)}</text>'
+            f'<text x="{num(end + 6)}" y="{num(y + row_h / 2 + 4)}" '
+            f'fill="currentColor" {HALO}>{escape(row.text + mark)}</text>'
         )
         body.append("</g>")
     return _svg(chart_id, width, height, title, desc, body)

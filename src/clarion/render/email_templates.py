@@ -141,8 +141,14 @@ def render_template(
         return render_limited(template, dict(context))
     except jinja2.TemplateSyntaxError as exc:
         path, line = _locate(exc, where, config, exc.lineno, exc.filename)
-        raise TemplateProblem(_error(path, line, f"template syntax: {exc.message}",
-                                     expected="Jinja syntax, e.g. {{ incident.title }}")) from None  # fmt: skip
+        raise TemplateProblem(
+            _error(
+                path,
+                line,
+                f"template syntax: {exc.message}",
+                expected="Jinja syntax, e.g. {{ incident.title }}",
+            )
+        ) from None
     except UnknownName as exc:
         path, line = _locate(exc, where, config)
         raise TemplateProblem(_unknown_name_error(exc, path, line, context)) from None
@@ -155,8 +161,14 @@ def render_template(
         )) from None  # fmt: skip
     except jinja2.exceptions.SecurityError as exc:
         path, line = _locate(exc, where, config)
-        raise TemplateProblem(_error(path, line, f"not allowed in a template: {exc}",
-                                     hint="use the incident's fields, e.g. {{ incident.title }}")) from None  # fmt: skip
+        raise TemplateProblem(
+            _error(
+                path,
+                line,
+                f"not allowed in a template: {exc}",
+                hint="use the incident's fields, e.g. {{ incident.title }}",
+            )
+        ) from None
     except (TemplateLimit, RecursionError, MemoryError) as exc:
         lineno, filename = getattr(exc, "lineno", None), getattr(exc, "filename", None)
         path, line = _locate(exc, where, config, lineno, filename)

@@ -76,7 +76,9 @@ def _component_spec(config: SiteConfig, component: Component) -> FeedSpec:
     return FeedSpec(
         folder=uri,
         title=f"{component.name} · {config.title}",
-        description=f"Incidents and scheduled maintenance affecting {component.name} on {config.title}.",
+        description=(
+            f"Incidents and scheduled maintenance affecting {component.name} on {config.title}."
+        ),
         page_url=absolute_url(config, uri),
     )
 

@@ -152,7 +152,8 @@ def metrics_page(config: SiteConfig, stats: Stats, *, public: bool) -> MetricsPa
     scope = stats.overall
     severity_words = ", ".join(f"{scope.by_severity[s]} {s.value}" for s in Severity)
     counts = (
-        f"{scope.incidents} incident{'s' if scope.incidents != 1 else ''} ({severity_words}), {scope.open} still open; "
+        f"{scope.incidents} incident{'s' if scope.incidents != 1 else ''} "
+        f"({severity_words}), {scope.open} still open; "
         f"{scope.action_items.total} action item{'s' if scope.action_items.total != 1 else ''}, "
         f"{scope.overdue_action_items} overdue."
     )
@@ -232,7 +233,8 @@ def _charts(stats: Stats, targets: MetricTargets, names: dict[str, str]) -> Iter
             stacked_bars(
                 "chart-incidents",
                 title="Incidents per month, by severity",
-                desc="Stacked bars: the number of incidents that started in each month, split by severity "
+                desc="Stacked bars: the number of incidents that "
+                "started in each month, split by severity "
                 "(SEV0 at the bottom). The number above each bar is the month's total.",
                 bars=[
                     StackedBar(short, long, {s.value: m.by_severity[s] for s in Severity}, year)
@@ -242,7 +244,8 @@ def _charts(stats: Stats, targets: MetricTargets, names: dict[str, str]) -> Iter
                 styles=SEVERITY_STYLES,
             )
         ),
-        "By the month each incident was declared, in the site's time zone. Maintenance is not counted.",
+        "By the month each incident was declared, in the "
+        "site's time zone. Maintenance is not counted.",
     )
     for metric, name, noun in (
         ("mttr", "MTTR", "detected → resolved"),
@@ -301,7 +304,8 @@ def _trend_chart(
     references = [
         Reference(
             limit.total_seconds(),
-            f"Target {'all' if sev == ALL_SEVERITIES else sev}: ≤ {duration_text(limit.total_seconds())}",
+            f"Target {'all' if sev == ALL_SEVERITIES else sev}: "
+            f"≤ {duration_text(limit.total_seconds())}",
         )
         for sev, limit in sorted(limits.items())
     ]
@@ -318,7 +322,8 @@ def _trend_chart(
             line_chart(
                 chart_id,
                 title=title,
-                desc=f"Lines: the mean {name} of the incidents that started in each month; a gap is a month without a value. "
+                desc=f"Lines: the mean {name} of the incidents that started "
+                f"in each month; a gap is a month without a value. "
                 + ("Dashed horizontal lines are the targets." if references else ""),
                 labels=[(short, year) for short, year, _ in labels],
                 series=series,
@@ -356,13 +361,17 @@ def _uptime_chart(stats: Stats, names: dict[str, str]) -> Chart:
             hbar_chart(
                 "chart-uptime",
                 title="Uptime per component",
-                desc=f"Horizontal bars: each component's uptime over the window; the axis starts at {_percent(low * 100)}.",
+                desc=(
+                    "Horizontal bars: each component's uptime over the "
+                    f"window; the axis starts at {_percent(low * 100)}."
+                ),
                 rows=rows,
                 axis=Axis(low * 100, 100.0, [t * 100 for t in ticks], _percent),
                 style=Style("#1f8a4c"),
             )
         ),
-        "Statuspage's weighting: a minute of major outage counts fully as downtime, partial outage as 0.3, "
+        "Statuspage's weighting: a minute of major outage "
+        "counts fully as downtime, partial outage as 0.3, "
         "degraded performance and maintenance not at all. The axis does not start at zero.",
     )
 
@@ -403,7 +412,8 @@ def _mtbf_chart(stats: Stats, targets: MetricTargets, names: dict[str, str]) -> 
             hbar_chart(
                 "chart-mtbf",
                 title="Mean time between failures per component",
-                desc="Horizontal bars: the mean time from one incident's resolution to the next incident's start on each "
+                desc="Horizontal bars: the mean time from one incident's "
+                "resolution to the next incident's start on each "
                 "component, in days."
                 + (" The dashed line is the target; ✓ meets it, ✗ does not." if reference else ""),
                 rows=rows,
@@ -417,7 +427,8 @@ def _mtbf_chart(stats: Stats, targets: MetricTargets, names: dict[str, str]) -> 
                 reference=reference,
             )
         ),
-        "Overlapping incidents count as one failure; a component needs two incidents in the window for a value.",
+        "Overlapping incidents count as one failure; a component "
+        "needs two incidents in the window for a value.",
     )
 
 
@@ -454,7 +465,8 @@ def _action_item_chart(stats: Stats, targets: MetricTargets, names: dict[str, st
             hbar_chart(
                 "chart-action-items",
                 title="Postmortem action items done",
-                desc="Horizontal bars: the share of postmortem action items checked done, for every incident and per "
+                desc="Horizontal bars: the share of postmortem action "
+                "items checked done, for every incident and per "
                 "component."
                 + (" The dashed line is the target; ✓ meets it, ✗ does not." if reference else ""),
                 rows=rows,
@@ -464,7 +476,8 @@ def _action_item_chart(stats: Stats, targets: MetricTargets, names: dict[str, st
                 text_width=230,
             )
         ),
-        "Action items are the task list of each Postmortem update (- [ ] open, - [x] done) of the window's incidents.",
+        "Action items are the task list of each Postmortem update "
+        "(- [ ] open, - [x] done) of the window's incidents.",
     )
 
 

@@ -49,7 +49,10 @@ def summary_line(report: DeadlineReport) -> str:
             continue
         text = f"{count} {state.label}"
         if state is ObligationState.DUE and report.warn_within is not None:
-            text += f" ({len(report.due_soon)} within {format_seconds(report.warn_within.total_seconds())})"
+            text += (
+                f" ({len(report.due_soon)} within "
+                f"{format_seconds(report.warn_within.total_seconds())})"
+            )
         parts.append(text)
     warnings = len(report.lint_warnings)
     text = ", ".join(parts) or "Nothing owed"
@@ -65,4 +68,7 @@ def _is_utc(zone: ZoneInfo) -> bool:
 def _heading(report: DeadlineReport) -> str:
     if _is_utc(report.zone):
         return f"Deadlines at {utc_text(report.now)} UTC"
-    return f"Deadlines at {utc_text(report.now)} UTC ({local_text(report.now, report.zone)}, {report.zone.key})"
+    return (
+        f"Deadlines at {utc_text(report.now)} UTC "
+        f"({local_text(report.now, report.zone)}, {report.zone.key})"
+    )

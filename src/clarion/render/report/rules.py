@@ -37,7 +37,8 @@ def short_source(rule: Rule) -> str:
 
 
 _URL_TAIL = re.compile(
-    r",? (?:text |content text |statute text )?(?:reproduced |quoted |as summarised |summarised |as described )?"
+    r",? (?:text |content text |statute text )?(?:reproduced "
+    r"|quoted |as summarised |summarised |as described )?"
     r"(?:at |on )?https?://"
 )
 
@@ -79,7 +80,8 @@ def render_rules_text(rulebook: RuleBook, *, only: Iterable[str] = ()) -> str:
 def _rules_footer(rulebook: RuleBook) -> str:
     on = sum(1 for r in rulebook if r.enabled)
     return (
-        f"{len(rulebook)} rules, {on} on at this site. Breach clocks: {', '.join(rulebook.breach_clocks)}.\n"
+        f"{len(rulebook)} rules, {on} on at this site. Breach "
+        f"clocks: {', '.join(rulebook.breach_clocks)}.\n"
         "Not legal advice: check the official text before relying on a rule. "
         "`clarion rules RULE` shows one rule in full."
     )

@@ -205,8 +205,8 @@ def stacked_bars(
             f"{bar.values.get(k, 0)} {label}" for k, label in series if bar.values.get(k, 0)
         )
         noun = unit[0] if total == 1 else unit[1]
-        title = f"{bar.long_label}: {total} {noun}" + (f" ({parts})" if parts else "")
-        body.append(f"<g><title>{escape(title)}</title>")
+        bar_title = f"{bar.long_label}: {total} {noun}" + (f" ({parts})" if parts else "")
+        body.append(f"<g><title>{escape(bar_title)}</title>")
         y: float = top + plot_h
         for key, label in series:
             count = bar.values.get(key, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from clarion.build import build
@@ -82,7 +83,6 @@ def test_open_incident_page_shows_an_update_written_ahead_at_its_time(tmp_path):
     build(load_config(root), now=NOW)
     before = page.read_bytes()
     assert b"A slow query." not in before
-    from datetime import timedelta
 
     build(load_config(root), now=NOW + timedelta(minutes=50))
     assert page.read_bytes() == before  # nothing changed: no running duration either
@@ -126,7 +126,8 @@ def test_a_crafted_cache_never_runs_code(tmp_path, capsys):
     crafted = pickle.dumps((_salt(root), _Payload(marker)))
     for name in ("parsed.pickle", "parsed.json", "parsed.json.gz"):
         (root / ".clarion-cache" / name).write_bytes(crafted)
-    result = build(load_config(root), now=NOW)
+    # a later now: a build whose inputs are all unchanged reads no parsed source
+    result = build(load_config(root), now=NOW + timedelta(minutes=1))
     assert not marker.exists()
     assert len(result.site.incidents) == 3
     err = capsys.readouterr().err
@@ -147,7 +148,7 @@ def test_a_damaged_cache_entry_is_ignored_with_a_note(tmp_path, capsys):
     head, *entries = gzip.decompress(path.read_bytes()).decode().splitlines()
     entries[0] = entries[0].replace('"title"', '"titel"')
     path.write_bytes(gzip.compress(("\n".join([head, *entries]) + "\n").encode()))
-    result = build(load_config(root), now=NOW)
+    result = build(load_config(root), now=NOW + timedelta(minutes=1))
     assert len(result.site.incidents) == 3
     assert (
         "ignoring the build cache parsed.json.gz (unreadable or damaged)" in capsys.readouterr().err

@@ -24,6 +24,7 @@ from tests.test_site_build import tree
 
 EMAIL = "updates/2026-11-27-email-delivery-delays.md"
 SSO = "updates/2026-11-23-sso-login-failures.md"
+NOTICE = "comms/2026-11-04-members-api-wrong-organisation/gdpr-art33-authority.md"
 
 
 def _replace(root: Path, name: str, old: str, new: str) -> None:
@@ -77,6 +78,13 @@ EDITS: list[tuple[str, Edit, datetime]] = [
         NOW,
     ),
     ("template", _template, NOW),
+    # the deadline report is reused while its data is unchanged: a notice sent
+    # later changes one item's state and time met
+    (
+        "notice sent later",
+        lambda r: _replace(r, NOTICE, "sent: 2026-11-05T16:30:00Z", "sent: 2026-11-07T16:30:00Z"),
+        NOW,
+    ),
     ("now crosses midnight", NOTHING, NOW + timedelta(hours=11, minutes=30)),
     ("maintenance begins", NOTHING, datetime.fromisoformat("2026-12-03T03:00:00+00:00")),
     ("maintenance ends", NOTHING, datetime.fromisoformat("2026-12-03T04:30:00+00:00")),
@@ -184,3 +192,53 @@ def test_a_cache_older_than_the_published_output_is_not_trusted(tmp_path: Path) 
     build(load_config(root), now=NOW)
     clean = build(load_config(root), now=NOW, public_dir=tmp_path / "clean", use_cache=False)
     assert tree(root / "public") == tree(clean.public_dir)
+
+
+def test_the_deadline_report_is_reused_only_while_its_data_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reworded update changes no deadline: the report's three files are the
+    previous build's, not rendered again. A notice sent at another time
+    changes the report, which is rendered again."""
+    import clarion.render.report.outputs as outputs
+
+    root = copy_example(tmp_path / "site")
+    build(load_config(root), now=NOW)
+    report = root / "private/deadlines.json"
+    before = report.read_bytes()
+    rendered: list[str] = []
+    render_html = outputs.render_html
+    monkeypatch.setattr(
+        outputs, "render_html", lambda *a: rendered.append("html") or render_html(*a)
+    )
+    _replace(root, EMAIL, "reaching some", "reaching a few")
+    build(load_config(root), now=NOW)
+    assert rendered == [] and report.read_bytes() == before
+    _replace(root, NOTICE, "sent: 2026-11-05T16:30:00Z", "sent: 2026-11-07T16:30:00Z")
+    build(load_config(root), now=NOW)
+    assert rendered == ["html"] and report.read_bytes() != before
+
+
+def test_a_build_with_unchanged_inputs_loads_nothing_and_says_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same sources, templates and ``now``, folders intact: the build neither
+    loads nor derives the site, and tells the same warnings and next change
+    as the build that did."""
+    import clarion.build as building
+
+    root = copy_example(tmp_path / "site")
+    (root / NOTICE).parent.joinpath("old").mkdir()
+    (root / NOTICE).parent.joinpath("old/draft.md").write_text("draft", encoding="utf-8")
+    first = build(load_config(root), now=NOW)  # warns: notices in sub-folders are not read
+    loads: list[str] = []
+    prepare = building.prepare
+    monkeypatch.setattr(building, "prepare", lambda *a: loads.append("load") or prepare(*a))
+    again = build(load_config(root), now=NOW)
+    assert loads == [] and not again.report.changed
+    assert again.warnings == first.warnings and first.warnings
+    assert again.next_change == first.next_change
+    assert len(again.site.incidents) == len(first.site.incidents)  # loaded on demand
+    assert loads == ["load"]
+    build(load_config(root), now=NOW + timedelta(minutes=1))  # now moved: loaded
+    assert loads == ["load", "load"]

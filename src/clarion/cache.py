@@ -79,20 +79,30 @@ class BuildCache:
 
     folder: Path
     salt: str  # Clarion's version and the site configuration's hash
-    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = field(default_factory=dict)
     manifest: dict[str, dict[str, ManifestEntry]] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # area -> folder the manifest describes
     stamp: str | None = None  # inputs of the build that wrote the manifest
     notes: dict[str, str] = field(default_factory=dict)  # its inputs, for --explain
+    #: What the last build told its user (``warnings``: lines; ``next_change``),
+    #: told again by a build whose inputs are unchanged (:mod:`clarion.build`).
+    told: dict[str, object] | None = None
     _parsed_dirty: bool = False
     _lines: dict[str, bytes] = field(default_factory=dict)  # as read, for entries unchanged
+    _parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] | None = None
+
+    @property
+    def parsed(self) -> dict[str, tuple[str, Incident, tuple[ContentError, ...]]]:
+        """The parsed sources, read on first use (a build whose inputs are
+        unchanged never reads them)."""
+        if self._parsed is None:
+            self._parsed = _read_parsed(self.folder / _PARSED_FILE, self.salt, self._lines)
+        return self._parsed
 
     @classmethod
     def open(cls, config: SiteConfig) -> BuildCache:
         folder = config.root / CACHE_DIRNAME
         salt = f"{__version__}:{_model_shape()}:{config.digest}"
         cache = cls(folder=folder, salt=salt)
-        cache.parsed = _read_parsed(folder / _PARSED_FILE, salt, cache._lines)
         try:
             data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))
             if data.get("version") == __version__:
@@ -104,6 +114,8 @@ class BuildCache:
                     raise KeyError("generation")
                 cache.stamp = data.get("stamp")
                 cache.notes = {str(k): str(v) for k, v in (data.get("notes") or {}).items()}
+                told = data.get("told")
+                cache.told = told if isinstance(told, dict) else None
                 cache.manifest = {
                     area: {path: ManifestEntry(*entry) for path, entry in files.items()}
                     for area, files in data["files"].items()
@@ -237,6 +249,7 @@ class BuildCache:
         targets: dict[str, str],
         stamp: str | None = None,
         notes: dict[str, str] | None = None,
+        told: dict[str, object] | None = None,
     ) -> None:
         """Write the cache back (best effort: a cache that cannot be written is skipped)."""
         try:
@@ -253,6 +266,7 @@ class BuildCache:
                 "version": __version__,
                 "stamp": stamp,
                 "notes": notes or {},
+                "told": told,
                 "targets": targets,
                 "generation": _current_generation(targets),
                 "files": {

@@ -174,3 +174,33 @@ def test_cached_incidents_equal_parsed_ones(tmp_path):
     cached = load_site(config, cache=reopened)
     assert [to_plain(i) for i in cached.incidents] == [to_plain(i) for i in fresh.incidents]
     assert cached.warnings == fresh.warnings
+
+
+def test_an_edit_appends_to_the_parsed_file_and_a_removal_rewrites_it(tmp_path):
+    """The parsed sources grow by one gzip member per build that parsed a file
+    again (a later entry wins when read); removing a source writes the file
+    afresh. Either way the next build equals a clean one."""
+    import json
+
+    from clarion.cache import BuildCache
+    from clarion.plaindata import to_plain
+
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    parsed = root / ".clarion-cache/parsed.json.gz"
+    first = parsed.read_bytes()
+    source = root / "updates/2026-11-20-api-errors.md"
+    source.write_text(source.read_text().replace("Some requests", "Many requests"))
+    build(load_config(root), now=NOW)
+    grown = parsed.read_bytes()
+    assert grown.startswith(first) and len(grown) > len(first)
+    lines = gzip.decompress(grown).decode().splitlines()
+    assert len(lines) == 1 + 3 + 1  # head, three files, the edited one again
+    reopened = BuildCache.open(load_config(root))
+    edited = reopened.parsed["updates/2026-11-20-api-errors.md"][1]
+    assert "Many requests" in json.dumps(to_plain(edited))
+    next(p for p in (root / "updates").glob("*.md") if p != source).unlink()
+    build(load_config(root), now=NOW)
+    assert len(gzip.decompress(parsed.read_bytes()).decode().splitlines()) == 1 + 2
+    clean = build(load_config(root), now=NOW, use_cache=False)
+    assert len(clean.site.incidents) == 2

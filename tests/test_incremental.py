@@ -130,6 +130,12 @@ def test_explain_names_the_changed_source_and_the_files_it_changed(tmp_path: Pat
     from tests.test_cache import copy_basic
 
     root = copy_basic(tmp_path)
+    (root / "updates/2026-12-20-later.md").write_text(
+        "---\ntitle: Later work\nkind: maintenance\ncomponents: [api]\n"
+        "window: {start: 2026-12-20T02:00:00Z, end: 2026-12-20T04:00:00Z}\n---\n"
+        "## 2026-12-01 09:00 UTC · Scheduled\nNot announced yet at now.\n",
+        encoding="utf-8",
+    )
     args = ["build", "--source", str(root), "--now", NOW.isoformat(), "--explain"]
     assert CliRunner().invoke(main, args).exit_code == 0
     source = root / "updates/2026-11-20-api-errors.md"
@@ -141,6 +147,8 @@ def test_explain_names_the_changed_source_and_the_files_it_changed(tmp_path: Pat
     # a page that does not show the edited incident is not rebuilt
     assert "2026-11-27-web-slow/index.html" not in result.output
     assert "now moved" not in result.output
+    # a maintenance announced after now is held back from the pages, not removed
+    assert "2026-12-20-later.md" not in result.output
     unchanged = CliRunner().invoke(main, args)
     assert "no input changed" in unchanged.output and "nothing was written" in unchanged.output
 

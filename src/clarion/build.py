@@ -107,6 +107,12 @@ def told(context: RenderContext) -> dict[str, object]:
     }
 
 
+def _sources(cache: BuildCache | None) -> dict[str, str]:
+    """Every source file the build read, with the digest of its bytes
+    (incidents not yet started at ``now`` included)."""
+    return {path: entry[0] for path, entry in (cache.parsed if cache else {}).items()}
+
+
 def _told_again(told: dict[str, object] | None) -> tuple[tuple[str, ...], Change] | None:
     """The warnings and next change the previous build kept, if readable."""
     if told is None:
@@ -278,7 +284,7 @@ def _build(
                 reasons=("no input changed",),
                 prepared=lambda: prepare(config, now, None, chosen),
             )
-    parsed_before = {path: entry[0] for path, entry in (cache.parsed if cache else {}).items()}
+    parsed_before = _sources(cache)
     context = prepare(config, now, cache, chosen)
     previous = cache.manifest if cache is not None and cache.targets == names else None
     outputs = render_all(context)
@@ -301,7 +307,7 @@ def _build(
         warnings=again[0],
         next_change=again[1],
         reasons=tuple(
-            input_changes(parsed_before, context.site, cache.notes if cache else {}, notes)
+            input_changes(parsed_before, _sources(cache), cache.notes if cache else {}, notes)
         ),
         prepared=lambda: context,
     )

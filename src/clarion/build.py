@@ -262,7 +262,6 @@ def _build(
         raise UsageError("; ".join(message for _, message in problems))
     cache = BuildCache.open(config) if use_cache else None
     chosen = default_workers() if workers is None else workers
-    notes = input_notes(config, now)
     targets = {Area.PUBLIC: public, Area.PRIVATE: private}
     names = {area.value: str(path) for area, path in targets.items()}
     # real folders an older Clarion wrote (without the store) are adopted
@@ -284,6 +283,7 @@ def _build(
                 reasons=("no input changed",),
                 prepared=lambda: prepare(config, now, None, chosen),
             )
+    notes = input_notes(config, now)
     parsed_before = _sources(cache)
     context = prepare(config, now, cache, chosen)
     previous = cache.manifest if cache is not None and cache.targets == names else None

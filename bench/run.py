@@ -7,6 +7,7 @@ by default; ``CORPUS=plain`` for plain prose), then runs, each as a fresh
 * **cold**: no cache, no previous output;
 * **unchanged**: nothing changed since the last build;
 * **newest** / **old**: one line added to the newest / an old incident file;
+* **update**: a new update added to the newest incident (its deadlines change);
 * **site.toml**: the site's title changed;
 * **template**: a site template (an override of the incident page) changed.
 
@@ -47,6 +48,8 @@ NOW = "2026-11-27T12:00:00Z"
 # Runs one command and reports what it and all its descendants used.
 WRAPPER = r"""
 import json, resource, subprocess, sys, time
+import os
+load = os.getloadavg()[0]
 before = resource.getrusage(resource.RUSAGE_CHILDREN)
 started = time.perf_counter()
 done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -54,7 +57,7 @@ wall = time.perf_counter() - started
 after = resource.getrusage(resource.RUSAGE_CHILDREN)
 if done.returncode:
     sys.exit(done.stderr.decode())
-print(json.dumps({"wall": wall,
+print(json.dumps({"wall": wall, "load": load,
                   "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
                   "peak_mb": after.ru_maxrss / 1024}))
 """
@@ -125,6 +128,10 @@ def edit(case: str, root: Path, run: int) -> None:
         path = newest if case == "newest" else old
         text = path.read_text(encoding="utf-8")
         path.write_text(text.rstrip("\n") + f" Edited **{run}**.\n", encoding="utf-8")
+    elif case == "update":
+        text = newest.read_text(encoding="utf-8")
+        heading = f"## 2026-11-27 05:{10 + run:02d} UTC · Resolved"
+        newest.write_text(f"{text.rstrip()}\n\n{heading}\nStill **resolved**.\n", encoding="utf-8")
     elif case == "site.toml":
         path = root / "site_src/site.toml"
         text = path.read_text(encoding="utf-8")
@@ -134,7 +141,7 @@ def edit(case: str, root: Path, run: int) -> None:
         (root / "templates/incident.html.j2").write_text(TEMPLATE.replace("VERSION", str(run)))
 
 
-CASES = ("unchanged", "newest", "old", "site.toml", "template")
+CASES = ("unchanged", "newest", "old", "update", "site.toml", "template")
 
 
 def bench_size(n: int, repeat: int, check: bool, markdown: bool) -> None:
@@ -165,15 +172,17 @@ def bench_size(n: int, repeat: int, check: bool, markdown: bool) -> None:
             f" load average {os.getloadavg()[0]:.1f})"
         )
         print(
-            f"{'case':<10} {'wall':>7} {'CPU':>7} {'CPU/wall':>8} {'peak':>8}  same as --no-cache"
+            f"{'case':<10} {'wall':>7} {'CPU':>7} {'CPU/wall':>8} {'peak':>8} {'load':>9}"
+            "  same as --no-cache"
         )
         for case, results in rows.items():
             wall = statistics.median(r["wall"] for r in results)
             cpu = statistics.median(r["cpu"] for r in results)
             peak = max(r["peak_mb"] for r in results)
+            loads = [r["load"] for r in results]
             print(
                 f"{case:<10} {wall:6.2f}s {cpu:6.2f}s {cpu / wall:8.2f} {peak:6.0f}MB"
-                f"  {verdicts.get(case, '-')}"
+                f" {min(loads):4.1f}-{max(loads):<4.1f}  {verdicts.get(case, '-')}"
             )
         print(
             f"sources {sources / 1e6:.1f} MB, cache {du(work / '.clarion-cache') / 1e6:.1f} MB,"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from clarion.build import build
@@ -83,7 +84,6 @@ def test_open_incident_page_shows_an_update_written_ahead_at_its_time(tmp_path):
     build(load_config(root), now=NOW)
     before = page.read_bytes()
     assert b"A slow query." not in before
-    from datetime import timedelta
 
     build(load_config(root), now=NOW + timedelta(minutes=50))
     assert page.read_bytes() == before  # nothing changed: no running duration either
@@ -127,7 +127,8 @@ def test_a_crafted_cache_never_runs_code(tmp_path, capsys):
     crafted = pickle.dumps((_salt(root), _Payload(marker)))
     for name in ("parsed.pickle", "parsed.json", "parsed.json.gz"):
         (root / ".clarion-cache" / name).write_bytes(crafted)
-    result = build(load_config(root), now=NOW)
+    # a later now: a build whose inputs are all unchanged reads no parsed source
+    result = build(load_config(root), now=NOW + timedelta(minutes=1))
     assert not marker.exists()
     assert len(result.site.incidents) == 3
     err = capsys.readouterr().err
@@ -148,7 +149,7 @@ def test_a_damaged_cache_entry_is_ignored_with_a_note(tmp_path, capsys):
     head, *entries = gzip.decompress(path.read_bytes()).decode().splitlines()
     entries[0] = entries[0].replace('"title"', '"titel"')
     path.write_bytes(gzip.compress(("\n".join([head, *entries]) + "\n").encode()))
-    result = build(load_config(root), now=NOW)
+    result = build(load_config(root), now=NOW + timedelta(minutes=1))
     assert len(result.site.incidents) == 3
     assert (
         "ignoring the build cache parsed.json.gz (unreadable or damaged)" in capsys.readouterr().err
@@ -174,3 +175,33 @@ def test_cached_incidents_equal_parsed_ones(tmp_path):
     cached = load_site(config, cache=reopened)
     assert [to_plain(i) for i in cached.incidents] == [to_plain(i) for i in fresh.incidents]
     assert cached.warnings == fresh.warnings
+
+
+def test_an_edit_appends_to_the_parsed_file_and_a_removal_rewrites_it(tmp_path):
+    """The parsed sources grow by one gzip member per build that parsed a file
+    again (a later entry wins when read); removing a source writes the file
+    afresh. Either way the next build equals a clean one."""
+    import json
+
+    from clarion.cache import BuildCache
+    from clarion.plaindata import to_plain
+
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    parsed = root / ".clarion-cache/parsed.json.gz"
+    first = parsed.read_bytes()
+    source = root / "updates/2026-11-20-api-errors.md"
+    source.write_text(source.read_text().replace("Some requests", "Many requests"))
+    build(load_config(root), now=NOW)
+    grown = parsed.read_bytes()
+    assert grown.startswith(first) and len(grown) > len(first)
+    lines = gzip.decompress(grown).decode().splitlines()
+    assert len(lines) == 1 + 3 + 1  # head, three files, the edited one again
+    reopened = BuildCache.open(load_config(root))
+    edited = reopened.parsed["updates/2026-11-20-api-errors.md"][1]
+    assert "Many requests" in json.dumps(to_plain(edited))
+    next(p for p in (root / "updates").glob("*.md") if p != source).unlink()
+    build(load_config(root), now=NOW)
+    assert len(gzip.decompress(parsed.read_bytes()).decode().splitlines()) == 1 + 2
+    clean = build(load_config(root), now=NOW, use_cache=False)
+    assert len(clean.site.incidents) == 2

@@ -24,6 +24,7 @@ from tests.test_site_build import tree
 
 EMAIL = "updates/2026-11-27-email-delivery-delays.md"
 SSO = "updates/2026-11-23-sso-login-failures.md"
+NOTICE = "comms/2026-11-04-members-api-wrong-organisation/gdpr-art33-authority.md"
 
 
 def _replace(root: Path, name: str, old: str, new: str) -> None:
@@ -77,6 +78,13 @@ EDITS: list[tuple[str, Edit, datetime]] = [
         NOW,
     ),
     ("template", _template, NOW),
+    # the deadline report is reused while its data is unchanged: a notice sent
+    # later changes one item's state and time met
+    (
+        "notice sent later",
+        lambda r: _replace(r, NOTICE, "sent: 2026-11-05T16:30:00Z", "sent: 2026-11-07T16:30:00Z"),
+        NOW,
+    ),
     ("now crosses midnight", NOTHING, NOW + timedelta(hours=11, minutes=30)),
     ("maintenance begins", NOTHING, datetime.fromisoformat("2026-12-03T03:00:00+00:00")),
     ("maintenance ends", NOTHING, datetime.fromisoformat("2026-12-03T04:30:00+00:00")),
@@ -122,6 +130,12 @@ def test_explain_names_the_changed_source_and_the_files_it_changed(tmp_path: Pat
     from tests.test_cache import copy_basic
 
     root = copy_basic(tmp_path)
+    (root / "updates/2026-12-20-later.md").write_text(
+        "---\ntitle: Later work\nkind: maintenance\ncomponents: [api]\n"
+        "window: {start: 2026-12-20T02:00:00Z, end: 2026-12-20T04:00:00Z}\n---\n"
+        "## 2026-12-01 09:00 UTC · Scheduled\nNot announced yet at now.\n",
+        encoding="utf-8",
+    )
     args = ["build", "--source", str(root), "--now", NOW.isoformat(), "--explain"]
     assert CliRunner().invoke(main, args).exit_code == 0
     source = root / "updates/2026-11-20-api-errors.md"
@@ -133,6 +147,8 @@ def test_explain_names_the_changed_source_and_the_files_it_changed(tmp_path: Pat
     # a page that does not show the edited incident is not rebuilt
     assert "2026-11-27-web-slow/index.html" not in result.output
     assert "now moved" not in result.output
+    # a maintenance announced after now is held back from the pages, not removed
+    assert "2026-12-20-later.md" not in result.output
     unchanged = CliRunner().invoke(main, args)
     assert "no input changed" in unchanged.output and "nothing was written" in unchanged.output
 
@@ -184,3 +200,53 @@ def test_a_cache_older_than_the_published_output_is_not_trusted(tmp_path: Path) 
     build(load_config(root), now=NOW)
     clean = build(load_config(root), now=NOW, public_dir=tmp_path / "clean", use_cache=False)
     assert tree(root / "public") == tree(clean.public_dir)
+
+
+def test_the_deadline_report_is_reused_only_while_its_data_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reworded update changes no deadline: the report's three files are the
+    previous build's, not rendered again. A notice sent at another time
+    changes the report, which is rendered again."""
+    import clarion.render.report.outputs as outputs
+
+    root = copy_example(tmp_path / "site")
+    build(load_config(root), now=NOW)
+    report = root / "private/deadlines.json"
+    before = report.read_bytes()
+    rendered: list[str] = []
+    render_html = outputs.render_html
+    monkeypatch.setattr(
+        outputs, "render_html", lambda *a: rendered.append("html") or render_html(*a)
+    )
+    _replace(root, EMAIL, "reaching some", "reaching a few")
+    build(load_config(root), now=NOW)
+    assert rendered == [] and report.read_bytes() == before
+    _replace(root, NOTICE, "sent: 2026-11-05T16:30:00Z", "sent: 2026-11-07T16:30:00Z")
+    build(load_config(root), now=NOW)
+    assert rendered == ["html"] and report.read_bytes() != before
+
+
+def test_a_build_with_unchanged_inputs_loads_nothing_and_says_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same sources, templates and ``now``, folders intact: the build neither
+    loads nor derives the site, and tells the same warnings and next change
+    as the build that did."""
+    import clarion.build as building
+
+    root = copy_example(tmp_path / "site")
+    (root / NOTICE).parent.joinpath("old").mkdir()
+    (root / NOTICE).parent.joinpath("old/draft.md").write_text("draft", encoding="utf-8")
+    first = build(load_config(root), now=NOW)  # warns: notices in sub-folders are not read
+    loads: list[str] = []
+    prepare = building.prepare
+    monkeypatch.setattr(building, "prepare", lambda *a: loads.append("load") or prepare(*a))
+    again = build(load_config(root), now=NOW)
+    assert loads == [] and not again.report.changed
+    assert again.warnings == first.warnings and first.warnings
+    assert again.next_change == first.next_change
+    assert len(again.site.incidents) == len(first.site.incidents)  # loaded on demand
+    assert loads == ["load"]
+    build(load_config(root), now=NOW + timedelta(minutes=1))  # now moved: loaded
+    assert loads == ["load", "load"]

@@ -411,3 +411,32 @@ def test_clarion_serve_command_end_to_end(site):
         if process.poll() is None:
             process.kill()
             process.wait(timeout=WAIT)
+
+
+def test_a_rebuild_converts_only_the_markdown_that_changed(tmp_path, monkeypatch):
+    """serve keeps the Markdown conversions between rebuilds: after an edit
+    only the edited text is converted again, and the files equal those of a
+    fresh build; the private-only writers are skipped."""
+    from clarion.render.markdown import MarkdownRenderer
+    from clarion.serve.preview import _memory_cache_class, build_in_memory, public_writers
+    from tests.conftest import copy_example
+
+    root = copy_example(tmp_path / "site")
+    config = load_config(root)
+    cache = _memory_cache_class()(folder=root / ".clarion-serve", salt="test")
+    build_in_memory(config, NOW, cache)
+    converted: list[str] = []
+    convert = MarkdownRenderer._convert
+    monkeypatch.setattr(
+        MarkdownRenderer,
+        "_convert",
+        lambda self, text: converted.append(text) or convert(self, text),
+    )
+    source = root / "updates/2026-11-27-email-delivery-delays.md"
+    source.write_text(source.read_text().replace("reaching some", "reaching **a few**", 1))
+    files, _ = build_in_memory(load_config(root), NOW, cache)
+    assert len(converted) == 1 and "reaching **a few**" in converted[0]
+    fresh, _ = build_in_memory(load_config(root), NOW)
+    assert files == fresh
+    names = {w.__name__ for w in public_writers(config)}
+    assert not names & {"render_deadlines", "render_emails", "render_metrics"}

@@ -7,13 +7,15 @@ the MkDocs plugin call. Content errors raise before anything is written.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from .cache import BuildCache, input_stamp
 from .config import SiteConfig
 from .derive import State, derive_state
+from .derive.changes import Change, next_change
 from .derive.private import PrivateState
 from .errors import UsageError
 from .explain import input_changes, input_notes
@@ -64,15 +66,69 @@ WRITERS: tuple[Writer, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BuildResult:
-    site: Site
-    state: State
     report: WriteReport
     public_dir: Path
     private_dir: Path
+    #: The site's warnings, one text each, as ``clarion build`` prints them.
+    warnings: tuple[str, ...]
+    #: The next moment the public page changes by itself.
+    next_change: Change
     #: The inputs that differ from the previous build's, in words (``--explain``).
     reasons: tuple[str, ...] = ()
+    #: Loads and derives the site (done by the build, or on first use when
+    #: the inputs were unchanged and the build did neither).
+    prepared: Callable[[], RenderContext] = field(default=lambda: _never(), repr=False)
+
+    @cached_property
+    def context(self) -> RenderContext:
+        return self.prepared()
+
+    @property
+    def site(self) -> Site:
+        return self.context.site
+
+    @property
+    def state(self) -> State:
+        return self.context.state
+
+
+def _never() -> RenderContext:
+    raise AssertionError("a BuildResult is made with what prepares its site")
+
+
+def told(context: RenderContext) -> dict[str, object]:
+    """What a build tells its user, kept for a build whose inputs are unchanged."""
+    change = next_change(context.state, context.config.timezone)
+    return {
+        "warnings": [str(w.format()) for w in context.site.warnings],  # type: ignore[attr-defined]
+        "next_change": [change.at.isoformat(), change.kind, change.slug, change.title],
+    }
+
+
+def _sources(cache: BuildCache | None) -> dict[str, str]:
+    """Every source file the build read, with the digest of its bytes
+    (incidents not yet started at ``now`` included)."""
+    return {path: entry[0] for path, entry in (cache.parsed if cache else {}).items()}
+
+
+def _told_again(told: dict[str, object] | None) -> tuple[tuple[str, ...], Change] | None:
+    """The warnings and next change the previous build kept, if readable."""
+    if told is None:
+        return None
+    warnings, change = told.get("warnings"), told.get("next_change")
+    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        return None
+    if not isinstance(change, list) or len(change) != 4 or not isinstance(change[0], str):
+        return None
+    at, kind, slug, title = change
+    if not all(isinstance(x, str | None) for x in (kind, slug, title)):
+        return None
+    try:
+        return tuple(warnings), Change(datetime.fromisoformat(at), kind, slug, title)
+    except ValueError:
+        return None
 
 
 def prepare(
@@ -205,9 +261,7 @@ def _build(
     if problems:
         raise UsageError("; ".join(message for _, message in problems))
     cache = BuildCache.open(config) if use_cache else None
-    parsed_before = {path: entry[0] for path, entry in (cache.parsed if cache else {}).items()}
-    context = prepare(config, now, cache, default_workers() if workers is None else workers)
-    notes = input_notes(config, now)
+    chosen = default_workers() if workers is None else workers
     targets = {Area.PUBLIC: public, Area.PRIVATE: private}
     names = {area.value: str(path) for area, path in targets.items()}
     # real folders an older Clarion wrote (without the store) are adopted
@@ -215,31 +269,45 @@ def _build(
     adopt = {Path(f): set(known.manifest.get(a, {})) for a, f in known.targets.items()}
     stamp = input_stamp(config, now.isoformat(), theme_dir=THEME_DIR) if cache is not None else None
     if cache is not None and stamp is not None and cache.unchanged_output(stamp, names):
-        with OutputStore({a.value: p for a, p in targets.items()}, adopt).opened():
-            pass  # nothing to write; a killed build's leftovers are still removed
-        report = _unchanged_report(cache, targets)
-        rendered = False
-    else:
-        rendered = True
-        previous = cache.manifest if cache is not None and cache.targets == names else None
-        outputs = render_all(context)
-        if progress is not None:
-            outputs = _reporting(outputs, progress, expected=len(context.site.incidents) + 100)
-        report = write_outputs(outputs, targets, previous, adopt)
-        if cache is None and known.targets == names:
-            known.forget_output()
+        again = _told_again(cache.told)
+        if again is not None:
+            # same inputs, folders intact: nothing to load, derive, render or write
+            with OutputStore({a.value: p for a, p in targets.items()}, adopt).opened():
+                pass  # a killed build's leftovers are still removed
+            return BuildResult(
+                report=_unchanged_report(cache, targets),
+                public_dir=public,
+                private_dir=private,
+                warnings=again[0],
+                next_change=again[1],
+                reasons=("no input changed",),
+                prepared=lambda: prepare(config, now, None, chosen),
+            )
+    notes = input_notes(config, now)
+    parsed_before = _sources(cache)
+    context = prepare(config, now, cache, chosen)
+    previous = cache.manifest if cache is not None and cache.targets == names else None
+    outputs = render_all(context)
+    if progress is not None:
+        outputs = _reporting(outputs, progress, expected=len(context.site.incidents) + 100)
+    report = write_outputs(outputs, targets, previous, adopt)
+    if cache is None and known.targets == names:
+        known.forget_output()
+    said = told(context)
     if cache is not None:
         files = {area: dict(entries) for area, entries in report.manifest.items()}
-        cache.save(files, names, stamp, notes)
-        if rendered:
-            _keep_conversions(cache, context)
+        cache.save(files, names, stamp, notes, said)
+        _keep_conversions(cache, context)
+    again = _told_again(said)
+    assert again is not None
     return BuildResult(
-        site=context.site,
-        state=context.state,
         report=report,
         public_dir=public,
         private_dir=private,
+        warnings=again[0],
+        next_change=again[1],
         reasons=tuple(
-            input_changes(parsed_before, context.site, cache.notes if cache else {}, notes)
+            input_changes(parsed_before, _sources(cache), cache.notes if cache else {}, notes)
         ),
+        prepared=lambda: context,
     )

@@ -28,9 +28,11 @@ code, whoever wrote the folder (a cache committed to a repository or
 restored in CI). The parsed file starts with its format, Clarion's version
 and the salt, and is read no further when they differ; a file that is not
 Clarion's cache, or does not fit the model, is ignored with a one-line note
-and the sources are parsed again. The Markdown file grows by one gzip member
-per build that converted new texts, and is written afresh once it holds many
-texts the site no longer has.
+and the sources are parsed again. Both files grow by one gzip member per
+build that parsed or converted something new (a later entry for the same
+file wins), so an edit writes only what it changed; the parsed file is
+written afresh when a source is removed or once most of its lines are
+superseded, the Markdown file once it holds many texts the site no longer has.
 
 Delete the folder to start cold; ``clarion build --no-cache`` ignores it.
 The output folders are Clarion's: files edited there by hand are replaced
@@ -79,20 +81,35 @@ class BuildCache:
 
     folder: Path
     salt: str  # Clarion's version and the site configuration's hash
-    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = field(default_factory=dict)
     manifest: dict[str, dict[str, ManifestEntry]] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # area -> folder the manifest describes
     stamp: str | None = None  # inputs of the build that wrote the manifest
     notes: dict[str, str] = field(default_factory=dict)  # its inputs, for --explain
+    #: What the last build told its user (``warnings``: lines; ``next_change``),
+    #: told again by a build whose inputs are unchanged (:mod:`clarion.build`).
+    told: dict[str, object] | None = None
     _parsed_dirty: bool = False
     _lines: dict[str, bytes] = field(default_factory=dict)  # as read, for entries unchanged
+    #: Lines of the parsed file as read (superseded entries included), when it
+    #: is this site's and may be appended to; ``None`` otherwise.
+    _file_lines: int | None = None
+    _removed: bool = False  # entries forgotten: the parsed file is written afresh
+    _parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] | None = None
+
+    @property
+    def parsed(self) -> dict[str, tuple[str, Incident, tuple[ContentError, ...]]]:
+        """The parsed sources, read on first use (a build whose inputs are
+        unchanged never reads them)."""
+        if self._parsed is None:
+            path = self.folder / _PARSED_FILE
+            self._parsed, self._file_lines = _read_parsed(path, self.salt, self._lines)
+        return self._parsed
 
     @classmethod
     def open(cls, config: SiteConfig) -> BuildCache:
         folder = config.root / CACHE_DIRNAME
         salt = f"{__version__}:{_model_shape()}:{config.digest}"
         cache = cls(folder=folder, salt=salt)
-        cache.parsed = _read_parsed(folder / _PARSED_FILE, salt, cache._lines)
         try:
             data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))
             if data.get("version") == __version__:
@@ -104,6 +121,8 @@ class BuildCache:
                     raise KeyError("generation")
                 cache.stamp = data.get("stamp")
                 cache.notes = {str(k): str(v) for k, v in (data.get("notes") or {}).items()}
+                told = data.get("told")
+                cache.told = told if isinstance(told, dict) else None
                 cache.manifest = {
                     area: {path: ManifestEntry(*entry) for path, entry in files.items()}
                     for area, files in data["files"].items()
@@ -134,7 +153,7 @@ class BuildCache:
         keep = set(relpaths)
         for relpath in [r for r in self.parsed if r not in keep]:
             del self.parsed[relpath]
-            self._parsed_dirty = True
+            self._parsed_dirty = self._removed = True
 
     # -- Markdown ------------------------------------------------------------------
 
@@ -237,6 +256,7 @@ class BuildCache:
         targets: dict[str, str],
         stamp: str | None = None,
         notes: dict[str, str] | None = None,
+        told: dict[str, object] | None = None,
     ) -> None:
         """Write the cache back (best effort: a cache that cannot be written is skipped)."""
         try:
@@ -247,12 +267,12 @@ class BuildCache:
             for old in _FORMER_FILES:
                 (self.folder / old).unlink(missing_ok=True)
             if self._parsed_dirty:
-                parsed = _dump_parsed(self.salt, self.parsed, self._lines)
-                _atomic_write(self.folder / _PARSED_FILE, _zip(parsed))
+                _save_parsed_file(self)
             data = {
                 "version": __version__,
                 "stamp": stamp,
                 "notes": notes or {},
+                "told": told,
                 "targets": targets,
                 "generation": _current_generation(targets),
                 "files": {
@@ -268,6 +288,34 @@ class BuildCache:
             pass
 
 
+def _save_parsed_file(cache: BuildCache) -> None:
+    """Write the parsed sources back: the entries parsed again, appended to the
+    file as one more gzip member (a later line wins when it is read), or, once
+    entries were removed or the file holds many superseded lines, the whole
+    file afresh."""
+    path = cache.folder / _PARSED_FILE
+    parsed, lines_read = cache.parsed, cache._lines
+    new = {relpath: entry for relpath, entry in parsed.items() if relpath not in lines_read}
+    held = cache._file_lines
+    if cache._removed or held is None or held + len(new) > 2 * len(parsed) + 100:
+        _atomic_write(path, _zip(_dump_parsed(cache.salt, parsed, lines_read)))
+        cache._file_lines = len(parsed) + 1
+    elif new:
+        with open(path, "ab") as handle:
+            handle.write(
+                _zip(b"".join(_parsed_line(r, *e) + b"\n" for r, e in sorted(new.items())))
+            )
+        cache._file_lines = held + len(new)
+    cache._removed = cache._parsed_dirty = False
+
+
+def _parsed_line(
+    relpath: str, digest: str, incident: Incident, warnings: tuple[ContentError, ...]
+) -> bytes:
+    entry = [relpath, digest, to_plain(incident), [to_plain(w) for w in warnings]]
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def _dump_parsed(
     salt: str,
     parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]],
@@ -278,22 +326,20 @@ def _dump_parsed(
     lines = [json.dumps(head, sort_keys=True).encode("utf-8")]
     for relpath, (digest, incident, warnings) in sorted(parsed.items()):
         line = lines_read.get(relpath)
-        if line is None:
-            entry = [relpath, digest, to_plain(incident), [to_plain(w) for w in warnings]]
-            line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        lines.append(line)
+        lines.append(_parsed_line(relpath, digest, incident, warnings) if line is None else line)
     return b"\n".join(lines) + b"\n"
 
 
 def _read_parsed(
     path: Path, salt: str, lines: dict[str, bytes]
-) -> dict[str, tuple[str, Incident, tuple[ContentError, ...]]]:
-    """The parsed sources of ``path``, or nothing when the file is missing, of
+) -> tuple[dict[str, tuple[str, Incident, tuple[ContentError, ...]]], int | None]:
+    """The parsed sources of ``path`` (a later line for the same file wins) and
+    the number of lines read; nothing and ``None`` when the file is missing, of
     another version or site, or not Clarion's (a note on stderr says so)."""
     try:
         data = path.read_bytes()
     except OSError:
-        return {}
+        return {}, None
     try:
         first, _, rest = _unzip(data).partition(b"\n")
         head = json.loads(first)
@@ -301,12 +347,13 @@ def _read_parsed(
         head = None
     if not isinstance(head, dict) or head.get("format") != _FORMAT:
         _note(path, "not a cache this version of Clarion wrote")
-        return {}
+        return {}, None
     if head.get("version") != __version__ or head.get("salt") != salt:
-        return {}  # another Clarion or another site.toml: parsed again, silently
+        return {}, None  # another Clarion or another site.toml: parsed again, silently
     parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = {}
+    raws = rest.splitlines()
     try:
-        for raw in rest.splitlines():
+        for raw in raws:
             relpath, digest, incident, warnings = json.loads(raw)
             lines[str(relpath)] = raw
             parsed[str(relpath)] = (
@@ -317,8 +364,8 @@ def _read_parsed(
     except (ValueError, TypeError, KeyError, PlainDataError):
         _note(path, "unreadable or damaged")
         lines.clear()
-        return {}
-    return parsed
+        return {}, None
+    return parsed, len(raws) + 1
 
 
 def _zip(data: bytes) -> bytes:

@@ -15,7 +15,6 @@ from datetime import datetime
 
 from .cache import fingerprint_files
 from .config import SiteConfig
-from .model import Site
 from .write import WriteReport
 
 
@@ -35,11 +34,12 @@ def input_notes(config: SiteConfig, now: datetime) -> dict[str, str]:
 
 def input_changes(
     parsed_before: Mapping[str, str],
-    site: Site,
+    parsed_now: Mapping[str, str],
     notes_before: Mapping[str, str],
     notes_now: Mapping[str, str],
 ) -> list[str]:
-    """The inputs that differ from the previous build's, in words."""
+    """The inputs that differ from the previous build's, in words
+    (``parsed_*``: source file -> digest of its bytes)."""
     if not notes_before:
         return ["no previous build to compare with: every file is new"]
     reasons = []
@@ -52,9 +52,8 @@ def input_changes(
             f"now moved from {notes_before.get('now')} to {notes_now['now']}: pages of open "
             "incidents, the uptime bars, feeds, the API and the reports follow it"
         )
-    now_sources = {i.source_path: i.digest for i in site.incidents}
-    for path in sorted(set(parsed_before) | set(now_sources)):
-        before, after = parsed_before.get(path), now_sources.get(path)
+    for path in sorted(set(parsed_before) | set(parsed_now)):
+        before, after = parsed_before.get(path), parsed_now.get(path)
         if before == after or (before is None and not parsed_before):
             continue
         what = "new" if before is None else "removed" if after is None else "changed"

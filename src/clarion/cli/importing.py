@@ -9,8 +9,6 @@ import click
 
 from ..config import load_config
 from ..importers import FORMATS, read_source
-from ..importers.apply import apply_plan, check_conflicts, site_toml_diff
-from ..importers.plan import make_plan, parse_maps
 from ..parallel import no_cycle_collection
 from . import _common as common
 from ._common import handle_errors, main, source_option
@@ -72,6 +70,10 @@ def import_(
       clarion import cstate ../old-status --map "Media Proxy=cdn"
       clarion import upptime ../upptime-repo --issues issues.json
     """
+    # imported here: the HTML converter they load slows every other command's start
+    from ..importers.apply import apply_plan, check_conflicts, site_toml_diff
+    from ..importers.plan import make_plan, parse_maps
+
     config = load_config(source)
     with no_cycle_collection():  # thousands of records stay alive until the end
         batch = read_source(format_name, from_path, url=url, issues=issues)

@@ -76,8 +76,8 @@ def build(
             use_cache=not no_cache,
             progress=progress,
         )
-    for warning in result.site.warnings:
-        common.err.print(warning.format(), markup=False)  # type: ignore[attr-defined]
+    for warning in result.warnings:
+        common.err.print(warning, markup=False)
     from ..render import Area
 
     if explain:
@@ -93,14 +93,12 @@ def build(
         f" in {elapsed:.2f} s{'' if result.report.changed else ' (nothing changed)'}.",
         markup=False,
     )
-    from ..derive.changes import next_change
-
     if config.now is not None and now_text is None:
         common.err.print(
             "The site pins its clock (site.now): the page never changes by itself.", markup=False
         )
     else:
-        change = next_change(result.state, config.timezone)
+        change = result.next_change
         common.err.print(
             f"The page changes by itself at {change.at:%Y-%m-%dT%H:%M:%SZ}: {change.describe()}.",
             markup=False,

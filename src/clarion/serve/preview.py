@@ -67,6 +67,11 @@ def _memory_cache_class() -> type | None:
     @dataclass
     class MemoryCache(BuildCache):
         pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+        #: Markdown conversions of earlier rebuilds (converter settings, text digest -> HTML)
+        conversions: tuple[str, dict[str, str]] = ("", {})
+
+        def markdown_html(self, settings: str) -> dict[str, str]:
+            return dict(self.conversions[1]) if self.conversions[0] == settings else {}
 
         def previous_page(self, area: str, path: str, key: str) -> bytes | None:
             entry = self.pages.get(path) if area == "public" else None
@@ -78,16 +83,23 @@ def _memory_cache_class() -> type | None:
     return MemoryCache
 
 
-def public_writers() -> tuple[Any, ...]:
+def public_writers(config: SiteConfig | None = None) -> tuple[Any, ...]:
     """The build's writers minus those that only make private files (the
-    deadline report): serve shows the public site, so it skips their cost."""
+    deadline report, the email drafts, and the metrics page unless
+    ``config`` makes it public): serve shows the public site, so it skips
+    their cost."""
     from ..build import WRITERS
 
     try:
+        from ..render.email import render_emails
+        from ..render.metrics import render_metrics
         from ..render.report import render_deadlines
     except ImportError:  # pragma: no cover
         return WRITERS
-    return tuple(w for w in WRITERS if w is not render_deadlines)
+    private = {render_deadlines, render_emails}
+    if config is not None and not config.metrics.public:
+        private.add(render_metrics)
+    return tuple(w for w in WRITERS if w not in private)
 
 
 def build_in_memory(
@@ -103,7 +115,7 @@ def build_in_memory(
     context = prepare(config, now, cache) if cache is not None else prepare(config, now)
     files: dict[str, bytes] = {}
     pages: dict[str, tuple[str, bytes]] = {}
-    for output in render_all(context, public_writers()):
+    for output in render_all(context, public_writers(config)):
         if output.area is Area.PUBLIC:
             files[output.path] = output.data
             key = getattr(output, "key", None)
@@ -111,7 +123,26 @@ def build_in_memory(
                 pages[output.path] = (key, output.data)
     if cache is not None:
         cache.pages = pages
+        cache.conversions = (context.markdown.settings, _conversions(context))
     return files, context
+
+
+def _conversions(context: Any) -> dict[str, str]:
+    """The Markdown conversions to keep for the next rebuild: all so far, or,
+    once they are many more than the site's texts, those the site still has."""
+    from ..render.markdown import text_digest
+
+    markdown = context.markdown
+    kept = {**markdown.stored, **markdown.converted}
+    incidents = context.site.incidents
+    if len(kept) > 2 * sum(1 + len(i.updates) for i in incidents) + 100:
+        live = {
+            text_digest(text)
+            for incident in incidents
+            for text in (incident.summary, *(update.body for update in incident.updates))
+        }
+        kept = {name: html for name, html in kept.items() if name in live}
+    return kept
 
 
 class PreviewServer:

@@ -86,7 +86,54 @@ def report_data(
 
 
 def _dumps(data: object) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """``json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)`` and a
+    newline, byte for byte, several times faster on a large report (the
+    standard library's indenting encoder is pure Python; here each scalar goes
+    through its C encoder)."""
+    parts: list[str] = []
+    try:
+        _indented(data, "\n", parts)
+    except _OtherKey:
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    parts.append("\n")
+    return "".join(parts)
+
+
+class _OtherKey(Exception):
+    """A key that is not a string (the standard library's encoder converts it)."""
+
+
+_scalar = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
+def _indented(value: object, newline: str, parts: list[str]) -> None:
+    """Append the indented JSON of ``value`` at the indentation ``newline`` holds."""
+    if isinstance(value, dict):
+        if not value:
+            parts.append("{}")
+            return
+        inner = newline + "  "
+        separator = "{"
+        for name in sorted(value):
+            if not isinstance(name, str):
+                raise _OtherKey
+            parts.append(f"{separator}{inner}{_scalar(name)}: ")
+            _indented(value[name], inner, parts)
+            separator = ","
+        parts.append(newline + "}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + "  "
+        separator = "["
+        for item in value:
+            parts.append(separator + inner)
+            _indented(item, inner, parts)
+            separator = ","
+        parts.append(newline + "]")
+    else:
+        parts.append(_scalar(value))
 
 
 def render_json(report: DeadlineReport, *, only_open: bool = False, stable: bool = False) -> str:

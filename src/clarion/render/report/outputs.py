@@ -3,16 +3,20 @@ build."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
+from ... import __version__
+from ...cache import fingerprint_files, render_key
 from ...config import SiteConfig
 from ...derive.deadlines import DeadlineReport
 from .. import Area, Output, RenderContext
 from ..ical import render_deadline_calendar
-from ..templates import make_environment
+from ..reuse import previous_output
+from ..templates import THEME_DIR, make_environment
 from ..times import local_text, utc_text
 from .common import REPORT_HTML, REPORT_ICS, REPORT_JSON, REPORT_TEMPLATE, _state_text, summary_line
-from .data import render_json
+from .data import _dumps, report_data
 
 # -- private build outputs ------------------------------------------------------------
 
@@ -24,12 +28,46 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
     :func:`clarion.render.ical.render_deadline_calendar`)."""
     config = context.config
     report = context.private.deadlines
-    yield Output(Area.PRIVATE, REPORT_JSON, render_json(report, stable=True).encode("utf-8"))
-    yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, config).encode("utf-8"))
+    data = report_data(report, stable=True)
+    key = _report_key(config, report, data)
+    previous = [
+        previous_output(context.cache if key else None, Area.PRIVATE, path, key or "")
+        for path in (REPORT_JSON, REPORT_HTML, REPORT_ICS)
+    ]
+    if all(output is not None for output in previous):
+        yield from (output for output in previous if output is not None)
+        return
+    yield Output(Area.PRIVATE, REPORT_JSON, _dumps(data).encode("utf-8"), key)
+    yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, config).encode("utf-8"), key)
     yield Output(
         Area.PRIVATE,
         REPORT_ICS,
         render_deadline_calendar(report, title=config.title, base_url=config.base_url),
+        key,
+    )
+
+
+def _report_key(config: SiteConfig, report: DeadlineReport, data: object) -> str | None:
+    """Everything the three files show: the report's data (every field of
+    every item and of the lint, as ``deadlines.json`` has them), the site's
+    settings and the templates. Unchanged, the previous build's files are
+    reused: an edit that changes no deadline (a reworded update) does not
+    render the report again. ``None`` (always rendered) when the site
+    overrides the report's template, which may show anything of the report,
+    the clock included (the theme's shows only what the data holds)."""
+    if (config.templates_dir / REPORT_TEMPLATE).is_file():
+        return None
+    templates = [p for p in THEME_DIR.rglob("*") if p.is_file()]
+    if config.templates_dir.is_dir():
+        templates += [p for p in config.templates_dir.rglob("*") if p.is_file()]
+    return render_key(
+        __version__,
+        "deadlines",
+        config.digest,
+        fingerprint_files(templates),
+        report.zone.key,
+        report.warn_within,
+        json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
     )
 
 

@@ -115,7 +115,7 @@ def load(site_factory: SiteFactory) -> Callable[..., tuple[SiteConfig, object]]:
 def build_leftovers(root: Path) -> list[str]:
     """What a build leaves beside its outputs besides the cache and the output
     store's OWNER, lock, pointer, current generation and the complete spare
-    generation before it (see clarion.generations)."""
+    generation before it (see clarion.output.generations)."""
     found = []
     for entry in sorted(root.iterdir()):
         if not entry.name.startswith(".") or entry.name in (".clarion-cache", ".gitignore"):

@@ -36,7 +36,7 @@ import yaml
 from click.testing import CliRunner
 
 from clarion.cli import main
-from clarion.publishing import ACTION_REPOSITORY, running_clarion
+from clarion.github.publishing import ACTION_REPOSITORY, running_clarion
 from tests import github_runner as gr
 from tests.test_workflows import FAKE_GH, _write_overdue_incident
 from tests.wheelhouse import build_wheelhouse, clarion_requirements

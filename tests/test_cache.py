@@ -159,9 +159,9 @@ def test_a_damaged_cache_entry_is_ignored_with_a_note(tmp_path, capsys):
 def test_cached_incidents_equal_parsed_ones(tmp_path):
     """The example site (breaches, decisions, windows, zones) survives the
     cache's JSON unchanged."""
-    from clarion.cache import BuildCache
+    from clarion.core.plaindata import to_plain
     from clarion.load import load_site
-    from clarion.plaindata import to_plain
+    from clarion.output.cache import BuildCache
 
     root = tmp_path / "example"
     copy_example(root)
@@ -183,8 +183,8 @@ def test_an_edit_appends_to_the_parsed_file_and_a_removal_rewrites_it(tmp_path):
     afresh. Either way the next build equals a clean one."""
     import json
 
-    from clarion.cache import BuildCache
-    from clarion.plaindata import to_plain
+    from clarion.core.plaindata import to_plain
+    from clarion.output.cache import BuildCache
 
     root = copy_basic(tmp_path)
     build(load_config(root), now=NOW)

@@ -149,7 +149,7 @@ def test_exit_3_on_an_internal_error(site_factory, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("clarion.check.evaluate", broken)
+    monkeypatch.setattr("clarion.reports.check.evaluate", broken)
     result = check(
         site_factory({"updates/2026-11-20-slow.md": CALM}), "--now", "2026-11-27T12:00:00Z"
     )

@@ -10,8 +10,8 @@ import pytest
 
 from clarion.config import load_config
 from clarion.config.schema import SiteToml
+from clarion.core.options import MappingOf, Option, Raw, Section, SubTable, Table, TablesOf
 from clarion.errors import ContentErrors, ErrorCollector
-from clarion.options import MappingOf, Option, Raw, Section, SubTable, Table, TablesOf
 from clarion.rules import load_rules
 from clarion.rules.settings import RuleOverride
 

@@ -13,11 +13,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from clarion.authoring.placeholders import is_example_url
 from clarion.cli import first_run as cli_module
 from clarion.cli import main
-from clarion.first_run import normalise_base_url
-from clarion.placeholders import is_example_url
-from clarion.publishing import ACTION_REPOSITORY, running_clarion
+from clarion.github.first_run import normalise_base_url
+from clarion.github.publishing import ACTION_REPOSITORY, running_clarion
 from tests.conftest import MINIMAL_TOML
 
 NOW_TEXT = "2026-11-27T12:00:00Z"

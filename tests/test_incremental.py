@@ -18,7 +18,7 @@ import pytest
 
 from clarion.build import build
 from clarion.config import load_config
-from clarion.generations import store_for
+from clarion.output.generations import store_for
 from tests.conftest import NOW, copy_example
 from tests.test_site_build import tree
 
@@ -156,8 +156,8 @@ def test_explain_names_the_changed_source_and_the_files_it_changed(tmp_path: Pat
 def test_the_spare_generation_may_hold_a_file_where_a_folder_is_needed(tmp_path: Path) -> None:
     """Paths that turn from a file into a folder (or back) between builds
     are replaced in the spare generation, whatever it held there."""
+    from clarion.output.write import write_outputs
     from clarion.render import Area, Output
-    from clarion.write import write_outputs
 
     targets = {Area.PUBLIC: tmp_path / "public", Area.PRIVATE: tmp_path / "private"}
 

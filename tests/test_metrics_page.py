@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from clarion.build import build
 from clarion.config import load_config
 from clarion.derive.stats import compute_stats
-from clarion.metrics import postmortem_window
 from clarion.model import Impact, Incident, Kind, Severity, Stage, Update
 from clarion.render.metrics import metrics_page
+from clarion.reports.metrics import postmortem_window
 from tests.conftest import MINIMAL_TOML, NOW, copy_example
 
 REPO = Path(__file__).resolve().parents[1]

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clarion.build import prepare, render_all
-from clarion.check import run_check
 from clarion.config import load_config
 from clarion.render import Area
+from clarion.reports.check import run_check
 from tests.conftest import MINIMAL_TOML, write_files
 
 BASE = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

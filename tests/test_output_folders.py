@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from clarion.cli import main
-from clarion.generations import store_for
+from clarion.output.generations import store_for
 from tests.conftest import build_leftovers
 
 SITES = Path(__file__).parent / "sites"

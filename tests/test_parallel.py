@@ -10,7 +10,7 @@ import pytest
 
 from clarion.build import build
 from clarion.config import load_config
-from clarion.parallel import MIN_ITEMS, Background, can_fork, fork_map
+from clarion.core.parallel import MIN_ITEMS, Background, can_fork, fork_map
 from tests.conftest import NOW
 from tests.test_site_build import tree
 

@@ -256,8 +256,8 @@ def test_build_failing_midway_leaves_previous_output(basic, monkeypatch):
 
 
 def test_outputs_cannot_escape_their_folder(tmp_path):
+    from clarion.output.write import OutputPathError, write_outputs
     from clarion.render import Area, Output
-    from clarion.write import OutputPathError, write_outputs
 
     for bad in ["../evil.html", "/etc/passwd", "a/../../b", "a\\..\\b"]:
         with pytest.raises(OutputPathError):

@@ -21,8 +21,8 @@ from clarion.derive.metric_targets import evaluate_targets
 from clarion.derive.scope_stats import _failure_gaps
 from clarion.derive.stats import compute_stats, months_back
 from clarion.errors import ContentErrors
-from clarion.metrics import postmortem_window
 from clarion.model import Impact, Incident, Kind, Severity, Stage, Update, Window
+from clarion.reports.metrics import postmortem_window
 from tests.conftest import MINIMAL_TOML
 
 UTC = UTC

@@ -29,11 +29,10 @@ import yaml
 from click.testing import CliRunner
 
 from clarion import __version__
-from clarion.check import run_check
 from clarion.cli import first_run as cli_module
 from clarion.cli import main
 from clarion.config import load_config
-from clarion.publishing import (
+from clarion.github.publishing import (
     ACTION_REPOSITORY,
     DEADLINE_SCHEDULES,
     next_change,
@@ -41,7 +40,8 @@ from clarion.publishing import (
     running_clarion,
     set_deadline_schedule,
 )
-from clarion.reminders import OpenIssue, parse_open_issues, plan_reminders
+from clarion.github.reminders import OpenIssue, parse_open_issues, plan_reminders
+from clarion.reports.check import run_check
 from tests.conftest import NOW
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,18 +12,19 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from .cache import BuildCache, input_stamp
 from .config import SiteConfig
+from .core.parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
 from .derive import State, derive_state
 from .derive.changes import Change, next_change
 from .derive.private import PrivateState
 from .errors import UsageError
-from .explain import input_changes, input_notes
-from .generations import OutputStore
 from .load import load_sources
 from .model import Site
-from .outdirs import absolute_folder, output_folder_problems
-from .parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
+from .output.cache import BuildCache, input_stamp
+from .output.explain import input_changes, input_notes
+from .output.generations import OutputStore
+from .output.outdirs import absolute_folder, output_folder_problems
+from .output.write import WriteReport, write_outputs
 from .render import Area, Output, RenderContext
 from .render.api import render_api
 from .render.badges import render_badges
@@ -36,7 +37,6 @@ from .render.markdown import MarkdownRenderer, text_digest
 from .render.metrics import render_metrics
 from .render.report import render_deadlines
 from .render.templates import THEME_DIR
-from .write import WriteReport, write_outputs
 
 Writer = Callable[[RenderContext], Iterable[Output]]
 
@@ -237,9 +237,9 @@ def build(
 
     With ``use_cache`` (the default) unchanged sources are not parsed again,
     unchanged pages are not rendered again and unchanged files are not
-    written again (:mod:`clarion.cache`); the output is the same either way.
+    written again (:mod:`clarion.output.cache`); the output is the same either way.
     ``workers`` (default: the available cores) parse and render large sites
-    in parallel (:mod:`clarion.parallel`). ``progress(done, expected)`` is
+    in parallel (:mod:`clarion.core.parallel`). ``progress(done, expected)`` is
     called as files are produced (``expected`` is an estimate).
     """
     with no_cycle_collection():

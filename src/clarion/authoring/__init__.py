@@ -1,6 +1,6 @@
 """Writing source files for people in a hurry: ``init``, ``new``, ``update``, ``sent``.
 
-This package is the only one besides :mod:`clarion.write` that writes files, and the
+This package is the only one besides :mod:`clarion.output.write` that writes files, and the
 only one that edits a site's sources. Every function takes ``now``/``at`` as an
 argument (the clock is read in :mod:`clarion.cli`), validates its input against
 ``site.toml`` with "did you mean" hints, writes atomically, and reads the

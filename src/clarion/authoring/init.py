@@ -56,7 +56,7 @@ def workflow_files(
     files: Sequence[ScaffoldFile], clarion_source: str, deadline_schedule: str | None
 ) -> list[ScaffoldFile]:
     """``files`` with the workflows customised for the Clarion running now."""
-    from ..publishing import WORKFLOW_FOLDER, customise_workflow, running_clarion
+    from ..github.publishing import WORKFLOW_FOLDER, customise_workflow, running_clarion
 
     pin = running_clarion()
     return [
@@ -97,7 +97,7 @@ def init_site(
     in ``target`` are left alone, so a site can be added to an existing repository.
     The CI workflows install this Clarion (its version, and its commit when it
     runs from a git checkout) from ``clarion_source``; ``deadline_schedule`` names
-    how often the deadline workflow runs (:data:`clarion.publishing.DEADLINE_SCHEDULES`).
+    how often the deadline workflow runs (:data:`clarion.github.publishing.DEADLINE_SCHEDULES`).
     """
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} exists and is not a folder")

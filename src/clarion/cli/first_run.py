@@ -1,5 +1,5 @@
 """``clarion init``: start a site, or bring an existing site's workflows up to
-date (the logic is in :mod:`clarion.authoring` and :mod:`clarion.first_run`)."""
+date (the logic is in :mod:`clarion.authoring` and :mod:`clarion.github.first_run`)."""
 
 from __future__ import annotations
 
@@ -137,8 +137,8 @@ def _create(
 ) -> None:
     from ..authoring import init_site
     from ..config import load_config
-    from ..first_run import init_repository, next_steps, normalise_base_url, set_base_url
-    from ..publishing import DEFAULT_DEADLINE_SCHEDULE
+    from ..github.first_run import init_repository, next_steps, normalise_base_url, set_base_url
+    from ..github.publishing import DEFAULT_DEADLINE_SCHEDULE
 
     if base_url:
         base_url = normalise_base_url(base_url)  # a bad address: nothing written
@@ -172,8 +172,8 @@ def _create(
 def _upgrade(
     directory: Path, now: datetime, clarion_source: str, deadline_schedule: str | None
 ) -> None:
-    from ..first_run import upgrade_workflows
-    from ..publishing import running_clarion
+    from ..github.first_run import upgrade_workflows
+    from ..github.publishing import running_clarion
 
     results = upgrade_workflows(
         directory, now=now, clarion_source=clarion_source, deadline_schedule=deadline_schedule
@@ -193,7 +193,7 @@ def _upgrade(
 
 
 def _ask_schedule() -> str:
-    from ..publishing import DEADLINE_SCHEDULES, DEFAULT_DEADLINE_SCHEDULE, minutes_per_month
+    from ..github.publishing import DEADLINE_SCHEDULES, DEFAULT_DEADLINE_SCHEDULE, minutes_per_month
 
     _say(
         "How often should the deadline workflow run? Each run bills about 1 Actions minute "

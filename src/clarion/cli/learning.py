@@ -1,5 +1,5 @@
 """``clarion new postmortem`` and ``clarion new runbook`` (the logic is in
-:mod:`clarion.learning`)."""
+:mod:`clarion.authoring.learning`)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def new_postmortem_command(
       clarion new postmortem api-errors
       clarion new postmortem 2026-11-12-api --at "2026-11-13 16:00 UTC"
     """
-    from ..learning import new_postmortem
+    from ..authoring.learning import new_postmortem
 
     config = load_config(source)
     now = resolve_now(config, now_text)
@@ -63,7 +63,7 @@ def new_runbook_command(name: str, source: Path, now_text: str | None) -> None:
     Example:
       clarion new runbook db-failover
     """
-    from ..learning import new_runbook
+    from ..authoring.learning import new_runbook
 
     config = load_config(source)
     written = new_runbook(config, name, now=resolve_now(config, now_text))

@@ -29,7 +29,7 @@ from ._common import (
 )
 
 # -- deadlines: check and rules ---------------------------------------------------------
-# The report is gathered in check.py and rendered in render/report/.
+# The report is gathered in reports/check.py and rendered in render/report/.
 
 
 @main.command("check")
@@ -130,9 +130,9 @@ def check_command(
       clarion check --format reminders --warn-within PT24H --repo-visibility private \\
           --open-issues open-issues.json          # what deadlines.yml does with gh issue
     """
-    from ..check import parse_window, repo_visibility, run_check, with_comms
-    from ..privacy import check_public_repository, is_public
+    from ..github.privacy import check_public_repository, is_public
     from ..render import report as out
+    from ..reports.check import parse_window, repo_visibility, run_check, with_comms
 
     window = parse_window(warn_within)
     visibility = repo_visibility(visibility, public_repo, fmt)
@@ -171,8 +171,8 @@ def check_command(
 def _echo_reminders(result: DeadlineReport, visibility: str, open_issues: Any) -> None:
     """``--format reminders``: the reminder issues to write (none in a public
     repository), as JSON for the deadlines workflow."""
-    from ..privacy import is_public
-    from ..reminders import parse_open_issues, plan_reminders, render_reminders_json
+    from ..github.privacy import is_public
+    from ..github.reminders import parse_open_issues, plan_reminders, render_reminders_json
 
     withheld = is_public(visibility)
     issues = parse_open_issues(open_issues.read()) if open_issues is not None else []
@@ -217,7 +217,7 @@ def _check_exit_code(result: DeadlineReport, strict: bool) -> int:
 
 
 # -- metrics: stats ---------------------------------------------------------------------
-# The definitions are in derive/stats.py; the inputs are gathered in metrics.py and the
+# The definitions are in derive/stats.py; the inputs are gathered in reports/metrics.py and the
 # output rendered in render/stats_text.py, stats_json.py and stats_csv.py.
 
 
@@ -286,8 +286,8 @@ def stats_command(
       clarion stats --since 2026-01 --until 2026-06 --component api
       clarion stats --format csv > metrics.csv
     """
-    from ..metrics import component_names, run_stats
     from ..render import stats_csv, stats_json, stats_text
+    from ..reports.metrics import component_names, run_stats
 
     config = load_config(source)
     now = resolve_now(config, now_text)

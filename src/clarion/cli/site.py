@@ -81,7 +81,7 @@ def build(
     from ..render import Area
 
     if explain:
-        from ..explain import format_explanation
+        from ..output.explain import format_explanation
 
         click.echo(format_explanation(list(result.reasons), result.report))
     elapsed = time.perf_counter() - started
@@ -233,8 +233,8 @@ def next_change_command(
     import json
 
     from ..derive import derive_state
+    from ..github.publishing import change_data, github_output, next_change, public_digest
     from ..load import load_site
-    from ..publishing import change_data, github_output, next_change, public_digest
     from ..rules.duration import format_seconds
 
     config = load_config(source)

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from ..alerts.settings import parse_alert_settings
 from ..announce.config import parse_announce
+from ..core.keylines import KeyLines
+from ..core.options import Reading
 from ..errors import ErrorCollector, SourceLocation, did_you_mean
-from ..keylines import KeyLines
 from ..load.guards import decode_source, nesting_problem
-from ..options import Reading
-from ..outdirs import absolute_folder, output_folder_problems
+from ..output.outdirs import absolute_folder, output_folder_problems
 from .schema import ComponentTable, MetricsTable, PathsTable, SiteToml
 from .site import (
     CONFIG_RELPATH,

@@ -1,4 +1,4 @@
-"""``site_src/site.toml`` declared: one :class:`~clarion.options.Section` per
+"""``site_src/site.toml`` declared: one :class:`~clarion.core.options.Section` per
 table, one option per key, each with its default, its check and its message.
 
 The reference in docs/file-formats.md documents these keys;
@@ -11,10 +11,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..errors import did_you_mean
-from ..load.schema import TimeError, parse_time
-from ..model import ID_RE, SEVERITY_WORDS, Severity
-from ..options import (
+from ..core.options import (
     URL,
     Choice,
     Flag,
@@ -34,6 +31,9 @@ from ..options import (
     Zone,
     text,
 )
+from ..errors import did_you_mean
+from ..load.schema import TimeError, parse_time
+from ..model import ID_RE, SEVERITY_WORDS, Severity
 from ..rules.duration import DURATION_EXPECTED, DurationError, parse_duration
 from .site import (
     ALL_SEVERITIES,

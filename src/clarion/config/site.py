@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ..alerts.settings import AlertSettings
 from ..announce.config import Channel
-from ..keylines import KeyLines
+from ..core.keylines import KeyLines
 from ..model import Severity
 
 CONFIG_RELPATH = "site_src/site.toml"

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ..config import SiteConfig
+from ..core.text import code_lines
 from ..errors import ContentError, SourceLocation
 from ..model import Impact, Incident, Runbook, Severity, Stage, Update
-from ..text import code_lines
 from .action_items import ActionItem, items_of_update, source_line
 from .timeline import impact_intervals
 

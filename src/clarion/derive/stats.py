@@ -42,7 +42,7 @@ are taken over the incidents that have both times):
   the component.
 - *Postmortem share*: of the resolved SEV0 and SEV1 incidents, the share with
   a ``Postmortem`` update within ``postmortem_within`` (the site's
-  ``postmortem`` rule: :func:`clarion.metrics.postmortem_window`) of the
+  ``postmortem`` rule: :func:`clarion.reports.metrics.postmortem_window`) of the
   resolution. An incident still inside that period without a postmortem is
   *pending* and not counted yet.
 - *Action-item completion*: of the action items in the postmortems of the

@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import SiteConfig, load_config
+from ..core.parallel import default_workers, fork_map
 from ..errors import ContentError, ContentErrors, ErrorCollector, UsageError
 from ..load import read_incident
-from ..parallel import default_workers, fork_map
 from .plan import Plan, PlannedFile
 
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..core.parallel import default_workers, fork_map
 from ..errors import ErrorCollector, SourceLocation
 from ..model import (
     CLOSING_STAGES,
@@ -28,7 +29,6 @@ from ..model import (
     Severity,
     Stage,
 )
-from ..parallel import default_workers, fork_map
 from .records import (
     ImportBatch,
     ImportedComponent,

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..cache import BuildCache
     from ..config import SiteConfig
+    from ..output.cache import BuildCache
+from ..core.parallel import fork_map
 from ..errors import ContentErrors, ErrorCollector, SourceLocation, display_path
 from ..model import Incident, Site
-from ..parallel import fork_map
 from ..rules import RuleBook, load_rules
 from .breach import read_breach_mapping
 from .frontmatter import parse_yaml_with_lines
@@ -50,7 +50,7 @@ def load_sources(config: SiteConfig, cache: BuildCache | None = None, workers: i
     With a ``cache``, files whose bytes are unchanged since the last build are
     not parsed again (their warnings are reported again all the same). With
     ``workers`` > 1, the other files are parsed in worker processes
-    (:mod:`clarion.parallel`); the result is the same.
+    (:mod:`clarion.core.parallel`); the result is the same.
     """
     errors = ErrorCollector()
     source_folders = [config.updates_dir, config.source_dir, config.templates_dir]

@@ -27,9 +27,9 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 
+from ..core.text import code_lines
 from ..errors import ErrorCollector, SourceLocation, did_you_mean, display_path
 from ..model import SEVERITY_WORDS, Runbook, RunbookSection, Severity
-from ..text import code_lines
 from .frontmatter import read_front_matter
 from .schema import check_keys
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..core.text import code_lines
 from ..model import Impact
-from ..text import code_lines
 
 _H2_RE = re.compile(r"^##(?!#)\s*(?P<text>.*?)\s*#*\s*$")
 _HEADING_RE = re.compile(r"^(?P<time>.+?)\s+[·|\-–—]\s+(?P<stage>[A-Za-z][A-Za-z _-]*?)\s*$")

@@ -1,5 +1,5 @@
 """Writers turn the model and derived state into bytes: ``Output`` values that
-only :mod:`clarion.write` puts on disk."""
+only :mod:`clarion.output.write` puts on disk."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..cache import BuildCache
     from ..config import SiteConfig
     from ..derive import State
     from ..derive.private import PrivateState
     from ..model import Site
+    from ..output.cache import BuildCache
     from ..rules import RuleBook
     from .markdown import MarkdownRenderer
 
@@ -27,9 +27,9 @@ class Output:
     """One file of a build: its area, its ``/``-separated path and its bytes.
 
     ``key`` is the render key of a page that the build cache may reuse (see
-    :mod:`clarion.cache`); ``None`` for outputs that are always rendered.
+    :mod:`clarion.output.cache`); ``None`` for outputs that are always rendered.
     ``reused`` (SHA-256, size, file): the page is the previous build's
-    ``file``, unchanged; ``data`` is then empty (only :mod:`clarion.write`
+    ``file``, unchanged; ``data`` is then empty (only :mod:`clarion.output.write`
     receives such outputs, from a build with the on-disk cache).
     """
 
@@ -51,7 +51,7 @@ class RenderContext:
     private: PrivateState  # deadlines, metrics, review; the rulebook read with the site
     markdown: MarkdownRenderer
     cache: BuildCache | None = None
-    workers: int = 1  # processes a writer may use (see clarion.parallel)
+    workers: int = 1  # processes a writer may use (see clarion.core.parallel)
 
     @property
     def rulebook(self) -> RuleBook:

@@ -33,7 +33,6 @@ from datetime import datetime
 
 import jinja2
 
-from ..cache import BuildCache
 from ..config import SiteConfig
 from ..derive.comms import email_rules
 from ..derive.notice_obligations import NoticeKey
@@ -42,6 +41,7 @@ from ..derive.private import PrivateState
 from ..derive.required_content import has_body
 from ..errors import ContentError, ContentErrors
 from ..model import Site
+from ..output.cache import BuildCache
 from ..rules import RuleBook
 from . import Area, Output, RenderContext
 from .email_drafter import EmailDrafter

@@ -22,13 +22,13 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from .. import __version__
-from ..cache import BuildCache, fingerprint_files, render_key
 from ..config import SiteConfig
 from ..derive.comms import OwedEmail
 from ..derive.notice_obligations import NoticeKey
 from ..derive.owed import Obligation
 from ..errors import ErrorCollector, SourceLocation
 from ..model import Incident, Notice, Site
+from ..output.cache import BuildCache, fingerprint_files, render_key
 from ..rules import Rule, RuleBook
 from . import Area
 from .email_templates import (

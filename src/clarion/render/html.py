@@ -21,11 +21,11 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
-from ..cache import BuildCache, fingerprint_files, render_key
 from ..config import SiteConfig
+from ..core.parallel import fork_map
 from ..derive import State
 from ..model import Site
-from ..parallel import fork_map
+from ..output.cache import BuildCache, fingerprint_files, render_key
 from . import Area, Output
 from .markdown import MarkdownRenderer
 from .templates import THEME_DIR, load_template, make_environment, render_template

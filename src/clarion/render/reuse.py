@@ -1,7 +1,7 @@
 """Reusing a file of the previous build whose render key is unchanged.
 
 A writer that can say, with a short hash, everything one of its files
-depends on (its *render key*, :func:`clarion.cache.render_key`) asks here
+depends on (its *render key*, :func:`clarion.output.cache.render_key`) asks here
 for the previous build's file under the same key. With the on-disk cache the
 file is reused by reference (its bytes are neither read nor hashed again);
 with another cache (``clarion serve`` keeps pages in memory) its bytes come
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from . import Area, Output
 
 if TYPE_CHECKING:
-    from ..cache import BuildCache
+    from ..output.cache import BuildCache
 
 
 def previous_output(cache: BuildCache | None, area: Area, path: str, key: str) -> Output | None:

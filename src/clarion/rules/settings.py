@@ -9,9 +9,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from ..core.options import Choice, Flag, Invalid, ListOf, Option, Reading, Section, Zone
 from ..errors import ErrorCollector, did_you_mean
 from ..model import Severity
-from ..options import Choice, Flag, Invalid, ListOf, Option, Reading, Section, Zone
 from .book import Rule, RuleBook, check_deadlines_fit_calendar, shipped_rules
 from .calendars import (
     Calendar,

@@ -56,11 +56,11 @@ Log = Callable[[str], None]
 
 
 def _memory_cache_class() -> type | None:
-    """A :class:`clarion.cache.BuildCache` that lives in memory between
+    """A :class:`clarion.output.cache.BuildCache` that lives in memory between
     rebuilds: parsed sources are reused when a file's bytes are unchanged, and
     a page whose render key is unchanged is taken from the previous build."""
     try:
-        from ..cache import BuildCache
+        from ..output.cache import BuildCache
     except ImportError:  # pragma: no cover - the cache ships with Clarion
         return None
 

@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterator
 
 from ... import __version__
-from ...cache import fingerprint_files, render_key
 from ...config import SiteConfig
 from ...derive.deadlines import DeadlineReport
+from ...output.cache import fingerprint_files, render_key
 from .. import Area, Output, RenderContext
 from ..ical import render_deadline_calendar
 from ..reuse import previous_output

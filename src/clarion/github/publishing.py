@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .derive.changes import Change, next_change, next_midnight
-from .errors import UsageError
+from ..derive.changes import Change, next_change, next_midnight
+from ..errors import UsageError
 
 if TYPE_CHECKING:
-    from .derive import State
+    from ..derive import State
 
 # -- the next change ----------------------------------------------------------------
 # (what the next change is lives in clarion.derive.changes)
@@ -192,9 +192,9 @@ class ClarionPin:
 def running_clarion() -> ClarionPin:
     """The Clarion running now: its version and, from a git checkout (an
     editable install of Clarion's repository), the commit checked out."""
-    from . import __version__
+    from .. import __version__
 
-    root = Path(__file__).resolve().parent.parent.parent
+    root = Path(__file__).resolve().parents[3]
     if not (root / "pyproject.toml").is_file() or not (root / ".git").exists():
         return ClarionPin(__version__)
     try:

@@ -9,20 +9,20 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .config import SiteConfig
-from .derive.action_items import ActionItem, all_action_items, overdue_items, source_line
-from .derive.deadline_report import evaluate
-from .derive.deadlines import DeadlineReport
-from .derive.learning import postmortem_lint, runbook_lint
-from .derive.notice_obligations import notice_obligations
-from .derive.scheduled import future_update_warnings
-from .errors import ContentError, ContentErrors, SourceLocation, UsageError
-from .load import load_sources
-from .model import Site, Stage
-from .placeholders import placeholder_warnings
-from .privacy import PrivacyReport
-from .render.email import check_notice_templates
-from .rules.duration import DURATION_EXPECTED, DurationError, parse_duration
+from ..authoring.placeholders import placeholder_warnings
+from ..config import SiteConfig
+from ..derive.action_items import ActionItem, all_action_items, overdue_items, source_line
+from ..derive.deadline_report import evaluate
+from ..derive.deadlines import DeadlineReport
+from ..derive.learning import postmortem_lint, runbook_lint
+from ..derive.notice_obligations import notice_obligations
+from ..derive.scheduled import future_update_warnings
+from ..errors import ContentError, ContentErrors, SourceLocation, UsageError
+from ..github.privacy import PrivacyReport
+from ..load import load_sources
+from ..model import Site, Stage
+from ..render.email import check_notice_templates
+from ..rules.duration import DURATION_EXPECTED, DurationError, parse_duration
 
 
 def run_check(

@@ -1,12 +1,12 @@
 """Put a build's outputs on disk, all or nothing.
 
 Outputs are written into a new generation of the output store
-(:mod:`clarion.generations`); only when all are complete does one rename
+(:mod:`clarion.output.generations`); only when all are complete does one rename
 make the new public and private folders current, together. A failed or
 interrupted build leaves the previous folders as they were. Paths are
 checked: no output may leave its folder, and no path is written twice.
 
-With the previous build's manifest (see :mod:`clarion.cache`), a build whose
+With the previous build's manifest (see :mod:`clarion.output.cache`), a build whose
 files are all unchanged writes nothing, and a build that changes some files
 hard-links the unchanged ones from the previous folders instead of writing
 them again.
@@ -21,10 +21,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ..errors import ClarionError
+from ..render import Area, Output
 from .cache import ManifestEntry
-from .errors import ClarionError
 from .generations import Manifest, OutputStore
-from .render import Area, Output
 
 
 class OutputPathError(ClarionError):

@@ -16,10 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .authoring import _write_atomic, scaffold_files, workflow_files
-from .config import CONFIG_RELPATH, load_config
-from .errors import UsageError
-from .placeholders import is_example_url
+from ..authoring import _write_atomic, scaffold_files, workflow_files
+from ..authoring.placeholders import is_example_url
+from ..config import CONFIG_RELPATH, load_config
+from ..errors import UsageError
 from .publishing import (
     DEADLINE_WORKFLOW,
     WORKFLOW_FOLDER,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Self, TypeVar, cast, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ErrorCollector, SourceLocation, did_you_mean
+from ..errors import ErrorCollector, SourceLocation, did_you_mean
 
 T = TypeVar("T")
 

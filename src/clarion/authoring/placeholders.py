@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .config import CONFIG_RELPATH, SiteConfig
-from .derive.deadlines import DeadlineReport, Obligation, ObligationState
-from .errors import ContentError, SourceLocation
-from .model import Site
+from ..config import CONFIG_RELPATH, SiteConfig
+from ..derive.deadlines import DeadlineReport, Obligation, ObligationState
+from ..errors import ContentError, SourceLocation
+from ..model import Site
 
 #: Domains reserved for examples (RFC 2606, RFC 6761): a page is never served there.
 EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org", "example", "test", "invalid")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import SourceLocation
+from ..errors import SourceLocation
 
 
 @dataclass(frozen=True, slots=True)

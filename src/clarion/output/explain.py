@@ -3,8 +3,8 @@
 A build compares its inputs with the previous build's (the source files
 parsed again, site.toml, the templates, ``now``) and its output with the
 previous output, file by file. Pages are rendered again only when their
-render key changes (:mod:`clarion.cache`), and files are written only when
-their bytes differ (:mod:`clarion.write`), so the list of changed inputs and
+render key changes (:mod:`clarion.output.cache`), and files are written only when
+their bytes differ (:mod:`clarion.output.write`), so the list of changed inputs and
 the list of files whose bytes differ say why each file was rebuilt.
 """
 
@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from ..config import SiteConfig
 from .cache import fingerprint_files
-from .config import SiteConfig
 from .write import WriteReport
 
 
 def input_notes(config: SiteConfig, now: datetime) -> dict[str, str]:
     """What the next build compares its inputs with (kept in the cache's manifest)."""
-    from .render.templates import THEME_DIR
+    from ..render.templates import THEME_DIR
 
     templates = [p for p in THEME_DIR.rglob("*") if p.is_file()]
     if config.templates_dir.is_dir():

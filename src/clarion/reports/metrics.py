@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .config import SiteConfig
-from .derive.monthly_stats import next_month
-from .derive.private import postmortem_window as rulebook_postmortem_window
-from .derive.stats import Stats, compute_stats
-from .errors import UsageError, did_you_mean
-from .load.schema import TimeError, parse_time
-from .model import Incident
-from .rules import load_rules
+from ..config import SiteConfig
+from ..derive.monthly_stats import next_month
+from ..derive.private import postmortem_window as rulebook_postmortem_window
+from ..derive.stats import Stats, compute_stats
+from ..errors import UsageError, did_you_mean
+from ..load.schema import TimeError, parse_time
+from ..model import Incident
+from ..rules import load_rules
 
 BOUND_EXPECTED = "a month (2026-10), a day (2026-10-14) or a time (2026-10-14T12:00Z)"
 
@@ -104,7 +104,7 @@ def run_stats(
     """``clarion stats``: load the site and compute its metrics; raises
     :class:`~clarion.errors.ContentErrors` on invalid content and
     :class:`~clarion.errors.UsageError` on bad options."""
-    from .load import load_site
+    from ..load import load_site
 
     zone = config.timezone
     start = parse_bound(since, zone, option="--since", end=False)

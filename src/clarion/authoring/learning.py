@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .authoring import (
+from ..config import SiteConfig
+from ..derive.deadline_report import evaluate
+from ..derive.learning import postmortem_facts
+from ..errors import UsageError, display_path
+from ..load import load_site
+from ..load.runbooks import RUNBOOK_ID_RE, runbooks_dir
+from ..model import Stage
+from ..render.postmortem import draft_postmortem
+from ..rules import load_rules
+from . import (
     Written,
     _write_atomic,
     add_update,
@@ -20,15 +29,6 @@ from .authoring import (
     heading_time,
     read_source,
 )
-from .config import SiteConfig
-from .derive.deadline_report import evaluate
-from .derive.learning import postmortem_facts
-from .errors import UsageError, display_path
-from .load import load_site
-from .load.runbooks import RUNBOOK_ID_RE, runbooks_dir
-from .model import Stage
-from .render.postmortem import draft_postmortem
-from .rules import load_rules
 
 
 def new_postmortem(

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ContentError, SourceLocation, display_path
-from .load.frontmatter import FrontMatterError, split_front_matter
+from ..errors import ContentError, SourceLocation, display_path
+from ..load.frontmatter import FrontMatterError, split_front_matter
 
 if TYPE_CHECKING:
-    from .config import SiteConfig
+    from ..config import SiteConfig
 
 #: What ``--repo-visibility`` accepts: GitHub's names for a repository's visibility.
 VISIBILITIES = ("public", "private", "internal")

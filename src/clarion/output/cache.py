@@ -20,7 +20,7 @@ Nothing cached can change what a build produces:
   unchanged is read back from the previous output instead of being
   rendered; a build whose every file is unchanged leaves both folders as
   they are, and a build that changes some files rewrites only those
-  (:mod:`clarion.write`).
+  (:mod:`clarion.output.write`).
 
 The files are JSON (the parsed sources and the Markdown gzip-compressed, so
 the cache stays smaller than the sources): reading the cache never runs
@@ -52,12 +52,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .config import SiteConfig
-from .errors import ContentError
-from .load.runbooks import runbooks_dir
-from .model import Incident
-from .plaindata import PlainDataError, from_plain, to_plain
+from .. import __version__
+from ..config import SiteConfig
+from ..core.plaindata import PlainDataError, from_plain, to_plain
+from ..errors import ContentError
+from ..load.runbooks import runbooks_dir
+from ..model import Incident
 
 CACHE_DIRNAME = ".clarion-cache"
 _PARSED_FILE = "parsed.json.gz"
@@ -407,7 +407,7 @@ def _model_shape() -> str:
     whose model had other fields (a development build) are parsed again."""
     import dataclasses
 
-    from . import model
+    from .. import model
 
     shapes = sorted(
         f"{name}:{','.join(f.name for f in dataclasses.fields(value))}"
@@ -444,7 +444,7 @@ def input_stamp(config: SiteConfig, *extra: object, theme_dir: Path) -> str:
 
 
 def _current_generation(targets: dict[str, str]) -> str | None:
-    """The generation the output folders show now (see :mod:`clarion.generations`)."""
+    """The generation the output folders show now (see :mod:`clarion.output.generations`)."""
     from .generations import POINTER, store_for
 
     public = targets.get("public")

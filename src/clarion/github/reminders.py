@@ -33,10 +33,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
-from .derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
-from .errors import UsageError
-from .model import Incident
-from .rules.duration import format_seconds
+from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
+from ..errors import UsageError
+from ..model import Incident
+from ..rules.duration import format_seconds
 
 #: The label every reminder issue carries (the workflow lists issues by it).
 REMINDER_LABEL = "clarion-deadlines"

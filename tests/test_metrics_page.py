@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from clarion.build import build
 from clarion.config import load_config
+from clarion.derive.metric_targets import metrics_report
 from clarion.derive.stats import compute_stats
 from clarion.model import Impact, Incident, Kind, Severity, Stage, Update
 from clarion.render.metrics import metrics_page
@@ -266,7 +267,7 @@ def test_ten_thousand_incidents_stay_fast(site_factory):
         components=config.component_ids,
         postmortem_within=postmortem_window(config),
     )
-    page = metrics_page(config, stats, public=False)
+    page = metrics_page(config, metrics_report(stats, config.metrics.targets), public=False)
     elapsed = time.perf_counter() - started
     assert stats.overall.incidents == 10_000 and len(page.charts) == 6
     assert len(page.items) == 200 and page.items_left_out == 800

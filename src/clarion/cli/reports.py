@@ -295,17 +295,16 @@ def stats_command(
         config, now, since=since, until=until, component=component, public_only=public_only
     )
     names = component_names(config)
-    targets = config.metrics.targets
     if fmt == "json":
-        click.echo(stats_json.render_json(result, targets, names), nl=False)
+        click.echo(stats_json.render_json(result, names), nl=False)
     elif fmt == "csv":
-        click.echo(stats_csv.render_csv(result, targets), nl=False)
+        click.echo(stats_csv.render_csv(result), nl=False)
     else:
         console = Console(highlight=False)
         if console.is_terminal:
-            stats_text.print_rich(result, targets, names, console)
+            stats_text.print_rich(result, names, console)
         else:
-            click.echo(stats_text.render_text(result, targets, names), nl=False)
+            click.echo(stats_text.render_text(result, names), nl=False)
 
 
 @main.command("rules")

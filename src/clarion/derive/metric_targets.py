@@ -139,3 +139,35 @@ def headline_targets(stats: Stats, targets: MetricTargets) -> tuple[TargetResult
         return results
     summary = mtbf_target_summary(stats, targets)
     return tuple(summary if t.metric == "mtbf" and summary is not None else t for t in results)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricsReport:
+    """The metrics of a window with the site's targets evaluated once against
+    them: what ``clarion stats`` and the metrics page render."""
+
+    stats: Stats
+    targets: MetricTargets  # the site's [metrics.targets], as configured
+    headline: tuple[TargetResult, ...]  # the summary's targets (:func:`headline_targets`)
+    overall_targets: tuple[TargetResult, ...]  # each target against ``stats.overall``
+    component_targets: tuple[tuple[TargetResult, ...], ...]  # per ``stats.components``
+
+    def component_mtbf_meets(self, index: int) -> bool | None:
+        """Whether the ``index``-th component's MTBF meets the MTBF target
+        (``None``: no target, or no MTBF yet)."""
+        for result in self.component_targets[index]:
+            if result.metric == "mtbf":
+                return result.meets
+        return None
+
+
+def metrics_report(stats: Stats, targets: MetricTargets) -> MetricsReport:
+    """``stats`` with every target evaluated: the headline, the overall scope's
+    and each component's."""
+    return MetricsReport(
+        stats=stats,
+        targets=targets,
+        headline=headline_targets(stats, targets),
+        overall_targets=evaluate_targets(stats.overall, targets),
+        component_targets=tuple(evaluate_targets(c, targets) for c in stats.components),
+    )

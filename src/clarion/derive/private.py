@@ -3,9 +3,10 @@
 :class:`PrivateState` is the private sibling of :class:`clarion.derive.State`,
 made by the same step of a build (:func:`clarion.build.prepare`) from the same
 loaded site and the rulebook read once with it. The deadline report, the
-metrics and the learning review are each computed on first use and then kept:
-the private writers (``deadlines.*``, the metrics page, the email drafts) read
-them and derive nothing themselves. Computing on first use lets a large build
+metrics (with the site's targets evaluated against them) and the learning
+review are each computed on first use and then kept: the private writers
+(``deadlines.*``, the metrics page, the email drafts) read them and derive
+nothing themselves. Computing on first use lets a large build
 derive them in the forked process that renders the private files while the
 public pages render (:data:`clarion.build.BACKGROUND_WRITERS`).
 """
@@ -25,6 +26,7 @@ from .comms import OwedEmails, content_lint, email_rules, owed_emails
 from .deadline_report import evaluate
 from .deadlines import DeadlineReport
 from .learning import Review, review
+from .metric_targets import MetricsReport, metrics_report
 from .notice_obligations import NoticeKey, notice_obligations
 from .owed import Obligation
 from .stats import Stats, compute_stats, months_back
@@ -80,6 +82,11 @@ class PrivateState:
             include_private=not settings.public,
             postmortem_within=postmortem_window(self.rulebook),
         )
+
+    @cached_property
+    def metrics_report(self) -> MetricsReport:
+        """The metrics page's figures with the site's targets evaluated against them."""
+        return metrics_report(self.metrics, self.config.metrics.targets)
 
     @cached_property
     def review(self) -> Review:

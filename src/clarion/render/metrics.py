@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from ..config import ALL_SEVERITIES, MetricTargets, SiteConfig
 from ..derive.action_items import ActionItem
-from ..derive.metric_targets import headline_targets
+from ..derive.metric_targets import MetricsReport
 from ..derive.stats import Stats
 from ..model import Severity
 from . import Area, Output, RenderContext
@@ -84,8 +84,7 @@ def render_metrics(context: RenderContext) -> Iterator[Output]:
 
     config = context.config
     settings = config.metrics
-    stats = context.private.metrics
-    page = metrics_page(config, stats, public=settings.public)
+    page = metrics_page(config, context.private.metrics_report, public=settings.public)
     renderer = HtmlRenderer(config, context.site, context.state, context.markdown)
     if settings.public:
         output = renderer.render(
@@ -146,9 +145,9 @@ class MetricsPage:
     headers: dict[str, Sequence[str]]
 
 
-def metrics_page(config: SiteConfig, stats: Stats, *, public: bool) -> MetricsPage:
+def metrics_page(config: SiteConfig, report: MetricsReport, *, public: bool) -> MetricsPage:
     names = {c.id: c.name for c in config.components}
-    targets = config.metrics.targets
+    stats, targets = report.stats, report.targets
     scope = stats.overall
     severity_words = ", ".join(f"{scope.by_severity[s]} {s.value}" for s in Severity)
     counts = (
@@ -163,10 +162,10 @@ def metrics_page(config: SiteConfig, stats: Stats, *, public: bool) -> MetricsPa
         public=public,
         window=window_text(stats),
         counts=counts,
-        targets=tuple(target_rows(headline_targets(stats, targets), names)),
+        targets=tuple(target_rows(report.headline, names)),
         summary=tuple(summary_rows(scope)),
         severities=tuple(severity_rows(scope)),
-        components=tuple(component_rows(stats, names, targets)),
+        components=tuple(component_rows(report, names)),
         months=tuple(month_rows(stats)),
         charts=tuple(_charts(stats, targets, names)),
         items=rows,

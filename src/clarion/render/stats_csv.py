@@ -8,12 +8,11 @@ import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..config import ALL_SEVERITIES, MetricTargets
+from ..config import ALL_SEVERITIES
 from ..derive.incident_facts import DURATION_METRICS, SEVERITIES, Durations
-from ..derive.metric_targets import evaluate_targets
+from ..derive.metric_targets import MetricsReport, TargetResult
 from ..derive.monthly_stats import MonthStats
 from ..derive.scope_stats import ScopeStats
-from ..derive.stats import Stats
 
 if TYPE_CHECKING:
     pass
@@ -54,24 +53,31 @@ def _row(
     return [scope, severity, metric, count, missing, *durations, ratio, *target]
 
 
-def render_csv(stats: Stats, targets: MetricTargets) -> str:
+def render_csv(report: MetricsReport) -> str:
     """One row per scope, severity and metric (long format): ``scope`` is
     ``all``, a component id or ``month:YYYY-MM``; ``severity`` is ``all`` or
     ``SEV0``-``SEV3``. Durations in seconds, shares as ratios from 0 to 1."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for scope in (stats.overall, *stats.components):
-        writer.writerows(_scope_rows(scope, targets))
+    stats = report.stats
+    scopes = zip(
+        (stats.overall, *stats.components),
+        (report.overall_targets, *report.component_targets),
+        strict=True,
+    )
+    for scope, results in scopes:
+        writer.writerows(_scope_rows(scope, results))
     for month in stats.months:
         writer.writerows(_month_rows(month))
     return out.getvalue()
 
 
-def _scope_rows(scope: ScopeStats, targets: MetricTargets) -> list[list[object]]:
-    """Every metric of one scope (all incidents, or a component), with its target."""
+def _scope_rows(scope: ScopeStats, results: Sequence[TargetResult]) -> list[list[object]]:
+    """Every metric of one scope (all incidents, or a component), with its
+    target as the derive pass evaluated it (``results``)."""
     name = scope.component or "all"
-    found = {(t.metric, t.severity or ALL_SEVERITIES): t for t in evaluate_targets(scope, targets)}
+    found = {(t.metric, t.severity or ALL_SEVERITIES): t for t in results}
 
     def target(metric: str, severity: str = ALL_SEVERITIES) -> Sequence[str]:
         result = found.get((metric, severity))

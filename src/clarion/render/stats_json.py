@@ -6,11 +6,9 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ..config import MetricTargets
 from ..derive.incident_facts import DURATION_METRICS, SEVERITIES, Durations
-from ..derive.metric_targets import TargetResult, headline_targets
+from ..derive.metric_targets import MetricsReport, TargetResult
 from ..derive.scope_stats import ScopeStats
-from ..derive.stats import Stats
 from .stats_report import scope_name, utc_text
 
 if TYPE_CHECKING:
@@ -76,7 +74,8 @@ def target_data(result: TargetResult) -> dict[str, object]:
     }
 
 
-def stats_data(stats: Stats, targets: MetricTargets, names: Mapping[str, str]) -> dict[str, object]:
+def stats_data(report: MetricsReport, names: Mapping[str, str]) -> dict[str, object]:
+    stats = report.stats
     zone = stats.zone
     return {
         "window": {
@@ -100,7 +99,7 @@ def stats_data(stats: Stats, targets: MetricTargets, names: Mapping[str, str]) -
             }
             for m in stats.months
         ],
-        "targets": [target_data(t) for t in headline_targets(stats, targets)],
+        "targets": [target_data(t) for t in report.headline],
         "action_items": [
             {
                 "incident": item.slug,
@@ -116,8 +115,7 @@ def stats_data(stats: Stats, targets: MetricTargets, names: Mapping[str, str]) -
     }
 
 
-def render_json(stats: Stats, targets: MetricTargets, names: Mapping[str, str]) -> str:
+def render_json(report: MetricsReport, names: Mapping[str, str]) -> str:
     return (
-        json.dumps(stats_data(stats, targets, names), indent=2, sort_keys=True, ensure_ascii=False)
-        + "\n"
+        json.dumps(stats_data(report, names), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     )

@@ -2,8 +2,9 @@
 share; each output shape has its own module: ``stats_text.py`` (plain and rich
 tables), ``stats_json.py``, ``stats_csv.py``.
 
-Pure: each function takes :class:`~clarion.derive.stats.Stats` (and the
-site's targets) and returns text.
+Pure: each function takes :class:`~clarion.derive.stats.Stats` (or the
+:class:`~clarion.derive.metric_targets.MetricsReport` with the targets evaluated
+by the derive pass) and returns text.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..config import MetricTargets
 from ..derive.incident_facts import DURATION_METRICS, SEVERITIES, Durations, Share
-from ..derive.metric_targets import TargetResult
+from ..derive.metric_targets import MetricsReport, TargetResult
 from ..derive.scope_stats import ScopeStats
 from ..derive.stats import Stats
 
@@ -181,14 +181,14 @@ COMPONENT_HEADER = (
 )
 
 
-def component_rows(
-    stats: Stats, names: Mapping[str, str], targets: MetricTargets | None = None
-) -> list[tuple[str, ...]]:
+def component_rows(report: MetricsReport, names: Mapping[str, str]) -> list[tuple[str, ...]]:
+    """One row per component; its MTBF marked ✓ or ✗ against the MTBF target."""
     rows: list[tuple[str, ...]] = []
-    for scope in stats.components:
+    for index, scope in enumerate(report.stats.components):
         mtbf = duration_text(scope.mtbf.mean)
-        if targets is not None and targets.mtbf is not None and scope.mtbf.mean is not None:
-            mtbf += " ✓" if scope.mtbf.mean >= targets.mtbf.total_seconds() else " ✗"
+        meets = report.component_mtbf_meets(index)
+        if meets is not None:
+            mtbf += " ✓" if meets else " ✗"
         rows.append(
             (
                 scope_name(scope, names),

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ..config import MetricTargets
 from ..derive.incident_facts import SEVERITIES
-from ..derive.metric_targets import headline_targets
+from ..derive.metric_targets import MetricsReport
 from ..derive.scope_stats import ScopeStats
 from ..derive.stats import Stats
 from .stats_report import (
@@ -59,18 +58,19 @@ def _counts_line(scope: ScopeStats) -> str:
     )
 
 
-def render_text(stats: Stats, targets: MetricTargets, names: Mapping[str, str]) -> str:
+def render_text(report: MetricsReport, names: Mapping[str, str]) -> str:
+    stats = report.stats
     lines = [_heading(stats, names), _counts_line(stats.overall), ""]
     lines += [
         "Targets",
-        *_table(TARGET_HEADER, target_rows(headline_targets(stats, targets), names)),
+        *_table(TARGET_HEADER, target_rows(report.headline, names)),
         "",
     ]
     lines += ["Summary", *_table(SUMMARY_HEADER, summary_rows(stats.overall)), ""]
     lines += ["By severity (means)", *_table(SEVERITY_HEADER, severity_rows(stats.overall)), ""]
     lines += [
         "By component (means)",
-        *_table(COMPONENT_HEADER, component_rows(stats, names, targets)),
+        *_table(COMPONENT_HEADER, component_rows(report, names)),
         "",
     ]
     lines += ["By month", *_table(MONTH_HEADER, month_rows(stats))]
@@ -82,10 +82,9 @@ def render_text(stats: Stats, targets: MetricTargets, names: Mapping[str, str]) 
     return "\n".join(lines) + "\n"
 
 
-def print_rich(
-    stats: Stats, targets: MetricTargets, names: Mapping[str, str], console: Console
-) -> None:
+def print_rich(report: MetricsReport, names: Mapping[str, str], console: Console) -> None:
     """The same tables for a terminal, with colour for the target status."""
+    stats = report.stats
     from rich.table import Table
     from rich.text import Text
 
@@ -118,12 +117,12 @@ def print_rich(
     table(
         "Targets",
         TARGET_HEADER,
-        target_rows(headline_targets(stats, targets), names),
+        target_rows(report.headline, names),
         status_column=3,
     )
     table("Summary", SUMMARY_HEADER, summary_rows(stats.overall))
     table("By severity (means)", SEVERITY_HEADER, severity_rows(stats.overall))
-    table("By component (means)", COMPONENT_HEADER, component_rows(stats, names, targets))
+    table("By component (means)", COMPONENT_HEADER, component_rows(report, names))
     table("By month", MONTH_HEADER, month_rows(stats))
     console.print(
         "n/a: a time was not recorded (or the incident is still open, for MTTR).",

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..config import SiteConfig
+from ..derive.metric_targets import MetricsReport, metrics_report
 from ..derive.monthly_stats import next_month
 from ..derive.private import postmortem_window as rulebook_postmortem_window
 from ..derive.stats import Stats, compute_stats
@@ -100,8 +101,9 @@ def run_stats(
     until: str | None = None,
     component: str | None = None,
     public_only: bool = False,
-) -> Stats:
-    """``clarion stats``: load the site and compute its metrics; raises
+) -> MetricsReport:
+    """``clarion stats``: load the site and compute its metrics, with the
+    site's ``[metrics.targets]`` evaluated against them; raises
     :class:`~clarion.errors.ContentErrors` on invalid content and
     :class:`~clarion.errors.UsageError` on bad options."""
     from ..load import load_site
@@ -111,7 +113,7 @@ def run_stats(
     end = parse_bound(until, zone, option="--until", end=True)
     check_component(config, component)
     site = load_site(config).as_of(now)  # updates dated after now are held back
-    return site_stats(
+    stats = site_stats(
         config,
         site.incidents,
         now,
@@ -120,6 +122,7 @@ def run_stats(
         component=component,
         include_private=not public_only,
     )
+    return metrics_report(stats, config.metrics.targets)
 
 
 def component_names(config: SiteConfig) -> dict[str, str]:

@@ -12,6 +12,7 @@ import clarion.rules.settings
 from clarion.build import build, prepare, render_all
 from clarion.config import load_config
 from clarion.derive.deadline_report import evaluate
+from clarion.derive.metric_targets import headline_targets
 from clarion.derive.private import PrivateState
 from tests.conftest import NOW, copy_example
 
@@ -30,6 +31,10 @@ DERIVING = {
     "compute_stats",
     "site_stats",
     "review",
+    "evaluate_targets",
+    "headline_targets",
+    "mtbf_target_summary",
+    "metrics_report",
     "derive_state",
     "load_config",
     "load_site",
@@ -83,12 +88,34 @@ def test_the_deadline_report_is_derived_once_and_shared(example):
     assert private.metrics is private.metrics
 
 
-def test_renderers_call_no_derive_entry_point():
+def renderer_imports(render: Path) -> list[str]:
+    """The derive entry points each module under ``render`` (its subpackages
+    included) imports, as ``"path imports name"``."""
     found = []
-    for path in sorted(RENDER.glob("*.py")):
+    for path in sorted(render.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
                 names = {a.name for a in node.names} & DERIVING
-                found.extend(f"{path.name} imports {n}" for n in sorted(names))
-    assert found == []
+                where = path.relative_to(render).as_posix()
+                found.extend(f"{where} imports {n}" for n in sorted(names))
+    return found
+
+
+def test_renderers_call_no_derive_entry_point():
+    assert renderer_imports(RENDER) == []
+
+
+def test_the_import_check_reaches_into_subpackages(tmp_path):
+    nested = tmp_path / "report"
+    nested.mkdir()
+    (nested / "shape.py").write_text("from ...derive.metric_targets import headline_targets\n")
+    assert renderer_imports(tmp_path) == ["report/shape.py imports headline_targets"]
+
+
+def test_a_build_evaluates_the_metric_targets_once(example):
+    config = load_config(example)
+    private = prepare(config, NOW).private
+    report = private.metrics_report
+    assert report is private.metrics_report and report.stats is private.metrics
+    assert report.headline == headline_targets(private.metrics, config.metrics.targets)

@@ -414,6 +414,20 @@ def test_the_email_drafts_read_obligations_from_the_derive_pass(site_factory, mo
     assert "due by 2026-11-23 16:00 UTC" in outputs["comms/index.html"].decode()
 
 
+def test_owed_emails_take_their_obligations_from_the_deadline_report(site_factory):
+    from clarion.build import prepare
+
+    root = site_factory({f"updates/{SLUG}.md": INCIDENT})
+    private = prepare(load_config(root), now=NOW).private
+    owed = private.owed_emails.recent
+    report = {o.key: o for o in private.deadlines.obligations}
+    assert [o.obligation.key for o in owed] == [
+        f"{SLUG}/customer-ack",
+        f"{SLUG}/customer-resolution",
+    ]
+    assert all(o.obligation is report[o.obligation.key] for o in owed)  # one object, not a copy
+
+
 def test_owed_email_templates_are_overridable_by_name(site_factory):
     root = site_factory(
         {

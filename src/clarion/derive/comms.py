@@ -192,14 +192,22 @@ def email_rules(rulebook: RuleBook, templates: Collection[str] | None = None) ->
 
 
 def owed_emails(
-    site: Site, rulebook: RuleBook, now: datetime, zone: ZoneInfo, rules: Sequence[Rule]
+    site: Site,
+    rulebook: RuleBook,
+    now: datetime,
+    zone: ZoneInfo,
+    rules: Sequence[Rule],
+    report: Sequence[Obligation] = (),
 ) -> OwedEmails:
     """Customer emails owed at ``now`` that no notice covers (draft or sent),
     in incident order, whose clock started within :data:`DRAFT_WINDOW`.
 
-    Cheap for long histories: the rules' conditions (severity, customers
-    affected) and the age of the clock are tested before any deadline is
-    computed, and older items are only counted."""
+    Each email's obligation is the one in ``report`` (the deadline report's
+    obligations), so a draft is owed exactly as ``clarion check`` says; a rule
+    the report leaves out for an incident gets the same computation the report
+    makes. The rules' conditions (severity, customers affected) and the age of
+    the clock are tested first, and older items are only counted."""
+    by_key = {o.key: o for o in report}
     by_slug: dict[str, list[Notice]] = {}
     for notice in site.notices:
         by_slug.setdefault(notice.slug, []).append(notice)
@@ -221,7 +229,9 @@ def owed_emails(
             if start is not None and now - start > DRAFT_WINDOW:
                 older[rule.id] = older.get(rule.id, 0) + 1
                 continue
-            obligation = obligation_for(incident, rule, rulebook, notices, now, zone)
+            obligation = by_key.get(f"{incident.slug}/{rule.id}")
+            if obligation is None:  # not in force for the incident by the report's reckoning
+                obligation = obligation_for(incident, rule, rulebook, notices, now, zone)
             if obligation is None or obligation.state not in DRAFT_STATES:
                 continue
             recent.append(OwedEmail(obligation))

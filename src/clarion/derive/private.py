@@ -47,10 +47,16 @@ class PrivateState:
     @cached_property
     def owed_emails(self) -> OwedEmails:
         """Customer emails owed at ``now`` that no notice covers, for every email
-        rule in force (the drafts keep those the site has a template for)."""
+        rule in force (the drafts keep those the site has a template for), their
+        obligations read from the deadline report."""
         rulebook = self.rulebook
         return owed_emails(
-            self.site, rulebook, self.now, self.config.timezone, email_rules(rulebook)
+            self.site,
+            rulebook,
+            self.now,
+            self.config.timezone,
+            email_rules(rulebook),
+            self.deadlines.obligations,
         )
 
     @cached_property

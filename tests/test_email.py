@@ -308,6 +308,20 @@ def test_no_owed_email_for_sev2_or_without_customers_affected(site_factory, chan
     assert "No notices and no owed emails." in (root / "private/comms/index.html").read_text()
 
 
+def test_an_imported_incident_owes_no_email_as_check_owes_it_nothing(site_factory):
+    # Imported incidents owe no practice rule (their emails went out from the old
+    # tool): the deadline report lists none, so no draft may be owed either.
+    imported = INCIDENT.replace(
+        "customers_affected: true", "customers_affected: true\nimported: statuspage"
+    )
+    root = site_factory({f"updates/{SLUG}.md": imported})
+    build_site(root)
+    report = json.loads((root / "private/deadlines.json").read_text())
+    assert [o for o in report["obligations"] if o["rule"].startswith("customer-")] == []
+    assert emls(root) == {}
+    assert "No notices and no owed emails." in (root / "private/comms/index.html").read_text()
+
+
 def test_no_owed_email_when_a_notice_covers_the_rule(site_factory):
     root = site_factory(
         {

@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from ..errors import ContentError, SourceLocation
 from ..model import Incident, Notice, Site
 from ..rules import Rule, RuleBook
-from .deadlines import Obligation, ObligationState, obligation_for
+from .deadlines import Obligation, ObligationState
 from .required_content import Missing, blocks, has_body, is_placeholder, missing_items
 
 #: Owed emails are drafted while their clock started at most this long before
@@ -195,17 +194,16 @@ def owed_emails(
     site: Site,
     rulebook: RuleBook,
     now: datetime,
-    zone: ZoneInfo,
     rules: Sequence[Rule],
-    report: Sequence[Obligation] = (),
+    report: Sequence[Obligation],
 ) -> OwedEmails:
     """Customer emails owed at ``now`` that no notice covers (draft or sent),
     in incident order, whose clock started within :data:`DRAFT_WINDOW`.
 
     Each email's obligation is the one in ``report`` (the deadline report's
-    obligations), so a draft is owed exactly as ``clarion check`` says; a rule
-    the report leaves out for an incident gets the same computation the report
-    makes. The rules' conditions (severity, customers affected) and the age of
+    obligations), so a draft is owed exactly as ``clarion check`` says, and
+    only then: a rule the report leaves out for an incident is not owed for
+    it. The rules' conditions (severity, customers affected) and the age of
     the clock are tested first, and older items are only counted."""
     by_key = {o.key: o for o in report}
     by_slug: dict[str, list[Notice]] = {}
@@ -225,14 +223,14 @@ def owed_emails(
             notices = by_slug.get(incident.slug, [])
             if any(n.rule in rulebook.satisfying_rules(rule) for n in notices):
                 continue  # a notice covers the rule: it is drafted from the notice
+            obligation = by_key.get(f"{incident.slug}/{rule.id}")
+            if obligation is None:  # not in force for the incident (an imported one owes none)
+                continue
             start = _clock_start(incident, rule, now)
             if start is not None and now - start > DRAFT_WINDOW:
                 older[rule.id] = older.get(rule.id, 0) + 1
                 continue
-            obligation = by_key.get(f"{incident.slug}/{rule.id}")
-            if obligation is None:  # not in force for the incident by the report's reckoning
-                obligation = obligation_for(incident, rule, rulebook, notices, now, zone)
-            if obligation is None or obligation.state not in DRAFT_STATES:
+            if obligation.state not in DRAFT_STATES:
                 continue
             recent.append(OwedEmail(obligation))
     return OwedEmails(tuple(recent), sum(older.values()), older)
@@ -240,7 +238,7 @@ def owed_emails(
 
 def _clock_start(incident: Incident, rule: Rule, now: datetime) -> datetime | None:
     """When a customer rule's clock started, where that is cheap to know
-    (``None``: ask :func:`obligation_for`)."""
+    (``None``: unknown until the report says)."""
     if rule.clock.kind != "incident":
         return None
     if rule.clock.field == "declared":

@@ -54,7 +54,6 @@ class PrivateState:
             self.site,
             rulebook,
             self.now,
-            self.config.timezone,
             email_rules(rulebook),
             self.deadlines.obligations,
         )

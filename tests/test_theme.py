@@ -80,7 +80,7 @@ def test_day_text_names_one_incident_and_counts_the_rest():
 def test_the_fragment_stylesheet_is_confined_to_clarion_blocks():
     """Inside an MkDocs theme every rule is scoped to ``.clarion``, so the host
     page's own elements keep their look."""
-    from clarion.render.templates import THEME_DIR
+    from clarion.render import THEME_DIR
 
     css = re.sub(r"/\*.*?\*/", "", (THEME_DIR / "fragment.css").read_text(), flags=re.S)
     selectors = [rule.split("{")[0] for rule in re.findall(r"[^{}]+\{[^{}]*\}", css)]

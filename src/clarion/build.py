@@ -11,59 +11,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import SiteConfig
 from .core.parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
-from .derive import State, derive_state
 from .derive.changes import Change, next_change
-from .derive.private import PrivateState
 from .errors import UsageError
 from .load import load_sources
 from .model import Site
 from .output.cache import BuildCache, input_stamp
-from .output.explain import input_changes, input_notes
 from .output.generations import OutputStore
 from .output.outdirs import absolute_folder, output_folder_problems
-from .output.write import WriteReport, write_outputs
-from .render import Area, Output, RenderContext
-from .render.api import render_api
-from .render.badges import render_badges
-from .render.discovery import render_discovery
-from .render.email import render_emails
-from .render.feeds import render_feeds
-from .render.html import HtmlRenderer
-from .render.ical import render_calendar
-from .render.markdown import MarkdownRenderer, text_digest
-from .render.metrics import render_metrics
-from .render.report import render_deadlines
-from .render.templates import THEME_DIR
+from .output.write import WriteReport
+from .render import THEME_DIR, Area, Output, RenderContext
 
-Writer = Callable[[RenderContext], Iterable[Output]]
+if TYPE_CHECKING:
+    from .derive import State
+    from .render.writers import Writer
 
-
-def _html_pages(context: RenderContext) -> Iterable[Output]:
-    return HtmlRenderer(
-        context.config,
-        context.site,
-        context.state,
-        context.markdown,
-        context.cache,
-        workers=context.workers,
-    ).outputs()
-
-
-#: The writers of a build, in order. Each returns outputs; none touches the disk.
-WRITERS: tuple[Writer, ...] = (
-    _html_pages,
-    render_feeds,
-    render_calendar,
-    render_api,
-    render_badges,
-    render_discovery,
-    render_deadlines,  # private: deadlines.html, .json, .ics
-    render_metrics,  # metrics/index.html: private, or public when [metrics] public = true
-    render_emails,  # private: comms/<slug>/<name>.eml drafts, comms/index.html
-)
+# The renderers (:mod:`clarion.render.writers`), the derivation and their
+# libraries are imported where a build loads and renders (``prepare``,
+# ``render_all``): a build whose inputs are unchanged never needs them.
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,6 +105,10 @@ def prepare(
     """Load and derive: everything a writer needs, with no output yet. The
     rulebook is read once, with the site; the private state is derived on
     first use (in the background process when one renders the private files)."""
+    from .derive import derive_state
+    from .derive.private import PrivateState
+    from .render.markdown import MarkdownRenderer
+
     sources = load_sources(config, cache, workers)
     site = sources.site
     held = site.as_of(now)  # updates dated after now are held back everywhere
@@ -165,11 +137,6 @@ def _unchanged_report(cache: BuildCache, targets: dict[Area, Path]) -> WriteRepo
     )
 
 
-#: Writers that make only private files and take a while on large sites: with
-#: workers, they run in a forked process while the public pages render.
-BACKGROUND_WRITERS = frozenset({render_deadlines, render_metrics, render_emails})
-
-
 def _reporting(
     outputs: Iterable[Output], progress: Callable[[int, int], None], expected: int
 ) -> Iterator[Output]:
@@ -178,9 +145,12 @@ def _reporting(
         yield output
 
 
-def render_all(context: RenderContext, writers: Iterable[Writer] = WRITERS) -> Iterator[Output]:
-    """Every writer's outputs, in writer order (the same with or without workers)."""
-    writers = tuple(writers)
+def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) -> Iterator[Output]:
+    """Every writer's outputs, in writer order (the same with or without workers);
+    ``writers`` defaults to all of them (:data:`clarion.render.writers.WRITERS`)."""
+    from .render.writers import BACKGROUND_WRITERS, WRITERS
+
+    writers = WRITERS if writers is None else tuple(writers)
     large = context.workers > 1 and len(context.site.incidents) >= MIN_ITEMS
     in_background = tuple(w for w in writers if w in BACKGROUND_WRITERS) if large else ()
     background: Background[dict[Writer, list[Output]]] | None = None
@@ -205,6 +175,8 @@ def _keep_conversions(cache: BuildCache, context: RenderContext) -> None:
     """Keep the Markdown conversions of this build for the next: new ones are
     appended; once the file holds many texts the site no longer has, it is
     written again with only the texts it has."""
+    from .render.markdown import text_digest
+
     markdown = context.markdown
     new = {name: html for name, html in markdown.converted.items() if name not in markdown.stored}
     texts = sum(1 + len(incident.updates) for incident in context.site.incidents)
@@ -283,6 +255,9 @@ def _build(
                 reasons=("no input changed",),
                 prepared=lambda: prepare(config, now, None, chosen),
             )
+    from .output.explain import input_changes, input_notes
+    from .output.write import write_outputs
+
     notes = input_notes(config, now)
     parsed_before = _sources(cache)
     context = prepare(config, now, cache, chosen)

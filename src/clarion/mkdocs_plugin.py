@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from mkdocs.livereload import LiveReloadServer
     from mkdocs.structure.pages import Page
 
-    from .build import Writer
+    from .render.writers import Writer
 
 log = get_plugin_logger(__name__)
 
@@ -163,11 +163,11 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
     def writers(self) -> tuple[Writer, ...]:
         """The writers of ``clarion build``, with the pages in fragment mode and
         without sitemap.xml and robots.txt (the MkDocs site has its own)."""
-        from .build import WRITERS, _html_pages
         from .render.discovery import render_discovery
+        from .render.writers import WRITERS, html_pages
 
         return tuple(
-            _fragment_pages if w is _html_pages else w for w in WRITERS if w is not render_discovery
+            _fragment_pages if w is html_pages else w for w in WRITERS if w is not render_discovery
         )
 
     def nav_entries(self) -> Iterable[tuple[str, str | None]]:

@@ -8,7 +8,7 @@ review are each computed on first use and then kept: the private writers
 (``deadlines.*``, the metrics page, the email drafts) read them and derive
 nothing themselves. Computing on first use lets a large build
 derive them in the forked process that renders the private files while the
-public pages render (:data:`clarion.build.BACKGROUND_WRITERS`).
+public pages render (:data:`clarion.render.writers.BACKGROUND_WRITERS`).
 """
 
 from __future__ import annotations

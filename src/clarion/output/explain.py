@@ -20,7 +20,7 @@ from .write import WriteReport
 
 def input_notes(config: SiteConfig, now: datetime) -> dict[str, str]:
     """What the next build compares its inputs with (kept in the cache's manifest)."""
-    from ..render.templates import THEME_DIR
+    from ..render import THEME_DIR
 
     templates = [p for p in THEME_DIR.rglob("*") if p.is_file()]
     if config.templates_dir.is_dir():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -15,6 +16,11 @@ if TYPE_CHECKING:
     from ..output.cache import BuildCache
     from ..rules import RuleBook
     from .markdown import MarkdownRenderer
+
+
+#: The built-in theme: templates and static files (read by the renderers,
+#: fingerprinted by the build cache).
+THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "default"
 
 
 class Area(Enum):

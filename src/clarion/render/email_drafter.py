@@ -30,7 +30,7 @@ from ..errors import ErrorCollector, SourceLocation
 from ..model import Incident, Notice, Site
 from ..output.cache import BuildCache, fingerprint_files, render_key
 from ..rules import Rule, RuleBook
-from . import Area
+from . import THEME_DIR, Area
 from .email_templates import (
     TemplateProblem,
     TemplateSource,
@@ -43,7 +43,6 @@ from .email_templates import (
 from .eml import COMMS_DIR, POLICY, Draft
 from .markdown import EMAIL_ATTRIBUTES, EMAIL_TAGS, MarkdownRenderer
 from .plaintext import PlainTextRenderer
-from .templates import THEME_DIR
 
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _BLANK_RUN_RE = re.compile(r"\n{3,}")

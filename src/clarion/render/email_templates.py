@@ -32,8 +32,8 @@ from ..errors import ContentError, SourceLocation, did_you_mean, display_path
 from ..model import Impact, Incident, Stage, Update, closed_at, worst_impact
 from ..rules import RuleBook
 from ..rules.duration import format_seconds
+from . import THEME_DIR
 from .template_limits import LimitedSandbox, TemplateLimit, render_limited
-from .templates import THEME_DIR
 from .views import item_uri
 
 

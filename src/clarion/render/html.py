@@ -26,9 +26,9 @@ from ..core.parallel import fork_map
 from ..derive import State
 from ..model import Site
 from ..output.cache import BuildCache, fingerprint_files, render_key
-from . import Area, Output
+from . import THEME_DIR, Area, Output
 from .markdown import MarkdownRenderer
-from .templates import THEME_DIR, load_template, make_environment, render_template
+from .templates import load_template, make_environment, render_template
 from .views import ComponentView, GroupView, ItemView, day_of, day_summary, history_anchor
 
 HISTORY_DAYS_ON_INDEX = 14

@@ -21,7 +21,7 @@ from ..derive.action_items import ActionItem
 from ..derive.metric_targets import MetricsReport
 from ..derive.stats import Stats
 from ..model import Severity
-from . import Area, Output, RenderContext
+from . import THEME_DIR, Area, Output, RenderContext
 from .charts import (
     Axis,
     HBar,
@@ -51,7 +51,6 @@ from .stats_report import (
     uptime_text,
     window_text,
 )
-from .templates import THEME_DIR
 
 METRICS_PATH = "metrics/index.html"
 #: Open action items listed on the page at most (the counts cover them all).

@@ -15,8 +15,7 @@ from markupsafe import Markup
 
 from ..errors import ContentError, ContentErrors, SourceLocation
 from ..rules.duration import format_seconds
-
-THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "default"
+from . import THEME_DIR
 
 
 def _autoescape(name: str | None) -> bool:

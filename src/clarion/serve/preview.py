@@ -88,7 +88,7 @@ def public_writers(config: SiteConfig | None = None) -> tuple[Any, ...]:
     deadline report, the email drafts, and the metrics page unless
     ``config`` makes it public): serve shows the public site, so it skips
     their cost."""
-    from ..build import WRITERS
+    from ..render.writers import WRITERS
 
     try:
         from ..render.email import render_emails

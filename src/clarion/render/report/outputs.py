@@ -10,10 +10,10 @@ from ... import __version__
 from ...config import SiteConfig
 from ...derive.deadlines import DeadlineReport
 from ...output.cache import fingerprint_files, render_key
-from .. import Area, Output, RenderContext
+from .. import THEME_DIR, Area, Output, RenderContext
 from ..ical import render_deadline_calendar
 from ..reuse import previous_output
-from ..templates import THEME_DIR, make_environment
+from ..templates import make_environment
 from ..times import local_text, utc_text
 from .common import REPORT_HTML, REPORT_ICS, REPORT_JSON, REPORT_TEMPLATE, _state_text, summary_line
 from .data import _dumps, report_data

@@ -17,14 +17,14 @@ held open (a CI step reading the build's output ends with it).
 Only ``clarion build`` asks for workers; ``clarion serve`` and the MkDocs
 plugin run in-process (they run inside threaded servers, where forking is
 unsafe).
+
+``multiprocessing`` and ``ctypes`` are imported where a worker is started: a
+build that forks none (its inputs unchanged) never imports them.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
-import multiprocessing
 import os
 import signal
 import sys
@@ -68,6 +68,8 @@ def default_workers() -> int:
 
 
 def can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -77,6 +79,9 @@ _PR_SET_PDEATHSIG = 1
 def _die_with_parent(parent: int) -> None:
     """In a worker: be killed with the parent, and hold none of its output pipes."""
     if sys.platform.startswith("linux"):
+        import ctypes
+        import ctypes.util
+
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -106,6 +111,8 @@ def fork_map(
     count = workers * 4
     size = -(-len(items) // count)
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     with context.Pool(
         workers, initializer=_start_worker, initargs=(os.getpid(), func, inputs)
@@ -145,6 +152,8 @@ class Background(Generic[R]):
         self._func = func
         self._process = None
         if enabled and can_fork():
+            import multiprocessing
+
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
             self._process = context.Process(

@@ -21,11 +21,15 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays as _holidays
-
 from .duration import Duration
+
+if TYPE_CHECKING:
+    import holidays as _holidays
+# ``holidays`` is imported where a calendar is first asked (it takes a while to
+# import, and most commands never count business days).
 
 END_OF_DAY = time(23, 59, 59)
 NOON = time(12, 0)
@@ -83,7 +87,9 @@ class HolidayCalendar:
 
 @functools.cache
 def _country_holidays(country: str, subdivision: str | None) -> _holidays.HolidayBase:
-    return _holidays.country_holidays(country, subdiv=subdivision)
+    import holidays
+
+    return holidays.country_holidays(country, subdiv=subdivision)
 
 
 @functools.lru_cache(maxsize=1)
@@ -111,7 +117,9 @@ def closure_sets() -> dict[str, dict[date, Closure]]:
 
 @functools.lru_cache(maxsize=1)
 def supported_countries() -> dict[str, tuple[str, ...]]:
-    return {code: tuple(subs) for code, subs in _holidays.list_supported_countries().items()}
+    import holidays
+
+    return {code: tuple(subs) for code, subs in holidays.list_supported_countries().items()}
 
 
 def parse_holidays(text: object, closures: str | None = None) -> HolidayCalendar:

@@ -250,3 +250,50 @@ def test_a_build_with_unchanged_inputs_loads_nothing_and_says_the_same(
     assert loads == ["load"]
     build(load_config(root), now=NOW + timedelta(minutes=1))  # now moved: loaded
     assert loads == ["load", "load"]
+
+
+#: Libraries only rendering needs; a build whose inputs are unchanged renders
+#: nothing, so ``clarion build`` then imports none of them (nor the renderers).
+RENDERING_ONLY = (
+    "jinja2",
+    "markdown",
+    "feedgen",
+    "icalendar",
+    "nh3",
+    "holidays",
+    "multiprocessing",
+)
+
+LOADED_AFTER_BUILD = """
+import json, sys
+from clarion.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    assert not done.code, done.code
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_clarion_build_with_unchanged_inputs_imports_no_renderer(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = copy_example(tmp_path / "site")
+    command = ["build", "--source", str(root), "--now", NOW.isoformat()]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+
+    def modules_of_a_build() -> tuple[set[str], str]:
+        run = [sys.executable, "-c", LOADED_AFTER_BUILD, *command]
+        done = subprocess.run(run, capture_output=True, text=True, env=env, check=True)
+        return set(json.loads(done.stdout)), done.stderr
+
+    first, said = modules_of_a_build()
+    assert "nothing changed" not in said and {"jinja2", "clarion.render.html"} <= first
+    again, said = modules_of_a_build()
+    assert "nothing changed" in said
+    assert not {m for m in again if m.split(".")[0] in RENDERING_ONLY}
+    assert not {m for m in again if m.startswith(("clarion.render.", "clarion.derive.private"))}
+    assert "clarion.render.writers" not in again

@@ -11,8 +11,6 @@ from pathlib import Path
 import click
 
 from ..alerts import read_alert
-from ..alerts.draft import DraftOptions, draft_incident
-from ..alerts.mapping import map_alert
 from ..config import SiteConfig
 from ..errors import UsageError
 from ..model import Impact, Severity
@@ -45,6 +43,9 @@ def draft_from_alert(
     message: str | None,
     slug: str | None,
 ) -> None:
+    from ..alerts.draft import DraftOptions, draft_incident
+    from ..alerts.mapping import map_alert
+
     text, shown = read_payload(source)
     alert = read_alert(text, shown, fmt, config.alerts)
     if key_only:

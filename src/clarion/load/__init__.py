@@ -8,17 +8,13 @@ one :class:`~clarion.errors.ContentErrors`.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
     from ..output.cache import BuildCache
-from ..core.parallel import fork_map
-from ..errors import ContentErrors, ErrorCollector, SourceLocation, display_path
+from ..errors import ContentErrors, ErrorCollector
 from ..model import Incident, Site
 from ..rules import RuleBook, load_rules
 from .breach import read_breach_mapping
@@ -28,15 +24,18 @@ from .links import check_no_links
 from .notices import check_breach_references, load_comms
 from .pages import read_pages
 from .runbooks import check_runbook_references, read_runbooks, runbooks_dir
+from .updates import UpdateFiles, read_update_files, reread_update_file
 
 
 @dataclass(frozen=True)
 class Sources:
     """Everything a build reads: the site's model and its rulebook (the shipped
-    rules with the site's ``[rules]`` settings), read once."""
+    rules with the site's ``[rules]`` settings), read once, and the update
+    files it was made from (``clarion serve`` reads one of them again)."""
 
     site: Site
     rulebook: RuleBook
+    files: UpdateFiles
 
 
 def load_site(config: SiteConfig, cache: BuildCache | None = None, workers: int = 1) -> Site:
@@ -52,58 +51,40 @@ def load_sources(config: SiteConfig, cache: BuildCache | None = None, workers: i
     ``workers`` > 1, the other files are parsed in worker processes
     (:mod:`clarion.core.parallel`); the result is the same.
     """
+    return assemble_sources(config, read_sources(config, cache, workers))
+
+
+def read_sources(
+    config: SiteConfig, cache: BuildCache | None = None, workers: int = 1
+) -> UpdateFiles:
+    """The first half of :func:`load_sources`: no source may be a link (else
+    ``ContentErrors``), then every update file is read, each on its own."""
     errors = ErrorCollector()
     source_folders = [config.updates_dir, config.source_dir, config.templates_dir]
     source_folders += [config.paths.comms, runbooks_dir(config.root)]
     check_no_links(source_folders, config.root, errors)
     errors.raise_if_any()
-    seen: dict[str, str] = {}
-    parsed: dict[str, tuple[Incident | None, ErrorCollector]] = {}
-    to_parse: list[tuple[Path, str]] = []
-    updates_dir = config.updates_dir
-    files = sorted(updates_dir.rglob("*.md")) if updates_dir.is_dir() else []
-    for path in files:
-        relpath = display_path(path, config.root)
-        if path.name.lower() == "readme.md":
-            continue
-        slug = path.stem
-        if slug in seen:
-            errors.error(
-                SourceLocation(relpath, 1),
-                f"duplicate slug '{slug}': also used by {seen[slug]}",
-                expected="one file per slug (the file name is the slug)",
-                hint="rename one of the two files",
-            )
-            continue
-        seen[slug] = relpath
-        cached = None
-        if cache is not None:
-            cached = cache.parsed_incident(relpath, hashlib.sha256(path.read_bytes()).hexdigest())
-        if cached is not None:
-            incident, warnings = cached
-            replay = ErrorCollector()
-            replay.warnings.extend(warnings)
-            parsed[relpath] = (incident, replay)
-        else:
-            to_parse.append((path, relpath))
-    results = fork_map(_parse_files, config, to_parse, workers)
-    for (_path, relpath), (digest, fresh, file_errors) in zip(to_parse, results, strict=True):
-        parsed[relpath] = (fresh, file_errors)
-        if fresh is not None and cache is not None:
-            cache.store_incident(relpath, digest, fresh, file_errors.warnings)
+    return read_update_files(config, cache, workers)
+
+
+def assemble_sources(config: SiteConfig, files: UpdateFiles) -> Sources:
+    """The site made of its update ``files`` and everything read with them:
+    extra pages, the rulebook, notices and breach sidecars, runbooks; every
+    check that spans files runs here. Raises ``ContentErrors`` with every
+    problem of every file."""
+    errors = ErrorCollector()
+    errors.extend(files.walk)
     incidents: list[Incident] = []
-    for relpath in seen.values():
-        found, file_errors = parsed[relpath]
+    for relpath in files.slugs.values():
+        found, file_errors = files.parsed[relpath]
         errors.extend(file_errors)
         if found is not None:
             incidents.append(found)
-    if cache is not None:
-        cache.forget_missing(seen.values())
     pages = read_pages(config, errors)
     # Notices, breach sidecars and every rule id they name, with the site's
     # [rules] settings: checked here so one run reports every problem.
     rulebook = load_rules(config, errors)
-    incidents, notices = load_comms(config, incidents, seen, rulebook.ids, errors)
+    incidents, notices = load_comms(config, incidents, files.slugs, rulebook.ids, errors)
     check_breach_references(incidents, rulebook, errors)
     runbooks = read_runbooks(config.root, errors)
     check_runbook_references(
@@ -121,27 +102,19 @@ def load_sources(config: SiteConfig, cache: BuildCache | None = None, workers: i
         runbooks=tuple(runbooks),
         warnings=tuple(errors.warnings),
     )
-    return Sources(site, rulebook)
-
-
-def _parse_files(
-    config: SiteConfig, items: Sequence[tuple[Path, str]]
-) -> list[tuple[str, Incident | None, ErrorCollector]]:
-    """Parse a chunk of update files: (digest, incident or None, errors) each."""
-    results = []
-    for path, relpath in items:
-        raw = path.read_bytes()
-        file_errors = ErrorCollector()
-        incident = read_incident(path, config, file_errors, relpath=relpath, raw=raw)
-        results.append((hashlib.sha256(raw).hexdigest(), incident, file_errors))
-    return results
+    return Sources(site, rulebook, files)
 
 
 __all__ = [
     "Sources",
+    "UpdateFiles",
+    "assemble_sources",
     "load_site",
     "load_sources",
     "read_incident",
+    "read_sources",
+    "read_update_files",
+    "reread_update_file",
     "read_breach_mapping",
     "parse_yaml_with_lines",
     "ContentErrors",

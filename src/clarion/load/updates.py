@@ -1,0 +1,114 @@
+"""The site's update files, each read on its own.
+
+:func:`read_update_files` walks ``updates/`` (sorted, recursively) and parses
+every ``*.md`` file (unchanged ones come from the build cache);
+:func:`reread_update_file` parses one of them again after it was saved and
+returns the set with only that file's result replaced (``clarion serve``).
+What spans files (comms, rules, runbooks) is checked afterwards, by
+:func:`clarion.load.assemble_sources`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import SiteConfig
+    from ..output.cache import BuildCache
+from ..core.parallel import fork_map
+from ..errors import ErrorCollector, SourceLocation, display_path
+from ..model import Incident
+from .incident import read_incident
+
+
+@dataclass(frozen=True)
+class UpdateFiles:
+    """Every update file of a site and what reading it gave."""
+
+    #: slug -> the file that holds it (display path), in file order; a
+    #: second file with the same slug is left out (its error is in ``walk``)
+    slugs: Mapping[str, str]
+    #: display path -> (the incident, or ``None`` when the file has errors; its errors)
+    parsed: Mapping[str, tuple[Incident | None, ErrorCollector]]
+    #: problems found while walking the folder (duplicate slugs)
+    walk: ErrorCollector
+
+
+def read_update_files(
+    config: SiteConfig, cache: BuildCache | None = None, workers: int = 1
+) -> UpdateFiles:
+    """Read every update file. With a ``cache``, files whose bytes are
+    unchanged since the last build are not parsed again (their warnings come
+    back all the same); with ``workers`` > 1 the others are parsed in worker
+    processes (:mod:`clarion.core.parallel`). The result is the same."""
+    walk = ErrorCollector()
+    seen: dict[str, str] = {}
+    parsed: dict[str, tuple[Incident | None, ErrorCollector]] = {}
+    to_parse: list[tuple[Path, str]] = []
+    updates_dir = config.updates_dir
+    files = sorted(updates_dir.rglob("*.md")) if updates_dir.is_dir() else []
+    for path in files:
+        relpath = display_path(path, config.root)
+        if path.name.lower() == "readme.md":
+            continue
+        slug = path.stem
+        if slug in seen:
+            walk.error(
+                SourceLocation(relpath, 1),
+                f"duplicate slug '{slug}': also used by {seen[slug]}",
+                expected="one file per slug (the file name is the slug)",
+                hint="rename one of the two files",
+            )
+            continue
+        seen[slug] = relpath
+        cached = None
+        if cache is not None:
+            cached = cache.parsed_incident(relpath, hashlib.sha256(path.read_bytes()).hexdigest())
+        if cached is not None:
+            incident, warnings = cached
+            replay = ErrorCollector()
+            replay.warnings.extend(warnings)
+            parsed[relpath] = (incident, replay)
+        else:
+            to_parse.append((path, relpath))
+    results = fork_map(_parse_files, config, to_parse, workers)
+    for (_path, relpath), (digest, fresh, file_errors) in zip(to_parse, results, strict=True):
+        parsed[relpath] = (fresh, file_errors)
+        if fresh is not None and cache is not None:
+            cache.store_incident(relpath, digest, fresh, file_errors.warnings)
+    if cache is not None:
+        cache.forget_missing(seen.values())
+    return UpdateFiles(seen, {relpath: parsed[relpath] for relpath in seen.values()}, walk)
+
+
+def reread_update_file(
+    config: SiteConfig, files: UpdateFiles, path: Path, cache: BuildCache | None = None
+) -> UpdateFiles | None:
+    """``files`` with the file at ``path`` read again, or ``None`` when that
+    file is not one of them (a new, deleted or renamed file, a second file
+    with a slug already taken, a file turned into a link): only reading the
+    whole folder again gives the right answer then."""
+    relpath = display_path(path, config.root)
+    if relpath not in files.parsed or path.is_symlink() or not path.is_file():
+        return None
+    ((digest, incident, file_errors),) = _parse_files(config, [(path, relpath)])
+    if incident is not None and cache is not None:
+        cache.store_incident(relpath, digest, incident, file_errors.warnings)
+    return replace(files, parsed={**files.parsed, relpath: (incident, file_errors)})
+
+
+def _parse_files(
+    config: SiteConfig, items: Sequence[tuple[Path, str]]
+) -> list[tuple[str, Incident | None, ErrorCollector]]:
+    """Parse a chunk of update files: (digest, incident or None, errors) each."""
+    results = []
+    for path, relpath in items:
+        raw = path.read_bytes()
+        file_errors = ErrorCollector()
+        incident = read_incident(path, config, file_errors, relpath=relpath, raw=raw)
+        results.append((hashlib.sha256(raw).hexdigest(), incident, file_errors))
+    return results

@@ -17,7 +17,7 @@ from .config import SiteConfig
 from .core.parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
 from .derive.changes import Change, next_change
 from .errors import UsageError
-from .load import load_sources
+from .load import Sources, load_sources
 from .model import Site
 from .output.cache import BuildCache, input_stamp
 from .output.generations import OutputStore
@@ -100,16 +100,23 @@ def _told_again(told: dict[str, object] | None) -> tuple[tuple[str, ...], Change
 
 
 def prepare(
-    config: SiteConfig, now: datetime, cache: BuildCache | None = None, workers: int = 1
+    config: SiteConfig,
+    now: datetime,
+    cache: BuildCache | None = None,
+    workers: int = 1,
+    sources: Sources | None = None,
 ) -> RenderContext:
     """Load and derive: everything a writer needs, with no output yet. The
     rulebook is read once, with the site; the private state is derived on
-    first use (in the background process when one renders the private files)."""
+    first use (in the background process when one renders the private files).
+    ``sources``: the site already loaded (``clarion serve`` keeps it between
+    edits), else it is loaded here."""
     from .derive import derive_state
     from .derive.private import PrivateState
     from .render.markdown import MarkdownRenderer
 
-    sources = load_sources(config, cache, workers)
+    if sources is None:
+        sources = load_sources(config, cache, workers)
     site = sources.site
     held = site.as_of(now)  # updates dated after now are held back everywhere
     markdown = MarkdownRenderer()

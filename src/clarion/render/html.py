@@ -24,7 +24,7 @@ from .. import __version__
 from ..config import SiteConfig
 from ..core.parallel import fork_map
 from ..derive import State
-from ..model import Site
+from ..model import Page, Runbook, Site
 from ..output.cache import BuildCache, fingerprint_files, render_key
 from . import THEME_DIR, Area, Output
 from .markdown import MarkdownRenderer
@@ -158,20 +158,54 @@ class HtmlRenderer:
                 yield self.component_page(component)
         yield from self.history()
         for page in self.site.pages:
-            yield self.render(
-                "page.html.j2", f"pages/{page.name}/index.html", page=page, title=page.title
-            )
+            yield self.extra_page(page)
         for book in self.site.runbooks:
             if book.public:
-                yield self.render(
-                    "runbook.html.j2",
-                    f"runbooks/{book.id}/index.html",
-                    runbook=book,
-                    title=book.title,
-                )
+                yield self.runbook_page(book)
         if not self.fragment:
             yield self.not_found()
         yield from self.assets()
+
+    def extra_page(self, page: Page) -> Output:
+        return self.render(
+            "page.html.j2", f"pages/{page.name}/index.html", page=page, title=page.title
+        )
+
+    def runbook_page(self, book: Runbook) -> Output:
+        return self.render(
+            "runbook.html.j2", f"runbooks/{book.id}/index.html", runbook=book, title=book.title
+        )
+
+    def page(self, path: str) -> Output | None:
+        """The page at ``path`` alone, the same as :meth:`outputs` makes it
+        (``clarion serve`` renders the page a browser shows first); ``None``
+        when ``path`` is none of its pages (a file, or a page the site no
+        longer has)."""
+        if path == "index.html":
+            return self.index()
+        for view in self.items.values():
+            if view.uri + "index.html" == path:
+                return Output(Area.PUBLIC, path, self.render_item(view), self.item_key(view))
+        for group in self.groups():
+            for component in group.components:
+                if component.uri + "index.html" == path:
+                    return self.component_page(component)
+        if path.startswith("history/"):
+            months = self.months()
+            if path == "history/index.html":
+                return self.history_index(months)
+            for (year, month), items in months.items():
+                if path == f"history/{year:04d}/{month:02d}/index.html":
+                    return self.month_page(year, month, items)
+        for extra in self.site.pages:
+            if path == f"pages/{extra.name}/index.html":
+                return self.extra_page(extra)
+        for book in self.site.runbooks:
+            if book.public and path == f"runbooks/{book.id}/index.html":
+                return self.runbook_page(book)
+        if path == "404.html" and not self.fragment:
+            return self.not_found()
+        return None
 
     def render_item(self, view: ItemView) -> bytes:
         return self.render(
@@ -294,31 +328,40 @@ class HtmlRenderer:
             items=items,
         )
 
-    def history(self) -> Iterator[Output]:
+    def months(self) -> dict[tuple[int, int], list[ItemView]]:
+        """The items of each month of the history, newest first within each."""
         months: dict[tuple[int, int], list[ItemView]] = defaultdict(list)
         for view in reversed(self.items.values()):
             if view.started_at > self.state.now and not view.incident.is_maintenance:
                 continue
             day = day_of(view.started_at, self.config)
             months[(day.year, day.month)].append(view)
-        ordered = sorted(months, reverse=True)
-        for year, month in ordered:
-            items = months[(year, month)]
-            yield self.render_cached(
-                render_key(self.fingerprint, year, month, [self.item_key(view) for view in items]),
-                "month.html.j2",
-                f"history/{year:04d}/{month:02d}/index.html",
-                title=f"{date(year, month, 1):%B %Y}",
-                month=date(year, month, 1),
-                items=items,
-                days=_by_day(items, self.config),
-            )
-        yield self.render(
+        return months
+
+    def month_page(self, year: int, month: int, items: list[ItemView]) -> Output:
+        return self.render_cached(
+            render_key(self.fingerprint, year, month, [self.item_key(view) for view in items]),
+            "month.html.j2",
+            f"history/{year:04d}/{month:02d}/index.html",
+            title=f"{date(year, month, 1):%B %Y}",
+            month=date(year, month, 1),
+            items=items,
+            days=_by_day(items, self.config),
+        )
+
+    def history_index(self, months: dict[tuple[int, int], list[ItemView]]) -> Output:
+        return self.render(
             "history.html.j2",
             "history/index.html",
             title="History",
-            months=[(date(y, m, 1), len(months[(y, m)])) for y, m in ordered],
+            months=[(date(y, m, 1), len(months[(y, m)])) for y, m in sorted(months, reverse=True)],
         )
+
+    def history(self) -> Iterator[Output]:
+        months = self.months()
+        for year, month in sorted(months, reverse=True):
+            yield self.month_page(year, month, months[(year, month)])
+        yield self.history_index(months)
 
     def not_found(self) -> Output:
         # The 404 page is served at any depth and, on project pages, under a

@@ -132,8 +132,11 @@ def test_an_edit_is_served_within_seconds(server, site):
     )
     assert time.monotonic() - started < WAIT
     assert "clarion-error-overlay" not in page
-    assert any(
-        "Rebuilt in" in line and "updates/2026-11-27-api-errors.md" in line for line in server.logs
+    eventually(  # said once the whole site is rebuilt (the open page may come first)
+        lambda: any(
+            "Rebuilt in" in line and "updates/2026-11-27-api-errors.md" in line
+            for line in server.logs
+        )
     )
 
 
@@ -180,7 +183,7 @@ def test_a_broken_file_shows_the_overlay_then_recovers(server, site):
     )
     assert "clarion-error-overlay" not in page
     assert status(server)["error"] is None
-    assert any("the error is fixed" in line for line in server.logs)
+    eventually(lambda: any("the error is fixed" in line for line in server.logs))
 
 
 def test_a_new_file_and_a_new_templates_folder_are_noticed(server, site):
@@ -201,8 +204,8 @@ def _noticed(server, name: str) -> threading.Event:
     seen = threading.Event()
     record = server.notify_change
 
-    def notify(path: str) -> None:
-        record(path)
+    def notify(path: str, **kwargs) -> None:
+        record(path, **kwargs)
         if Path(path).name == name:
             seen.set()
 
@@ -418,12 +421,12 @@ def test_a_rebuild_converts_only_the_markdown_that_changed(tmp_path, monkeypatch
     only the edited text is converted again, and the files equal those of a
     fresh build; the private-only writers are skipped."""
     from clarion.render.markdown import MarkdownRenderer
-    from clarion.serve.preview import _memory_cache_class, build_in_memory, public_writers
+    from clarion.serve.memory import build_in_memory, memory_cache_class, public_writers
     from tests.conftest import copy_example
 
     root = copy_example(tmp_path / "site")
     config = load_config(root)
-    cache = _memory_cache_class()(folder=root / ".clarion-serve", salt="test")
+    cache = memory_cache_class()(folder=root / ".clarion-serve", salt="test")
     build_in_memory(config, NOW, cache)
     converted: list[str] = []
     convert = MarkdownRenderer._convert

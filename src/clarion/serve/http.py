@@ -1,8 +1,9 @@
 """``clarion serve``'s HTTP side: the last good build from memory, with live reload.
 
-Every HTML response gets a small script that long-polls ``/__clarion/poll``;
-the answer comes when the build version changes, and the page reloads. While
-the last change does not build, pages carry an overlay with the errors.
+Every HTML response gets a small script that long-polls ``/__clarion/poll``
+with the version and path of its page; the answer comes when what the page
+shows changed (:mod:`.live`), and the page reloads. While the last change
+does not build, pages carry an overlay with the errors.
 """
 
 from __future__ import annotations
@@ -32,6 +33,21 @@ class Snapshot:
     error: str | None = None
 
 
+def page_key(url_path: str) -> str:
+    """The file a URL path names: ``/`` and folders name their ``index.html``."""
+    key = url_path.lstrip("/")
+    return key + "index.html" if key == "" or key.endswith("/") else key
+
+
+def shown_page(files: Mapping[str, bytes], key: str) -> bytes | None:
+    """What a browser asking for ``key`` is shown: the file, the folder's page
+    it is redirected to, or the 404 page."""
+    data = files.get(key)
+    if data is None:
+        data = files.get(f"{key}/index.html")
+    return data if data is not None else files.get("404.html")
+
+
 class PreviewHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -49,10 +65,14 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 _LIVE_JS = b"""(function () {
   var script = document.currentScript;
   var version = script ? script.getAttribute("data-version") : "";
+  var path = encodeURIComponent(location.pathname);
   function poll() {
-    fetch("/__clarion/poll?since=" + encodeURIComponent(version), {cache: "no-store"})
+    fetch("/__clarion/poll?since=" + encodeURIComponent(version) + "&path=" + path,
+          {cache: "no-store"})
       .then(function (r) { return r.json(); })
-      .then(function (d) { if (d.version !== version) { location.reload(); } else { poll(); } })
+      .then(function (d) {
+        if (d.reload) { location.reload(); } else { version = d.version; poll(); }
+      })
       .catch(function () { setTimeout(poll, 1000); });
   }
   poll();
@@ -115,9 +135,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self._live(path[len(LIVE_PREFIX) :], parse_qs(url.query), head=head)
                 return
             snapshot = preview.snapshot
-            key = path.lstrip("/")
-            if key == "" or key.endswith("/"):
-                key += "index.html"
+            key = page_key(path)
             data = snapshot.files.get(key)
             status = HTTPStatus.OK
             if data is None and f"{key}/index.html" in snapshot.files:
@@ -133,6 +151,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             ctype = mimetypes.guess_type(key)[0] or "application/octet-stream"
             if ctype == "text/html":
                 data = inject(data, snapshot)
+                preview.live.page_served(page_key(path))
             if ctype.startswith("text/") or ctype in (
                 "application/json",
                 "application/xml",
@@ -150,12 +169,18 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         if name in ("poll", "status"):
             since = query.get("since", [""])[0]
+            path = query.get("path", [None])[0]
+            snapshot, version, reload = preview.snapshot, preview.snapshot.version, False
             if name == "poll" and since:
-                snapshot = preview.wait_for_change(since, preview.poll_timeout)
-            else:
-                snapshot = preview.snapshot
+                answer = preview.live.wait(since, preview.poll_timeout, path)
+                snapshot, version, reload = answer.snapshot, answer.version, answer.reload
             body = json.dumps(
-                {"version": snapshot.version, "error": snapshot.error, "builds": preview.builds}
+                {
+                    "version": version,
+                    "reload": reload,
+                    "error": snapshot.error,
+                    "builds": preview.builds,
+                }
             ).encode()
             self._send(HTTPStatus.OK, "application/json", body, head=head)
             return

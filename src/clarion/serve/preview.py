@@ -3,18 +3,27 @@
 How it works (the MkDocs livereload pattern):
 
 - The site is built into memory (``path -> bytes``) with the same
-  ``prepare``/``render_all`` steps as ``clarion build``; a new build replaces
-  the old one in one assignment, so a request never sees half a build.
+  ``prepare``/``render_all`` steps as ``clarion build`` (:mod:`.memory`); a
+  new build replaces the old one in one assignment, so a request never sees
+  half a build.
 - watchdog watches ``site_src/``, ``updates/``, the comms folder and
   ``templates/``. Its callback only records the change and notifies a
-  :class:`threading.Condition`; one build loop waits for a quiet moment
-  (changes stop for ``quiet`` seconds), rebuilds once, and on failure keeps
-  serving the last good build, with the errors printed in the terminal and
-  shown as an overlay in the browser.
+  :class:`threading.Condition`; one build loop waits until the changed files
+  are whole (closed after writing, or no change for ``quiet`` seconds),
+  rebuilds once, and on failure keeps serving the last good build, with the
+  errors printed in the terminal and shown as an overlay in the browser.
+- When one update file the site was read from is all that changed, only that
+  file is read again (the site and its update files are held in memory), the
+  site is derived again, and the pages open in browsers are rendered alone
+  and served first; the rest of the site follows in the same rebuild. Any
+  other change (site.toml, templates, comms, a new, deleted or renamed file,
+  the clock) reads the whole site again (parsed files whose bytes are
+  unchanged are reused).
 - Live reload needs no extra service: only in serve mode, every HTML response
-  gets a tiny script that long-polls ``/__clarion/poll``; the answer comes when
-  the build version changes, and the page reloads. ``clarion build`` output
-  never contains it.
+  gets a tiny script that long-polls ``/__clarion/poll`` with its page's
+  version and path; the answer comes when what that page shows changed
+  (:mod:`.live`), and the page reloads. ``clarion build`` output never
+  contains it.
 - While an incident is active, the terminal says when its next public update
   is due (the ``update-cadence`` rule), and reminds again shortly before and
   when it is overdue. A maintenance window opening or closing triggers a
@@ -31,118 +40,35 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from ..config import SiteConfig, load_config
+from ..core.parallel import no_cycle_collection
 from ..derive.changes import Change, next_change
 from ..errors import ClarionError, ContentErrors, UsageError, display_path
+from ..load import UpdateFiles
 from .http import PreviewHandler, PreviewHTTPServer, Snapshot
+from .live import LiveBuilds
+from .memory import memory_cache_class, render_first, render_in_memory
 from .reminders import REMIND_BEFORE, UpdateDue, updates_due_for
 from .watch import SourceWatcher
 
-#: Seconds without changes before a rebuild starts (editors save in bursts).
+#: Seconds without changes before a rebuild starts (editors save in bursts)...
 QUIET = 0.15
+#: ... or, once every file changed was closed after writing (or moved into
+#: place, or deleted), this long: the events of one save come together.
+SETTLE = 0.02
 #: How long a long-poll request is held open before it answers "no change".
 POLL_TIMEOUT = 20.0
 #: The build loop wakes at least this often to check the clock.
 TICK = 15.0
 Clock = Callable[[SiteConfig], datetime]
 Log = Callable[[str], None]
-
-
-def _memory_cache_class() -> type | None:
-    """A :class:`clarion.output.cache.BuildCache` that lives in memory between
-    rebuilds: parsed sources are reused when a file's bytes are unchanged, and
-    a page whose render key is unchanged is taken from the previous build."""
-    try:
-        from ..output.cache import BuildCache
-    except ImportError:  # pragma: no cover - the cache ships with Clarion
-        return None
-
-    @dataclass
-    class MemoryCache(BuildCache):
-        pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
-        #: Markdown conversions of earlier rebuilds (converter settings, text digest -> HTML)
-        conversions: tuple[str, dict[str, str]] = ("", {})
-
-        def markdown_html(self, settings: str) -> dict[str, str]:
-            return dict(self.conversions[1]) if self.conversions[0] == settings else {}
-
-        def previous_page(self, area: str, path: str, key: str) -> bytes | None:
-            entry = self.pages.get(path) if area == "public" else None
-            return entry[1] if entry is not None and entry[0] == key else None
-
-        def save(self, *args: object, **kwargs: object) -> None:
-            return  # nothing on disk: serve never touches the site's folders
-
-    return MemoryCache
-
-
-def public_writers(config: SiteConfig | None = None) -> tuple[Any, ...]:
-    """The build's writers minus those that only make private files (the
-    deadline report, the email drafts, and the metrics page unless
-    ``config`` makes it public): serve shows the public site, so it skips
-    their cost."""
-    from ..render.writers import WRITERS
-
-    try:
-        from ..render.email import render_emails
-        from ..render.metrics import render_metrics
-        from ..render.report import render_deadlines
-    except ImportError:  # pragma: no cover
-        return WRITERS
-    private = {render_deadlines, render_emails}
-    if config is not None and not config.metrics.public:
-        private.add(render_metrics)
-    return tuple(w for w in WRITERS if w not in private)
-
-
-def build_in_memory(
-    config: SiteConfig, now: datetime, cache: Any = None
-) -> tuple[dict[str, bytes], Any]:
-    """Load, derive and render the public site into ``{path: bytes}``.
-
-    Returns the files and the render context (site and state). With a memory
-    ``cache`` only changed sources are parsed and only changed pages rendered."""
-    from ..build import prepare, render_all
-    from ..render import Area
-
-    context = prepare(config, now, cache) if cache is not None else prepare(config, now)
-    files: dict[str, bytes] = {}
-    pages: dict[str, tuple[str, bytes]] = {}
-    for output in render_all(context, public_writers(config)):
-        if output.area is Area.PUBLIC:
-            files[output.path] = output.data
-            key = getattr(output, "key", None)
-            if key is not None:
-                pages[output.path] = (key, output.data)
-    if cache is not None:
-        cache.pages = pages
-        cache.conversions = (context.markdown.settings, _conversions(context))
-    return files, context
-
-
-def _conversions(context: Any) -> dict[str, str]:
-    """The Markdown conversions to keep for the next rebuild: all so far, or,
-    once they are many more than the site's texts, those the site still has."""
-    from ..render.markdown import text_digest
-
-    markdown = context.markdown
-    kept = {**markdown.stored, **markdown.converted}
-    incidents = context.site.incidents
-    if len(kept) > 2 * sum(1 + len(i.updates) for i in incidents) + 100:
-        live = {
-            text_digest(text)
-            for incident in incidents
-            for text in (incident.summary, *(update.body for update in incident.updates))
-        }
-        kept = {name: html for name, html in kept.items() if name in live}
-    return kept
 
 
 class PreviewServer:
@@ -169,21 +95,24 @@ class PreviewServer:
         self.quiet = quiet
         self.poll_timeout = poll_timeout
         self.tick = tick
-        self._session = secrets.token_hex(3)
-        self._counter = 0
-        self.snapshot = Snapshot(version=f"{self._session}-0")
+        self.live = LiveBuilds(secrets.token_hex(3))
         self.config: SiteConfig | None = None
+        #: the update files of the site last read (``None``: read them all again)
+        self._files: UpdateFiles | None = None
         self._changes = threading.Condition()
         self._dirty = False
         self._last_change = 0.0
         self._changed: set[str] = set()
-        self._live = threading.Condition()
+        self._writing: set[str] = set()  # changed files not closed since
         self._stopping = False
         self._httpd: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         # the watcher calls notify_change by name, so a wrapper set later is used
         self._watcher = SourceWatcher(
-            self.root, self.watched_dirs, lambda path: self.notify_change(path), log
+            self.root,
+            self.watched_dirs,
+            lambda path, finished: self.notify_change(path, finished=finished),
+            log,
         )
         self._next_change: Change | None = None
         self._due: list[UpdateDue] = []
@@ -219,8 +148,7 @@ class PreviewServer:
         with self._changes:
             self._stopping = True
             self._changes.notify_all()
-        with self._live:
-            self._live.notify_all()
+        self.live.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -252,12 +180,18 @@ class PreviewServer:
         """Does a change at this path affect the site?"""
         return self._watcher.relevant(path_text)
 
-    def notify_change(self, path: str) -> None:
-        """Called from the watchdog thread: record and wake the build loop."""
+    def notify_change(self, path: str, *, finished: bool = False) -> None:
+        """Called from the watchdog thread: record and wake the build loop.
+        ``finished``: the file is whole (closed after writing, moved into
+        place, deleted); the build then need not wait for a quiet moment."""
         with self._changes:
             self._dirty = True
             self._last_change = time.monotonic()
             self._changed.add(path)
+            if finished:
+                self._writing.discard(path)
+            else:
+                self._writing.add(path)
             self._changes.notify_all()
 
     # -- building -------------------------------------------------------------
@@ -276,13 +210,15 @@ class PreviewServer:
                 if self._dirty:
                     while not self._stopping:
                         quiet_for = time.monotonic() - self._last_change
-                        if quiet_for >= self.quiet:
+                        wanted = self.quiet if self._writing else min(SETTLE, self.quiet)
+                        if quiet_for >= wanted:
                             break
-                        self._changes.wait(timeout=self.quiet - quiet_for)
+                        self._changes.wait(timeout=wanted - quiet_for)
                     if self._stopping:
                         return
                 changed, self._changed, dirty = self._changed, set(), self._dirty
                 self._dirty = False
+                self._writing.clear()
             try:
                 if dirty:
                     self.rebuild(changed=changed)
@@ -310,58 +246,117 @@ class PreviewServer:
 
     def rebuild(self, *, changed: Iterable[str] = (), initial: bool = False) -> bool:
         """Build once; on success swap the snapshot, on failure keep the last
-        good files and show the errors. Returns True on success."""
-        with self._build_lock:
-            return self._rebuild(changed=changed, initial=initial)
-
-    def _rebuild(self, *, changed: Iterable[str], initial: bool) -> bool:
+        good files and show the errors. Returns True on success. When one
+        update file is all that changed, only that file is read again and
+        the pages browsers show are served before the rest of the site."""
         started = time.perf_counter()
+        changed = set(changed)
         names = sorted(
             display_path(Path(p), self.root) if p.startswith("/") else p for p in changed
         )
-        error: str | None = None
-        files: dict[str, bytes] | None = None
-        context: Any = None
-        try:
-            self.config = load_config(self.root)
-            now = self.clock(self.config)
-            files, context = build_in_memory(self.config, now, self._cache_for(self.config))
-        except ContentErrors as exc:
-            count = len(exc.errors)
-            error = (
-                exc.format()
-                + f"\n{count} error{'s' if count != 1 else ''}; showing the last good build."
-            )
-        except ClarionError as exc:
-            error = f"error: {exc}"
-        except Exception as exc:  # a bug in Clarion: keep serving, say so
-            error = "internal error (a bug in Clarion; please report it):\n" + "".join(
-                traceback.format_exception(type(exc), exc, exc.__traceback__)
-            )
-        elapsed = time.perf_counter() - started
-        self.builds += 1
-        self._watcher.sync()
         why = f" ({', '.join(names[:3])}{' …' if len(names) > 3 else ''} changed)" if names else ""
-        if error is not None:
-            self.log(error)
-            self._publish(self.snapshot.files, error)
-            self.log(f"Build failed{why}; still serving the last good build.")
-            return False
-        assert files is not None and context is not None and self.config is not None
+        with self._build_lock, no_cycle_collection():
+            before = self.snapshot
+            one = None if initial else self._one_update_file(changed)
+            context, error = self._reread(one) if one is not None else (None, None)
+            if context is None and error is None:
+                context, error = _attempt(self._load)
+            first: float | None = None
+            files: dict[str, bytes] = {}
+            if context is not None:
+                if one is not None:
+                    first = _attempt(lambda: self._render_first(context, before))[0]
+                files, error = _attempt(lambda: render_in_memory(context))
+            self.builds += 1
+            self._watcher.sync()
+            if error is not None:
+                self._failed(error, why)
+                return False
+            timing = Timing(started, first)
+            self._succeeded(files, context, before, timing, why, initial=initial)
+            return True
+
+    def _one_update_file(self, changed: set[str]) -> Path | None:
+        """The update file, when one saved update file is all that changed
+        and the site it belongs to is held in memory."""
+        if len(changed) != 1 or self._files is None or self.config is None:
+            return None
+        path = Path(next(iter(changed)))
+        updates = self.config.updates_dir
+        if path.suffix != ".md" or not path.is_absolute() or not path.is_relative_to(updates):
+            return None
+        return path
+
+    def _load(self) -> Any:
+        """Read site.toml and every source (parsed files reused when their
+        bytes are unchanged) and derive: the context to render."""
+        from ..build import prepare
+        from ..load import assemble_sources, read_sources
+
+        self._files = None
+        self.config = config = load_config(self.root)
+        cache = self._cache_for(config)
+        self._files = read_sources(config, cache)
+        sources = assemble_sources(config, self._files)
+        return prepare(config, self.clock(config), cache, sources=sources)
+
+    def _reread(self, path: Path) -> tuple[Any, str | None]:
+        """Read one saved update file again, put it into the site held in
+        memory and derive: the context to render, or the error. ``(None,
+        None)`` when the file is not one the site was read from (new,
+        deleted, renamed): then the whole site is read again."""
+        from ..build import prepare
+        from ..load import assemble_sources, reread_update_file
+
+        config, held = self.config, self._files
+        assert config is not None and held is not None
+        files = reread_update_file(config, held, path, self._cache)
+        if files is None:
+            return None, None
+        self._files = files  # with the file's errors, if it has any
+        return _attempt(
+            lambda: prepare(
+                config, self.clock(config), self._cache, sources=assemble_sources(config, files)
+            )
+        )
+
+    def _render_first(self, context: Any, before: Snapshot) -> float | None:
+        """Serve the pages browsers show, rendered alone, with the last
+        build's other files; the time it took, or ``None`` when no page is open."""
+        pages = render_first(context, self.live.open_pages())
+        if not pages:
+            return None
+        self.live.publish({**before.files, **pages}, None)
+        return time.perf_counter()
+
+    def _failed(self, error: str, why: str) -> None:
+        self.log(error)
+        self.live.publish(self.snapshot.files, error)
+        self.log(f"Build failed{why}; still serving the last good build.")
+
+    def _succeeded(
+        self,
+        files: dict[str, bytes],
+        context: Any,
+        before: Snapshot,
+        timing: Timing,
+        why: str,
+        *,
+        initial: bool,
+    ) -> None:
+        assert self.config is not None
         for warning in context.site.warnings:
             self.log(warning.format())
-        previous = self.snapshot
-        recovered = previous.error is not None
-        differ = sum(1 for path, data in files.items() if previous.files.get(path) != data)
-        differ += sum(1 for path in previous.files if path not in files)
-        self._publish(files, None)
+        differ = sum(1 for path, data in files.items() if before.files.get(path) != data)
+        differ += sum(1 for path in before.files if path not in files)
+        self.live.publish(files, None)
         if initial:
-            self.log(f"Built {len(files)} files in {elapsed:.2f} s.")
+            self.log(f"Built {len(files)} files in {timing.total():.2f} s.")
         else:
             self.log(
-                f"Rebuilt in {elapsed:.2f} s{why}: "
+                f"Rebuilt in {timing.total():.2f} s{timing.first_page()}{why}: "
                 f"{differ} file{'s' if differ != 1 else ''} changed"
-                + ("; the error is fixed." if recovered else ".")
+                + ("; the error is fixed." if before.error is not None else ".")
             )
         self._next_change = next_change(context.state, self.config.timezone)
         due = updates_due_for(
@@ -370,7 +365,6 @@ class PreviewServer:
         changed_due = due != self._due
         self._due = due
         self._remind(context.state.now, always=initial or changed_due)
-        return True
 
     def _cache_for(self, config: SiteConfig) -> Any:
         """The memory cache, started afresh when site.toml changes (parsed
@@ -379,28 +373,13 @@ class PreviewServer:
 
         salt = f"{__version__}:{config.digest}:serve"
         if self._cache is None or self._cache.salt != salt:
-            factory = _memory_cache_class()
+            factory = memory_cache_class()
             self._cache = (
                 None
                 if factory is None
                 else factory(folder=config.root / ".clarion-serve", salt=salt)
             )
         return self._cache
-
-    def _publish(self, files: Mapping[str, bytes], error: str | None) -> None:
-        """Swap in a new snapshot; wake the long-polls only when something a
-        browser shows changed (the files or the error)."""
-        current = self.snapshot
-        if files is current.files and error == current.error:
-            return
-        if error is None and current.error is None and dict(files) == dict(current.files):
-            return
-        with self._live:
-            self._counter += 1
-            self.snapshot = Snapshot(
-                version=f"{self._session}-{self._counter}", files=files, error=error
-            )
-            self._live.notify_all()
 
     def _remind(self, now: datetime, *, always: bool) -> None:
         for due in self._due:
@@ -415,16 +394,42 @@ class PreviewServer:
 
     # -- answering the browser --------------------------------------------------
 
-    def wait_for_change(self, since: str, timeout: float) -> Snapshot:
-        """Block until the version differs from ``since`` (or ``timeout``)."""
-        deadline = time.monotonic() + timeout
-        with self._live:
-            while self.snapshot.version == since and not self._stopping:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._live.wait(timeout=left)
-            return self.snapshot
+    @property
+    def snapshot(self) -> Snapshot:
+        """What the server shows now."""
+        return self.live.snapshot
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When a rebuild started and when its first pages were served."""
+
+    started: float
+    first: float | None
+
+    def total(self) -> float:
+        return time.perf_counter() - self.started
+
+    def first_page(self) -> str:
+        if self.first is None:
+            return ""
+        return f" (open page in {self.first - self.started:.2f} s)"
+
+
+def _attempt(step: Callable[[], Any]) -> tuple[Any, str | None]:
+    """Run a build step: its result, or the error to show in its stead."""
+    try:
+        return step(), None
+    except ContentErrors as exc:
+        count = len(exc.errors)
+        errors = f"{count} error{'s' if count != 1 else ''}"
+        return None, f"{exc.format()}\n{errors}; showing the last good build."
+    except ClarionError as exc:
+        return None, f"error: {exc}"
+    except Exception as exc:  # a bug in Clarion: keep serving, say so
+        return None, "internal error (a bug in Clarion; please report it):\n" + "".join(
+            traceback.format_exception(type(exc), exc, exc.__traceback__)
+        )
 
 
 def serve(root: Path, *, clock: Clock, port: int = 8000, log: Log = print) -> None:

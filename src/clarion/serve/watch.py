@@ -1,7 +1,9 @@
 """``clarion serve``'s watcher: watchdog on the site's source folders.
 
 Its callback does no work: it passes each relevant change to ``on_change``
-(which records it and wakes the build loop). The folders are asked for again
+(which records it and wakes the build loop), saying whether the change is
+finished: a file closed after writing, moved into place or deleted (a file
+still being written has been modified but not yet closed). The folders are asked for again
 at each :meth:`SourceWatcher.sync`, so a source folder created while serving
 (``templates/``, ``comms/``) is watched from then on; the folder above each is
 watched too, so that its creation is seen.
@@ -17,17 +19,19 @@ from typing import Any
 from ..errors import display_path
 
 _IGNORED_EVENTS = {"opened", "closed_no_write"}  # our own builds read files
+#: Events after which a file is whole: closed after writing, moved into place, deleted.
+_FINISHED_EVENTS = {"closed", "moved", "deleted"}
 
 
 class SourceWatcher:
-    """Watch ``folders()`` under ``root``; call ``on_change(path)`` for each change
-    to a file that matters (editors' swap and backup files do not)."""
+    """Watch ``folders()`` under ``root``; call ``on_change(path, finished)`` for
+    each change to a file that matters (editors' swap and backup files do not)."""
 
     def __init__(
         self,
         root: Path,
         folders: Callable[[], list[Path]],
-        on_change: Callable[[str], None],
+        on_change: Callable[[str, bool], None],
         log: Callable[[str], None],
     ):
         self.root = root
@@ -61,7 +65,7 @@ class SourceWatcher:
             return
         for child in sorted(folder.rglob("*")):
             if child.is_file() and self.relevant(str(child)):
-                self.on_change(str(child))
+                self.on_change(str(child), True)
 
     def sync(self) -> None:
         """Watch every source folder that exists, and the folder above each,
@@ -134,8 +138,9 @@ class _EventHandler:
             if self.watcher.relevant(path):
                 self.watcher.folder_appeared(path)
         # a move (an editor's or sed's atomic save) names the real file in dest_path
+        finished = event.event_type in _FINISHED_EVENTS
         for path in (getattr(event, "dest_path", ""), getattr(event, "src_path", "")):
             path = path.decode() if isinstance(path, bytes) else path
             if self.watcher.relevant(path):
-                self.watcher.on_change(path)
+                self.watcher.on_change(path, finished)
                 return

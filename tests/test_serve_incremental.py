@@ -266,3 +266,18 @@ def test_a_poll_is_answered_when_what_its_page_shows_changes():
     assert live.wait("unknown-version", 0.01, "/a/").reload
     assert not live.wait(live.snapshot.version, 0.01, "/a/").reload  # nothing new
     assert isinstance(live.snapshot, Snapshot)
+
+
+def test_an_edited_template_is_compiled_afresh(tmp_path):
+    """Compiled templates are kept between environments (serve makes one per
+    rebuild); an edited template is compiled again, not taken from there."""
+    from zoneinfo import ZoneInfo
+
+    from clarion.render.templates import make_environment
+
+    (tmp_path / "note.html.j2").write_text("first {{ x }}", encoding="utf-8")
+    first = make_environment(tmp_path, ZoneInfo("UTC")).get_template("note.html.j2")
+    assert first.render(x=1) == "first 1"
+    (tmp_path / "note.html.j2").write_text("second {{ x }}", encoding="utf-8")
+    again = make_environment(tmp_path, ZoneInfo("UTC")).get_template("note.html.j2")
+    assert again.render(x=2) == "second 2"

@@ -183,9 +183,10 @@ class HtmlRenderer:
         longer has)."""
         if path == "index.html":
             return self.index()
-        for view in self.items.values():
-            if view.uri + "index.html" == path:
-                return Output(Area.PUBLIC, path, self.render_item(view), self.item_key(view))
+        folder, _, slug = path.removesuffix("/index.html").partition("/")
+        view = self.items.get(slug) if folder in ("incidents", "maintenance") else None
+        if view is not None and view.uri + "index.html" == path:
+            return Output(Area.PUBLIC, path, self.render_item(view), self.item_key(view))
         for group in self.groups():
             for component in group.components:
                 if component.uri + "index.html" == path:

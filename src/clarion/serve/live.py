@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .http import Snapshot, page_key, shown_page
@@ -51,6 +51,9 @@ class LiveBuilds:
         self._changed = threading.Condition()
         self._waiting: Counter[str] = Counter()
         self._last_page: str | None = None
+        self._served = threading.Condition()
+        self._served_count = 0
+        self._served_at: dict[str, int] = {}  # page -> the count when last served
         self.stopping = False
 
     def publish(self, files: Mapping[str, bytes], error: str | None) -> None:
@@ -78,14 +81,36 @@ class LiveBuilds:
 
     def page_served(self, key: str) -> None:
         """Record the HTML page just served (its poll starts a moment later)."""
-        self._last_page = key
+        with self._served:
+            self._last_page = key
+            self._served_count += 1
+            self._served_at[key] = self._served_count
+            self._served.notify_all()
+
+    def served_count(self) -> int:
+        with self._served:
+            return self._served_count
+
+    def wait_for_pages(self, keys: Iterable[str], since: int, timeout: float) -> bool:
+        """Wait until each page of ``keys`` was served after count ``since``
+        (the reloads of the tabs that show them), at most ``timeout``."""
+        deadline = time.monotonic() + timeout
+        wanted = set(keys)
+        with self._served:
+            while not all(self._served_at.get(key, 0) > since for key in wanted):
+                left = deadline - time.monotonic()
+                if left <= 0 or self.stopping:
+                    return False
+                self._served.wait(timeout=left)
+        return True
 
     def open_pages(self) -> list[str]:
         """The pages browsers show now: those waiting for a change, and the
         last one served (newest first, at most :data:`MAX_OPEN`)."""
         with self._changed:
             pages = [key for key, count in self._waiting.items() if count > 0]
-        last = self._last_page
+        with self._served:
+            last = self._last_page
         if last is not None:
             pages = [last, *(key for key in pages if key != last)]
         return pages[:MAX_OPEN]

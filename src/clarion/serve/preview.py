@@ -63,6 +63,9 @@ QUIET = 0.15
 #: ... or, once every file changed was closed after writing (or moved into
 #: place, or deleted), this long: the events of one save come together.
 SETTLE = 0.02
+#: After serving the open pages first, wait at most this long for their tabs
+#: to fetch them again before rendering the rest of the site.
+RELOAD_GRACE = 0.25
 #: How long a long-poll request is held open before it answers "no change".
 POLL_TIMEOUT = 20.0
 #: The build loop wakes at least this often to check the clock.
@@ -322,12 +325,17 @@ class PreviewServer:
 
     def _render_first(self, context: Any, before: Snapshot) -> float | None:
         """Serve the pages browsers show, rendered alone, with the last
-        build's other files; the time it took, or ``None`` when no page is open."""
+        build's other files, and give their tabs a moment to reload before
+        the rest of the site is rendered; when they were served, or ``None``
+        when no page is open."""
         pages = render_first(context, self.live.open_pages())
         if not pages:
             return None
+        served = self.live.served_count()
         self.live.publish({**before.files, **pages}, None)
-        return time.perf_counter()
+        published = time.perf_counter()
+        self.live.wait_for_pages(pages, served, RELOAD_GRACE)
+        return published
 
     def _failed(self, error: str, why: str) -> None:
         self.log(error)

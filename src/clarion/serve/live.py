@@ -104,11 +104,15 @@ class LiveBuilds:
                 self._served.wait(timeout=left)
         return True
 
+    def polled_pages(self) -> list[str]:
+        """The pages whose tabs wait for a change now."""
+        with self._changed:
+            return [key for key, count in self._waiting.items() if count > 0]
+
     def open_pages(self) -> list[str]:
         """The pages browsers show now: those waiting for a change, and the
         last one served (newest first, at most :data:`MAX_OPEN`)."""
-        with self._changed:
-            pages = [key for key, count in self._waiting.items() if count > 0]
+        pages = self.polled_pages()
         with self._served:
             last = self._last_page
         if last is not None:

@@ -257,7 +257,7 @@ class PreviewServer:
         names = sorted(
             display_path(Path(p), self.root) if p.startswith("/") else p for p in changed
         )
-        why = f" ({', '.join(names[:3])}{' …' if len(names) > 3 else ''} changed)" if names else ""
+        why = f"{', '.join(names[:3])}{' …' if len(names) > 3 else ''} changed" if names else ""
         with self._build_lock, no_cycle_collection():
             before = self.snapshot
             one = None if initial else self._one_update_file(changed)
@@ -331,16 +331,17 @@ class PreviewServer:
         pages = render_first(context, self.live.open_pages())
         if not pages:
             return None
-        served = self.live.served_count()
+        served, tabs = self.live.served_count(), set(self.live.polled_pages()) & set(pages)
         self.live.publish({**before.files, **pages}, None)
         published = time.perf_counter()
-        self.live.wait_for_pages(pages, served, RELOAD_GRACE)
+        if tabs:
+            self.live.wait_for_pages(tabs, served, RELOAD_GRACE)
         return published
 
     def _failed(self, error: str, why: str) -> None:
         self.log(error)
         self.live.publish(self.snapshot.files, error)
-        self.log(f"Build failed{why}; still serving the last good build.")
+        self.log(f"Build failed{f' ({why})' if why else ''}; still serving the last good build.")
 
     def _succeeded(
         self,
@@ -362,7 +363,7 @@ class PreviewServer:
             self.log(f"Built {len(files)} files in {timing.total():.2f} s.")
         else:
             self.log(
-                f"Rebuilt in {timing.total():.2f} s{timing.first_page()}{why}: "
+                f"Rebuilt in {timing.total():.2f} s{timing.describe(why)}: "
                 f"{differ} file{'s' if differ != 1 else ''} changed"
                 + ("; the error is fixed." if before.error is not None else ".")
             )
@@ -418,10 +419,12 @@ class Timing:
     def total(self) -> float:
         return time.perf_counter() - self.started
 
-    def first_page(self) -> str:
-        if self.first is None:
-            return ""
-        return f" (open page in {self.first - self.started:.2f} s)"
+    def describe(self, why: str) -> str:
+        """`` (what changed; open page in 0.08 s)``, as much as is known."""
+        parts = [why] if why else []
+        if self.first is not None:
+            parts.append(f"open page in {self.first - self.started:.2f} s")
+        return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _attempt(step: Callable[[], Any]) -> tuple[Any, str | None]:

@@ -189,7 +189,11 @@ def _keep_conversions(cache: BuildCache, context: RenderContext) -> None:
         for incident in context.site.incidents
         for text in (incident.summary, *(update.body for update in incident.updates))
     }
-    keep = {name: html for name, html in markdown.stored.items() if name in live}
+    keep: dict[str, str] = {}
+    for name in list(markdown.stored):  # decoded on lookup; a damaged entry is left out
+        html = markdown.stored.get(name) if name in live else None
+        if html is not None:
+            keep[name] = html
     keep.update(markdown.converted)
     if keep.keys() != markdown.stored.keys():
         cache.save_markdown(markdown.settings, keep, append=False)

@@ -48,7 +48,7 @@ import json
 import os
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +58,7 @@ from ..core.plaindata import PlainDataError, from_plain, to_plain
 from ..errors import ContentError
 from ..load.runbooks import runbooks_dir
 from ..model import Incident
+from .conversions import StoredConversions
 
 CACHE_DIRNAME = ".clarion-cache"
 _PARSED_FILE = "parsed.json.gz"
@@ -66,8 +67,6 @@ _MARKDOWN_FILE = "markdown.json.gz"
 #: Files earlier versions of the cache kept, removed when the cache is saved.
 _FORMER_FILES = ("parsed.pickle", "parsed.json", "markdown.json")
 _FORMAT = "clarion-cache/1"
-#: The length of a Markdown text's digest (:func:`clarion.render.markdown.text_digest`).
-_DIGEST_CHARS = 32
 
 
 @dataclass
@@ -282,47 +281,6 @@ class BuildCache:
             )
         except OSError:
             pass
-
-
-class StoredConversions(Mapping[str, str]):
-    """The lines of the Markdown file (``["<text digest>", "<html>"]``, one per
-    text, a later line for the same text wins), indexed by the digest at the
-    start of each line and decoded on lookup. A line that does not have that
-    shape or does not decode is missing (found damaged on lookup, it is
-    dropped): its text is converted again."""
-
-    _PREFIX = len(b'["') + _DIGEST_CHARS
-
-    def __init__(self, lines: bytes):
-        end = self._PREFIX
-        self._lines = {
-            line[2:end]: line
-            for line in lines.splitlines()
-            if line.startswith(b'["') and line[end : end + 4] == b'", "'
-        }
-
-    def __getitem__(self, name: str) -> str:
-        key = name.encode("utf-8", "surrogateescape")
-        line = self._lines.get(key)
-        if line is not None:
-            try:
-                found, html = json.loads(line)
-            except (ValueError, TypeError):
-                pass
-            else:
-                if found == name and isinstance(html, str):
-                    return html
-            del self._lines[key]  # damaged: missing from now on (converted and kept again)
-        raise KeyError(name)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.encode("utf-8", "surrogateescape") in self._lines
-
-    def __iter__(self) -> Iterator[str]:
-        return (name.decode("utf-8", "surrogateescape") for name in self._lines)
-
-    def __len__(self) -> int:
-        return len(self._lines)
 
 
 def _save_parsed_file(cache: BuildCache) -> None:

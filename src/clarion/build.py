@@ -243,7 +243,11 @@ def _build(
     # real folders an older Clarion wrote (without the store) are adopted
     known = cache or BuildCache.open(config)
     adopt = {Path(f): set(known.manifest.get(a, {})) for a, f in known.targets.items()}
-    stamp = input_stamp(config, now.isoformat(), theme_dir=THEME_DIR) if cache is not None else None
+    stamp = None
+    if cache is not None:
+        stamp = input_stamp(
+            config, now.isoformat(), theme_dir=THEME_DIR, digests=cache.source_digests
+        )
     if cache is not None and stamp is not None and cache.unchanged_output(stamp, names):
         again = _told_again(cache.told)
         if again is not None:

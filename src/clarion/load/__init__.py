@@ -78,7 +78,7 @@ def load_sources(config: SiteConfig, cache: BuildCache | None = None, workers: i
         seen[slug] = relpath
         cached = None
         if cache is not None:
-            cached = cache.parsed_incident(relpath, hashlib.sha256(path.read_bytes()).hexdigest())
+            cached = cache.parsed_incident(relpath, cache.source_digest(path))
         if cached is not None:
             incident, warnings = cached
             replay = ErrorCollector()

@@ -96,6 +96,8 @@ class BuildCache:
     _file_lines: int | None = None
     _removed: bool = False  # entries forgotten: the parsed file is written afresh
     _parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] | None = None
+    #: The SHA-256 of each input file by path, as the build's stamp read them.
+    source_digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def parsed(self) -> dict[str, tuple[str, Incident, tuple[ContentError, ...]]]:
@@ -142,6 +144,11 @@ class BuildCache:
         if entry is not None and entry[0] == digest:
             return entry[1], entry[2]
         return None
+
+    def source_digest(self, path: Path) -> str:
+        """The SHA-256 of ``path``'s bytes: as the stamp read them, else read now."""
+        known = self.source_digests.get(str(path))
+        return known if known is not None else hashlib.sha256(path.read_bytes()).hexdigest()
 
     def store_incident(
         self, relpath: str, digest: str, incident: Incident, warnings: Iterable[ContentError]
@@ -412,9 +419,13 @@ def _model_shape() -> str:
     return hashlib.sha256("\n".join(shapes).encode()).hexdigest()[:16]
 
 
-def input_stamp(config: SiteConfig, *extra: object, theme_dir: Path) -> str:
+def input_stamp(
+    config: SiteConfig, *extra: object, theme_dir: Path, digests: dict[str, str] | None = None
+) -> str:
     """A hash of every file a build reads (the site's and the built-in theme in
-    ``theme_dir``), Clarion's version and ``extra`` (the build's ``now``)."""
+    ``theme_dir``), Clarion's version and ``extra`` (the build's ``now``).
+    ``digests``, if given, receives each file's SHA-256 by path (the loader
+    then reads only the files it parses again)."""
     digest = hashlib.sha256(f"{__version__}\0{config.digest}\0".encode())
     for part in extra:
         digest.update(f"{part}\0".encode())
@@ -434,7 +445,10 @@ def input_stamp(config: SiteConfig, *extra: object, theme_dir: Path) -> str:
                 path = os.path.join(dirpath, name)
                 digest.update(path.encode("utf-8", "surrogateescape"))
                 with open(path, "rb") as handle:
-                    digest.update(hashlib.sha256(handle.read()).digest())
+                    each = hashlib.sha256(handle.read())
+                digest.update(each.digest())
+                if digests is not None:
+                    digests[path] = each.hexdigest()
     return digest.hexdigest()
 
 

@@ -109,12 +109,12 @@ def prepare(
     from .derive.private import PrivateState
     from .render.markdown import MarkdownRenderer
 
+    markdown = MarkdownRenderer()
+    if cache is not None:  # (before loading, which may fork: any reading ahead ends here)
+        markdown.stored = cache.markdown_html(markdown.settings)
     sources = load_sources(config, cache, workers)
     site = sources.site
     held = site.as_of(now)  # updates dated after now are held back everywhere
-    markdown = MarkdownRenderer()
-    if cache is not None:
-        markdown.stored = cache.markdown_html(markdown.settings)
     return RenderContext(
         config=config,
         site=held,
@@ -266,6 +266,8 @@ def _build(
     from .output.explain import input_changes, input_notes
     from .output.write import write_outputs
 
+    if cache is not None:
+        cache.read_ahead()  # the Markdown conversions, while the parsed sources are read
     notes = input_notes(config, now)
     parsed_before = _sources(cache)
     context = prepare(config, now, cache, chosen)

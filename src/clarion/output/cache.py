@@ -47,6 +47,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -96,6 +97,8 @@ class BuildCache:
     _file_lines: int | None = None
     _removed: bool = False  # entries forgotten: the parsed file is written afresh
     _parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] | None = None
+    _reader: threading.Thread | None = None  # reading the Markdown file ahead
+    _markdown_read: bytes | None = None  # what it read
     #: The SHA-256 of each input file by path, as the build's stamp read them.
     source_digests: dict[str, str] = field(default_factory=dict)
 
@@ -170,13 +173,34 @@ class BuildCache:
         HTML), when they used the same converter and settings. Each entry is
         decoded when it is first looked up: a build needs few of them."""
         try:
-            first, _, rest = _unzip((self.folder / _MARKDOWN_FILE).read_bytes()).partition(b"\n")
+            first, _, rest = self._markdown_bytes().partition(b"\n")
             head = json.loads(first)
             if head.get("version") != __version__ or head.get("settings") != settings:
                 return {}
             return StoredConversions(rest)
         except (OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError):
             return {}
+
+    def read_ahead(self) -> None:
+        """Start reading the Markdown file in a thread (decompressing lets go
+        of the interpreter's lock) while the build reads the parsed sources;
+        :meth:`markdown_html` takes what it read, before the build forks."""
+
+        def read() -> None:
+            try:
+                self._markdown_read = _unzip((self.folder / _MARKDOWN_FILE).read_bytes())
+            except (OSError, EOFError, zlib.error):
+                pass  # read again, and the failure handled, by markdown_html
+
+        self._reader = threading.Thread(target=read, name="clarion-cache-read", daemon=True)
+        self._reader.start()
+
+    def _markdown_bytes(self) -> bytes:
+        if self._reader is not None:
+            self._reader.join()
+            self._reader = None
+        data, self._markdown_read = self._markdown_read, None
+        return data if data is not None else _unzip((self.folder / _MARKDOWN_FILE).read_bytes())
 
     def save_markdown(self, settings: str, html: dict[str, str], *, append: bool) -> None:
         """Write the conversions ``html``: the whole file, or (``append``) only

@@ -5,19 +5,24 @@ Nothing cached can change what a build produces:
 * **Parsed sources.** Each ``updates/*.md`` file's parsed incident, keyed by
   the file's SHA-256, the site configuration's hash and Clarion's version. A
   file that changed (or a new ``site.toml``) is parsed again.
-* **Converted Markdown.** The sanitised HTML of each update text the last
-  build converted in its main process (feeds, API, front page), keyed by the
-  text's SHA-256, for the same Markdown converter, sanitiser and settings.
+* **Converted Markdown.** The sanitised HTML of each update text earlier
+  builds converted, keyed by the text's SHA-256, for the same converter,
+  sanitiser and settings; decompressed in a thread while the parsed sources
+  are read, each line decoded only when its text is looked up
+  (:mod:`clarion.output.conversions`).
 * **The stamp of the last build**: a hash of every input file (updates,
   comms, site sources, templates, the built-in theme), Clarion's version and
   ``now``. A build whose stamp is unchanged, with the previous folders
-  intact, renders and writes nothing.
+  intact, renders and writes nothing. The SHA-256 of each file, computed for
+  the stamp, is what the loader compares with the parsed sources: each source
+  is read once per build.
 * **The manifest of the last output**: for every file of the public and
   private folders, its SHA-256 and, for pages rendered from a single
   incident or month, the *render key* (a hash of everything the page depends
   on: the templates, the site settings, the item's source, and ``now`` when
-  the item is still open or has updates after ``now``). A page whose key is
-  unchanged is read back from the previous output instead of being
+  the item is still open or has updates after ``now``; for a feed, its
+  entries' sources and visible updates). A page whose key is unchanged is
+  reused from the previous output instead of being
   rendered; a build whose every file is unchanged leaves both folders as
   they are, and a build that changes some files rewrites only those
   (:mod:`clarion.output.write`).

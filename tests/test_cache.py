@@ -205,3 +205,25 @@ def test_an_edit_appends_to_the_parsed_file_and_a_removal_rewrites_it(tmp_path):
     assert len(gzip.decompress(parsed.read_bytes()).decode().splitlines()) == 1 + 2
     clean = build(load_config(root), now=NOW, use_cache=False)
     assert len(clean.site.incidents) == 2
+
+
+def test_a_damaged_markdown_line_loses_only_its_own_conversion(tmp_path):
+    """The kept Markdown conversions are decoded one by one as a build looks
+    them up: a damaged line is one text converted again, not the whole file
+    thrown away, and a later line for the same text wins."""
+    from clarion.output.cache import BuildCache
+
+    root = copy_basic(tmp_path)
+    cache = BuildCache.open(load_config(root))
+    one, two, three = "a" * 32, "b" * 32, "c" * 32
+    cache.save_markdown("s", {one: "<p>old</p>", two: '<p>"two" é\\n</p>'}, append=False)
+    cache.save_markdown("s", {one: "<p>new</p>"}, append=True)
+    path = root / ".clarion-cache/markdown.json.gz"
+    damaged = f'\n["{three}", "<p>cut off'.encode()
+    path.write_bytes(path.read_bytes() + gzip.compress(damaged))
+    stored = cache.markdown_html("s")
+    assert stored.get(one) == "<p>new</p>"
+    assert stored.get(two) == '<p>"two" é\\n</p>'
+    assert stored.get(three) is None and three not in stored
+    assert sorted(stored) == [one, two]
+    assert cache.markdown_html("other settings") == {}

@@ -115,13 +115,13 @@ def prepare(
     from .derive.private import PrivateState
     from .render.markdown import MarkdownRenderer
 
+    markdown = MarkdownRenderer()
+    if cache is not None:  # (before loading, which may fork: any reading ahead ends here)
+        markdown.stored = cache.markdown_html(markdown.settings)
     if sources is None:
         sources = load_sources(config, cache, workers)
     site = sources.site
     held = site.as_of(now)  # updates dated after now are held back everywhere
-    markdown = MarkdownRenderer()
-    if cache is not None:
-        markdown.stored = cache.markdown_html(markdown.settings)
     return RenderContext(
         config=config,
         site=held,
@@ -196,7 +196,11 @@ def _keep_conversions(cache: BuildCache, context: RenderContext) -> None:
         for incident in context.site.incidents
         for text in (incident.summary, *(update.body for update in incident.updates))
     }
-    keep = {name: html for name, html in markdown.stored.items() if name in live}
+    keep: dict[str, str] = {}
+    for name in list(markdown.stored):  # decoded on lookup; a damaged entry is left out
+        html = markdown.stored.get(name) if name in live else None
+        if html is not None:
+            keep[name] = html
     keep.update(markdown.converted)
     if keep.keys() != markdown.stored.keys():
         cache.save_markdown(markdown.settings, keep, append=False)
@@ -246,7 +250,11 @@ def _build(
     # real folders an older Clarion wrote (without the store) are adopted
     known = cache or BuildCache.open(config)
     adopt = {Path(f): set(known.manifest.get(a, {})) for a, f in known.targets.items()}
-    stamp = input_stamp(config, now.isoformat(), theme_dir=THEME_DIR) if cache is not None else None
+    stamp = None
+    if cache is not None:
+        stamp = input_stamp(
+            config, now.isoformat(), theme_dir=THEME_DIR, digests=cache.source_digests
+        )
     if cache is not None and stamp is not None and cache.unchanged_output(stamp, names):
         again = _told_again(cache.told)
         if again is not None:
@@ -265,6 +273,8 @@ def _build(
     from .output.explain import input_changes, input_notes
     from .output.write import write_outputs
 
+    if cache is not None:
+        cache.read_ahead()  # the Markdown conversions, while the parsed sources are read
     notes = input_notes(config, now)
     parsed_before = _sources(cache)
     context = prepare(config, now, cache, chosen)

@@ -88,12 +88,20 @@ def _builder(kind: Any) -> Builder:
             return lambda data: _expect(data, bool)
         if kind is float:
             return lambda data: float(_number(data))
-        if kind in (int, str):
+        if kind is str:
+            return _str
+        if kind is int:
             return functools.partial(_exact, kind)
     raise PlainDataError(f"unsupported type {kind!r}")
 
 
 def _same(data: Any) -> Any:
+    return data
+
+
+def _str(data: Any) -> str:
+    if type(data) is not str:
+        raise PlainDataError("expected str")
     return data
 
 
@@ -150,15 +158,32 @@ def _generic_builder(kind: Any, origin: Any, args: tuple[Any, ...]) -> Builder:
 
 
 def _dataclass_builder(kind: type) -> Builder:
-    fields = frozenset(f.name for f in dataclasses.fields(kind) if f.init)
+    init_fields = [f for f in dataclasses.fields(kind) if f.init]
+    fields = frozenset(f.name for f in init_fields)
+    # A plain frozen dataclass (every field set by ``__init__``, nothing after
+    # it, instances with a ``__dict__``) is filled in directly: its ``__init__``
+    # would only set the same attributes one ``object.__setattr__`` at a time.
+    direct = (
+        len(init_fields) == len(dataclasses.fields(kind))
+        and not hasattr(kind, "__post_init__")
+        and "__slots__" not in vars(kind)
+    )
+    parts: list[tuple[str, Builder]] = []  # made on first use (types may refer to each other)
 
     def build(data: Any) -> Any:
         if not isinstance(data, dict):
             raise PlainDataError(f"expected dict, got {type(data).__name__}")
         if data.keys() != fields:
             raise PlainDataError(f"fields of {kind.__name__} differ")
-        hints = _hints(kind)
-        return kind(**{name: _builder(hints[name])(value) for name, value in data.items()})
+        if not parts:
+            hints = _hints(kind)
+            parts.extend((f.name, _builder(hints[f.name])) for f in init_fields)
+        values = {name: make(data[name]) for name, make in parts}
+        if not direct:
+            return kind(**values)
+        made: Any = object.__new__(kind)
+        made.__dict__.update(values)
+        return made
 
     return build
 

@@ -20,12 +20,18 @@ def find_links(folder: Path) -> list[Path]:
     if folder.is_symlink():
         return [folder]
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            if path.is_symlink():
-                found.append(path)
-        dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+    pending = [str(folder)]
+    while pending:
+        try:
+            entries = os.scandir(pending.pop())
+        except OSError:
+            continue  # not a folder (or gone): nothing under it
+        with entries:
+            for entry in entries:  # the folder listing says what is a link: no stat
+                if entry.is_symlink():
+                    found.append(Path(entry.path))
+                elif entry.is_dir():
+                    pending.append(entry.path)
     return sorted(found)
 
 

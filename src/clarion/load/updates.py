@@ -11,6 +11,7 @@ What spans files (comms, rules, runbooks) is checked afterwards, by
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -49,10 +50,7 @@ def read_update_files(
     seen: dict[str, str] = {}
     parsed: dict[str, tuple[Incident | None, ErrorCollector]] = {}
     to_parse: list[tuple[Path, str]] = []
-    updates_dir = config.updates_dir
-    files = sorted(updates_dir.rglob("*.md")) if updates_dir.is_dir() else []
-    for path in files:
-        relpath = display_path(path, config.root)
+    for path, relpath in _update_files(config.updates_dir, config.root):
         if path.name.lower() == "readme.md":
             continue
         slug = path.stem
@@ -67,7 +65,7 @@ def read_update_files(
         seen[slug] = relpath
         cached = None
         if cache is not None:
-            cached = cache.parsed_incident(relpath, hashlib.sha256(path.read_bytes()).hexdigest())
+            cached = cache.parsed_incident(relpath, cache.source_digest(path))
         if cached is not None:
             incident, warnings = cached
             replay = ErrorCollector()
@@ -83,6 +81,33 @@ def read_update_files(
     if cache is not None:
         cache.forget_missing(seen.values())
     return UpdateFiles(seen, {relpath: parsed[relpath] for relpath in seen.values()}, walk)
+
+
+def _update_files(folder: Path, root: Path) -> list[tuple[Path, str]]:
+    """Every ``*.md`` under ``folder`` (links are not followed; the sources hold
+    none), sorted as paths sort, with its path relative to ``root``."""
+    found: list[tuple[list[str], str]] = []
+    pending: list[tuple[str, list[str]]] = [(str(folder), [])]
+    while pending:
+        where, parts = pending.pop()
+        try:
+            entries = os.scandir(where)
+        except OSError:
+            continue  # no such folder (or not one): no files there
+        with entries:
+            for entry in entries:
+                here = [*parts, entry.name]
+                if entry.name.endswith(".md"):
+                    found.append((here, entry.path))
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, here))
+    found.sort(key=lambda item: item[0])
+    base = display_path(folder, root)
+    under = str(folder).startswith(str(root).rstrip(os.sep) + os.sep)
+    return [
+        (Path(path), f"{base}/{'/'.join(parts)}" if under else display_path(Path(path), root))
+        for parts, path in found
+    ]
 
 
 def reread_update_file(

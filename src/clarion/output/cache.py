@@ -5,19 +5,24 @@ Nothing cached can change what a build produces:
 * **Parsed sources.** Each ``updates/*.md`` file's parsed incident, keyed by
   the file's SHA-256, the site configuration's hash and Clarion's version. A
   file that changed (or a new ``site.toml``) is parsed again.
-* **Converted Markdown.** The sanitised HTML of each update text the last
-  build converted in its main process (feeds, API, front page), keyed by the
-  text's SHA-256, for the same Markdown converter, sanitiser and settings.
+* **Converted Markdown.** The sanitised HTML of each update text earlier
+  builds converted, keyed by the text's SHA-256, for the same converter,
+  sanitiser and settings; decompressed in a thread while the parsed sources
+  are read, each line decoded only when its text is looked up
+  (:mod:`clarion.output.conversions`).
 * **The stamp of the last build**: a hash of every input file (updates,
   comms, site sources, templates, the built-in theme), Clarion's version and
   ``now``. A build whose stamp is unchanged, with the previous folders
-  intact, renders and writes nothing.
+  intact, renders and writes nothing. The SHA-256 of each file, computed for
+  the stamp, is what the loader compares with the parsed sources: each source
+  is read once per build.
 * **The manifest of the last output**: for every file of the public and
   private folders, its SHA-256 and, for pages rendered from a single
   incident or month, the *render key* (a hash of everything the page depends
   on: the templates, the site settings, the item's source, and ``now`` when
-  the item is still open or has updates after ``now``). A page whose key is
-  unchanged is read back from the previous output instead of being
+  the item is still open or has updates after ``now``; for a feed, its
+  entries' sources and visible updates). A page whose key is unchanged is
+  reused from the previous output instead of being
   rendered; a build whose every file is unchanged leaves both folders as
   they are, and a build that changes some files rewrites only those
   (:mod:`clarion.output.write`).
@@ -47,8 +52,9 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +64,7 @@ from ..core.plaindata import PlainDataError, from_plain, to_plain
 from ..errors import ContentError
 from ..load.runbooks import runbooks_dir
 from ..model import Incident
+from .conversions import StoredConversions
 
 CACHE_DIRNAME = ".clarion-cache"
 _PARSED_FILE = "parsed.json.gz"
@@ -95,6 +102,10 @@ class BuildCache:
     _file_lines: int | None = None
     _removed: bool = False  # entries forgotten: the parsed file is written afresh
     _parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] | None = None
+    _reader: threading.Thread | None = None  # reading the Markdown file ahead
+    _markdown_read: bytes | None = None  # what it read
+    #: The SHA-256 of each input file by path, as the build's stamp read them.
+    source_digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def parsed(self) -> dict[str, tuple[str, Incident, tuple[ContentError, ...]]]:
@@ -142,6 +153,11 @@ class BuildCache:
             return entry[1], entry[2]
         return None
 
+    def source_digest(self, path: Path) -> str:
+        """The SHA-256 of ``path``'s bytes: as the stamp read them, else read now."""
+        known = self.source_digests.get(str(path))
+        return known if known is not None else hashlib.sha256(path.read_bytes()).hexdigest()
+
     def store_incident(
         self, relpath: str, digest: str, incident: Incident, warnings: Iterable[ContentError]
     ) -> None:
@@ -157,24 +173,39 @@ class BuildCache:
 
     # -- Markdown ------------------------------------------------------------------
 
-    def markdown_html(self, settings: str) -> dict[str, str]:
+    def markdown_html(self, settings: str) -> Mapping[str, str]:
         """The HTML of Markdown texts earlier builds converted (text digest ->
-        HTML), when they used the same converter and settings."""
+        HTML), when they used the same converter and settings. Each entry is
+        decoded when it is first looked up: a build needs few of them."""
         try:
-            first, _, rest = _unzip((self.folder / _MARKDOWN_FILE).read_bytes()).partition(b"\n")
+            first, _, rest = self._markdown_bytes().partition(b"\n")
             head = json.loads(first)
             if head.get("version") != __version__ or head.get("settings") != settings:
                 return {}
-            html = {}
-            for line in rest.splitlines():
-                if not line:
-                    continue
-                name, text = json.loads(line)
-                if isinstance(name, str) and isinstance(text, str):
-                    html[name] = text
-            return html
+            return StoredConversions(rest)
         except (OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError):
             return {}
+
+    def read_ahead(self) -> None:
+        """Start reading the Markdown file in a thread (decompressing lets go
+        of the interpreter's lock) while the build reads the parsed sources;
+        :meth:`markdown_html` takes what it read, before the build forks."""
+
+        def read() -> None:
+            try:
+                self._markdown_read = _unzip((self.folder / _MARKDOWN_FILE).read_bytes())
+            except (OSError, EOFError, zlib.error):
+                pass  # read again, and the failure handled, by markdown_html
+
+        self._reader = threading.Thread(target=read, name="clarion-cache-read", daemon=True)
+        self._reader.start()
+
+    def _markdown_bytes(self) -> bytes:
+        if self._reader is not None:
+            self._reader.join()
+            self._reader = None
+        data, self._markdown_read = self._markdown_read, None
+        return data if data is not None else _unzip((self.folder / _MARKDOWN_FILE).read_bytes())
 
     def save_markdown(self, settings: str, html: dict[str, str], *, append: bool) -> None:
         """Write the conversions ``html``: the whole file, or (``append``) only
@@ -417,9 +448,13 @@ def _model_shape() -> str:
     return hashlib.sha256("\n".join(shapes).encode()).hexdigest()[:16]
 
 
-def input_stamp(config: SiteConfig, *extra: object, theme_dir: Path) -> str:
+def input_stamp(
+    config: SiteConfig, *extra: object, theme_dir: Path, digests: dict[str, str] | None = None
+) -> str:
     """A hash of every file a build reads (the site's and the built-in theme in
-    ``theme_dir``), Clarion's version and ``extra`` (the build's ``now``)."""
+    ``theme_dir``), Clarion's version and ``extra`` (the build's ``now``).
+    ``digests``, if given, receives each file's SHA-256 by path (the loader
+    then reads only the files it parses again)."""
     digest = hashlib.sha256(f"{__version__}\0{config.digest}\0".encode())
     for part in extra:
         digest.update(f"{part}\0".encode())
@@ -439,7 +474,10 @@ def input_stamp(config: SiteConfig, *extra: object, theme_dir: Path) -> str:
                 path = os.path.join(dirpath, name)
                 digest.update(path.encode("utf-8", "surrogateescape"))
                 with open(path, "rb") as handle:
-                    digest.update(hashlib.sha256(handle.read()).digest())
+                    each = hashlib.sha256(handle.read())
+                digest.update(each.digest())
+                if digests is not None:
+                    digests[path] = each.hexdigest()
     return digest.hexdigest()
 
 

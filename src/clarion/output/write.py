@@ -84,8 +84,8 @@ class _Staging:
             folders = self.store.new_generation()
         self.folders = {Area(name): folder for name, folder in folders.items()}
 
-    def destination(self, area: Area, relpath: PurePosixPath) -> Path:
-        destination = self.folders[area].joinpath(*relpath.parts)
+    def destination(self, area: Area, relpath: str) -> Path:
+        destination = self.folders[area] / relpath
         parent = destination.parent
         if parent not in self.made_dirs:
             try:
@@ -100,20 +100,18 @@ class _Staging:
             shutil.rmtree(destination)  # the spare holds a folder where this build needs a file
         return destination
 
-    def put(
-        self, area: Area, relpath: PurePosixPath, entry: tuple[str, int], data: bytes | None
-    ) -> None:
+    def put(self, area: Area, relpath: str, entry: tuple[str, int], data: bytes | None) -> None:
         """Make the generation's file ``relpath`` hold ``data`` (``None``: the
         bytes of the current generation's file, which has the same digest)."""
-        held = self.held.get(area.value, {}).get(str(relpath))
-        if held == entry and _size(self.folders[area].joinpath(*relpath.parts)) == entry[1]:
+        held = self.held.get(area.value, {}).get(relpath)
+        if held == entry and _size(os.path.join(self.folders[area], relpath)) == entry[1]:
             return  # the spare already holds these bytes
         destination = self.destination(area, relpath)
-        self.written.append((area, str(relpath)))
+        self.written.append((area, relpath))
         temporary = destination.with_name(f".{destination.name}.clarion-new")
         temporary.unlink(missing_ok=True)
         if data is None:
-            source = self.targets[area].joinpath(*relpath.parts)
+            source = self.targets[area] / relpath
             try:
                 os.link(source, temporary)
             except OSError:
@@ -181,15 +179,15 @@ def _write(
 ) -> WriteReport:
     intact = all(target.is_dir() for target in targets.values()) and bool(current)
     staging = _Staging(targets, store, current if intact else {})
-    seen: set[tuple[Area, PurePosixPath]] = set()
-    unchanged: list[tuple[Area, PurePosixPath, tuple[str, int]]] = []
+    seen: set[tuple[Area, str]] = set()
+    unchanged: list[tuple[Area, str, tuple[str, int]]] = []
     manifest: dict[str, dict[str, ManifestEntry]] = {area.value: {} for area in targets}
     files = dict.fromkeys(targets, 0)
     sizes = dict.fromkeys(targets, 0)
     changes: list[tuple[str, str, str]] = []
     try:
         for output in outputs:
-            relpath = safe_relpath(output.path)
+            relpath = output.path if _clean(output.path) else str(safe_relpath(output.path))
             key = (output.area, relpath)
             if key in seen:
                 raise OutputPathError(
@@ -206,10 +204,15 @@ def _write(
             files[output.area] += 1
             sizes[output.area] += entry.size
             pair = (entry.sha, entry.size)
+            shown = os.path.join(targets[output.area], relpath)
             same = (
                 intact
                 and current.get(output.area.value, {}).get(output.path) == pair
-                and _size(targets[output.area].joinpath(*relpath.parts)) == entry.size
+                and (
+                    # a page reused by reference to the shown file: its size was just checked
+                    (output.reused is not None and output.reused[2] == shown)
+                    or _size(shown) == entry.size
+                )
             )  # (a file edited by hand in the output folder is written again)
             if same and not staging.started:
                 unchanged.append((output.area, relpath, pair))  # the bytes are on disk
@@ -248,7 +251,20 @@ def _write(
     )
 
 
-def _size(path: Path) -> int:
+def _clean(path: str) -> bool:
+    """``path`` is relative, with no empty, ``.`` or ``..`` part and no backslash:
+    safe as written (the common case, checked without building a path)."""
+    return (
+        bool(path)
+        and "\\" not in path
+        and not path.startswith("/")
+        and not path.endswith("/")
+        and "//" not in path
+        and all(part not in (".", "..") for part in path.split("/"))
+    )
+
+
+def _size(path: Path | str) -> int:
     try:
         return os.stat(path).st_size
     except OSError:

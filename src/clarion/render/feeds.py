@@ -26,16 +26,21 @@ import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import metadata
 from itertools import islice
 
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
+from .. import __version__
 from ..config import Component, SiteConfig
+from ..output.cache import BuildCache, render_key
 from . import Area, Output, RenderContext
 from .items import PublishedItem, absolute_url, dump_json, newest_first, plain_text, published_items
 from .markdown import MarkdownRenderer
+from .reuse import previous_output
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+_FEEDGEN_VERSION = metadata.version("feedgen")  # its XML is part of each feed's render key
 #: The ``updated`` time of a feed that has no entry (Atom requires one).
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 _TIME_FORMAT = "%d %b %Y, %H:%M %Z"
@@ -65,10 +70,11 @@ def render_feeds(context: RenderContext) -> Iterator[Output]:
     )
     ordered = newest_first(items)
     limit = config.feed_entries
-    yield from _feed_set(site, ordered[:limit], renderer)
+    cache = context.cache
+    yield from _feed_set(site, ordered[:limit], renderer, cache)
     for component in config.components:
         selected = list(islice((i for i in ordered if component.id in i.component_ids), limit))
-        yield from _feed_set(_component_spec(config, component), selected, renderer)
+        yield from _feed_set(_component_spec(config, component), selected, renderer, cache)
 
 
 def _component_spec(config: SiteConfig, component: Component) -> FeedSpec:
@@ -141,18 +147,43 @@ class _EntryRenderer:
 
 
 def _feed_set(
-    spec: FeedSpec, items: Sequence[PublishedItem], renderer: _EntryRenderer
+    spec: FeedSpec,
+    items: Sequence[PublishedItem],
+    renderer: _EntryRenderer,
+    cache: BuildCache | None = None,
 ) -> Iterator[Output]:
+    """The three feeds of ``spec``; each reused from the previous build when
+    its render key (the site's settings, the converter's, and each entry's
+    source and visible updates) is unchanged, as most component feeds are
+    after an edit."""
     base = renderer.config.base_url + spec.folder
     updated = max((i.updated_at for i in items), default=EMPTY_FEED_UPDATED)
-    for kind, name in (("rss", "feed.xml"), ("atom", "atom.xml")):
-        generator = _generator(spec, items, renderer, base + name, updated, rss=kind == "rss")
-        data = generator.rss_str(pretty=True) if kind == "rss" else generator.atom_str(pretty=True)
-        yield Output(Area.PUBLIC, spec.folder + name, data)
-    yield Output(
-        Area.PUBLIC,
-        spec.folder + "feed.json",
-        _json_feed(spec, items, renderer, base + "feed.json"),
+    key = _feed_key(spec, items, renderer, updated)
+    for kind, name in (("rss", "feed.xml"), ("atom", "atom.xml"), ("json", "feed.json")):
+        path = spec.folder + name
+        reused = previous_output(cache, Area.PUBLIC, path, key)
+        if reused is not None:
+            yield reused
+        elif kind == "json":
+            yield Output(Area.PUBLIC, path, _json_feed(spec, items, renderer, base + name), key)
+        else:
+            feed = _generator(spec, items, renderer, base + name, updated, rss=kind == "rss")
+            data = feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)
+            yield Output(Area.PUBLIC, path, data, key)
+
+
+def _feed_key(
+    spec: FeedSpec, items: Sequence[PublishedItem], renderer: _EntryRenderer, updated: datetime
+) -> str:
+    return render_key(
+        "feeds",
+        __version__,
+        _FEEDGEN_VERSION,
+        renderer.config.digest,
+        renderer.markdown.settings,
+        spec,
+        updated.isoformat(),
+        [(i.slug, i.incident.digest, len(i.updates), i.component_ids) for i in items],
     )
 
 

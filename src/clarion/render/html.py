@@ -81,6 +81,7 @@ class HtmlRenderer:
             self.env.loader = _FragmentLoader(self.env.loader)
         self.env.filters["markdown"] = lambda text: Markup(markdown.html(text))
         self.items = {i.slug: ItemView(i, state, config) for i in state.incidents}
+        self._item_keys: dict[str, str] = {}  # slug -> render key of its page
         self.static_files = _site_static_files(config)
         self.env.globals.update(
             site=config,
@@ -125,9 +126,14 @@ class HtmlRenderer:
         return Output(output.area, output.path, output.data, key)
 
     def item_key(self, view: ItemView) -> str:
-        return render_key(
-            self.fingerprint, view.incident.digest, "" if view.settled else self.state.now
-        )
+        """The render key of an item's page (also part of its month's key)."""
+        key = self._item_keys.get(view.incident.slug)
+        if key is None:
+            key = render_key(
+                self.fingerprint, view.incident.digest, "" if view.settled else self.state.now
+            )
+            self._item_keys[view.incident.slug] = key
+        return key
 
     def render(
         self, template: str, path: str, *, root: str | None = None, **context: object

@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import re
+import weakref
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -121,7 +122,23 @@ def published_items(config: SiteConfig, state: State) -> tuple[PublishedItem, ..
     """The public items published at ``now``, in the state's order
     ``(started_at, slug)``: every maintenance (announced ahead of its window)
     and every incident that has started. ``public: false`` files are not in
-    the state at all."""
+    the state at all. Made once per state: the feeds, the calendar, the API
+    and the sitemap of one build share them."""
+    held = _published.get(id(state))
+    if held is not None and held[0]() is state and held[1] is config:
+        return held[2]
+    items = _published_items(config, state)
+    _published.clear()  # one build's items at a time
+    _published[id(state)] = (weakref.ref(state), config, items)
+    weakref.finalize(state, _published.pop, id(state), None)
+    return items
+
+
+#: The items of the last state asked for: its id -> (the state, the config, the items).
+_published: dict[int, tuple[weakref.ref[State], SiteConfig, tuple[PublishedItem, ...]]] = {}
+
+
+def _published_items(config: SiteConfig, state: State) -> tuple[PublishedItem, ...]:
     now = state.now
     return tuple(
         PublishedItem(

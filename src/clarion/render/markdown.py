@@ -19,6 +19,7 @@ import hashlib
 import html as _html
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Mapping
 
 import markdown
 import nh3
@@ -165,7 +166,7 @@ class MarkdownRenderer:
         self._attributes = attributes
         self._link_rel = link_rel
         self._task_checkboxes = task_checkboxes
-        self.stored: dict[str, str] = {}  # text digest -> HTML, from an earlier build
+        self.stored: Mapping[str, str] = {}  # text digest -> HTML, from an earlier build
         self.converted: dict[str, str] = {}  # text digest -> HTML of the texts converted here
         self.order: list[str] = []  # the digests of ``converted``, in the order converted
 

@@ -122,6 +122,24 @@ def supported_countries() -> dict[str, tuple[str, ...]]:
     return {code: tuple(subs) for code, subs in holidays.list_supported_countries().items()}
 
 
+@functools.cache
+def subdivisions_of(country: str) -> tuple[str, ...] | None:
+    """The subdivisions of a country ``holidays`` supports (``None``: not
+    supported). Only that country's calendar is imported; listing every
+    supported country imports them all (about a tenth of a second)."""
+    try:
+        from holidays.registry import EntityLoader
+
+        codes = EntityLoader.get_country_codes()
+    except (ImportError, AttributeError):  # a holidays without that registry
+        return supported_countries().get(country)
+    if country not in codes:
+        return None
+    import holidays
+
+    return tuple(getattr(holidays, country).subdivisions)
+
+
 def parse_holidays(text: object, closures: str | None = None) -> HolidayCalendar:
     """``US``, ``BR``, ``US-NY``, ``DE-BY`` -> a checked :class:`HolidayCalendar`
     (with the named set of one-off ``closures``)."""
@@ -133,11 +151,10 @@ def parse_holidays(text: object, closures: str | None = None) -> HolidayCalendar
         raise CalendarError(f"expected a country code such as US or US-NY, got {text!r}")
     country, _, subdivision = text.strip().partition("-")
     country = country.upper()
-    countries = supported_countries()
-    if country not in countries:
+    known = subdivisions_of(country)
+    if known is None:
         raise CalendarError(f"unknown holidays country {country!r}")
     if subdivision:
-        known = countries[country]
         match = next((s for s in known if s.upper() == subdivision.upper()), None)
         if match is None:
             raise CalendarError(

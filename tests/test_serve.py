@@ -436,9 +436,10 @@ def test_a_rebuild_converts_only_the_markdown_that_changed(tmp_path, monkeypatch
         lambda self, text: converted.append(text) or convert(self, text),
     )
     source = root / "updates/2026-11-27-email-delivery-delays.md"
-    source.write_text(source.read_text().replace("reaching some", "reaching **a few**", 1))
+    # nested emphasis: outside the fast path's subset, so the full converter runs
+    source.write_text(source.read_text().replace("reaching some", "reaching **a *few***", 1))
     files, _ = build_in_memory(load_config(root), NOW, cache)
-    assert len(converted) == 1 and "reaching **a few**" in converted[0]
+    assert len(converted) == 1 and "reaching **a *few***" in converted[0]
     fresh, _ = build_in_memory(load_config(root), NOW)
     assert files == fresh
     names = {w.__name__ for w in public_writers(config)}

@@ -25,6 +25,8 @@ import markdown
 import nh3
 from markdown.treeprocessors import Treeprocessor
 
+from .markdown_subset import SubsetConverter
+
 PAGE_TAGS = {
     "a",
     "abbr",
@@ -103,6 +105,11 @@ _PARAGRAPH_RE = re.compile(r"(\n[ \t]*\n)")
 _FENCE_RE = re.compile(r"\s{0,3}(`{3,}|~{3,})")  # code blocks take linear time
 
 
+def _many_marks(text: str) -> bool:
+    """Whether ``text`` may hold a paragraph that :func:`set_aside_marked_blocks` sets aside."""
+    return len(text) > MAX_MARKS and len(_MARKS_RE.findall(text)) > MAX_MARKS
+
+
 def set_aside_marked_blocks(text: str) -> tuple[str, dict[str, str]]:
     """``text`` with every paragraph of more than :data:`MAX_MARKS` markup
     characters replaced by a token, and the escaped text of each token."""
@@ -166,6 +173,8 @@ class MarkdownRenderer:
         self._attributes = attributes
         self._link_rel = link_rel
         self._task_checkboxes = task_checkboxes
+        # the exact fast path for common formatting (None where nh3 would keep more)
+        self._subset = SubsetConverter.for_settings(tags, attributes, link_rel)
         self.stored: Mapping[str, str] = {}  # text digest -> HTML, from an earlier build
         self.converted: dict[str, str] = {}  # text digest -> HTML of the texts converted here
         self.order: list[str] = []  # the digests of ``converted``, in the order converted
@@ -191,6 +200,10 @@ class MarkdownRenderer:
         cached = self._cache.get(text)
         if cached is None:
             cached = prose_html(text)  # no markup characters at all: nothing to clean
+        if cached is None and self._subset is not None and not _many_marks(text):
+            cached = self._subset.html(text)  # the same bytes as _convert, or None
+            if cached is not None:
+                self._cache[text] = cached
         if cached is None:
             name = text_digest(text)
             cached = self.stored.get(name)

@@ -44,8 +44,21 @@ SUBSET_TAGS = frozenset(
     | {"table", "thead", "tbody", "tr", "th", "td"}
 )
 
-# Outside fenced code: characters and sequences that may mean more than text.
-_FORBIDDEN_RE = re.compile(r"[\\<{}]|&(?:#|[A-Za-z0-9]*;)| $")
+# Outside fenced code: characters and sequences that may mean more than text
+# (and ASCII control characters, for texts checked whole), and trailing spaces.
+_FORBIDDEN_CHAR_RE = re.compile(r"[\\<{}\x00-\x09\x0b-\x1f\x7f]")
+_ENTITY_RE = re.compile(r"&(?:#|[A-Za-z0-9]*;)")
+_TRAILING_SPACE_RE = re.compile(r"[^ \n] +$", re.MULTILINE)  # a line break; blank lines are fine
+
+
+def _forbidden(text: str) -> bool:
+    return bool(
+        _FORBIDDEN_CHAR_RE.search(text)
+        or ("&" in text and _ENTITY_RE.search(text))
+        or ((" \n" in text or text.endswith(" ")) and _TRAILING_SPACE_RE.search(text))
+    )
+
+
 # Line starts that may begin a block construct (or continue one).
 _BAD_START_RE = re.compile(r"[ #>=+:|~-]|\*(?: |$)|\d+[.)]|\[[ xX]\] ")
 _FENCE_RE = re.compile(r"(`{3,}|~{3,}) *(?:[A-Za-z0-9_#+-][A-Za-z0-9_#+.-]*)? *")
@@ -53,15 +66,16 @@ _LANG_RE = re.compile(r"[`~]+ *([^ ]*)")
 _UL_RE = re.compile(r"[-*] (.+)")
 _OL_RE = re.compile(r"(\d+)\. (.+)")
 _SEPARATOR_RE = re.compile(r"\|(?:[ :-]+\|)+")
-# Every alternative starts with its special character (lookbehinds come
-# after it), so the regular expression engine skips plain text quickly.
+# Every alternative starts with a literal character (lookbehinds come after
+# it), so the regular expression engine skips plain text quickly.
 _INLINE_RE = re.compile(
     r"`(?P<code>[^`]+)`(?!`)"
     r"|\[(?<!!\[)(?P<text>[^\[\]`]+)\]\((?P<url>[^()\s]+)\)"
     r"|\*\*(?P<strong>[^\s*](?:[^*]*[^\s*])?)\*\*(?!\*)"
     r"|\*(?P<em>[^\s*](?:[^*]*[^\s*])?)\*(?!\*)"
     r"|_(?<!\w_)(?P<uem>[^\s_](?:[^_]|_(?<=[^\W_]_)(?=[^\W_]))*?(?<!\s))_(?!\w)"
-    r"|(?P<bad>[`\[\]*]|_(?<![^\W_]_)|_(?![^\W_]))"
+    # no group: a character that is not text here (``lastgroup`` is None)
+    r"|`|\[|\]|\*|_(?<![^\W_]_)|_(?![^\W_])"
 )
 # What the content of a link or emphasis may hold: text, and ``_`` only
 # between two letters or digits.
@@ -109,6 +123,12 @@ class SubsetConverter:
 
     def html(self, text: str) -> str | None:
         """The HTML of ``text``, or ``None`` when it is not in the subset."""
+        # Without fences every line is checked at once, else line by line.
+        checked = "```" not in text and "~~~" not in text
+        if checked and (
+            _forbidden(text) or not (text.isascii() or text.replace("\n", "").isprintable())
+        ):
+            return None
         lines = text.split("\n")
         blocks: list[str] = []
         index, count = 0, len(lines)
@@ -134,9 +154,10 @@ class SubsetConverter:
             block = lines[index:end]
             index = end
             first = block[0]
-            for row in block:
-                if not row.isprintable() or _FORBIDDEN_RE.search(row):
-                    return None
+            if not checked:
+                for row in block:
+                    if not row.isprintable() or _forbidden(row):
+                        return None
             if first[0] == "|":
                 html, last_list = self._table(block), ""
             elif first[0] in "-*" and first[1:2] == " ":
@@ -237,7 +258,7 @@ class SubsetConverter:
         at = 0
         for match in _INLINE_RE.finditer(text):
             kind = match.lastgroup
-            if kind == "bad":
+            if kind is None:
                 return None
             parts.append(_text(text[at : match.start()]))
             at = match.end()
@@ -260,7 +281,6 @@ class SubsetConverter:
                 href = url.replace("&", "&amp;")
                 parts.append(f'<a href="{href}" rel="{self._rel}">{inner}</a>')
             else:
-                assert kind is not None
                 content = match.group(kind)
                 if _MARKED_RE.search(content):
                     return None

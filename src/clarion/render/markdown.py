@@ -5,6 +5,13 @@ cleaned, so ``<script>``, event handlers (``onerror=``) and ``javascript:``
 URLs never reach a reader's browser. Results are memoised by text, so a
 summary rendered for the page, the feeds and the API is converted once.
 
+Two exact fast paths skip the pipeline: :func:`prose_html` for text with no
+Markdown syntax at all, and :class:`~clarion.render.markdown_subset.SubsetConverter`
+for the formatting updates commonly use (strong, emphasis, code, links,
+fenced code, simple lists and tables). Each returns the bytes of
+``MarkdownRenderer._convert`` or ``None``; only ``_convert``'s results are
+kept in the build cache (the fast paths are cheaper than a cache look-up).
+
 Python-Markdown takes quadratic time on some paragraphs (it scans ahead
 from every ``[`` for a closing bracket, and rebuilds the paragraph for every
 inline match). A paragraph with more than :data:`MAX_MARKS` markup

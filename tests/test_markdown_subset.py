@@ -350,6 +350,14 @@ def test_the_renderer_uses_the_fast_path(monkeypatch):
     assert list(renderer.converted.values()) == [renderer.html(outside)]  # only what _convert made
 
 
+def test_a_paragraph_set_aside_for_its_markup_stays_set_aside():
+    """More than MAX_MARKS markup characters: the full pipeline shows the
+    paragraph as written, and the fast path must not format it instead."""
+    text = " ".join(["**x**"] * 300)
+    assert PAGE._subset is not None and PAGE._subset.html(text) is not None  # in the subset
+    assert PAGE.html(text) == PAGE._convert(text) == f"<p>{text}</p>"
+
+
 def test_a_renderer_that_keeps_more_gets_no_fast_path():
     assert MarkdownRenderer(attributes={"a": {"href"}, "th": {"style"}})._subset is None
     assert MarkdownRenderer(tags={"p", "a"})._subset is None

@@ -17,11 +17,12 @@ other text it returns ``None`` and the full pipeline runs.
   header's number of cells.
 
 Anything else gives ``None``: raw HTML or any ``<`` outside code blocks,
-backslashes, entities (``&name;``), braces, images, reference links,
+backslashes, entities (``&name;``, ``&#...``), braces, images, reference links,
 autolinks, headings, quotes, indented or lazy continuation lines, loose or
 nested lists, task-list items, trailing spaces (line breaks), tabs,
-non-printing characters and paragraphs long enough in markup to be set
-aside by :func:`clarion.render.markdown.set_aside_marked_blocks`.
+and non-printing characters. (The renderer does not ask about a text with
+more markup characters than :data:`clarion.render.markdown.MAX_MARKS`: the
+full pipeline sets such paragraphs aside as written.)
 
 What it returns is what nh3 leaves of Python-Markdown's HTML: the text
 escaped (``&``, ``<``, ``>``), a fixed set of tags, ``href`` only to URLs

@@ -9,6 +9,7 @@ be the full pipeline's. The benchmark's Markdown corpus is checked too.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -91,6 +92,9 @@ CODE_TEXT = st.text(
 ).filter(lambda s: s.strip(" ") and "|" not in s and "&#" not in s)
 
 
+BLOCK_START = re.compile(r"[#>|~-]|\d+[.)]")
+
+
 def _words(draw: st.DrawFn, low: int, high: int) -> str:
     return " ".join(draw(WORD) for _ in range(draw(st.integers(low, high))))
 
@@ -125,7 +129,9 @@ def inline_line(draw: st.DrawFn, table: bool = False, touching: bool = False) ->
         line += part
     if table:
         line = line.replace("|", "/")
-    return line[0].upper() + line[1:] if line[0].isalpha() else "Text " + line
+    if BLOCK_START.match(line):
+        return "Text " + line  # a heading, quote, list item, table row, ...
+    return line[0].upper() + line[1:]
 
 
 @st.composite

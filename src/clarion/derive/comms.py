@@ -13,7 +13,7 @@ notice covers yet: the build drafts them from built-in templates.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -41,24 +41,34 @@ def content_lint(
     """One warning per required item a regulator notice does not cover, at the
     notice's file and line. ``obligations`` (from the deadline report) tell
     which notices are late, for "reasons for the delay" items."""
-    late_keys = {
-        o.key for o in obligations if o.state in (ObligationState.OVERDUE, ObligationState.MET_LATE)
-    }
+    keys = late_keys(obligations)
+    return [w for notice in site.notices for w in notice_content_lint(notice, rulebook, keys)]
+
+
+def late_keys(obligations: Iterable[Obligation]) -> frozenset[str]:
+    """The keys of the items sent late or overdue."""
+    late = (ObligationState.OVERDUE, ObligationState.MET_LATE)
+    return frozenset(o.key for o in obligations if o.state in late)
+
+
+def notice_content_lint(
+    notice: Notice, rulebook: RuleBook, late: Collection[str]
+) -> list[ContentError]:
+    """What one notice lacks (see :func:`content_lint`); ``late``: the keys of
+    the items sent late or overdue (:func:`late_keys`)."""
     out: list[ContentError] = []
-    for notice in site.notices:
-        if notice.is_sent and not has_body(notice):
-            continue  # a record of an email sent from elsewhere
-        flagged: set[int] = set()
-        rule = _checked_rule(notice, rulebook)
-        if rule is not None:
-            target = rule.limits or rule.id
-            late = f"{notice.slug}/{target}" in late_keys
-            for missing in missing_items(notice, rule, late=late):
-                out.append(_missing_warning(notice, rule, missing))
-                if missing.empty_section is not None:
-                    flagged.add(missing.line)
-        if not notice.is_sent:
-            out.extend(_placeholder_warnings(notice, flagged))
+    if notice.is_sent and not has_body(notice):
+        return out  # a record of an email sent from elsewhere
+    flagged: set[int] = set()
+    rule = _checked_rule(notice, rulebook)
+    if rule is not None:
+        target = rule.limits or rule.id
+        for missing in missing_items(notice, rule, late=f"{notice.slug}/{target}" in late):
+            out.append(_missing_warning(notice, rule, missing))
+            if missing.empty_section is not None:
+                flagged.add(missing.line)
+    if not notice.is_sent:
+        out.extend(_placeholder_warnings(notice, flagged))
     return out
 
 

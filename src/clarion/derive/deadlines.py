@@ -17,8 +17,9 @@ obligations:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -39,7 +40,6 @@ from .owed import (
     span,
     utc_text,
 )
-from .roles import role_warnings
 
 __all__ = [
     "OPEN_STATES",
@@ -48,7 +48,9 @@ __all__ = [
     "ObligationState",
     "applies",
     "clock_time",
-    "lint",
+    "incident_lint",
+    "incident_obligations",
+    "notice_lint",
     "next_update_due",
     "obligation_for",
     "obligations",
@@ -65,6 +67,14 @@ class DeadlineReport:
     obligations: tuple[Obligation, ...]
     lint: tuple[ContentError, ...] = ()
     warn_within: timedelta | None = None
+    #: A digest of everything above but ``now`` (and the incidents and rules
+    #: the items name), ``""`` when not computed: the build's report files
+    #: are reused while it is unchanged (:mod:`clarion.derive.deadline_report`).
+    digest: str = ""
+    #: Each incident's part as JSON text, by the digest of its inputs, for
+    #: the next build; and how many parts this one reused.
+    kept: Mapping[str, str] = dataclass_field(default_factory=dict)
+    reused: int = 0
 
     @cached_property
     def overdue(self) -> tuple[Obligation, ...]:
@@ -110,77 +120,85 @@ def obligations(
     for notice in site.notices:
         by_slug.setdefault(notice.slug, []).append(notice)
     for incident in site.incidents:
-        if incident.started_at > now:
+        yield from incident_obligations(
+            incident, by_slug.get(incident.slug, ()), rulebook, now, zone
+        )
+
+
+def incident_obligations(
+    incident: Incident, notices: Sequence[Notice], rulebook: RuleBook, now: datetime, zone: ZoneInfo
+) -> Iterator[Obligation]:
+    """The obligations of one incident, from it, its ``notices``, the rulebook,
+    ``now`` and the zone alone (none before it starts)."""
+    if incident.started_at > now:
+        return
+    for rule in rulebook.applicable(incident):
+        if rule.is_warning:
             continue
-        notices = by_slug.get(incident.slug, ())
-        for rule in rulebook.applicable(incident):
-            if rule.is_warning:
-                continue
-            if rule.clock.kind == "incident" and rule.clock.field == "updates":
-                yield from cadence_obligations(incident, rule, now)
-            else:
-                item = obligation_for(incident, rule, rulebook, notices, now, zone)
-                if item is not None:
-                    yield item
+        if rule.clock.kind == "incident" and rule.clock.field == "updates":
+            yield from cadence_obligations(incident, rule, now)
+        else:
+            item = obligation_for(incident, rule, rulebook, notices, now, zone)
+            if item is not None:
+                yield item
 
 
 # -- lint ---------------------------------------------------------------------------
 
 
-def lint(site: Site, rulebook: RuleBook, now: datetime) -> tuple[ContentError, ...]:
-    """The loader's warnings plus what only a check sees: reopened incidents,
-    short monitoring, notices dated in the future or for rules that do not apply."""
-    out: list[ContentError] = [w for w in site.warnings if isinstance(w, ContentError)]
+def incident_lint(incident: Incident, rulebook: RuleBook, now: datetime) -> list[ContentError]:
+    """One incident's own warnings: reopened, resolved without enough
+    monitoring, a breach clock read from a stand-in field."""
+    if incident.is_maintenance:
+        return []
+    out: list[ContentError] = []
+    update = incident.reopening
+    if update is not None:
+        out.append(_warning(
+            incident.source_path, update.line,
+            f"the incident was reopened by this "
+            f"{update.stage.value} update after it was resolved",
+            "that is allowed; if the problem is new, open a new incident instead",
+        ))  # fmt: skip
     soak = rulebook["monitoring-soak"] if "monitoring-soak" in rulebook else None
-    for incident in site.incidents:
-        if incident.is_maintenance:
-            continue
-        update = incident.reopening
-        if update is not None:
-            out.append(_warning(
-                incident.source_path, update.line,
-                f"the incident was reopened by this "
-                f"{update.stage.value} update after it was resolved",
-                "that is allowed; if the problem is new, open a new incident instead",
-            ))  # fmt: skip
-        if (
-            soak is not None
-            and soak.enabled
-            and soak.deadline is not None
-            and not incident.imported
-        ):
-            warning = _soak_warning(incident, soak, now)
-            if warning is not None:
-                out.append(warning)
-        out.extend(_stand_in_warnings(incident, rulebook))
-    out.extend(role_warnings(site, rulebook, now))
-    incidents = {i.slug: i for i in site.incidents}
-    applicable = {slug: {r.id for r in rulebook.applicable(i)} for slug, i in incidents.items()}
-    for notice in site.notices:
-        if notice.sent_at is not None and notice.sent_at > now:
-            out.append(_warning(
-                notice.source_path, notice.lines.get("sent"),
-                f"sent: {utc_text(notice.sent_at)} is after now "
-                f"({utc_text(now)}); it counts only from then",
-                "check the date, or record the time it actually went out",
-            ))  # fmt: skip
-        if notice.rule is None or notice.slug not in applicable:
-            continue
-        rule = rulebook[notice.rule]
-        target = rule.limits or rule.id
-        if target not in applicable[notice.slug]:
-            no_breach = not rule.is_practice and incidents[notice.slug].breach is None
-            why = (
-                "the incident has no breach: block"
-                if no_breach
-                else "the rule is not in force for this incident"
-            )
-            out.append(_warning(
-                notice.source_path, notice.lines.get("rule"),
-                f"rule: {notice.rule} does not apply to {notice.slug} ({why})",
-                "add the rule to breach.rules or [rules] enabled, or correct the rule id",
-            ))  # fmt: skip
-    return tuple(out)
+    if soak is not None and soak.enabled and soak.deadline is not None and not incident.imported:
+        warning = _soak_warning(incident, soak, now)
+        if warning is not None:
+            out.append(warning)
+    out.extend(_stand_in_warnings(incident, rulebook))
+    return out
+
+
+def notice_lint(
+    notice: Notice, incident: Incident | None, rulebook: RuleBook, now: datetime
+) -> list[ContentError]:
+    """A notice dated after ``now``, or for a rule not in force for its
+    incident (``incident``: ``None`` when the incident is not published at ``now``)."""
+    out: list[ContentError] = []
+    if notice.sent_at is not None and notice.sent_at > now:
+        out.append(_warning(
+            notice.source_path, notice.lines.get("sent"),
+            f"sent: {utc_text(notice.sent_at)} is after now "
+            f"({utc_text(now)}); it counts only from then",
+            "check the date, or record the time it actually went out",
+        ))  # fmt: skip
+    if notice.rule is None or incident is None:
+        return out
+    rule = rulebook[notice.rule]
+    target = rule.limits or rule.id
+    if target not in {r.id for r in rulebook.applicable(incident)}:
+        no_breach = not rule.is_practice and incident.breach is None
+        why = (
+            "the incident has no breach: block"
+            if no_breach
+            else "the rule is not in force for this incident"
+        )
+        out.append(_warning(
+            notice.source_path, notice.lines.get("rule"),
+            f"rule: {notice.rule} does not apply to {notice.slug} ({why})",
+            "add the rule to breach.rules or [rules] enabled, or correct the rule id",
+        ))  # fmt: skip
+    return out
 
 
 def _stand_in_warnings(incident: Incident, rulebook: RuleBook) -> Iterator[ContentError]:

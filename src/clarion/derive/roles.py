@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from ..errors import ContentError, SourceLocation
-from ..model import Incident, Site, closed_at
+from ..model import Incident, closed_at
 from ..rules import Rule, RuleBook
 from .obligation import applies
 
@@ -22,15 +22,19 @@ ROLE_RULES = {
 }
 
 
-def role_warnings(site: Site, rulebook: RuleBook, now: datetime) -> Iterator[ContentError]:
+def incident_role_warnings(
+    incident: Incident, rulebook: RuleBook, now: datetime, *, only: str | None = None
+) -> Iterator[ContentError]:
+    """The role warnings of one incident, in the order of :data:`ROLE_RULES`
+    (``only``: that rule's alone)."""
     for rule_id, (key, name) in ROLE_RULES.items():
+        if only is not None and rule_id != only:
+            continue
         if rule_id not in rulebook or not rulebook[rule_id].enabled:
             continue
-        rule = rulebook[rule_id]
-        for incident in site.incidents:
-            warning = _role_warning(incident, rule, key, name, now)
-            if warning is not None:
-                yield warning
+        warning = _role_warning(incident, rulebook[rule_id], key, name, now)
+        if warning is not None:
+            yield warning
 
 
 def _role_warning(

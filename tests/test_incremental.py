@@ -25,6 +25,7 @@ from tests.test_site_build import tree
 EMAIL = "updates/2026-11-27-email-delivery-delays.md"
 SSO = "updates/2026-11-23-sso-login-failures.md"
 NOTICE = "comms/2026-11-04-members-api-wrong-organisation/gdpr-art33-authority.md"
+EXPORT_NOTICE = "comms/2026-11-25-export-files-other-accounts/gdpr-art33-authority.md"
 
 
 def _replace(root: Path, name: str, old: str, new: str) -> None:
@@ -85,6 +86,24 @@ EDITS: list[tuple[str, Edit, datetime]] = [
         lambda r: _replace(r, NOTICE, "sent: 2026-11-05T16:30:00Z", "sent: 2026-11-07T16:30:00Z"),
         NOW,
     ),
+    # each incident's part of the deadline report is kept by the digest of its
+    # inputs: a notice's text, the rulebook's overrides and now are among them
+    (
+        "notice text",
+        lambda r: _replace(r, EXPORT_NOTICE, "### Contact point\n", "### Contact\n"),
+        NOW,
+    ),
+    (
+        "rulebook override",
+        lambda r: _replace(
+            r,
+            "site_src/site.toml",
+            '# [rules.overrides.customer-resolution]\n# deadline = "PT12H"',
+            '[rules.overrides.customer-resolution]\ndeadline = "PT12H"',
+        ),
+        NOW,
+    ),
+    ("now crosses a deadline", NOTHING, NOW + timedelta(minutes=40)),
     ("now crosses midnight", NOTHING, NOW + timedelta(hours=11, minutes=30)),
     ("maintenance begins", NOTHING, datetime.fromisoformat("2026-12-03T03:00:00+00:00")),
     ("maintenance ends", NOTHING, datetime.fromisoformat("2026-12-03T04:30:00+00:00")),

@@ -27,6 +27,7 @@ from .render import THEME_DIR, Area, Output, RenderContext
 
 if TYPE_CHECKING:
     from .derive import State
+    from .output.kept import KeptParts
     from .render.writers import Writer
 
 # The renderers (:mod:`clarion.render.writers`), the derivation and their
@@ -105,14 +106,18 @@ def prepare(
     cache: BuildCache | None = None,
     workers: int = 1,
     sources: Sources | None = None,
+    kept: KeptParts | None = None,
 ) -> RenderContext:
     """Load and derive: everything a writer needs, with no output yet. The
     rulebook is read once, with the site; the private state is derived on
-    first use (in the background process when one renders the private files).
+    first use (in the background process when one renders the private files),
+    reusing the deadline report's parts in ``kept`` whose inputs are unchanged.
     ``sources``: the site already loaded (``clarion serve`` keeps it between
     edits), else it is loaded here."""
     from .derive import derive_state
+    from .derive.incident_deadlines import Reuse
     from .derive.private import PrivateState
+    from .output.kept import rules_digest
     from .render.markdown import MarkdownRenderer
 
     markdown = MarkdownRenderer()
@@ -126,7 +131,13 @@ def prepare(
         config=config,
         site=held,
         state=derive_state(config, site.incidents, now),
-        private=PrivateState(config, held, sources.rulebook, now),
+        private=PrivateState(
+            config,
+            held,
+            sources.rulebook,
+            now,
+            reuse=None if kept is None else Reuse(rules_digest(config), kept.previous),
+        ),
         markdown=markdown,
         cache=cache,
         workers=workers,
@@ -160,11 +171,12 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
     writers = WRITERS if writers is None else tuple(writers)
     large = context.workers > 1 and len(context.site.incidents) >= MIN_ITEMS
     in_background = tuple(w for w in writers if w in BACKGROUND_WRITERS) if large else ()
-    background: Background[dict[Writer, list[Output]]] | None = None
+    background: Background[tuple[dict[Writer, list[Output]], dict[str, str]]] | None = None
     if in_background:
 
-        def in_process() -> dict[Writer, list[Output]]:
-            return {w: list(w(context)) for w in in_background}
+        def in_process() -> tuple[dict[Writer, list[Output]], dict[str, str]]:
+            # what the private state keeps for the next build comes back too
+            return {w: list(w(context)) for w in in_background}, context.private.kept
 
         background = Background(in_process)
     finished: dict[Writer, list[Output]] | None = None
@@ -172,7 +184,9 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
         if writer in in_background:
             if finished is None:
                 assert background is not None
-                finished = background.result()
+                finished, kept = background.result()
+                context.private.kept.update(kept)
+            assert finished is not None
             yield from finished[writer]
         else:
             yield from writer(context)
@@ -271,13 +285,15 @@ def _build(
                 prepared=lambda: prepare(config, now, None, chosen),
             )
     from .output.explain import input_changes, input_notes
+    from .output.kept import KeptParts
     from .output.write import write_outputs
 
     if cache is not None:
         cache.read_ahead()  # the Markdown conversions, while the parsed sources are read
     notes = input_notes(config, now)
     parsed_before = _sources(cache)
-    context = prepare(config, now, cache, chosen)
+    kept = KeptParts(cache.folder) if cache is not None else None
+    context = prepare(config, now, cache, chosen, kept=kept)
     previous = cache.manifest if cache is not None and cache.targets == names else None
     outputs = render_all(context)
     if progress is not None:
@@ -290,6 +306,8 @@ def _build(
         files = {area: dict(entries) for area, entries in report.manifest.items()}
         cache.save(files, names, stamp, notes, said)
         _keep_conversions(cache, context)
+    if kept is not None and context.private.kept:
+        kept.save(context.private.kept)
     again = _told_again(said)
     assert again is not None
     return BuildResult(

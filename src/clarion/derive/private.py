@@ -14,7 +14,7 @@ public pages render (:data:`clarion.render.writers.BACKGROUND_WRITERS`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
@@ -25,6 +25,7 @@ from ..rules import RuleBook
 from .comms import OwedEmails, content_lint, email_rules, owed_emails
 from .deadline_report import evaluate
 from .deadlines import DeadlineReport
+from .incident_deadlines import Reuse
 from .learning import Review, review
 from .metric_targets import MetricsReport, metrics_report
 from .notice_obligations import NoticeKey, notice_obligations
@@ -38,11 +39,20 @@ class PrivateState:
     site: Site
     rulebook: RuleBook
     now: datetime
+    #: The deadline report's parts the last build kept (``None``: none kept).
+    reuse: Reuse | None = None
+    #: The deadline report's parts for the next build, by the digest of their
+    #: inputs: filled when the report is derived (with ``reuse``).
+    kept: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def deadlines(self) -> DeadlineReport:
         """Every obligation of the site at ``now``, with the lint."""
-        return evaluate(self.site, self.rulebook, self.now, self.config.timezone)
+        report = evaluate(
+            self.site, self.rulebook, self.now, self.config.timezone, reuse=self.reuse
+        )
+        self.kept.update(report.kept)
+        return report
 
     @cached_property
     def owed_emails(self) -> OwedEmails:

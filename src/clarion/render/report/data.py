@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ...derive.deadlines import DeadlineReport, Obligation
 from ...errors import ContentError
+from ...model import Incident
 from ...rules.duration import Duration
 from .common import _shown, iso_utc
 
@@ -21,17 +22,8 @@ def obligation_data(
     left = o.left(report.now)
     data: dict[str, object] = {
         "key": o.key,
-        "rule": o.rule.id,
-        "rule_title": o.rule.title,
-        "rule_kind": o.rule.kind.value,
-        "rule_status": o.rule.status,
-        "rule_verified": o.rule.verified,
-        "regime": o.rule.regime,
-        "incident": o.incident.slug,
-        "incident_title": o.incident.title,
-        "severity": o.incident.severity.value if o.incident.severity else None,
-        "roles": o.incident.roles.as_dict() if o.incident.roles else None,
-        "recipient": o.recipient,
+        **rule_fields(o),
+        **incident_fields(o.incident),
         "state": o.state.value,
         "due_at": iso_utc(o.due_at),
         "due_at_local": o.due_at.astimezone(report.zone).isoformat() if o.due_at else None,
@@ -49,6 +41,29 @@ def obligation_data(
     if stable:
         del data["seconds_left"], data["due_soon"]
     return data
+
+
+def rule_fields(o: Obligation) -> dict[str, object]:
+    """What an item shows of its rule (the same for every item of the rule)."""
+    return {
+        "rule": o.rule.id,
+        "rule_title": o.rule.title,
+        "rule_kind": o.rule.kind.value,
+        "rule_status": o.rule.status,
+        "rule_verified": o.rule.verified,
+        "regime": o.rule.regime,
+        "recipient": o.recipient,
+    }
+
+
+def incident_fields(incident: Incident) -> dict[str, object]:
+    """What an item shows of its incident."""
+    return {
+        "incident": incident.slug,
+        "incident_title": incident.title,
+        "severity": incident.severity.value if incident.severity else None,
+        "roles": incident.roles.as_dict() if incident.roles else None,
+    }
 
 
 def _error_data(error: ContentError) -> dict[str, object]:

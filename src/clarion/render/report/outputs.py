@@ -16,7 +16,7 @@ from ..reuse import previous_output
 from ..templates import make_environment
 from ..times import local_text, utc_text
 from .common import REPORT_HTML, REPORT_ICS, REPORT_JSON, REPORT_TEMPLATE, _state_text, summary_line
-from .data import _dumps, report_data
+from .data import _dumps, incident_fields, report_data, rule_fields
 
 # -- private build outputs ------------------------------------------------------------
 
@@ -28,8 +28,7 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
     :func:`clarion.render.ical.render_deadline_calendar`)."""
     config = context.config
     report = context.private.deadlines
-    data = report_data(report, stable=True)
-    key = _report_key(config, report, data)
+    key = _report_key(config, report)
     previous = [
         previous_output(context.cache if key else None, Area.PRIVATE, path, key or "")
         for path in (REPORT_JSON, REPORT_HTML, REPORT_ICS)
@@ -37,6 +36,7 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
     if all(output is not None for output in previous):
         yield from (output for output in previous if output is not None)
         return
+    data = report_data(report, stable=True)
     yield Output(Area.PRIVATE, REPORT_JSON, _dumps(data).encode("utf-8"), key)
     yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, config).encode("utf-8"), key)
     yield Output(
@@ -47,19 +47,32 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
     )
 
 
-def _report_key(config: SiteConfig, report: DeadlineReport, data: object) -> str | None:
-    """Everything the three files show: the report's data (every field of
-    every item and of the lint, as ``deadlines.json`` has them), the site's
-    settings and the templates. Unchanged, the previous build's files are
-    reused: an edit that changes no deadline (a reworded update) does not
-    render the report again. ``None`` (always rendered) when the site
-    overrides the report's template, which may show anything of the report,
-    the clock included (the theme's shows only what the data holds)."""
-    if (config.templates_dir / REPORT_TEMPLATE).is_file():
+def _report_key(config: SiteConfig, report: DeadlineReport) -> str | None:
+    """Everything the three files show: the report's digest (every field of
+    every item and of the lint, incident by incident, as
+    :mod:`clarion.derive.deadline_report` computes it), what the items show of
+    their rules and incidents (as ``deadlines.json`` has it, with each
+    incident's start, by which items are sorted), the site's settings and the
+    templates. Unchanged, the previous build's files are reused: an edit that
+    changes no deadline (a reworded update) does not render the report again.
+    ``None`` (always rendered) for a report without a digest, and when the
+    site overrides the report's template, which may show anything of the
+    report, the clock included (the theme's shows only what the data holds)."""
+    if not report.digest or (config.templates_dir / REPORT_TEMPLATE).is_file():
         return None
     templates = [p for p in THEME_DIR.rglob("*") if p.is_file()]
     if config.templates_dir.is_dir():
         templates += [p for p in config.templates_dir.rglob("*") if p.is_file()]
+    rules: dict[str, dict[str, object]] = {}
+    incidents: dict[str, list[object]] = {}
+    for o in report.obligations:
+        if o.rule.id not in rules:
+            rules[o.rule.id] = rule_fields(o)
+        if o.incident.slug not in incidents:
+            incidents[o.incident.slug] = [
+                incident_fields(o.incident),
+                o.incident.started_at.isoformat(),
+            ]
     return render_key(
         __version__,
         "deadlines",
@@ -67,7 +80,8 @@ def _report_key(config: SiteConfig, report: DeadlineReport, data: object) -> str
         fingerprint_files(templates),
         report.zone.key,
         report.warn_within,
-        json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+        report.digest,
+        json.dumps([rules, incidents], sort_keys=True, ensure_ascii=False, separators=(",", ":")),
     )
 
 

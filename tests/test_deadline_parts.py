@@ -1,0 +1,150 @@
+"""Each incident's part of the deadline report, kept between builds.
+
+A build keeps every incident's obligations and warnings by a digest of their
+inputs (the incident, its notices, the rulebook, the zone, ``now``) and the
+next build computes only the parts whose inputs changed. These tests check
+that the kept parts decode to exactly what would be computed, that an edit
+computes only what it changed, and that the private output still equals a
+clean build's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from clarion.build import build
+from clarion.config import load_config
+from clarion.derive.deadline_report import evaluate
+from clarion.derive.deadlines import Obligation
+from clarion.derive.incident_deadlines import (
+    ROW_FIELDS,
+    Reuse,
+    decode,
+    encode,
+    incident_part,
+)
+from clarion.load import load_sources
+from clarion.output.kept import rules_digest
+from tests.conftest import NOW, copy_example
+from tests.test_site_build import tree
+
+EMAIL = "updates/2026-11-27-email-delivery-delays.md"
+EXPORT_NOTICE = "comms/2026-11-25-export-files-other-accounts/gdpr-art33-authority.md"
+
+
+def _replace(root: Path, name: str, old: str, new: str) -> None:
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (name, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_kept_part_decodes_to_what_is_computed(tmp_path: Path) -> None:
+    """Every incident of the example (breaches, notices, late and open items,
+    lint of every kind), and a time in another zone, survive the round trip."""
+    root = copy_example(tmp_path / "site")
+    config = load_config(root)
+    sources = load_sources(config)
+    site = sources.site.as_of(NOW)
+    kinds = set()
+    for incident in site.incidents:
+        notices = site.notices_for(incident.slug)
+        part = incident_part(incident, notices, sources.rulebook, NOW, config.timezone)
+        assert decode(encode(part), incident, sources.rulebook) == part
+        kinds |= {o.state for o in part.obligations}
+        kinds |= {"notices" for _ in part.notices} | {"content" for _ in part.content}
+        if part.obligations:
+            zoned = dataclasses.replace(
+                part,
+                obligations=tuple(
+                    dataclasses.replace(o, due_at=o.due_at.astimezone(ZoneInfo("Europe/Dublin")))
+                    if o.due_at
+                    else o
+                    for o in part.obligations
+                ),
+            )
+            again = decode(encode(zoned), incident, sources.rulebook)
+            assert again == zoned
+            assert again is not None
+            assert [str(o.due_at.tzinfo) for o in again.obligations if o.due_at] == [
+                "Europe/Dublin" for o in zoned.obligations if o.due_at
+            ]
+    assert len(kinds) >= 5, kinds  # the example exercises many states and the notices' lint
+
+
+def test_a_part_keeps_every_field_of_an_obligation() -> None:
+    """A field added to Obligation must be kept too (or be the build's own)."""
+    names = {f.name for f in dataclasses.fields(Obligation)}
+    assert names == set(ROW_FIELDS) | {"incident", "recipient"}
+
+
+def test_the_report_from_kept_parts_equals_the_report_computed(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "site")
+    config = load_config(root)
+    sources = load_sources(config)
+    site, zone = sources.site.as_of(NOW), config.timezone
+    plain = evaluate(site, sources.rulebook, NOW, zone)
+    rules = rules_digest(config)
+    first = evaluate(site, sources.rulebook, NOW, zone, reuse=Reuse(rules, {}))
+    again = evaluate(site, sources.rulebook, NOW, zone, reuse=Reuse(rules, first.kept))
+    assert first.reused == 0 and again.reused == len(site.incidents) == len(first.kept)
+    for report in (first, again):
+        assert report.obligations == plain.obligations and report.lint == plain.lint
+    assert again.digest == first.digest != ""
+    reuse = Reuse(rules, first.kept)
+    later = evaluate(site, sources.rulebook, NOW + timedelta(minutes=1), zone, reuse=reuse)
+    assert later.reused == 0  # now is an input of every part
+
+
+def _private_equals_clean(root: Path, tmp_path: Path, now: datetime) -> None:
+    clean = tmp_path / "clean"
+    build(
+        load_config(root),
+        now=now,
+        public_dir=clean / "public",
+        private_dir=clean / "private",
+        use_cache=False,
+    )
+    assert tree(root / "private") == tree(clean / "private")
+
+
+def test_an_edit_computes_the_deadline_parts_of_what_it_changed_only(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "site")
+    report = root / "private/deadlines.json"
+    first = build(load_config(root), now=NOW).context.private.deadlines
+    parts = len(first.kept)
+    assert first.reused == 0 and parts > 10
+    steps = [
+        # (what, the edit, now, parts reused, whether deadlines.json changes)
+        ("update body", lambda: _replace(root, EMAIL, "reaching some", "reaching a few"), NOW),
+        ("notice text", lambda: _replace(root, EXPORT_NOTICE, "### Contact point\n", ""), NOW),
+        ("nothing", lambda: None, NOW + timedelta(minutes=40)),
+    ]
+    expected = {
+        "update body": (parts - 1, False),
+        "notice text": (parts - 1, True),
+        "nothing": (0, True),
+    }
+    for what, edit, now in steps:
+        before = report.read_bytes()
+        edit()
+        result = build(load_config(root), now=now).context.private.deadlines
+        reused, changed = expected[what]
+        assert result.reused == reused, what
+        assert (report.read_bytes() != before) == changed, what
+        _private_equals_clean(root, tmp_path / what, now)
+
+
+def test_a_damaged_file_of_kept_parts_is_ignored(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "site")
+    build(load_config(root), now=NOW)
+    kept = root / ".clarion-cache/deadlines.json.gz"
+    assert kept.is_file()
+    kept.write_bytes(kept.read_bytes()[:-40])  # cut short, as by a killed build
+    _replace(root, EMAIL, "reaching some", "reaching a few")
+    result = build(load_config(root), now=NOW).context.private.deadlines
+    assert result.reused == 0
+    _private_equals_clean(root, tmp_path, NOW)

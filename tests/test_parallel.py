@@ -89,3 +89,34 @@ def test_parallel_build_equals_serial_build(tmp_path):
     assert len(serial.site.incidents) > MIN_ITEMS
     assert tree(serial.public_dir) == tree(parallel.public_dir)
     assert tree(tmp_path / "p1") == tree(tmp_path / "p2")
+
+
+@pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
+def test_the_deadline_parts_derived_in_the_background_are_kept(tmp_path):
+    """With workers, the private files (and the deadline report's parts) are
+    derived in a background process: the parts come back and are kept, so
+    the next build finds every incident's part, and its output equals a
+    clean build's."""
+    from clarion.derive.deadline_report import evaluate
+    from clarion.derive.incident_deadlines import Reuse
+    from clarion.load import load_sources
+    from clarion.output.kept import KeptParts, rules_digest
+
+    spec = importlib.util.spec_from_file_location("bench_generate", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    root = tmp_path / "site"
+    module.generate(MIN_ITEMS + 50, root)
+    build(load_config(root), now=NOW, workers=2)
+    newest = sorted((root / "updates").glob("*synthetic*.md"))[-1]
+    newest.write_text(newest.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    build(load_config(root), now=NOW, workers=2)
+    config = load_config(root)
+    sources = load_sources(config)
+    site = sources.site.as_of(NOW)
+    kept = KeptParts(root / ".clarion-cache").previous
+    reuse = Reuse(rules_digest(config), kept)
+    report = evaluate(site, sources.rulebook, NOW, config.timezone, reuse=reuse)
+    assert report.reused == len(site.incidents) > MIN_ITEMS
+    build(config, now=NOW, public_dir=tmp_path / "p", private_dir=tmp_path / "q", use_cache=False)
+    assert tree(root / "private") == tree(tmp_path / "q")

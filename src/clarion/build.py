@@ -163,6 +163,25 @@ def _reporting(
         yield output
 
 
+#: The deadline report's parts a background process derived: the text of
+#: those the last build did not keep, and the keys of all.
+_Parts = tuple[dict[str, str], list[str]]
+
+
+def _parts_made(context: RenderContext) -> _Parts:
+    previous = context.private.reuse.previous if context.private.reuse is not None else {}
+    kept = context.private.kept
+    return {k: text for k, text in kept.items() if previous.get(k) != text}, list(kept)
+
+
+def _parts_back(context: RenderContext, parts: _Parts) -> None:
+    """The parts of :func:`_parts_made`, in the main process (the text of a
+    part the last build kept is the main process's own: not sent twice)."""
+    new, keys = parts
+    previous = context.private.reuse.previous if context.private.reuse is not None else {}
+    context.private.kept.update({k: new[k] if k in new else previous[k] for k in keys})
+
+
 def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) -> Iterator[Output]:
     """Every writer's outputs, in writer order (the same with or without workers);
     ``writers`` defaults to all of them (:data:`clarion.render.writers.WRITERS`)."""
@@ -171,12 +190,12 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
     writers = WRITERS if writers is None else tuple(writers)
     large = context.workers > 1 and len(context.site.incidents) >= MIN_ITEMS
     in_background = tuple(w for w in writers if w in BACKGROUND_WRITERS) if large else ()
-    background: Background[tuple[dict[Writer, list[Output]], dict[str, str]]] | None = None
+    background: Background[tuple[dict[Writer, list[Output]], _Parts]] | None = None
     if in_background:
 
-        def in_process() -> tuple[dict[Writer, list[Output]], dict[str, str]]:
+        def in_process() -> tuple[dict[Writer, list[Output]], _Parts]:
             # what the private state keeps for the next build comes back too
-            return {w: list(w(context)) for w in in_background}, context.private.kept
+            return {w: list(w(context)) for w in in_background}, _parts_made(context)
 
         background = Background(in_process)
     finished: dict[Writer, list[Output]] | None = None
@@ -184,8 +203,8 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
         if writer in in_background:
             if finished is None:
                 assert background is not None
-                finished, kept = background.result()
-                context.private.kept.update(kept)
+                finished, parts = background.result()
+                _parts_back(context, parts)
             assert finished is not None
             yield from finished[writer]
         else:

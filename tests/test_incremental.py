@@ -260,7 +260,9 @@ def test_a_build_with_unchanged_inputs_loads_nothing_and_says_the_same(
     first = build(load_config(root), now=NOW)  # warns: notices in sub-folders are not read
     loads: list[str] = []
     prepare = building.prepare
-    monkeypatch.setattr(building, "prepare", lambda *a: loads.append("load") or prepare(*a))
+    monkeypatch.setattr(
+        building, "prepare", lambda *a, **k: loads.append("load") or prepare(*a, **k)
+    )
     again = build(load_config(root), now=NOW)
     assert loads == [] and not again.report.changed
     assert again.warnings == first.warnings and first.warnings

@@ -165,8 +165,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PreviewSe
 #: The edits of the incremental build's test that a source file makes (serve
 #: reads the clock itself; changes of ``now`` are tested there).
 SOURCE_EDITS = [(what, edit) for what, edit, now in EDITS if now == NOW]
-#: Edits that change only private files (a private incident, a notice's time sent).
-PRIVATE_ONLY = {"renamed file", "notice sent later"}
+#: Edits that change only private files (a private incident, a notice's time
+#: sent or its text, a rule's deadline).
+PRIVATE_ONLY = {"renamed file", "notice sent later", "notice text", "rulebook override"}
 
 
 @pytest.mark.parametrize("what,edit", SOURCE_EDITS, ids=[e[0] for e in SOURCE_EDITS])

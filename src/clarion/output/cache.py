@@ -27,9 +27,6 @@ Nothing cached can change what a build produces:
   they are, and a build that changes some files rewrites only those
   (:mod:`clarion.output.write`).
 
-The deadline report's parts, incident by incident, are kept beside these
-files by :mod:`clarion.output.kept`.
-
 The files are JSON (the parsed sources and the Markdown gzip-compressed, so
 the cache stays smaller than the sources): reading the cache never runs
 code, whoever wrote the folder (a cache committed to a repository or

@@ -4,13 +4,16 @@ writers) give exactly the output of a serial build."""
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from clarion.build import build
 from clarion.config import load_config
-from clarion.core.parallel import MIN_ITEMS, Background, can_fork, fork_map
+from clarion.core.parallel import MIN_ITEMS, Background, Spooled, can_fork, fork_imap, fork_map
 from tests.conftest import NOW
 from tests.test_site_build import tree
 
@@ -60,6 +63,52 @@ def test_background_returns_value_and_reraises_in_parent():
 
     with pytest.raises(ValueError, match="bad input"):
         Background(boom).result()
+
+
+def _wait_for_go(folder, items):
+    """The last chunk waits (up to 20 s) for the caller to have taken the first result."""
+    if items[-1] == MIN_ITEMS * 3 - 1:
+        deadline = time.monotonic() + 20
+        while not (folder / "go").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    return [(item, (folder / "go").exists()) for item in items]
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_fork_imap_yields_each_result_before_the_last_is_made(tmp_path):
+    items = list(range(MIN_ITEMS * 3))
+    results = fork_imap(_wait_for_go, tmp_path, items, 2)
+    first = next(results)
+    (tmp_path / "go").touch()
+    rest = list(results)
+    assert [item for item, _ in [first, *rest]] == items
+    assert rest[-1] == (items[-1], True)  # made after the first result was taken
+    assert list(fork_imap(_square_all, 1, items[:5], 2)) == [1, 2, 5, 10, 17]
+
+
+def _big_items():
+    for n in range(20):
+        yield bytes([n]) * 100_000  # far more than a pipe holds
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_spooled_worker_finishes_without_waiting_for_the_parent():
+    spooled = Spooled(_big_items)
+    deadline = time.monotonic() + 20
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not multiprocessing.active_children()  # done before anything was read
+    assert list(spooled.items()) == list(_big_items())
+
+
+def test_spooled_items_reraise_in_parent():
+    def boom():
+        yield b"one"
+        raise ValueError(f"bad input in {os.getpid()}")
+
+    with pytest.raises(ValueError, match=f"bad input in {os.getpid()}"):
+        list(Spooled(boom).items())
+    assert list(Spooled(lambda: iter([1, 2]), enabled=False).items()) == [1, 2]
 
 
 @pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")

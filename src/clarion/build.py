@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import SiteConfig
-from .core.parallel import MIN_ITEMS, Background, default_workers, no_cycle_collection
+from .core.parallel import MIN_ITEMS, Spooled, default_workers, no_cycle_collection
 from .derive.changes import Change, next_change
 from .errors import UsageError
 from .load import Sources, load_sources
@@ -190,25 +190,37 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
     writers = WRITERS if writers is None else tuple(writers)
     large = context.workers > 1 and len(context.site.incidents) >= MIN_ITEMS
     in_background = tuple(w for w in writers if w in BACKGROUND_WRITERS) if large else ()
-    background: Background[tuple[dict[Writer, list[Output]], _Parts]] | None = None
+    spooled: Iterator[tuple[int, Output | _Parts]] | None = None
     if in_background:
 
-        def in_process() -> tuple[dict[Writer, list[Output]], _Parts]:
-            # what the private state keeps for the next build comes back too
-            return {w: list(w(context)) for w in in_background}, _parts_made(context)
+        def in_process() -> Iterator[tuple[int, Output | _Parts]]:
+            for number, writer in enumerate(in_background):
+                yield from ((number, output) for output in writer(context))
+            # what the private state keeps for the next build comes back too, last
+            yield len(in_background), _parts_made(context)
 
-        background = Background(in_process)
-    finished: dict[Writer, list[Output]] | None = None
+        # the private files are made in a forked process while the pages render,
+        # each spooled to a temporary file as made, and read back in writer order
+        spooled = Spooled(in_process).items()
+    waiting: tuple[int, Output | _Parts] | None = None
     for writer in writers:
-        if writer in in_background:
-            if finished is None:
-                assert background is not None
-                finished, parts = background.result()
-                _parts_back(context, parts)
-            assert finished is not None
-            yield from finished[writer]
-        else:
+        if writer not in in_background:
             yield from writer(context)
+            continue
+        assert spooled is not None
+        number = in_background.index(writer)
+        while True:
+            if waiting is None:
+                waiting = next(spooled, None)
+            if waiting is None or waiting[0] != number:
+                break
+            assert isinstance(waiting[1], Output)
+            yield waiting[1]
+            waiting = None
+    if spooled is not None:
+        for number, parts in ([waiting] if waiting is not None else []) + list(spooled):
+            assert number == len(in_background) and not isinstance(parts, Output)
+            _parts_back(context, parts)
 
 
 def _keep_conversions(cache: BuildCache, context: RenderContext) -> None:

@@ -26,11 +26,15 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
+from itertools import islice
+from typing import IO, Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -121,6 +125,49 @@ def fork_map(
     return [result for part in parts for result in part]
 
 
+#: At most this many items per chunk of :func:`fork_imap`: a chunk's results
+#: are held (twice, while they cross the pipe) until the caller takes them.
+STREAM_CHUNK = 64
+
+
+def fork_imap(
+    func: Callable[[S, Sequence[T]], list[R]], inputs: S, items: Sequence[T], workers: int
+) -> Iterator[R]:
+    """:func:`fork_map`, streamed: the results in input order, each chunk's as
+    soon as it and the chunks before it are done. At most two chunks per
+    worker are in flight, so a caller that writes each result and lets go of
+    it holds a few chunks' results at any moment, whatever the number of
+    items. Without workers, ``func`` runs in-process, chunk by chunk."""
+    size = STREAM_CHUNK
+    if workers <= 1 or len(items) < MIN_ITEMS or not can_fork():
+        for start in range(0, len(items), size):
+            yield from func(inputs, items[start : start + size])
+        return
+    size = max(1, min(size, -(-len(items) // (workers * 4))))
+    chunks = (items[start : start + size] for start in range(0, len(items), size))
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(
+        workers, initializer=_start_worker, initargs=(os.getpid(), func, inputs)
+    ) as pool:
+        pending = deque(
+            pool.apply_async(_run_chunk, (chunk,)) for chunk in islice(chunks, 2 * workers)
+        )
+        while pending:
+            part = pending.popleft().get()
+            for chunk in chunks:
+                pending.append(pool.apply_async(_run_chunk, (chunk,)))
+                break
+            yield from part
+            del part
+
+
+def in_worker() -> bool:
+    """True in a worker process of :func:`fork_map` or :func:`fork_imap`."""
+    return _WORK is not None
+
+
 #: In a worker process only: the function and inputs its pool was started with.
 _WORK: tuple[Callable[[Any, Sequence[Any]], list[Any]], object] | None = None
 
@@ -183,3 +230,52 @@ def _send_result(func: Callable[[], object], send: object, parent: int) -> None:
         value = (False, None)
     send.send(value)  # type: ignore[attr-defined]
     send.close()  # type: ignore[attr-defined]
+
+
+class Spooled(Generic[R]):
+    """The items of ``func()``, made now in a forked process that writes each
+    to an unnamed temporary file as it is made; :meth:`items` then reads
+    them back one at a time, in order. Neither process holds them all, and
+    the worker never waits for the parent to take them (it finishes and
+    exits while the parent does other work). Without ``fork`` (or with
+    ``enabled=False``) ``func`` runs in-process when the items are asked
+    for; if the worker fails, ``func`` runs again in-process, so the caller
+    sees the real exception. The file has no name, so a killed build leaves
+    nothing behind.
+    """
+
+    def __init__(self, func: Callable[[], Iterable[R]], *, enabled: bool = True):
+        self._func = func
+        self._done: Background[bool] | None = None
+        if enabled and can_fork():
+            spool: IO[bytes] = tempfile.TemporaryFile()
+            parent = os.getpid()
+
+            def spool_all() -> bool:
+                # run again in the parent when the worker failed: not here, in items()
+                return os.getpid() != parent and _spool_items(func, spool)
+
+            self._spool = spool
+            self._done = Background(spool_all)
+
+    def items(self) -> Iterator[R]:
+        if self._done is None:
+            yield from self._func()
+            return
+        with self._spool as spool:
+            if not self._done.result():  # the worker failed: again here, for the error
+                yield from self._func()
+                return
+            spool.seek(0)
+            while True:
+                try:
+                    yield pickle.load(spool)
+                except EOFError:
+                    return
+
+
+def _spool_items(func: Callable[[], Iterable[object]], spool: IO[bytes]) -> bool:
+    for item in func():
+        pickle.dump(item, spool, protocol=pickle.HIGHEST_PROTOCOL)
+    spool.flush()
+    return True

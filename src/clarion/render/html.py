@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..config import SiteConfig
-from ..core.parallel import fork_map
+from ..core.parallel import fork_imap, in_worker
 from ..derive import State
 from ..model import Page, Runbook, Site
 from ..output.cache import BuildCache, fingerprint_files, render_key
@@ -219,30 +219,29 @@ class HtmlRenderer:
             "incident.html.j2", view.uri + "index.html", item=view, title=view.title
         ).data
 
-    def item_pages(self) -> list[Output]:
+    def item_pages(self) -> Iterator[Output]:
         """One page per incident and maintenance: reused from the previous
         build where the render key is unchanged, the rest rendered (over
-        ``self.workers`` processes for large sites)."""
+        ``self.workers`` processes for large sites) and yielded as they come,
+        in order: no more than a few pages are held at once."""
         views = list(self.items.values())
-        pages: list[Output] = []
-        missing: list[int] = []
-        for index, view in enumerate(views):
+        pages: list[Output | None] = []  # None: rendered below
+        for view in views:
             path, key = view.uri + "index.html", self.item_key(view)
-            page = self._previous(path, key)
-            if page is None:
-                missing.append(index)
-                page = Output(Area.PUBLIC, path, b"", key)  # rendered below
-            pages.append(page)
+            pages.append(self._previous(path, key))
+        missing = [views[i].incident.slug for i, page in enumerate(pages) if page is None]
+        rendered: Iterator[tuple[bytes, dict[str, str]]] = iter(())
         if missing:
             # compile once, before any fork (a syntax error is reported here)
             load_template(self.env, "incident.html.j2", self.config.root, self.config.templates_dir)
-            rendered = fork_map(
-                _render_items, self, [views[i].incident.slug for i in missing], self.workers
-            )
-            for index, (data, converted) in zip(missing, rendered, strict=True):
-                pages[index] = Output(Area.PUBLIC, pages[index].path, data, pages[index].key)
+            rendered = fork_imap(_render_items, self, missing, self.workers)
+        for index, view in enumerate(views):
+            page, pages[index] = pages[index], None
+            if page is None:
+                data, converted = next(rendered)
+                page = Output(Area.PUBLIC, view.uri + "index.html", data, self.item_key(view))
                 self.markdown.converted.update(converted)  # kept for the next build
-        return pages
+            yield page
 
     def _previous(self, path: str, key: str) -> Output | None:
         """The previous build's page under the same render key: by reference
@@ -446,8 +445,12 @@ def _render_items(
     """Each page, with the Markdown conversions it made (for the build cache)."""
     markdown = renderer.markdown
     pages = []
+    start = len(markdown.order)
     for slug in slugs:
         before = len(markdown.order)
         data = renderer.render_item(renderer.items[slug])
-        pages.append((data, {name: markdown.converted[name] for name in markdown.order[before:]}))
+        made = markdown.order[before:] if renderer.cache is not None else ()
+        pages.append((data, {name: markdown.converted[name] for name in made}))
+    if in_worker():  # sent to the build with the pages: a worker need not keep them
+        markdown.forget_since(start)
     return pages

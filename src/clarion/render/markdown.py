@@ -222,6 +222,15 @@ class MarkdownRenderer:
             self._cache[text] = cached
         return cached
 
+    def forget_since(self, start: int) -> None:
+        """Let go of the conversions made since ``len(self.order)`` was
+        ``start``, and of the memo of texts (a page worker, once it has sent
+        them to the build with its pages)."""
+        for name in self.order[start:]:
+            self.converted.pop(name, None)
+        del self.order[start:]
+        self._cache.clear()
+
     def _convert(self, text: str) -> str:
         self._md.reset()
         marked, literals = set_aside_marked_blocks(text)

@@ -142,10 +142,14 @@ def _indented(value: object, newline: str, parts: list[str]) -> None:
             return
         inner = newline + "  "
         separator = "["
+        joined = len(parts)
         for item in value:
             parts.append(separator + inner)
             _indented(item, inner, parts)
             separator = ","
+            if len(parts) - joined > 4096:  # a long list: its small parts joined as it goes
+                parts[joined:] = ["".join(parts[joined:])]
+                joined += 1
         parts.append(newline + "]")
     else:
         parts.append(_scalar(value))

@@ -37,7 +37,10 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
         yield from (output for output in previous if output is not None)
         return
     data = report_data(report, stable=True)
-    yield Output(Area.PRIVATE, REPORT_JSON, _dumps(data).encode("utf-8"), key)
+    json_file = Output(Area.PRIVATE, REPORT_JSON, _dumps(data).encode("utf-8"), key)
+    del data  # every item as plain data: let go before the HTML and calendar render
+    yield json_file
+    del json_file
     yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, config).encode("utf-8"), key)
     yield Output(
         Area.PRIVATE,

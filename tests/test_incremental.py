@@ -318,3 +318,24 @@ def test_clarion_build_with_unchanged_inputs_imports_no_renderer(tmp_path: Path)
     assert not {m for m in again if m.split(".")[0] in RENDERING_ONLY}
     assert not {m for m in again if m.startswith(("clarion.render.", "clarion.derive.private"))}
     assert "clarion.render.writers" not in again
+
+
+def test_an_edit_that_counts_no_business_day_imports_no_holidays(tmp_path: Path) -> None:
+    # the shipped rulebook's holiday calendars are taken as written: checking
+    # them imports every country of ``holidays``; the example site's rules in
+    # force count hours and calendar days only, so an edit never needs it
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = copy_example(tmp_path / "site")
+    command = ["build", "--source", str(root), "--now", NOW.isoformat()]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+    run = [sys.executable, "-c", LOADED_AFTER_BUILD, *command]
+    subprocess.run(run, capture_output=True, text=True, env=env, check=True)
+    _append(root, "updates/2026-10-28-cdn-latency-asia-pacific.md", "One more line.\n")
+    done = subprocess.run(run, capture_output=True, text=True, env=env, check=True)
+    modules = set(json.loads(done.stdout))
+    assert "nothing changed" not in done.stderr and "clarion.render.html" in modules
+    assert not {m for m in modules if m.split(".")[0] == "holidays"}

@@ -188,6 +188,37 @@ def test_business_days_skip_weekends_and_the_named_calendar():
     assert parse_holidays("us-ny").label == "US-NY"
 
 
+def test_every_shipped_holiday_calendar_is_one_the_holidays_package_knows():
+    # shipped_rules() takes the calendars as written (checking them imports
+    # every country of ``holidays``); here each is checked the full way
+    calendars = [rule.holidays for rule in shipped_rules() if rule.holidays is not None]
+    assert {c.label for c in calendars} >= {"US", "US-VT", "AU", "BR"}
+    for calendar in calendars:
+        assert parse_holidays(calendar.label, calendar.closures) == calendar
+
+
+def test_a_rulebook_with_an_unknown_holiday_calendar_is_refused():
+    from clarion.rules import parse_rulebook
+
+    rule = next(r for r in shipped_rules() if r.holidays is not None)
+    entry = {
+        "id": "x",
+        "title": "t",
+        "regime": "r",
+        "recipient": "p",
+        "trigger": "t",
+        "source": "s",
+        "kind": "practice",
+        "clock": "incident.declared",
+        "deadline": "P2D",
+        "calendar": "business_days",
+        "holidays": "ZZ",
+    }
+    with pytest.raises(ValueError, match="unknown holidays country"):
+        parse_rulebook([entry])
+    assert parse_rulebook([{**entry, "holidays": rule.holidays.label}])
+
+
 def test_clarion_rules_lists_every_rule_with_its_source(site_factory):
     result = CliRunner().invoke(main, ["rules", "--source", str(site_factory())])
     assert result.exit_code == 0, result.output

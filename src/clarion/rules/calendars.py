@@ -65,6 +65,13 @@ class HolidayCalendar:
     subdivision: str | None = None
     closures: str | None = None
 
+    @classmethod
+    def as_written(cls, text: str, closures: str | None = None) -> HolidayCalendar:
+        """``US`` or ``US-NY`` taken as written, unchecked (:func:`parse_holidays`
+        checks the country, the subdivision and the closures)."""
+        country, _, subdivision = text.strip().partition("-")
+        return cls(country, subdivision or None, closures)
+
     @property
     def label(self) -> str:
         return f"{self.country}-{self.subdivision}" if self.subdivision else self.country

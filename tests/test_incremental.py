@@ -339,3 +339,28 @@ def test_an_edit_that_counts_no_business_day_imports_no_holidays(tmp_path: Path)
     modules = set(json.loads(done.stdout))
     assert "nothing changed" not in done.stderr and "clarion.render.html" in modules
     assert not {m for m in modules if m.split(".")[0] == "holidays"}
+
+
+FROZEN_AT_EXIT = """
+import atexit, gc, sys
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count()))  # runs last
+from clarion.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_clarion_build_exits_without_collecting_what_it_built(tmp_path: Path) -> None:
+    # the interpreter's last collection would walk every object of the build
+    # again just before the process ends: ``clarion build`` freezes them
+    import os
+    import subprocess
+    import sys
+
+    root = copy_example(tmp_path / "site")
+    command = ["build", "--source", str(root), "--now", NOW.isoformat()]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+    run = [sys.executable, "-c", FROZEN_AT_EXIT, *command]
+    done = subprocess.run(run, capture_output=True, text=True, env=env, check=True)
+    assert "Built " in done.stderr
+    frozen = int(done.stdout.rsplit("frozen at exit:", 1)[1])
+    assert frozen > 10_000

@@ -24,6 +24,7 @@ build that forks none (its inputs unchanged) never imports them.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import pickle
@@ -61,6 +62,25 @@ def no_cycle_collection() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_COLLECTION_AT_EXIT_SKIPPED = False
+
+
+def no_collection_at_exit() -> None:
+    """Spare the process the cyclic collection the interpreter runs as it
+    exits (once per process; :func:`atexit.register` of :func:`gc.freeze`).
+
+    A build's site, state and outputs stay alive until ``clarion build``
+    exits, and that last collection walks all of them again only for the
+    memory to go back to the system with the process: about 0.05 s of a
+    one-incident edit at 1,000 incidents. Only a command that exits right
+    after its build calls this (never ``clarion serve`` or a library user).
+    """
+    global _COLLECTION_AT_EXIT_SKIPPED
+    if not _COLLECTION_AT_EXIT_SKIPPED:
+        _COLLECTION_AT_EXIT_SKIPPED = True
+        atexit.register(gc.freeze)
 
 
 def default_workers() -> int:

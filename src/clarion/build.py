@@ -318,7 +318,9 @@ def _build(
     from .output.explain import input_changes, input_notes
     from .output.kept import KeptParts
     from .output.write import write_outputs
+    from .render.compiled import COMPILED
 
+    COMPILED.keep_in(cache.folder / "templates" if cache is not None else None)
     if cache is not None:
         cache.read_ahead()  # the Markdown conversions, while the parsed sources are read
     notes = input_notes(config, now)

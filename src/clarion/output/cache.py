@@ -30,7 +30,9 @@ Nothing cached can change what a build produces:
 The files are JSON (the parsed sources and the Markdown gzip-compressed, so
 the cache stays smaller than the sources): reading the cache never runs
 code, whoever wrote the folder (a cache committed to a repository or
-restored in CI). The parsed file starts with its format, Clarion's version
+restored in CI). The one exception, the compiled templates in
+``templates/``, is loaded only when signed by this user's own key
+(:mod:`clarion.render.compiled`). The parsed file starts with its format, Clarion's version
 and the salt, and is read no further when they differ; a file that is not
 Clarion's cache, or does not fit the model, is ignored with a one-line note
 and the sources are parsed again. Both files grow by one gzip member per

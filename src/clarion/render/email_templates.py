@@ -33,6 +33,7 @@ from ..model import Impact, Incident, Stage, Update, closed_at, worst_impact
 from ..rules import RuleBook
 from ..rules.duration import format_seconds
 from . import THEME_DIR
+from .compiled import COMPILED
 from .template_limits import LimitedSandbox, TemplateLimit, render_limited
 from .views import item_uri
 
@@ -83,6 +84,7 @@ def email_environment(config: SiteConfig) -> LimitedSandbox:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=COMPILED,
     )
     zone = config.timezone
     env.filters["local"] = lambda moment, fmt="%Y-%m-%d %H:%M %Z": moment.astimezone(zone).strftime(

@@ -16,31 +16,11 @@ from markupsafe import Markup
 from ..errors import ContentError, ContentErrors, SourceLocation
 from ..rules.duration import format_seconds
 from . import THEME_DIR
+from .compiled import COMPILED
 
 
 def _autoescape(name: str | None) -> bool:
     return name is not None and name.endswith((".html.j2", ".xml.j2", ".svg.j2", ".html", ".svg"))
-
-
-class _CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates kept while the process runs: an environment made
-    later (``clarion serve`` makes one per rebuild) does not compile them
-    again. Jinja compares each template's source with the one its code was
-    compiled from, so an edited template is compiled afresh."""
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-_COMPILED = _CompiledTemplates()
 
 
 def make_environment(site_templates: Path | None, zone: ZoneInfo) -> jinja2.Environment:
@@ -59,7 +39,7 @@ def make_environment(site_templates: Path | None, zone: ZoneInfo) -> jinja2.Envi
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
-        bytecode_cache=_COMPILED,
+        bytecode_cache=COMPILED,
     )
     env.filters["local"] = lambda moment, fmt=DEFAULT_TIME_FORMAT: format_local(moment, zone, fmt)
     env.filters["time_tag"] = lambda moment, fmt=DEFAULT_TIME_FORMAT: time_tag(moment, zone, fmt)

@@ -127,3 +127,17 @@ def test_badges_and_sitemap_are_deterministic(site_factory):
         "robots.txt",
     ):
         assert (one / path).read_bytes() == (two / path).read_bytes(), path
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["API", "a & b", "<script>", 'say "hi"', "it's", "both ' and \"", "tab\tnew\nline\rret", ""],
+)
+def test_badge_escaping_gives_the_standard_librarys_bytes(text: str) -> None:
+    from xml.sax.saxutils import escape as sax_escape
+    from xml.sax.saxutils import quoteattr as sax_quoteattr
+
+    from clarion.render.badges import escape, quoteattr
+
+    assert escape(text) == sax_escape(text)
+    assert quoteattr(text) == sax_quoteattr(text)

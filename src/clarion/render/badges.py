@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 from ..model import Impact
 from . import Area, Output, RenderContext
@@ -119,6 +118,22 @@ def badge_svg(label: str, message: str, tone: Tone) -> str:
         "</svg>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as XML entities: :func:`xml.sax.saxutils.escape`'s
+    bytes, without importing ``urllib.request`` (and ``ssl``) as that module does."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def quoteattr(text: str) -> str:
+    """An XML attribute value with its quotes, as :func:`xml.sax.saxutils.quoteattr`."""
+    value = escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in value:
+        return f'"{value}"'
+    if "'" not in value:
+        return f"'{value}'"
+    return '"{}"'.format(value.replace('"', "&quot;"))
 
 
 def _text(text: str, x: float, length: int, colour: str) -> list[str]:

@@ -227,3 +227,31 @@ def test_a_damaged_markdown_line_loses_only_its_own_conversion(tmp_path):
     assert stored.get(three) is None and three not in stored
     assert sorted(stored) == [one, two]
     assert cache.markdown_html("other settings") == {}
+
+
+def test_the_shipped_rulebook_is_read_from_the_cache_as_it_was_parsed(tmp_path, monkeypatch):
+    from clarion.rules import book
+
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW, use_cache=False)
+    kept = root / ".clarion-cache" / "rulebook.json"
+    assert not kept.exists()  # --no-cache keeps nothing
+    build(load_config(root), now=NOW)
+    assert kept.exists()
+    from_yaml = book.shipped_rules()
+    book.shipped_rules.cache_clear()
+
+    def no_yaml(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the rulebook's YAML was parsed again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(book.yaml, "load", no_yaml)
+        assert book.shipped_rules(kept.parent) == from_yaml
+    book.shipped_rules.cache_clear()
+    kept.write_text('{"yaml": "another", "data": []}', encoding="utf-8")  # an older rulebook's
+    assert book.shipped_rules(kept.parent) == from_yaml
+    book.shipped_rules.cache_clear()
+    kept.write_bytes(b"\x00damaged")
+    assert book.shipped_rules(kept.parent) == from_yaml
+    assert book.json.loads(kept.read_bytes())["data"]  # written again
+    book.shipped_rules.cache_clear()

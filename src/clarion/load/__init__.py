@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..config import SiteConfig
     from ..output.cache import BuildCache
 from ..errors import ContentErrors, ErrorCollector
@@ -51,7 +53,8 @@ def load_sources(config: SiteConfig, cache: BuildCache | None = None, workers: i
     ``workers`` > 1, the other files are parsed in worker processes
     (:mod:`clarion.core.parallel`); the result is the same.
     """
-    return assemble_sources(config, read_sources(config, cache, workers))
+    kept = cache.folder if cache is not None else None
+    return assemble_sources(config, read_sources(config, cache, workers), kept)
 
 
 def read_sources(
@@ -67,11 +70,12 @@ def read_sources(
     return read_update_files(config, cache, workers)
 
 
-def assemble_sources(config: SiteConfig, files: UpdateFiles) -> Sources:
+def assemble_sources(config: SiteConfig, files: UpdateFiles, kept: Path | None = None) -> Sources:
     """The site made of its update ``files`` and everything read with them:
     extra pages, the rulebook, notices and breach sidecars, runbooks; every
     check that spans files runs here. Raises ``ContentErrors`` with every
-    problem of every file."""
+    problem of every file. ``kept``: the build cache folder (the shipped
+    rulebook's data is kept there)."""
     errors = ErrorCollector()
     errors.extend(files.walk)
     incidents: list[Incident] = []
@@ -83,7 +87,7 @@ def assemble_sources(config: SiteConfig, files: UpdateFiles) -> Sources:
     pages = read_pages(config, errors)
     # Notices, breach sidecars and every rule id they name, with the site's
     # [rules] settings: checked here so one run reports every problem.
-    rulebook = load_rules(config, errors)
+    rulebook = load_rules(config, errors, kept)
     incidents, notices = load_comms(config, incidents, files.slugs, rulebook.ids, errors)
     check_breach_references(incidents, rulebook, errors)
     runbooks = read_runbooks(config.root, errors)

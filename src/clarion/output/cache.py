@@ -7,9 +7,8 @@ Nothing cached can change what a build produces:
   file that changed (or a new ``site.toml``) is parsed again.
 * **Converted Markdown.** The sanitised HTML of each update text earlier
   builds converted, keyed by the text's SHA-256, for the same converter,
-  sanitiser and settings; decompressed in a thread while the parsed sources
-  are read, each line decoded only when its text is looked up
-  (:mod:`clarion.output.conversions`).
+  sanitiser and settings (:mod:`clarion.output.conversions`). Also the
+  rulebook's data and compiled templates (``rulebook.json``, ``templates/``).
 * **The stamp of the last build**: a hash of every input file (updates,
   comms, site sources, templates, the built-in theme), Clarion's version and
   ``now``. A build whose stamp is unchanged, with the previous folders
@@ -30,16 +29,15 @@ Nothing cached can change what a build produces:
 The files are JSON (the parsed sources and the Markdown gzip-compressed, so
 the cache stays smaller than the sources): reading the cache never runs
 code, whoever wrote the folder (a cache committed to a repository or
-restored in CI). The one exception, the compiled templates in
-``templates/``, is loaded only when signed by this user's own key
-(:mod:`clarion.render.compiled`). The parsed file starts with its format, Clarion's version
-and the salt, and is read no further when they differ; a file that is not
-Clarion's cache, or does not fit the model, is ignored with a one-line note
-and the sources are parsed again. Both files grow by one gzip member per
-build that parsed or converted something new (a later entry for the same
-file wins), so an edit writes only what it changed; the parsed file is
-written afresh when a source is removed or once most of its lines are
-superseded, the Markdown file once it holds many texts the site no longer has.
+restored in CI), but compiled templates signed by this user's key. The parsed
+file starts with its format, Clarion's version and the salt, and is read no
+further when they differ; a file that is not Clarion's cache, or does not fit
+the model, is ignored with a one-line note and the sources are parsed again.
+Both files grow by one gzip member per build that parsed or converted
+something new (a later entry for the same file wins), so an edit writes only
+what it changed; the parsed file is written afresh when a source is removed
+or once most of its lines are superseded, the Markdown file once it holds
+many texts the site no longer has.
 
 Delete the folder to start cold; ``clarion build --no-cache`` ignores it.
 The output folders are Clarion's: files edited there by hand are replaced

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -102,15 +103,19 @@ class RuleOverride(Section):
 OVERRIDE_KEYS = tuple(RuleOverride.options)
 
 
-def load_rules(config: SiteConfig, errors: ErrorCollector | None = None) -> RuleBook:
+def load_rules(
+    config: SiteConfig, errors: ErrorCollector | None = None, kept: Path | None = None
+) -> RuleBook:
     """The rulebook with the site's ``[rules]`` applied.
 
     Problems (unknown rule ids, unknown override keys, bad values) are added to
     ``errors``; without a collector they raise :class:`~clarion.errors.ContentErrors`.
+    ``kept``: the build cache folder, where the shipped rulebook's data is kept
+    (:func:`~clarion.rules.book.shipped_rules`).
     """
     own = errors is None
     collector = ErrorCollector() if errors is None else errors
-    book = apply_settings(shipped_rules(), config, collector)
+    book = apply_settings(shipped_rules(kept), config, collector)
     if own:
         collector.raise_if_any()
     return book

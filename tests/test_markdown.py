@@ -75,3 +75,26 @@ def test_plain_text_for_api_bodies():
         MarkdownRenderer().plain("**Fixed** the <b>cache</b> & restarted.")
         == "Fixed the cache & restarted."
     )
+
+
+def test_python_markdown_is_made_only_when_a_text_needs_converting(monkeypatch) -> None:
+    import markdown as python_markdown
+
+    from clarion.render.markdown import MarkdownRenderer, text_digest
+
+    made: list[object] = []
+    original = python_markdown.Markdown
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(python_markdown, "Markdown", counting)
+    renderer = MarkdownRenderer()
+    renderer.stored = {text_digest("**kept**"): "<p><strong>kept</strong></p>"}
+    assert renderer.html("Plain prose.") == "<p>Plain prose.</p>"
+    assert renderer.html("**kept**") == "<p><strong>kept</strong></p>"  # converted earlier
+    assert made == []
+    assert renderer.html("**new**") == "<p><strong>new</strong></p>"
+    assert "checkbox" in renderer.html("- [x] done")  # task lists still registered
+    assert len(made) == 1

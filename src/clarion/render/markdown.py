@@ -172,9 +172,7 @@ class MarkdownRenderer:
         link_rel: str = "noopener noreferrer nofollow",
         task_checkboxes: bool = True,
     ) -> None:
-        self._md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
-        if task_checkboxes:
-            self._md.treeprocessors.register(_TaskLists(self._md), "clarion_tasks", 15)
+        self._md: markdown.Markdown | None = None  # made on the first conversion
         self._cache: dict[str, str] = {}
         self._tags = tags
         self._attributes = attributes
@@ -232,9 +230,10 @@ class MarkdownRenderer:
         self._cache.clear()
 
     def _convert(self, text: str) -> str:
-        self._md.reset()
+        md = self._converter()
+        md.reset()
         marked, literals = set_aside_marked_blocks(text)
-        raw = self._md.convert(marked)
+        raw = md.convert(marked)
         for token, literal in literals.items():
             raw = raw.replace(token, literal)
         return nh3.clean(
@@ -244,6 +243,16 @@ class MarkdownRenderer:
             url_schemes={"http", "https", "mailto"},
             link_rel=self._link_rel,
         )
+
+    def _converter(self) -> markdown.Markdown:
+        """Python-Markdown, made when a text first needs it: most builds find
+        every text converted already (the cache, plain prose), and making it
+        (its extensions, their patterns) takes a few milliseconds."""
+        if self._md is None:
+            self._md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+            if self._task_checkboxes:
+                self._md.treeprocessors.register(_TaskLists(self._md), "clarion_tasks", 15)
+        return self._md
 
     def plain(self, text: str) -> str:
         """Text without markup, for API bodies, feed summaries and titles."""

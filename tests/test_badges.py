@@ -137,7 +137,7 @@ def test_badge_escaping_gives_the_standard_librarys_bytes(text: str) -> None:
     from xml.sax.saxutils import escape as sax_escape
     from xml.sax.saxutils import quoteattr as sax_quoteattr
 
-    from clarion.render.badges import escape, quoteattr
+    from clarion.render.xml_text import escape, quoteattr
 
     assert escape(text) == sax_escape(text)
     assert quoteattr(text) == sax_quoteattr(text)

@@ -339,6 +339,8 @@ def test_an_edit_that_counts_no_business_day_imports_no_holidays(tmp_path: Path)
     modules = set(json.loads(done.stdout))
     assert "nothing changed" not in done.stderr and "clarion.render.html" in modules
     assert not {m for m in modules if m.split(".")[0] == "holidays"}
+    # nor an HTTP client: XML text is escaped without xml.sax.saxutils
+    assert not {"urllib.request", "http.client", "ssl", "xml.sax.saxutils"} & modules
 
 
 FROZEN_AT_EXIT = """

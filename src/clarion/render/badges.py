@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from ..model import Impact
 from . import Area, Output, RenderContext
 from .items import dump_json
+from .xml_text import escape, quoteattr
 
 #: How long shields.io may cache an endpoint badge, in seconds.
 SHIELDS_CACHE_SECONDS = 300
@@ -118,22 +119,6 @@ def badge_svg(label: str, message: str, tone: Tone) -> str:
         "</svg>",
     ]
     return "\n".join(parts) + "\n"
-
-
-def escape(text: str) -> str:
-    """``&``, ``<`` and ``>`` as XML entities: :func:`xml.sax.saxutils.escape`'s
-    bytes, without importing ``urllib.request`` (and ``ssl``) as that module does."""
-    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-
-
-def quoteattr(text: str) -> str:
-    """An XML attribute value with its quotes, as :func:`xml.sax.saxutils.quoteattr`."""
-    value = escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
-    if '"' not in value:
-        return f'"{value}"'
-    if "'" not in value:
-        return f"'{value}'"
-    return '"{}"'.format(value.replace('"', "&quot;"))
 
 
 def _text(text: str, x: float, length: int, colour: str) -> list[str]:

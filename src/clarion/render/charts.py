@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
+
+from .xml_text import escape
 
 #: A background-coloured outline behind text that may cross a line (the page's
 #: card colour inside HTML, white in a standalone file).

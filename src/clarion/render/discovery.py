@@ -11,7 +11,6 @@ update on the site. Canonical and sitemap URLs are only absolute when
 from __future__ import annotations
 
 from collections.abc import Iterator
-from xml.sax.saxutils import escape
 
 from ..config import SiteConfig
 from ..derive import State
@@ -19,6 +18,7 @@ from ..model import Site
 from . import Area, Output, RenderContext
 from .items import absolute_url, page_updated_at, published_items
 from .views import day_of, item_uri
+from .xml_text import escape
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 

@@ -26,10 +26,10 @@ import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from itertools import islice
 
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+from feedgen.version import version_str as _feedgen_version  # type: ignore[import-untyped]
 
 from .. import __version__
 from ..config import Component, SiteConfig
@@ -40,7 +40,7 @@ from .markdown import MarkdownRenderer
 from .reuse import previous_output
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
-_FEEDGEN_VERSION = metadata.version("feedgen")  # its XML is part of each feed's render key
+_FEEDGEN_VERSION = str(_feedgen_version)  # its XML is part of each feed's render key
 #: The ``updated`` time of a feed that has no entry (Atom requires one).
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 _TIME_FORMAT = "%d %b %Y, %H:%M %Z"

@@ -282,7 +282,16 @@ def test_example_site_builds_and_index_stays_small(tmp_path):
     stays under 20 KB gzipped."""
     root = Path(__file__).parent.parent
     result = CliRunner().invoke(
-        main, ["build", "--source", str(root), "--out", str(tmp_path / "public")]
+        main,
+        [
+            "build",
+            "--source",
+            str(root),
+            "--out",
+            str(tmp_path / "public"),
+            "--private-out",
+            str(tmp_path / "private"),
+        ],
     )
     assert result.exit_code == 0, result.output
     index = (tmp_path / "public/index.html").read_bytes()

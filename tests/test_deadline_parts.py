@@ -29,17 +29,8 @@ from clarion.derive.incident_deadlines import (
 from clarion.load import load_sources
 from clarion.output.kept import rules_digest
 from tests.conftest import NOW, copy_example
+from tests.test_incremental import EMAIL, EXPORT_NOTICE, _replace
 from tests.test_site_build import tree
-
-EMAIL = "updates/2026-11-27-email-delivery-delays.md"
-EXPORT_NOTICE = "comms/2026-11-25-export-files-other-accounts/gdpr-art33-authority.md"
-
-
-def _replace(root: Path, name: str, old: str, new: str) -> None:
-    path = root / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (name, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_a_kept_part_decodes_to_what_is_computed(tmp_path: Path) -> None:

@@ -24,6 +24,6 @@ from . import (  # noqa: F401  (register the commands)
     site,
     writing,
 )
-from ._common import main, resolve_now
+from ._common import main, resolve_now, run
 
-__all__ = ["main", "resolve_now"]
+__all__ = ["main", "resolve_now", "run"]

@@ -116,3 +116,11 @@ def main(debug: bool) -> None:
     builds the public status page, feeds and JSON API, private email drafts,
     and checks communication deadlines.
     """
+
+
+def run() -> None:
+    """The ``clarion`` program: :func:`main` in a process that ends with its command."""
+    from ..core.parallel import process_ends_with_command
+
+    process_ends_with_command()
+    main()

@@ -298,7 +298,11 @@ def _build(
     stamp = None
     if cache is not None:
         stamp = input_stamp(
-            config, now.isoformat(), theme_dir=THEME_DIR, digests=cache.source_digests
+            config,
+            now.isoformat(),
+            theme_dir=THEME_DIR,
+            digests=cache.source_digests,
+            known=cache.file_digests,
         )
     if cache is not None and stamp is not None and cache.unchanged_output(stamp, names):
         again = _told_again(cache.told)

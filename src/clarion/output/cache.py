@@ -14,7 +14,8 @@ Nothing cached can change what a build produces:
   ``now``. A build whose stamp is unchanged, with the previous folders
   intact, renders and writes nothing. The SHA-256 of each file, computed for
   the stamp, is what the loader compares with the parsed sources: each source
-  is read once per build.
+  is read once per build, and a file whose stat has not moved since an
+  earlier build is not read at all (:mod:`clarion.output.file_digests`).
 * **The manifest of the last output**: for every file of the public and
   private folders, its SHA-256 and, for pages rendered from a single
   incident or month, the *render key* (a hash of everything the page depends
@@ -65,6 +66,7 @@ from ..errors import ContentError
 from ..load.runbooks import runbooks_dir
 from ..model import Incident
 from .conversions import StoredConversions
+from .file_digests import FileDigests
 
 CACHE_DIRNAME = ".clarion-cache"
 _PARSED_FILE = "parsed.json.gz"
@@ -106,6 +108,8 @@ class BuildCache:
     _markdown_read: bytes | None = None  # what it read
     #: The SHA-256 of each input file by path, as the build's stamp read them.
     source_digests: dict[str, str] = field(default_factory=dict)
+    #: The digests of input files earlier builds read, by their stat.
+    file_digests: FileDigests | None = None
 
     @property
     def parsed(self) -> dict[str, tuple[str, Incident, tuple[ContentError, ...]]]:
@@ -120,7 +124,7 @@ class BuildCache:
     def open(cls, config: SiteConfig) -> BuildCache:
         folder = config.root / CACHE_DIRNAME
         salt = f"{__version__}:{_model_shape()}:{config.digest}"
-        cache = cls(folder=folder, salt=salt)
+        cache = cls(folder=folder, salt=salt, file_digests=FileDigests(folder))
         try:
             data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))
             if data.get("version") == __version__:
@@ -299,6 +303,8 @@ class BuildCache:
                 (self.folder / old).unlink(missing_ok=True)
             if self._parsed_dirty:
                 _save_parsed_file(self)
+            if self.file_digests is not None:
+                self.file_digests.save()
             data = {
                 "version": __version__,
                 "stamp": stamp,
@@ -449,12 +455,17 @@ def _model_shape() -> str:
 
 
 def input_stamp(
-    config: SiteConfig, *extra: object, theme_dir: Path, digests: dict[str, str] | None = None
+    config: SiteConfig,
+    *extra: object,
+    theme_dir: Path,
+    digests: dict[str, str] | None = None,
+    known: FileDigests | None = None,
 ) -> str:
     """A hash of every file a build reads (the site's and the built-in theme in
     ``theme_dir``), Clarion's version and ``extra`` (the build's ``now``).
     ``digests``, if given, receives each file's SHA-256 by path (the loader
-    then reads only the files it parses again)."""
+    then reads only the files it parses again). ``known``: the digests of
+    files whose stat is unchanged since an earlier build (those are not read)."""
     digest = hashlib.sha256(f"{__version__}\0{config.digest}\0".encode())
     for part in extra:
         digest.update(f"{part}\0".encode())
@@ -473,6 +484,11 @@ def input_stamp(
             for name in sorted(filenames):
                 path = os.path.join(dirpath, name)
                 digest.update(path.encode("utf-8", "surrogateescape"))
+                if known is not None:
+                    digest.update(known.digest(path))
+                    if digests is not None:
+                        digests[path] = known.hex(path)
+                    continue
                 with open(path, "rb") as handle:
                     each = hashlib.sha256(handle.read())
                 digest.update(each.digest())

@@ -79,7 +79,7 @@ def _builder(kind: Any) -> Builder:
         if dataclasses.is_dataclass(kind):
             return _dataclass_builder(kind)
         if issubclass(kind, enum.Enum):
-            return kind
+            return _enum_builder(kind)
         if kind is datetime:
             return _datetime
         if kind is timedelta:
@@ -93,6 +93,18 @@ def _builder(kind: Any) -> Builder:
         if kind is int:
             return functools.partial(_exact, kind)
     raise PlainDataError(f"unsupported type {kind!r}")
+
+
+def _enum_builder(kind: type[enum.Enum]) -> Builder:
+    members = {member.value: member for member in kind}
+
+    def build(data: Any) -> Any:
+        try:
+            return members[data]
+        except (KeyError, TypeError):
+            raise PlainDataError(f"{data!r} is not a {kind.__name__}") from None
+
+    return build
 
 
 def _same(data: Any) -> Any:
@@ -143,14 +155,19 @@ def _generic_builder(kind: Any, origin: Any, args: tuple[Any, ...]) -> Builder:
     if origin in (list, Sequence):
         return lambda data: list(map(_builder(args[0]), _expect(data, list)))
     if origin in (dict, Mapping, typing.Mapping) or _is_mapping(origin):
+        # a key or value of exactly the plain kind asked for is taken as it is
+        plain_key, plain_value = (_INLINE.get(a, _NeverPlain) for a in args)
 
         def build_mapping(data: Any) -> Any:
             keys, values = _builder(args[0]), _builder(args[1])
             out = {}
             for pair in _expect(data, list):
-                if not isinstance(pair, list) or len(pair) != 2:
+                if type(pair) is not list or len(pair) != 2:
                     raise PlainDataError("expected a key and a value")
-                out[keys(pair[0])] = values(pair[1])
+                key, value = pair
+                out[key if type(key) is plain_key else keys(key)] = (
+                    value if type(value) is plain_value else values(value)
+                )
             return out
 
         return build_mapping
@@ -158,8 +175,52 @@ def _generic_builder(kind: Any, origin: Any, args: tuple[Any, ...]) -> Builder:
 
 
 def _dataclass_builder(kind: type) -> Builder:
+    """A dataclass's builder, made on first use (types may refer to each other)
+    as one generated function: a field whose type is ``str``, ``int`` or
+    ``bool`` (or ``None`` or one of them) is checked in line, the others go
+    to their own builders, so a value costs no call per plain field."""
+    made: list[Builder] = []
+
+    def build(data: Any) -> Any:
+        if not made:
+            made.append(_generate_dataclass_builder(kind))
+        return made[0](data)
+
+    return build
+
+
+#: Kinds whose values are checked by ``type(value) is kind``, without a call.
+_INLINE: dict[Any, type] = {str: str, int: int, bool: bool}
+
+
+class _NeverPlain:
+    """The type of no JSON value (a kind that is never taken as it is)."""
+
+
+def _field_expression(name: str, hint: Any, names: dict[str, Any]) -> str:
+    """Python source for the value of field ``name`` (of type ``hint``) read from ``data``."""
+    key = repr(name)
+    union = typing.get_origin(hint) in (types.UnionType, typing.Union)
+    args = typing.get_args(hint) if union else ()
+    optional = type(None) in args
+    inner = [a for a in args if a is not type(None)] if args else [hint]
+    if len(inner) == 1 and inner[0] in _INLINE:
+        if optional:
+            test = f"(v := data[{key}]) is None or type(v) is {_INLINE[inner[0]].__name__}"
+        else:
+            test = f"type(v := data[{key}]) is {_INLINE[inner[0]].__name__}"
+        return f"(v if {test} else _bad({key}))"
+    builder = f"_b_{len(names)}"
+    if len(inner) == 1 and optional:
+        names[builder] = _builder(inner[0])
+        return f"(None if (v := data[{key}]) is None else {builder}(v))"
+    names[builder] = _builder(hint)
+    return f"{builder}(data[{key}])"
+
+
+def _generate_dataclass_builder(kind: type) -> Builder:
     init_fields = [f for f in dataclasses.fields(kind) if f.init]
-    fields = frozenset(f.name for f in init_fields)
+    hints = _hints(kind)
     # A plain frozen dataclass (every field set by ``__init__``, nothing after
     # it, instances with a ``__dict__``) is filled in directly: its ``__init__``
     # would only set the same attributes one ``object.__setattr__`` at a time.
@@ -168,28 +229,36 @@ def _dataclass_builder(kind: type) -> Builder:
         and not hasattr(kind, "__post_init__")
         and "__slots__" not in vars(kind)
     )
-    parts: list[tuple[str, Builder]] = []  # made on first use (types may refer to each other)
+    names: dict[str, Any] = {
+        "_kind": kind,
+        "_fields": frozenset(f.name for f in init_fields),
+        "_error": PlainDataError,
+        "_new": object.__new__,
+    }
+    values = ", ".join(
+        f"{f.name!r}: {_field_expression(f.name, hints[f.name], names)}" for f in init_fields
+    )
+    made = "made = _new(_kind)\n    made.__dict__.update(values)\n    return made"
+    source = f"""
+def _bad(name):
+    raise _error(f"field {{name}} of {kind.__name__} has the wrong type")
 
-    def build(data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise PlainDataError(f"expected dict, got {type(data).__name__}")
-        if data.keys() != fields:
-            raise PlainDataError(f"fields of {kind.__name__} differ")
-        if not parts:
-            hints = _hints(kind)
-            parts.extend((f.name, _builder(hints[f.name])) for f in init_fields)
-        values = {name: make(data[name]) for name, make in parts}
-        if not direct:
-            return kind(**values)
-        made: Any = object.__new__(kind)
-        made.__dict__.update(values)
-        return made
-
-    return build
+def build(data):
+    if type(data) is not dict:
+        raise _error(f"expected dict, got {{type(data).__name__}}")
+    if data.keys() != _fields:
+        raise _error("fields of {kind.__name__} differ")
+    values = {{{values}}}
+    {made if direct else "return _kind(**values)"}
+"""
+    exec(compile(source, f"<plain data builder of {kind.__name__}>", "exec"), names)  # noqa: S102
+    return typing.cast(Builder, names["build"])
 
 
 def _datetime(data: Any) -> datetime:
-    text, zone = _expect(data, list)
+    if type(data) is not list or len(data) != 2:
+        raise PlainDataError("expected a time and its zone")
+    text, zone = data
     moment = datetime.fromisoformat(text)
     if moment.utcoffset() is None:
         raise PlainDataError("expected an aware time")

@@ -394,6 +394,31 @@ def test_build_progress_bar_only_on_a_terminal_and_after_a_moment(monkeypatch):
     assert "Building" in shown.getvalue() and "50/100" in shown.getvalue()
 
 
+def test_build_progress_asks_once_whether_stderr_is_a_terminal(monkeypatch):
+    # a build reports progress once per file: at 10,000 pages, asking rich
+    # each time (it reads the environment) cost a tenth of a second
+    import io
+
+    from rich.console import Console
+
+    from clarion.cli import _common, site
+
+    asked = []
+
+    class Counting(Console):
+        @property
+        def is_terminal(self) -> bool:
+            asked.append(1)
+            return False
+
+    monkeypatch.setattr(_common, "err", Counting(file=io.StringIO()))
+    with site._BuildProgress() as progress:
+        progress.started -= 5
+        for done in range(1, 1001):
+            progress(done, 1000)
+    assert len(asked) == 1
+
+
 def test_index_stays_small_with_many_recent_incidents(site_factory, tmp_path):
     """Seven incidents a day for 60 days: the index with its CSS still fits
     in 20 KB gzipped (a day of the bars names one incident and counts the rest)."""

@@ -117,13 +117,16 @@ class _BuildProgress:
         self.started = time.perf_counter()
         self.bar: Any = None
         self.task: Any = None
+        # asked once: the answer reads the environment, and a build reports
+        # progress once per file it makes
+        self.terminal = common.err.is_terminal
 
     def __enter__(self) -> _BuildProgress:
         return self
 
     def __call__(self, done: int, expected: int) -> None:
         if self.bar is None:
-            if not common.err.is_terminal or time.perf_counter() - self.started < self.DELAY:
+            if not self.terminal or time.perf_counter() - self.started < self.DELAY:
                 return
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 

@@ -412,6 +412,7 @@ def test_build_progress_asks_once_whether_stderr_is_a_terminal(monkeypatch):
             return False
 
     monkeypatch.setattr(_common, "err", Counting(file=io.StringIO()))
+    asked.clear()  # (rich asks too, as it makes the console)
     with site._BuildProgress() as progress:
         progress.started -= 5
         for done in range(1, 1001):

@@ -161,8 +161,44 @@ def test_leftovers_of_a_killed_build_are_removed(basic):
     (store / "g-99/public/incidents").mkdir(parents=True)
     (store / "g-99/public/incidents/x.html").write_text("half")
     os.symlink("g-99", store / "current.12345")
+    (store / ".copy-4242/public").mkdir(parents=True)  # a spare being made
     (basic / ".public.new-4242").mkdir()  # staging of an older Clarion
     (basic / ".public.link-77").symlink_to("nowhere")
     assert build_leftovers(basic) != []
     assert run_build(basic).exit_code == 0
+    assert build_leftovers(basic) == []
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_ino
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "MANIFEST.json"
+    }
+
+
+def test_a_build_without_a_spare_makes_one_while_it_loads(basic):
+    # the first build leaves one generation; the next build copies it by hard
+    # links while it loads and renders (in a forked process), even when its
+    # output turns out the same, so no later edit links a whole tree itself
+    assert run_build(basic).exit_code == 0
+    store = store_for(basic / "public")
+    first = os.readlink(store / "current")
+    source = basic / "updates/2026-11-20-api-errors.md"
+    source.write_text(source.read_text() + "\n<!-- a note for the team -->\n")
+    assert run_build(basic).exit_code == 0  # an input changed, no output did
+    assert os.readlink(store / "current") == first
+    spares = [g for g in store.glob("g-*") if g.name != first]
+    assert len(spares) == 1 and (spares[0] / "MANIFEST.json").is_file()
+    assert _inodes(spares[0]) == _inodes(store / first)  # the same files, linked
+    assert build_leftovers(basic) == []
+
+    source.write_text(source.read_text() + "\nOne more line.\n")
+    assert run_build(basic).exit_code == 0
+    second = os.readlink(store / "current")
+    # the spare became the new generation; the first is the spare now
+    assert sorted(g.name for g in store.glob("g-*")) == sorted([first, second])
+    page = "public/incidents/2026-11-20-api-errors/index.html"
+    assert "One more line." in (store / second / page).read_text()
+    assert "One more line." not in (store / first / page).read_text()
     assert build_leftovers(basic) == []

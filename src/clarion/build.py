@@ -304,11 +304,12 @@ def _build(
             digests=cache.source_digests,
             known=cache.file_digests,
         )
+    store = OutputStore({a.value: p for a, p in targets.items()}, adopt)
     if cache is not None and stamp is not None and cache.unchanged_output(stamp, names):
         again = _told_again(cache.told)
         if again is not None:
             # same inputs, folders intact: nothing to load, derive, render or write
-            with OutputStore({a.value: p for a, p in targets.items()}, adopt).opened():
+            with store.opened():
                 pass  # a killed build's leftovers are still removed
             return BuildResult(
                 report=_unchanged_report(cache, targets),
@@ -319,6 +320,27 @@ def _build(
                 reasons=("no input changed",),
                 prepared=lambda: prepare(config, now, None, chosen),
             )
+    if cache is None or not store.exists():
+        return _rebuild(config, now, cache, chosen, targets, known, adopt, stamp, progress)
+    # the store is held from here on, and a spare made while the build loads
+    with store.opened():
+        store.copy_ahead()
+        return _rebuild(config, now, cache, chosen, targets, known, adopt, stamp, progress, store)
+
+
+def _rebuild(
+    config: SiteConfig,
+    now: datetime,
+    cache: BuildCache | None,
+    chosen: int,
+    targets: dict[Area, Path],
+    known: BuildCache,
+    adopt: dict[Path, set[str]],
+    stamp: str | None,
+    progress: Callable[[int, int], None] | None,
+    store: OutputStore | None = None,
+) -> BuildResult:
+    """Load, derive, render and write (``store``: opened already)."""
     from .output.explain import input_changes, input_notes
     from .output.kept import KeptParts
     from .output.write import write_outputs
@@ -331,11 +353,12 @@ def _build(
     parsed_before = _sources(cache)
     kept = KeptParts(cache.folder) if cache is not None else None
     context = prepare(config, now, cache, chosen, kept=kept)
+    names = {area.value: str(path) for area, path in targets.items()}
     previous = cache.manifest if cache is not None and cache.targets == names else None
     outputs = render_all(context)
     if progress is not None:
         outputs = _reporting(outputs, progress, expected=len(context.site.incidents) + 100)
-    report = write_outputs(outputs, targets, previous, adopt)
+    report = write_outputs(outputs, targets, previous, adopt, store=store)
     if cache is None and known.targets == names:
         known.forget_output()
     said = told(context)
@@ -349,8 +372,8 @@ def _build(
     assert again is not None
     return BuildResult(
         report=report,
-        public_dir=public,
-        private_dir=private,
+        public_dir=targets[Area.PUBLIC],
+        private_dir=targets[Area.PRIVATE],
         warnings=again[0],
         next_change=again[1],
         reasons=tuple(

@@ -26,6 +26,13 @@ so files the generations share as hard links stay intact. Without a spare
 (the first builds, ``--no-cache``), a new generation is filled with hard
 links into the current one.
 
+A build that finds no spare (the first edit after a build without one: the
+first build, or one without the cache) starts making one as it begins: a
+forked process links every file of the current generation into a copy,
+writes its manifest and renames it into place, while the build loads and
+renders; the build takes it as the spare when it writes (and waits for it
+then, if need be). Without ``fork`` the new generation is linked as before.
+
 A killed build leaves at most an unfinished generation (without a manifest)
 and a spare link; the next build removes them before it starts (:meth:`open`).
 
@@ -35,14 +42,19 @@ somewhere else, a file, or a non-empty folder Clarion did not make is refused.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..core.parallel import Background
 
 try:
     import fcntl
@@ -92,6 +104,7 @@ class OutputStore:
         self.root = store_for(first)
         self._adopt = dict(adopt or {})
         self._lock: int | None = None
+        self._ahead: Background[bool] | None = None  # the spare being made (copy_ahead)
 
     # -- opening: ownership, lock, recovery ---------------------------------------
 
@@ -109,6 +122,7 @@ class OutputStore:
             self.recover()
             yield self
         finally:
+            self._settle_ahead()  # never left writing once the lock is let go
             if self._lock is not None:
                 os.close(self._lock)
                 self._lock = None
@@ -185,9 +199,40 @@ class OutputStore:
 
     # -- writing a generation --------------------------------------------------------
 
+    def exists(self) -> bool:
+        """The store was made (by an earlier build)."""
+        return _is_store(self.root)
+
+    def copy_ahead(self) -> None:
+        """Without a spare, start making one: the current generation copied by
+        hard links in a forked process (see the module's notes). Nothing
+        without ``fork``, without a complete current generation, or with a
+        spare already."""
+        from ..core.parallel import Background, can_fork
+
+        current = self.current()
+        manifest = self.manifest(current)
+        if self._ahead is not None or current is None or manifest is None or not can_fork():
+            return
+        number = _number(current)
+        final = self.root / f"{_GENERATION_PREFIX}{number - 1}"
+        if number < 1 or final.exists() or self.spare() is not None:
+            return
+        partial = self.root / f".copy-{os.getpid()}"
+        self._ahead = Background(
+            functools.partial(_copy_generation, current, manifest, partial, final)
+        )
+
+    def _settle_ahead(self) -> None:
+        """Wait for the spare being made, if one is."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.result()
+
     def spare(self) -> Path | None:
         """The complete generation before the current one, if it was kept:
         the newest other generation with a manifest."""
+        self._settle_ahead()
         current = self.current()
         found = [
             (_number(entry), entry)
@@ -216,6 +261,7 @@ class OutputStore:
 
     def new_generation(self) -> dict[str, Path]:
         """Empty folders of a new generation, one per area."""
+        self._settle_ahead()
         generation = self._next_name()
         if generation.exists():
             shutil.rmtree(generation)
@@ -243,19 +289,13 @@ class OutputStore:
 
     def seal(self, folders: Mapping[str, Path], manifest: Manifest) -> None:
         """Mark the generation of ``folders`` complete: its manifest, written last."""
-        generation = next(iter(folders.values())).parent
-        data = {
-            area: {path: list(entry) for path, entry in sorted(files.items())}
-            for area, files in manifest.items()
-        }
-        temporary = generation / f".{MANIFEST_FILE}.tmp"
-        temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(temporary, generation / MANIFEST_FILE)
+        _write_manifest(next(iter(folders.values())).parent, manifest)
 
     def publish(self, folders: Mapping[str, Path], keep_previous: bool = True) -> None:
         """Make the generation of ``folders`` current: one rename of the pointer.
         The previous generation stays as the spare when ``keep_previous`` and
         it is complete; every other generation is removed."""
+        self._settle_ahead()
         generation = next(iter(folders.values())).parent
         previous = self.current()
         spare = self.root / f"{POINTER}.{os.getpid()}"
@@ -289,6 +329,7 @@ class OutputStore:
 
     def discard(self, folders: Mapping[str, Path]) -> None:
         """Remove an unfinished generation (never the current one)."""
+        self._settle_ahead()
         for folder in folders.values():
             if folder.parent != self.current():
                 shutil.rmtree(folder.parent, ignore_errors=True)
@@ -301,3 +342,40 @@ def _number(generation: Path) -> int:
     return (
         int(digits) if generation.name.startswith(_GENERATION_PREFIX) and digits.isdigit() else -1
     )
+
+
+def _write_manifest(generation: Path, manifest: Manifest) -> None:
+    """Mark ``generation`` complete: its manifest, written last."""
+    data = {
+        area: {path: list(entry) for path, entry in sorted(files.items())}
+        for area, files in manifest.items()
+    }
+    temporary = generation / f".{MANIFEST_FILE}.tmp"
+    temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+    os.replace(temporary, generation / MANIFEST_FILE)
+
+
+def _copy_generation(current: Path, manifest: Manifest, partial: Path, final: Path) -> bool:
+    """Copy the generation ``current`` (holding ``manifest``) by hard links
+    into ``partial``, mark it complete and rename it ``final``; ``False``
+    (and nothing left) when a file cannot be linked."""
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        made: set[str] = set()
+        for area, files in manifest.items():
+            source, copy = os.path.join(current, area), os.path.join(partial, area)
+            os.makedirs(copy)
+            made.add(copy)
+            for path in files:
+                into = os.path.join(copy, path)
+                parent = os.path.dirname(into)
+                if parent not in made:
+                    os.makedirs(parent, exist_ok=True)
+                    made.add(parent)
+                os.link(os.path.join(source, path), into)
+        _write_manifest(partial, manifest)
+        os.rename(partial, final)
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
+        return False
+    return True

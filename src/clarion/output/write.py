@@ -149,6 +149,7 @@ def write_outputs(
     previous: Mapping[str, Mapping[str, ManifestEntry]] | None = None,
     adopt: Mapping[Path, Collection[str]] | None = None,
     use_spare: bool = True,
+    store: OutputStore | None = None,
 ) -> WriteReport:
     """Write ``outputs`` and swap them in for ``targets``.
 
@@ -157,17 +158,20 @@ def write_outputs(
     written again. ``adopt``: real folders that an older Clarion wrote, with
     the files it wrote there (from the build cache), replaced although not
     empty when they hold only those files. Without ``use_spare`` the new
-    generation is written afresh.
+    generation is written afresh. ``store``: the targets' store, opened
+    already by the caller (else it is opened here).
     """
-    store = OutputStore({area.value: path for area, path in targets.items()}, adopt)
-    with store.opened():
-        current = store.manifest(store.current()) if use_spare else None
-        if current is None and previous:
-            current = {
-                area: {path: (e.sha, e.size) for path, e in files.items()}
-                for area, files in previous.items()
-            }
-        return _write(outputs, targets, current or {}, store, use_spare)
+    if store is None:
+        store = OutputStore({area.value: path for area, path in targets.items()}, adopt)
+        with store.opened():
+            return write_outputs(outputs, targets, previous, adopt, use_spare, store)
+    current = store.manifest(store.current()) if use_spare else None
+    if current is None and previous:
+        current = {
+            area: {path: (e.sha, e.size) for path, e in files.items()}
+            for area, files in previous.items()
+        }
+    return _write(outputs, targets, current or {}, store, use_spare)
 
 
 def _write(

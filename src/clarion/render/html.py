@@ -24,7 +24,7 @@ from .. import __version__
 from ..config import SiteConfig
 from ..core.parallel import fork_imap, in_worker
 from ..derive import State
-from ..model import Page, Runbook, Site
+from ..model import Incident, Page, Runbook, Site
 from ..output.cache import BuildCache, fingerprint_files, render_key
 from . import THEME_DIR, Area, Output
 from .markdown import MarkdownRenderer
@@ -326,12 +326,38 @@ class HtmlRenderer:
                 break
             if component.id in self.state.components_of(incident):
                 items.append(view)
-        return self.render(
+        return self.render_cached(
+            self.component_key(component, items),
             "component.html.j2",
             component.uri + "index.html",
             component=component,
             title=component.name,
             items=items,
+        )
+
+    def component_key(self, component: ComponentView, items: list[ItemView]) -> str:
+        """The render key of a component's page: its status, its uptime day by
+        day (with the render keys of the incidents each day names) and the
+        render keys of the items it lists."""
+
+        def key_of(incident: Incident) -> str:
+            view = self.items.get(incident.slug)
+            return incident.digest if view is None else self.item_key(view)
+
+        uptime = component.uptime
+        days = [
+            (day.day, day.up_ratio, day.down_minutes, day.worst.value, day.today)
+            + tuple(key_of(incident) for incident in day.incidents)
+            for day in uptime.days
+        ]
+        return render_key(
+            self.fingerprint,
+            "component",
+            component.id,
+            component.status.value,
+            uptime.up_ratio,
+            days,
+            [self.item_key(view) for view in items],
         )
 
     def months(self) -> dict[tuple[int, int], list[ItemView]]:

@@ -50,12 +50,13 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import sys
 import threading
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,19 +215,19 @@ class BuildCache:
     def save_markdown(self, settings: str, html: dict[str, str], *, append: bool) -> None:
         """Write the conversions ``html``: the whole file, or (``append``) only
         these entries, added to the file as one more gzip member."""
-        lines = [
-            json.dumps([name, text], ensure_ascii=False).encode("utf-8")
-            for name, text in sorted(html.items())
-        ]
+        lines = (
+            b"\n" + json.dumps([name, html[name]], ensure_ascii=False).encode("utf-8")
+            for name in sorted(html)
+        )
         path = self.folder / _MARKDOWN_FILE
         try:
             if append and path.is_file():
                 with path.open("ab") as handle:
-                    handle.write(_zip(b"\n" + b"\n".join(lines)))
+                    handle.write(_zip(b"".join(lines)))
                 return
             self.folder.mkdir(exist_ok=True)
             head = json.dumps({"version": __version__, "settings": settings}).encode("utf-8")
-            _atomic_write(path, _zip(b"\n".join([head, *lines])))
+            _atomic_write_zipped(path, itertools.chain([head], lines))
         except OSError:
             pass
 
@@ -335,7 +336,7 @@ def _save_parsed_file(cache: BuildCache) -> None:
     new = {relpath: entry for relpath, entry in parsed.items() if relpath not in lines_read}
     held = cache._file_lines
     if cache._removed or held is None or held + len(new) > 2 * len(parsed) + 100:
-        _atomic_write(path, _zip(_dump_parsed(cache.salt, parsed, lines_read)))
+        _atomic_write_zipped(path, _dump_parsed(cache.salt, parsed, lines_read))
         cache._file_lines = len(parsed) + 1
     elif new:
         with open(path, "ab") as handle:
@@ -357,14 +358,14 @@ def _dump_parsed(
     salt: str,
     parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]],
     lines_read: dict[str, bytes],
-) -> bytes:
-    """The parsed file: entries read and not changed since are copied as they were."""
+) -> Iterator[bytes]:
+    """The parsed file, line by line: entries read and not changed since are
+    copied as they were."""
     head = {"format": _FORMAT, "version": __version__, "salt": salt}
-    lines = [json.dumps(head, sort_keys=True).encode("utf-8")]
+    yield json.dumps(head, sort_keys=True).encode("utf-8") + b"\n"
     for relpath, (digest, incident, warnings) in sorted(parsed.items()):
         line = lines_read.get(relpath)
-        lines.append(_parsed_line(relpath, digest, incident, warnings) if line is None else line)
-    return b"\n".join(lines) + b"\n"
+        yield (_parsed_line(relpath, digest, incident, warnings) if line is None else line) + b"\n"
 
 
 def _read_parsed(
@@ -508,6 +509,27 @@ def _current_generation(targets: dict[str, str]) -> str | None:
         return os.readlink(store_for(Path(public)) / POINTER)
     except OSError:
         return None
+
+
+def _atomic_write_zipped(path: Path, chunks: Iterable[bytes]) -> None:
+    """:func:`_atomic_write` of the gzip-compressed concatenation of
+    ``chunks``, compressed as they come: a whole site's cache file is never
+    held at once, in plain or compressed form."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    with open(temporary, "wb") as handle:
+        with gzip.GzipFile(
+            filename="", mode="wb", fileobj=handle, compresslevel=1, mtime=0
+        ) as zipped:
+            batch: list[bytes] = []
+            size = 0
+            for chunk in chunks:
+                batch.append(chunk)
+                size += len(chunk)
+                if size >= 1 << 20:
+                    zipped.write(b"".join(batch))
+                    batch, size = [], 0
+            zipped.write(b"".join(batch))
+    os.replace(temporary, path)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from clarion.cli import main
 from clarion.output.generations import store_for
 from tests.conftest import build_leftovers
+from tests.test_site_build import tree
 
 SITES = Path(__file__).parent / "sites"
 
@@ -202,3 +203,71 @@ def test_a_build_without_a_spare_makes_one_while_it_loads(basic):
     assert "One more line." in (store / second / page).read_text()
     assert "One more line." not in (store / first / page).read_text()
     assert build_leftovers(basic) == []
+
+
+def test_a_spare_that_holds_part_of_the_files_is_completed_by_the_next_build(basic, tmp_path):
+    # a copy stopped early (the build that started it needed no spare) is a
+    # spare with the files linked so far, and a manifest that lists just those
+    import json
+
+    assert run_build(basic).exit_code == 0
+    store = store_for(basic / "public")
+    source = basic / "updates/2026-11-20-api-errors.md"
+    source.write_text(source.read_text() + "\n<!-- a note for the team -->\n")
+    assert run_build(basic).exit_code == 0
+    current = os.readlink(store / "current")
+    (spare,) = [g for g in store.glob("g-*") if g.name != current]
+    manifest = json.loads((spare / "MANIFEST.json").read_text())
+    for area, files in manifest.items():
+        for path in sorted(files)[::2]:  # every other file never linked
+            (spare / area / path).unlink()
+            del files[path]
+    (spare / "MANIFEST.json").write_text(json.dumps(manifest))
+
+    source.write_text(source.read_text() + "\nOne more line.\n")
+    assert run_build(basic).exit_code == 0
+    clean = run_build(
+        basic, "--no-cache", "--out", str(tmp_path / "p"), "--private-out", str(tmp_path / "q")
+    )
+    assert clean.exit_code == 0
+    assert tree(basic / "public") == tree(tmp_path / "p")
+    assert tree(basic / "private") == tree(tmp_path / "q")
+    assert build_leftovers(basic) == []
+
+
+def test_a_copy_stopped_early_is_a_generation_whose_manifest_lists_what_it_holds(tmp_path):
+    import functools
+    import json
+    import time
+
+    from clarion.core.parallel import Background
+    from clarion.output.generations import _copy_generation
+
+    current = tmp_path / "g-2"
+    manifest = {"public": {}, "private": {}}
+    for number in range(3000):
+        path = f"incidents/i{number}/index.html"
+        (current / "public" / path).parent.mkdir(parents=True)
+        (current / "public" / path).write_text(str(number))
+        manifest["public"][path] = (f"sha{number}", len(str(number)))
+    (current / "private").mkdir()
+    partial, final = tmp_path / ".copy-1", tmp_path / "g-1"
+    copy = functools.partial(_copy_generation, current, manifest, partial, final, os.getpid())
+    copying = Background(copy)
+    time.sleep(0.05)
+    copying.stop()  # most of the files are not linked yet
+    made = copying.result()
+    assert not partial.exists()
+    if not made:  # stopped before it could handle the signal: no spare at all
+        assert not final.exists()
+        return
+    held = json.loads((final / "MANIFEST.json").read_text())
+    files = {
+        p.relative_to(final / "public").as_posix()
+        for p in (final / "public").rglob("*")
+        if p.is_file()
+    }
+    assert set(held["public"]) == files and held["private"] == {}
+    for path in files:
+        assert (final / "public" / path).stat().st_ino == (current / "public" / path).stat().st_ino
+        assert tuple(held["public"][path]) == manifest["public"][path]

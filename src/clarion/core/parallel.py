@@ -246,6 +246,12 @@ class Background(Generic[R]):
             self._process.start()
             send.close()
 
+    def stop(self) -> None:
+        """Ask the worker to finish early (``SIGTERM``, which a ``func`` that
+        expects it handles); :meth:`result` still returns what it sends."""
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+
     def result(self) -> R:
         if self._process is None:
             return self._func()

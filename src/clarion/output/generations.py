@@ -46,6 +46,7 @@ import functools
 import json
 import os
 import shutil
+import signal
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -220,19 +221,23 @@ class OutputStore:
             return
         partial = self.root / f".copy-{os.getpid()}"
         self._ahead = Background(
-            functools.partial(_copy_generation, current, manifest, partial, final)
+            functools.partial(_copy_generation, current, manifest, partial, final, os.getpid())
         )
 
-    def _settle_ahead(self) -> None:
-        """Wait for the spare being made, if one is."""
+    def _settle_ahead(self, *, stop: bool = True) -> None:
+        """Wait for the spare being made, if one is; ``stop``: a spare is not
+        needed now, so the copy stops where it is (a spare that holds part of
+        the files is a spare all the same: the next build writes the rest)."""
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
+            if stop:
+                ahead.stop()
             ahead.result()
 
     def spare(self) -> Path | None:
         """The complete generation before the current one, if it was kept:
         the newest other generation with a manifest."""
-        self._settle_ahead()
+        self._settle_ahead(stop=False)
         current = self.current()
         found = [
             (_number(entry), entry)
@@ -355,25 +360,39 @@ def _write_manifest(generation: Path, manifest: Manifest) -> None:
     os.replace(temporary, generation / MANIFEST_FILE)
 
 
-def _copy_generation(current: Path, manifest: Manifest, partial: Path, final: Path) -> bool:
+def _copy_generation(
+    current: Path, manifest: Manifest, partial: Path, final: Path, parent: int
+) -> bool:
     """Copy the generation ``current`` (holding ``manifest``) by hard links
     into ``partial``, mark it complete and rename it ``final``; ``False``
-    (and nothing left) when a file cannot be linked."""
+    (and nothing left) when a file cannot be linked. In the forked process
+    (not ``parent``), ``SIGTERM`` ends the copy early: the files linked so
+    far are the generation, and its manifest says so. Called again in
+    ``parent`` (the forked process died: stopped before it could handle the
+    signal), it removes what was left and makes no spare."""
     shutil.rmtree(partial, ignore_errors=True)
+    if os.getpid() == parent:
+        return False
+    stopped: list[int] = []
+    signal.signal(signal.SIGTERM, lambda number, frame: stopped.append(number))
+    held: Manifest = {area: {} for area in manifest}
     try:
         made: set[str] = set()
         for area, files in manifest.items():
             source, copy = os.path.join(current, area), os.path.join(partial, area)
             os.makedirs(copy)
             made.add(copy)
-            for path in files:
+            for path, entry in files.items():
+                if stopped:
+                    break
                 into = os.path.join(copy, path)
-                parent = os.path.dirname(into)
-                if parent not in made:
-                    os.makedirs(parent, exist_ok=True)
-                    made.add(parent)
+                folder = os.path.dirname(into)
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
                 os.link(os.path.join(source, path), into)
-        _write_manifest(partial, manifest)
+                held[area][path] = entry
+        _write_manifest(partial, held)
         os.rename(partial, final)
     except OSError:
         shutil.rmtree(partial, ignore_errors=True)

@@ -50,10 +50,11 @@ def read_update_files(
     seen: dict[str, str] = {}
     parsed: dict[str, tuple[Incident | None, ErrorCollector]] = {}
     to_parse: list[tuple[Path, str]] = []
-    for path, relpath in _update_files(config.updates_dir, config.root):
-        if path.name.lower() == "readme.md":
+    for name, relpath in _update_files(config.updates_dir, config.root):
+        base = os.path.basename(name)
+        if base.lower() == "readme.md":
             continue
-        slug = path.stem
+        slug = base[: base.rindex(".")] if base.rfind(".") > 0 else base  # as Path.stem
         if slug in seen:
             walk.error(
                 SourceLocation(relpath, 1),
@@ -65,14 +66,14 @@ def read_update_files(
         seen[slug] = relpath
         cached = None
         if cache is not None:
-            cached = cache.parsed_incident(relpath, cache.source_digest(path))
+            cached = cache.parsed_incident(relpath, cache.source_digest(name))
         if cached is not None:
             incident, warnings = cached
             replay = ErrorCollector()
             replay.warnings.extend(warnings)
             parsed[relpath] = (incident, replay)
         else:
-            to_parse.append((path, relpath))
+            to_parse.append((Path(name), relpath))
     results = fork_map(_parse_files, config, to_parse, workers)
     for (_path, relpath), (digest, fresh, file_errors) in zip(to_parse, results, strict=True):
         parsed[relpath] = (fresh, file_errors)
@@ -83,9 +84,9 @@ def read_update_files(
     return UpdateFiles(seen, {relpath: parsed[relpath] for relpath in seen.values()}, walk)
 
 
-def _update_files(folder: Path, root: Path) -> list[tuple[Path, str]]:
+def _update_files(folder: Path, root: Path) -> list[tuple[str, str]]:
     """Every ``*.md`` under ``folder`` (links are not followed; the sources hold
-    none), sorted as paths sort, with its path relative to ``root``."""
+    none), sorted as paths sort: its path, and its path relative to ``root``."""
     found: list[tuple[list[str], str]] = []
     pending: list[tuple[str, list[str]]] = [(str(folder), [])]
     while pending:
@@ -105,7 +106,7 @@ def _update_files(folder: Path, root: Path) -> list[tuple[Path, str]]:
     base = display_path(folder, root)
     under = str(folder).startswith(str(root).rstrip(os.sep) + os.sep)
     return [
-        (Path(path), f"{base}/{'/'.join(parts)}" if under else display_path(Path(path), root))
+        (path, f"{base}/{'/'.join(parts)}" if under else display_path(Path(path), root))
         for parts, path in found
     ]
 

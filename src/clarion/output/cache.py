@@ -158,10 +158,10 @@ class BuildCache:
             return entry[1], entry[2]
         return None
 
-    def source_digest(self, path: Path) -> str:
+    def source_digest(self, path: Path | str) -> str:
         """The SHA-256 of ``path``'s bytes: as the stamp read them, else read now."""
         known = self.source_digests.get(str(path))
-        return known if known is not None else hashlib.sha256(path.read_bytes()).hexdigest()
+        return known if known is not None else hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
     def store_incident(
         self, relpath: str, digest: str, incident: Incident, warnings: Iterable[ContentError]

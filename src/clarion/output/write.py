@@ -68,8 +68,10 @@ class _Staging:
         self.store = store
         self.current = current
         self.held: Manifest = {}  # what the generation holds before this build
+        self.fresh = False  # a new, empty generation (not the spare)
         self.folders: dict[Area, Path] = {}
         self.made_dirs: set[Path] = set()
+        self.made_folders: set[str] = set()  # the same, as strings (new generations)
         self.written: list[tuple[Area, str]] = []
 
     @property
@@ -82,6 +84,7 @@ class _Staging:
             folders, self.held = spare
         else:
             folders = self.store.new_generation()
+            self.fresh = True
         self.folders = {Area(name): folder for name, folder in folders.items()}
 
     def destination(self, area: Area, relpath: str) -> Path:
@@ -103,6 +106,8 @@ class _Staging:
     def put(self, area: Area, relpath: str, entry: tuple[str, int], data: bytes | None) -> None:
         """Make the generation's file ``relpath`` hold ``data`` (``None``: the
         bytes of the current generation's file, which has the same digest)."""
+        if self.fresh and data is not None and self._write_new(area, relpath, data):
+            return
         held = self.held.get(area.value, {}).get(relpath)
         if held == entry and _size(os.path.join(self.folders[area], relpath)) == entry[1]:
             return  # the spare already holds these bytes
@@ -120,6 +125,23 @@ class _Staging:
             temporary.write_bytes(data)
         # never written in place: the old file may be shared with another generation
         os.replace(temporary, destination)
+
+    def _write_new(self, area: Area, relpath: str, data: bytes) -> bool:
+        """In a new generation, where no file is shared with another, write
+        ``data`` as ``relpath`` directly (no temporary file to rename);
+        ``False`` when something is in the way already."""
+        destination = os.path.join(self.folders[area], relpath)
+        parent = os.path.dirname(destination)
+        try:
+            if parent not in self.made_folders:
+                os.makedirs(parent, exist_ok=True)
+                self.made_folders.add(parent)
+            with open(destination, "xb") as handle:
+                handle.write(data)
+        except OSError:
+            return False
+        self.written.append((area, relpath))
+        return True
 
     def remove_others(self, manifest: Manifest) -> None:
         """Remove what the spare held that this build does not make."""

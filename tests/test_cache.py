@@ -255,3 +255,50 @@ def test_the_shipped_rulebook_is_read_from_the_cache_as_it_was_parsed(tmp_path, 
     assert book.shipped_rules(kept.parent) == from_yaml
     assert book.json.loads(kept.read_bytes())["data"]  # written again
     book.shipped_rules.cache_clear()
+
+
+def test_a_large_parsed_file_is_written_while_the_pages_render(tmp_path, monkeypatch):
+    """A cold build of a large site writes the whole parsed file in a forked
+    process as soon as the site is loaded; it reads back as the sources parse."""
+    from clarion.core import parallel
+    from clarion.core.plaindata import to_plain
+    from clarion.load import load_site
+    from clarion.output import cache as cache_module
+    from clarion.output.cache import BuildCache
+
+    root = copy_basic(tmp_path)
+    for n in range(parallel.MIN_ITEMS + 20):
+        (root / f"updates/2026-10-{n % 28 + 1:02d}-extra-{n}.md").write_text(
+            "---\ntitle: Extra\nseverity: SEV3\ncomponents: {api: degraded_performance}\n---\n"
+            f"## 2026-10-{n % 28 + 1:02d} 10:00 UTC · Resolved\nDone **{n}**.\n"
+        )
+    started = []
+    made = cache_module.Background
+
+    def spy(func, **kw):
+        started.append(func)
+        return made(func, **kw)
+
+    monkeypatch.setattr(cache_module, "Background", spy)
+    build(load_config(root), now=NOW, workers=2)
+    assert len(started) == 1  # the parsed file, written ahead
+    reopened = BuildCache.open(load_config(root))
+    fresh = load_site(load_config(root))
+    assert len(reopened.parsed) == len(fresh.incidents)
+    cached = load_site(load_config(root), cache=reopened)
+    assert [to_plain(i) for i in cached.incidents] == [to_plain(i) for i in fresh.incidents]
+    # an edit appends to it, in the build's own process
+    source = root / "updates/2026-10-01-extra-0.md"
+    source.write_text(source.read_text().replace("Done", "Finished"))
+    result = build(load_config(root), now=NOW, workers=2)
+    assert len(started) == 1
+    assert any("Finished" in u.body for i in result.site.incidents for u in i.updates)
+    clean = build(
+        load_config(root),
+        now=NOW,
+        use_cache=False,
+        public_dir=tmp_path / "p",
+        private_dir=tmp_path / "q",
+    )
+    assert tree(root / "public") == tree(tmp_path / "p")
+    assert clean.report.files == result.report.files

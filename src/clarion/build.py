@@ -358,7 +358,13 @@ def _rebuild(
     outputs = render_all(context)
     if progress is not None:
         outputs = _reporting(outputs, progress, expected=len(context.site.incidents) + 100)
-    report = write_outputs(outputs, targets, previous, adopt, store=store)
+    if cache is not None:
+        cache.save_parsed_ahead()  # while the pages render
+    try:
+        report = write_outputs(outputs, targets, previous, adopt, store=store)
+    finally:
+        if cache is not None:
+            cache.finish_writing()
     if cache is None and known.targets == names:
         known.forget_output()
     said = told(context)

@@ -48,27 +48,33 @@ when their size no longer matches the manifest.
 from __future__ import annotations
 
 import functools
-import gzip
 import hashlib
 import itertools
 import json
 import os
-import sys
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
 from ..config import SiteConfig
 from ..core.parallel import MIN_ITEMS, Background, can_fork
-from ..core.plaindata import PlainDataError, from_plain, to_plain
 from ..errors import ContentError
 from ..load.runbooks import runbooks_dir
 from ..model import Incident
 from .conversions import StoredConversions
 from .file_digests import FileDigests
+from .parsed import (
+    atomic_write,
+    atomic_write_zipped,
+    parsed_line,
+    read_parsed,
+    unzip_bytes,
+    write_parsed,
+    zip_bytes,
+)
 
 CACHE_DIRNAME = ".clarion-cache"
 _PARSED_FILE = "parsed.json.gz"
@@ -76,7 +82,6 @@ _MANIFEST_FILE = "manifest.json"
 _MARKDOWN_FILE = "markdown.json.gz"
 #: Files earlier versions of the cache kept, removed when the cache is saved.
 _FORMER_FILES = ("parsed.pickle", "parsed.json", "markdown.json")
-_FORMAT = "clarion-cache/1"
 
 
 @dataclass
@@ -120,7 +125,7 @@ class BuildCache:
         unchanged never reads them)."""
         if self._parsed is None:
             path = self.folder / _PARSED_FILE
-            self._parsed, self._file_lines = _read_parsed(path, self.salt, self._lines)
+            self._parsed, self._file_lines = read_parsed(path, self.salt, self._lines)
         return self._parsed
 
     @classmethod
@@ -200,7 +205,7 @@ class BuildCache:
 
         def read() -> None:
             try:
-                self._markdown_read = _unzip((self.folder / _MARKDOWN_FILE).read_bytes())
+                self._markdown_read = unzip_bytes((self.folder / _MARKDOWN_FILE).read_bytes())
             except (OSError, EOFError, zlib.error):
                 pass  # read again, and the failure handled, by markdown_html
 
@@ -212,7 +217,9 @@ class BuildCache:
             self._reader.join()
             self._reader = None
         data, self._markdown_read = self._markdown_read, None
-        return data if data is not None else _unzip((self.folder / _MARKDOWN_FILE).read_bytes())
+        return (
+            data if data is not None else unzip_bytes((self.folder / _MARKDOWN_FILE).read_bytes())
+        )
 
     def save_markdown(self, settings: str, html: dict[str, str], *, append: bool) -> None:
         """Write the conversions ``html``: the whole file, or (``append``) only
@@ -225,11 +232,11 @@ class BuildCache:
         try:
             if append and path.is_file():
                 with path.open("ab") as handle:
-                    handle.write(_zip(b"".join(lines)))
+                    handle.write(zip_bytes(b"".join(lines)))
                 return
             self.folder.mkdir(exist_ok=True)
             head = json.dumps({"version": __version__, "settings": settings}).encode("utf-8")
-            _atomic_write_zipped(path, itertools.chain([head], lines))
+            atomic_write_zipped(path, itertools.chain([head], lines))
         except OSError:
             pass
 
@@ -306,7 +313,7 @@ class BuildCache:
         except OSError:
             return
         path, lines = self.folder / _PARSED_FILE, self._lines
-        self._writing = Background(functools.partial(_write_parsed, path, self.salt, parsed, lines))
+        self._writing = Background(functools.partial(write_parsed, path, self.salt, parsed, lines))
         self._file_lines = len(parsed) + 1
         self._removed = self._parsed_dirty = False
 
@@ -352,7 +359,7 @@ class BuildCache:
                     for area, files in sorted(manifest.items())
                 },
             }
-            _atomic_write(
+            atomic_write(
                 self.folder / _MANIFEST_FILE,
                 json.dumps(data, separators=(",", ":")).encode("utf-8"),
             )
@@ -370,104 +377,16 @@ def _save_parsed_file(cache: BuildCache) -> None:
     new = {relpath: entry for relpath, entry in parsed.items() if relpath not in lines_read}
     held = cache._file_lines
     if cache._removed or held is None or held + len(new) > 2 * len(parsed) + 100:
-        if not _write_parsed(path, cache.salt, parsed, lines_read):
+        if not write_parsed(path, cache.salt, parsed, lines_read):
             raise OSError(f"cannot write {path}")
         cache._file_lines = len(parsed) + 1
     elif new:
         with open(path, "ab") as handle:
             handle.write(
-                _zip(b"".join(_parsed_line(r, *e) + b"\n" for r, e in sorted(new.items())))
+                zip_bytes(b"".join(parsed_line(r, *e) + b"\n" for r, e in sorted(new.items())))
             )
         cache._file_lines = held + len(new)
     cache._removed = cache._parsed_dirty = False
-
-
-def _parsed_line(
-    relpath: str, digest: str, incident: Incident, warnings: tuple[ContentError, ...]
-) -> bytes:
-    entry = [relpath, digest, to_plain(incident), [to_plain(w) for w in warnings]]
-    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _write_parsed(
-    path: Path,
-    salt: str,
-    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]],
-    lines_read: dict[str, bytes],
-) -> bool:
-    """Write the parsed file afresh (best effort: ``False`` when it cannot be)."""
-    try:
-        _atomic_write_zipped(path, _dump_parsed(salt, parsed, lines_read))
-    except OSError:
-        return False
-    return True
-
-
-def _dump_parsed(
-    salt: str,
-    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]],
-    lines_read: dict[str, bytes],
-) -> Iterator[bytes]:
-    """The parsed file, line by line: entries read and not changed since are
-    copied as they were."""
-    head = {"format": _FORMAT, "version": __version__, "salt": salt}
-    yield json.dumps(head, sort_keys=True).encode("utf-8") + b"\n"
-    for relpath, (digest, incident, warnings) in sorted(parsed.items()):
-        line = lines_read.get(relpath)
-        yield (_parsed_line(relpath, digest, incident, warnings) if line is None else line) + b"\n"
-
-
-def _read_parsed(
-    path: Path, salt: str, lines: dict[str, bytes]
-) -> tuple[dict[str, tuple[str, Incident, tuple[ContentError, ...]]], int | None]:
-    """The parsed sources of ``path`` (a later line for the same file wins) and
-    the number of lines read; nothing and ``None`` when the file is missing, of
-    another version or site, or not Clarion's (a note on stderr says so)."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}, None
-    try:
-        first, _, rest = _unzip(data).partition(b"\n")
-        head = json.loads(first)
-    except (OSError, EOFError, zlib.error, ValueError):
-        head = None
-    if not isinstance(head, dict) or head.get("format") != _FORMAT:
-        _note(path, "not a cache this version of Clarion wrote")
-        return {}, None
-    if head.get("version") != __version__ or head.get("salt") != salt:
-        return {}, None  # another Clarion or another site.toml: parsed again, silently
-    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = {}
-    raws = rest.splitlines()
-    try:
-        for raw in raws:
-            relpath, digest, incident, warnings = json.loads(raw)
-            lines[str(relpath)] = raw
-            parsed[str(relpath)] = (
-                str(digest),
-                from_plain(Incident, incident),
-                tuple(from_plain(ContentError, w) for w in warnings),
-            )
-    except (ValueError, TypeError, KeyError, PlainDataError):
-        _note(path, "unreadable or damaged")
-        lines.clear()
-        return {}, None
-    return parsed, len(raws) + 1
-
-
-def _zip(data: bytes) -> bytes:
-    """The cache's files are gzip-compressed JSON (``gzip -dc`` shows them)."""
-    return gzip.compress(data, compresslevel=1, mtime=0)
-
-
-def _unzip(data: bytes) -> bytes:
-    return gzip.decompress(data)
-
-
-def _note(path: Path, why: str) -> None:
-    print(
-        f"note: ignoring the build cache {path.name} ({why}); parsing every file", file=sys.stderr
-    )
 
 
 def render_key(*parts: object) -> str:
@@ -558,30 +477,3 @@ def _current_generation(targets: dict[str, str]) -> str | None:
         return os.readlink(store_for(Path(public)) / POINTER)
     except OSError:
         return None
-
-
-def _atomic_write_zipped(path: Path, chunks: Iterable[bytes]) -> None:
-    """:func:`_atomic_write` of the gzip-compressed concatenation of
-    ``chunks``, compressed as they come: a whole site's cache file is never
-    held at once, in plain or compressed form."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    with open(temporary, "wb") as handle:
-        with gzip.GzipFile(
-            filename="", mode="wb", fileobj=handle, compresslevel=1, mtime=0
-        ) as zipped:
-            batch: list[bytes] = []
-            size = 0
-            for chunk in chunks:
-                batch.append(chunk)
-                size += len(chunk)
-                if size >= 1 << 20:
-                    zipped.write(b"".join(batch))
-                    batch, size = [], 0
-            zipped.write(b"".join(batch))
-    os.replace(temporary, path)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)

@@ -7,8 +7,11 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from clarion.build import build
 from clarion.config import load_config
+from clarion.errors import ContentErrors
 from tests.conftest import NOW, copy_example
 from tests.test_site_build import SITES, tree
 
@@ -302,3 +305,49 @@ def test_a_large_parsed_file_is_written_while_the_pages_render(tmp_path, monkeyp
     )
     assert tree(root / "public") == tree(tmp_path / "p")
     assert clean.report.files == result.report.files
+
+
+def _counting_reads(monkeypatch) -> list[str]:
+    from clarion.load import updates
+
+    read: list[str] = []
+    real = updates.read_incident
+
+    def counting(path, *args, **kw):
+        read.append(path.name)
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(updates, "read_incident", counting)
+    return read
+
+
+def test_a_site_toml_edit_parses_files_again_only_when_reading_them_changes(tmp_path, monkeypatch):
+    """Reading an update file takes the time zone and the component ids from
+    site.toml: a new title parses nothing again; a component removed, or
+    another zone, parses every file again (and the output follows)."""
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    read = _counting_reads(monkeypatch)
+    toml = root / "site_src/site.toml"
+    toml.write_text(toml.read_text().replace('title = "Basic Status"', 'title = "Basic"'))
+    result = build(load_config(root), now=NOW)
+    assert read == [] and result.report.changed
+
+    # a naive time is read in the site's zone: another zone moves it
+    source = root / "updates/2026-11-20-api-errors.md"
+    text = source.read_text()
+    source.write_text(text.replace("declared: 2026-11-20T14:02:00Z", "declared: 2026-11-20 13:02"))
+    build(load_config(root), now=NOW)
+    read.clear()
+    toml.write_text(toml.read_text().replace("Europe/Berlin", "UTC"))
+    result = build(load_config(root), now=NOW)
+    assert len(read) == 3
+    declared = {i.slug: i.declared_at for i in result.site.incidents}["2026-11-20-api-errors"]
+    assert declared.isoformat() == "2026-11-20T13:02:00+00:00"
+
+    read.clear()
+    toml.write_text(toml.read_text().replace('[components.web]\nname = "Website"\n', ""))
+    with pytest.raises(ContentErrors) as caught:
+        build(load_config(root), now=NOW)
+    assert len(read) == 3
+    assert any("unknown component 'web'" in str(e.format()) for e in caught.value.errors)

@@ -28,7 +28,7 @@ from ..model import (
 )
 from .frontmatter import FrontMatterError, split_front_matter
 from .guards import decode_source
-from .incident_fields import IncidentFieldReader
+from .incident_fields import IncidentFieldReader, ReadingSettings
 from .roles import read_roles
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
 from .sections import (
@@ -76,7 +76,7 @@ def read_incident(
     text = decode_source(raw, relpath, errors)
     if text is None:
         return None
-    reader = IncidentReader(path.stem, relpath, config, errors)
+    reader = IncidentReader(path.stem, relpath, ReadingSettings.of(config), errors)
     return reader.read(text, hashlib.sha256(raw).hexdigest())
 
 

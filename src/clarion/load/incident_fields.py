@@ -8,8 +8,10 @@ builds the whole :class:`~clarion.model.Incident` on top of it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -31,16 +33,39 @@ from .breach import read_breach_mapping
 from .schema import TIME_EXPECTED, TimeError, check_keys, parse_time
 
 
+@dataclass(frozen=True)
+class ReadingSettings:
+    """All that reading one update file takes from the site's configuration:
+    the zone of times written without one (``None`` when ``site.toml``
+    names no time zone: such times are errors) and the component ids. The
+    build cache keys each parsed file on :attr:`digest`, so an edit to
+    ``site.toml`` that changes neither parses no file again."""
+
+    zone: ZoneInfo | None
+    component_ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, config: SiteConfig) -> ReadingSettings:
+        zone = config.timezone if config.timezone_explicit else None
+        return cls(zone=zone, component_ids=config.component_ids)
+
+    @property
+    def digest(self) -> str:
+        zone = "" if self.zone is None else self.zone.key
+        text = "\0".join([zone, *self.component_ids])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class IncidentFieldReader:
     """Reads the front-matter fields of one incident file; every check reports
     and carries on."""
 
-    def __init__(self, slug: str, relpath: str, config: SiteConfig, errors: ErrorCollector):
+    def __init__(self, slug: str, relpath: str, settings: ReadingSettings, errors: ErrorCollector):
         self.slug = slug
         self.relpath = relpath
-        self.config = config
+        self.settings = settings
         self.errors = errors
-        self.zone: ZoneInfo | None = config.timezone if config.timezone_explicit else None
+        self.zone = settings.zone
         self.lines: dict[str, int] = {}
         self.failed = False
 
@@ -115,7 +140,7 @@ class IncidentFieldReader:
             return None
 
     def check_component(self, component_id: object, location: SourceLocation) -> bool:
-        ids = self.config.component_ids
+        ids = self.settings.component_ids
         if component_id in ids:
             return True
         self.error(

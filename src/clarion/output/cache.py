@@ -3,8 +3,11 @@
 Nothing cached can change what a build produces:
 
 * **Parsed sources.** Each ``updates/*.md`` file's parsed incident, keyed by
-  the file's SHA-256, the site configuration's hash and Clarion's version. A
-  file that changed (or a new ``site.toml``) is parsed again.
+  the file's SHA-256, Clarion's version and what reading a file takes from
+  ``site.toml`` (the time zone and the component ids:
+  :class:`~clarion.load.incident_fields.ReadingSettings`). A file that
+  changed is parsed again, and every file when the zone or the components
+  change; another edit to ``site.toml`` (a title, a rule) parses nothing.
 * **Converted Markdown.** The sanitised HTML of each update text earlier
   builds converted, keyed by the text's SHA-256, for the same converter,
   sanitiser and settings (:mod:`clarion.output.conversions`). Also the
@@ -62,6 +65,7 @@ from .. import __version__
 from ..config import SiteConfig
 from ..core.parallel import MIN_ITEMS, Background, can_fork
 from ..errors import ContentError
+from ..load.incident_fields import ReadingSettings
 from ..load.runbooks import runbooks_dir
 from ..model import Incident
 from .conversions import StoredConversions
@@ -96,7 +100,7 @@ class BuildCache:
     """The cache of one site; ``open`` reads it, ``save`` writes it back."""
 
     folder: Path
-    salt: str  # Clarion's version and the site configuration's hash
+    salt: str  # Clarion's version, the model's shape and what reading a file takes from site.toml
     manifest: dict[str, dict[str, ManifestEntry]] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # area -> folder the manifest describes
     stamp: str | None = None  # inputs of the build that wrote the manifest
@@ -131,7 +135,7 @@ class BuildCache:
     @classmethod
     def open(cls, config: SiteConfig) -> BuildCache:
         folder = config.root / CACHE_DIRNAME
-        salt = f"{__version__}:{_model_shape()}:{config.digest}"
+        salt = f"{__version__}:{_model_shape()}:{ReadingSettings.of(config).digest}"
         cache = cls(folder=folder, salt=salt, file_digests=FileDigests(folder))
         try:
             data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))

@@ -107,11 +107,13 @@ def prepare(
     workers: int = 1,
     sources: Sources | None = None,
     kept: KeptParts | None = None,
+    kept_rows: KeptParts | None = None,
 ) -> RenderContext:
     """Load and derive: everything a writer needs, with no output yet. The
     rulebook is read once, with the site; the private state is derived on
     first use (in the background process when one renders the private files),
-    reusing the deadline report's parts in ``kept`` whose inputs are unchanged.
+    reusing the deadline report's parts in ``kept`` whose inputs are unchanged
+    (and its rendered rows in ``kept_rows``).
     ``sources``: the site already loaded (``clarion serve`` keeps it between
     edits), else it is loaded here."""
     from .derive import derive_state
@@ -141,6 +143,7 @@ def prepare(
         markdown=markdown,
         cache=cache,
         workers=workers,
+        kept_rows=kept_rows,
     )
 
 
@@ -163,23 +166,49 @@ def _reporting(
         yield output
 
 
+#: The deadline report's rendered rows a build made: the text of those the
+#: last build did not keep, the keys of all, and the lines of the file of
+#: kept rows as the process that rendered them read it.
+_Rows = tuple[dict[str, str], list[str], int | None]
 #: The deadline report's parts a background process derived: the text of
-#: those the last build did not keep, and the keys of all.
-_Parts = tuple[dict[str, str], list[str]]
+#: those the last build did not keep, and the keys of all; and its rows.
+_Parts = tuple[dict[str, str], list[str], _Rows]
+
+
+def _rows_made(context: RenderContext) -> _Rows:
+    made, kept = context.made_rows, context.kept_rows
+    if not made or kept is None:
+        return {}, [], None
+    previous = kept.previous
+    return {k: text for k, text in made.items() if previous.get(k) != text}, list(made), kept.lines
 
 
 def _parts_made(context: RenderContext) -> _Parts:
     previous = context.private.reuse.previous if context.private.reuse is not None else {}
     kept = context.private.kept
-    return {k: text for k, text in kept.items() if previous.get(k) != text}, list(kept)
+    new = {k: text for k, text in kept.items() if previous.get(k) != text}
+    return new, list(kept), _rows_made(context)
 
 
 def _parts_back(context: RenderContext, parts: _Parts) -> None:
     """The parts of :func:`_parts_made`, in the main process (the text of a
-    part the last build kept is the main process's own: not sent twice)."""
-    new, keys = parts
+    part the last build kept is the main process's own: not sent twice);
+    the rows' are saved as they are (:func:`_save_rows`)."""
+    new, keys, rows = parts
     previous = context.private.reuse.previous if context.private.reuse is not None else {}
     context.private.kept.update({k: new[k] if k in new else previous[k] for k in keys})
+    if context.kept_rows is not None:
+        context.kept_rows.made = rows
+
+
+def _save_rows(context: RenderContext) -> None:
+    """Keep the deadline report's rows this build rendered or reused (those
+    rendered in a background process came back with its outputs)."""
+    kept = context.kept_rows
+    if kept is not None:
+        new, keys, lines = kept.made if kept.made is not None else _rows_made(context)
+        if keys:
+            kept.save_made(new, keys, lines)
 
 
 def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) -> Iterator[Output]:
@@ -342,7 +371,7 @@ def _rebuild(
 ) -> BuildResult:
     """Load, derive, render and write (``store``: opened already)."""
     from .output.explain import input_changes, input_notes
-    from .output.kept import KeptParts
+    from .output.kept import ROWS, KeptParts
     from .output.write import write_outputs
     from .render.compiled import COMPILED
 
@@ -352,7 +381,8 @@ def _rebuild(
     notes = input_notes(config, now)
     parsed_before = _sources(cache)
     kept = KeptParts(cache.folder) if cache is not None else None
-    context = prepare(config, now, cache, chosen, kept=kept)
+    rows = KeptParts(cache.folder, *ROWS) if cache is not None else None
+    context = prepare(config, now, cache, chosen, kept=kept, kept_rows=rows)
     names = {area.value: str(path) for area, path in targets.items()}
     previous = cache.manifest if cache is not None and cache.targets == names else None
     outputs = render_all(context)
@@ -374,6 +404,7 @@ def _rebuild(
         _keep_conversions(cache, context)
     if kept is not None and context.private.kept:
         kept.save(context.private.kept)
+    _save_rows(context)
     again = _told_again(said)
     assert again is not None
     return BuildResult(

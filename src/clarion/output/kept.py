@@ -36,54 +36,90 @@ from ..config import SiteConfig
 
 _FILE = "deadlines.json.gz"
 _FORMAT = "clarion-deadline-parts/1"
+#: The deadline report's rendered rows (:mod:`clarion.render.report.rows`):
+#: the file's name and format.
+ROWS = ("deadline-rows.json.gz", "clarion-deadline-rows/1")
 
 
 class KeptParts:
-    """The parts the last build kept (:attr:`previous`), read when opened."""
+    """The lines the last build kept (:attr:`previous`), read on first use.
 
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / _FILE
-        self.previous: dict[str, str] = {}
+    ``name`` and ``format``: the file and the format named in its head line
+    (the deadline report's parts by default; its rendered rows use another,
+    :data:`ROWS`)."""
+
+    def __init__(self, folder: Path, name: str = _FILE, format: str = _FORMAT) -> None:
+        self.path = folder / name
+        self.format = format
         self._lines: int | None = None  # lines in the file; None: write it afresh
+        #: What another process made to keep (see :meth:`save_made`).
+        self.made: tuple[dict[str, str], list[str], int | None] | None = None
+
+    @functools.cached_property
+    def previous(self) -> dict[str, str]:
+        """The file's lines, ``{}`` when it does not read."""
+        previous: dict[str, str] = {}
         try:
             first, _, rest = gzip.decompress(self.path.read_bytes()).partition(b"\n")
             head = json.loads(first)
-            if head != _head():
-                return
+            if head != _head(self.format):
+                return previous
             lines = rest.decode("utf-8").splitlines()
         except (OSError, EOFError, zlib.error, ValueError):
-            return
+            return previous
         for line in lines:
             key, tab, text = line.partition("\t")
             if tab:
-                self.previous[key] = text
+                previous[key] = text
         self._lines = len(lines)
+        return previous
+
+    @property
+    def lines(self) -> int | None:
+        """The lines in the file as read (``None``: not read, or unreadable)."""
+        return self._lines if "previous" in self.__dict__ else None
 
     def save(self, kept: Mapping[str, str]) -> None:
-        """Keep ``kept`` (every current part) for the next build: the new ones
+        """Keep ``kept`` (every current line) for the next build: the new ones
         appended, or the whole file written afresh (best effort)."""
-        new = {key: text for key, text in kept.items() if self.previous.get(key) != text}
-        held = self._lines
+        previous = self.previous
+        self.save_made(
+            {key: text for key, text in kept.items() if previous.get(key) != text},
+            list(kept),
+            self._lines,
+        )
+
+    def save_made(self, new: Mapping[str, str], keys: list[str], lines: int | None) -> None:
+        """Keep the lines ``keys``: those in ``new`` made by this build, the
+        others as the file holds them, which had ``lines`` lines when read
+        (perhaps by another process; ``None``: write it afresh)."""
         try:
-            if held is not None and held + len(new) <= 2 * len(kept) + 100:
+            if lines is not None and lines + len(new) <= 2 * len(keys) + 100:
                 if new:
                     with self.path.open("ab") as handle:
                         handle.write(_zip(_lines(new)))
-                    self._lines = held + len(new)
+                    lines += len(new)
             else:
+                previous = {} if all(key in new for key in keys) else self.previous
+                kept = {
+                    k: new[k] if k in new else previous[k]
+                    for k in keys
+                    if k in new or k in previous
+                }
                 self.path.parent.mkdir(exist_ok=True)
-                head = json.dumps(_head()).encode("utf-8")
+                head = json.dumps(_head(self.format)).encode("utf-8")
                 temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
                 temporary.write_bytes(_zip(head + b"\n" + _lines(kept)))
                 os.replace(temporary, self.path)
-                self._lines = len(kept)
+                lines = len(kept)
         except OSError:
             return
-        self.previous = dict(kept)
+        self.__dict__.pop("previous", None)  # read again if asked
+        self._lines = lines
 
 
-def _head() -> dict[str, str]:
-    return {"format": _FORMAT, "version": __version__}
+def _head(format: str) -> dict[str, str]:
+    return {"format": format, "version": __version__}
 
 
 def _lines(parts: Mapping[str, str]) -> bytes:

@@ -166,49 +166,33 @@ def _reporting(
         yield output
 
 
-#: The deadline report's rendered rows a build made: the text of those the
-#: last build did not keep, the keys of all, and the lines of the file of
-#: kept rows as the process that rendered them read it.
-_Rows = tuple[dict[str, str], list[str], int | None]
 #: The deadline report's parts a background process derived: the text of
-#: those the last build did not keep, and the keys of all; and its rows.
-_Parts = tuple[dict[str, str], list[str], _Rows]
-
-
-def _rows_made(context: RenderContext) -> _Rows:
-    made, kept = context.made_rows, context.kept_rows
-    if not made or kept is None:
-        return {}, [], None
-    previous = kept.previous
-    return {k: text for k, text in made.items() if previous.get(k) != text}, list(made), kept.lines
+#: those the last build did not keep, and the keys of all.
+_Parts = tuple[dict[str, str], list[str]]
 
 
 def _parts_made(context: RenderContext) -> _Parts:
     previous = context.private.reuse.previous if context.private.reuse is not None else {}
     kept = context.private.kept
-    new = {k: text for k, text in kept.items() if previous.get(k) != text}
-    return new, list(kept), _rows_made(context)
+    return {k: text for k, text in kept.items() if previous.get(k) != text}, list(kept)
 
 
 def _parts_back(context: RenderContext, parts: _Parts) -> None:
     """The parts of :func:`_parts_made`, in the main process (the text of a
-    part the last build kept is the main process's own: not sent twice);
-    the rows' are saved as they are (:func:`_save_rows`)."""
-    new, keys, rows = parts
+    part the last build kept is the main process's own: not sent twice)."""
+    new, keys = parts
     previous = context.private.reuse.previous if context.private.reuse is not None else {}
     context.private.kept.update({k: new[k] if k in new else previous[k] for k in keys})
-    if context.kept_rows is not None:
-        context.kept_rows.made = rows
 
 
 def _save_rows(context: RenderContext) -> None:
-    """Keep the deadline report's rows this build rendered or reused (those
-    rendered in a background process came back with its outputs)."""
+    """Keep the deadline report's rows this process rendered or reused, by
+    the process that rendered the report (a background process saves them
+    itself, while the pages render: they are read by that writer only)."""
     kept = context.kept_rows
-    if kept is not None:
-        new, keys, lines = kept.made if kept.made is not None else _rows_made(context)
-        if keys:
-            kept.save_made(new, keys, lines)
+    if kept is not None and context.made_rows:
+        kept.save(context.made_rows)
+        context.made_rows.clear()
 
 
 def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) -> Iterator[Output]:
@@ -225,6 +209,7 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
         def in_process() -> Iterator[tuple[int, Output | _Parts]]:
             for number, writer in enumerate(in_background):
                 yield from ((number, output) for output in writer(context))
+            _save_rows(context)
             # what the private state keeps for the next build comes back too, last
             yield len(in_background), _parts_made(context)
 

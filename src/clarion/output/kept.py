@@ -52,8 +52,6 @@ class KeptParts:
         self.path = folder / name
         self.format = format
         self._lines: int | None = None  # lines in the file; None: write it afresh
-        #: What another process made to keep (see :meth:`save_made`).
-        self.made: tuple[dict[str, str], list[str], int | None] | None = None
 
     @functools.cached_property
     def previous(self) -> dict[str, str]:
@@ -74,48 +72,28 @@ class KeptParts:
         self._lines = len(lines)
         return previous
 
-    @property
-    def lines(self) -> int | None:
-        """The lines in the file as read (``None``: not read, or unreadable)."""
-        return self._lines if "previous" in self.__dict__ else None
-
     def save(self, kept: Mapping[str, str]) -> None:
         """Keep ``kept`` (every current line) for the next build: the new ones
         appended, or the whole file written afresh (best effort)."""
         previous = self.previous
-        self.save_made(
-            {key: text for key, text in kept.items() if previous.get(key) != text},
-            list(kept),
-            self._lines,
-        )
-
-    def save_made(self, new: Mapping[str, str], keys: list[str], lines: int | None) -> None:
-        """Keep the lines ``keys``: those in ``new`` made by this build, the
-        others as the file holds them, which had ``lines`` lines when read
-        (perhaps by another process; ``None``: write it afresh)."""
+        new = {key: text for key, text in kept.items() if previous.get(key) != text}
+        held = self._lines
         try:
-            if lines is not None and lines + len(new) <= 2 * len(keys) + 100:
+            if held is not None and held + len(new) <= 2 * len(kept) + 100:
                 if new:
                     with self.path.open("ab") as handle:
                         handle.write(_zip(_lines(new)))
-                    lines += len(new)
+                    self._lines = held + len(new)
             else:
-                previous = {} if all(key in new for key in keys) else self.previous
-                kept = {
-                    k: new[k] if k in new else previous[k]
-                    for k in keys
-                    if k in new or k in previous
-                }
                 self.path.parent.mkdir(exist_ok=True)
                 head = json.dumps(_head(self.format)).encode("utf-8")
                 temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
                 temporary.write_bytes(_zip(head + b"\n" + _lines(kept)))
                 os.replace(temporary, self.path)
-                lines = len(kept)
+                self._lines = len(kept)
         except OSError:
             return
-        self.__dict__.pop("previous", None)  # read again if asked
-        self._lines = lines
+        self.previous = dict(kept)
 
 
 def _head(format: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ import icalendar
 
 from clarion.build import build
 from clarion.config import load_config
-from clarion.output.kept import ROWS, KeptParts
+from clarion.output.kept import ROWS_FILE, kept_rows
 from tests.conftest import NOW, copy_example
 from tests.test_deadline_parts import _private_equals_clean
 from tests.test_incremental import EMAIL, SSO, _append, _replace
@@ -31,7 +31,7 @@ NEW_UPDATE = "## 2026-11-27 11:40 UTC · Identified\nA **full** queue.\n"
 
 def _rows(root: Path) -> dict[str, str]:
     """The kept rows, by key: each an incident's rows as JSON text."""
-    return KeptParts(root / ".clarion-cache", *ROWS).previous
+    return kept_rows(root / ".clarion-cache").previous
 
 
 def _slug(text: str) -> str:
@@ -73,7 +73,7 @@ def test_the_kept_rows_are_what_the_files_are_made_of(tmp_path: Path) -> None:
     title = json.loads(rows[0][1])["incident_title"]
     rows[0][1] = rows[0][1].replace(title, "Kept row")
     rows[0][2] = rows[0][2].replace(title, "Kept row")
-    cache = root / ".clarion-cache" / ROWS[0]
+    cache = root / ".clarion-cache" / ROWS_FILE
     altered = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     with cache.open("ab") as handle:  # a later line wins
         handle.write(gzip.compress(f"{key}\t{altered}\n".encode()))
@@ -101,7 +101,7 @@ def test_a_new_time_keeps_the_rows_of_items_it_does_not_change(tmp_path: Path) -
 def test_a_damaged_file_of_kept_rows_is_ignored(tmp_path: Path) -> None:
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
-    cache = root / ".clarion-cache" / ROWS[0]
+    cache = root / ".clarion-cache" / ROWS_FILE
     whole = _rows(root)
     cache.write_bytes(cache.read_bytes()[:-40])  # cut short, as by a killed build
     assert _rows(root) == {}
@@ -115,7 +115,7 @@ def test_a_damaged_line_of_kept_rows_is_rendered_again(tmp_path: Path) -> None:
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
     kept = _rows(root)
-    cache = root / ".clarion-cache" / ROWS[0]
+    cache = root / ".clarion-cache" / ROWS_FILE
     damaged = [
         f"{key}\t{text[: len(text) // 2]}" if n % 2 else f"{key}\t[[1, 2, 3, 4]]"
         for n, (key, text) in enumerate(kept.items())
@@ -190,3 +190,21 @@ def test_the_calendar_from_kept_events_is_icalendars(tmp_path: Path) -> None:
     calendar = icalendar.Calendar.from_ical(data)
     events = [c for c in calendar.subcomponents if c.name == "VEVENT"]
     assert len(events) >= 3 and calendar.to_ical() == data
+
+
+def test_the_lint_written_at_once_is_what_the_encoder_writes() -> None:
+    from clarion.errors import ContentError, SourceLocation
+    from clarion.render.report.data import ITEM_NEWLINE, _error_data, _error_text, _indented
+
+    for error in (
+        ContentError(
+            location=SourceLocation("updates/a.md", 3),
+            message='say "why"\n',
+            expected="é",
+            severity="warning",
+        ),
+        ContentError(location=SourceLocation("<site>"), message="\u2028 \\ </script>", hint="h"),
+    ):
+        parts: list[str] = []
+        _indented(_error_data(error), ITEM_NEWLINE, parts)
+        assert _error_text(error) == "".join(parts)

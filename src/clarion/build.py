@@ -356,7 +356,7 @@ def _rebuild(
 ) -> BuildResult:
     """Load, derive, render and write (``store``: opened already)."""
     from .output.explain import input_changes, input_notes
-    from .output.kept import ROWS, KeptParts
+    from .output.kept import KeptParts, kept_rows
     from .output.write import write_outputs
     from .render.compiled import COMPILED
 
@@ -366,7 +366,7 @@ def _rebuild(
     notes = input_notes(config, now)
     parsed_before = _sources(cache)
     kept = KeptParts(cache.folder) if cache is not None else None
-    rows = KeptParts(cache.folder, *ROWS) if cache is not None else None
+    rows = kept_rows(cache.folder) if cache is not None else None
     context = prepare(config, now, cache, chosen, kept=kept, kept_rows=rows)
     names = {area.value: str(path) for area, path in targets.items()}
     previous = cache.manifest if cache is not None and cache.targets == names else None

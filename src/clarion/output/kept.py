@@ -36,9 +36,8 @@ from ..config import SiteConfig
 
 _FILE = "deadlines.json.gz"
 _FORMAT = "clarion-deadline-parts/1"
-#: The deadline report's rendered rows (:mod:`clarion.render.report.rows`):
-#: the file's name and format.
-ROWS = ("deadline-rows.json.gz", "clarion-deadline-rows/1")
+#: The deadline report's rendered rows (:mod:`clarion.render.report.rows`).
+ROWS_FILE = "deadline-rows.json.gz"
 
 
 class KeptParts:
@@ -46,11 +45,15 @@ class KeptParts:
 
     ``name`` and ``format``: the file and the format named in its head line
     (the deadline report's parts by default; its rendered rows use another,
-    :data:`ROWS`)."""
+    :func:`kept_rows`); ``slack``: how many lines the file may hold, per line
+    kept, before it is written afresh."""
 
-    def __init__(self, folder: Path, name: str = _FILE, format: str = _FORMAT) -> None:
+    def __init__(
+        self, folder: Path, name: str = _FILE, format: str = _FORMAT, slack: float = 2
+    ) -> None:
         self.path = folder / name
         self.format = format
+        self.slack = slack
         self._lines: int | None = None  # lines in the file; None: write it afresh
 
     @functools.cached_property
@@ -79,7 +82,7 @@ class KeptParts:
         new = {key: text for key, text in kept.items() if previous.get(key) != text}
         held = self._lines
         try:
-            if held is not None and held + len(new) <= 2 * len(kept) + 100:
+            if held is not None and held + len(new) <= self.slack * len(kept) + 100:
                 if new:
                     with self.path.open("ab") as handle:
                         handle.write(_zip(_lines(new)))
@@ -94,6 +97,13 @@ class KeptParts:
         except OSError:
             return
         self.previous = dict(kept)
+
+
+def kept_rows(folder: Path) -> KeptParts:
+    """The deadline report's rendered rows the last build kept: written
+    afresh once a fifth of the file is of rows no longer current (its lines
+    are long, and every edit that changes the report reads them all)."""
+    return KeptParts(folder, ROWS_FILE, "clarion-deadline-rows/1", slack=1.25)
 
 
 def _head(format: str) -> dict[str, str]:

@@ -100,6 +100,22 @@ def item_text(report: DeadlineReport, o: Obligation) -> Written | None:
     return Written("".join(parts))
 
 
+def _error_text(error: ContentError) -> Written:
+    """:func:`_error_data` as :func:`_indented` writes it in the report's
+    list of lint (its keys sorted), a few times faster."""
+    inner = ITEM_NEWLINE + "  "
+    fields = (
+        ("expected", error.expected),
+        ("file", error.location.path),
+        ("hint", error.hint),
+        ("line", error.location.line),
+        ("message", error.message),
+        ("severity", error.severity),
+    )
+    body = ",".join(f'{inner}"{name}": {_scalar(value)}' for name, value in fields)
+    return Written("{" + body + ITEM_NEWLINE + "}")
+
+
 def report_data(
     report: DeadlineReport,
     *,
@@ -108,7 +124,8 @@ def report_data(
     items: Sequence[Written] | None = None,
 ) -> dict[str, object]:
     """The report as plain data; ``items``: its obligations already written
-    (:func:`item_text`, in the report's order), for :func:`_dumps` only."""
+    (:func:`item_text`, in the report's order), and then its lint written
+    too, for :func:`_dumps` only."""
     data: dict[str, object] = {
         "now": iso_utc(report.now),
         "timezone": report.zone.key,
@@ -123,7 +140,9 @@ def report_data(
         ]
         if items is None
         else items,
-        "lint": [_error_data(e) for e in report.lint],
+        "lint": [_error_data(e) for e in report.lint]
+        if items is None
+        else [_error_text(e) for e in report.lint],
         "errors": [],
     }
     if stable:

@@ -153,7 +153,7 @@ def render_html(
     env = make_environment(config.templates_dir, config.timezone)
     render_row = _row_html(report, config, env)
 
-    def row(o: Obligation) -> Markup:
+    def row(o: Obligation) -> str:
         found = rows.get(o.key) if rows is not None else None
         return found.html if found is not None and found.html is not None else render_row(o)
 
@@ -161,9 +161,23 @@ def render_html(
         site=config,
         report=report,
         summary=summary_line(report),
-        row=row,
+        rows=_AllRows(report, row),
+        row=lambda o: Markup(row(o)),
         **_helpers(report),
     )
+
+
+class _AllRows:
+    """Every item's row, one a line, in the report's order: HTML, made when
+    the page shows it (a site's own page may not)."""
+
+    def __init__(self, report: DeadlineReport, row: Callable[[Obligation], str]) -> None:
+        self._report = report
+        self._row = row
+
+    def __html__(self) -> str:
+        lines = [self._row(o) for o in self._report.obligations]
+        return "\n".join(lines) + "\n" if lines else ""
 
 
 def _helpers(report: DeadlineReport) -> dict[str, Callable[..., str | None]]:

@@ -56,7 +56,7 @@ class Row:
     """One item's share of the three files."""
 
     json: Written
-    html: Markup | None  # None: rows of a site's own templates, rendered each time
+    html: str | None  # HTML; None: rows of a site's own templates, rendered each time
     event: str | None  # None: the calendar does not hold the item
 
 
@@ -151,7 +151,7 @@ def decode_rows(text: str, html: bool) -> dict[str, Row] | None:
                 return None
             if html != isinstance(markup, str) or not isinstance(event, str | None):
                 return None
-            rows[key] = Row(Written(written), Markup(markup) if html else None, event)
+            rows[key] = Row(Written(written), markup, event)
     except (ValueError, TypeError):
         return None
     return rows

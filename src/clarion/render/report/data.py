@@ -112,7 +112,7 @@ def _error_text(error: ContentError) -> Written:
         ("message", error.message),
         ("severity", error.severity),
     )
-    body = ",".join(f'{inner}"{name}": {_scalar(value)}' for name, value in fields)
+    body = ",".join(f'{inner}"{name}": {_plain(value)}' for name, value in fields)
     return Written("{" + body + ITEM_NEWLINE + "}")
 
 
@@ -169,6 +169,14 @@ class _OtherKey(Exception):
 
 
 _scalar = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
+def _plain(value: str | int | None) -> str:
+    """:func:`_scalar` of text, a line number or nothing, without its
+    encoder's slow path for what is not text."""
+    if value is None:
+        return "null"
+    return str(value) if type(value) is int else _scalar(value)
 
 
 def _indented(value: object, newline: str, parts: list[str]) -> None:

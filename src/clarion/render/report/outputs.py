@@ -35,7 +35,8 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
     config = context.config
     report = context.private.deadlines
     templates = _templates_fingerprint(config)
-    key = _report_key(config, report, templates)
+    shown = _shown_incidents(report)
+    key = _report_key(config, report, templates, shown)
     previous = [
         previous_output(context.cache if key else None, Area.PRIVATE, path, key or "")
         for path in (REPORT_JSON, REPORT_HTML, REPORT_ICS)
@@ -43,7 +44,8 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
     if all(output is not None for output in previous):
         yield from (output for output in previous if output is not None)
         return
-    rows = _kept_rows(context, report, templates)
+    rows = _kept_rows(context, report, templates, shown)
+    del shown
     if rows is None:
         yield from _whole(config, report, key)
         return
@@ -81,7 +83,7 @@ def _whole(config: SiteConfig, report: DeadlineReport, key: str | None) -> Itera
 
 
 def _kept_rows(
-    context: RenderContext, report: DeadlineReport, templates: str
+    context: RenderContext, report: DeadlineReport, templates: str, shown: Mapping[str, str]
 ) -> dict[str, Row] | None:
     """Every item's row, from the rows the last build kept (``None``: no
     rows are kept in this build, which renders the files whole)."""
@@ -89,16 +91,10 @@ def _kept_rows(
     if kept is None or not report.parts:
         return None
     config = context.config
-    own = any((config.templates_dir / name).is_file() for name in (REPORT_TEMPLATE, ROW_TEMPLATE))
+    own = _own_templates(config)
     base = rows_base(config, report, templates, html=not own)
-    return report_rows(
-        report,
-        config,
-        None if own else _row_html(report, config),
-        kept,
-        context.made_rows,
-        base,
-    )
+    row_html = None if own else _row_html(report, config)
+    return report_rows(report, config, row_html, kept, context.made_rows, base, shown)
 
 
 def _templates_fingerprint(config: SiteConfig) -> str:
@@ -108,29 +104,25 @@ def _templates_fingerprint(config: SiteConfig) -> str:
     return fingerprint_files(templates)
 
 
-def _report_key(config: SiteConfig, report: DeadlineReport, templates: str) -> str | None:
+def _report_key(
+    config: SiteConfig, report: DeadlineReport, templates: str, shown: Mapping[str, str]
+) -> str | None:
     """Everything the three files show: the report's digest (every field of
     every item and of the lint, incident by incident, as
     :mod:`clarion.derive.deadline_report` computes it), what the items show of
-    their rules and incidents (as ``deadlines.json`` has it, with each
-    incident's start, by which items are sorted), the site's settings and the
-    templates. Unchanged, the previous build's files are reused: an edit that
-    changes no deadline (a reworded update) does not render the report again.
-    ``None`` (always rendered) for a report without a digest, and when the
-    site overrides the report's template, which may show anything of the
-    report, the clock included (the theme's shows only what the data holds)."""
-    if not report.digest or (config.templates_dir / REPORT_TEMPLATE).is_file():
+    their rules and incidents (``shown``, with each incident's start, by
+    which items are sorted), the site's settings and the templates.
+    Unchanged, the previous build's files are reused: an edit that changes no
+    deadline (a reworded update) does not render the report again. ``None``
+    (always rendered) for a report without a digest, and when the site
+    overrides the report's templates, which may show anything of the report,
+    the clock included (the theme's show only what the data holds)."""
+    if not report.digest or _own_templates(config):
         return None
     rules: dict[str, dict[str, object]] = {}
-    incidents: dict[str, list[object]] = {}
     for o in report.obligations:
         if o.rule.id not in rules:
             rules[o.rule.id] = rule_fields(o)
-        if o.incident.slug not in incidents:
-            incidents[o.incident.slug] = [
-                incident_fields(o.incident),
-                o.incident.started_at.isoformat(),
-            ]
     return render_key(
         __version__,
         "deadlines",
@@ -139,8 +131,26 @@ def _report_key(config: SiteConfig, report: DeadlineReport, templates: str) -> s
         report.zone.key,
         report.warn_within,
         report.digest,
-        json.dumps([rules, incidents], sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+        json.dumps(rules, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+        "".join(f"{slug}\0{text}\0" for slug, text in shown.items()),
     )
+
+
+def _own_templates(config: SiteConfig) -> bool:
+    """Whether the site overrides the report's page or its rows."""
+    return any((config.templates_dir / name).is_file() for name in (REPORT_TEMPLATE, ROW_TEMPLATE))
+
+
+def _shown_incidents(report: DeadlineReport) -> dict[str, str]:
+    """What the items show of each incident (as ``deadlines.json`` has it),
+    and its start, by which they are sorted: JSON text, by slug."""
+    shown: dict[str, str] = {}
+    for o in report.obligations:
+        incident = o.incident
+        if incident.slug not in shown:
+            fields = [incident_fields(incident), incident.started_at.isoformat()]
+            shown[incident.slug] = json.dumps(fields, sort_keys=True, ensure_ascii=False)
+    return shown
 
 
 def render_html(

@@ -39,11 +39,10 @@ from markupsafe import Markup
 from ... import __version__
 from ...config import SiteConfig
 from ...derive.deadlines import DeadlineReport, Obligation
-from ...model import Incident
 from ...output.cache import render_key
 from ...output.kept import KeptParts, rules_digest
 from ..ical import calendar_host, deadline_event_bytes, in_calendar
-from .data import Written, incident_fields, item_text
+from .data import Written, item_text
 
 ROW_TEMPLATE = "deadline_row.html.j2"
 #: One row of ``deadlines.html`` for an item (``deadline_row.html.j2``'s macro
@@ -75,10 +74,9 @@ def rows_base(config: SiteConfig, report: DeadlineReport, templates: str, html: 
     )
 
 
-def part_key(base: str, incident: Incident, part: str) -> str:
+def part_key(base: str, shown: str, part: str) -> str:
     """The key of an incident's rows: what all rows share, what the items
-    show of the incident, and its part of the report (JSON text)."""
-    shown = json.dumps(incident_fields(incident), sort_keys=True, ensure_ascii=False)
+    show of the incident and its part of the report (both JSON text)."""
     return render_key(base, shown, part)
 
 
@@ -89,11 +87,13 @@ def report_rows(
     kept: KeptParts,
     made: dict[str, str],
     base: str,
+    shown: Mapping[str, str],
 ) -> dict[str, Row] | None:
     """Every item's row, by its key: kept by the last build (``kept``) where
     the incident's key is unchanged, else rendered (``render_html``: the
     theme's row, ``None`` when the site has its own). Every incident's rows
-    go into ``made`` by key, for the next build. ``None`` when the report
+    go into ``made`` by key, for the next build. ``shown``: what the items
+    show of each incident, by slug (JSON text). ``None`` when the report
     has no parts (a build without the cache) or an item has no JSON text of
     its own."""
     by_slug: dict[str, list[Obligation]] = {}
@@ -105,7 +105,7 @@ def report_rows(
         part = report.parts.get(slug)
         if part is None:
             return None
-        key = part_key(base, items[0].incident, part)
+        key = part_key(base, shown[slug], part)
         text = kept.previous.get(key, "")
         found = decode_rows(text, render_html is not None) if text else None
         if found is None or any(o.key not in found for o in items):

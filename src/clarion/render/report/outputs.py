@@ -87,12 +87,12 @@ def _kept_rows(
 ) -> dict[str, Row] | None:
     """Every item's row, from the rows the last build kept (``None``: no
     rows are kept in this build, which renders the files whole)."""
-    kept = context.kept_rows
-    if kept is None or not report.parts:
+    kept, reuse = context.kept_rows, context.private.reuse
+    if kept is None or reuse is None or not report.parts:
         return None
     config = context.config
     own = _own_templates(config)
-    base = rows_base(config, report, templates, html=not own)
+    base = rows_base(reuse.rules, report, templates, html=not own)
     row_html = None if own else _row_html(report, config)
     return report_rows(report, config, row_html, kept, context.made_rows, base, shown)
 

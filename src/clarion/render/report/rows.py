@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -40,9 +40,11 @@ from ... import __version__
 from ...config import SiteConfig
 from ...derive.deadlines import DeadlineReport, Obligation
 from ...output.cache import render_key
-from ...output.kept import KeptParts, rules_digest
 from ..ical import calendar_host, deadline_event_bytes, in_calendar
 from .data import Written, item_text
+
+if TYPE_CHECKING:
+    from ...output.kept import KeptParts
 
 ROW_TEMPLATE = "deadline_row.html.j2"
 #: One row of ``deadlines.html`` for an item (``deadline_row.html.j2``'s macro
@@ -59,14 +61,15 @@ class Row:
     event: str | None  # None: the calendar does not hold the item
 
 
-def rows_base(config: SiteConfig, report: DeadlineReport, templates: str, html: bool) -> str:
-    """A digest of what every row shares (``templates``: a fingerprint of
-    the theme's and the site's templates; ``html``: whether rows of HTML are
-    kept)."""
+def rows_base(rules: str, report: DeadlineReport, templates: str, html: bool) -> str:
+    """A digest of what every row shares (``rules``: the digest of what every
+    part of the report shares, :func:`clarion.output.kept.rules_digest`;
+    ``templates``: a fingerprint of the theme's and the site's templates;
+    ``html``: whether rows of HTML are kept)."""
     return render_key(
         __version__,
         "deadline-rows",
-        rules_digest(config),
+        rules,
         report.zone.key,
         report.warn_within,
         report.now if report.warn_within is not None else None,

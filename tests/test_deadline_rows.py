@@ -209,3 +209,23 @@ def test_the_lint_written_at_once_is_what_the_encoder_writes() -> None:
         parts: list[str] = []
         _indented(_error_data(error), ITEM_NEWLINE, parts)
         assert _error_text(error) == "".join(parts)
+
+
+def test_kept_lines_taken_as_they_are_are_written_again_when_the_file_is_rewritten(
+    tmp_path: Path,
+) -> None:
+    """A build lets go of the kept rows it decodes and saves them as ``None``
+    (as they are); when the file is written afresh, their text is read again."""
+    from clarion.output.kept import KeptParts
+
+    first = KeptParts(tmp_path, "rows.json.gz", "test/1", slack=1.25)
+    first.save({f"k{n}": f"text {n}" for n in range(300)})
+    again = KeptParts(tmp_path, "rows.json.gz", "test/1", slack=1.25)
+    kept: dict[str, str | None] = {f"k{n}": None for n in range(150) if again.take(f"k{n}")}
+    kept.update({f"new{n}": f"new text {n}" for n in range(10)})
+    again.save(kept)  # 310 lines for 160 kept: written afresh
+    lines = gzip.decompress((tmp_path / "rows.json.gz").read_bytes()).splitlines()
+    assert len(lines) == 1 + 160  # the head, then only the lines kept
+    expected = {f"k{n}": f"text {n}" for n in range(150)}
+    expected.update({f"new{n}": f"new text {n}" for n in range(10)})
+    assert KeptParts(tmp_path, "rows.json.gz", "test/1").previous == expected

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ..derive.private import PrivateState
     from ..model import Site
     from ..output.cache import BuildCache
-    from ..output.kept import KeptParts
+    from ..output.kept import KeptParts, Line
     from ..rules import RuleBook
     from .markdown import MarkdownRenderer
 
@@ -62,7 +62,7 @@ class RenderContext:
     #: The deadline report's rows the last build kept, and those of this build
     #: by key, for the next (:mod:`clarion.render.report.rows`).
     kept_rows: KeptParts | None = None
-    made_rows: dict[str, str] = field(default_factory=dict)
+    made_rows: dict[str, Line] = field(default_factory=dict)
 
     @property
     def rulebook(self) -> RuleBook:

@@ -29,6 +29,7 @@ rendered again.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ from ..ical import calendar_host, deadline_event_bytes, in_calendar
 from .data import Written, item_text
 
 if TYPE_CHECKING:
-    from ...output.kept import KeptParts
+    from ...output.kept import KeptParts, Line
 
 ROW_TEMPLATE = "deadline_row.html.j2"
 #: One row of ``deadlines.html`` for an item (``deadline_row.html.j2``'s macro
@@ -88,14 +89,15 @@ def report_rows(
     config: SiteConfig,
     render_html: RowHtml | None,
     kept: KeptParts,
-    made: dict[str, str],
+    made: dict[str, Line],
     base: str,
     shown: Mapping[str, str],
 ) -> dict[str, Row] | None:
     """Every item's row, by its key: kept by the last build (``kept``) where
     the incident's key is unchanged, else rendered (``render_html``: the
     theme's row, ``None`` when the site has its own). Every incident's rows
-    go into ``made`` by key, for the next build. ``shown``: what the items
+    go into ``made`` by key, for the next build (``None``: as kept; the
+    kept text is let go once decoded). ``shown``: what the items
     show of each incident, by slug (JSON text). ``None`` when the report
     has no parts (a build without the cache) or an item has no JSON text of
     its own."""
@@ -109,17 +111,18 @@ def report_rows(
         if part is None:
             return None
         key = part_key(base, shown[slug], part)
-        text = kept.previous.get(key, "")
+        text = kept.take(key)
         found = decode_rows(text, render_html is not None) if text else None
-        if found is None or any(o.key not in found for o in items):
+        if found is not None and all(o.key in found for o in items):
+            made[key] = None  # kept as it is
+        else:
             found = {}
             for o in items:
                 row = _render_row(o, report, host, render_html)
                 if row is None:
                     return None
                 found[o.key] = row
-            text = encode_rows(found)
-        made[key] = text
+            made[key] = functools.partial(encode_rows, found)  # written when saved
         rows.update(found)
     return rows
 

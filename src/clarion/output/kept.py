@@ -17,6 +17,11 @@ member (a later line wins) and writes the file afresh once most of its lines
 are of parts no longer current. A file that does not read (another format,
 damaged, cut short by a killed build) counts as empty: every part is
 computed again. Deleting it is always safe.
+
+The report's rendered rows (:mod:`clarion.render.report.rows`) are kept the
+same way in a file of their own (:func:`kept_rows`), written afresh sooner
+(their lines are long). Both files are read as a stream and written as their
+lines are made, never held whole.
 """
 
 from __future__ import annotations

@@ -49,6 +49,16 @@ def _template(root: Path) -> None:
     )
 
 
+def _row_template(root: Path) -> None:
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates/deadline_row.html.j2").write_text(
+        "{% macro deadline_row(o, state_text, utc_text, local_text) -%}\n"
+        "<tr><td>{{ o.incident.title }}: {{ state_text(o) }}</td></tr>\n"
+        "{%- endmacro %}\n",
+        encoding="utf-8",
+    )
+
+
 Edit = Callable[[Path], None]
 NOTHING: Edit = lambda root: None  # noqa: E731
 #: (what changes, the edit, the build's ``now``)
@@ -107,6 +117,9 @@ EDITS: list[tuple[str, Edit, datetime]] = [
     ("now crosses midnight", NOTHING, NOW + timedelta(hours=11, minutes=30)),
     ("maintenance begins", NOTHING, datetime.fromisoformat("2026-12-03T03:00:00+00:00")),
     ("maintenance ends", NOTHING, datetime.fromisoformat("2026-12-03T04:30:00+00:00")),
+    # the deadline report's rows are kept between builds: a site's own row
+    # template is rendered on each build instead
+    ("report row template", lambda r: _row_template(r), NOW),
 ]
 
 

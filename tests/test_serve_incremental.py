@@ -166,8 +166,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PreviewSe
 #: reads the clock itself; changes of ``now`` are tested there).
 SOURCE_EDITS = [(what, edit) for what, edit, now in EDITS if now == NOW]
 #: Edits that change only private files (a private incident, a notice's time
-#: sent or its text, a rule's deadline).
-PRIVATE_ONLY = {"renamed file", "notice sent later", "notice text", "rulebook override"}
+#: sent or its text, a rule's deadline, the deadline report's row template).
+PRIVATE_ONLY = {
+    "renamed file",
+    "notice sent later",
+    "notice text",
+    "rulebook override",
+    "report row template",
+}
 
 
 @pytest.mark.parametrize("what,edit", SOURCE_EDITS, ids=[e[0] for e in SOURCE_EDITS])

@@ -107,11 +107,13 @@ def prepare(
     workers: int = 1,
     sources: Sources | None = None,
     kept: KeptParts | None = None,
+    kept_rows: KeptParts | None = None,
 ) -> RenderContext:
     """Load and derive: everything a writer needs, with no output yet. The
     rulebook is read once, with the site; the private state is derived on
     first use (in the background process when one renders the private files),
-    reusing the deadline report's parts in ``kept`` whose inputs are unchanged.
+    reusing the deadline report's parts in ``kept`` whose inputs are unchanged
+    (and its rendered rows in ``kept_rows``).
     ``sources``: the site already loaded (``clarion serve`` keeps it between
     edits), else it is loaded here."""
     from .derive import derive_state
@@ -141,6 +143,7 @@ def prepare(
         markdown=markdown,
         cache=cache,
         workers=workers,
+        kept_rows=kept_rows,
     )
 
 
@@ -182,6 +185,16 @@ def _parts_back(context: RenderContext, parts: _Parts) -> None:
     context.private.kept.update({k: new[k] if k in new else previous[k] for k in keys})
 
 
+def _save_rows(context: RenderContext) -> None:
+    """Keep the deadline report's rows this process rendered or reused, by
+    the process that rendered the report (a background process saves them
+    itself, while the pages render: they are read by that writer only)."""
+    kept = context.kept_rows
+    if kept is not None and context.made_rows:
+        kept.save(context.made_rows)
+        context.made_rows.clear()
+
+
 def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) -> Iterator[Output]:
     """Every writer's outputs, in writer order (the same with or without workers);
     ``writers`` defaults to all of them (:data:`clarion.render.writers.WRITERS`)."""
@@ -196,6 +209,7 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
         def in_process() -> Iterator[tuple[int, Output | _Parts]]:
             for number, writer in enumerate(in_background):
                 yield from ((number, output) for output in writer(context))
+            _save_rows(context)
             # what the private state keeps for the next build comes back too, last
             yield len(in_background), _parts_made(context)
 
@@ -342,7 +356,7 @@ def _rebuild(
 ) -> BuildResult:
     """Load, derive, render and write (``store``: opened already)."""
     from .output.explain import input_changes, input_notes
-    from .output.kept import KeptParts
+    from .output.kept import KeptParts, kept_rows
     from .output.write import write_outputs
     from .render.compiled import COMPILED
 
@@ -352,7 +366,8 @@ def _rebuild(
     notes = input_notes(config, now)
     parsed_before = _sources(cache)
     kept = KeptParts(cache.folder) if cache is not None else None
-    context = prepare(config, now, cache, chosen, kept=kept)
+    rows = kept_rows(cache.folder) if cache is not None else None
+    context = prepare(config, now, cache, chosen, kept=kept, kept_rows=rows)
     names = {area.value: str(path) for area, path in targets.items()}
     previous = cache.manifest if cache is not None and cache.targets == names else None
     outputs = render_all(context)
@@ -374,6 +389,7 @@ def _rebuild(
         _keep_conversions(cache, context)
     if kept is not None and context.private.kept:
         kept.save(context.private.kept)
+    _save_rows(context)
     again = _told_again(said)
     assert again is not None
     return BuildResult(

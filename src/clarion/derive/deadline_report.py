@@ -46,6 +46,7 @@ def evaluate(
     parts: list[IncidentDeadlines] = []
     texts: list[str] = []
     kept: dict[str, str] = {}
+    by_slug_text: dict[str, str] = {}
     reused = 0
     for incident in site.incidents:
         notices = by_slug.get(incident.slug, [])
@@ -60,6 +61,7 @@ def evaluate(
         parts.append(part)
         if text is not None:
             texts.append(text)
+            by_slug_text[incident.slug] = text
             if key is not None:
                 kept[key] = text
     items = [o for part in parts for o in part.obligations]
@@ -75,6 +77,7 @@ def evaluate(
         digest=digest,
         kept=kept,
         reused=reused,
+        parts=by_slug_text,
     )
 
 

@@ -17,6 +17,11 @@ member (a later line wins) and writes the file afresh once most of its lines
 are of parts no longer current. A file that does not read (another format,
 damaged, cut short by a killed build) counts as empty: every part is
 computed again. Deleting it is always safe.
+
+The report's rendered rows (:mod:`clarion.render.report.rows`) are kept the
+same way in a file of their own (:func:`kept_rows`), written afresh sooner
+(their lines are long). Both files are read as a stream and written as their
+lines are made, never held whole.
 """
 
 from __future__ import annotations
@@ -27,71 +32,120 @@ import hashlib
 import json
 import os
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 from .. import __version__
 from ..config import SiteConfig
 
 _FILE = "deadlines.json.gz"
 _FORMAT = "clarion-deadline-parts/1"
+#: The deadline report's rendered rows (:mod:`clarion.render.report.rows`).
+ROWS_FILE = "deadline-rows.json.gz"
+#: A line to keep: its text, what writes it when saved, or ``None`` for the
+#: file's own line (:meth:`KeptParts.take`).
+Line = str | Callable[[], str] | None
 
 
 class KeptParts:
-    """The parts the last build kept (:attr:`previous`), read when opened."""
+    """The lines the last build kept (:attr:`previous`), read on first use.
 
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / _FILE
-        self.previous: dict[str, str] = {}
+    ``name`` and ``format``: the file and the format named in its head line
+    (the deadline report's parts by default; its rendered rows use another,
+    :func:`kept_rows`); ``slack``: how many lines the file may hold, per line
+    kept, before it is written afresh."""
+
+    def __init__(
+        self, folder: Path, name: str = _FILE, format: str = _FORMAT, slack: float = 2
+    ) -> None:
+        self.path = folder / name
+        self.format = format
+        self.slack = slack
         self._lines: int | None = None  # lines in the file; None: write it afresh
-        try:
-            first, _, rest = gzip.decompress(self.path.read_bytes()).partition(b"\n")
-            head = json.loads(first)
-            if head != _head():
-                return
-            lines = rest.decode("utf-8").splitlines()
-        except (OSError, EOFError, zlib.error, ValueError):
-            return
-        for line in lines:
-            key, tab, text = line.partition("\t")
-            if tab:
-                self.previous[key] = text
-        self._lines = len(lines)
 
-    def save(self, kept: Mapping[str, str]) -> None:
-        """Keep ``kept`` (every current part) for the next build: the new ones
-        appended, or the whole file written afresh (best effort)."""
-        new = {key: text for key, text in kept.items() if self.previous.get(key) != text}
+    @functools.cached_property
+    def previous(self) -> dict[str, str]:
+        """The file's lines, ``{}`` when it does not read. Read as a stream,
+        line by line: the file is never held whole, compressed or not."""
+        previous: dict[str, str] = {}
+        lines = 0
+        try:
+            with gzip.open(self.path, "rt", encoding="utf-8", newline="\n") as handle:
+                if json.loads(handle.readline()) != _head(self.format):
+                    return {}
+                for line in handle:
+                    key, tab, text = line.partition("\t")
+                    if tab:
+                        previous[key] = text.removesuffix("\n")
+                    lines += 1
+        except (OSError, EOFError, zlib.error, ValueError):
+            return {}
+        self._lines = lines
+        return previous
+
+    def take(self, key: str) -> str | None:
+        """The line kept under ``key``, let go of here: a caller that keeps
+        it as it is saves it as ``None`` (:meth:`save`), and its text is not
+        held twice."""
+        return self.previous.pop(key, None)
+
+    def save(self, kept: Mapping[str, Line]) -> None:
+        """Keep ``kept`` (every current line: its text, what writes it, or
+        ``None`` for the file's own line, taken with :meth:`take`) for the
+        next build: the new ones appended, or the whole file written afresh
+        (best effort). The lines are compressed as they are written."""
+        previous = self.previous
+        new = {k: text for k, text in kept.items() if text is not None and previous.get(k) != text}
         held = self._lines
         try:
-            if held is not None and held + len(new) <= 2 * len(kept) + 100:
+            if held is not None and held + len(new) <= self.slack * len(kept) + 100:
                 if new:
                     with self.path.open("ab") as handle:
-                        handle.write(_zip(_lines(new)))
+                        _write_lines(handle, new)
                     self._lines = held + len(new)
             else:
-                self.path.parent.mkdir(exist_ok=True)
-                head = json.dumps(_head()).encode("utf-8")
-                temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-                temporary.write_bytes(_zip(head + b"\n" + _lines(kept)))
-                os.replace(temporary, self.path)
-                self._lines = len(kept)
+                self._write(kept)
         except OSError:
             return
-        self.previous = dict(kept)
+        self.__dict__.pop("previous", None)  # read again if asked
+
+    def _write(self, kept: Mapping[str, Line]) -> None:
+        """Write the file afresh with the lines ``kept``."""
+        taken = [key for key, text in kept.items() if text is None]
+        again = KeptParts(self.path.parent, self.path.name, self.format).previous if taken else {}
+        lines = {k: text if text is not None else again.get(k) for k, text in kept.items()}
+        whole = {key: text for key, text in lines.items() if text is not None}
+        self.path.parent.mkdir(exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        with temporary.open("wb") as handle:
+            _write_lines(handle, whole, head=json.dumps(_head(self.format)))
+        os.replace(temporary, self.path)
+        self._lines = len(whole)
 
 
-def _head() -> dict[str, str]:
-    return {"format": _FORMAT, "version": __version__}
+def kept_rows(folder: Path) -> KeptParts:
+    """The deadline report's rendered rows the last build kept: written
+    afresh once a fifth of the file is of rows no longer current (its lines
+    are long, and every edit that changes the report reads them all)."""
+    return KeptParts(folder, ROWS_FILE, "clarion-deadline-rows/1", slack=1.25)
 
 
-def _lines(parts: Mapping[str, str]) -> bytes:
-    return "".join(f"{key}\t{text}\n" for key, text in sorted(parts.items())).encode("utf-8")
+def _head(format: str) -> dict[str, str]:
+    return {"format": format, "version": __version__}
 
 
-def _zip(data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=1, mtime=0)
+def _write_lines(handle: BinaryIO, lines: Mapping[str, Line], head: str | None = None) -> None:
+    """One gzip member with ``head`` and ``lines`` (by key), written to
+    ``handle`` as each line is made."""
+    with gzip.GzipFile(filename="", mode="wb", fileobj=handle, compresslevel=1, mtime=0) as out:
+        if head is not None:
+            out.write(head.encode("utf-8") + b"\n")
+        for key in sorted(lines):
+            line = lines[key]
+            text = line if isinstance(line, str) else line() if line is not None else ""
+            out.write(f"{key}\t{text}\n".encode())
 
 
 def rules_digest(config: SiteConfig) -> str:

@@ -3,7 +3,7 @@ only :mod:`clarion.output.write` puts on disk."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..derive.private import PrivateState
     from ..model import Site
     from ..output.cache import BuildCache
+    from ..output.kept import KeptParts, Line
     from ..rules import RuleBook
     from .markdown import MarkdownRenderer
 
@@ -58,6 +59,10 @@ class RenderContext:
     markdown: MarkdownRenderer
     cache: BuildCache | None = None
     workers: int = 1  # processes a writer may use (see clarion.core.parallel)
+    #: The deadline report's rows the last build kept, and those of this build
+    #: by key, for the next (:mod:`clarion.render.report.rows`).
+    kept_rows: KeptParts | None = None
+    made_rows: dict[str, Line] = field(default_factory=dict)
 
     @property
     def rulebook(self) -> RuleBook:

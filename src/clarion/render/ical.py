@@ -115,19 +115,51 @@ def _event(item: PublishedItem, config: SiteConfig, markdown: MarkdownRenderer, 
 
 def render_deadline_calendar(report: DeadlineReport, *, title: str, base_url: str) -> bytes:
     """``deadlines.ics``: the owed items of ``report`` that have a due time."""
-    calendar = Calendar()
-    calendar.add("prodid", f"-//Clarion//Clarion {__version__} deadlines//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{title}: deadlines (private)")
-    host = urlsplit(base_url).hostname or "clarion.invalid"
+    calendar = _deadline_calendar(title)
+    host = calendar_host(base_url)
     for obligation in report.obligations:
-        if obligation.due_at is not None and _asks_for_a_date(obligation):
+        if in_calendar(obligation):
             calendar.add_component(_deadline_event(obligation, report, host))
     if not calendar.subcomponents:
         calendar.add_component(_utc_zone())
     data: bytes = calendar.to_ical()
     return data
+
+
+def deadline_calendar_around(title: str) -> tuple[bytes, bytes] | None:
+    """What ``deadlines.ics`` holds before and after its events, as
+    ``icalendar`` writes them: the calendar with no events but its last line,
+    and that line, which ends it (``None`` if it writes it otherwise)."""
+    empty: bytes = _deadline_calendar(title).to_ical()
+    head, _, last = empty.removesuffix(b"\r\n").rpartition(b"\r\n")
+    if not last.startswith(b"END:") or head + b"\r\n" + last + b"\r\n" != empty:
+        return None
+    return head + b"\r\n", last + b"\r\n"
+
+
+def deadline_event_bytes(o: Obligation, report: DeadlineReport, host: str) -> bytes:
+    """One event of ``deadlines.ics`` (an item :func:`in_calendar`), as
+    :func:`render_deadline_calendar` writes it."""
+    data: bytes = _deadline_event(o, report, host).to_ical()
+    return data
+
+
+def calendar_host(base_url: str) -> str:
+    return urlsplit(base_url).hostname or "clarion.invalid"
+
+
+def _deadline_calendar(title: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", f"-//Clarion//Clarion {__version__} deadlines//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{title}: deadlines (private)")
+    return calendar
+
+
+def in_calendar(o: Obligation) -> bool:
+    """Whether ``deadlines.ics`` holds an event for the item."""
+    return o.due_at is not None and _asks_for_a_date(o)
 
 
 def _asks_for_a_date(o: Obligation) -> bool:

@@ -70,8 +70,7 @@ class _Staging:
         self.held: Manifest = {}  # what the generation holds before this build
         self.fresh = False  # a new, empty generation (not the spare)
         self.folders: dict[Area, Path] = {}
-        self.made_dirs: set[Path] = set()
-        self.made_folders: set[str] = set()  # the same, as strings (new generations)
+        self.made_folders: set[str] = set()  # folders made (or found) for files
         self.written: list[tuple[Area, str]] = []
 
     @property
@@ -90,7 +89,7 @@ class _Staging:
     def destination(self, area: Area, relpath: str) -> Path:
         destination = self.folders[area] / relpath
         parent = destination.parent
-        if parent not in self.made_dirs:
+        if str(parent) not in self.made_folders:
             try:
                 parent.mkdir(parents=True, exist_ok=True)
             except (FileExistsError, NotADirectoryError):
@@ -98,7 +97,7 @@ class _Staging:
                 blocker = next(p for p in (parent, *parent.parents) if p.is_file())
                 blocker.unlink()
                 parent.mkdir(parents=True, exist_ok=True)
-            self.made_dirs.add(parent)
+            self.made_folders.add(str(parent))
         if destination.is_dir() and not destination.is_symlink():
             shutil.rmtree(destination)  # the spare holds a folder where this build needs a file
         return destination

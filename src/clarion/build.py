@@ -250,16 +250,17 @@ def _keep_conversions(cache: BuildCache, context: RenderContext) -> None:
         if new:
             cache.save_markdown(markdown.settings, new, append=True)
         return
-    live = {
-        text_digest(text)
-        for incident in context.site.incidents
-        for text in (incident.summary, *(update.body for update in incident.updates))
-    }
     keep: dict[str, str] = {}
-    for name in list(markdown.stored):  # decoded on lookup; a damaged entry is left out
-        html = markdown.stored.get(name) if name in live else None
-        if html is not None:
-            keep[name] = html
+    if markdown.stored:  # (a cold build has none: nothing to sort out)
+        live = {
+            text_digest(text)
+            for incident in context.site.incidents
+            for text in (incident.summary, *(update.body for update in incident.updates))
+        }
+        for name in list(markdown.stored):  # decoded on lookup; a damaged entry is left out
+            html = markdown.stored.get(name) if name in live else None
+            if html is not None:
+                keep[name] = html
     keep.update(markdown.converted)
     if keep.keys() != markdown.stored.keys():
         cache.save_markdown(markdown.settings, keep, append=False)

@@ -180,7 +180,10 @@ def _plain(value: str | int | None) -> str:
 
 
 def _indented(value: object, newline: str, parts: list[str]) -> None:
-    """Append the indented JSON of ``value`` at the indentation ``newline`` holds."""
+    """Append the indented JSON of ``value`` at the indentation ``newline`` holds.
+    A key's or item's value that is a plain scalar (or an empty container,
+    or :class:`Written` text) goes in with its key, without a call of its own:
+    an item of the report holds a few dozen of them."""
     if isinstance(value, dict):
         if not value:
             parts.append("{}")
@@ -190,8 +193,13 @@ def _indented(value: object, newline: str, parts: list[str]) -> None:
         for name in sorted(value):
             if not isinstance(name, str):
                 raise _OtherKey
-            parts.append(f"{separator}{inner}{_scalar(name)}: ")
-            _indented(value[name], inner, parts)
+            item = value[name]
+            text = _simple(item)
+            if text is None:
+                parts.append(f"{separator}{inner}{_key(name)}: ")
+                _indented(item, inner, parts)
+            else:
+                parts.append(f"{separator}{inner}{_key(name)}: {text}")
             separator = ","
         parts.append(newline + "}")
     elif isinstance(value, list | tuple):
@@ -202,8 +210,12 @@ def _indented(value: object, newline: str, parts: list[str]) -> None:
         separator = "["
         joined = len(parts)
         for item in value:
-            parts.append(separator + inner)
-            _indented(item, inner, parts)
+            text = _simple(item)
+            if text is None:
+                parts.append(separator + inner)
+                _indented(item, inner, parts)
+            else:
+                parts.append(f"{separator}{inner}{text}")
             separator = ","
             if len(parts) - joined > 4096:  # a long list: its small parts joined as it goes
                 parts[joined:] = ["".join(parts[joined:])]
@@ -213,6 +225,41 @@ def _indented(value: object, newline: str, parts: list[str]) -> None:
         parts.append(value)
     else:
         parts.append(_scalar(value))
+
+
+def _simple(value: object) -> str | None:
+    """The JSON text of a value of exactly a plain type (text, a whole number,
+    a flag, nothing, a float, an empty dict or list, :class:`Written` text);
+    ``None`` for anything else, which :func:`_indented` writes."""
+    kind = type(value)
+    if kind is str or kind is float:
+        return _scalar(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return str(value)
+    if kind is Written:
+        return value  # type: ignore[return-value]
+    if kind is bool:
+        return "true" if value else "false"
+    if (kind is dict or kind is list or kind is tuple) and not value:
+        return "{}" if kind is dict else "[]"
+    return None
+
+
+#: The JSON text of the keys met so far (the report's few dozen field names,
+#: jurisdictions and rule ids), each encoded once; bounded for long-lived
+#: processes.
+_KEYS: dict[str, str] = {}
+
+
+def _key(name: str) -> str:
+    text = _KEYS.get(name)
+    if text is None:
+        text = _scalar(name)
+        if len(_KEYS) < 4096:
+            _KEYS[name] = text
+    return text
 
 
 def render_json(report: DeadlineReport, *, only_open: bool = False, stable: bool = False) -> str:

@@ -116,3 +116,12 @@ def test_a_build_remembers_its_inputs_and_sees_an_edit_that_kept_size_and_time(
     assert tree(root / "public") == tree(tmp_path / "clean")
     assert tree(root / "private") == tree(tmp_path / "clean-private")
     assert any(b"reaching SOME" in data for data in tree(root / "public").values())
+
+
+def test_a_build_that_computed_no_digest_leaves_the_memory_as_it_was(tmp_path: Path) -> None:
+    cache, paths = tmp_path / "cache", _files(tmp_path / "src")
+    cache.mkdir()
+    _remember(cache, paths, time.time_ns() + LATER)
+    FileDigests(cache, started_ns=time.time_ns() + 2 * LATER).save()  # read nothing
+    again = FileDigests(cache, started_ns=time.time_ns() + 2 * LATER)
+    assert [again.digest(p) for p in paths] and again.read == 0

@@ -60,8 +60,13 @@ class FileDigests:
         self._trusted_before = 0  # files changed after this are read again
         self._now: dict[str, tuple[Stat, str]] = {}
         self.read = 0  # files opened and hashed by this build
-        if folder is not None:
-            self._load(folder / DIGESTS_FILE)
+        self._loaded = folder is None  # the memory is read on first use
+
+    def _load_once(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            assert self.folder is not None
+            self._load(self.folder / DIGESTS_FILE)
 
     def _load(self, path: Path) -> None:
         try:
@@ -83,6 +88,7 @@ class FileDigests:
         its stat is unchanged, else read now. (A file that changes while it
         is read is remembered with the stat from before: the next build
         reads it again.)"""
+        self._load_once()
         stat = _stat_of(os.stat(path))
         known = self._known.get(path)
         if known is not None and known[0] == stat:
@@ -102,13 +108,15 @@ class FileDigests:
         """Keep this build's digests for the next (best effort), when the
         next could trust more of them than those it found, or some files
         are gone."""
+        if self.folder is None or not self._now:
+            return  # this build computed no digest: nothing to say
         trusted_before = self.started_ns - RACY_NS
         gained = any(
             self._known.get(name) != (stat, sha)
             for name, (stat, sha) in self._now.items()
             if max(stat[1], stat[2]) < trusted_before
         )
-        if self.folder is None or not (gained or self._known.keys() - self._now.keys()):
+        if not (gained or self._known.keys() - self._now.keys()):
             return
         files = {name: [*stat, sha] for name, (stat, sha) in self._now.items()}
         data = {"format": _FORMAT, "started_ns": self.started_ns, "files": files}

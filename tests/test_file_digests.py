@@ -33,6 +33,14 @@ def _remember(cache: Path, paths: list[str], started_ns: int) -> FileDigests:
     return digests
 
 
+def _remembered(tmp_path: Path) -> tuple[Path, list[str]]:
+    """Three source files and a cache folder whose memory trusts them all."""
+    cache, paths = tmp_path / "cache", _files(tmp_path / "src")
+    cache.mkdir()
+    _remember(cache, paths, time.time_ns() + LATER)
+    return cache, paths
+
+
 def test_a_file_unchanged_since_long_before_the_build_is_not_read_again(tmp_path: Path) -> None:
     cache, paths = tmp_path / "cache", _files(tmp_path / "src")
     cache.mkdir()
@@ -48,9 +56,7 @@ def test_a_file_unchanged_since_long_before_the_build_is_not_read_again(tmp_path
 def test_a_file_changed_since_is_read_even_with_its_size_and_time_restored(
     tmp_path: Path,
 ) -> None:
-    cache, paths = tmp_path / "cache", _files(tmp_path / "src")
-    cache.mkdir()
-    _remember(cache, paths, time.time_ns() + LATER)
+    cache, paths = _remembered(tmp_path)
     before = os.stat(paths[1])
     Path(paths[1]).write_text("FILE 1\n", encoding="utf-8")  # same size
     os.utime(paths[1], ns=(before.st_atime_ns, before.st_mtime_ns))
@@ -65,9 +71,7 @@ def test_a_file_that_changed_just_before_the_build_started_is_read_every_time(
 ) -> None:
     # within one tick of a coarse clock a second change can keep size and times:
     # a digest is trusted only for a file older than the build that computed it
-    cache, paths = tmp_path / "cache", _files(tmp_path / "src")
-    cache.mkdir()
-    _remember(cache, paths, time.time_ns() + LATER)
+    cache, paths = _remembered(tmp_path)
     Path(paths[0]).write_text("FILE 0\n", encoding="utf-8")
     _remember(cache, paths, time.time_ns())  # started right after the change
     again = FileDigests(cache, started_ns=time.time_ns())
@@ -119,9 +123,7 @@ def test_a_build_remembers_its_inputs_and_sees_an_edit_that_kept_size_and_time(
 
 
 def test_a_build_that_computed_no_digest_leaves_the_memory_as_it_was(tmp_path: Path) -> None:
-    cache, paths = tmp_path / "cache", _files(tmp_path / "src")
-    cache.mkdir()
-    _remember(cache, paths, time.time_ns() + LATER)
+    cache, paths = _remembered(tmp_path)
     FileDigests(cache, started_ns=time.time_ns() + 2 * LATER).save()  # read nothing
     again = FileDigests(cache, started_ns=time.time_ns() + 2 * LATER)
     assert [again.digest(p) for p in paths] and again.read == 0

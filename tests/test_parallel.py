@@ -140,6 +140,17 @@ def test_parallel_build_equals_serial_build(tmp_path):
     assert tree(tmp_path / "p1") == tree(tmp_path / "p2")
 
 
+def _large_site_built(tmp_path: Path) -> Path:
+    """A generated site large enough for workers, built once with two."""
+    spec = importlib.util.spec_from_file_location("bench_generate", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    root = tmp_path / "site"
+    module.generate(MIN_ITEMS + 50, root)
+    build(load_config(root), now=NOW, workers=2)
+    return root
+
+
 @pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
 def test_the_deadline_parts_derived_in_the_background_are_kept(tmp_path):
     """With workers, the private files (and the deadline report's parts) are
@@ -151,12 +162,7 @@ def test_the_deadline_parts_derived_in_the_background_are_kept(tmp_path):
     from clarion.load import load_sources
     from clarion.output.kept import KeptParts, rules_digest
 
-    spec = importlib.util.spec_from_file_location("bench_generate", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    root = tmp_path / "site"
-    module.generate(MIN_ITEMS + 50, root)
-    build(load_config(root), now=NOW, workers=2)
+    root = _large_site_built(tmp_path)
     newest = sorted((root / "updates").glob("*synthetic*.md"))[-1]
     newest.write_text(newest.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     build(load_config(root), now=NOW, workers=2)
@@ -177,12 +183,7 @@ def test_the_deadline_rows_rendered_in_the_background_are_kept(tmp_path):
     rows: the next build renders only the edited incident's."""
     from clarion.output.kept import kept_rows
 
-    spec = importlib.util.spec_from_file_location("bench_generate", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    root = tmp_path / "site"
-    module.generate(MIN_ITEMS + 50, root)
-    build(load_config(root), now=NOW, workers=2)
+    root = _large_site_built(tmp_path)
     before = kept_rows(root / ".clarion-cache").previous
     assert len(before) > MIN_ITEMS // 2
     newest = sorted((root / "updates").glob("*synthetic*.md"))[-1]

@@ -98,3 +98,41 @@ def test_python_markdown_is_made_only_when_a_text_needs_converting(monkeypatch) 
     assert renderer.html("**new**") == "<p><strong>new</strong></p>"
     assert "checkbox" in renderer.html("- [x] done")  # task lists still registered
     assert len(made) == 1
+
+
+def _registered(md: markdown.Markdown) -> list[tuple[str, list[tuple[str, float]]]]:
+    stages = ("preprocessors", "parser.blockprocessors", "inlinePatterns")
+    stages += ("treeprocessors", "postprocessors")
+    found = []
+    for stage in stages:
+        registry = md
+        for name in stage.split("."):
+            registry = getattr(registry, name)
+        found.append((stage, [(item.name, item.priority) for item in registry._priority]))
+    return found
+
+
+def test_converter_is_extra_and_sane_lists_without_looking_up_entry_points(monkeypatch) -> None:
+    """The converter is made from extension instances: the same processors
+    as ``extra`` and ``sane_lists`` by name, with no scan of the installed
+    packages' entry points (which a name costs)."""
+    from markdown import util
+
+    from clarion.render.markdown import extensions
+
+    by_name = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+
+    def no_scan() -> object:
+        raise AssertionError("entry points looked up")
+
+    monkeypatch.setattr(util, "get_installed_extensions", no_scan)
+    made = markdown.Markdown(extensions=extensions(), output_format="html")
+    assert _registered(made) == _registered(by_name)
+    text = (
+        "Term\n: definition\n\n*[HTML]: Hyper Text\n\nHTML[^1] {: .x }\n\n"
+        "```py\ncode\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n1. one\n* two\n\n"
+        '<div markdown="1">**in html**</div>\n\n[^1]: A note.\n'
+    )
+    assert made.convert(text) == by_name.reset().convert(text)
+    renderer = MarkdownRenderer()
+    assert "<table>" in renderer.html("| a | b |\n|---|---|\n| 1 | 2 |\n\nand **bold** [x](")

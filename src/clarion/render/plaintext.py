@@ -22,6 +22,8 @@ import nh3
 from markdown import util
 from markdown.treeprocessors import Treeprocessor
 
+from .markdown import extensions
+
 _STASHED = re.compile(util.HTML_PLACEHOLDER % r"(\d+)")
 _BLOCKS = {
     "p", "div", "ul", "ol", "li", "pre", "blockquote", "table", "thead", "tbody", "tr",
@@ -47,7 +49,7 @@ class PlainTextRenderer:
     """``text(markdown)`` -> plain text; pure and memoised."""
 
     def __init__(self) -> None:
-        self._md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+        self._md = markdown.Markdown(extensions=extensions(), output_format="html")
         self._keep = _KeepTree(self._md)
         self._md.treeprocessors.register(self._keep, "clarion_plain_text", -100)
         self._cache: dict[str, str] = {}

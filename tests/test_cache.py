@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from clarion.build import build
 from clarion.config import load_config
 from clarion.errors import ContentErrors
+from clarion.output.compressed import compress, decompress
 from tests.conftest import NOW, copy_example
 from tests.test_site_build import SITES, tree
 
@@ -128,14 +128,14 @@ def test_a_crafted_cache_never_runs_code(tmp_path, capsys):
     build(load_config(root), now=NOW)
     marker = tmp_path / "marker"
     crafted = pickle.dumps((_salt(root), _Payload(marker)))
-    for name in ("parsed.pickle", "parsed.json", "parsed.json.gz"):
+    for name in ("parsed.pickle", "parsed.json", "parsed.json.gz", "parsed.json.zst"):
         (root / ".clarion-cache" / name).write_bytes(crafted)
     # a later now: a build whose inputs are all unchanged reads no parsed source
     result = build(load_config(root), now=NOW + timedelta(minutes=1))
     assert not marker.exists()
     assert len(result.site.incidents) == 3
     err = capsys.readouterr().err
-    assert err.count("note: ignoring the build cache parsed.json.gz") == 1
+    assert err.count("note: ignoring the build cache parsed.json.zst") == 1
     assert len(err.strip().splitlines()) == 1
 
 
@@ -148,15 +148,14 @@ def _salt(root: Path) -> str:
 def test_a_damaged_cache_entry_is_ignored_with_a_note(tmp_path, capsys):
     root = copy_basic(tmp_path)
     build(load_config(root), now=NOW)
-    path = root / ".clarion-cache" / "parsed.json.gz"
-    head, *entries = gzip.decompress(path.read_bytes()).decode().splitlines()
+    path = root / ".clarion-cache" / "parsed.json.zst"
+    head, *entries = decompress(path.read_bytes()).decode().splitlines()
     entries[0] = entries[0].replace('"title"', '"titel"')
-    path.write_bytes(gzip.compress(("\n".join([head, *entries]) + "\n").encode()))
+    path.write_bytes(compress(("\n".join([head, *entries]) + "\n").encode()))
     result = build(load_config(root), now=NOW + timedelta(minutes=1))
     assert len(result.site.incidents) == 3
-    assert (
-        "ignoring the build cache parsed.json.gz (unreadable or damaged)" in capsys.readouterr().err
-    )
+    note = "ignoring the build cache parsed.json.zst (unreadable or damaged)"
+    assert note in capsys.readouterr().err
 
 
 def test_cached_incidents_equal_parsed_ones(tmp_path):
@@ -181,7 +180,7 @@ def test_cached_incidents_equal_parsed_ones(tmp_path):
 
 
 def test_an_edit_appends_to_the_parsed_file_and_a_removal_rewrites_it(tmp_path):
-    """The parsed sources grow by one gzip member per build that parsed a file
+    """The parsed sources grow by one compressed frame per build that parsed a file
     again (a later entry wins when read); removing a source writes the file
     afresh. Either way the next build equals a clean one."""
     import json
@@ -191,21 +190,21 @@ def test_an_edit_appends_to_the_parsed_file_and_a_removal_rewrites_it(tmp_path):
 
     root = copy_basic(tmp_path)
     build(load_config(root), now=NOW)
-    parsed = root / ".clarion-cache/parsed.json.gz"
+    parsed = root / ".clarion-cache/parsed.json.zst"
     first = parsed.read_bytes()
     source = root / "updates/2026-11-20-api-errors.md"
     source.write_text(source.read_text().replace("Some requests", "Many requests"))
     build(load_config(root), now=NOW)
     grown = parsed.read_bytes()
     assert grown.startswith(first) and len(grown) > len(first)
-    lines = gzip.decompress(grown).decode().splitlines()
+    lines = decompress(grown).decode().splitlines()
     assert len(lines) == 1 + 3 + 1  # head, three files, the edited one again
     reopened = BuildCache.open(load_config(root))
     edited = reopened.parsed["updates/2026-11-20-api-errors.md"][1]
     assert "Many requests" in json.dumps(to_plain(edited))
     next(p for p in (root / "updates").glob("*.md") if p != source).unlink()
     build(load_config(root), now=NOW)
-    assert len(gzip.decompress(parsed.read_bytes()).decode().splitlines()) == 1 + 2
+    assert len(decompress(parsed.read_bytes()).decode().splitlines()) == 1 + 2
     clean = build(load_config(root), now=NOW, use_cache=False)
     assert len(clean.site.incidents) == 2
 
@@ -221,9 +220,9 @@ def test_a_damaged_markdown_line_loses_only_its_own_conversion(tmp_path):
     one, two, three = "a" * 32, "b" * 32, "c" * 32
     cache.save_markdown("s", {one: "<p>old</p>", two: '<p>"two" é\\n</p>'}, append=False)
     cache.save_markdown("s", {one: "<p>new</p>"}, append=True)
-    path = root / ".clarion-cache/markdown.json.gz"
+    path = root / ".clarion-cache/markdown.json.zst"
     damaged = f'\n["{three}", "<p>cut off'.encode()
-    path.write_bytes(path.read_bytes() + gzip.compress(damaged))
+    path.write_bytes(path.read_bytes() + compress(damaged))
     stored = cache.markdown_html("s")
     assert stored.get(one) == "<p>new</p>"
     assert stored.get(two) == '<p>"two" é\\n</p>'

@@ -83,7 +83,10 @@ def test_a_file_that_changed_just_before_the_build_started_is_read_every_time(
 def test_a_damaged_or_foreign_memory_means_every_file_is_read(tmp_path: Path) -> None:
     cache, paths = tmp_path / "cache", _files(tmp_path / "src")
     cache.mkdir()
-    for junk in (b"not gzip", b"\x1f\x8b\x08\x00garbage", b""):
+    from clarion.output.compressed import compress
+
+    whole = compress(b'{"format": "clarion-digests-1", "started_ns": 0, "files": {}}')
+    for junk in (b"not zstd", b"\x1f\x8b\x08\x00garbage", whole[:-3], b""):
         (cache / DIGESTS_FILE).write_bytes(junk)
         digests = FileDigests(cache, started_ns=time.time_ns() + LATER)
         assert [digests.digest(p) for p in paths] and digests.read == 3

@@ -30,14 +30,15 @@ Nothing cached can change what a build produces:
   they are, and a build that changes some files rewrites only those
   (:mod:`clarion.output.write`).
 
-The files are JSON (the parsed sources and the Markdown gzip-compressed, so
-the cache stays smaller than the sources): reading the cache never runs
+The files are JSON (the parsed sources and the Markdown compressed with
+Zstandard, :mod:`clarion.output.compressed`, so the cache stays smaller than
+the sources): reading the cache never runs
 code, whoever wrote the folder (a cache committed to a repository or
 restored in CI), but compiled templates signed by this user's key. The parsed
 file starts with its format, Clarion's version and the salt, and is read no
 further when they differ; a file that is not Clarion's cache, or does not fit
 the model, is ignored with a one-line note and the sources are parsed again.
-Both files grow by one gzip member per build that parsed or converted
+Both files grow by one compressed frame per build that parsed or converted
 something new (a later entry for the same file wins), so an edit writes only
 what it changed; the parsed file is written afresh when a source is removed
 or once most of its lines are superseded, the Markdown file once it holds
@@ -56,7 +57,6 @@ import itertools
 import json
 import os
 import threading
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,24 +68,24 @@ from ..errors import ContentError
 from ..load.incident_fields import ReadingSettings
 from ..load.runbooks import runbooks_dir
 from ..model import Incident
+from .compressed import CompressedError, compress, decompress
 from .conversions import StoredConversions
 from .file_digests import FileDigests
-from .parsed import (
-    atomic_write,
-    atomic_write_zipped,
-    parsed_line,
-    read_parsed,
-    unzip_bytes,
-    write_parsed,
-    zip_bytes,
-)
+from .parsed import atomic_write, atomic_write_compressed, parsed_line, read_parsed, write_parsed
 
 CACHE_DIRNAME = ".clarion-cache"
-_PARSED_FILE = "parsed.json.gz"
+_PARSED_FILE = "parsed.json.zst"
 _MANIFEST_FILE = "manifest.json"
-_MARKDOWN_FILE = "markdown.json.gz"
+_MARKDOWN_FILE = "markdown.json.zst"
 #: Files earlier versions of the cache kept, removed when the cache is saved.
-_FORMER_FILES = ("parsed.pickle", "parsed.json", "markdown.json")
+_FORMER_FILES = (
+    "parsed.pickle",
+    "parsed.json",
+    "markdown.json",
+    "parsed.json.gz",
+    "markdown.json.gz",
+    "digests.json.gz",
+)
 
 
 @dataclass
@@ -199,7 +199,7 @@ class BuildCache:
             if head.get("version") != __version__ or head.get("settings") != settings:
                 return {}
             return StoredConversions(rest)
-        except (OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError):
+        except (OSError, CompressedError, ValueError, AttributeError, TypeError):
             return {}
 
     def read_ahead(self) -> None:
@@ -209,8 +209,8 @@ class BuildCache:
 
         def read() -> None:
             try:
-                self._markdown_read = unzip_bytes((self.folder / _MARKDOWN_FILE).read_bytes())
-            except (OSError, EOFError, zlib.error):
+                self._markdown_read = decompress((self.folder / _MARKDOWN_FILE).read_bytes())
+            except (OSError, CompressedError):
                 pass  # read again, and the failure handled, by markdown_html
 
         self._reader = threading.Thread(target=read, name="clarion-cache-read", daemon=True)
@@ -221,13 +221,11 @@ class BuildCache:
             self._reader.join()
             self._reader = None
         data, self._markdown_read = self._markdown_read, None
-        return (
-            data if data is not None else unzip_bytes((self.folder / _MARKDOWN_FILE).read_bytes())
-        )
+        return data if data is not None else decompress((self.folder / _MARKDOWN_FILE).read_bytes())
 
     def save_markdown(self, settings: str, html: dict[str, str], *, append: bool) -> None:
         """Write the conversions ``html``: the whole file, or (``append``) only
-        these entries, added to the file as one more gzip member."""
+        these entries, added to the file as one more compressed frame."""
         lines = (
             b"\n" + json.dumps([name, html[name]], ensure_ascii=False).encode("utf-8")
             for name in sorted(html)
@@ -236,11 +234,11 @@ class BuildCache:
         try:
             if append and path.is_file():
                 with path.open("ab") as handle:
-                    handle.write(zip_bytes(b"".join(lines)))
+                    handle.write(compress(b"".join(lines)))
                 return
             self.folder.mkdir(exist_ok=True)
             head = json.dumps({"version": __version__, "settings": settings}).encode("utf-8")
-            atomic_write_zipped(path, itertools.chain([head], lines))
+            atomic_write_compressed(path, itertools.chain([head], lines))
         except OSError:
             pass
 
@@ -373,7 +371,7 @@ class BuildCache:
 
 def _save_parsed_file(cache: BuildCache) -> None:
     """Write the parsed sources back: the entries parsed again, appended to the
-    file as one more gzip member (a later line wins when it is read), or, once
+    file as one more compressed frame (a later line wins when it is read), or, once
     entries were removed or the file holds many superseded lines, the whole
     file afresh."""
     path = cache.folder / _PARSED_FILE
@@ -387,7 +385,7 @@ def _save_parsed_file(cache: BuildCache) -> None:
     elif new:
         with open(path, "ab") as handle:
             handle.write(
-                zip_bytes(b"".join(parsed_line(r, *e) + b"\n" for r, e in sorted(new.items())))
+                compress(b"".join(parsed_line(r, *e) + b"\n" for r, e in sorted(new.items())))
             )
         cache._file_lines = held + len(new)
     cache._removed = cache._parsed_dirty = False

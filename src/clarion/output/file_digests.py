@@ -4,7 +4,7 @@ A build's stamp (:func:`clarion.output.cache.input_stamp`) hashes every file
 the build reads: at 10,000 incidents that is 10,000 files opened and read
 for a build that changed one of them. Like git's index, Clarion keeps, for
 each file, the size, modification and change times, inode and device its
-digest was computed for (``.clarion-cache/digests.json.gz``); a file whose
+digest was computed for (``.clarion-cache/digests.json.zst``); a file whose
 stat is the same is not read again.
 
 A file changed twice within one tick of the file system's clock can keep
@@ -19,19 +19,19 @@ whose modification time was restored is read again too.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
 import time
-import zlib
 from pathlib import Path
+
+from .compressed import CompressedError, compress, decompress
 
 #: How long before a build started a file must have last changed for its
 #: digest to be trusted by its stat (the coarsest clock tick of the file
 #: systems Clarion runs on, FAT's two seconds, with room for clock skew).
 RACY_NS = 3_000_000_000
-DIGESTS_FILE = "digests.json.gz"
+DIGESTS_FILE = "digests.json.zst"
 _FORMAT = "clarion-digests-1"
 
 #: size, modification time, change time, inode, device (ns for the times)
@@ -70,7 +70,7 @@ class FileDigests:
 
     def _load(self, path: Path) -> None:
         try:
-            data = json.loads(gzip.decompress(path.read_bytes()))
+            data = json.loads(decompress(path.read_bytes()))
             if data.get("format") != _FORMAT:
                 return
             trusted_before = int(data["started_ns"]) - RACY_NS
@@ -79,7 +79,7 @@ class FileDigests:
                 stat = (int(size), int(mtime), int(ctime), int(inode), int(device))
                 if max(mtime, ctime) < trusted_before and isinstance(sha, str):
                     known[str(name)] = (stat, sha)
-        except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, CompressedError, ValueError, KeyError, TypeError, AttributeError):
             return  # no memory (or not one this Clarion reads): every file is read
         self._known, self._trusted_before = known, trusted_before
 
@@ -124,7 +124,7 @@ class FileDigests:
         path = self.folder / DIGESTS_FILE
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
         try:
-            temporary.write_bytes(gzip.compress(encoded, compresslevel=1, mtime=0))
+            temporary.write_bytes(compress(encoded))
             os.replace(temporary, path)
         except OSError:
             temporary.unlink(missing_ok=True)

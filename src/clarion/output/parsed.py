@@ -1,5 +1,5 @@
-"""The parsed sources' file of the build cache (``parsed.json.gz``) and the
-gzip and atomic-write helpers the cache's files share.
+"""The parsed sources' file of the build cache (``parsed.json.zst``) and the
+atomic-write helpers the cache's files share.
 
 One line per update file: its path, the SHA-256 of its bytes, the incident
 as plain data (:mod:`clarion.core.plaindata`) and its warnings, after a head
@@ -10,11 +10,9 @@ ignored with a one-line note.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import sys
-import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from .. import __version__
 from ..core.plaindata import PlainDataError, from_plain, to_plain
 from ..errors import ContentError
 from ..model import Incident
+from .compressed import CompressedError, decompress, write_compressed
 
 FORMAT = "clarion-cache/1"
 
@@ -41,7 +40,7 @@ def write_parsed(
 ) -> bool:
     """Write the parsed file afresh (best effort: ``False`` when it cannot be)."""
     try:
-        atomic_write_zipped(path, dump_parsed(salt, parsed, lines_read))
+        atomic_write_compressed(path, dump_parsed(salt, parsed, lines_read))
     except OSError:
         return False
     return True
@@ -72,9 +71,9 @@ def read_parsed(
     except OSError:
         return {}, None
     try:
-        first, _, rest = unzip_bytes(data).partition(b"\n")
+        first, _, rest = decompress(data).partition(b"\n")
         head = json.loads(first)
-    except (OSError, EOFError, zlib.error, ValueError):
+    except (CompressedError, ValueError):
         head = None
     if not isinstance(head, dict) or head.get("format") != FORMAT:
         note_ignored(path, "not a cache this version of Clarion wrote")
@@ -99,39 +98,18 @@ def read_parsed(
     return parsed, len(raws) + 1
 
 
-def zip_bytes(data: bytes) -> bytes:
-    """The cache's files are gzip-compressed JSON (``gzip -dc`` shows them)."""
-    return gzip.compress(data, compresslevel=1, mtime=0)
-
-
-def unzip_bytes(data: bytes) -> bytes:
-    return gzip.decompress(data)
-
-
 def note_ignored(path: Path, why: str) -> None:
     print(
         f"note: ignoring the build cache {path.name} ({why}); parsing every file", file=sys.stderr
     )
 
 
-def atomic_write_zipped(path: Path, chunks: Iterable[bytes]) -> None:
-    """:func:`atomic_write` of the gzip-compressed concatenation of
-    ``chunks``, compressed as they come: a whole site's cache file is never
-    held at once, in plain or compressed form."""
+def atomic_write_compressed(path: Path, chunks: Iterable[bytes]) -> None:
+    """:func:`atomic_write` of the compressed concatenation of ``chunks``,
+    compressed as they come (:func:`~clarion.output.compressed.write_compressed`)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     with open(temporary, "wb") as handle:
-        with gzip.GzipFile(
-            filename="", mode="wb", fileobj=handle, compresslevel=1, mtime=0
-        ) as zipped:
-            batch: list[bytes] = []
-            size = 0
-            for chunk in chunks:
-                batch.append(chunk)
-                size += len(chunk)
-                if size >= 1 << 20:
-                    zipped.write(b"".join(batch))
-                    batch, size = [], 0
-            zipped.write(b"".join(batch))
+        write_compressed(handle, chunks)
     os.replace(temporary, path)
 
 

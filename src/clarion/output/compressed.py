@@ -1,0 +1,57 @@
+"""The build cache's compressed files: Zstandard frames (``zstd -dc`` shows them).
+
+A cache file is one frame, or several: a build that adds entries to a file
+appends them as one more frame, and a reader takes every frame in order.
+Zstandard, not gzip: at 10,000 incidents the parsed sources are about 40 MB
+of JSON, which gzip takes 0.13 s to decompress and Zstandard 0.05 s, in the
+part of an edit's build that nothing runs beside; its files are smaller too.
+
+A file cut short (a build killed while it appended a frame) or that is not
+Zstandard raises :data:`CompressedError` when read: the reader treats the
+file as missing, never as holding what it could decode of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import BinaryIO
+
+import zstandard
+
+#: The compression level: the library's default, which compresses faster
+#: than gzip's fastest level and as well as its best.
+LEVEL = 3
+#: What reading a damaged, cut-short or foreign file raises.
+CompressedError = zstandard.ZstdError
+
+
+def compress(data: bytes) -> bytes:
+    """``data`` as one frame (to write, or to append to a file)."""
+    return zstandard.ZstdCompressor(level=LEVEL).compress(data)
+
+
+def decompress(data: bytes) -> bytes:
+    """The concatenated contents of every frame of ``data``."""
+    parts = []
+    while data:
+        frame = zstandard.ZstdDecompressor().decompressobj()
+        parts.append(frame.decompress(data))
+        if not frame.eof:
+            raise CompressedError("the file is cut short")
+        data = frame.unused_data
+    return b"".join(parts)
+
+
+def write_compressed(handle: BinaryIO, chunks: Iterable[bytes]) -> None:
+    """Write the concatenation of ``chunks`` to ``handle`` as one frame,
+    compressed as they come: it is never held whole, plain or compressed."""
+    with zstandard.ZstdCompressor(level=LEVEL).stream_writer(handle, closefd=False) as out:
+        batch: list[bytes] = []
+        size = 0
+        for chunk in chunks:
+            batch.append(chunk)
+            size += len(chunk)
+            if size >= 1 << 20:
+                out.write(b"".join(batch))
+                batch, size = [], 0
+        out.write(b"".join(batch))

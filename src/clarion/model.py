@@ -356,7 +356,10 @@ def closed_at(updates: Sequence[Update]) -> datetime | None:
 
 def first_postmortem(updates: Sequence[Update]) -> Update | None:
     """The first ``Postmortem`` update among ``updates``."""
-    return next((u for u in updates if u.stage is Stage.POSTMORTEM), None)
+    for update in updates:
+        if update.stage is Stage.POSTMORTEM:
+            return update
+    return None
 
 
 def current_stage(updates: Sequence[Update], kind: Kind) -> Stage:

@@ -70,7 +70,7 @@ def parse_yaml_with_lines(text: str, first_line: int = 1) -> tuple[object, dict[
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        if node is not None:
+        if node is not None and "*" in text:  # (an alias is written ``*name``)
             _check_expansion(node, first_line)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:

@@ -58,7 +58,7 @@ def split_sections(body: str, first_line: int) -> tuple[str, list[RawSection]]:
     summary: list[str] = []
     sections: list[tuple[int, str, list[str]]] = []
     for index, (line, in_code) in enumerate(zip(lines, code_lines(lines), strict=False)):
-        heading = None if in_code else _H2_RE.match(line)
+        heading = _H2_RE.match(line) if line.startswith("##") and not in_code else None
         if heading:
             sections.append((first_line + index, heading["text"], []))
         elif sections:

@@ -150,7 +150,7 @@ def test_a_damaged_cache_entry_is_ignored_with_a_note(tmp_path, capsys):
     build(load_config(root), now=NOW)
     path = root / ".clarion-cache" / "parsed.json.zst"
     head, *entries = decompress(path.read_bytes()).decode().splitlines()
-    entries[0] = entries[0].replace('"title"', '"titel"')
+    entries[0] = entries[0].replace('"incident"', '"incidnet"', 1)
     path.write_bytes(compress(("\n".join([head, *entries]) + "\n").encode()))
     result = build(load_config(root), now=NOW + timedelta(minutes=1))
     assert len(result.site.incidents) == 3

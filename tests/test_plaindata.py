@@ -4,6 +4,7 @@ the round trip is exact, and data of the wrong shape is refused, never built."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,29 +42,42 @@ def test_the_round_trip_is_exact() -> None:
     assert type(again.updates) is tuple and again.updates[0].stage is Stage.INVESTIGATING
 
 
-def _update(plain: dict[str, Any], **fields: Any) -> dict[str, Any]:
+def _at(kind: type, name: str) -> int:
+    return [f.name for f in dataclasses.fields(kind)].index(name)
+
+
+def _set(plain: list[Any], **fields: Any) -> list[Any]:
     changed = copy.deepcopy(plain)
-    changed["updates"][0].update(fields)
+    for name, value in fields.items():
+        changed[_at(Incident, name)] = value
+    return changed
+
+
+def _update(plain: list[Any], **fields: Any) -> list[Any]:
+    changed = copy.deepcopy(plain)
+    for name, value in fields.items():
+        changed[_at(Incident, "updates")][0][_at(Update, name)] = value
     return changed
 
 
 WRONG = [
-    ("a number for a string", lambda p: {**p, "title": 5}),
+    ("a number for a string", lambda p: _set(p, title=5)),
     ("a string for a number", lambda p: _update(p, line="7")),
     ("true for a number", lambda p: _update(p, line=True)),
-    ("a number for a flag", lambda p: {**p, "public": 1}),
+    ("a number for a flag", lambda p: _set(p, public=1)),
     ("an unknown stage", lambda p: _update(p, stage="pondering")),
     ("a list for a stage", lambda p: _update(p, stage=["resolved"])),
     ("a time without its zone", lambda p: _update(p, at=["2026-11-27T09:30:00", None])),
     ("a time as a string", lambda p: _update(p, at="2026-11-27T09:30:00+00:00")),
-    ("an unknown impact", lambda p: {**p, "components": [["auth", "on_fire"]]}),
-    ("a number as a mapping key", lambda p: {**p, "lines": [[1, 2]]}),
-    ("a string as a mapping value", lambda p: {**p, "lines": [["title", "2"]]}),
-    ("a mapping pair of three", lambda p: {**p, "lines": [["title", 2, 3]]}),
-    ("a field missing", lambda p: {k: v for k, v in p.items() if k != "slug"}),
-    ("a field too many", lambda p: {**p, "extra": 1}),
-    ("a list for an object", lambda p: {**p, "window": [1, 2]}),
-    ("a string for an optional string", lambda p: {**p, "statuspage_id": 3}),
+    ("an unknown impact", lambda p: _set(p, components=[["auth", "on_fire"]])),
+    ("a number as a mapping key", lambda p: _set(p, lines=[[1, 2]])),
+    ("a string as a mapping value", lambda p: _set(p, lines=[["title", "2"]])),
+    ("a mapping pair of three", lambda p: _set(p, lines=[["title", 2, 3]])),
+    ("a field missing", lambda p: p[:-1]),
+    ("a field too many", lambda p: [*p, 1]),
+    ("an object for a list", lambda p: dict(enumerate(p))),
+    ("a list for an object", lambda p: _set(p, window=[1])),
+    ("a string for an optional string", lambda p: _set(p, statuspage_id=3)),
 ]
 
 

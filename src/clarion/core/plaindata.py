@@ -7,6 +7,12 @@ tuples, mappings) into JSON values; :func:`from_plain` rebuilds it from the
 dataclass's own type hints, so nothing in the data chooses what is built. Data
 that does not fit the hints raises :class:`PlainDataError`, and the cache
 treats the entry as missing.
+
+A dataclass is a list of its fields' values in the order the class declares
+them, not an object with their names: at 10,000 incidents the names would be
+about a third of what the cache decodes. So plain data is read by the same
+model that wrote it: a cache keys what it holds on the shape of the classes
+(their fields' names and types, in order), as :mod:`clarion.output.cache` does.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ def to_plain(value: object) -> Any:
     if isinstance(value, timedelta):
         return value.total_seconds()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return [to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)]
     if isinstance(value, Mapping):
         return [[to_plain(k), to_plain(v)] for k, v in value.items()]
     if isinstance(value, (tuple, list)):
@@ -197,56 +203,58 @@ class _NeverPlain:
     """The type of no JSON value (a kind that is never taken as it is)."""
 
 
-def _field_expression(name: str, hint: Any, names: dict[str, Any]) -> str:
-    """Python source for the value of field ``name`` (of type ``hint``) read from ``data``."""
-    key = repr(name)
+def _field_expression(index: int, hint: Any, names: dict[str, Any]) -> str:
+    """Python source for the value of the field at ``index`` (of type ``hint``),
+    read from ``data``."""
     union = typing.get_origin(hint) in (types.UnionType, typing.Union)
     args = typing.get_args(hint) if union else ()
     optional = type(None) in args
     inner = [a for a in args if a is not type(None)] if args else [hint]
     if len(inner) == 1 and inner[0] in _INLINE:
         if optional:
-            test = f"(v := data[{key}]) is None or type(v) is {_INLINE[inner[0]].__name__}"
+            test = f"(v := data[{index}]) is None or type(v) is {_INLINE[inner[0]].__name__}"
         else:
-            test = f"type(v := data[{key}]) is {_INLINE[inner[0]].__name__}"
-        return f"(v if {test} else _bad({key}))"
+            test = f"type(v := data[{index}]) is {_INLINE[inner[0]].__name__}"
+        return f"(v if {test} else _bad({index}))"
     builder = f"_b_{len(names)}"
     if len(inner) == 1 and optional:
         names[builder] = _builder(inner[0])
-        return f"(None if (v := data[{key}]) is None else {builder}(v))"
+        return f"(None if (v := data[{index}]) is None else {builder}(v))"
     names[builder] = _builder(hint)
-    return f"{builder}(data[{key}])"
+    return f"{builder}(data[{index}])"
 
 
 def _generate_dataclass_builder(kind: type) -> Builder:
-    init_fields = [f for f in dataclasses.fields(kind) if f.init]
+    fields = dataclasses.fields(kind)
     hints = _hints(kind)
     # A plain frozen dataclass (every field set by ``__init__``, nothing after
     # it, instances with a ``__dict__``) is filled in directly: its ``__init__``
     # would only set the same attributes one ``object.__setattr__`` at a time.
     direct = (
-        len(init_fields) == len(dataclasses.fields(kind))
+        all(f.init for f in fields)
         and not hasattr(kind, "__post_init__")
         and "__slots__" not in vars(kind)
     )
     names: dict[str, Any] = {
         "_kind": kind,
-        "_fields": frozenset(f.name for f in init_fields),
+        "_names": tuple(f.name for f in fields),
         "_error": PlainDataError,
         "_new": object.__new__,
     }
     values = ", ".join(
-        f"{f.name!r}: {_field_expression(f.name, hints[f.name], names)}" for f in init_fields
+        f"{f.name!r}: {_field_expression(index, hints[f.name], names)}"
+        for index, f in enumerate(fields)
+        if f.init
     )
     made = "made = _new(_kind)\n    made.__dict__.update(values)\n    return made"
     source = f"""
-def _bad(name):
-    raise _error(f"field {{name}} of {kind.__name__} has the wrong type")
+def _bad(index):
+    raise _error(f"field {{_names[index]}} of {kind.__name__} has the wrong type")
 
 def build(data):
-    if type(data) is not dict:
-        raise _error(f"expected dict, got {{type(data).__name__}}")
-    if data.keys() != _fields:
+    if type(data) is not list:
+        raise _error(f"expected a list, got {{type(data).__name__}}")
+    if len(data) != {len(fields)}:
         raise _error("fields of {kind.__name__} differ")
     values = {{{values}}}
     {made if direct else "return _kind(**values)"}

@@ -411,16 +411,20 @@ def fingerprint_files(paths: Iterable[Path]) -> str:
 
 @functools.cache
 def _model_shape() -> str:
-    """A hash of the model's field names: parsed files pickled by a Clarion
-    whose model had other fields (a development build) are parsed again."""
+    """A hash of the fields (names and types, in order) of the model's classes
+    and of :class:`~clarion.errors.ContentError`: plain data holds a class's
+    values by position (:mod:`clarion.core.plaindata`), so parsed files
+    written by a Clarion whose model differs (a development build) are
+    parsed again."""
     import dataclasses
 
-    from .. import model
+    from .. import errors, model
 
+    classes = [v for v in vars(model).values() if isinstance(v, type)] + [errors.ContentError]
     shapes = sorted(
-        f"{name}:{','.join(f.name for f in dataclasses.fields(value))}"
-        for name, value in vars(model).items()
-        if isinstance(value, type) and dataclasses.is_dataclass(value)
+        f"{kind.__name__}:{','.join(f'{f.name} {f.type}' for f in dataclasses.fields(kind))}"
+        for kind in classes
+        if dataclasses.is_dataclass(kind)
     )
     return hashlib.sha256("\n".join(shapes).encode()).hexdigest()[:16]
 

@@ -71,8 +71,8 @@ def read_parsed(
     except OSError:
         return {}, None
     try:
-        first, _, rest = decompress(data).partition(b"\n")
-        head = json.loads(first)
+        raws = decompress(data).splitlines()  # (no copy of all but the head line)
+        head = json.loads(raws[0]) if raws else None
     except (CompressedError, ValueError):
         head = None
     if not isinstance(head, dict) or head.get("format") != FORMAT:
@@ -81,9 +81,8 @@ def read_parsed(
     if head.get("version") != __version__ or head.get("salt") != salt:
         return {}, None  # another Clarion or another site.toml: parsed again, silently
     parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = {}
-    raws = rest.splitlines()
     try:
-        for raw in raws:
+        for raw in raws[1:]:
             relpath, digest, incident, warnings = json.loads(raw)
             lines[str(relpath)] = raw
             parsed[str(relpath)] = (
@@ -95,7 +94,7 @@ def read_parsed(
         note_ignored(path, "unreadable or damaged")
         lines.clear()
         return {}, None
-    return parsed, len(raws) + 1
+    return parsed, len(raws)
 
 
 def note_ignored(path: Path, why: str) -> None:

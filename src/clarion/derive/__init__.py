@@ -8,7 +8,7 @@ items, 90-day uptime and the next moment the page changes by itself.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from functools import cached_property
@@ -36,6 +36,9 @@ class State:
     #: public items with an update (or a start) dated after ``now``, whole:
     #: what becomes visible later (see :func:`clarion.derive.changes.next_change`)
     pending: tuple[Incident, ...] = ()
+    #: the unresolved incidents and the maintenance among ``incidents``, in
+    #: their order, as :func:`derive_state` found them (``None``: found on use)
+    found: tuple[tuple[Incident, ...], tuple[Incident, ...]] | None = None
 
     def last_change_at(self, component_id: str) -> datetime | None:
         """The component's last status change at or before ``now``."""
@@ -57,11 +60,9 @@ class State:
     @cached_property
     def active_incidents(self) -> tuple[Incident, ...]:
         """Unresolved incidents, newest first."""
-        return tuple(
-            i
-            for i in reversed(self.incidents)
-            if not i.is_maintenance and not i.is_closed and i.started_at <= self.now
-        )
+        if self.found is not None:
+            return self.found[0][::-1]
+        return tuple(_unresolved(reversed(self.incidents), self.now))
 
     @cached_property
     def active_maintenance(self) -> tuple[Incident, ...]:
@@ -73,6 +74,8 @@ class State:
 
     @cached_property
     def maintenance(self) -> tuple[Incident, ...]:
+        if self.found is not None:
+            return self.found[1]
         return tuple(i for i in self.incidents if i.is_maintenance)
 
     def impact_of(self, incident: Incident) -> str:
@@ -123,6 +126,7 @@ def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetim
     public: list[Incident] = []
     pending: list[Incident] = []
     active: list[Incident] = []
+    maintenance: list[Incident] = []
     recent: dict[str, list[Interval]] = {c: [] for c in config.component_ids}
     for whole in incidents:  # one pass: at 10,000 incidents every pass counts
         if not whole.public:
@@ -135,6 +139,8 @@ def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetim
         if text_only:
             incident = _action_items_text_only(incident)
         public.append(incident)
+        if incident.is_maintenance:
+            maintenance.append(incident)
         if incident.started_at > now:
             continue
         if not incident.is_maintenance and not incident.is_closed:
@@ -155,6 +161,14 @@ def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetim
         overall=overall_status(status, active),
         uptime=uptime,
         pending=tuple(pending),
+        found=(tuple(active), tuple(maintenance)),
+    )
+
+
+def _unresolved(incidents: Iterable[Incident], now: datetime) -> Iterator[Incident]:
+    """The incidents (not maintenance) started by ``now`` and not resolved."""
+    return (
+        i for i in incidents if not i.is_maintenance and not i.is_closed and i.started_at <= now
     )
 
 

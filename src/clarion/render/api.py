@@ -57,25 +57,21 @@ What Clarion cannot know, and what it puts there instead:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
+from .. import __version__
 from ..config import Component, SiteConfig
 from ..derive import State
 from ..derive.timeline import impact_snapshots
-from ..model import Impact, Stage, worst_impact
+from ..model import Impact, Incident, Stage, worst_impact
+from ..output.cache import render_key
 from . import Area, Output, RenderContext
-from .items import (
-    PublishedItem,
-    dump_json,
-    iso_time,
-    page_updated_at,
-    plain_text,
-    published_items,
-    stable_id,
-)
+from .items import PublishedItem, dump_json, iso_time, plain_text, published, stable_id
 from .markdown import MarkdownRenderer
+from .reuse import previous_output
 
 API_DIR = "api/v2/"
 #: How many incidents ``incidents.json`` (and maintenance windows
@@ -86,10 +82,16 @@ Json = dict[str, Any]
 
 
 def render_api(context: RenderContext) -> Iterator[Output]:
-    """Every ``api/v2/*.json`` file."""
+    """Every ``api/v2/*.json`` file; each reused from the previous build when
+    its render key is unchanged (an edit to an incident no file lists
+    leaves them all as they were)."""
     api = StatuspageApi(context.config, context.state, context.markdown)
-    for path, data in api.documents().items():
-        yield Output(Area.PUBLIC, API_DIR + path, dump_json(data))
+    for path, key, document in api.files():
+        reused = previous_output(context.cache, Area.PUBLIC, API_DIR + path, key)
+        if reused is not None:
+            yield reused
+        else:
+            yield Output(Area.PUBLIC, API_DIR + path, dump_json(document()), key)
 
 
 class StatuspageApi:
@@ -100,79 +102,132 @@ class StatuspageApi:
         self.state = state
         self.markdown = markdown
         self.zone = config.timezone
-        self.items = published_items(config, state)
+        self.published = published(config, state)
         self.page_id = stable_id("page", config.base_url)
-        updated = page_updated_at(self.items)
         self.page: Json = {
             "id": self.page_id,
             "name": config.title,
             "url": config.base_url,
             "time_zone": self.zone.key,
-            "updated_at": self._time(updated),
+            "updated_at": self._time(self.published.updated_at),
         }
         self.components = self._components()
         self.component_by_id = {c["_clarion_id"]: c for c in self.components if "_clarion_id" in c}
         self._documents: dict[str, Json] = {}  # by slug: an item appears in several files
 
+    @cached_property
+    def items(self) -> tuple[PublishedItem, ...]:
+        """Every published item, in the state's order."""
+        return tuple(self.published.item(i) for i in self.published.incidents)
+
     # -- documents -------------------------------------------------------
 
-    def documents(self) -> dict[str, Json]:
-        incidents = [i for i in self.items if not i.is_maintenance]
-        maintenance = [i for i in self.items if i.is_maintenance]
-        recent = [self.incident(i) for i in reversed(incidents[-RECENT_LIMIT:])]
-        unresolved = [
-            self.incident(i) for i in reversed(incidents) if self._incident_status(i) in _UNRESOLVED
-        ]
-        upcoming: list[Json] = []
-        active: list[Json] = []
-        soonest_first = sorted(maintenance, key=lambda i: (_window_start(i), i.slug))
-        for item in soonest_first:
+    def files(self) -> list[tuple[str, str, Callable[[], Json]]]:
+        """Each file's path, render key and document (made when called).
+        The key holds what the file shows: the page, the components where
+        the file (or an incident in it, which lists its components) shows
+        them, and each listed item's source as published and its status
+        (a maintenance's moves with ``now``)."""
+        shared = self.published
+        incidents = self._last(lambda i: not i.is_maintenance)
+        unresolved = [shared.item(i) for i in self.state.active_incidents]
+        upcoming: list[PublishedItem] = []
+        active: list[PublishedItem] = []
+        maintenance = [shared.item(i) for i in shared.maintenance]
+        for item in sorted(maintenance, key=lambda i: (_window_start(i), i.slug)):
             status = self._maintenance_status(item)
             if status == "scheduled":
-                upcoming.append(self.maintenance(item))
+                upcoming.append(item)
             elif status != "completed":
-                active.append(self.maintenance(item))
-        recent_maintenance = [self.maintenance(i) for i in reversed(maintenance[-RECENT_LIMIT:])]
+                active.append(item)
+        recent_maintenance = self._last(lambda i: i.is_maintenance)
+        page = {"page": self.page}
         components = [self._public(c) for c in self.components]
         overall = {
             "indicator": self.state.overall.indicator,
             "description": self.state.overall.description,
         }
-        return {
-            "summary.json": {
-                "page": self.page,
+        settings = (__version__, self.config.digest, self.markdown.settings, self.page)
+
+        def key(*parts: object) -> str:
+            return render_key("api", *settings, *parts)
+
+        def listed(items: list[PublishedItem]) -> list[tuple[str, str, str]]:
+            return [(i.slug, i.incident.digest, self._status(i)) for i in items]
+
+        def summary() -> Json:
+            return page | {
                 "status": overall,
                 "components": components,
-                "incidents": unresolved,
-                "scheduled_maintenances": active + upcoming,
-            },
-            "status.json": {"page": self.page, "status": overall},
-            "components.json": {"page": self.page, "components": components},
-            "incidents.json": {"page": self.page, "incidents": recent},
-            "incidents/unresolved.json": {"page": self.page, "incidents": unresolved},
-            "scheduled-maintenances.json": {
-                "page": self.page,
-                "scheduled_maintenances": recent_maintenance,
-            },
-            "scheduled-maintenances/upcoming.json": {
-                "page": self.page,
-                "scheduled_maintenances": upcoming,
-            },
-            "scheduled-maintenances/active.json": {
-                "page": self.page,
-                "scheduled_maintenances": active,
-            },
-        }
+                "incidents": self._incidents(unresolved),
+                "scheduled_maintenances": self._maintenances(active + upcoming),
+            }
+
+        return [
+            (
+                "summary.json",
+                key(components, overall, listed(unresolved), listed(active + upcoming)),
+                summary,
+            ),
+            ("status.json", key(overall), lambda: page | {"status": overall}),
+            ("components.json", key(components), lambda: page | {"components": components}),
+            (
+                "incidents.json",
+                key(components, listed(incidents)),
+                lambda: page | {"incidents": self._incidents(incidents)},
+            ),
+            (
+                "incidents/unresolved.json",
+                key(components, listed(unresolved)),
+                lambda: page | {"incidents": self._incidents(unresolved)},
+            ),
+            (
+                "scheduled-maintenances.json",
+                key(components, listed(recent_maintenance)),
+                lambda: page | {"scheduled_maintenances": self._maintenances(recent_maintenance)},
+            ),
+            (
+                "scheduled-maintenances/upcoming.json",
+                key(components, listed(upcoming)),
+                lambda: page | {"scheduled_maintenances": self._maintenances(upcoming)},
+            ),
+            (
+                "scheduled-maintenances/active.json",
+                key(components, listed(active)),
+                lambda: page | {"scheduled_maintenances": self._maintenances(active)},
+            ),
+        ]
+
+    def _last(self, wanted: Callable[[Incident], bool]) -> list[PublishedItem]:
+        """The :data:`RECENT_LIMIT` most recent items ``wanted`` picks, newest
+        first (the state's order reversed: by start, then slug)."""
+        chosen: list[PublishedItem] = []
+        for incident in reversed(self.published.incidents):
+            if len(chosen) == RECENT_LIMIT:
+                break
+            if wanted(incident):
+                chosen.append(self.published.item(incident))
+        return chosen
+
+    def _incidents(self, items: list[PublishedItem]) -> list[Json]:
+        return [self.incident(i) for i in items]
+
+    def _maintenances(self, items: list[PublishedItem]) -> list[Json]:
+        return [self.maintenance(i) for i in items]
+
+    def _status(self, item: PublishedItem) -> str:
+        if item.is_maintenance:
+            return self._maintenance_status(item)
+        return self._incident_status(item)
 
     # -- components ------------------------------------------------------
 
     def _components(self) -> list[Json]:
         """Groups and components in page order: ungrouped components first,
         then each group followed by its members (as the status page shows them)."""
-        created = min(
-            (i.incident.started_at for i in self.items if i.incident.started_at <= self.state.now),
-            default=None,
-        )
+        # the start of the first published item (the items are in order of start)
+        first = self.published.incidents[:1]
+        created = first[0].started_at if first and first[0].started_at <= self.state.now else None
         changed = self._last_changes()
         members: dict[str | None, list[Component]] = defaultdict(list)
         for component in self.config.components:
@@ -415,6 +470,3 @@ def _window_start(item: PublishedItem) -> datetime:
     window = item.incident.window
     assert window is not None
     return window.start
-
-
-_UNRESOLVED = frozenset({"investigating", "identified", "monitoring"})

@@ -10,14 +10,19 @@ update on the site. Canonical and sitemap URLs are only absolute when
 
 from __future__ import annotations
 
+import hashlib
+from array import array
 from collections.abc import Iterator
 
+from .. import __version__
 from ..config import SiteConfig
 from ..derive import State
 from ..model import Site
+from ..output.cache import render_key
 from . import Area, Output, RenderContext
-from .items import absolute_url, page_updated_at, published_items
-from .views import day_of, item_uri
+from .items import absolute_url, published
+from .reuse import previous_output
+from .views import item_uri
 from .xml_text import escape
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -25,9 +30,13 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 def render_discovery(context: RenderContext) -> Iterator[Output]:
     config = context.config
-    yield Output(
-        Area.PUBLIC, "sitemap.xml", sitemap(config, context.site, context.state).encode("utf-8")
-    )
+    key = sitemap_key(config, context.site, context.state)
+    reused = previous_output(context.cache, Area.PUBLIC, "sitemap.xml", key)
+    if reused is not None:
+        yield reused
+    else:
+        data = sitemap(config, context.site, context.state).encode("utf-8")
+        yield Output(Area.PUBLIC, "sitemap.xml", data, key)
     lines = ["User-agent: *", "Allow: /", f"Sitemap: {absolute_url(config, 'sitemap.xml')}"]
     yield Output(Area.PUBLIC, "robots.txt", ("\n".join(lines) + "\n").encode("utf-8"))
 
@@ -40,13 +49,7 @@ def page_uris(config: SiteConfig, site: Site, state: State) -> Iterator[str]:
     for component in config.components:
         yield f"components/{component.id}/"
     yield "history/"
-    months = set()
-    for incident in state.incidents:
-        if incident.started_at > state.now and not incident.is_maintenance:
-            continue
-        day = day_of(incident.started_at, config)
-        months.add((day.year, day.month))
-    for year, month in sorted(months, reverse=True):
+    for year, month in sorted(published(config, state).months, reverse=True):
         yield f"history/{year:04d}/{month:02d}/"
     for page in site.pages:
         yield f"pages/{page.name}/"
@@ -57,13 +60,37 @@ def page_uris(config: SiteConfig, site: Site, state: State) -> Iterator[str]:
         yield "metrics/"
 
 
+def sitemap_key(config: SiteConfig, site: Site, state: State) -> str:
+    """The render key of ``sitemap.xml``: its pages' folders and the time of
+    each item's last update (an edit that moves neither keeps the file),
+    from the items' slugs, kinds (which slugs are maintenance) and times,
+    not from their text."""
+    shared = published(config, state)
+    slugs = "\0".join(shared.slugs) + "\n" + "\0".join([i.slug for i in shared.maintenance])
+    if len(shared.incidents) != len(state.incidents):  # the state's have pages, too
+        slugs += "\n" + "\0".join([i.slug for i in state.incidents])
+    times = array("d", [moment.timestamp() for moment in shared.updated_times]).tobytes()
+    return render_key(
+        "sitemap",
+        __version__,
+        config.digest,
+        [page.name for page in site.pages],
+        [book.id for book in site.runbooks if book.public],
+        config.metrics.public,
+        hashlib.sha256(slugs.encode("utf-8") + b"\n" + times).hexdigest(),
+        shared.updated_at,
+        list(shared.months),
+    )
+
+
 def sitemap(config: SiteConfig, site: Site, state: State) -> str:
-    items = published_items(config, state)
+    shared = published(config, state)
     zone = config.timezone
     lastmod = {
-        item.url: item.updated_at.astimezone(zone).isoformat(timespec="seconds") for item in items
+        absolute_url(config, item_uri(i)): moment.astimezone(zone).isoformat(timespec="seconds")
+        for i, moment in zip(shared.incidents, shared.updated_times, strict=True)
     }
-    home = page_updated_at(items)
+    home = shared.updated_at
     if home is not None:
         lastmod[absolute_url(config)] = home.astimezone(zone).isoformat(timespec="seconds")
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']

@@ -26,7 +26,6 @@ import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
 
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from feedgen.version import version_str as _feedgen_version  # type: ignore[import-untyped]
@@ -35,7 +34,7 @@ from .. import __version__
 from ..config import Component, SiteConfig
 from ..output.cache import BuildCache, render_key
 from . import Area, Output, RenderContext
-from .items import PublishedItem, absolute_url, dump_json, newest_first, plain_text, published_items
+from .items import Published, PublishedItem, absolute_url, dump_json, plain_text, published
 from .markdown import MarkdownRenderer
 from .reuse import previous_output
 
@@ -57,9 +56,10 @@ class FeedSpec:
 
 
 def render_feeds(context: RenderContext) -> Iterator[Output]:
-    """The site-wide feeds and the feeds of every component."""
+    """The site-wide feeds and the feeds of every component. Only the items
+    the feeds list are looked at beyond their last update's time."""
     config = context.config
-    items = published_items(config, context.state)
+    shared = published(config, context.state)
     renderer = _EntryRenderer(config, context.markdown)
     site = FeedSpec(
         folder="",
@@ -68,13 +68,33 @@ def render_feeds(context: RenderContext) -> Iterator[Output]:
         or f"Incidents and scheduled maintenance from {config.title}.",
         page_url=absolute_url(config),
     )
-    ordered = newest_first(items)
     limit = config.feed_entries
     cache = context.cache
-    yield from _feed_set(site, ordered[:limit], renderer, cache)
+    newest = [shared.item(incident) for incident in shared.newest_first[:limit]]
+    yield from _feed_set(site, newest, renderer, cache)
+    by_component = _newest_by_component(shared, [c.id for c in config.components], limit)
     for component in config.components:
-        selected = list(islice((i for i in ordered if component.id in i.component_ids), limit))
-        yield from _feed_set(_component_spec(config, component), selected, renderer, cache)
+        spec = _component_spec(config, component)
+        yield from _feed_set(spec, by_component[component.id], renderer, cache)
+
+
+def _newest_by_component(
+    shared: Published, ids: list[str], limit: int
+) -> dict[str, list[PublishedItem]]:
+    """The ``limit`` newest items of each component, newest first: the items
+    are walked newest first until every component has its ``limit``."""
+    chosen: dict[str, list[PublishedItem]] = {cid: [] for cid in ids}
+    wanted = set(ids) if limit > 0 else set()
+    for incident in shared.newest_first:
+        if not wanted:
+            break
+        item = shared.item(incident)
+        for cid in item.component_ids:
+            if cid in wanted:
+                chosen[cid].append(item)
+                if len(chosen[cid]) == limit:
+                    wanted.discard(cid)
+    return chosen
 
 
 def _component_spec(config: SiteConfig, component: Component) -> FeedSpec:

@@ -12,12 +12,11 @@ stylesheet are left out; ``assets/clarion-fragment.css`` styles the fragments.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
-import jinja2
 from markupsafe import Markup
 
 from .. import __version__
@@ -27,7 +26,10 @@ from ..derive import State
 from ..model import Incident, Page, Runbook, Site
 from ..output.cache import BuildCache, fingerprint_files, render_key
 from . import THEME_DIR, Area, Output
+from .history import history_page, history_pages
 from .markdown import MarkdownRenderer
+from .reuse import previous_output
+from .templates import FragmentLoader as _FragmentLoader
 from .templates import load_template, make_environment, render_template
 from .views import ComponentView, GroupView, ItemView, day_of, day_summary, history_anchor
 
@@ -36,8 +38,7 @@ HISTORY_DAYS_ON_INDEX = 14
 #: the rest link to the history, so the page's size does not grow with the
 #: incident rate.
 MAX_RECENT_ON_INDEX = 20
-#: The wrapper that replaces ``base.html.j2`` in fragment mode, and its stylesheet.
-FRAGMENT_BASE = "fragment.html.j2"
+#: The stylesheet of fragment mode (its wrapper: :data:`.templates.FRAGMENT_BASE`).
 FRAGMENT_CSS = "assets/clarion-fragment.css"
 STATIC_SUFFIXES = {
     ".css",
@@ -115,13 +116,23 @@ class HtmlRenderer:
         )
 
     def render_cached(
-        self, key: str, template: str, path: str, *, root: str | None = None, **context: object
+        self,
+        key: str,
+        template: str,
+        path: str,
+        *,
+        root: str | None = None,
+        later: Callable[[], dict[str, object]] | None = None,
+        **context: object,
     ) -> Output:
-        """Reuse the previous build's page when its render key is unchanged."""
-        if self.cache is not None:
-            data = self.cache.previous_page(Area.PUBLIC.value, path, key)
-            if data is not None:
-                return Output(Area.PUBLIC, path, data, key)
+        """Reuse the previous build's page when its render key is unchanged
+        (by reference to its file, :func:`~clarion.render.reuse.previous_output`);
+        ``later``: more of the context, worked out only to render the page."""
+        reused = previous_output(self.cache, Area.PUBLIC, path, key)
+        if reused is not None:
+            return reused
+        if later is not None:
+            context.update(later())
         output = self.render(template, path, root=root, **context)
         return Output(output.area, output.path, output.data, key)
 
@@ -134,6 +145,11 @@ class HtmlRenderer:
             )
             self._item_keys[view.incident.slug] = key
         return key
+
+    def item_keys(self, incidents: Iterable[Incident]) -> list[str]:
+        """The render keys of the items' pages (:meth:`item_key`)."""
+        known = self._item_keys
+        return [known.get(i.slug) or self.item_key(self.items[i.slug]) for i in incidents]
 
     def render(
         self, template: str, path: str, *, root: str | None = None, **context: object
@@ -198,12 +214,7 @@ class HtmlRenderer:
                 if component.uri + "index.html" == path:
                     return self.component_page(component)
         if path.startswith("history/"):
-            months = self.months()
-            if path == "history/index.html":
-                return self.history_index(months)
-            for (year, month), items in months.items():
-                if path == f"history/{year:04d}/{month:02d}/index.html":
-                    return self.month_page(year, month, items)
+            return history_page(self, path)
         for extra in self.site.pages:
             if path == f"pages/{extra.name}/index.html":
                 return self.extra_page(extra)
@@ -274,6 +285,9 @@ class HtmlRenderer:
         return groups
 
     def index(self) -> Output:
+        """The front page, reused when its render key is unchanged: the overall
+        status, each component's status and uptime bars, and the render keys
+        of the items it shows (an edit to an older item leaves it as it was)."""
         today = day_of(self.state.now, self.config)
         days = [today - timedelta(days=n) for n in range(HISTORY_DAYS_ON_INDEX)]
         by_day = self._items_by_day(days[-1])
@@ -287,16 +301,38 @@ class HtmlRenderer:
                     f"history/{day:%Y/%m}/#d-{day.isoformat()}",
                 )
             budget = max(0, budget - len(items))
-        return self.render(
+        groups = self.groups()
+        active, active_maintenance, upcoming = (
+            [self.items[i.slug] for i in incidents]
+            for incidents in (
+                self.state.active_incidents,
+                self.state.active_maintenance,
+                self.state.upcoming_maintenance,
+            )
+        )
+        overall = self.state.overall
+        key = render_key(
+            self.fingerprint,
+            "index",
+            overall.indicator,
+            overall.description,
+            [(c.id, self._uptime_key(c)) for group in groups for c in group.components],
+            [[self.item_key(view) for view in views] for views in (active, active_maintenance)],
+            [self.item_key(view) for view in upcoming],
+            [(day, [self.item_key(view) for view in views]) for day, views in recent],
+            sorted(more_on_day.items()),
+        )
+        return self.render_cached(
+            key,
             "index.html.j2",
             "index.html",
             title=self.config.title,
-            groups=self.groups(),
-            active=[self.items[i.slug] for i in self.state.active_incidents],
-            active_maintenance=[self.items[i.slug] for i in self.state.active_maintenance],
-            upcoming_maintenance=[self.items[i.slug] for i in self.state.upcoming_maintenance],
+            groups=groups,
             recent_days=recent,
             more_on_day=more_on_day,
+            active=active,
+            active_maintenance=active_maintenance,
+            upcoming_maintenance=upcoming,
         )
 
     def _items_by_day(self, since: date) -> dict[date, list[ItemView]]:
@@ -313,19 +349,11 @@ class HtmlRenderer:
     def component_page(self, component: ComponentView) -> Output:
         """Uptime and the items of the last 90 days (older ones are in the
         history), so the page does not grow with the length of the history."""
-        since = component.uptime.days[0].day
-        items = []
-        for incident in reversed(self.state.incidents):
-            if incident.started_at > self.state.now and not incident.is_maintenance:
-                continue
-            view = self.items[incident.slug]
-            if (
-                day_of(incident.started_at, self.config) < since
-                and (view.ended_at or self.state.now) < self.state.now
-            ):
-                break
-            if component.id in self.state.components_of(incident):
-                items.append(view)
+        items = [
+            view
+            for view, ids in self._recent_items(component.uptime.days[0].day)
+            if component.id in ids
+        ]
         return self.render_cached(
             self.component_key(component, items),
             "component.html.j2",
@@ -335,10 +363,44 @@ class HtmlRenderer:
             items=items,
         )
 
+    @cached_property
+    def _recent(self) -> dict[date, list[tuple[ItemView, tuple[str, ...]]]]:
+        return {}  # since -> the items of :meth:`_recent_items`
+
+    def _recent_items(self, since: date) -> list[tuple[ItemView, tuple[str, ...]]]:
+        """The items newest first, each with the components it affected, back
+        to the first that started before ``since`` and has ended (walked once
+        for every component page)."""
+        found = self._recent.get(since)
+        if found is not None:
+            return found
+        found = []
+        now = self.state.now
+        for incident in reversed(self.state.incidents):
+            if incident.started_at > now and not incident.is_maintenance:
+                continue
+            view = self.items[incident.slug]
+            if day_of(incident.started_at, self.config) < since and (view.ended_at or now) < now:
+                break
+            found.append((view, self.state.components_of(incident)))
+        self._recent[since] = found
+        return found
+
     def component_key(self, component: ComponentView, items: list[ItemView]) -> str:
         """The render key of a component's page: its status, its uptime day by
         day (with the render keys of the incidents each day names) and the
         render keys of the items it lists."""
+        return render_key(
+            self.fingerprint,
+            "component",
+            component.id,
+            self._uptime_key(component),
+            [self.item_key(view) for view in items],
+        )
+
+    def _uptime_key(self, component: ComponentView) -> str:
+        """A component's status and uptime bars, day by day, with the render
+        keys of the incidents each day names (its text names the first)."""
 
         def key_of(incident: Incident) -> str:
             view = self.items.get(incident.slug)
@@ -350,50 +412,10 @@ class HtmlRenderer:
             + tuple(key_of(incident) for incident in day.incidents)
             for day in uptime.days
         ]
-        return render_key(
-            self.fingerprint,
-            "component",
-            component.id,
-            component.status.value,
-            uptime.up_ratio,
-            days,
-            [self.item_key(view) for view in items],
-        )
-
-    def months(self) -> dict[tuple[int, int], list[ItemView]]:
-        """The items of each month of the history, newest first within each."""
-        months: dict[tuple[int, int], list[ItemView]] = defaultdict(list)
-        for view in reversed(self.items.values()):
-            if view.started_at > self.state.now and not view.incident.is_maintenance:
-                continue
-            day = day_of(view.started_at, self.config)
-            months[(day.year, day.month)].append(view)
-        return months
-
-    def month_page(self, year: int, month: int, items: list[ItemView]) -> Output:
-        return self.render_cached(
-            render_key(self.fingerprint, year, month, [self.item_key(view) for view in items]),
-            "month.html.j2",
-            f"history/{year:04d}/{month:02d}/index.html",
-            title=f"{date(year, month, 1):%B %Y}",
-            month=date(year, month, 1),
-            items=items,
-            days=_by_day(items, self.config),
-        )
-
-    def history_index(self, months: dict[tuple[int, int], list[ItemView]]) -> Output:
-        return self.render(
-            "history.html.j2",
-            "history/index.html",
-            title="History",
-            months=[(date(y, m, 1), len(months[(y, m)])) for y, m in sorted(months, reverse=True)],
-        )
+        return render_key(component.status.value, uptime.up_ratio, days)
 
     def history(self) -> Iterator[Output]:
-        months = self.months()
-        for year, month in sorted(months, reverse=True):
-            yield self.month_page(year, month, months[(year, month)])
-        yield self.history_index(months)
+        return history_pages(self)
 
     def not_found(self) -> Output:
         # The 404 page is served at any depth and, on project pages, under a
@@ -423,22 +445,6 @@ class HtmlRenderer:
             yield Output(Area.PUBLIC, f"static/{name}", path.read_bytes())
 
 
-class _FragmentLoader(jinja2.BaseLoader):
-    """Fragment mode: the page chrome is the host theme's, so ``base.html.j2``
-    (also reached as ``default/base.html.j2``) loads ``fragment.html.j2``, which
-    a site may override like any template."""
-
-    def __init__(self, inner: jinja2.BaseLoader):
-        self.inner = inner
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        if template in ("base.html.j2", "default/base.html.j2"):
-            template = FRAGMENT_BASE
-        return self.inner.get_source(environment, template)
-
-
 def _site_static_files(config: SiteConfig) -> dict[str, Path]:
     folder = config.source_dir / "static"
     if not folder.is_dir():
@@ -448,14 +454,6 @@ def _site_static_files(config: SiteConfig) -> dict[str, Path]:
         for path in sorted(folder.rglob("*"))
         if path.is_file() and not path.name.startswith(".")
     }
-
-
-def _by_day(items: list[ItemView], config: SiteConfig) -> list[tuple[date, list[ItemView]]]:
-    """Items grouped by the local day they started, in their given order."""
-    days: dict[date, list[ItemView]] = {}
-    for view in items:
-        days.setdefault(day_of(view.started_at, config), []).append(view)
-    return list(days.items())
 
 
 def _first(files: dict[str, Path], names: tuple[str, ...]) -> str | None:

@@ -35,23 +35,43 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import icalendar
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
 
 from .. import __version__
 from ..config import SiteConfig
 from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
 from ..model import Stage
+from ..output.cache import render_key
 from ..rules import RuleKind
 from . import Area, Output, RenderContext
-from .items import PublishedItem, plain_text, published_items
+from .items import PublishedItem, plain_text, published
 from .markdown import MarkdownRenderer
+from .reuse import previous_output
 from .times import local_text, utc_text
 
 CALENDAR_PATH = "maintenance.ics"
+_ICALENDAR_VERSION = str(icalendar.__version__)  # its text is in the calendar's key
 
 
 def render_calendar(context: RenderContext) -> Iterator[Output]:
+    """``maintenance.ics``, reused from the previous build when its render
+    key (the settings, the converter's, and each maintenance's source as
+    published) is unchanged: an edit to an incident leaves it as it was."""
     config = context.config
+    shared = published(config, context.state)
+    key = render_key(
+        "maintenance.ics",
+        __version__,
+        _ICALENDAR_VERSION,
+        config.digest,
+        context.markdown.settings,
+        [(i.slug, i.digest) for i in shared.maintenance],
+    )
+    reused = previous_output(context.cache, Area.PUBLIC, CALENDAR_PATH, key)
+    if reused is not None:
+        yield reused
+        return
     calendar = Calendar()
     calendar.add("prodid", f"-//Clarion//Clarion {__version__}//EN")
     calendar.add("version", "2.0")
@@ -60,12 +80,11 @@ def render_calendar(context: RenderContext) -> Iterator[Output]:
     calendar.add("x-wr-calname", f"{config.title}: scheduled maintenance")
     calendar.add("x-wr-caldesc", f"Scheduled maintenance windows published on {config.title}.")
     host = urlsplit(config.base_url).hostname or "clarion.invalid"
-    for item in published_items(config, context.state):
-        if item.is_maintenance:
-            calendar.add_component(_event(item, config, context.markdown, host))
+    for incident in shared.maintenance:
+        calendar.add_component(_event(shared.item(incident), config, context.markdown, host))
     if not calendar.subcomponents:
         calendar.add_component(_utc_zone())
-    yield Output(Area.PUBLIC, CALENDAR_PATH, calendar.to_ical())
+    yield Output(Area.PUBLIC, CALENDAR_PATH, calendar.to_ical(), key)
 
 
 def _utc_zone() -> Timezone:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -170,3 +171,23 @@ def format_percent(ratio: float | None) -> str:
         return "100%"
     value = min(ratio * 100, 99.99)
     return f"{value:.2f}%"
+
+
+#: The wrapper that replaces ``base.html.j2`` in fragment mode.
+FRAGMENT_BASE = "fragment.html.j2"
+
+
+class FragmentLoader(jinja2.BaseLoader):
+    """Fragment mode: the page chrome is the host theme's, so ``base.html.j2``
+    (also reached as ``default/base.html.j2``) loads ``fragment.html.j2``, which
+    a site may override like any template."""
+
+    def __init__(self, inner: jinja2.BaseLoader):
+        self.inner = inner
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if template in ("base.html.j2", "default/base.html.j2"):
+            template = FRAGMENT_BASE
+        return self.inner.get_source(environment, template)

@@ -25,6 +25,8 @@ from tests.test_site_build import tree
 EMAIL = "updates/2026-11-27-email-delivery-delays.md"
 SSO = "updates/2026-11-23-sso-login-failures.md"
 NOTICE = "comms/2026-11-04-members-api-wrong-organisation/gdpr-art33-authority.md"
+MAINTENANCE = "updates/2026-12-03-object-storage-maintenance.md"
+OLD = "updates/2026-02-11-api-latency-eu-west.md"
 EXPORT_NOTICE = "comms/2026-11-25-export-files-other-accounts/gdpr-art33-authority.md"
 
 
@@ -69,6 +71,23 @@ EDITS: list[tuple[str, Edit, datetime]] = [
     (
         "new update",
         lambda r: _append(r, EMAIL, "## 2026-11-27 11:40 UTC · Identified\nA **full** queue.\n"),
+        NOW,
+    ),
+    # the feeds, the API, the calendar, the sitemap, the front page and the
+    # history are reused under keys over what they show: edits that change it
+    (
+        "resolved",
+        lambda r: _append(r, EMAIL, "## 2026-11-27 11:50 UTC · Resolved\nAll mail delivered.\n"),
+        NOW,
+    ),
+    (
+        "maintenance text",
+        lambda r: _replace(r, MAINTENANCE, "No action is needed on your side.", "Nothing to do."),
+        NOW,
+    ),
+    (
+        "postmortem on an old incident",
+        lambda r: _append(r, OLD, "## 2026-11-27 11:55 UTC · Postmortem\nWhat we learned.\n"),
         NOW,
     ),
     (

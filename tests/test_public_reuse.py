@@ -26,8 +26,9 @@ from clarion.render.feeds import render_feeds
 from clarion.render.html import HtmlRenderer
 from clarion.render.ical import render_calendar
 from clarion.render.items import by_month
-from tests.conftest import NOW
+from tests.conftest import NOW, copy_example
 
+OLD = "updates/2026-02-11-api-latency-eu-west.md"  # the example site's oldest incident
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from generate import generate  # noqa: E402
 
@@ -72,6 +73,24 @@ def test_an_old_incidents_reworded_update_renders_only_its_month(tmp_path: Path)
     rendered = _rendered(tmp_path)
     assert {"feed.xml", "sitemap.xml", month} <= rendered
     assert "maintenance.ics" not in rendered and "history/index.html" not in rendered
+
+
+def test_a_site_with_its_own_templates_gets_its_front_page_rendered_on_each_build(
+    tmp_path: Path,
+) -> None:
+    """Its templates may show anything of the state, which no key holds."""
+    root = copy_example(tmp_path / "site")
+    (root / "templates").mkdir()
+    (root / "templates/index.html.j2").write_text(
+        '{% extends "default/index.html.j2" %}'
+        "{% block main %}<p>First: {{ state.incidents[0].title }}</p>{{ super() }}{% endblock %}",
+        encoding="utf-8",
+    )
+    build(load_config(root), now=NOW)
+    source = root / OLD
+    source.write_text(source.read_text().replace("Slow API responses", "Slow API answers"))
+    build(load_config(root), now=NOW)
+    assert "First: Slow API answers in eu-west" in (root / "public/index.html").read_text()
 
 
 ZONES = ["UTC", "Europe/Berlin", "America/Sao_Paulo", "Pacific/Apia", "Australia/Lord_Howe"]

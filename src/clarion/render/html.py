@@ -115,6 +115,14 @@ class HtmlRenderer:
             self.state.now if self.config.fictional else "",
         )
 
+    @cached_property
+    def own_templates(self) -> bool:
+        """Whether the site overrides a template (it may then show anything
+        of the state, which no render key holds: the front page and the
+        history's index are rendered on every build, as they always were)."""
+        folder = self.config.templates_dir
+        return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
+
     def render_cached(
         self,
         key: str,
@@ -126,15 +134,16 @@ class HtmlRenderer:
         **context: object,
     ) -> Output:
         """Reuse the previous build's page when its render key is unchanged
-        (by reference to its file, :func:`~clarion.render.reuse.previous_output`);
-        ``later``: more of the context, worked out only to render the page."""
-        reused = previous_output(self.cache, Area.PUBLIC, path, key)
+        (by reference to its file, :func:`~clarion.render.reuse.previous_output`;
+        an empty key: always rendered); ``later``: more of the context, worked
+        out only to render the page."""
+        reused = previous_output(self.cache, Area.PUBLIC, path, key) if key else None
         if reused is not None:
             return reused
         if later is not None:
             context.update(later())
         output = self.render(template, path, root=root, **context)
-        return Output(output.area, output.path, output.data, key)
+        return Output(output.area, output.path, output.data, key or None)
 
     def item_key(self, view: ItemView) -> str:
         """The render key of an item's page (also part of its month's key)."""
@@ -323,7 +332,7 @@ class HtmlRenderer:
             sorted(more_on_day.items()),
         )
         return self.render_cached(
-            key,
+            "" if self.own_templates else key,
             "index.html.j2",
             "index.html",
             title=self.config.title,

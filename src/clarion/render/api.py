@@ -66,7 +66,7 @@ from .. import __version__
 from ..config import Component, SiteConfig
 from ..derive import State
 from ..derive.timeline import impact_snapshots
-from ..model import Impact, Incident, Stage, worst_impact
+from ..model import Impact, Stage, worst_impact
 from ..output.cache import render_key
 from . import Area, Output, RenderContext
 from .items import PublishedItem, dump_json, iso_time, plain_text, published, stable_id
@@ -129,7 +129,7 @@ class StatuspageApi:
         them, and each listed item's source as published and its status
         (a maintenance's moves with ``now``)."""
         shared = self.published
-        incidents = self._last(lambda i: not i.is_maintenance)
+        incidents = self._recent_incidents()
         unresolved = [shared.item(i) for i in self.state.active_incidents]
         upcoming: list[PublishedItem] = []
         active: list[PublishedItem] = []
@@ -140,7 +140,7 @@ class StatuspageApi:
                 upcoming.append(item)
             elif status != "completed":
                 active.append(item)
-        recent_maintenance = self._last(lambda i: i.is_maintenance)
+        recent_maintenance = [shared.item(i) for i in reversed(shared.maintenance[-RECENT_LIMIT:])]
         page = {"page": self.page}
         components = [self._public(c) for c in self.components]
         overall = {
@@ -198,14 +198,14 @@ class StatuspageApi:
             ),
         ]
 
-    def _last(self, wanted: Callable[[Incident], bool]) -> list[PublishedItem]:
-        """The :data:`RECENT_LIMIT` most recent items ``wanted`` picks, newest
-        first (the state's order reversed: by start, then slug)."""
+    def _recent_incidents(self) -> list[PublishedItem]:
+        """The :data:`RECENT_LIMIT` most recent incidents, newest first (the
+        state's order reversed: by start, then slug)."""
         chosen: list[PublishedItem] = []
         for incident in reversed(self.published.incidents):
             if len(chosen) == RECENT_LIMIT:
                 break
-            if wanted(incident):
+            if not incident.is_maintenance:
                 chosen.append(self.published.item(incident))
         return chosen
 

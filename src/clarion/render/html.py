@@ -26,6 +26,7 @@ from ..derive import State
 from ..model import Incident, Page, Runbook, Site
 from ..output.cache import BuildCache, fingerprint_files, render_key
 from . import THEME_DIR, Area, Output
+from .component_pages import ComponentPages
 from .history import history_page, history_pages
 from .markdown import MarkdownRenderer
 from .reuse import previous_output
@@ -325,7 +326,11 @@ class HtmlRenderer:
             "index",
             overall.indicator,
             overall.description,
-            [(c.id, self._uptime_key(c)) for group in groups for c in group.components],
+            [
+                (c.id, self.component_pages.uptime_key(c))
+                for group in groups
+                for c in group.components
+            ],
             [[self.item_key(view) for view in views] for views in (active, active_maintenance)],
             [self.item_key(view) for view in upcoming],
             [(day, [self.item_key(view) for view in views]) for day, views in recent],
@@ -356,72 +361,11 @@ class HtmlRenderer:
         return by_day
 
     def component_page(self, component: ComponentView) -> Output:
-        """Uptime and the items of the last 90 days (older ones are in the
-        history), so the page does not grow with the length of the history."""
-        items = [
-            view
-            for view, ids in self._recent_items(component.uptime.days[0].day)
-            if component.id in ids
-        ]
-        return self.render_cached(
-            self.component_key(component, items),
-            "component.html.j2",
-            component.uri + "index.html",
-            component=component,
-            title=component.name,
-            items=items,
-        )
+        return self.component_pages.page(component)
 
     @cached_property
-    def _recent(self) -> dict[date, list[tuple[ItemView, tuple[str, ...]]]]:
-        return {}  # since -> the items of :meth:`_recent_items`
-
-    def _recent_items(self, since: date) -> list[tuple[ItemView, tuple[str, ...]]]:
-        """The items newest first, each with the components it affected, back
-        to the first that started before ``since`` and has ended (walked once
-        for every component page)."""
-        found = self._recent.get(since)
-        if found is not None:
-            return found
-        found = []
-        now = self.state.now
-        for incident in reversed(self.state.incidents):
-            if incident.started_at > now and not incident.is_maintenance:
-                continue
-            view = self.items[incident.slug]
-            if day_of(incident.started_at, self.config) < since and (view.ended_at or now) < now:
-                break
-            found.append((view, self.state.components_of(incident)))
-        self._recent[since] = found
-        return found
-
-    def component_key(self, component: ComponentView, items: list[ItemView]) -> str:
-        """The render key of a component's page: its status, its uptime day by
-        day (with the render keys of the incidents each day names) and the
-        render keys of the items it lists."""
-        return render_key(
-            self.fingerprint,
-            "component",
-            component.id,
-            self._uptime_key(component),
-            [self.item_key(view) for view in items],
-        )
-
-    def _uptime_key(self, component: ComponentView) -> str:
-        """A component's status and uptime bars, day by day, with the render
-        keys of the incidents each day names (its text names the first)."""
-
-        def key_of(incident: Incident) -> str:
-            view = self.items.get(incident.slug)
-            return incident.digest if view is None else self.item_key(view)
-
-        uptime = component.uptime
-        days = [
-            (day.day, day.up_ratio, day.down_minutes, day.worst.value, day.today)
-            + tuple(key_of(incident) for incident in day.incidents)
-            for day in uptime.days
-        ]
-        return render_key(component.status.value, uptime.up_ratio, days)
+    def component_pages(self) -> ComponentPages:
+        return ComponentPages(self)
 
     def history(self) -> Iterator[Output]:
         return history_pages(self)

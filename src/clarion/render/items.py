@@ -180,9 +180,9 @@ class Published:
         """The items by their last update, newest first (ties: the later
         start first, then the slug), so that feeds take the first N they want."""
         incidents = self.incidents
-        keys = list(zip(self.updated_times, self.starts, self.slugs, strict=True))
-        order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
-        return tuple(incidents[n] for n in order)
+        # the items are in order of (start, slug): their position breaks ties the same way
+        order = sorted(zip(self.updated_times, range(len(incidents)), strict=True), reverse=True)
+        return tuple([incidents[n] for _, n in order])
 
     @cached_property
     def updated_at(self) -> datetime | None:

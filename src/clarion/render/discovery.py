@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections.abc import Iterator
+from datetime import datetime
 
 from .. import __version__
 from ..config import SiteConfig
@@ -46,6 +47,11 @@ def page_uris(config: SiteConfig, site: Site, state: State) -> Iterator[str]:
     yield ""
     for incident in state.incidents:
         yield item_uri(incident)
+    yield from _other_uris(config, site, state)
+
+
+def _other_uris(config: SiteConfig, site: Site, state: State) -> Iterator[str]:
+    """The pages after the home page and the items' pages."""
     for component in config.components:
         yield f"components/{component.id}/"
     yield "history/"
@@ -84,20 +90,25 @@ def sitemap_key(config: SiteConfig, site: Site, state: State) -> str:
 
 
 def sitemap(config: SiteConfig, site: Site, state: State) -> str:
+    """The pages of :func:`page_uris`; the home page's ``lastmod`` is the
+    latest update, an item's its last published update."""
     shared = published(config, state)
     zone = config.timezone
-    lastmod = {
-        absolute_url(config, item_uri(i)): moment.astimezone(zone).isoformat(timespec="seconds")
-        for i, moment in zip(shared.incidents, shared.updated_times, strict=True)
-    }
+    base = escape(config.base_url)  # (escaping is character by character)
+    updated = dict(zip(map(id, shared.incidents), shared.updated_times, strict=True))
     home = shared.updated_at
-    if home is not None:
-        lastmod[absolute_url(config)] = home.astimezone(zone).isoformat(timespec="seconds")
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
-    for uri in page_uris(config, site, state):
-        url = absolute_url(config, uri)
-        modified = lastmod.get(url)
-        tail = f"<lastmod>{modified}</lastmod>" if modified else ""
-        lines.append(f"<url><loc>{escape(url)}</loc>{tail}</url>")
+    lines.append(_url(base, None if home is None else home.astimezone(zone)))
+    for incident in state.incidents:
+        moment = updated.get(id(incident))
+        loc = base + escape(item_uri(incident))
+        lines.append(_url(loc, None if moment is None else moment.astimezone(zone)))
+    lines.extend(_url(base + escape(uri), None) for uri in _other_uris(config, site, state))
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
+
+
+def _url(loc: str, modified: datetime | None) -> str:
+    if modified is None:
+        return f"<url><loc>{loc}</loc></url>"
+    return f"<url><loc>{loc}</loc><lastmod>{modified.isoformat(timespec='seconds')}</lastmod></url>"

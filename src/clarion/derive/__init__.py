@@ -8,7 +8,7 @@ items, 90-day uptime and the next moment the page changes by itself.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from functools import cached_property
@@ -35,10 +35,11 @@ class State:
     uptime: Mapping[str, ComponentUptime]
     #: public items with an update (or a start) dated after ``now``, whole:
     #: what becomes visible later (see :func:`clarion.derive.changes.next_change`)
-    pending: tuple[Incident, ...] = ()
-    #: the unresolved incidents and the maintenance among ``incidents``, in
-    #: their order, as :func:`derive_state` found them (``None``: found on use)
-    found: tuple[tuple[Incident, ...], tuple[Incident, ...]] | None = None
+    pending: tuple[Incident, ...]
+    #: unresolved incidents (started by ``now``, not closed), newest first
+    active_incidents: tuple[Incident, ...]
+    #: the maintenance items among ``incidents``, in their order
+    maintenance: tuple[Incident, ...]
 
     def last_change_at(self, component_id: str) -> datetime | None:
         """The component's last status change at or before ``now``."""
@@ -58,25 +59,12 @@ class State:
         return last
 
     @cached_property
-    def active_incidents(self) -> tuple[Incident, ...]:
-        """Unresolved incidents, newest first."""
-        if self.found is not None:
-            return self.found[0][::-1]
-        return tuple(_unresolved(reversed(self.incidents), self.now))
-
-    @cached_property
     def active_maintenance(self) -> tuple[Incident, ...]:
         return tuple(i for i in self.maintenance if maintenance_state(i, self.now) == "active")
 
     @cached_property
     def upcoming_maintenance(self) -> tuple[Incident, ...]:
         return tuple(i for i in self.maintenance if maintenance_state(i, self.now) == "upcoming")
-
-    @cached_property
-    def maintenance(self) -> tuple[Incident, ...]:
-        if self.found is not None:
-            return self.found[1]
-        return tuple(i for i in self.incidents if i.is_maintenance)
 
     def impact_of(self, incident: Incident) -> str:
         return incident_impact(incident)
@@ -161,14 +149,8 @@ def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetim
         overall=overall_status(status, active),
         uptime=uptime,
         pending=tuple(pending),
-        found=(tuple(active), tuple(maintenance)),
-    )
-
-
-def _unresolved(incidents: Iterable[Incident], now: datetime) -> Iterator[Incident]:
-    """The incidents (not maintenance) started by ``now`` and not resolved."""
-    return (
-        i for i in incidents if not i.is_maintenance and not i.is_closed and i.started_at <= now
+        active_incidents=tuple(reversed(active)),
+        maintenance=tuple(maintenance),
     )
 
 

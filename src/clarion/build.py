@@ -161,7 +161,9 @@ def _unchanged_report(cache: BuildCache, targets: dict[Area, Path]) -> WriteRepo
 def _reporting(
     outputs: Iterable[Output], progress: Callable[[int, int], None], expected: int
 ) -> Iterator[Output]:
-    for done, output in enumerate(outputs, start=1):
+    done = 0
+    for output in outputs:
+        done += 1 if output.carried is None else len(output.carried.files)
         progress(done, max(expected, done))
         yield output
 

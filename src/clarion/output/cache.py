@@ -71,6 +71,7 @@ from ..model import Incident
 from .compressed import CompressedError, compress, decompress
 from .conversions import StoredConversions
 from .file_digests import FileDigests
+from .generations import files_as_listed
 from .parsed import atomic_write, atomic_write_compressed, parsed_line, read_parsed, write_parsed
 
 CACHE_DIRNAME = ".clarion-cache"
@@ -259,19 +260,27 @@ class BuildCache:
     def previous_file(self, area: str, path: str, key: str) -> tuple[ManifestEntry, str] | None:
         """The previous build's manifest entry for ``path`` under the same
         render key and its file, when the file is still there with that size
-        (its bytes are not read). Only for the cache on disk, whose manifest describes
-        the output folders."""
-        if type(self).previous_page is not BuildCache.previous_page:
-            return None  # a cache that keeps pages elsewhere (clarion serve's)
-        entry = self.manifest.get(area, {}).get(path)
-        folder = self.targets.get(area)
-        if entry is None or entry.key != key or folder is None:
-            return None
-        file = os.path.join(folder, path)
-        try:
-            return (entry, file) if os.stat(file).st_size == entry.size else None
-        except OSError:
-            return None
+        (its bytes are not read); see :meth:`previous_files`."""
+        folder, found = self.previous_files(area, [(path, key)])
+        return (found[path], os.path.join(folder, path)) if path in found else None
+
+    def previous_files(
+        self, area: str, wanted: Iterable[tuple[str, str]]
+    ) -> tuple[str, dict[str, ManifestEntry]]:
+        """Of ``wanted`` (path, render key), the previous build's manifest
+        entries under the same key whose files are still there with their
+        size (one ``stat`` each), by path, and the folder they are in. Only
+        for the cache on disk, whose manifest describes the output folders
+        (not for one that keeps pages elsewhere, such as ``clarion serve``'s)."""
+        files, folder = self.manifest.get(area), self.targets.get(area)
+        if type(self).previous_page is not BuildCache.previous_page or not files or not folder:
+            return "", {}
+        listed = (
+            (path, entry.size, entry)
+            for path, key in wanted
+            if (entry := files.get(path)) is not None and entry.key == key
+        )
+        return folder, dict(files_as_listed(folder, listed))
 
     def forget_output(self) -> None:
         """Drop the manifest: a build without the cache replaced the folders it
@@ -289,12 +298,10 @@ class BuildCache:
         if self.stamp != stamp or self.targets != targets or not self.manifest:
             return False
         for area, folder in targets.items():
-            for path, entry in self.manifest.get(area, {}).items():
-                try:
-                    if os.stat(os.path.join(folder, path)).st_size != entry.size:
-                        return False
-                except OSError:
-                    return False
+            files = self.manifest.get(area, {})
+            listed = ((path, entry.size, path) for path, entry in files.items())
+            if sum(1 for _ in files_as_listed(folder, listed)) != len(files):
+                return False
         return True
 
     def save_parsed_ahead(self) -> None:

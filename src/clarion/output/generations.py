@@ -47,10 +47,10 @@ import json
 import os
 import shutil
 import signal
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import UsageError
 
@@ -69,6 +69,8 @@ MANIFEST_FILE = "MANIFEST.json"
 #: A generation's manifest: area -> path -> (sha256, size).
 Manifest = dict[str, dict[str, tuple[str, int]]]
 _GENERATION_PREFIX = "g-"
+_STAT_AT = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+T = TypeVar("T")
 
 
 def store_for(folder: Path) -> Path:
@@ -212,12 +214,14 @@ class OutputStore:
         from ..core.parallel import Background, can_fork
 
         current = self.current()
-        manifest = self.manifest(current)
-        if self._ahead is not None or current is None or manifest is None or not can_fork():
+        if self._ahead is not None or current is None or not can_fork():
             return
         number = _number(current)
         final = self.root / f"{_GENERATION_PREFIX}{number - 1}"
         if number < 1 or final.exists() or self.spare() is not None:
+            return  # (checked before the manifest is read: an edit has a spare)
+        manifest = self.manifest(current)
+        if manifest is None:
             return
         partial = self.root / f".copy-{os.getpid()}"
         self._ahead = Background(
@@ -292,6 +296,21 @@ class OutputStore:
             folder.mkdir(exist_ok=True)
         return folders, manifest
 
+    def forget(self, paths: Mapping[str, Collection[str]]) -> None:
+        """Take ``paths`` (by area) out of the current generation's manifest:
+        its files that are not what the manifest says (edited by hand in the
+        output folder). Done before the pointer leaves it, so that as the
+        next build's spare it never offers them as they are; a build killed
+        after this step finds them missing from the manifest, and writes them."""
+        current = self.current()
+        manifest = self.manifest(current)
+        if current is None or manifest is None:
+            return
+        for area, gone in paths.items():
+            for path in gone:
+                manifest.get(area, {}).pop(path, None)
+        _write_manifest(current, manifest)
+
     def seal(self, folders: Mapping[str, Path], manifest: Manifest) -> None:
         """Mark the generation of ``folders`` complete: its manifest, written last."""
         _write_manifest(next(iter(folders.values())).parent, manifest)
@@ -339,6 +358,27 @@ class OutputStore:
             if folder.parent != self.current():
                 shutil.rmtree(folder.parent, ignore_errors=True)
             break
+
+
+def files_as_listed(folder: str, entries: Iterable[tuple[str, int, T]]) -> Iterator[tuple[str, T]]:
+    """Of ``entries`` (path, size, what goes with it), those whose file in
+    ``folder`` has that size: one ``stat`` each, relative to the folder
+    opened once (cheaper than a whole path each time)."""
+    try:
+        opened = os.open(folder, os.O_RDONLY | os.O_DIRECTORY) if _STAT_AT else None
+    except OSError:
+        return
+    base = "" if opened is not None else os.path.join(folder, "")
+    try:
+        for path, size, value in entries:
+            try:
+                if os.stat(base + path, dir_fd=opened).st_size == size:
+                    yield path, value
+            except OSError:
+                continue
+    finally:
+        if opened is not None:
+            os.close(opened)
 
 
 def _number(generation: Path) -> int:

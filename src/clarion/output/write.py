@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..errors import ClarionError
-from ..render import Area, Output
+from ..render import Area, Carried, Output
 from .cache import ManifestEntry
 from .generations import Manifest, OutputStore
 
@@ -63,10 +63,9 @@ class _Staging:
     that differ from what it holds are written), else a new one (unchanged
     files are hard links into the current generation)."""
 
-    def __init__(self, targets: Mapping[Area, Path], store: OutputStore, current: Manifest):
+    def __init__(self, targets: Mapping[Area, Path], store: OutputStore):
         self.targets = targets
         self.store = store
-        self.current = current
         self.held: Manifest = {}  # what the generation holds before this build
         self.fresh = False  # a new, empty generation (not the spare)
         self.folders: dict[Area, Path] = {}
@@ -102,14 +101,28 @@ class _Staging:
             shutil.rmtree(destination)  # the spare holds a folder where this build needs a file
         return destination
 
-    def put(self, area: Area, relpath: str, entry: tuple[str, int], data: bytes | None) -> None:
-        """Make the generation's file ``relpath`` hold ``data`` (``None``: the
-        bytes of the current generation's file, which has the same digest)."""
-        if self.fresh and data is not None and self._write_new(area, relpath, data):
+    def put_unchanged(self, area: Area, files: Iterable[tuple[str, tuple[str, int]]]) -> None:
+        """Make the generation hold ``files`` (path, (SHA-256, size)) as the
+        current generation does (its files were found with these sizes):
+        nothing to do where the spare holds the same according to its
+        manifest, else a hard link to the current file."""
+        held = self.held.get(area.value, {})
+        for relpath in [path for path, pair in files if held.get(path) != pair]:
+            self._replace(area, relpath, None)
+
+    def put(self, area: Area, relpath: str, entry: tuple[str, int], data: bytes) -> None:
+        """Make the generation's file ``relpath`` hold ``data``."""
+        if self.fresh and self._write_new(area, relpath, data):
             return
         held = self.held.get(area.value, {}).get(relpath)
         if held == entry and _size(os.path.join(self.folders[area], relpath)) == entry[1]:
             return  # the spare already holds these bytes
+        self._replace(area, relpath, data)
+
+    def _replace(self, area: Area, relpath: str, data: bytes | None) -> None:
+        """Write ``data`` as ``relpath`` (``None``: the bytes of the current
+        generation's file, linked), never in place: the old file may be
+        shared with another generation."""
         destination = self.destination(area, relpath)
         self.written.append((area, relpath))
         temporary = destination.with_name(f".{destination.name}.clarion-new")
@@ -122,7 +135,6 @@ class _Staging:
                 shutil.copyfile(source, temporary)
         else:
             temporary.write_bytes(data)
-        # never written in place: the old file may be shared with another generation
         os.replace(temporary, destination)
 
     def _write_new(self, area: Area, relpath: str, data: bytes) -> bool:
@@ -192,88 +204,190 @@ def write_outputs(
             area: {path: (e.sha, e.size) for path, e in files.items()}
             for area, files in previous.items()
         }
-    return _write(outputs, targets, current or {}, store, use_spare)
-
-
-def _write(
-    outputs: Iterable[Output],
-    targets: Mapping[Area, Path],
-    current: Manifest,
-    store: OutputStore,
-    use_spare: bool,
-) -> WriteReport:
-    intact = all(target.is_dir() for target in targets.values()) and bool(current)
-    staging = _Staging(targets, store, current if intact else {})
-    seen: set[tuple[Area, str]] = set()
-    unchanged: list[tuple[Area, str, tuple[str, int]]] = []
-    manifest: dict[str, dict[str, ManifestEntry]] = {area.value: {} for area in targets}
-    files = dict.fromkeys(targets, 0)
-    sizes = dict.fromkeys(targets, 0)
-    changes: list[tuple[str, str, str]] = []
+    writing = _Writing(targets, current or {}, store, use_spare)
     try:
         for output in outputs:
-            relpath = output.path if _clean(output.path) else str(safe_relpath(output.path))
-            key = (output.area, relpath)
-            if key in seen:
-                raise OutputPathError(
-                    f"two outputs want the same path: {output.area.value}/{relpath}"
-                )
-            seen.add(key)
-            if output.reused is not None:
-                entry = ManifestEntry(output.reused[0], output.reused[1], output.key)
-            else:
-                entry = ManifestEntry(
-                    hashlib.sha256(output.data).hexdigest(), len(output.data), output.key
-                )
-            manifest[output.area.value][output.path] = entry
-            files[output.area] += 1
-            sizes[output.area] += entry.size
-            pair = (entry.sha, entry.size)
-            shown = os.path.join(targets[output.area], relpath)
-            same = (
-                intact
-                and current.get(output.area.value, {}).get(output.path) == pair
-                and (
-                    # a page reused by reference to the shown file: its size was just checked
-                    (output.reused is not None and output.reused[2] == shown)
-                    or _size(shown) == entry.size
-                )
-            )  # (a file edited by hand in the output folder is written again)
-            if same and not staging.started:
-                unchanged.append((output.area, relpath, pair))  # the bytes are on disk
-                continue
-            if not staging.started:
-                staging.start(use_spare and intact)
-                for area, path, held in unchanged:
-                    staging.put(area, path, held, None)
-                unchanged.clear()
-            data = output.data
-            if output.reused is not None and not same:  # the file is there: read it now
-                data = Path(output.reused[2]).read_bytes()
-            staging.put(output.area, relpath, pair, None if same else data)
-            if not same and intact:
-                known = output.path in current.get(output.area.value, {})
-                changes.append((output.area.value, output.path, "changed" if known else "new"))
-        plain = {a: {p: (e.sha, e.size) for p, e in f.items()} for a, f in manifest.items()}
-        if not staging.started:
-            removed = any(set(current.get(a.value, {})) != set(manifest[a.value]) for a in targets)
-            if intact and not removed:
-                return WriteReport(files=files, bytes=sizes, changed=False, manifest=manifest)
-            staging.start(use_spare and intact)
-            for area, path, held in unchanged:
-                staging.put(area, path, held, None)
-        staging.remove_others(plain)
-        staging.publish(plain)
+            writing.add(output)
+        return writing.finish()
     except BaseException:
-        staging.discard()
+        writing.staging.discard()
         raise
-    if intact:
-        for area in targets:
-            gone = [p for p in current.get(area.value, {}) if p not in manifest[area.value]]
-            changes += [(area.value, path, "removed") for path in sorted(gone)]
-    return WriteReport(
-        files=files, bytes=sizes, changed=True, manifest=manifest, changes=tuple(changes)
-    )
+
+
+class _Writing:
+    """One call of :func:`write_outputs`: what the outputs so far made.
+
+    Each output is compared with the current generation's manifest; one whose
+    entry is the same, and whose file users see has that size, is unchanged
+    (a page the renderer reused checked the size itself). The shown file of
+    every other output the manifest names is checked too: one whose size
+    differs was edited by hand (or removed), and is taken out of the current
+    generation's manifest before the pointer moves, so that generation, as
+    the next build's spare, never offers it as it is. A spare is trusted by
+    its manifest for the files that are unchanged: no ``stat`` of its copy."""
+
+    def __init__(
+        self, targets: Mapping[Area, Path], current: Manifest, store: OutputStore, use_spare: bool
+    ):
+        self.targets = targets
+        self.intact = all(target.is_dir() for target in targets.values()) and bool(current)
+        self.current = current if self.intact else {}
+        self.store = store
+        self.use_spare = use_spare and self.intact
+        self.staging = _Staging(targets, store)
+        self.seen: dict[Area, set[str]] = {area: set() for area in targets}
+        self.manifest: dict[str, dict[str, ManifestEntry]] = {area.value: {} for area in targets}
+        self.files = dict.fromkeys(targets, 0)
+        self.sizes = dict.fromkeys(targets, 0)
+        self.changes: list[tuple[str, str, str]] = []
+        #: Unchanged files met before the staging generation started.
+        self.waiting: list[tuple[Area, list[tuple[str, tuple[str, int]]]]] = []
+        #: Files of the current generation that are not as its manifest says.
+        self.damaged: dict[str, set[str]] = {area.value: set() for area in targets}
+
+    def add(self, output: Output) -> None:
+        if output.carried is not None:
+            self._carry(output.area, output.carried)
+            return
+        relpath = output.path if _clean(output.path) else str(safe_relpath(output.path))
+        self._claim(output.area, relpath)
+        if output.reused is not None:
+            entry = ManifestEntry(output.reused[0], output.reused[1], output.key)
+        else:
+            size = len(output.data)
+            entry = ManifestEntry(hashlib.sha256(output.data).hexdigest(), size, output.key)
+        self._record(output.area, {output.path: entry})
+        file = output.reused[2] if output.reused is not None else None
+        self._place(output.area, relpath, output.path, entry, file, output.data)
+
+    def _claim(self, area: Area, relpath: str) -> None:
+        seen = self.seen[area]
+        if relpath in seen:
+            raise OutputPathError(f"two outputs want the same path: {area.value}/{relpath}")
+        seen.add(relpath)
+
+    def _record(self, area: Area, entries: Mapping[str, ManifestEntry]) -> None:
+        self.manifest[area.value].update(entries)
+        self.files[area] += len(entries)
+        self.sizes[area] += sum(entry.size for entry in entries.values())
+
+    def _place(
+        self,
+        area: Area,
+        relpath: str,
+        path: str,
+        entry: ManifestEntry,
+        file: str | None,
+        data: bytes,
+    ) -> None:
+        """Put one output in the new generation: ``file``, the previous
+        build's file it reuses (unread so far), else ``data``."""
+        pair = (entry.sha, entry.size)
+        shown = os.path.join(self.targets[area], relpath)
+        if self._same(area, path, pair, shown, verified=file == shown):
+            self._unchanged(area, [(relpath, pair)])
+            return
+        if file is not None:  # the file is there: read it now
+            data = Path(file).read_bytes()
+        self._start()
+        self.staging.put(area, relpath, pair, data)
+        if self.intact:
+            known = path in self.current.get(area.value, {})
+            self.changes.append((area.value, path, "changed" if known else "new"))
+
+    def _same(
+        self, area: Area, path: str, pair: tuple[str, int], shown: str, *, verified: bool
+    ) -> bool:
+        """The current generation holds ``pair`` as ``path``, and its file
+        users see has that size (``verified``: checked already)."""
+        known = self.current.get(area.value, {}).get(path)
+        if known is None:
+            return False
+        if known == pair and verified:
+            return True
+        if _size(shown) != known[1]:
+            self.damaged[area.value].add(path)  # edited by hand in the output folder
+            return False
+        return known == pair
+
+    def _carry(self, area: Area, carried: Carried) -> None:
+        """Many unchanged pages at once (see :class:`~clarion.render.Carried`)."""
+        files, folder = carried.files, carried.folder
+        if not _all_clean(files):
+            for path in files:
+                safe_relpath(path)  # (an unsafe path is refused before any file is read)
+            for path, entry in files.items():
+                reused = (entry.sha, entry.size, os.path.join(folder, path))
+                self.add(Output(area, path, b"", entry.key, reused=reused))
+            return
+        seen = self.seen[area]
+        if not seen.isdisjoint(files):
+            twice = next(path for path in files if path in seen)
+            raise OutputPathError(f"two outputs want the same path: {area.value}/{twice}")
+        seen.update(files)
+        self._record(area, files)
+        verified = self.intact and folder == str(self.targets[area])
+        current = self.current.get(area.value, {}) if verified else {}
+        unchanged = [
+            (path, pair)
+            for path, entry in files.items()
+            if current.get(path) == (pair := (entry.sha, entry.size))
+        ]
+        if len(unchanged) < len(files):
+            for path, entry in files.items():
+                if current.get(path) != (entry.sha, entry.size):
+                    self._place(area, path, path, entry, os.path.join(folder, path), b"")
+        self._unchanged(area, unchanged)
+
+    def _unchanged(self, area: Area, files: list[tuple[str, tuple[str, int]]]) -> None:
+        if self.staging.started:
+            self.staging.put_unchanged(area, files)
+        else:
+            self.waiting.append((area, files))  # the bytes are on disk
+
+    def _start(self) -> None:
+        """Start the staging generation, once a file differs."""
+        if not self.staging.started:
+            self.staging.start(self.use_spare)
+            for area, files in self.waiting:
+                self.staging.put_unchanged(area, files)
+            self.waiting.clear()
+
+    def finish(self) -> WriteReport:
+        current, manifest, targets = self.current, self.manifest, self.targets
+        plain = {a: {p: (e.sha, e.size) for p, e in f.items()} for a, f in manifest.items()}
+        if not self.staging.started:
+            removed = any(
+                current.get(a.value, {}).keys() != manifest[a.value].keys() for a in targets
+            )
+            if self.intact and not removed:
+                return WriteReport(
+                    files=self.files, bytes=self.sizes, changed=False, manifest=manifest
+                )
+            self._start()
+        self.staging.remove_others(plain)
+        if any(self.damaged.values()):
+            self.store.forget(self.damaged)
+        self.staging.publish(plain)
+        changes = self.changes
+        if self.intact:
+            for area in targets:
+                gone = [p for p in current.get(area.value, {}) if p not in manifest[area.value]]
+                changes += [(area.value, path, "removed") for path in sorted(gone)]
+        return WriteReport(
+            files=self.files,
+            bytes=self.sizes,
+            changed=True,
+            manifest=manifest,
+            changes=tuple(changes),
+        )
+
+
+def _all_clean(paths: Iterable[str]) -> bool:
+    """Every path passes :func:`_clean` (checked at once, in one text: no
+    part of any is empty, ``.`` or ``..``, and none holds a backslash)."""
+    joined = "/" + "/".join(paths) + "/"
+    return not any(bad in joined for bad in ("\\", "//", "/./", "/../"))
 
 
 def _clean(path: str) -> bool:

@@ -3,6 +3,7 @@ only :mod:`clarion.output.write` puts on disk."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from ..derive import State
     from ..derive.private import PrivateState
     from ..model import Site
-    from ..output.cache import BuildCache
+    from ..output.cache import BuildCache, ManifestEntry
     from ..output.kept import KeptParts, Line
     from ..rules import RuleBook
     from .markdown import MarkdownRenderer
@@ -36,8 +37,10 @@ class Output:
     ``key`` is the render key of a page that the build cache may reuse (see
     :mod:`clarion.output.cache`); ``None`` for outputs that are always rendered.
     ``reused`` (SHA-256, size, file): the page is the previous build's
-    ``file``, unchanged; ``data`` is then empty (only :mod:`clarion.output.write`
-    receives such outputs, from a build with the on-disk cache).
+    ``file``, unchanged; ``data`` is then empty. ``carried``: many such pages
+    at once (``path`` and ``data`` are then empty). Only
+    :mod:`clarion.output.write` receives these two kinds, from a build with
+    the on-disk cache.
     """
 
     area: Area
@@ -45,6 +48,18 @@ class Output:
     data: bytes
     key: str | None = None
     reused: tuple[str, int, str] | None = None
+    carried: Carried | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """Pages of the previous build carried into this one as they are: each
+    path with its manifest entry (render key unchanged), each found in
+    ``folder`` (the folder users see) with the entry's size. Their bytes are
+    neither read nor hashed, and the writer handles them in one step."""
+
+    folder: str
+    files: Mapping[str, ManifestEntry]
 
 
 @dataclass(frozen=True)

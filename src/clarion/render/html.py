@@ -11,8 +11,9 @@ stylesheet are left out; ``assets/clarion-fragment.css`` styles the fragments.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -21,18 +22,26 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..config import SiteConfig
-from ..core.parallel import fork_imap, in_worker
 from ..derive import State
 from ..model import Incident, Page, Runbook, Site
 from ..output.cache import BuildCache, fingerprint_files, render_key
 from . import THEME_DIR, Area, Output
 from .component_pages import ComponentPages
 from .history import history_page, history_pages
+from .item_pages import item_pages
 from .markdown import MarkdownRenderer
 from .reuse import previous_output
 from .templates import FragmentLoader as _FragmentLoader
-from .templates import load_template, make_environment, render_template
-from .views import ComponentView, GroupView, ItemView, day_of, day_summary, history_anchor
+from .templates import make_environment, render_template
+from .views import (
+    ComponentView,
+    GroupView,
+    ItemView,
+    day_of,
+    day_summary,
+    history_anchor,
+    settled,
+)
 
 HISTORY_DAYS_ON_INDEX = 14
 #: At most this many past items on the front page (the newest); the days of
@@ -147,13 +156,16 @@ class HtmlRenderer:
         return Output(output.area, output.path, output.data, key or None)
 
     def item_key(self, view: ItemView) -> str:
-        """The render key of an item's page (also part of its month's key)."""
-        key = self._item_keys.get(view.incident.slug)
+        """The render key of an item's page (also part of its month's key):
+        ``render_key(fingerprint, digest, now or "")``, hashed in one step
+        (every item's key is needed on every build)."""
+        incident = view.incident
+        key = self._item_keys.get(incident.slug)
         if key is None:
-            key = render_key(
-                self.fingerprint, view.incident.digest, "" if view.settled else self.state.now
-            )
-            self._item_keys[view.incident.slug] = key
+            now = "" if settled(incident, self.state.now) else self.state.now
+            text = f"{self.fingerprint}\0{incident.digest}\0{now}\0"
+            key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+            self._item_keys[incident.slug] = key
         return key
 
     def item_keys(self, incidents: Iterable[Incident]) -> list[str]:
@@ -241,41 +253,8 @@ class HtmlRenderer:
         ).data
 
     def item_pages(self) -> Iterator[Output]:
-        """One page per incident and maintenance: reused from the previous
-        build where the render key is unchanged, the rest rendered (over
-        ``self.workers`` processes for large sites) and yielded as they come,
-        in order: no more than a few pages are held at once."""
-        views = list(self.items.values())
-        pages: list[Output | None] = []  # None: rendered below
-        for view in views:
-            path, key = view.uri + "index.html", self.item_key(view)
-            pages.append(self._previous(path, key))
-        missing = [views[i].incident.slug for i, page in enumerate(pages) if page is None]
-        rendered: Iterator[tuple[bytes, dict[str, str]]] = iter(())
-        if missing:
-            # compile once, before any fork (a syntax error is reported here)
-            load_template(self.env, "incident.html.j2", self.config.root, self.config.templates_dir)
-            rendered = fork_imap(_render_items, self, missing, self.workers)
-        for index, view in enumerate(views):
-            page, pages[index] = pages[index], None
-            if page is None:
-                data, converted = next(rendered)
-                page = Output(Area.PUBLIC, view.uri + "index.html", data, self.item_key(view))
-                self.markdown.converted.update(converted)  # kept for the next build
-            yield page
-
-    def _previous(self, path: str, key: str) -> Output | None:
-        """The previous build's page under the same render key: by reference
-        to its file when the cache knows it (its bytes are not read), else
-        its bytes."""
-        if self.cache is None:
-            return None
-        found = self.cache.previous_file(Area.PUBLIC.value, path, key)
-        if found is not None:
-            entry, file = found
-            return Output(Area.PUBLIC, path, b"", key, reused=(entry.sha, entry.size, file))
-        data = self.cache.previous_page(Area.PUBLIC.value, path, key)
-        return None if data is None else Output(Area.PUBLIC, path, data, key)
+        """One page per incident and maintenance (:mod:`.item_pages`)."""
+        return item_pages(self)
 
     def groups(self) -> list[GroupView]:
         by_group: dict[str | None, list[ComponentView]] = defaultdict(list)
@@ -414,20 +393,3 @@ def _first(files: dict[str, Path], names: tuple[str, ...]) -> str | None:
         if name in files:
             return name
     return None
-
-
-def _render_items(
-    renderer: HtmlRenderer, slugs: Sequence[str]
-) -> list[tuple[bytes, dict[str, str]]]:
-    """Each page, with the Markdown conversions it made (for the build cache)."""
-    markdown = renderer.markdown
-    pages = []
-    start = len(markdown.order)
-    for slug in slugs:
-        before = len(markdown.order)
-        data = renderer.render_item(renderer.items[slug])
-        made = markdown.order[before:] if renderer.cache is not None else ()
-        pages.append((data, {name: markdown.converted[name] for name in made}))
-    if in_worker():  # sent to the build with the pages: a worker need not keep them
-        markdown.forget_since(start)
-    return pages

@@ -102,15 +102,7 @@ class ItemView:
 
     @property
     def settled(self) -> bool:
-        """True when the item's page no longer changes with ``now``: it is
-        closed (or its window is over) and no update is dated after ``now``."""
-        now = self.state.now
-        if any(update.at > now for update in self.incident.updates):
-            return False
-        if self.incident.is_maintenance:
-            assert self.incident.window is not None
-            return self.incident.is_closed or self.incident.window.end <= now
-        return self.incident.is_closed
+        return settled(self.incident, self.state.now)
 
     @property
     def updates_newest_first(self) -> tuple[Update, ...]:
@@ -124,6 +116,18 @@ class ItemView:
     def latest(self) -> Update | None:
         updates = self.updates_newest_first
         return updates[0] if updates else None
+
+
+def settled(incident: Incident, now: datetime) -> bool:
+    """True when the item's page no longer changes with ``now``: it is
+    closed (or its window is over) and no update is dated after ``now``
+    (updates are in time order: the last is the latest)."""
+    if incident.updates and incident.updates[-1].at > now:
+        return False
+    if incident.is_maintenance:
+        assert incident.window is not None
+        return incident.is_closed or incident.window.end <= now
+    return incident.is_closed
 
 
 def day_of(moment: datetime, config: SiteConfig) -> date:

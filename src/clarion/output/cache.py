@@ -25,8 +25,9 @@ Nothing cached can change what a build produces:
   on: the templates, the site settings, the item's source, and ``now`` when
   the item is still open or has updates after ``now``; for a feed, its
   entries' sources and visible updates). A page whose key is unchanged is
-  reused from the previous output instead of being
-  rendered; a build whose every file is unchanged leaves both folders as
+  reused from the previous output instead of being rendered (by reference
+  to its file, whose size is checked: :meth:`BuildCache.previous_files`);
+  a build whose every file is unchanged leaves both folders as
   they are, and a build that changes some files rewrites only those
   (:mod:`clarion.output.write`).
 

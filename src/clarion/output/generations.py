@@ -22,7 +22,10 @@ takes it (removes its manifest, renames it ``g-9``), rewrites only the files
 that differ from what it holds, removes the ones no longer built, and swaps
 the pointer again, so an edit costs what changed, not a tree of folders.
 Files are never written in place (a new file is renamed over the old one),
-so files the generations share as hard links stay intact. Without a spare
+so files the generations share as hard links stay intact, and a spare holds
+what its manifest says: a file edited by hand in the shown generation (the
+writer checks each file's size there) is taken out of that generation's
+manifest before the pointer leaves it (:meth:`OutputStore.forget`). Without a spare
 (the first builds, ``--no-cache``), a new generation is filled with hard
 links into the current one.
 
@@ -390,13 +393,10 @@ def _number(generation: Path) -> int:
 
 
 def _write_manifest(generation: Path, manifest: Manifest) -> None:
-    """Mark ``generation`` complete: its manifest, written last."""
-    data = {
-        area: {path: list(entry) for path, entry in sorted(files.items())}
-        for area, files in manifest.items()
-    }
+    """Mark ``generation`` complete: its manifest, written last (in the
+    manifest's order: each (SHA-256, size) pair a JSON array)."""
     temporary = generation / f".{MANIFEST_FILE}.tmp"
-    temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+    temporary.write_text(json.dumps(manifest, separators=(",", ":")), encoding="utf-8")
     os.replace(temporary, generation / MANIFEST_FILE)
 
 

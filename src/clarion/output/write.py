@@ -372,7 +372,7 @@ class _Writing:
         changes = self.changes
         if self.intact:
             for area in targets:
-                gone = [p for p in current.get(area.value, {}) if p not in manifest[area.value]]
+                gone = current.get(area.value, {}).keys() - manifest[area.value].keys()
                 changes += [(area.value, path, "removed") for path in sorted(gone)]
         return WriteReport(
             files=self.files,

@@ -156,22 +156,24 @@ class HtmlRenderer:
         return Output(output.area, output.path, output.data, key or None)
 
     def item_key(self, view: ItemView) -> str:
-        """The render key of an item's page (also part of its month's key):
-        ``render_key(fingerprint, digest, now or "")``, hashed in one step
-        (every item's key is needed on every build)."""
-        incident = view.incident
-        key = self._item_keys.get(incident.slug)
-        if key is None:
-            now = "" if settled(incident, self.state.now) else self.state.now
-            text = f"{self.fingerprint}\0{incident.digest}\0{now}\0"
-            key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-            self._item_keys[incident.slug] = key
-        return key
+        """The render key of an item's page (also part of its month's key)."""
+        key = self._item_keys.get(view.incident.slug)
+        return key if key is not None else self.item_keys([view.incident])[0]
 
     def item_keys(self, incidents: Iterable[Incident]) -> list[str]:
-        """The render keys of the items' pages (:meth:`item_key`)."""
-        known = self._item_keys
-        return [known.get(i.slug) or self.item_key(self.items[i.slug]) for i in incidents]
+        """The :meth:`item_key` of each of ``incidents``, computed once per
+        item: ``render_key(fingerprint, digest, now or "")``, hashed in one
+        step (every item's key is needed on every build)."""
+        known, fingerprint, now = self._item_keys, self.fingerprint, self.state.now
+        keys = []
+        for incident in incidents:
+            key = known.get(incident.slug)
+            if key is None:
+                shown = "" if settled(incident, now) else now
+                text = f"{fingerprint}\0{incident.digest}\0{shown}\0"
+                key = known[incident.slug] = hashlib.sha256(text.encode()).hexdigest()[:32]
+            keys.append(key)
+        return keys
 
     def render(
         self, template: str, path: str, *, root: str | None = None, **context: object

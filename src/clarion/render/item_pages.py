@@ -30,7 +30,7 @@ def item_pages(renderer: HtmlRenderer) -> Iterator[Output]:
     than a few rendered pages are held at once."""
     views = list(renderer.items.values())
     paths = [view.uri + "index.html" for view in views]
-    keys = [renderer.item_key(view) for view in views]
+    keys = renderer.item_keys([view.incident for view in views])
     cache = renderer.cache
     folder, carried = (
         cache.previous_files(Area.PUBLIC.value, zip(paths, keys, strict=True))

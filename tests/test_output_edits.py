@@ -104,6 +104,24 @@ def test_a_generation_with_a_page_edited_by_hand_never_brings_it_back_as_the_spa
     assert build_leftovers(site) == []
 
 
+@pytest.mark.parametrize("entry", [["abc", "12"], [1, 2], ["abc"], "abc", None])
+def test_a_generation_manifest_entry_of_other_types_is_not_trusted(
+    site: Path, tmp_path: Path, entry: object
+) -> None:
+    import json
+
+    store = store_for(site / "public")
+    for generation in store.glob("g-*"):  # the current one and the spare
+        manifest = json.loads((generation / "MANIFEST.json").read_text())
+        manifest["public"][PAGE] = entry
+        (generation / "MANIFEST.json").write_text(json.dumps(manifest))
+    for number in range(2, 4):
+        _edit_other(site, number)
+        build(load_config(site), now=NOW)
+        _assert_as_clean(site, tmp_path, f"edit {number}")
+    assert build_leftovers(site) == []
+
+
 def test_pages_carried_from_other_folders_are_copied(site: Path, tmp_path: Path) -> None:
     # the cache describes public/; a build into other folders reads the
     # carried pages from there

@@ -254,13 +254,15 @@ class OutputStore:
         return max(found)[1] if found else None
 
     def manifest(self, generation: Path | None) -> Manifest | None:
-        """What ``generation`` holds, from its manifest (``None``: unknown)."""
+        """What ``generation`` holds, from its manifest (``None``: unknown; an
+        entry of other types never equals what a build makes, so its file is
+        written again)."""
         if generation is None:
             return None
         try:
             data = json.loads((generation / MANIFEST_FILE).read_bytes())
             return {
-                area: {path: (str(sha), int(size)) for path, (sha, size) in data[area].items()}
+                area: {path: (sha, size) for path, (sha, size) in data[area].items()}
                 for area in self.targets
             }
         except (OSError, ValueError, KeyError, TypeError):

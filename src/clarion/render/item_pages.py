@@ -18,6 +18,7 @@ from ..core.parallel import fork_imap, in_worker
 from . import Area, Carried, Output
 from .reuse import previous_output
 from .templates import load_template
+from .views import item_uri
 
 if TYPE_CHECKING:
     from .html import HtmlRenderer
@@ -29,8 +30,9 @@ def item_pages(renderer: HtmlRenderer) -> Iterator[Output]:
     the render key is unchanged or rendered and yielded as it comes: no more
     than a few rendered pages are held at once."""
     views = list(renderer.items.values())
-    paths = [view.uri + "index.html" for view in views]
-    keys = renderer.item_keys([view.incident for view in views])
+    incidents = [view.incident for view in views]
+    paths = [item_uri(incident) + "index.html" for incident in incidents]
+    keys = renderer.item_keys(incidents)
     cache = renderer.cache
     folder, carried = (
         cache.previous_files(Area.PUBLIC.value, zip(paths, keys, strict=True))
@@ -47,7 +49,7 @@ def item_pages(renderer: HtmlRenderer) -> Iterator[Output]:
             if page is None:
                 missing.append(view.incident.slug)
             pages.append((path, key, page))
-    del views, paths, keys, carried
+    del views, incidents, paths, keys, carried
     rendered: Iterator[tuple[bytes, dict[str, str]]] = iter(())
     if missing:
         # compile once, before any fork (a syntax error is reported here)

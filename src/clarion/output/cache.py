@@ -262,6 +262,9 @@ class BuildCache:
         """The previous build's manifest entry for ``path`` under the same
         render key and its file, when the file is still there with that size
         (its bytes are not read); see :meth:`previous_files`."""
+        entry = self.manifest.get(area, {}).get(path)
+        if entry is None or entry.key != key:
+            return None  # (the folder is not opened)
         folder, found = self.previous_files(area, [(path, key)])
         return (found[path], os.path.join(folder, path)) if path in found else None
 

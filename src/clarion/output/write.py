@@ -355,7 +355,6 @@ class _Writing:
 
     def finish(self) -> WriteReport:
         current, manifest, targets = self.current, self.manifest, self.targets
-        plain = {a: {p: (e.sha, e.size) for p, e in f.items()} for a, f in manifest.items()}
         if not self.staging.started:
             removed = any(
                 current.get(a.value, {}).keys() != manifest[a.value].keys() for a in targets
@@ -365,6 +364,7 @@ class _Writing:
                     files=self.files, bytes=self.sizes, changed=False, manifest=manifest
                 )
             self._start()
+        plain = {a: {p: (e.sha, e.size) for p, e in f.items()} for a, f in manifest.items()}
         self.staging.remove_others(plain)
         if any(self.damaged.values()):
             self.store.forget(self.damaged)

@@ -26,8 +26,8 @@ import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from feedgen.version import version_str as _feedgen_version  # type: ignore[import-untyped]
 
 from .. import __version__
@@ -215,10 +215,14 @@ def _generator(
     updated: datetime,
     *,
     rss: bool,
-) -> FeedGenerator:
+) -> Any:  # a feedgen.feed.FeedGenerator (the library has no types)
     # RSS readers read titles and descriptions as HTML: text is escaped for
     # HTML once more, so that a reader shows it as written. Atom marks text
     # as text (type="text") and HTML as HTML (type="html").
+    # (imported here: an edit whose feeds are reused does not load feedgen's
+    # XML libraries, lxml and dateutil)
+    from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+
     text = html.escape if rss else _same
     feed = FeedGenerator()
     feed.id(spec.page_url)

@@ -31,14 +31,6 @@ from collections.abc import Mapping
 import markdown
 import nh3
 from markdown.extensions import Extension
-from markdown.extensions.abbr import AbbrExtension
-from markdown.extensions.attr_list import AttrListExtension
-from markdown.extensions.def_list import DefListExtension
-from markdown.extensions.fenced_code import FencedCodeExtension
-from markdown.extensions.footnotes import FootnoteExtension
-from markdown.extensions.md_in_html import MarkdownInHtmlExtension
-from markdown.extensions.sane_lists import SaneListExtension
-from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 
 from .markdown_subset import SubsetConverter
@@ -165,7 +157,18 @@ def extensions() -> list[Extension]:
     """Python-Markdown's ``extra`` and ``sane_lists``, as instances: ``extra``
     is these seven by name, and a name is looked up among every installed
     package's entry points (tens of milliseconds, in every process that
-    converts)."""
+    converts). Imported here, when a converter is made: a build that
+    converts no text does not import them (nor Pygments, which
+    ``fenced_code`` imports)."""
+    from markdown.extensions.abbr import AbbrExtension
+    from markdown.extensions.attr_list import AttrListExtension
+    from markdown.extensions.def_list import DefListExtension
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+
     return [
         FencedCodeExtension(),
         FootnoteExtension(),

@@ -205,17 +205,16 @@ def owed_emails(
     rulebook: RuleBook,
     now: datetime,
     rules: Sequence[Rule],
-    report: Sequence[Obligation],
+    report: Mapping[str, Obligation],
 ) -> OwedEmails:
     """Customer emails owed at ``now`` that no notice covers (draft or sent),
     in incident order, whose clock started within :data:`DRAFT_WINDOW`.
 
     Each email's obligation is the one in ``report`` (the deadline report's
-    obligations), so a draft is owed exactly as ``clarion check`` says, and
+    obligations, by key), so a draft is owed exactly as ``clarion check`` says, and
     only then: a rule the report leaves out for an incident is not owed for
     it. The rules' conditions (severity, customers affected) and the age of
     the clock are tested first, and older items are only counted."""
-    by_key = {o.key: o for o in report}
     by_slug: dict[str, list[Notice]] = {}
     for notice in site.notices:
         by_slug.setdefault(notice.slug, []).append(notice)
@@ -233,12 +232,14 @@ def owed_emails(
             notices = by_slug.get(incident.slug, [])
             if any(n.rule in rulebook.satisfying_rules(rule) for n in notices):
                 continue  # a notice covers the rule: it is drafted from the notice
-            obligation = by_key.get(f"{incident.slug}/{rule.id}")
-            if obligation is None:  # not in force for the incident (an imported one owes none)
-                continue
+            key = f"{incident.slug}/{rule.id}"
             start = _clock_start(incident, rule, now)
             if start is not None and now - start > DRAFT_WINDOW:
-                older[rule.id] = older.get(rule.id, 0) + 1
+                if key in report:  # (not in force for the incident: an imported one owes none)
+                    older[rule.id] = older.get(rule.id, 0) + 1
+                continue
+            obligation = report.get(key)
+            if obligation is None:  # not in force for the incident
                 continue
             if obligation.state not in DRAFT_STATES:
                 continue

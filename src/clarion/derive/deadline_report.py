@@ -5,24 +5,38 @@ The report is put together from each incident's part
 :mod:`clarion.derive.deadlines`, its warnings and what its notices lack, from
 :mod:`clarion.derive.comms`); this module sits above them. With a
 :class:`~clarion.derive.incident_deadlines.Reuse`, the parts of the last build
-whose inputs are unchanged are reused instead of computed again.
+whose inputs are unchanged are reused instead of computed again
+(:func:`report_parts`): they stay JSON text until something reads them, so
+that a build can tell from the text alone whether the report changed
+(:attr:`ReportParts.digest`), and a reader that needs a few incidents' items
+(the email drafts) decodes only theirs (:attr:`ReportParts.by_key`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from ..core.plaindata import to_plain
 from ..errors import ContentError
-from ..model import Notice, Site
+from ..model import Incident, Notice, Site
 from ..rules import RuleBook
 from .comms import notice_content_lint
 from .deadlines import DeadlineReport, Obligation, notice_lint
-from .incident_deadlines import IncidentDeadlines, Reuse, decode, encode, incident_part, input_key
+from .incident_deadlines import (
+    IncidentDeadlines,
+    Reuse,
+    decode,
+    encode,
+    incident_part,
+    input_key,
+    shown_text,
+)
 from .roles import ROLE_RULES
 
 
@@ -40,56 +54,221 @@ def evaluate(
     lack: :func:`clarion.derive.comms.content_lint`). With ``reuse``, the
     parts of incidents whose inputs are unchanged are taken from it, and the
     report carries its digest and its parts for the next build."""
-    by_slug: dict[str, list[Notice]] = {}
-    for notice in site.notices:
-        by_slug.setdefault(notice.slug, []).append(notice)
-    parts: list[IncidentDeadlines] = []
-    texts: list[str] = []
-    kept: dict[str, str] = {}
-    by_slug_text: dict[str, str] = {}
+    if reuse is not None:
+        return report_parts(site, rulebook, now, zone, reuse).report(warn_within)
+    by_slug = _notices_by_slug(site)
+    parts = [
+        incident_part(incident, by_slug.get(incident.slug, []), rulebook, now, zone)
+        for incident in site.incidents
+    ]
+    return _report(site, rulebook, now, zone, parts, warn_within)
+
+
+class _Part:
+    """One incident's part: its text (kept or encoded) and, once read, its items."""
+
+    __slots__ = ("incident", "notices", "text", "shown", "decoded")
+
+    def __init__(
+        self,
+        incident: Incident,
+        notices: Sequence[Notice],
+        text: str,
+        shown: str,
+        decoded: IncidentDeadlines | None,
+    ) -> None:
+        self.incident = incident
+        self.notices = notices
+        self.text = text
+        self.shown = shown
+        self.decoded = decoded
+
+
+@dataclass(frozen=True, eq=False)
+class ReportParts:
+    """Every incident's part of the report at ``now``, in the site's order,
+    as text (kept by the last build or computed now), decoded on first use."""
+
+    site: Site
+    rulebook: RuleBook
+    now: datetime
+    zone: ZoneInfo
+    parts: dict[str, _Part]  # by slug
+    #: The parts for the next build, by the digest of their inputs (with what
+    #: the items show of the incident: ``<shown> TAB <part>``).
+    kept: dict[str, str] = field(default_factory=dict)
+    reused: int = 0
+    _key_of: dict[str, str] = field(default_factory=dict)  # input digest, by slug
+    #: The digest of what every part shares (:class:`Reuse`): the rules among it.
+    rules: str = ""
+
+    @cached_property
+    def digest(self) -> str:
+        """Every part's text and what its items show of the incident, incident
+        by incident, and the site-wide lint: everything the report's files
+        show but its rules (the same for every part: :class:`Reuse`)."""
+        digest = hashlib.sha256()
+        for slug, part in self.parts.items():
+            digest.update(f"{slug}\0{part.shown}\0{part.text}\0".encode())
+        site_wide = _site_wide_lint(self.site, self.rulebook, self.now)
+        lint = [to_plain(e) for e in site_wide]
+        digest.update(json.dumps(lint, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        return digest.hexdigest()
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """What the items show of each incident and its start (JSON text), by slug."""
+        return {slug: part.shown for slug, part in self.parts.items()}
+
+    def part(self, slug: str) -> IncidentDeadlines | None:
+        """The part of the incident ``slug`` (``None``: no such incident)."""
+        found = self.parts.get(slug)
+        if found is None:
+            return None
+        if found.decoded is None:
+            decoded = decode(found.text, found.incident, self.rulebook)
+            if decoded is None:  # not Clarion's text: computed, and its line not kept
+                incident = found.incident
+                decoded = incident_part(incident, found.notices, self.rulebook, self.now, self.zone)
+                self.kept.pop(self._key_of.get(slug, ""), None)
+            found.decoded = decoded
+        return found.decoded
+
+    def _keys(self, slug: str) -> frozenset[str]:
+        found = self.parts.get(slug)
+        if found is None:
+            return frozenset()
+        if found.decoded is not None:
+            return frozenset(o.key for o in found.decoded.obligations)
+        if found.text.startswith("[[]"):
+            return frozenset()
+        part = self.part(slug)
+        return frozenset(o.key for o in part.obligations) if part is not None else frozenset()
+
+    @cached_property
+    def by_key(self) -> Mapping[str, Obligation]:
+        """Every item by its key, decoding only the parts of the incidents asked about."""
+        return _ByKey(self)
+
+    def report(self, warn_within: timedelta | None = None) -> DeadlineReport:
+        """The whole report (every part decoded)."""
+        parts = [self.part(slug) for slug in self.parts]
+        report = _report(
+            self.site, self.rulebook, self.now, self.zone, [p for p in parts if p], warn_within
+        )
+        texts = {slug: part.text for slug, part in self.parts.items()}
+        return DeadlineReport(
+            now=report.now,
+            zone=report.zone,
+            obligations=report.obligations,
+            lint=report.lint,
+            warn_within=warn_within,
+            digest=self.digest,
+            kept=self.kept,
+            reused=self.reused,
+            parts=texts,
+        )
+
+
+class _ByKey(Mapping[str, Obligation]):
+    """The report's items by key (``<slug>/<rule>[/<n>]``), read part by part."""
+
+    def __init__(self, parts: ReportParts) -> None:
+        self._parts = parts
+
+    def __getitem__(self, key: str) -> Obligation:
+        part = self._parts.part(key.partition("/")[0])
+        for o in part.obligations if part is not None else ():
+            if o.key == key:
+                return o
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key in self._parts._keys(key.partition("/")[0])
+
+    def __iter__(self) -> Iterator[str]:
+        for slug in self._parts.parts:
+            part = self._parts.part(slug)
+            yield from (o.key for o in part.obligations) if part is not None else ()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def report_parts(
+    site: Site,
+    rulebook: RuleBook,
+    now: datetime,
+    zone: ZoneInfo,
+    reuse: Reuse,
+    kept: dict[str, str] | None = None,
+) -> ReportParts:
+    """Every incident's part at ``now``: the text of those ``reuse`` holds
+    for their inputs (not decoded), the others computed and encoded; the
+    lines to keep for the next build go into ``kept`` (by input digest)."""
+    by_slug = _notices_by_slug(site)
+    parts: dict[str, _Part] = {}
+    kept = {} if kept is None else kept
+    key_of: dict[str, str] = {}
     reused = 0
     for incident in site.incidents:
         notices = by_slug.get(incident.slug, [])
-        key = input_key(reuse, now, zone, incident, notices) if reuse is not None else None
-        text = reuse.previous.get(key) if reuse is not None and key is not None else None
-        part = decode(text, incident, rulebook) if text is not None else None
-        if part is None:
-            part = incident_part(incident, notices, rulebook, now, zone)
-            text = encode(part) if reuse is not None else None
-        else:
+        key = input_key(reuse, now, zone, incident, notices)
+        line = reuse.previous.get(key) if key is not None else None
+        shown, tab, text = line.partition("\t") if line is not None else ("", "", "")
+        if tab and _whole(text):
             reused += 1
-        parts.append(part)
-        if text is not None:
-            texts.append(text)
-            by_slug_text[incident.slug] = text
-            if key is not None:
-                kept[key] = text
+            part = _Part(incident, notices, text, shown, None)
+        else:
+            computed = incident_part(incident, notices, rulebook, now, zone)
+            part = _Part(incident, notices, encode(computed), shown_text(incident), computed)
+        parts[incident.slug] = part
+        if key is not None:
+            kept[key] = f"{part.shown}\t{part.text}"
+            key_of[incident.slug] = key
+    return ReportParts(site, rulebook, now, zone, parts, kept, reused, key_of, reuse.rules)
+
+
+def _whole(text: str) -> bool:
+    """Whether a kept part's text looks whole (a JSON array): it is decoded
+    when first read, and computed then if it does not decode."""
+    return text.startswith("[") and text.endswith("]")
+
+
+def _notices_by_slug(site: Site) -> dict[str, list[Notice]]:
+    by_slug: dict[str, list[Notice]] = {}
+    for notice in site.notices:
+        by_slug.setdefault(notice.slug, []).append(notice)
+    return by_slug
+
+
+def _report(
+    site: Site,
+    rulebook: RuleBook,
+    now: datetime,
+    zone: ZoneInfo,
+    parts: Sequence[IncidentDeadlines],
+    warn_within: timedelta | None,
+) -> DeadlineReport:
     items = [o for part in parts for o in part.obligations]
     items.sort(key=_sort_key)
-    lint, site_wide = _lint(site, rulebook, now, parts)
-    digest = _digest(site, texts, site_wide) if reuse is not None else ""
     return DeadlineReport(
         now=now,
         zone=zone,
         obligations=tuple(items),
-        lint=lint,
+        lint=_lint(site, rulebook, now, parts),
         warn_within=warn_within,
-        digest=digest,
-        kept=kept,
-        reused=reused,
-        parts=by_slug_text,
     )
 
 
 def _lint(
     site: Site, rulebook: RuleBook, now: datetime, parts: Sequence[IncidentDeadlines]
-) -> tuple[tuple[ContentError, ...], list[ContentError]]:
-    """The report's lint in its order (the loader's warnings, each incident's
+) -> tuple[ContentError, ...]:
+    """The report's lint in its order: the loader's warnings, each incident's
     own, the role warnings rule by rule, the notices' dates and rules, what
-    notices lack), and the part of it no incident's part holds: the loader's
-    warnings and those of notices whose incident is not published at ``now``."""
-    site_wide = [w for w in site.warnings if isinstance(w, ContentError)]
-    out = list(site_wide)
+    notices lack (those of a notice whose incident is not published at
+    ``now`` are site-wide: :func:`_site_wide_lint`)."""
+    out = [w for w in site.warnings if isinstance(w, ContentError)]
     for part in parts:
         out.extend(part.lint)
     for rule_id in ROLE_RULES:
@@ -97,33 +276,30 @@ def _lint(
     own = {incident.slug: part for incident, part in zip(site.incidents, parts, strict=True)}
     for notice in site.notices:
         found = own.get(notice.slug)
-        dated = (
-            notice_lint(notice, None, rulebook, now)
-            if found is None
-            else [w for tag, w in found.notices if tag == notice.name]
-        )
-        out.extend(dated)
-        site_wide.extend(dated if found is None else ())
+        if found is None:
+            out.extend(notice_lint(notice, None, rulebook, now))
+        else:
+            out.extend(w for tag, w in found.notices if tag == notice.name)
     for notice in site.notices:
         found = own.get(notice.slug)
-        lacking = (
-            notice_content_lint(notice, rulebook, ())
-            if found is None
-            else [w for tag, w in found.content if tag == notice.name]
-        )
-        out.extend(lacking)
-        site_wide.extend(lacking if found is None else ())
-    return tuple(out), site_wide
+        if found is None:
+            out.extend(notice_content_lint(notice, rulebook, ()))
+        else:
+            out.extend(w for tag, w in found.content if tag == notice.name)
+    return tuple(out)
 
 
-def _digest(site: Site, texts: Sequence[str], site_wide: Sequence[ContentError]) -> str:
-    """Every part's text, by incident, and the site-wide lint."""
-    digest = hashlib.sha256()
-    for incident, text in zip(site.incidents, texts, strict=True):
-        digest.update(f"{incident.slug}\0{text}\0".encode())
-    lint = [to_plain(e) for e in site_wide]
-    digest.update(json.dumps(lint, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-    return digest.hexdigest()
+def _site_wide_lint(site: Site, rulebook: RuleBook, now: datetime) -> list[ContentError]:
+    """The part of the lint no incident's part holds: the loader's warnings
+    and those of notices whose incident is not published at ``now``."""
+    out = [w for w in site.warnings if isinstance(w, ContentError)]
+    slugs = {incident.slug for incident in site.incidents}
+    orphans = [notice for notice in site.notices if notice.slug not in slugs]
+    for notice in orphans:
+        out.extend(notice_lint(notice, None, rulebook, now))
+    for notice in orphans:
+        out.extend(notice_content_lint(notice, rulebook, ()))
+    return out
 
 
 def _sort_key(o: Obligation) -> tuple[object, ...]:

@@ -10,6 +10,11 @@ decodes the part of every incident whose digest is unchanged and computes
 only the others. ``now`` is in the digest, so no part is proved independent
 of the clock: when ``now`` moves, every part is computed again.
 
+Next to each part a build keeps what the report's items show of the
+incident (:func:`shown_text`, a function of the same inputs), so that a
+build whose parts are all kept can tell whether the report changed without
+decoding any (:mod:`clarion.derive.deadline_report`).
+
 The JSON never runs code when read; a part that does not decode (another
 shape, a damaged file) is computed again.
 """
@@ -110,6 +115,23 @@ def input_key(
     for notice in notices:
         digest.update(_json(to_plain(notice)).encode("utf-8") + b"\0")
     return digest.hexdigest()
+
+
+def incident_fields(incident: Incident) -> dict[str, object]:
+    """What a report's item shows of its incident."""
+    return {
+        "incident": incident.slug,
+        "incident_title": incident.title,
+        "severity": incident.severity.value if incident.severity else None,
+        "roles": incident.roles.as_dict() if incident.roles else None,
+    }
+
+
+def shown_text(incident: Incident) -> str:
+    """What the report's items show of ``incident`` and its start, by which
+    they are sorted, as one line of JSON."""
+    fields = [incident_fields(incident), incident.started_at.isoformat()]
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False)
 
 
 # -- plain data --------------------------------------------------------------------

@@ -7,7 +7,7 @@ with ``clarion check`` and ``deadlines.html`` by construction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,15 +25,14 @@ def notice_obligations(
     rulebook: RuleBook,
     now: datetime,
     zone: ZoneInfo,
-    report: Sequence[Obligation],
+    report: Mapping[str, Obligation],
 ) -> Mapping[NoticeKey, Obligation]:
     """For every notice with a rule, the obligation it answers: its rule's (for
     a rule that caps another, the capped rule's) for its incident, taken from
-    ``report`` (the deadline report's obligations). A rule the report leaves
+    ``report`` (the deadline report's obligations, by key). A rule the report leaves
     out (one not in force for the incident) gets the same computation the
     report makes; rules without a single clock (the update cadence) answer
     none."""
-    by_key = {o.key: o for o in report}
     incidents = {i.slug: i for i in site.incidents}
     out: dict[NoticeKey, Obligation] = {}
     for notice in site.notices:
@@ -42,7 +41,7 @@ def notice_obligations(
             continue
         rule = rulebook[notice.rule]
         target = rulebook[rule.limits] if rule.limits and rule.limits in rulebook else rule
-        obligation = by_key.get(f"{incident.slug}/{target.id}")
+        obligation = report.get(f"{incident.slug}/{target.id}")
         if obligation is None:
             notices = site.notices_for(incident.slug)
             try:

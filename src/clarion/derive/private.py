@@ -23,7 +23,7 @@ from ..errors import ContentError, UsageError
 from ..model import Site
 from ..rules import RuleBook
 from .comms import OwedEmails, content_lint, email_rules, owed_emails
-from .deadline_report import evaluate
+from .deadline_report import ReportParts, evaluate, report_parts
 from .deadlines import DeadlineReport
 from .incident_deadlines import Reuse
 from .learning import Review, review
@@ -46,13 +46,30 @@ class PrivateState:
     kept: dict[str, str] = field(default_factory=dict)
 
     @cached_property
+    def deadline_parts(self) -> ReportParts | None:
+        """Each incident's part of the deadline report, as text until read
+        (``None`` without ``reuse``: the report is computed whole)."""
+        if self.reuse is None:
+            return None
+        zone = self.config.timezone
+        return report_parts(self.site, self.rulebook, self.now, zone, self.reuse, self.kept)
+
+    @cached_property
     def deadlines(self) -> DeadlineReport:
         """Every obligation of the site at ``now``, with the lint."""
-        report = evaluate(
-            self.site, self.rulebook, self.now, self.config.timezone, reuse=self.reuse
-        )
-        self.kept.update(report.kept)
-        return report
+        parts = self.deadline_parts
+        if parts is not None:
+            return parts.report()
+        return evaluate(self.site, self.rulebook, self.now, self.config.timezone)
+
+    @cached_property
+    def obligations(self) -> Mapping[str, Obligation]:
+        """The deadline report's items by key: with kept parts, only those of
+        the incidents asked about are read (the email drafts ask about few)."""
+        parts = self.deadline_parts
+        if parts is not None:
+            return parts.by_key
+        return {o.key: o for o in self.deadlines.obligations}
 
     @cached_property
     def owed_emails(self) -> OwedEmails:
@@ -65,7 +82,7 @@ class PrivateState:
             rulebook,
             self.now,
             email_rules(rulebook),
-            self.deadlines.obligations,
+            self.obligations,
         )
 
     @cached_property
@@ -73,14 +90,23 @@ class PrivateState:
         """The obligation each notice answers, from the deadline report: the
         email drafts take their dates and due times from here."""
         return notice_obligations(
-            self.site, self.rulebook, self.now, self.config.timezone, self.deadlines.obligations
+            self.site, self.rulebook, self.now, self.config.timezone, self.obligations
         )
 
     @cached_property
     def notice_lint(self) -> tuple[ContentError, ...]:
         """What the notices still lack (required items, placeholders), as the
         deadline report's lint has it: the email index lists it by notice."""
-        return tuple(content_lint(self.site, self.rulebook, self.deadlines.obligations))
+        slugs = {notice.slug for notice in self.site.notices}
+        parts = self.deadline_parts
+        if parts is None:
+            items: list[Obligation] = list(self.deadlines.obligations)
+        else:  # only whether a notice's own item is late counts
+            items = []
+            for slug in slugs:
+                part = parts.part(slug)
+                items.extend(part.obligations if part is not None else ())
+        return tuple(content_lint(self.site, self.rulebook, items))
 
     @cached_property
     def metrics(self) -> Stats:

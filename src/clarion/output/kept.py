@@ -41,7 +41,7 @@ from .. import __version__
 from ..config import SiteConfig
 
 _FILE = "deadlines.json.gz"
-_FORMAT = "clarion-deadline-parts/1"
+_FORMAT = "clarion-deadline-parts/2"
 #: The deadline report's rendered rows (:mod:`clarion.render.report.rows`).
 ROWS_FILE = "deadline-rows.json.gz"
 #: A line to keep: its text, what writes it when saved, or ``None`` for the

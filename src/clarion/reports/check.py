@@ -49,7 +49,8 @@ def run_check(
     site = sources.site.as_of(now)  # updates dated after now are held back, as on the page
     report = evaluate(site, rulebook, now, config.timezone, warn_within=warn_within)
     # a notice's template errors fail the check as they fail a build
-    answered = notice_obligations(site, rulebook, now, config.timezone, report.obligations)
+    by_key = {o.key: o for o in report.obligations}
+    answered = notice_obligations(site, rulebook, now, config.timezone, by_key)
     check_notice_templates(config, site, now, rulebook, answered)
     extra = (
         future

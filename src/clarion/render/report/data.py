@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 
 from ...derive.deadlines import DeadlineReport, Obligation
+from ...derive.incident_deadlines import incident_fields
 from ...errors import ContentError
-from ...model import Incident
 from ...rules.duration import Duration
 from .common import _shown, iso_utc
 
@@ -53,16 +53,6 @@ def rule_fields(o: Obligation) -> dict[str, object]:
         "rule_verified": o.rule.verified,
         "regime": o.rule.regime,
         "recipient": o.recipient,
-    }
-
-
-def incident_fields(incident: Incident) -> dict[str, object]:
-    """What an item shows of its incident."""
-    return {
-        "incident": incident.slug,
-        "incident_title": incident.title,
-        "severity": incident.severity.value if incident.severity else None,
-        "roles": incident.roles.as_dict() if incident.roles else None,
     }
 
 

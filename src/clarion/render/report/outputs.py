@@ -3,7 +3,6 @@ build."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 
 import jinja2
@@ -11,6 +10,7 @@ from markupsafe import Markup
 
 from ... import __version__
 from ...config import SiteConfig
+from ...derive.deadline_report import ReportParts
 from ...derive.deadlines import DeadlineReport, Obligation
 from ...output.cache import fingerprint_files, render_key
 from .. import THEME_DIR, Area, Output, RenderContext
@@ -19,7 +19,7 @@ from ..reuse import previous_output
 from ..templates import make_environment
 from ..times import local_text, utc_text
 from .common import REPORT_HTML, REPORT_ICS, REPORT_JSON, REPORT_TEMPLATE, _state_text, summary_line
-from .data import _dumps, incident_fields, report_data, rule_fields
+from .data import _dumps, report_data
 from .rows import ROW_TEMPLATE, Row, report_rows, rows_base
 
 # -- private build outputs ------------------------------------------------------------
@@ -33,10 +33,9 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
     of the last build (:mod:`clarion.render.report.rows`), only the rows of
     incidents that changed are rendered."""
     config = context.config
-    report = context.private.deadlines
     templates = _templates_fingerprint(config)
-    shown = _shown_incidents(report)
-    key = _report_key(config, report, templates, shown)
+    parts = context.private.deadline_parts
+    key = _report_key(config, parts, templates)
     previous = [
         previous_output(context.cache if key else None, Area.PRIVATE, path, key or "")
         for path in (REPORT_JSON, REPORT_HTML, REPORT_ICS)
@@ -44,6 +43,8 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
     if all(output is not None for output in previous):
         yield from (output for output in previous if output is not None)
         return
+    report = context.private.deadlines
+    shown = parts.shown if parts is not None else {}
     rows = _kept_rows(context, report, templates, shown)
     del shown
     if rows is None:
@@ -104,53 +105,34 @@ def _templates_fingerprint(config: SiteConfig) -> str:
     return fingerprint_files(templates)
 
 
-def _report_key(
-    config: SiteConfig, report: DeadlineReport, templates: str, shown: Mapping[str, str]
-) -> str | None:
-    """Everything the three files show: the report's digest (every field of
-    every item and of the lint, incident by incident, as
-    :mod:`clarion.derive.deadline_report` computes it), what the items show of
-    their rules and incidents (``shown``, with each incident's start, by
-    which items are sorted), the site's settings and the templates.
-    Unchanged, the previous build's files are reused: an edit that changes no
-    deadline (a reworded update) does not render the report again. ``None``
-    (always rendered) for a report without a digest, and when the site
+def _report_key(config: SiteConfig, parts: ReportParts | None, templates: str) -> str | None:
+    """Everything the three files show: the digest of every incident's part
+    (every field of every item and of the lint, and what the items show of
+    their incident, with its start, by which items are sorted:
+    :attr:`~clarion.derive.deadline_report.ReportParts.digest`), the rules
+    (in the digest of what every part shares, with Clarion's code and the
+    site's settings), the zone and the templates. Unchanged, the previous
+    build's files are reused without reading a kept part: an edit that
+    changes no deadline (a reworded update) does not render the report
+    again. ``None`` (always rendered) without kept parts, and when the site
     overrides the report's templates, which may show anything of the report,
     the clock included (the theme's show only what the data holds)."""
-    if not report.digest or _own_templates(config):
+    if parts is None or _own_templates(config):
         return None
-    rules: dict[str, dict[str, object]] = {}
-    for o in report.obligations:
-        if o.rule.id not in rules:
-            rules[o.rule.id] = rule_fields(o)
     return render_key(
         __version__,
         "deadlines",
         config.digest,
         templates,
-        report.zone.key,
-        report.warn_within,
-        report.digest,
-        json.dumps(rules, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
-        "".join(f"{slug}\0{text}\0" for slug, text in shown.items()),
+        parts.zone.key,
+        parts.rules,
+        parts.digest,
     )
 
 
 def _own_templates(config: SiteConfig) -> bool:
     """Whether the site overrides the report's page or its rows."""
     return any((config.templates_dir / name).is_file() for name in (REPORT_TEMPLATE, ROW_TEMPLATE))
-
-
-def _shown_incidents(report: DeadlineReport) -> dict[str, str]:
-    """What the items show of each incident (as ``deadlines.json`` has it),
-    and its start, by which they are sorted: JSON text, by slug."""
-    shown: dict[str, str] = {}
-    for o in report.obligations:
-        incident = o.incident
-        if incident.slug not in shown:
-            fields = [incident_fields(incident), incident.started_at.isoformat()]
-            shown[incident.slug] = json.dumps(fields, sort_keys=True, ensure_ascii=False)
-    return shown
 
 
 def render_html(

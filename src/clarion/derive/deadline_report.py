@@ -36,7 +36,9 @@ from .incident_deadlines import (
     incident_part,
     input_key,
     shown_text,
+    text_digest,
 )
+from .incident_facts import metrics_text
 from .roles import ROLE_RULES
 
 
@@ -67,7 +69,7 @@ def evaluate(
 class _Part:
     """One incident's part: its text (kept or encoded) and, once read, its items."""
 
-    __slots__ = ("incident", "notices", "text", "shown", "decoded")
+    __slots__ = ("incident", "notices", "text", "shown", "metrics", "decoded")
 
     def __init__(
         self,
@@ -75,12 +77,14 @@ class _Part:
         notices: Sequence[Notice],
         text: str,
         shown: str,
+        metrics: str,
         decoded: IncidentDeadlines | None,
     ) -> None:
         self.incident = incident
         self.notices = notices
         self.text = text
-        self.shown = shown
+        self.shown = shown  # what the report's items show of the incident
+        self.metrics = metrics  # the digest of what the metrics read of it
         self.decoded = decoded
 
 
@@ -94,8 +98,9 @@ class ReportParts:
     now: datetime
     zone: ZoneInfo
     parts: dict[str, _Part]  # by slug
-    #: The parts for the next build, by the digest of their inputs (with what
-    #: the items show of the incident: ``<shown> TAB <part>``).
+    #: The parts for the next build, by the digest of their inputs, with what
+    #: the items show of the incident and the digest of what the metrics read
+    #: of it, functions of the same inputs: ``<shown> TAB <metrics> TAB <part>``.
     kept: dict[str, str] = field(default_factory=dict)
     reused: int = 0
     _key_of: dict[str, str] = field(default_factory=dict)  # input digest, by slug
@@ -119,6 +124,12 @@ class ReportParts:
     def shown(self) -> dict[str, str]:
         """What the items show of each incident and its start (JSON text), by slug."""
         return {slug: part.shown for slug, part in self.parts.items()}
+
+    @property
+    def metrics(self) -> dict[str, str]:
+        """The digest of what the metrics read of each incident
+        (:func:`~clarion.derive.incident_facts.metrics_text`), by slug."""
+        return {slug: part.metrics for slug, part in self.parts.items()}
 
     def part(self, slug: str) -> IncidentDeadlines | None:
         """The part of the incident ``slug`` (``None``: no such incident)."""
@@ -215,16 +226,18 @@ def report_parts(
         notices = by_slug.get(incident.slug, [])
         key = input_key(reuse, now, zone, incident, notices)
         line = reuse.previous.get(key) if key is not None else None
-        shown, tab, text = line.partition("\t") if line is not None else ("", "", "")
-        if tab and _whole(text):
+        fields = line.split("\t") if line is not None else []
+        if len(fields) == 3 and _whole(fields[2]):
             reused += 1
-            part = _Part(incident, notices, text, shown, None)
+            shown, metrics, text = fields
+            part = _Part(incident, notices, text, shown, metrics, None)
         else:
             computed = incident_part(incident, notices, rulebook, now, zone)
-            part = _Part(incident, notices, encode(computed), shown_text(incident), computed)
+            shown, metrics = shown_text(incident), text_digest(metrics_text(incident))
+            part = _Part(incident, notices, encode(computed), shown, metrics, computed)
         parts[incident.slug] = part
         if key is not None:
-            kept[key] = f"{part.shown}\t{part.text}"
+            kept[key] = f"{part.shown}\t{part.metrics}\t{part.text}"
             key_of[incident.slug] = key
     return ReportParts(site, rulebook, now, zone, parts, kept, reused, key_of, reuse.rules)
 

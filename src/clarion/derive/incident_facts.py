@@ -7,6 +7,7 @@ The definitions are in :mod:`clarion.derive.stats`.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -187,6 +188,53 @@ def incident_facts(
         postmortem=postmortem,
         action_items=action_items(incident, now),
     )
+
+
+#: The fields of an incident the metrics and the learning review do not read
+#: (:func:`metrics_text`): the summary and the bodies of updates other than
+#: postmortems (rewording them changes no metric), and what only the other
+#: outputs show.
+NOT_READ_BY_METRICS = frozenset(
+    {"summary", "breach", "statuspage_id", "roles", "source_path", "lines", "digest"}
+)
+
+
+def metrics_text(incident: Incident) -> str:
+    """Everything the metrics page reads of ``incident`` (its facts, its
+    impacts, its action items, what the learning review counts, and its
+    title and slug as the page shows them), as one line of JSON: while the
+    text of every incident is unchanged, so are the page's figures at a
+    given ``now``. Every field but those :data:`NOT_READ_BY_METRICS` names."""
+    i = incident
+    data = [
+        i.slug,
+        i.kind.value,
+        i.title,
+        i.severity.value if i.severity else None,
+        [[cid, impact.value] for cid, impact in i.components.items()],
+        [_when(i.declared_at), _when(i.detected_at), _when(i.acknowledged_at)],
+        i.customers_affected,
+        i.public,
+        [_when(i.window.start), _when(i.window.end)] if i.window else None,
+        i.imported,
+        list(i.runbooks),
+        [
+            [
+                _when(u.at),
+                u.stage.value,
+                None if u.impact is None else [[c, m.value] for c, m in u.impact.items()],
+                u.line,
+                u.position,
+                u.body if u.stage is Stage.POSTMORTEM else None,
+            ]
+            for u in i.updates
+        ],
+    ]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _when(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 # -- per scope --------------------------------------------------------------------------

@@ -11,16 +11,19 @@ time in one pass over the incidents: no JavaScript, no per-incident pages.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from .. import __version__
 from ..config import ALL_SEVERITIES, MetricTargets, SiteConfig
 from ..derive.action_items import ActionItem
 from ..derive.metric_targets import MetricsReport
 from ..derive.stats import Stats
 from ..model import Severity
+from ..output.cache import fingerprint_files, render_key
 from . import THEME_DIR, Area, Output, RenderContext
 from .charts import (
     Axis,
@@ -34,6 +37,7 @@ from .charts import (
     nice_ceiling,
     stacked_bars,
 )
+from .reuse import previous_output
 from .stats_report import (
     COMPONENT_HEADER,
     MONTH_HEADER,
@@ -78,11 +82,19 @@ LINE_STYLES = (
 
 
 def render_metrics(context: RenderContext) -> Iterator[Output]:
-    """The metrics page, in the folder ``[metrics] public`` chooses."""
+    """The metrics page, in the folder ``[metrics] public`` chooses. The
+    private page is reused while its render key is unchanged
+    (:func:`private_page_key`)."""
     from .html import HtmlRenderer
 
     config = context.config
     settings = config.metrics
+    key = None if settings.public else private_page_key(context)
+    if key is not None:
+        previous = previous_output(context.cache, Area.PRIVATE, METRICS_PATH, key)
+        if previous is not None:
+            yield previous
+            return
     page = metrics_page(config, context.private.metrics_report, public=settings.public)
     renderer = HtmlRenderer(config, context.site, context.state, context.markdown)
     if settings.public:
@@ -100,7 +112,51 @@ def render_metrics(context: RenderContext) -> Iterator[Output]:
             review=context.private.review,
             inline_css=Markup(css),
         )
-        yield Output(Area.PRIVATE, METRICS_PATH, output.data)
+        yield Output(Area.PRIVATE, METRICS_PATH, output.data, key)
+
+
+#: The templates of the private page (a site that overrides one gets the page
+#: rendered every time: its templates may show anything of the site).
+PRIVATE_TEMPLATES = (
+    "metrics_private.html.j2",
+    "metrics_body.html.j2",
+    "metrics_review.html.j2",
+    "metrics_style.css.j2",
+    "demo.html.j2",
+)
+
+
+def private_page_key(context: RenderContext) -> str | None:
+    """Everything the private page shows: ``now`` (the window, the open
+    incidents, the overdue items), what the metrics and the learning review
+    read of every incident (a digest each, kept with the incident's part of
+    the deadline report: :attr:`clarion.derive.deadline_report.ReportParts.metrics`),
+    the runbooks, the site's settings (with the rulebook's postmortem
+    period), Clarion's code and the theme. An edit that changes none (a
+    reworded update) reuses the page without computing a metric. ``None``
+    (always rendered) without kept parts, and when the site overrides one of
+    the page's templates."""
+    parts = context.private.deadline_parts
+    config = context.config
+    if parts is None or context.cache is None:
+        return None
+    if any((config.templates_dir / name).is_file() for name in PRIVATE_TEMPLATES):
+        return None
+    theme = [p for p in THEME_DIR.rglob("*") if p.is_file()]
+    runbooks = [
+        [b.id, b.title, b.trigger, b.severity, b.owner, b.last_updated, b.public, b.source_path]
+        for b in context.site.runbooks
+    ]
+    return render_key(
+        __version__,
+        "metrics",
+        parts.rules,
+        config.digest,
+        fingerprint_files(theme),
+        context.private.now.isoformat(),
+        json.dumps(runbooks, default=str, ensure_ascii=False),
+        "".join(f"{slug}\0{digest}\0" for slug, digest in parts.metrics.items()),
+    )
 
 
 # -- the page's content -----------------------------------------------------------------

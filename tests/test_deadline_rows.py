@@ -1,12 +1,13 @@
-"""The deadline report's rows, kept between builds.
+"""The deadline report's files, made from the last build's.
 
-A build keeps each incident's rows of ``deadlines.json``, ``deadlines.html``
-and ``deadlines.ics`` under a digest of what they show; the next build
-renders the rows of incidents whose digest changed only, and puts the three
-files together from the rows in the report's order. These tests check that
-an edit renders the rows of the incident it changed and takes the others
-as kept, that the files always equal a clean build's, and what a damaged
-cache, a rulebook override and a site's own templates do.
+A build keeps where each item's share of ``deadlines.json``,
+``deadlines.html`` and ``deadlines.ics`` is in the files it wrote, with each
+incident's rows key (a digest of what its rows show); the next build renders
+the rows of incidents whose key changed only and copies the others' bytes
+from the last build's files, in the report's order. These tests check that
+an edit renders the rows of the incident it changed only, that the files are
+made of the last build's bytes, that they always equal a clean build's, and
+what a damaged cache, a rulebook override and a site's own templates do.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import icalendar
+import pytest
 
 from clarion.build import build
 from clarion.config import load_config
-from clarion.output.kept import ROWS_FILE, kept_rows
+from clarion.output.kept import ROWS_FILE
+from clarion.render.report.splice import Places, read_places
 from tests.conftest import NOW, copy_example
 from tests.test_deadline_parts import _private_equals_clean
 from tests.test_incremental import EMAIL, SSO, _append, _replace
@@ -29,110 +32,126 @@ REPORT = ("deadlines.json", "deadlines.html", "deadlines.ics")
 NEW_UPDATE = "## 2026-11-27 11:40 UTC · Identified\nA **full** queue.\n"
 
 
-def _rows(root: Path) -> dict[str, str]:
-    """The kept rows, by key: each an incident's rows as JSON text."""
-    return kept_rows(root / ".clarion-cache").previous
-
-
-def _slug(text: str) -> str:
-    """The incident of a line of kept rows (every row of a line has the same)."""
-    slugs = {key.split("/")[0] for key, *_ in json.loads(text)}
-    assert len(slugs) == 1
-    return slugs.pop()
+def _places(root: Path) -> Places:
+    places = read_places(root / ".clarion-cache" / ROWS_FILE)
+    assert places is not None
+    return places
 
 
 def _report(root: Path) -> dict[str, bytes]:
     return {name: (root / "private" / name).read_bytes() for name in REPORT}
 
 
-def test_an_edit_renders_the_rows_of_the_incident_it_changed_only(tmp_path: Path) -> None:
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The incident of every row the builds render (in this process)."""
+    import clarion.render.report.outputs as outputs
+
+    slugs: list[str] = []
+    render_row = outputs.render_row
+
+    def counting(o, *args):  # type: ignore[no-untyped-def]
+        slugs.append(o.incident.slug)
+        return render_row(o, *args)
+
+    monkeypatch.setattr(outputs, "render_row", counting)
+    return slugs
+
+
+def test_an_edit_renders_the_rows_of_the_incident_it_changed_only(
+    tmp_path: Path, rendered: list[str]
+) -> None:
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
-    before = _rows(root)
-    assert len(before) > 10  # every incident with items has its rows
-    assert {_slug(text) for text in before.values()} >= {Path(EMAIL).stem, Path(SSO).stem}
+    before = _places(root)
+    assert len(before.parts) > 10 and len(rendered) == len(before.items)
+    rendered.clear()
     _append(root, EMAIL, NEW_UPDATE)
     build(load_config(root), now=NOW)
-    after = _rows(root)
-    made = {key: text for key, text in after.items() if key not in before}
-    assert [_slug(text) for text in made.values()] == [Path(EMAIL).stem]
-    # every other incident's rows were taken as kept: the file grew by one line
-    # (appended), and its other lines are the last build's
-    assert {k: t for k, t in after.items() if k not in made} == before
+    after = _places(root)
+    assert set(rendered) == {Path(EMAIL).stem}
+    changed = [slug for slug, key in after.parts.items() if before.parts.get(slug) != key]
+    assert changed == [Path(EMAIL).stem]
     _private_equals_clean(root, tmp_path / "clean", NOW)
 
 
-def test_the_kept_rows_are_what_the_files_are_made_of(tmp_path: Path) -> None:
-    """Another incident's kept rows are put in as they are, not rendered again
-    (a test that reuse happens: here the cache is altered on purpose)."""
+def test_the_files_are_made_of_the_last_builds_bytes(tmp_path: Path) -> None:
+    """Another incident's rows are copied from the last build's files, not
+    rendered again (a test that reuse happens: here a file is altered on
+    purpose, keeping its size, as the build cache checks it)."""
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
-    kept = _rows(root)
-    key, text = next((k, t) for k, t in kept.items() if _slug(t) == Path(SSO).stem)
-    rows = json.loads(text)
-    title = json.loads(rows[0][1])["incident_title"]
-    rows[0][1] = rows[0][1].replace(title, "Kept row")
-    rows[0][2] = rows[0][2].replace(title, "Kept row")
-    cache = root / ".clarion-cache" / ROWS_FILE
-    altered = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-    with cache.open("ab") as handle:  # a later line wins
-        handle.write(gzip.compress(f"{key}\t{altered}\n".encode()))
+    data = json.loads((root / "private/deadlines.json").read_bytes())
+    title = next(o["incident_title"] for o in data["obligations"] if o["incident"] in SSO)
+    altered = "Kept row".ljust(len(title), "!")
+    for name in ("deadlines.json", "deadlines.html"):
+        path = root / "private" / name
+        text = path.read_bytes()
+        path.unlink()  # (the output folders' generations share unchanged files)
+        path.write_bytes(text.replace(title.encode(), altered.encode()))
     _append(root, EMAIL, NEW_UPDATE)
     build(load_config(root), now=NOW)
     report = _report(root)
-    assert b"Kept row" in report["deadlines.json"] and b"Kept row" in report["deadlines.html"]
+    assert altered.encode() in report["deadlines.json"]
+    assert altered.encode() in report["deadlines.html"]
 
 
-def test_a_new_time_keeps_the_rows_of_items_it_does_not_change(tmp_path: Path) -> None:
+def test_a_new_time_keeps_the_rows_of_items_it_does_not_change(
+    tmp_path: Path, rendered: list[str]
+) -> None:
     """``now`` is an input of every part of the report, not of every row: a
     build a minute later derives every part again but renders the rows only
     of incidents whose items changed."""
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
-    before = _rows(root)
+    items = len(rendered)
+    rendered.clear()
     later = NOW + timedelta(minutes=40)  # an item falls due
     build(load_config(root), now=later)
-    after = _rows(root)
-    made = [key for key in after if key not in before]
-    assert 0 < len(made) < len(before) // 2
+    assert 0 < len(rendered) < items // 2
     _private_equals_clean(root, tmp_path / "clean", later)
 
 
-def test_a_damaged_file_of_kept_rows_is_ignored(tmp_path: Path) -> None:
+def test_a_damaged_file_of_places_is_ignored(tmp_path: Path, rendered: list[str]) -> None:
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
     cache = root / ".clarion-cache" / ROWS_FILE
-    whole = _rows(root)
     cache.write_bytes(cache.read_bytes()[:-40])  # cut short, as by a killed build
-    assert _rows(root) == {}
+    assert read_places(cache) is None
+    rendered.clear()
     _append(root, EMAIL, NEW_UPDATE)
     build(load_config(root), now=NOW)
+    assert len(rendered) == len(_places(root).items)  # every row: written afresh
     _private_equals_clean(root, tmp_path / "clean", NOW)
-    assert len(_rows(root)) == len(whole)  # written afresh, readable again
 
 
-def test_a_damaged_line_of_kept_rows_is_rendered_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("damage", ["past the end", "shifted", "another shape", "another file"])
+def test_places_that_do_not_fit_the_files_are_ignored(tmp_path: Path, damage: str) -> None:
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
-    kept = _rows(root)
     cache = root / ".clarion-cache" / ROWS_FILE
-    damaged = [
-        f"{key}\t{text[: len(text) // 2]}" if n % 2 else f"{key}\t[[1, 2, 3, 4]]"
-        for n, (key, text) in enumerate(kept.items())
-        if _slug(text) != Path(EMAIL).stem
-    ]
-    with cache.open("ab") as handle:
-        handle.write(gzip.compress(("\n".join(damaged) + "\n").encode()))
+    data = json.loads(gzip.decompress(cache.read_bytes()))
+    offsets = data["offsets"]["deadlines.json"]
+    if damage == "past the end":
+        offsets[-1] = 10**9
+    elif damage == "shifted":
+        data["offsets"]["deadlines.json"] = [x + 3 if x >= 0 else x for x in offsets]
+    elif damage == "another shape":
+        data["items"] = data["items"][:-1]
+    else:
+        (root / "private/deadlines.ics").unlink()  # (its generations share it)
+        (root / "private/deadlines.ics").write_bytes(b"BEGIN:VCALENDAR\r\n")
+    cache.write_bytes(gzip.compress(json.dumps(data).encode()))
     _append(root, EMAIL, NEW_UPDATE)
     build(load_config(root), now=NOW)
     _private_equals_clean(root, tmp_path / "clean", NOW)
-    assert all(json.loads(text) for text in _rows(root).values())
 
 
-def test_a_rulebook_override_renders_the_rows_again(tmp_path: Path) -> None:
+def test_a_rulebook_override_renders_the_rows_again(tmp_path: Path, rendered: list[str]) -> None:
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
-    before, report = _rows(root), _report(root)
+    report = _report(root)
+    rendered.clear()
     _replace(
         root,
         "site_src/site.toml",
@@ -140,18 +159,18 @@ def test_a_rulebook_override_renders_the_rows_again(tmp_path: Path) -> None:
         '[rules.overrides.customer-resolution]\ndeadline = "PT12H"',
     )
     build(load_config(root), now=NOW)
-    made = {key: text for key, text in _rows(root).items() if key not in before}
-    assert len(made) == len(before)  # the rules are in every row's key
+    assert len(rendered) == len(_places(root).items)  # the rules are in every row's key
     changed = _report(root)
     for name in ("deadlines.json", "deadlines.html"):  # its items' due times
         assert changed[name] != report[name], name
     _private_equals_clean(root, tmp_path / "clean", NOW)
 
 
-def test_a_site_template_for_the_report_gets_its_own_output(tmp_path: Path) -> None:
+def test_a_site_template_for_the_report_gets_its_own_output(
+    tmp_path: Path, rendered: list[str]
+) -> None:
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
-    before = _rows(root)
     (root / "templates").mkdir()
     row = root / "templates/deadline_row.html.j2"
     row.write_text(
@@ -163,12 +182,13 @@ def test_a_site_template_for_the_report_gets_its_own_output(tmp_path: Path) -> N
     build(load_config(root), now=NOW)
     html = _report(root)["deadlines.html"].decode()
     assert "<tr><td>" in html and '<span class="state">' not in html
-    # a row of the site's own may show anything of an incident: rendered each time
-    made = [json.loads(text) for key, text in _rows(root).items() if key not in before]
-    assert len(made) == len(before) and all(row[2] is None for rows in made for row in rows)
-    # a reworded update changes no item, but this row shows it
+    # a reworded update changes no item, but a row of the site's own may show
+    # it: the page is rendered each time, the JSON and the calendar from the
+    # last build's
+    rendered.clear()
     _replace(root, EMAIL, "reaching some", "reaching a few")
     build(load_config(root), now=NOW)
+    assert rendered == []
     _private_equals_clean(root, tmp_path / "row", NOW)
     page = root / "templates/deadlines.html.j2"
     page.write_text(

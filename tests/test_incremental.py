@@ -268,7 +268,7 @@ def test_the_deadline_report_is_reused_only_while_its_data_is_unchanged(
     rendered: list[str] = []
     render_html = outputs.render_html
     monkeypatch.setattr(
-        outputs, "render_html", lambda *a: rendered.append("html") or render_html(*a)
+        outputs, "render_html", lambda *a, **k: rendered.append("html") or render_html(*a, **k)
     )
     _replace(root, EMAIL, "reaching some", "reaching a few")
     build(load_config(root), now=NOW)

@@ -179,20 +179,22 @@ def test_the_deadline_parts_derived_in_the_background_are_kept(tmp_path):
 
 @pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
 def test_the_deadline_rows_rendered_in_the_background_are_kept(tmp_path):
-    """The background process that renders the deadline report keeps its
-    rows: the next build renders only the edited incident's."""
-    from clarion.output.kept import kept_rows
+    """The background process that renders the deadline report keeps where
+    its rows are: the next build renders only the edited incident's."""
+    from clarion.output.kept import ROWS_FILE
+    from clarion.render.report.splice import read_places
 
     root = _large_site_built(tmp_path)
-    before = kept_rows(root / ".clarion-cache").previous
-    assert len(before) > MIN_ITEMS // 2
+    before = read_places(root / ".clarion-cache" / ROWS_FILE)
+    assert before is not None and len(before.parts) > MIN_ITEMS // 2
     newest = sorted((root / "updates").glob("*synthetic*.md"))[-1]
     text = newest.read_text(encoding="utf-8")
     newest.write_text(text.replace("title: Synthetic", "title: Edited", 1), encoding="utf-8")
     build(load_config(root), now=NOW, workers=2)
-    after = kept_rows(root / ".clarion-cache").previous
-    made = [text for key, text in after.items() if key not in before]
-    assert len(made) == 1 and newest.stem in made[0]
+    after = read_places(root / ".clarion-cache" / ROWS_FILE)
+    assert after is not None and after.key != before.key
+    made = [slug for slug, key in after.parts.items() if before.parts.get(slug) != key]
+    assert made == [newest.stem]
     config = load_config(root)
     build(config, now=NOW, public_dir=tmp_path / "p", private_dir=tmp_path / "q", use_cache=False)
     assert tree(root / "private") == tree(tmp_path / "q")

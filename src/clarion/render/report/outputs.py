@@ -14,13 +14,24 @@ from ...derive.deadline_report import ReportParts
 from ...derive.deadlines import DeadlineReport, Obligation
 from ...output.cache import fingerprint_files, render_key
 from .. import THEME_DIR, Area, Output, RenderContext
-from ..ical import deadline_calendar_around, render_deadline_calendar
+from ..ical import calendar_host, deadline_calendar_around, render_deadline_calendar
 from ..reuse import previous_output
 from ..templates import make_environment
 from ..times import local_text, utc_text
 from .common import REPORT_HTML, REPORT_ICS, REPORT_JSON, REPORT_TEMPLATE, _state_text, summary_line
-from .data import _dumps, report_data
-from .rows import ROW_TEMPLATE, Row, report_rows, rows_base
+from .data import Written, _dumps, report_data
+from .rows import ROW_TEMPLATE, Row, part_key, render_row, rows_base
+from .splice import (
+    FILES,
+    MARK,
+    Places,
+    frames,
+    places_of,
+    previous_files,
+    read_places,
+    save_places,
+    spliced,
+)
 
 # -- private build outputs ------------------------------------------------------------
 
@@ -29,73 +40,100 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
     """``deadlines.html``, ``deadlines.json`` and ``deadlines.ics``, private:
     the rows ``clarion check`` shows at the build's ``now``, every one of them
     (the calendar holds only the items that still ask for a date, see
-    :func:`clarion.render.ical.render_deadline_calendar`). With the kept rows
-    of the last build (:mod:`clarion.render.report.rows`), only the rows of
-    incidents that changed are rendered."""
+    :func:`clarion.render.ical.render_deadline_calendar`). With the places
+    the last build kept (:mod:`clarion.render.report.splice`), only the rows
+    of incidents that changed are rendered: the others are copied from the
+    last build's files."""
     config = context.config
     templates = _templates_fingerprint(config)
     parts = context.private.deadline_parts
-    key = _report_key(config, parts, templates)
+    key = _report_key(parts, templates, config)
+    own = _own_templates(config)
+    keys = (key, None if own else key, key)
     previous = [
-        previous_output(context.cache if key else None, Area.PRIVATE, path, key or "")
-        for path in (REPORT_JSON, REPORT_HTML, REPORT_ICS)
+        previous_output(context.cache if k else None, Area.PRIVATE, path, k or "")
+        for path, k in zip(FILES, keys, strict=True)
     ]
     if all(output is not None for output in previous):
         yield from (output for output in previous if output is not None)
         return
     report = context.private.deadlines
-    shown = parts.shown if parts is not None else {}
-    rows = _kept_rows(context, report, templates, shown)
-    del shown
-    if rows is None:
-        yield from _whole(config, report, key)
+    made = _spliced(context, report, templates, key, own)
+    if made is None:
+        yield from _whole(config, report, keys)
         return
-    items = [rows[o.key].json for o in report.obligations]
-    json_file = _dumps(report_data(report, stable=True, items=items)).encode("utf-8")
-    del items
-    yield Output(Area.PRIVATE, REPORT_JSON, json_file, key)
-    del json_file
-    html = render_html(report, config, rows)
-    yield Output(Area.PRIVATE, REPORT_HTML, html.encode("utf-8"), key)
-    del html
-    around = deadline_calendar_around(config.title)
-    events = [row.event for o in report.obligations if (row := rows[o.key]).event is not None]
-    if around is None or not events:
-        calendar = render_deadline_calendar(report, title=config.title, base_url=config.base_url)
-    else:
-        calendar = around[0] + "".join(events).encode("utf-8") + around[1]
-    yield Output(Area.PRIVATE, REPORT_ICS, calendar, key)
+    files, places = made
+    for path, k in zip(FILES, keys, strict=True):
+        yield Output(Area.PRIVATE, path, files.pop(path), k)
+    if context.kept_rows is not None:
+        save_places(context.kept_rows.path, places)
 
 
-def _whole(config: SiteConfig, report: DeadlineReport, key: str | None) -> Iterator[Output]:
+def _whole(
+    config: SiteConfig, report: DeadlineReport, keys: tuple[str | None, ...]
+) -> Iterator[Output]:
     """The three files rendered whole, from every item."""
     data = report_data(report, stable=True)
-    json_file = Output(Area.PRIVATE, REPORT_JSON, _dumps(data).encode("utf-8"), key)
+    json_file = Output(Area.PRIVATE, REPORT_JSON, _dumps(data).encode("utf-8"), keys[0])
     del data  # every item as plain data: let go before the HTML and calendar render
     yield json_file
     del json_file
-    yield Output(Area.PRIVATE, REPORT_HTML, render_html(report, config).encode("utf-8"), key)
+    html = render_html(report, config).encode("utf-8")
+    yield Output(Area.PRIVATE, REPORT_HTML, html, keys[1])
     yield Output(
         Area.PRIVATE,
         REPORT_ICS,
         render_deadline_calendar(report, title=config.title, base_url=config.base_url),
-        key,
+        keys[2],
     )
 
 
-def _kept_rows(
-    context: RenderContext, report: DeadlineReport, templates: str, shown: Mapping[str, str]
-) -> dict[str, Row] | None:
-    """Every item's row, from the rows the last build kept (``None``: no
-    rows are kept in this build, which renders the files whole)."""
-    kept, reuse = context.kept_rows, context.private.reuse
-    if kept is None or reuse is None or not report.parts:
+def _spliced(
+    context: RenderContext, report: DeadlineReport, templates: str, key: str | None, own: bool
+) -> tuple[dict[str, bytes], Places] | None:
+    """The three files from the last build's where its places say their
+    items are, and the places of this build's (``None``: no places are kept
+    in this build, which renders the files whole)."""
+    config, kept = context.config, context.kept_rows
+    reuse, parts = context.private.reuse, context.private.deadline_parts
+    around = deadline_calendar_around(config.title)
+    if kept is None or reuse is None or parts is None or key is None or around is None:
         return None
-    config = context.config
-    own = _own_templates(config)
+    if not report.obligations:
+        return None
     base = rows_base(reuse.rules, report, templates, html=not own)
+    shown = parts.shown
+    slugs = dict.fromkeys(o.incident.slug for o in report.obligations)
+    rows_keys = {slug: part_key(base, shown[slug], report.parts[slug]) for slug in slugs}
+    names = (REPORT_JSON, REPORT_ICS) if own else FILES
+    places = read_places(kept.path)
+    previous = previous_files(context.cache, places, names)
+    host = calendar_host(config.base_url)
     row_html = None if own else _row_html(report, config)
-    return report_rows(report, config, row_html, kept, context.made_rows, base, shown)
+    made = spliced(
+        report, rows_keys, places, previous, lambda o: render_row(o, report, host, row_html), names
+    )
+    del previous
+    if made is None:
+        return None
+    items, offsets = made
+    json_text = _dumps(report_data(report, stable=True, items=[Written(MARK)]))
+    page = render_html(report, config, all_rows=MARK)
+    framed = frames(json_text, page, around)
+    if framed is None:
+        return None
+    files: dict[str, bytes] = {}
+    for name in names:
+        frame = framed[name]
+        files[name] = frame.before + items.pop(name) + frame.after
+    if own:
+        files[REPORT_HTML] = render_html(report, config).encode("utf-8")
+    if not any(x >= 0 for x in offsets[REPORT_ICS]):  # no events: icalendar's own empty calendar
+        calendar = render_deadline_calendar(report, title=config.title, base_url=config.base_url)
+        files[REPORT_ICS] = calendar
+    before = {name: len(framed[name].before) for name in names}
+    sizes = {name: len(data) for name, data in files.items()}
+    return files, places_of(report, key, before, offsets, sizes, rows_keys)
 
 
 def _templates_fingerprint(config: SiteConfig) -> str:
@@ -105,7 +143,7 @@ def _templates_fingerprint(config: SiteConfig) -> str:
     return fingerprint_files(templates)
 
 
-def _report_key(config: SiteConfig, parts: ReportParts | None, templates: str) -> str | None:
+def _report_key(parts: ReportParts | None, templates: str, config: SiteConfig) -> str | None:
     """Everything the three files show: the digest of every incident's part
     (every field of every item and of the lint, and what the items show of
     their incident, with its start, by which items are sorted:
@@ -114,10 +152,11 @@ def _report_key(config: SiteConfig, parts: ReportParts | None, templates: str) -
     site's settings), the zone and the templates. Unchanged, the previous
     build's files are reused without reading a kept part: an edit that
     changes no deadline (a reworded update) does not render the report
-    again. ``None`` (always rendered) without kept parts, and when the site
-    overrides the report's templates, which may show anything of the report,
-    the clock included (the theme's show only what the data holds)."""
-    if parts is None or _own_templates(config):
+    again. ``None`` (always rendered) without kept parts. A site that
+    overrides the report's templates gets its HTML rendered every time (they
+    may show anything of the report, the clock included; the theme's show
+    only what the data holds): :func:`render_deadlines` gives that file no key."""
+    if parts is None:
         return None
     return render_key(
         __version__,
@@ -136,12 +175,16 @@ def _own_templates(config: SiteConfig) -> bool:
 
 
 def render_html(
-    report: DeadlineReport, config: SiteConfig, rows: Mapping[str, Row] | None = None
+    report: DeadlineReport,
+    config: SiteConfig,
+    rows: Mapping[str, Row] | None = None,
+    all_rows: str | None = None,
 ) -> str:
     """The theme's ``deadlines.html.j2`` (a site's ``templates/`` may override
     it): the table, the lint, the summary. Nothing on it changes with the
     clock alone (``clarion check`` shows the time left). ``rows``: items'
-    rows already rendered (:mod:`clarion.render.report.rows`), by key."""
+    rows already rendered (:mod:`clarion.render.report.rows`), by key;
+    ``all_rows``: the text to put in the place of every row instead."""
     env = make_environment(config.templates_dir, config.timezone)
     render_row = _row_html(report, config, env)
 
@@ -153,7 +196,7 @@ def render_html(
         site=config,
         report=report,
         summary=summary_line(report),
-        rows=_AllRows(report, row),
+        rows=_AllRows(report, row) if all_rows is None else Markup(all_rows),
         row=lambda o: Markup(row(o)),
         **_helpers(report),
     )

@@ -29,23 +29,16 @@ rendered again.
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from ... import __version__
-from ...config import SiteConfig
 from ...derive.deadlines import DeadlineReport, Obligation
 from ...output.cache import render_key
-from ..ical import calendar_host, deadline_event_bytes, in_calendar
+from ..ical import deadline_event_bytes, in_calendar
 from .data import Written, item_text
-
-if TYPE_CHECKING:
-    from ...output.kept import KeptParts, Line
 
 ROW_TEMPLATE = "deadline_row.html.j2"
 #: One row of ``deadlines.html`` for an item (``deadline_row.html.j2``'s macro
@@ -84,52 +77,10 @@ def part_key(base: str, shown: str, part: str) -> str:
     return render_key(base, shown, part)
 
 
-def report_rows(
-    report: DeadlineReport,
-    config: SiteConfig,
-    render_html: RowHtml | None,
-    kept: KeptParts,
-    made: dict[str, Line],
-    base: str,
-    shown: Mapping[str, str],
-) -> dict[str, Row] | None:
-    """Every item's row, by its key: kept by the last build (``kept``) where
-    the incident's key is unchanged, else rendered (``render_html``: the
-    theme's row, ``None`` when the site has its own). Every incident's rows
-    go into ``made`` by key, for the next build (``None``: as kept; the
-    kept text is let go once decoded). ``shown``: what the items
-    show of each incident, by slug (JSON text). ``None`` when the report
-    has no parts (a build without the cache) or an item has no JSON text of
-    its own."""
-    by_slug: dict[str, list[Obligation]] = {}
-    for o in report.obligations:
-        by_slug.setdefault(o.incident.slug, []).append(o)
-    host = calendar_host(config.base_url)
-    rows: dict[str, Row] = {}
-    for slug, items in by_slug.items():
-        part = report.parts.get(slug)
-        if part is None:
-            return None
-        key = part_key(base, shown[slug], part)
-        text = kept.take(key)
-        found = decode_rows(text, render_html is not None) if text else None
-        if found is not None and all(o.key in found for o in items):
-            made[key] = None  # kept as it is
-        else:
-            found = {}
-            for o in items:
-                row = _render_row(o, report, host, render_html)
-                if row is None:
-                    return None
-                found[o.key] = row
-            made[key] = functools.partial(encode_rows, found)  # written when saved
-        rows.update(found)
-    return rows
-
-
-def _render_row(
+def render_row(
     o: Obligation, report: DeadlineReport, host: str, render_html: RowHtml | None
 ) -> Row | None:
+    """One item's row (``None``: data only the standard library's encoder writes)."""
     written = item_text(report, o)
     if written is None:
         return None
@@ -138,26 +89,3 @@ def _render_row(
         html=render_html(o) if render_html is not None else None,
         event=deadline_event_bytes(o, report, host).decode("utf-8") if in_calendar(o) else None,
     )
-
-
-def encode_rows(rows: Mapping[str, Row]) -> str:
-    """An incident's rows as one line of JSON."""
-    data = [[key, row.json, row.html, row.event] for key, row in rows.items()]
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def decode_rows(text: str, html: bool) -> dict[str, Row] | None:
-    """The rows :func:`encode_rows` wrote (``None``: they do not decode, or
-    lack the HTML that ``html`` asks for)."""
-    try:
-        data: Any = json.loads(text)
-        rows: dict[str, Row] = {}
-        for key, written, markup, event in data:
-            if not isinstance(key, str) or not isinstance(written, str):
-                return None
-            if html != isinstance(markup, str) or not isinstance(event, str | None):
-                return None
-            rows[key] = Row(Written(written), markup, event)
-    except (ValueError, TypeError):
-        return None
-    return rows

@@ -249,3 +249,28 @@ def test_kept_lines_taken_as_they_are_are_written_again_when_the_file_is_rewritt
     expected = {f"k{n}": f"text {n}" for n in range(150)}
     expected.update({f"new{n}": f"new text {n}" for n in range(10)})
     assert KeptParts(tmp_path, "rows.json.gz", "test/1").previous == expected
+
+
+def test_an_edit_reads_the_parts_of_the_incidents_it_changed_for_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the theme's templates, the report's order and counts come from
+    the last build's places: the whole report is not read from its parts
+    (the email drafts read the few they ask about)."""
+    from clarion.derive.deadline_report import ReportParts
+
+    root = copy_example(tmp_path / "site")
+    build(load_config(root), now=NOW)
+    whole: list[int] = []
+    report = ReportParts.report
+    monkeypatch.setattr(ReportParts, "report", lambda self, *a: whole.append(1) or report(self, *a))
+    _append(root, EMAIL, NEW_UPDATE)
+    build(load_config(root), now=NOW)
+    assert whole == []
+    _private_equals_clean(root, tmp_path / "clean", NOW)
+    (root / ".clarion-cache" / ROWS_FILE).unlink()  # no places: the report is read whole
+    _replace(root, EMAIL, "reaching some", "reaching many")
+    _append(root, EMAIL, NEW_UPDATE.replace("11:40", "11:45"))
+    build(load_config(root), now=NOW)
+    assert whole == [1]
+    _private_equals_clean(root, tmp_path / "again", NOW)

@@ -32,6 +32,7 @@ from .incident_deadlines import (
     IncidentDeadlines,
     Reuse,
     decode,
+    decode_warnings,
     encode,
     incident_part,
     input_key,
@@ -161,6 +162,17 @@ class ReportParts:
         """Every item by its key, decoding only the parts of the incidents asked about."""
         return _ByKey(self)
 
+    def lint(self) -> tuple[ContentError, ...] | None:
+        """The report's lint, reading only the warnings of each part
+        (``None``: a part's text does not decode)."""
+        warnings: list[IncidentDeadlines] = []
+        for part in self.parts.values():
+            found = part.decoded or decode_warnings(part.text)
+            if found is None:
+                return None
+            warnings.append(found)
+        return _lint(self.site, self.rulebook, self.now, warnings)
+
     def report(self, warn_within: timedelta | None = None) -> DeadlineReport:
         """The whole report (every part decoded)."""
         parts = [self.part(slug) for slug in self.parts]
@@ -264,7 +276,7 @@ def _report(
     warn_within: timedelta | None,
 ) -> DeadlineReport:
     items = [o for part in parts for o in part.obligations]
-    items.sort(key=_sort_key)
+    items.sort(key=sort_key)
     return DeadlineReport(
         now=now,
         zone=zone,
@@ -315,6 +327,7 @@ def _site_wide_lint(site: Site, rulebook: RuleBook, now: datetime) -> list[Conte
     return out
 
 
-def _sort_key(o: Obligation) -> tuple[object, ...]:
+def sort_key(o: Obligation) -> tuple[object, ...]:
+    """The report's order: by state, due time, incident start and slug, key."""
     due = o.due_at.timestamp() if o.due_at else float("inf")
     return (o.state.rank, due, o.incident.started_at, o.incident.slug, o.key)

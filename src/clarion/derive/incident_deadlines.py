@@ -181,6 +181,28 @@ def decode(text: str, incident: Incident, rulebook: RuleBook) -> IncidentDeadlin
         return None
 
 
+#: The end of a part's text without warnings of any kind (:func:`encode`).
+NO_WARNINGS = ",[],[],[],[]]"
+
+
+def decode_warnings(text: str) -> IncidentDeadlines | None:
+    """The warnings of the part :func:`encode` wrote, without its items
+    (``None``: it does not decode)."""
+    if text.endswith(NO_WARNINGS) and text.startswith("["):
+        return IncidentDeadlines((), (), (), (), ())
+    try:
+        _, lint, roles, notices, content = json.loads(text)
+        return IncidentDeadlines(
+            obligations=(),
+            lint=tuple(_error(e) for e in lint),
+            roles=_tagged(roles),
+            notices=_tagged(notices),
+            content=_tagged(content),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError, PlainDataError):
+        return None
+
+
 def _row(o: Obligation) -> list[Any]:
     return [
         o.rule.id,

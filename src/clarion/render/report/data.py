@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from ...derive.deadlines import DeadlineReport, Obligation
+from ...derive.deadlines import DeadlineReport, Obligation, ObligationState
 from ...derive.incident_deadlines import incident_fields
 from ...errors import ContentError
 from ...rules.duration import Duration
@@ -123,7 +123,7 @@ def report_data(
         if report.warn_within is not None
         else None,
         "summary": {state.value: count for state, count in report.counts.items()},
-        "overdue": len(report.overdue),
+        "overdue": report.counts[ObligationState.OVERDUE],
         "due_soon": len(report.due_soon),
         "obligations": [
             obligation_data(report, o, stable=stable) for o in _shown(report, only_open)

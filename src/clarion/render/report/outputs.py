@@ -24,9 +24,12 @@ from .rows import ROW_TEMPLATE, Row, part_key, render_row, rows_base
 from .splice import (
     FILES,
     MARK,
+    CountedReport,
     Places,
     frames,
+    full_plan,
     places_of,
+    plan,
     previous_files,
     read_places,
     save_places,
@@ -57,10 +60,9 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
     if all(output is not None for output in previous):
         yield from (output for output in previous if output is not None)
         return
-    report = context.private.deadlines
-    made = _spliced(context, report, templates, key, own)
+    made = _spliced(context, templates, key, own)
     if made is None:
-        yield from _whole(config, report, keys)
+        yield from _whole(config, context.private.deadlines, keys)
         return
     files, places = made
     for path, k in zip(FILES, keys, strict=True):
@@ -89,30 +91,43 @@ def _whole(
 
 
 def _spliced(
-    context: RenderContext, report: DeadlineReport, templates: str, key: str | None, own: bool
+    context: RenderContext, templates: str, key: str | None, own: bool
 ) -> tuple[dict[str, bytes], Places] | None:
     """The three files from the last build's where its places say their
     items are, and the places of this build's (``None``: no places are kept
-    in this build, which renders the files whole)."""
+    in this build, which renders the files whole). With the theme's
+    templates, the report's order comes from the last build's too
+    (:func:`~clarion.render.report.splice.plan`): only the parts of the
+    incidents that changed are read."""
     config, kept = context.config, context.kept_rows
     reuse, parts = context.private.reuse, context.private.deadline_parts
     around = deadline_calendar_around(config.title)
     if kept is None or reuse is None or parts is None or key is None or around is None:
         return None
-    if not report.obligations:
+    base = rows_base(reuse.rules, parts.now, parts.zone, None, templates, html=not own)
+    rows_keys = {
+        slug: part_key(base, part.shown, part.text)
+        for slug, part in parts.parts.items()
+        if not part.text.startswith("[[]")  # (no items)
+    }
+    if not rows_keys:
         return None
-    base = rows_base(reuse.rules, report, templates, html=not own)
-    shown = parts.shown
-    slugs = dict.fromkeys(o.incident.slug for o in report.obligations)
-    rows_keys = {slug: part_key(base, shown[slug], report.parts[slug]) for slug in slugs}
     names = (REPORT_JSON, REPORT_ICS) if own else FILES
     places = read_places(kept.path)
     previous = previous_files(context.cache, places, names)
+    places = places if previous is not None else None
+    report: DeadlineReport | None = None
+    made_plan = plan(parts, places, rows_keys) if places is not None and not own else None
+    lint = parts.lint() if made_plan is not None else None
+    if made_plan is not None and lint is not None:
+        report = CountedReport(parts.now, parts.zone, (), lint, counted=made_plan.counts)
+    else:
+        report = context.private.deadlines
+        made_plan = full_plan(report, places, rows_keys)
     host = calendar_host(config.base_url)
     row_html = None if own else _row_html(report, config)
-    made = spliced(
-        report, rows_keys, places, previous, lambda o: render_row(o, report, host, row_html), names
-    )
+    order = made_plan.order
+    made = spliced(order, places, previous, lambda o: render_row(o, report, host, row_html), names)
     del previous
     if made is None:
         return None
@@ -127,13 +142,13 @@ def _spliced(
         frame = framed[name]
         files[name] = frame.before + items.pop(name) + frame.after
     if own:
-        files[REPORT_HTML] = render_html(report, config).encode("utf-8")
+        files[REPORT_HTML] = render_html(context.private.deadlines, config).encode("utf-8")
     if not any(x >= 0 for x in offsets[REPORT_ICS]):  # no events: icalendar's own empty calendar
         calendar = render_deadline_calendar(report, title=config.title, base_url=config.base_url)
         files[REPORT_ICS] = calendar
     before = {name: len(framed[name].before) for name in names}
     sizes = {name: len(data) for name, data in files.items()}
-    return files, places_of(report, key, before, offsets, sizes, rows_keys)
+    return files, places_of(order, places, key, before, offsets, sizes, rows_keys)
 
 
 def _templates_fingerprint(config: SiteConfig) -> str:

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
@@ -55,18 +57,26 @@ class Row:
     event: str | None  # None: the calendar does not hold the item
 
 
-def rows_base(rules: str, report: DeadlineReport, templates: str, html: bool) -> str:
+def rows_base(
+    rules: str,
+    now: datetime,
+    zone: ZoneInfo,
+    warn_within: timedelta | None,
+    templates: str,
+    html: bool,
+) -> str:
     """A digest of what every row shares (``rules``: the digest of what every
-    part of the report shares, :func:`clarion.output.kept.rules_digest`;
+    part of the report shares, :func:`clarion.output.kept.rules_digest`; the
+    report's zone, and its warning window with ``now`` when it has one;
     ``templates``: a fingerprint of the theme's and the site's templates;
     ``html``: whether rows of HTML are kept)."""
     return render_key(
         __version__,
         "deadline-rows",
         rules,
-        report.zone.key,
-        report.warn_within,
-        report.now if report.warn_within is not None else None,
+        zone.key,
+        warn_within,
+        now if warn_within is not None else None,
         templates if html else "",
     )
 

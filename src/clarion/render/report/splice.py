@@ -27,12 +27,15 @@ import gzip
 import json
 import os
 import zlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ... import __version__
+from ...derive.deadline_report import ReportParts, sort_key
 from ...derive.deadlines import DeadlineReport, Obligation
+from ...derive.owed import STATE_ORDER, ObligationState
 from ...output.cache import BuildCache
 from .common import REPORT_HTML, REPORT_ICS, REPORT_JSON
 from .rows import Row
@@ -58,6 +61,8 @@ class Places:
     offsets: dict[str, list[int]]  # by file, two per item
     sizes: dict[str, int]  # by file
     parts: dict[str, str]  # rows key, by slug
+    ranks: list[int]  # each item's state, by rank (its place in the report's order)
+    dues: list[float | None]  # each item's due time (a timestamp; None: none)
 
 
 def read_places(path: Path) -> Places | None:
@@ -67,7 +72,13 @@ def read_places(path: Path) -> Places | None:
         if data.get("format") != _FORMAT or data.get("version") != __version__:
             return None
         places = Places(
-            str(data["key"]), data["items"], data["offsets"], data["sizes"], data["parts"]
+            str(data["key"]),
+            data["items"],
+            data["offsets"],
+            data["sizes"],
+            data["parts"],
+            data["ranks"],
+            data["dues"],
         )
     except (OSError, EOFError, zlib.error, ValueError, TypeError, KeyError, AttributeError):
         return None
@@ -79,6 +90,9 @@ def read_places(path: Path) -> Places | None:
         and isinstance(places.sizes, dict)
         and all(isinstance(places.offsets.get(f), list) for f in FILES)
         and all(len(places.offsets[f]) == 2 * count for f in FILES)
+        and isinstance(places.ranks, list)
+        and isinstance(places.dues, list)
+        and len(places.ranks) == len(places.dues) == count
         and all(isinstance(places.sizes.get(f), int) for f in FILES)
     )
     return places if shapes_fit else None
@@ -94,6 +108,8 @@ def save_places(path: Path, places: Places) -> None:
         "offsets": places.offsets,
         "sizes": places.sizes,
         "parts": places.parts,
+        "ranks": places.ranks,
+        "dues": places.dues,
     }
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     try:
@@ -218,24 +234,24 @@ def frames(json_text: str, html: str, around: tuple[bytes, bytes]) -> dict[str, 
     return found
 
 
+#: An item of the files: its index in the last build's, or the item itself
+#: (its rows rendered now).
+Entry = int | Obligation
+
+
 def spliced(
-    report: DeadlineReport,
-    rows_keys: dict[str, str],
+    order: Sequence[Entry],
     places: Places | None,
     previous: dict[str, bytes] | None,
     render: Callable[[Obligation], Row | None],
     names: Sequence[str] = FILES,
 ) -> tuple[dict[str, bytes], dict[str, list[int]]] | None:
-    """Each file's items (of the files ``names``), in the report's order (``rows_keys``: each
-    incident's rows key, by slug): runs of ``previous`` (the files
-    ``places`` describes) for items whose incident's rows key is unchanged,
-    rows ``render`` makes for the others. With each item's place in them,
-    two per item. ``None`` when an item cannot be rendered, or a kept place
-    does not fit its file."""
+    """The items of each of the files ``names``, in the report's order
+    (``order``): runs of ``previous`` (the files ``places`` describes) for
+    the last build's items, rows ``render`` makes for the others. With each
+    item's place in them, two per item. ``None`` when an item cannot be
+    rendered, or a kept place does not fit its file."""
     regions = {name: _Region(SEPARATORS[name], _LOOKS[name]) for name in names}
-    known: dict[str, int] = {}
-    if places is not None and previous is not None:
-        known = {key: index for index, key in enumerate(places.items)}
     first = last = -1
 
     def close() -> None:
@@ -245,28 +261,22 @@ def spliced(
                 region.run(previous[name], places.offsets[name], places.items, first, last)
 
     try:
-        for o in report.obligations:
-            slug = o.incident.slug
-            index = known.get(o.key, -1)
-            if index >= 0 and places is not None and places.parts.get(slug) != rows_keys[slug]:
-                index = -1
-            if index >= 0 and index == last + 1 and first >= 0:
-                last = index
+        for entry in order:
+            if isinstance(entry, int):
+                if first >= 0 and entry == last + 1:
+                    last = entry
+                    continue
+                close()
+                first = last = entry
                 continue
             close()
-            first = last = index
-            if index >= 0:
-                continue
-            row = render(o)
+            first = last = -1
+            row = render(entry)
             if row is None:
                 return None
-            for name, text in (
-                (REPORT_JSON, row.json),
-                (REPORT_HTML, row.html),
-                (REPORT_ICS, row.event),
-            ):
-                if name in regions:
-                    regions[name].new(text)
+            texts = {REPORT_JSON: row.json, REPORT_HTML: row.html, REPORT_ICS: row.event}
+            for name, region in regions.items():
+                region.new(texts[name])
         close()
     except (ValueError, TypeError, IndexError):
         return None
@@ -274,22 +284,117 @@ def spliced(
     return items, {name: region.offsets for name, region in regions.items()}
 
 
+@dataclass(frozen=True)
+class Plan:
+    """The report's items in its order, and how many there are in each state."""
+
+    order: list[Entry]
+    counts: dict[ObligationState, int]
+
+
+def full_plan(report: DeadlineReport, places: Places | None, rows_keys: Mapping[str, str]) -> Plan:
+    """The order of ``report``, with the last build's index of each item
+    whose incident's rows key (``rows_keys``, by slug) is unchanged."""
+    known: dict[str, int] = {}
+    if places is not None:
+        known = {key: index for index, key in enumerate(places.items)}
+    order: list[Entry] = []
+    for o in report.obligations:
+        slug = o.incident.slug
+        index = known.get(o.key, -1)
+        same = places is not None and places.parts.get(slug) == rows_keys[slug]
+        order.append(index if index >= 0 and same else o)
+    return Plan(order, report.counts)
+
+
+def plan(parts: ReportParts, places: Places, rows_keys: Mapping[str, str]) -> Plan | None:
+    """The report's order without reading the parts of incidents whose rows
+    are unchanged: their items in the last build's order (``places``), with
+    the items of the others (read now) put in by :func:`sort_key`. ``None``
+    when a kept state or time does not read."""
+    unchanged = {slug for slug, key in rows_keys.items() if places.parts.get(slug) == key}
+    new: list[Obligation] = []
+    for slug in rows_keys:
+        if slug not in unchanged:
+            part = parts.part(slug)
+            new.extend(part.obligations if part is not None else ())
+    new.sort(key=sort_key)
+    by_rank = {state.rank: state for state in STATE_ORDER}
+    counts = dict.fromkeys(STATE_ORDER, 0)
+    kept: list[int] = []
+    try:
+        for index, key in enumerate(places.items):
+            if key.partition("/")[0] in unchanged:
+                kept.append(index)
+                counts[by_rank[places.ranks[index]]] += 1
+        started = {slug: parts.parts[slug].incident.started_at for slug in unchanged}
+
+        def kept_key(index: int) -> tuple[object, ...]:
+            key = places.items[index]
+            slug, due = key.partition("/")[0], places.dues[index]
+            if due is not None and not isinstance(due, int | float):
+                raise TypeError("not a time")
+            at = float("inf") if due is None else due
+            return (places.ranks[index], at, started[slug], slug, key)
+
+        order: list[Entry] = []
+        at = 0
+        for o in new:
+            counts[o.state] += 1
+            position = bisect_left(kept, sort_key(o), lo=at, key=kept_key)
+            order.extend(kept[at:position])
+            order.append(o)
+            at = position
+        order.extend(kept[at:])
+    except (KeyError, TypeError, IndexError):
+        return None
+    return Plan(order, counts)
+
+
+@dataclass(frozen=True, eq=False)
+class CountedReport(DeadlineReport):
+    """The report around its items, for the files made from a :class:`Plan`:
+    its lint and how many items are in each state, not the items (they are
+    in the files already, or rendered one by one)."""
+
+    counted: Mapping[ObligationState, int] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict[ObligationState, int]:
+        return dict(self.counted)
+
+
 def places_of(
-    report: DeadlineReport,
+    order: Sequence[Entry],
+    previous: Places | None,
     key: str,
     before: dict[str, int],
     offsets: dict[str, list[int]],
     sizes: dict[str, int],
-    rows_keys: dict[str, str],
+    rows_keys: Mapping[str, str],
 ) -> Places:
-    """The places of the files just made, for the next build (``before``:
-    the size of what comes before the items in each file; a file not made
-    of its items has no places)."""
-    count = len(report.obligations)
+    """The places of the files just made (in the order ``order``, entries of
+    the last build's ``previous``), for the next build (``before``: the size
+    of what comes before the items in each file; a file not made of its
+    items has no places)."""
+    count = len(order)
     absolute = {
         name: [x + before[name] if x >= 0 else -1 for x in offsets[name]]
         if name in offsets and name in before
         else [-1] * (2 * count)
         for name in FILES
     }
-    return Places(key, [o.key for o in report.obligations], absolute, sizes, dict(rows_keys))
+    items: list[str] = []
+    ranks: list[int] = []
+    dues: list[float | None] = []
+    for entry in order:
+        if isinstance(entry, int):
+            assert previous is not None
+            items.append(previous.items[entry])
+            ranks.append(previous.ranks[entry])
+            dues.append(previous.dues[entry])
+        else:
+            items.append(entry.key)
+            ranks.append(entry.state.rank)
+            dues.append(entry.due_at.timestamp() if entry.due_at else None)
+    return Places(key, items, absolute, sizes, dict(rows_keys), ranks, dues)

@@ -274,3 +274,30 @@ def test_an_edit_reads_the_parts_of_the_incidents_it_changed_for_the_report(
     build(load_config(root), now=NOW)
     assert whole == [1]
     _private_equals_clean(root, tmp_path / "again", NOW)
+
+
+def test_what_no_item_holds_is_copied_while_the_counts_and_lint_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str]
+) -> None:
+    """A retitled incident changes its rows only: the summary, the lint and
+    the page around the rows are the last build's; a new update that changes
+    the counts renders them again."""
+    import clarion.render.report.outputs as outputs
+
+    root = copy_example(tmp_path / "site")
+    build(load_config(root), now=NOW)
+    pages: list[int] = []
+    render_html = outputs.render_html
+    monkeypatch.setattr(
+        outputs, "render_html", lambda *a, **k: pages.append(1) or render_html(*a, **k)
+    )
+    rendered.clear()
+    _replace(root, SSO, "title: Single sign-on failing", "title: Sign-on failing")
+    build(load_config(root), now=NOW)
+    assert pages == [] and set(rendered) == {Path(SSO).stem}
+    assert b"Sign-on failing" in _report(root)["deadlines.html"]
+    _private_equals_clean(root, tmp_path / "title", NOW)
+    _append(root, EMAIL, NEW_UPDATE)
+    build(load_config(root), now=NOW)
+    assert pages == [1]
+    _private_equals_clean(root, tmp_path / "update", NOW)

@@ -38,6 +38,7 @@ from .incident_deadlines import (
     input_key,
     shown_text,
     text_digest,
+    warnings_text,
 )
 from .incident_facts import metrics_text
 from .roles import ROLE_RULES
@@ -70,23 +71,24 @@ def evaluate(
 class _Part:
     """One incident's part: its text (kept or encoded) and, once read, its items."""
 
-    __slots__ = ("incident", "notices", "text", "shown", "metrics", "decoded")
+    __slots__ = ("incident", "notices", "text", "shown", "metrics", "warnings", "decoded")
 
     def __init__(
         self,
         incident: Incident,
         notices: Sequence[Notice],
-        text: str,
-        shown: str,
-        metrics: str,
+        fields: Sequence[str],
         decoded: IncidentDeadlines | None,
     ) -> None:
         self.incident = incident
         self.notices = notices
-        self.text = text
-        self.shown = shown  # what the report's items show of the incident
-        self.metrics = metrics  # the digest of what the metrics read of it
+        self.shown, self.metrics, self.warnings, self.text = fields
+        # shown: what the report's items show of the incident; metrics: the
+        # digest of what the metrics read of it; warnings: its warnings alone
         self.decoded = decoded
+
+    def line(self) -> str:
+        return f"{self.shown}\t{self.metrics}\t{self.warnings}\t{self.text}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,6 +123,20 @@ class ReportParts:
         digest.update(json.dumps(lint, ensure_ascii=False, sort_keys=True).encode("utf-8"))
         return digest.hexdigest()
 
+    @cached_property
+    def lint_digest(self) -> str:
+        """Everything the report's lint shows: each part's warnings, by
+        incident, the notices (by which they are ordered) and the site-wide
+        lint."""
+        digest = hashlib.sha256()
+        for slug, part in self.parts.items():
+            digest.update(f"{slug}\0{part.warnings}\0".encode())
+        notices = [[n.slug, n.name] for n in self.site.notices]
+        site_wide = [to_plain(e) for e in _site_wide_lint(self.site, self.rulebook, self.now)]
+        plain = json.dumps([notices, site_wide], ensure_ascii=False, sort_keys=True)
+        digest.update(plain.encode("utf-8"))
+        return digest.hexdigest()
+
     @property
     def shown(self) -> dict[str, str]:
         """What the items show of each incident and its start (JSON text), by slug."""
@@ -142,7 +158,7 @@ class ReportParts:
             if decoded is None:  # not Clarion's text: computed, and its line not kept
                 incident = found.incident
                 decoded = incident_part(incident, found.notices, self.rulebook, self.now, self.zone)
-                self.kept.pop(self._key_of.get(slug, ""), None)
+                self.kept.pop(self._key_of.get(slug, ""), None)  # (not kept: read again next time)
             found.decoded = decoded
         return found.decoded
 
@@ -167,7 +183,7 @@ class ReportParts:
         (``None``: a part's text does not decode)."""
         warnings: list[IncidentDeadlines] = []
         for part in self.parts.values():
-            found = part.decoded or decode_warnings(part.text)
+            found = part.decoded or decode_warnings(part.warnings)
             if found is None:
                 return None
             warnings.append(found)
@@ -239,17 +255,21 @@ def report_parts(
         key = input_key(reuse, now, zone, incident, notices)
         line = reuse.previous.get(key) if key is not None else None
         fields = line.split("\t") if line is not None else []
-        if len(fields) == 3 and _whole(fields[2]):
+        if len(fields) == 4 and _whole(fields[2]) and _whole(fields[3]):
             reused += 1
-            shown, metrics, text = fields
-            part = _Part(incident, notices, text, shown, metrics, None)
+            part = _Part(incident, notices, fields, None)
         else:
             computed = incident_part(incident, notices, rulebook, now, zone)
-            shown, metrics = shown_text(incident), text_digest(metrics_text(incident))
-            part = _Part(incident, notices, encode(computed), shown, metrics, computed)
+            made = (
+                shown_text(incident),
+                text_digest(metrics_text(incident)),
+                warnings_text(computed),
+                encode(computed),
+            )
+            part = _Part(incident, notices, made, computed)
         parts[incident.slug] = part
         if key is not None:
-            kept[key] = f"{part.shown}\t{part.metrics}\t{part.text}"
+            kept[key] = part.line()
             key_of[incident.slug] = key
     return ReportParts(site, rulebook, now, zone, parts, kept, reused, key_of, reuse.rules)
 

@@ -181,17 +181,29 @@ def decode(text: str, incident: Incident, rulebook: RuleBook) -> IncidentDeadlin
         return None
 
 
-#: The end of a part's text without warnings of any kind (:func:`encode`).
-NO_WARNINGS = ",[],[],[],[]]"
+#: :func:`warnings_text` of a part without warnings of any kind.
+NO_WARNINGS = "[[],[],[],[]]"
+
+
+def warnings_text(part: IncidentDeadlines) -> str:
+    """The part's warnings (its own, its roles', its notices') as one line
+    of JSON, as :func:`encode` writes them after its items."""
+    data = [
+        [_error_row(e) for e in part.lint],
+        [[tag, _error_row(e)] for tag, e in part.roles],
+        [[tag, _error_row(e)] for tag, e in part.notices],
+        [[tag, _error_row(e)] for tag, e in part.content],
+    ]
+    return _json(data)
 
 
 def decode_warnings(text: str) -> IncidentDeadlines | None:
-    """The warnings of the part :func:`encode` wrote, without its items
-    (``None``: it does not decode)."""
-    if text.endswith(NO_WARNINGS) and text.startswith("["):
+    """The warnings :func:`warnings_text` wrote, as a part without items
+    (``None``: they do not decode)."""
+    if text == NO_WARNINGS:
         return IncidentDeadlines((), (), (), (), ())
     try:
-        _, lint, roles, notices, content = json.loads(text)
+        lint, roles, notices, content = json.loads(text)
         return IncidentDeadlines(
             obligations=(),
             lint=tuple(_error(e) for e in lint),

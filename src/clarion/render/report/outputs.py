@@ -11,7 +11,7 @@ from markupsafe import Markup
 from ... import __version__
 from ...config import SiteConfig
 from ...derive.deadline_report import ReportParts
-from ...derive.deadlines import DeadlineReport, Obligation
+from ...derive.deadlines import DeadlineReport, Obligation, ObligationState
 from ...output.cache import fingerprint_files, render_key
 from .. import THEME_DIR, Area, Output, RenderContext
 from ..ical import calendar_host, deadline_calendar_around, render_deadline_calendar
@@ -25,12 +25,14 @@ from .splice import (
     FILES,
     MARK,
     CountedReport,
+    Frame,
     Places,
     frames,
     full_plan,
     places_of,
     plan,
     previous_files,
+    previous_frames,
     read_places,
     save_places,
     spliced,
@@ -117,13 +119,20 @@ def _spliced(
     previous = previous_files(context.cache, places, names)
     places = places if previous is not None else None
     report: DeadlineReport | None = None
+    framed: dict[str, Frame] | None = None
     made_plan = plan(parts, places, rows_keys) if places is not None and not own else None
-    lint = parts.lint() if made_plan is not None else None
-    if made_plan is not None and lint is not None:
-        report = CountedReport(parts.now, parts.zone, (), lint, counted=made_plan.counts)
-    else:
+    if made_plan is not None and places is not None and previous is not None:
+        frames_key = _frames_key(config, parts, templates, made_plan.counts)
+        if places.frames == frames_key:  # the counts and the lint are the last build's
+            framed = previous_frames(places, previous, around)
+        lint = parts.lint() if framed is None else ()
+        if lint is not None:
+            report = CountedReport(parts.now, parts.zone, (), lint, counted=made_plan.counts)
+    if report is None:
         report = context.private.deadlines
         made_plan = full_plan(report, places, rows_keys)
+        frames_key = _frames_key(config, parts, templates, report.counts)
+    assert made_plan is not None
     host = calendar_host(config.base_url)
     row_html = None if own else _row_html(report, config)
     order = made_plan.order
@@ -132,11 +141,12 @@ def _spliced(
     if made is None:
         return None
     items, offsets = made
-    json_text = _dumps(report_data(report, stable=True, items=[Written(MARK)]))
-    page = render_html(report, config, all_rows=MARK)
-    framed = frames(json_text, page, around)
     if framed is None:
-        return None
+        json_text = _dumps(report_data(report, stable=True, items=[Written(MARK)]))
+        page = render_html(report, config, all_rows=MARK)
+        framed = frames(json_text, page, around)
+        if framed is None:
+            return None
     files: dict[str, bytes] = {}
     for name in names:
         frame = framed[name]
@@ -148,7 +158,26 @@ def _spliced(
         files[REPORT_ICS] = calendar
     before = {name: len(framed[name].before) for name in names}
     sizes = {name: len(data) for name, data in files.items()}
-    return files, places_of(order, places, key, before, offsets, sizes, rows_keys)
+    made_places = places_of(order, places, key, before, offsets, sizes, rows_keys, frames_key)
+    return files, made_places
+
+
+def _frames_key(
+    config: SiteConfig, parts: ReportParts, templates: str, counts: Mapping[ObligationState, int]
+) -> str:
+    """Everything the files show around their items: the counts, the lint
+    (:attr:`~clarion.derive.deadline_report.ReportParts.lint_digest`), the
+    zone, the settings, the rules and the templates."""
+    return render_key(
+        __version__,
+        "deadline-frames",
+        config.digest,
+        templates,
+        parts.zone.key,
+        parts.rules,
+        parts.lint_digest,
+        [(state.value, count) for state, count in counts.items()],
+    )
 
 
 def _templates_fingerprint(config: SiteConfig) -> str:

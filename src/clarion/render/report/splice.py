@@ -63,6 +63,10 @@ class Places:
     parts: dict[str, str]  # rows key, by slug
     ranks: list[int]  # each item's state, by rank (its place in the report's order)
     dues: list[float | None]  # each item's due time (a timestamp; None: none)
+    #: A digest of everything the files show around their items (the
+    #: counts, the lint, the settings and templates): unchanged, a build
+    #: copies it from the last build's files too.
+    frames: str
 
 
 def read_places(path: Path) -> Places | None:
@@ -79,6 +83,7 @@ def read_places(path: Path) -> Places | None:
             data["parts"],
             data["ranks"],
             data["dues"],
+            str(data["frames"]),
         )
     except (OSError, EOFError, zlib.error, ValueError, TypeError, KeyError, AttributeError):
         return None
@@ -110,6 +115,7 @@ def save_places(path: Path, places: Places) -> None:
         "parts": places.parts,
         "ranks": places.ranks,
         "dues": places.dues,
+        "frames": places.frames,
     }
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     try:
@@ -237,6 +243,25 @@ def frames(json_text: str, html: str, around: tuple[bytes, bytes]) -> dict[str, 
 #: An item of the files: its index in the last build's, or the item itself
 #: (its rows rendered now).
 Entry = int | Obligation
+
+
+def previous_frames(
+    places: Places, previous: dict[str, bytes], around: tuple[bytes, bytes]
+) -> dict[str, Frame] | None:
+    """Each file around its items as the last build wrote it (``None``: a
+    file's first or last item is not where its places say)."""
+    found = {REPORT_ICS: Frame(*around)}
+    for name in (REPORT_JSON, REPORT_HTML):
+        data, offsets = previous.get(name), places.offsets[name]
+        if data is None or not offsets:
+            return None
+        start, end = offsets[0], offsets[-1]
+        if not isinstance(start, int) or not isinstance(end, int) or not 0 < start < end:
+            return None
+        if end > len(data) or not _LOOKS[name](data[start : offsets[1]], places.items[0]):
+            return None
+        found[name] = Frame(data[:start], data[end:])
+    return found
 
 
 def spliced(
@@ -372,6 +397,7 @@ def places_of(
     offsets: dict[str, list[int]],
     sizes: dict[str, int],
     rows_keys: Mapping[str, str],
+    frames: str,
 ) -> Places:
     """The places of the files just made (in the order ``order``, entries of
     the last build's ``previous``), for the next build (``before``: the size
@@ -397,4 +423,4 @@ def places_of(
             items.append(entry.key)
             ranks.append(entry.state.rank)
             dues.append(entry.due_at.timestamp() if entry.due_at else None)
-    return Places(key, items, absolute, sizes, dict(rows_keys), ranks, dues)
+    return Places(key, items, absolute, sizes, dict(rows_keys), ranks, dues, frames)

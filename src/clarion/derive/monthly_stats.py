@@ -50,21 +50,22 @@ def month_stats(
     month = first
     while month <= last:
         group = grouped.get(month, [])
-        counts = {s: 0 for s in SEVERITIES}
+        by_severity: dict[Severity, list[IncidentFacts]] = {s: [] for s in SEVERITIES}
         for fact in group:
-            if fact.severity is not None:
-                counts[fact.severity] += 1
+            severity = fact.severity
+            if severity is not None:
+                by_severity[severity].append(fact)
         out.append(
             MonthStats(
                 month=month,
-                by_severity=counts,
+                by_severity={s: len(facts) for s, facts in by_severity.items()},
                 mtta=Durations.of(f.mtta for f in group),
                 mttr=Durations.of(f.mttr for f in group),
                 mtta_by_severity={
-                    s: Durations.of(f.mtta for f in group if f.severity is s) for s in SEVERITIES
+                    s: Durations.of(f.mtta for f in by_severity[s]) for s in SEVERITIES
                 },
                 mttr_by_severity={
-                    s: Durations.of(f.mttr for f in group if f.severity is s) for s in SEVERITIES
+                    s: Durations.of(f.mttr for f in by_severity[s]) for s in SEVERITIES
                 },
             )
         )

@@ -70,17 +70,17 @@ def scope_stats(
     uptime: float | None = None,
 ) -> ScopeStats:
     """Aggregate the facts of one scope."""
-    by_severity = {s: 0 for s in SEVERITIES}
+    grouped: dict[Severity, list[IncidentFacts]] = {s: [] for s in SEVERITIES}
     for fact in facts:
-        if fact.severity is not None:
-            by_severity[fact.severity] += 1
+        severity = fact.severity
+        if severity is not None:
+            grouped[severity].append(fact)
+    by_severity = {s: len(group) for s, group in grouped.items()}
     durations = {
         name: Durations.of(f.duration(name) for f in facts) for name, _ in DURATION_METRICS
     }
     by_sev = {
-        name: {
-            s: Durations.of(f.duration(name) for f in facts if f.severity is s) for s in SEVERITIES
-        }
+        name: {s: Durations.of(f.duration(name) for f in grouped[s]) for s in SEVERITIES}
         for name, _ in DURATION_METRICS
     }
     states = [f.postmortem for f in facts if f.postmortem is not None]

@@ -32,7 +32,7 @@ import hashlib
 import json
 import os
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import BinaryIO
@@ -68,19 +68,24 @@ class KeptParts:
     @functools.cached_property
     def previous(self) -> dict[str, str]:
         """The file's lines, ``{}`` when it does not read. Read as a stream,
-        line by line: the file is never held whole, compressed or not."""
+        in large pieces: the file is never held whole, compressed or not."""
         previous: dict[str, str] = {}
         lines = 0
+        head: bytes | None = None
         try:
-            with gzip.open(self.path, "rt", encoding="utf-8", newline="\n") as handle:
-                if json.loads(handle.readline()) != _head(self.format):
-                    return {}
-                for line in handle:
-                    key, tab, text = line.partition("\t")
-                    if tab:
-                        previous[key] = text.removesuffix("\n")
-                    lines += 1
+            for line in _lines(self.path):
+                if head is None:
+                    head = line
+                    if json.loads(head) != _head(self.format):
+                        return {}
+                    continue
+                key, tab, text = line.partition(b"\t")
+                if tab:
+                    previous[key.decode("utf-8")] = text.decode("utf-8")
+                lines += 1
         except (OSError, EOFError, zlib.error, ValueError):
+            return {}
+        if head is None:
             return {}
         self._lines = lines
         return previous
@@ -123,6 +128,25 @@ class KeptParts:
             _write_lines(handle, whole, head=json.dumps(_head(self.format)))
         os.replace(temporary, self.path)
         self._lines = len(whole)
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    """The lines of a file of gzip members, decompressed a megabyte at a
+    time (``EOFError`` when it is cut short; ``zlib.error`` when damaged)."""
+    decompressor = zlib.decompressobj(31)
+    rest = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            data = decompressor.decompress(chunk)
+            while decompressor.eof and decompressor.unused_data:  # the next member
+                unused = decompressor.unused_data
+                decompressor = zlib.decompressobj(31)
+                data += decompressor.decompress(unused)
+            lines = (rest + data).split(b"\n")
+            rest = lines.pop()
+            yield from lines
+    if not decompressor.eof or rest:
+        raise EOFError("the file is cut short")
 
 
 def kept_rows(folder: Path) -> KeptParts:

@@ -71,7 +71,7 @@ def evaluate(
 class _Part:
     """One incident's part: its text (kept or encoded) and, once read, its items."""
 
-    __slots__ = ("incident", "notices", "text", "shown", "metrics", "warnings", "decoded")
+    __slots__ = ("incident", "notices", "text", "shown", "metrics", "warnings", "decoded", "_line")
 
     def __init__(
         self,
@@ -79,16 +79,21 @@ class _Part:
         notices: Sequence[Notice],
         fields: Sequence[str],
         decoded: IncidentDeadlines | None,
+        line: str | None = None,
     ) -> None:
         self.incident = incident
         self.notices = notices
         self.shown, self.metrics, self.warnings, self.text = fields
+        self._line = line
         # shown: what the report's items show of the incident; metrics: the
         # digest of what the metrics read of it; warnings: its warnings alone
         self.decoded = decoded
 
     def line(self) -> str:
-        return f"{self.shown}\t{self.metrics}\t{self.warnings}\t{self.text}"
+        """The part's line for the next build (the kept one when it was kept)."""
+        if self._line is None:
+            self._line = f"{self.shown}\t{self.metrics}\t{self.warnings}\t{self.text}"
+        return self._line
 
 
 @dataclass(frozen=True, eq=False)
@@ -257,7 +262,7 @@ def report_parts(
         fields = line.split("\t") if line is not None else []
         if len(fields) == 4 and _whole(fields[2]) and _whole(fields[3]):
             reused += 1
-            part = _Part(incident, notices, fields, None)
+            part = _Part(incident, notices, fields, None, line)
         else:
             computed = incident_part(incident, notices, rulebook, now, zone)
             made = (

@@ -107,14 +107,22 @@ def input_key(
     sidecar is not in the file), and so is every notice."""
     if not incident.digest:
         return None
-    digest = hashlib.sha256()
-    for part in (reuse.rules, now.isoformat(), zone.key, incident.source_path, incident.digest):
-        digest.update(part.encode("utf-8") + b"\0")
+    digest = _shared_inputs(reuse.rules, now, zone).copy()
+    digest.update(f"{incident.source_path}\0{incident.digest}\0".encode())
     if incident.breach is not None:
         digest.update(_json(to_plain(incident.breach)).encode("utf-8") + b"\0")
     for notice in notices:
         digest.update(_json(to_plain(notice)).encode("utf-8") + b"\0")
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_inputs(rules: str, now: datetime, zone: ZoneInfo) -> hashlib._Hash:
+    """The digest of what every part's inputs share, to be copied (never updated)."""
+    digest = hashlib.sha256()
+    for part in (rules, now.isoformat(), zone.key):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest
 
 
 def incident_fields(incident: Incident) -> dict[str, object]:

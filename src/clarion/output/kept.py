@@ -18,10 +18,14 @@ are of parts no longer current. A file that does not read (another format,
 damaged, cut short by a killed build) counts as empty: every part is
 computed again. Deleting it is always safe.
 
-The report's rendered rows (:mod:`clarion.render.report.rows`) are kept the
-same way in a file of their own (:func:`kept_rows`), written afresh sooner
-(their lines are long). Both files are read as a stream and written as their
-lines are made, never held whole.
+Each line also holds what the report's items show of the incident, the
+part's warnings alone and the digest of what the metrics read of the
+incident (:mod:`clarion.derive.deadline_report`): functions of the same
+inputs. The file is read as a stream, a megabyte at a time, and written as
+its lines are made, never held whole.
+
+Where the report's items are in the files the last build wrote is kept in a
+file of its own (:func:`kept_rows`, :mod:`clarion.render.report.splice`).
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ from ..config import SiteConfig
 
 _FILE = "deadlines.json.gz"
 _FORMAT = "clarion-deadline-parts/2"
-#: The deadline report's rendered rows (:mod:`clarion.render.report.rows`).
+#: Where the deadline report's items are in the last build's files
+#: (:mod:`clarion.render.report.splice`).
 ROWS_FILE = "deadline-rows.json.gz"
 #: A line to keep: its text, what writes it when saved, or ``None`` for the
 #: file's own line (:meth:`KeptParts.take`).
@@ -150,10 +155,11 @@ def _lines(path: Path) -> Iterator[bytes]:
 
 
 def kept_rows(folder: Path) -> KeptParts:
-    """The deadline report's rendered rows the last build kept: written
-    afresh once a fifth of the file is of rows no longer current (its lines
-    are long, and every edit that changes the report reads them all)."""
-    return KeptParts(folder, ROWS_FILE, "clarion-deadline-rows/1", slack=1.25)
+    """Where the deadline report's items are in the last build's files: its
+    path (:attr:`KeptParts.path`) is where
+    :func:`clarion.render.report.splice.save_places` keeps them, written
+    whole by each build that puts the files together."""
+    return KeptParts(folder, ROWS_FILE, "clarion-deadline-rows/2", slack=1.25)
 
 
 def _head(format: str) -> dict[str, str]:

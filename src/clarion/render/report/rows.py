@@ -1,30 +1,18 @@
-"""The rows of the build's deadline report, incident by incident, kept between builds.
+"""The rows of the build's deadline report, and the key of each incident's.
 
 Each item of the report has its share of the three private files: its entry
 in ``deadlines.json`` (JSON text at its indentation), its row of
 ``deadlines.html`` (the theme's ``deadline_row.html.j2``) and, when the
 calendar holds it, its ``VEVENT`` in ``deadlines.ics`` (written by
-``icalendar``). What they show of an item is a function of the incident's
-part of the report (:mod:`clarion.derive.incident_deadlines`: its items as
-JSON text), of what the items show of their incident (its slug, title,
-severity and roles) and of what every row shares: Clarion's code and rule
-files, the site's settings (its rules, zone and address), the templates and
-the warning window. A build keeps each incident's rows in
-``.clarion-cache/deadline-rows.json.gz`` under a digest of exactly those
-(:func:`part_key`); the next build renders the rows of incidents whose digest
-changed and takes the others as kept. ``now`` is not among them: a part
+``icalendar``): :func:`render_row`. What they show of an item is a function
+of the incident's part of the report (:mod:`clarion.derive.incident_deadlines`:
+its items as JSON text), of what the items show of their incident (its slug,
+title, severity and roles) and of what every row shares: Clarion's code and
+rule files, the site's settings (its rules, zone and address), the templates
+and the warning window. :func:`part_key` is a digest of exactly those: while
+an incident's is unchanged, its rows are copied from the last build's files
+(:mod:`clarion.render.report.splice`). ``now`` is not among them: a part
 derived again at another time whose items are unchanged keeps its rows.
-
-The files are then put together in the report's order, which sorts the items
-of all incidents by state and due time (so row by row, not incident by
-incident), with what no row holds rendered each time: the summary and the
-lint, and the calendar's head and tail as ``icalendar`` writes them. A site
-that overrides ``deadlines.html.j2`` or ``deadline_row.html.j2`` gets its
-HTML rendered whole each time (its rows may show anything of an incident);
-the JSON and the calendar still come from the kept rows.
-
-The kept rows are JSON; a line that does not decode, or lacks an item, is
-rendered again.
 """
 
 from __future__ import annotations

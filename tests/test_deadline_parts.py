@@ -132,7 +132,7 @@ def test_an_edit_computes_the_deadline_parts_of_what_it_changed_only(tmp_path: P
 def test_a_damaged_file_of_kept_parts_is_ignored(tmp_path: Path) -> None:
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
-    kept = root / ".clarion-cache/deadlines.json.gz"
+    kept = root / ".clarion-cache/deadlines.json.zst"
     assert kept.is_file()
     kept.write_bytes(kept.read_bytes()[:-40])  # cut short, as by a killed build
     _replace(root, EMAIL, "reaching some", "reaching a few")

@@ -12,7 +12,6 @@ what a damaged cache, a rulebook override and a site's own templates do.
 
 from __future__ import annotations
 
-import gzip
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 
 from clarion.build import build
 from clarion.config import load_config
+from clarion.output.compressed import compress, decompress
 from clarion.output.kept import ROWS_FILE
 from clarion.render.report.splice import Places, read_places
 from tests.conftest import NOW, copy_example
@@ -130,7 +130,7 @@ def test_places_that_do_not_fit_the_files_are_ignored(tmp_path: Path, damage: st
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
     cache = root / ".clarion-cache" / ROWS_FILE
-    data = json.loads(gzip.decompress(cache.read_bytes()))
+    data = json.loads(decompress(cache.read_bytes()))
     offsets = data["offsets"]["deadlines.json"]
     if damage == "past the end":
         offsets[-1] = 10**9
@@ -141,7 +141,7 @@ def test_places_that_do_not_fit_the_files_are_ignored(tmp_path: Path, damage: st
     else:
         (root / "private/deadlines.ics").unlink()  # (its generations share it)
         (root / "private/deadlines.ics").write_bytes(b"BEGIN:VCALENDAR\r\n")
-    cache.write_bytes(gzip.compress(json.dumps(data).encode()))
+    cache.write_bytes(compress(json.dumps(data).encode()))
     _append(root, EMAIL, NEW_UPDATE)
     build(load_config(root), now=NOW)
     _private_equals_clean(root, tmp_path / "clean", NOW)
@@ -238,17 +238,17 @@ def test_kept_lines_taken_as_they_are_are_written_again_when_the_file_is_rewritt
     (as they are); when the file is written afresh, their text is read again."""
     from clarion.output.kept import KeptParts
 
-    first = KeptParts(tmp_path, "rows.json.gz", "test/1", slack=1.25)
+    first = KeptParts(tmp_path, "rows.json.zst", "test/1", slack=1.25)
     first.save({f"k{n}": f"text {n}" for n in range(300)})
-    again = KeptParts(tmp_path, "rows.json.gz", "test/1", slack=1.25)
+    again = KeptParts(tmp_path, "rows.json.zst", "test/1", slack=1.25)
     kept: dict[str, str | None] = {f"k{n}": None for n in range(150) if again.take(f"k{n}")}
     kept.update({f"new{n}": f"new text {n}" for n in range(10)})
     again.save(kept)  # 310 lines for 160 kept: written afresh
-    lines = gzip.decompress((tmp_path / "rows.json.gz").read_bytes()).splitlines()
+    lines = decompress((tmp_path / "rows.json.zst").read_bytes()).splitlines()
     assert len(lines) == 1 + 160  # the head, then only the lines kept
     expected = {f"k{n}": f"text {n}" for n in range(150)}
     expected.update({f"new{n}": f"new text {n}" for n in range(10)})
-    assert KeptParts(tmp_path, "rows.json.gz", "test/1").previous == expected
+    assert KeptParts(tmp_path, "rows.json.zst", "test/1").previous == expected
 
 
 def test_an_edit_reads_the_parts_of_the_incidents_it_changed_for_the_report(

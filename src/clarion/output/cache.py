@@ -87,6 +87,8 @@ _FORMER_FILES = (
     "parsed.json.gz",
     "markdown.json.gz",
     "digests.json.gz",
+    "deadlines.json.gz",
+    "deadline-rows.json.gz",
 )
 
 

@@ -11,12 +11,12 @@ rule files (a development checkout changes without a new version), the
 ``holidays`` library's version (the rules' business-day calendars) and the
 site's settings (the zone, the rulebook's overrides).
 
-The file is gzip-compressed text, one ``<digest> <TAB> <JSON>`` line per part
-after a head line; a build adds the parts it computed as one more gzip
-member (a later line wins) and writes the file afresh once most of its lines
-are of parts no longer current. A file that does not read (another format,
-damaged, cut short by a killed build) counts as empty: every part is
-computed again. Deleting it is always safe.
+The file is text compressed with Zstandard (:mod:`clarion.output.compressed`),
+one ``<digest> <TAB> <JSON>`` line per part after a head line; a build adds
+the parts it computed as one more frame (a later line wins) and writes the
+file afresh once most of its lines are of parts no longer current. A file
+that does not read (another format, damaged, cut short by a killed build)
+counts as empty: every part is computed again. Deleting it is always safe.
 
 Each line also holds what the report's items show of the incident, the
 part's warnings alone and the digest of what the metrics read of the
@@ -31,24 +31,25 @@ file of its own (:func:`kept_rows`, :mod:`clarion.render.report.splice`).
 from __future__ import annotations
 
 import functools
-import gzip
 import hashlib
 import json
 import os
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import BinaryIO
 
+import zstandard
+
 from .. import __version__
 from ..config import SiteConfig
+from .compressed import CompressedError, write_compressed
 
-_FILE = "deadlines.json.gz"
+_FILE = "deadlines.json.zst"
 _FORMAT = "clarion-deadline-parts/2"
 #: Where the deadline report's items are in the last build's files
 #: (:mod:`clarion.render.report.splice`).
-ROWS_FILE = "deadline-rows.json.gz"
+ROWS_FILE = "deadline-rows.json.zst"
 #: A line to keep: its text, what writes it when saved, or ``None`` for the
 #: file's own line (:meth:`KeptParts.take`).
 Line = str | Callable[[], str] | None
@@ -88,7 +89,7 @@ class KeptParts:
                 if tab:
                     previous[key.decode("utf-8")] = text.decode("utf-8")
                 lines += 1
-        except (OSError, EOFError, zlib.error, ValueError):
+        except (OSError, EOFError, CompressedError, ValueError):
             return {}
         if head is None:
             return {}
@@ -136,21 +137,22 @@ class KeptParts:
 
 
 def _lines(path: Path) -> Iterator[bytes]:
-    """The lines of a file of gzip members, decompressed a megabyte at a
-    time (``EOFError`` when it is cut short; ``zlib.error`` when damaged)."""
-    decompressor = zlib.decompressobj(31)
+    """The lines of a file of Zstandard frames, decompressed a megabyte at a
+    time (``EOFError`` when it is cut short, :data:`CompressedError` when it
+    is damaged or not Zstandard)."""
+    frame = zstandard.ZstdDecompressor().decompressobj()
     rest = b""
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
-            data = decompressor.decompress(chunk)
-            while decompressor.eof and decompressor.unused_data:  # the next member
-                unused = decompressor.unused_data
-                decompressor = zlib.decompressobj(31)
-                data += decompressor.decompress(unused)
+            data = frame.decompress(chunk)
+            while frame.eof and frame.unused_data:  # the next frame
+                unused = frame.unused_data
+                frame = zstandard.ZstdDecompressor().decompressobj()
+                data += frame.decompress(unused)
             lines = (rest + data).split(b"\n")
             rest = lines.pop()
             yield from lines
-    if not decompressor.eof or rest:
+    if not frame.eof or rest:
         raise EOFError("the file is cut short")
 
 
@@ -167,15 +169,18 @@ def _head(format: str) -> dict[str, str]:
 
 
 def _write_lines(handle: BinaryIO, lines: Mapping[str, Line], head: str | None = None) -> None:
-    """One gzip member with ``head`` and ``lines`` (by key), written to
+    """One Zstandard frame with ``head`` and ``lines`` (by key), written to
     ``handle`` as each line is made."""
-    with gzip.GzipFile(filename="", mode="wb", fileobj=handle, compresslevel=1, mtime=0) as out:
+
+    def made() -> Iterator[bytes]:
         if head is not None:
-            out.write(head.encode("utf-8") + b"\n")
+            yield head.encode("utf-8") + b"\n"
         for key in sorted(lines):
             line = lines[key]
             text = line if isinstance(line, str) else line() if line is not None else ""
-            out.write(f"{key}\t{text}\n".encode())
+            yield f"{key}\t{text}\n".encode()
+
+    write_compressed(handle, made())
 
 
 def rules_digest(config: SiteConfig) -> str:

@@ -4,7 +4,7 @@ Each item of the report has its share of the three private files: its entry
 in ``deadlines.json``, its row of ``deadlines.html`` and, when the calendar
 holds it, its ``VEVENT`` in ``deadlines.ics`` (:mod:`clarion.render.report.rows`:
 what they show of an item is a function of its incident's rows key). A build
-keeps, in ``.clarion-cache/deadline-rows.json.gz``, where each item's share
+keeps, in ``.clarion-cache/deadline-rows.json.zst``, where each item's share
 is in the files it wrote (their render key, each item's key and place, and
 each incident's rows key). The next build puts the files together in the
 report's order from runs of the last build's bytes, copied as they are for
@@ -23,10 +23,8 @@ rendered.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
-import zlib
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from ...derive.deadline_report import ReportParts, sort_key
 from ...derive.deadlines import DeadlineReport, Obligation
 from ...derive.owed import STATE_ORDER, ObligationState
 from ...output.cache import BuildCache
+from ...output.compressed import CompressedError, compress, decompress
 from .common import REPORT_HTML, REPORT_ICS, REPORT_JSON
 from .rows import Row
 
@@ -72,7 +71,7 @@ class Places:
 def read_places(path: Path) -> Places | None:
     """The places a build kept, ``None`` when the file does not read."""
     try:
-        data = json.loads(gzip.decompress(path.read_bytes()))
+        data = json.loads(decompress(path.read_bytes()))
         if data.get("format") != _FORMAT or data.get("version") != __version__:
             return None
         places = Places(
@@ -85,7 +84,7 @@ def read_places(path: Path) -> Places | None:
             data["dues"],
             str(data["frames"]),
         )
-    except (OSError, EOFError, zlib.error, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, CompressedError, ValueError, TypeError, KeyError, AttributeError):
         return None
     count = len(places.items)
     shapes_fit = (
@@ -121,7 +120,7 @@ def save_places(path: Path, places: Places) -> None:
     try:
         path.parent.mkdir(exist_ok=True)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        temporary.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0))
+        temporary.write_bytes(compress(text.encode("utf-8")))
         os.replace(temporary, path)
     except OSError:
         return

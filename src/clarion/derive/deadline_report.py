@@ -111,7 +111,9 @@ class ReportParts:
     #: of it, functions of the same inputs: ``<shown> TAB <metrics> TAB <part>``.
     kept: dict[str, str] = field(default_factory=dict)
     reused: int = 0
-    _key_of: dict[str, str] = field(default_factory=dict)  # input digest, by slug
+    #: The digest of each part's inputs, by slug (none for an incident not
+    #: read from a file).
+    inputs: dict[str, str] = field(default_factory=dict)
     #: The digest of what every part shares (:class:`Reuse`): the rules among it.
     rules: str = ""
 
@@ -123,10 +125,14 @@ class ReportParts:
         digest = hashlib.sha256()
         for slug, part in self.parts.items():
             digest.update(f"{slug}\0{part.shown}\0{part.text}\0".encode())
-        site_wide = _site_wide_lint(self.site, self.rulebook, self.now)
-        lint = [to_plain(e) for e in site_wide]
+        lint = self._site_wide
         digest.update(json.dumps(lint, ensure_ascii=False, sort_keys=True).encode("utf-8"))
         return digest.hexdigest()
+
+    @cached_property
+    def _site_wide(self) -> list[object]:
+        """The site-wide lint (:func:`_site_wide_lint`) as plain data."""
+        return [to_plain(e) for e in _site_wide_lint(self.site, self.rulebook, self.now)]
 
     @cached_property
     def lint_digest(self) -> str:
@@ -137,8 +143,7 @@ class ReportParts:
         for slug, part in self.parts.items():
             digest.update(f"{slug}\0{part.warnings}\0".encode())
         notices = [[n.slug, n.name] for n in self.site.notices]
-        site_wide = [to_plain(e) for e in _site_wide_lint(self.site, self.rulebook, self.now)]
-        plain = json.dumps([notices, site_wide], ensure_ascii=False, sort_keys=True)
+        plain = json.dumps([notices, self._site_wide], ensure_ascii=False, sort_keys=True)
         digest.update(plain.encode("utf-8"))
         return digest.hexdigest()
 
@@ -163,7 +168,7 @@ class ReportParts:
             if decoded is None:  # not Clarion's text: computed, and its line not kept
                 incident = found.incident
                 decoded = incident_part(incident, found.notices, self.rulebook, self.now, self.zone)
-                self.kept.pop(self._key_of.get(slug, ""), None)  # (not kept: read again next time)
+                self.kept.pop(self.inputs.pop(slug, ""), None)  # (not kept: read again next time)
             found.decoded = decoded
         return found.decoded
 

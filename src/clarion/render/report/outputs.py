@@ -107,15 +107,11 @@ def _spliced(
     if kept is None or reuse is None or parts is None or key is None or around is None:
         return None
     base = rows_base(reuse.rules, parts.now, parts.zone, None, templates, html=not own)
-    rows_keys = {
-        slug: part_key(base, part.shown, part.text)
-        for slug, part in parts.parts.items()
-        if not part.text.startswith("[[]")  # (no items)
-    }
+    places = read_places(kept.path)
+    rows_keys = _rows_keys(parts, base, places)
     if not rows_keys:
         return None
     names = (REPORT_JSON, REPORT_ICS) if own else FILES
-    places = read_places(kept.path)
     previous = previous_files(context.cache, places, names)
     places = places if previous is not None else None
     report: DeadlineReport | None = None
@@ -158,8 +154,28 @@ def _spliced(
         files[REPORT_ICS] = calendar
     before = {name: len(framed[name].before) for name in names}
     sizes = {name: len(data) for name, data in files.items()}
-    made_places = places_of(order, places, key, before, offsets, sizes, rows_keys, frames_key)
+    made_places = places_of(
+        order, places, key, before, offsets, sizes, rows_keys, frames_key, base, parts.inputs
+    )
     return files, made_places
+
+
+def _rows_keys(parts: ReportParts, base: str, places: Places | None) -> dict[str, str]:
+    """The rows key of every incident with items, by slug: the last build's
+    where the part's inputs and what every row shares are the same, else
+    made (:func:`~clarion.render.report.rows.part_key`)."""
+    known: dict[str, str] = {}
+    inputs: dict[str, str] = {}
+    if places is not None and places.base == base:
+        known, inputs = places.parts, places.inputs
+    keys: dict[str, str] = {}
+    for slug, part in parts.parts.items():
+        if part.text.startswith("[[]"):  # (no items)
+            continue
+        found = parts.inputs.get(slug)
+        same = found is not None and inputs.get(slug) == found and slug in known
+        keys[slug] = known[slug] if same else part_key(base, part.shown, part.text)
+    return keys
 
 
 def _frames_key(

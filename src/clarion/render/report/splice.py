@@ -66,6 +66,11 @@ class Places:
     #: counts, the lint, the settings and templates): unchanged, a build
     #: copies it from the last build's files too.
     frames: str
+    #: What every row shares (:func:`~clarion.render.report.rows.rows_base`)
+    #: and the digest of each incident's inputs its rows key was made from:
+    #: while both are the same, so is its rows key.
+    base: str
+    inputs: dict[str, str]
 
 
 def read_places(path: Path) -> Places | None:
@@ -83,6 +88,8 @@ def read_places(path: Path) -> Places | None:
             data["ranks"],
             data["dues"],
             str(data["frames"]),
+            str(data["base"]),
+            data["inputs"],
         )
     except (OSError, CompressedError, ValueError, TypeError, KeyError, AttributeError):
         return None
@@ -90,6 +97,7 @@ def read_places(path: Path) -> Places | None:
     shapes_fit = (
         isinstance(places.items, list)
         and isinstance(places.parts, dict)
+        and isinstance(places.inputs, dict)
         and isinstance(places.offsets, dict)
         and isinstance(places.sizes, dict)
         and all(isinstance(places.offsets.get(f), list) for f in FILES)
@@ -115,6 +123,8 @@ def save_places(path: Path, places: Places) -> None:
         "ranks": places.ranks,
         "dues": places.dues,
         "frames": places.frames,
+        "base": places.base,
+        "inputs": places.inputs,
     }
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     try:
@@ -351,7 +361,6 @@ def plan(parts: ReportParts, places: Places, rows_keys: Mapping[str, str]) -> Pl
             if key.partition("/")[0] in unchanged:
                 kept.append(index)
                 counts[by_rank[places.ranks[index]]] += 1
-        started = {slug: parts.parts[slug].incident.started_at for slug in unchanged}
 
         def kept_key(index: int) -> tuple[object, ...]:
             key = places.items[index]
@@ -359,7 +368,7 @@ def plan(parts: ReportParts, places: Places, rows_keys: Mapping[str, str]) -> Pl
             if due is not None and not isinstance(due, int | float):
                 raise TypeError("not a time")
             at = float("inf") if due is None else due
-            return (places.ranks[index], at, started[slug], slug, key)
+            return (places.ranks[index], at, parts.parts[slug].incident.started_at, slug, key)
 
         order: list[Entry] = []
         at = 0
@@ -397,6 +406,8 @@ def places_of(
     sizes: dict[str, int],
     rows_keys: Mapping[str, str],
     frames: str,
+    base: str,
+    inputs: Mapping[str, str],
 ) -> Places:
     """The places of the files just made (in the order ``order``, entries of
     the last build's ``previous``), for the next build (``before``: the size
@@ -422,4 +433,7 @@ def places_of(
             items.append(entry.key)
             ranks.append(entry.state.rank)
             dues.append(entry.due_at.timestamp() if entry.due_at else None)
-    return Places(key, items, absolute, sizes, dict(rows_keys), ranks, dues, frames)
+    made_from = {slug: inputs[slug] for slug in rows_keys if slug in inputs}
+    return Places(
+        key, items, absolute, sizes, dict(rows_keys), ranks, dues, frames, base, made_from
+    )

@@ -163,6 +163,12 @@ def deadline_event_bytes(o: Obligation, report: DeadlineReport, host: str) -> by
     return data
 
 
+def is_event_bytes(data: bytes) -> bool:
+    """Whether ``data`` reads as one whole event as :func:`deadline_event_bytes`
+    writes it (a check of a place kept for it, not a parse)."""
+    return data.startswith(b"BEGIN:VEVENT\r\n") and data.endswith(b"END:VEVENT\r\n")
+
+
 def calendar_host(base_url: str) -> str:
     return urlsplit(base_url).hostname or "clarion.invalid"
 

@@ -36,6 +36,7 @@ from ...derive.deadlines import DeadlineReport, Obligation
 from ...derive.owed import STATE_ORDER, ObligationState
 from ...output.cache import BuildCache
 from ...output.compressed import CompressedError, compress, decompress
+from ..ical import is_event_bytes
 from .common import REPORT_HTML, REPORT_ICS, REPORT_JSON
 from .rows import Row
 
@@ -173,9 +174,7 @@ def _json_item(piece: bytes, key: str) -> bool:
 _LOOKS: dict[str, Callable[[bytes, str], bool]] = {
     REPORT_JSON: _json_item,
     REPORT_HTML: lambda piece, key: piece.startswith(b"<") and piece.endswith(b">"),
-    REPORT_ICS: lambda piece, key: (
-        piece.startswith(b"BEGIN:VEVENT\r\n") and piece.endswith(b"END:VEVENT\r\n")
-    ),
+    REPORT_ICS: lambda piece, key: is_event_bytes(piece),
 }
 
 

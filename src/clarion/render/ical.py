@@ -31,6 +31,7 @@ the item's state. A calendar with no due item holds the UTC ``VTIMEZONE``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -166,7 +167,16 @@ def deadline_event_bytes(o: Obligation, report: DeadlineReport, host: str) -> by
 def is_event_bytes(data: bytes) -> bool:
     """Whether ``data`` reads as one whole event as :func:`deadline_event_bytes`
     writes it (a check of a place kept for it, not a parse)."""
-    return data.startswith(b"BEGIN:VEVENT\r\n") and data.endswith(b"END:VEVENT\r\n")
+    begin, end = _event_bounds()
+    return data.startswith(begin) and data.endswith(end)
+
+
+@functools.cache
+def _event_bounds() -> tuple[bytes, bytes]:
+    """The first and last line of an event, as ``icalendar`` writes them."""
+    empty: bytes = Event().to_ical()
+    begin, _, end = empty.partition(b"\r\n")
+    return begin + b"\r\n", end
 
 
 def calendar_host(base_url: str) -> str:

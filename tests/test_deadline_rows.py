@@ -301,3 +301,26 @@ def test_what_no_item_holds_is_copied_while_the_counts_and_lint_are_unchanged(
     build(load_config(root), now=NOW)
     assert pages == [1]
     _private_equals_clean(root, tmp_path / "update", NOW)
+
+
+@pytest.mark.parametrize("edit", ["deleted", "renamed"])
+def test_a_deleted_or_renamed_incident_leaves_the_report(
+    tmp_path: Path, rendered: list[str], edit: str
+) -> None:
+    """The items of an incident that is gone (or has another slug) leave the
+    files put together from the last build's; no other row is rendered."""
+    root = copy_example(tmp_path / "site")
+    build(load_config(root), now=NOW)
+    slug = "2026-11-17-object-storage-upload-errors"
+    assert slug in _places(root).parts
+    rendered.clear()
+    source = root / "updates" / f"{slug}.md"
+    if edit == "deleted":
+        source.unlink()
+    else:
+        source.rename(source.with_name("2026-11-17-object-storage-uploads-failing.md"))
+    build(load_config(root), now=NOW)
+    assert slug not in _places(root).parts
+    assert set(rendered) <= {"2026-11-17-object-storage-uploads-failing"}
+    assert f'"{slug}'.encode() not in _report(root)["deadlines.json"]
+    _private_equals_clean(root, tmp_path / "clean", NOW)

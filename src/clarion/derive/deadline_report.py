@@ -69,31 +69,47 @@ def evaluate(
 
 
 class _Part:
-    """One incident's part: its text (kept or encoded) and, once read, its items."""
+    """One incident's part: its line (kept or made now: what the items show
+    of the incident, the digest of what the metrics read of it, its
+    warnings alone and its text, tab-separated) and, once read, its items.
+    The fields are cut from the line when asked for."""
 
-    __slots__ = ("incident", "notices", "text", "shown", "metrics", "warnings", "decoded", "_line")
+    __slots__ = ("incident", "notices", "line", "_tabs", "decoded")
 
     def __init__(
         self,
         incident: Incident,
         notices: Sequence[Notice],
-        fields: Sequence[str],
+        line: str,
         decoded: IncidentDeadlines | None,
-        line: str | None = None,
     ) -> None:
         self.incident = incident
         self.notices = notices
-        self.shown, self.metrics, self.warnings, self.text = fields
-        self._line = line
-        # shown: what the report's items show of the incident; metrics: the
-        # digest of what the metrics read of it; warnings: its warnings alone
+        self.line = line
+        first = line.index("\t")
+        second = line.index("\t", first + 1)
+        self._tabs = (first, second, line.index("\t", second + 1))
         self.decoded = decoded
 
-    def line(self) -> str:
-        """The part's line for the next build (the kept one when it was kept)."""
-        if self._line is None:
-            self._line = f"{self.shown}\t{self.metrics}\t{self.warnings}\t{self.text}"
-        return self._line
+    @property
+    def shown(self) -> str:
+        return self.line[: self._tabs[0]]
+
+    @property
+    def metrics(self) -> str:
+        return self.line[self._tabs[0] + 1 : self._tabs[1]]
+
+    @property
+    def warnings(self) -> str:
+        return self.line[self._tabs[1] + 1 : self._tabs[2]]
+
+    @property
+    def text(self) -> str:
+        return self.line[self._tabs[2] + 1 :]
+
+    @property
+    def has_items(self) -> bool:
+        return not self.line.startswith("[[]", self._tabs[2] + 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,8 +139,8 @@ class ReportParts:
         by incident, and the site-wide lint: everything the report's files
         show but its rules (the same for every part: :class:`Reuse`)."""
         digest = hashlib.sha256()
-        for slug, part in self.parts.items():
-            digest.update(f"{slug}\0{part.shown}\0{part.text}\0".encode())
+        for slug, part in self.parts.items():  # (the line holds what the items show, and more)
+            digest.update(f"{slug}\0{part.line}\0".encode())
         lint = self._site_wide
         digest.update(json.dumps(lint, ensure_ascii=False, sort_keys=True).encode("utf-8"))
         return digest.hexdigest()
@@ -178,7 +194,7 @@ class ReportParts:
             return frozenset()
         if found.decoded is not None:
             return frozenset(o.key for o in found.decoded.obligations)
-        if found.text.startswith("[[]"):
+        if not found.has_items:
             return frozenset()
         part = self.part(slug)
         return frozenset(o.key for o in part.obligations) if part is not None else frozenset()
@@ -264,10 +280,9 @@ def report_parts(
         notices = by_slug.get(incident.slug, [])
         key = input_key(reuse, now, zone, incident, notices)
         line = reuse.previous.get(key) if key is not None else None
-        fields = line.split("\t") if line is not None else []
-        if len(fields) == 4 and _whole(fields[2]) and _whole(fields[3]):
+        if line is not None and line.count("\t") == 3 and _whole(line):
             reused += 1
-            part = _Part(incident, notices, fields, None, line)
+            part = _Part(incident, notices, line, None)
         else:
             computed = incident_part(incident, notices, rulebook, now, zone)
             made = (
@@ -276,18 +291,19 @@ def report_parts(
                 warnings_text(computed),
                 encode(computed),
             )
-            part = _Part(incident, notices, made, computed)
+            part = _Part(incident, notices, "\t".join(made), computed)
         parts[incident.slug] = part
         if key is not None:
-            kept[key] = part.line()
+            kept[key] = part.line
             key_of[incident.slug] = key
     return ReportParts(site, rulebook, now, zone, parts, kept, reused, key_of, reuse.rules)
 
 
-def _whole(text: str) -> bool:
-    """Whether a kept part's text looks whole (a JSON array): it is decoded
-    when first read, and computed then if it does not decode."""
-    return text.startswith("[") and text.endswith("]")
+def _whole(line: str) -> bool:
+    """Whether a kept part's line looks whole (its fields JSON, the last an
+    array): it is decoded when first read, and computed then if it does not
+    decode."""
+    return line.startswith("[") and line.endswith("]")
 
 
 def _notices_by_slug(site: Site) -> dict[str, list[Notice]]:

@@ -170,7 +170,7 @@ def _rows_keys(parts: ReportParts, base: str, places: Places | None) -> dict[str
         known, inputs = places.parts, places.inputs
     keys: dict[str, str] = {}
     for slug, part in parts.parts.items():
-        if part.text.startswith("[[]"):  # (no items)
+        if not part.has_items:
             continue
         found = parts.inputs.get(slug)
         same = found is not None and inputs.get(slug) == found and slug in known

@@ -21,7 +21,7 @@ counts as empty: every part is computed again. Deleting it is always safe.
 Each line also holds what the report's items show of the incident, the
 part's warnings alone and the digest of what the metrics read of the
 incident (:mod:`clarion.derive.deadline_report`): functions of the same
-inputs. The file is read as a stream, a megabyte at a time, and written as
+inputs. The file is read as a stream, a piece at a time, and written as
 its lines are made, never held whole.
 
 Where the report's items are in the files the last build wrote is kept in a
@@ -74,7 +74,7 @@ class KeptParts:
     @functools.cached_property
     def previous(self) -> dict[str, str]:
         """The file's lines, ``{}`` when it does not read. Read as a stream,
-        in large pieces: the file is never held whole, compressed or not."""
+        in pieces: the file is never held whole, compressed or not."""
         previous: dict[str, str] = {}
         lines = 0
         head: bytes | None = None
@@ -137,13 +137,13 @@ class KeptParts:
 
 
 def _lines(path: Path) -> Iterator[bytes]:
-    """The lines of a file of Zstandard frames, decompressed a megabyte at a
+    """The lines of a file of Zstandard frames, decompressed 128 KB of it at a
     time (``EOFError`` when it is cut short, :data:`CompressedError` when it
     is damaged or not Zstandard)."""
     frame = zstandard.ZstdDecompressor().decompressobj()
     rest = b""
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
+        while chunk := handle.read(1 << 17):
             data = frame.decompress(chunk)
             while frame.eof and frame.unused_data:  # the next frame
                 unused = frame.unused_data

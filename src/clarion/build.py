@@ -187,16 +187,6 @@ def _parts_back(context: RenderContext, parts: _Parts) -> None:
     context.private.kept.update({k: new[k] if k in new else previous[k] for k in keys})
 
 
-def _save_rows(context: RenderContext) -> None:
-    """Keep the deadline report's rows this process rendered or reused, by
-    the process that rendered the report (a background process saves them
-    itself, while the pages render: they are read by that writer only)."""
-    kept = context.kept_rows
-    if kept is not None and context.made_rows:
-        kept.save(context.made_rows)
-        context.made_rows.clear()
-
-
 def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) -> Iterator[Output]:
     """Every writer's outputs, in writer order (the same with or without workers);
     ``writers`` defaults to all of them (:data:`clarion.render.writers.WRITERS`)."""
@@ -211,7 +201,6 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
         def in_process() -> Iterator[tuple[int, Output | _Parts]]:
             for number, writer in enumerate(in_background):
                 yield from ((number, output) for output in writer(context))
-            _save_rows(context)
             # what the private state keeps for the next build comes back too, last
             yield len(in_background), _parts_made(context)
 
@@ -392,7 +381,6 @@ def _rebuild(
         _keep_conversions(cache, context)
     if kept is not None and context.private.kept:
         kept.save(context.private.kept)
-    _save_rows(context)
     again = _told_again(said)
     assert again is not None
     return BuildResult(

@@ -4,7 +4,7 @@ only :mod:`clarion.output.write` puts on disk."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..derive.private import PrivateState
     from ..model import Site
     from ..output.cache import BuildCache, ManifestEntry
-    from ..output.kept import KeptParts, Line
+    from ..output.kept import KeptParts
     from ..rules import RuleBook
     from .markdown import MarkdownRenderer
 
@@ -74,10 +74,9 @@ class RenderContext:
     markdown: MarkdownRenderer
     cache: BuildCache | None = None
     workers: int = 1  # processes a writer may use (see clarion.core.parallel)
-    #: The deadline report's rows the last build kept, and those of this build
-    #: by key, for the next (:mod:`clarion.render.report.rows`).
+    #: Where the last build's deadline report put each item, and this build's
+    #: for the next (:mod:`clarion.render.report.splice`).
     kept_rows: KeptParts | None = None
-    made_rows: dict[str, Line] = field(default_factory=dict)
 
     @property
     def rulebook(self) -> RuleBook:

@@ -178,6 +178,20 @@ def test_the_deadline_parts_derived_in_the_background_are_kept(tmp_path):
 
 
 @pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
+def test_the_main_process_never_reads_the_kept_deadline_parts(tmp_path):
+    """With a background process for the private files, that process reads
+    the kept parts and keeps the new ones: the main process, which renders
+    the pages, spends nothing on them."""
+    root = _large_site_built(tmp_path)
+    newest = sorted((root / "updates").glob("*synthetic*.md"))[-1]
+    newest.write_text(newest.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    result = build(load_config(root), now=NOW, workers=2)
+    kept = result.context.kept_parts
+    assert kept is not None and "previous" not in vars(kept)
+    assert result.context.private.kept == {}  # derived in the other process only
+
+
+@pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
 def test_the_deadline_rows_rendered_in_the_background_are_kept(tmp_path):
     """The background process that renders the deadline report keeps where
     its rows are: the next build renders only the edited incident's."""

@@ -138,11 +138,12 @@ def prepare(
             held,
             sources.rulebook,
             now,
-            reuse=None if kept is None else Reuse(rules_digest(config), kept.previous),
+            reuse=None if kept is None else Reuse(rules_digest(config), kept.lines()),
         ),
         markdown=markdown,
         cache=cache,
         workers=workers,
+        kept_parts=kept,
         kept_rows=kept_rows,
     )
 
@@ -168,23 +169,14 @@ def _reporting(
         yield output
 
 
-#: The deadline report's parts a background process derived: the text of
-#: those the last build did not keep, and the keys of all.
-_Parts = tuple[dict[str, str], list[str]]
-
-
-def _parts_made(context: RenderContext) -> _Parts:
-    previous = context.private.reuse.previous if context.private.reuse is not None else {}
-    kept = context.private.kept
-    return {k: text for k, text in kept.items() if previous.get(k) != text}, list(kept)
-
-
-def _parts_back(context: RenderContext, parts: _Parts) -> None:
-    """The parts of :func:`_parts_made`, in the main process (the text of a
-    part the last build kept is the main process's own: not sent twice)."""
-    new, keys = parts
-    previous = context.private.reuse.previous if context.private.reuse is not None else {}
-    context.private.kept.update({k: new[k] if k in new else previous[k] for k in keys})
+def _keep_parts(context: RenderContext) -> None:
+    """Keep the deadline report's parts for the next build, by the process
+    that derived them (the background process of the private files, when
+    there is one: the main process never reads the kept parts). They are
+    keyed on their inputs, so a build that fails later leaves them right."""
+    kept = context.kept_parts
+    if kept is not None and context.private.kept:
+        kept.save(context.private.kept)
 
 
 def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) -> Iterator[Output]:
@@ -195,19 +187,18 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
     writers = WRITERS if writers is None else tuple(writers)
     large = context.workers > 1 and len(context.site.incidents) >= MIN_ITEMS
     in_background = tuple(w for w in writers if w in BACKGROUND_WRITERS) if large else ()
-    spooled: Iterator[tuple[int, Output | _Parts]] | None = None
+    spooled: Iterator[tuple[int, Output]] | None = None
     if in_background:
 
-        def in_process() -> Iterator[tuple[int, Output | _Parts]]:
+        def in_process() -> Iterator[tuple[int, Output]]:
             for number, writer in enumerate(in_background):
                 yield from ((number, output) for output in writer(context))
-            # what the private state keeps for the next build comes back too, last
-            yield len(in_background), _parts_made(context)
+            _keep_parts(context)
 
         # the private files are made in a forked process while the pages render,
         # each spooled to a temporary file as made, and read back in writer order
         spooled = Spooled(in_process).items()
-    waiting: tuple[int, Output | _Parts] | None = None
+    waiting: tuple[int, Output] | None = None
     for writer in writers:
         if writer not in in_background:
             yield from writer(context)
@@ -219,13 +210,11 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
                 waiting = next(spooled, None)
             if waiting is None or waiting[0] != number:
                 break
-            assert isinstance(waiting[1], Output)
             yield waiting[1]
             waiting = None
-    if spooled is not None:
-        for number, parts in ([waiting] if waiting is not None else []) + list(spooled):
-            assert number == len(in_background) and not isinstance(parts, Output)
-            _parts_back(context, parts)
+    assert waiting is None and (spooled is None or next(spooled, None) is None)
+    if not in_background:
+        _keep_parts(context)
 
 
 def _keep_conversions(cache: BuildCache, context: RenderContext) -> None:
@@ -379,8 +368,6 @@ def _rebuild(
         files = {area: dict(entries) for area, entries in report.manifest.items()}
         cache.save(files, names, stamp, notes, said)
         _keep_conversions(cache, context)
-    if kept is not None and context.private.kept:
-        kept.save(context.private.kept)
     again = _told_again(said)
     assert again is not None
     return BuildResult(

@@ -96,6 +96,12 @@ class KeptParts:
         self._lines = lines
         return previous
 
+    def lines(self) -> Mapping[str, str]:
+        """:attr:`previous`, read when first looked into: the main process of
+        a build with a background process for the private files never reads
+        the file (that process reads it and keeps the parts itself)."""
+        return _OnFirstUse(self)
+
     def take(self, key: str) -> str | None:
         """The line kept under ``key``, let go of here: a caller that keeps
         it as it is saves it as ``None`` (:meth:`save`), and its text is not
@@ -181,6 +187,22 @@ def _write_lines(handle: BinaryIO, lines: Mapping[str, Line], head: str | None =
             yield f"{key}\t{text}\n".encode()
 
     write_compressed(handle, made())
+
+
+class _OnFirstUse(Mapping[str, str]):
+    """The lines of a :class:`KeptParts`, read on first use."""
+
+    def __init__(self, kept: KeptParts) -> None:
+        self._kept = kept
+
+    def __getitem__(self, key: str) -> str:
+        return self._kept.previous[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kept.previous)
+
+    def __len__(self) -> int:
+        return len(self._kept.previous)
 
 
 def rules_digest(config: SiteConfig) -> str:

@@ -74,6 +74,9 @@ class RenderContext:
     markdown: MarkdownRenderer
     cache: BuildCache | None = None
     workers: int = 1  # processes a writer may use (see clarion.core.parallel)
+    #: The deadline report's parts the last build kept, saved again by the
+    #: process that renders the private files (:mod:`clarion.output.kept`).
+    kept_parts: KeptParts | None = None
     #: Where the last build's deadline report put each item, and this build's
     #: for the next (:mod:`clarion.render.report.splice`).
     kept_rows: KeptParts | None = None

@@ -91,7 +91,6 @@ class HtmlRenderer:
             assert self.env.loader is not None
             self.env.loader = _FragmentLoader(self.env.loader)
         self.env.filters["markdown"] = lambda text: Markup(markdown.html(text))
-        self.items = {i.slug: ItemView(i, state, config) for i in state.incidents}
         self._item_keys: dict[str, str] = {}  # slug -> render key of its page
         self.static_files = _site_static_files(config)
         self.env.globals.update(
@@ -107,6 +106,12 @@ class HtmlRenderer:
             day_text=day_summary,
             self_contained=False,
         )
+
+    @cached_property
+    def items(self) -> dict[str, ItemView]:
+        """Every item's view by slug, made on first use (the metrics page,
+        rendered with this environment, shows none)."""
+        return {i.slug: ItemView(i, self.state, self.config) for i in self.state.incidents}
 
     @cached_property
     def fingerprint(self) -> str:

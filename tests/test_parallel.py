@@ -101,6 +101,38 @@ def test_spooled_worker_finishes_without_waiting_for_the_parent():
     assert list(spooled.items()) == list(_big_items())
 
 
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_spooled_items_are_taken_as_the_worker_makes_them(tmp_path):
+    """The parent takes an item as soon as it is written, while the worker
+    is still making the next: here the worker waits for the parent to have
+    taken the first before it makes the second."""
+    marker = tmp_path / "first taken"
+
+    def first_then_wait():
+        yield b"first"
+        deadline = time.monotonic() + 20
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield b"second, after the first was taken" if marker.exists() else b"too late"
+
+    items = Spooled(first_then_wait).items()
+    assert next(items) == b"first"
+    marker.touch()
+    assert list(items) == [b"second, after the first was taken"]
+
+
+def test_spooled_items_after_a_failure_are_made_again_from_the_first_not_taken():
+    def flaky():
+        yield 1
+        yield 2
+        if os.getpid() != parent:
+            os._exit(3)  # the worker dies after two items
+        yield 3
+
+    parent = os.getpid()
+    assert list(Spooled(flaky).items()) == [1, 2, 3]
+
+
 def test_spooled_items_reraise_in_parent():
     def boom():
         yield b"one"

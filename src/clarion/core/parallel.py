@@ -277,14 +277,22 @@ def _send_result(func: Callable[[], object], send: object, parent: int) -> None:
 
 class Spooled(Generic[R]):
     """The items of ``func()``, made now in a forked process that writes each
-    to an unnamed temporary file as it is made; :meth:`items` then reads
-    them back one at a time, in order. Neither process holds them all, and
-    the worker never waits for the parent to take them (it finishes and
-    exits while the parent does other work). Without ``fork`` (or with
-    ``enabled=False``) ``func`` runs in-process when the items are asked
-    for; if the worker fails, ``func`` runs again in-process, so the caller
-    sees the real exception. The file has no name, so a killed build leaves
-    nothing behind.
+    to an unnamed temporary file as it is made; :meth:`items` reads them
+    back one at a time, in order, each as soon as it is written (the parent
+    takes the first items while the worker still makes the last). Neither
+    process holds them all, and the worker never waits for the parent to
+    take them (it finishes and exits while the parent does other work).
+    Without ``fork`` (or with ``enabled=False``) ``func`` runs in-process
+    when the items are asked for; if the worker fails, ``func`` runs again
+    in-process from the first item not yet read, so the caller sees the real
+    exception. The file has no name, so a killed build leaves nothing behind.
+
+    The file holds one record per item: its length (8 bytes) and its pickle.
+    After each record the worker writes the length of the file so far to a
+    pipe, unless the pipe is full (the parent, not reading yet, learns the
+    length later); the end of the pipe (the worker has exited) says the file
+    is complete. The parent reads with ``pread``: the two processes share
+    the file's offset, which only the worker moves.
     """
 
     def __init__(self, func: Callable[[], Iterable[R]], *, enabled: bool = True):
@@ -293,32 +301,75 @@ class Spooled(Generic[R]):
         if enabled and can_fork():
             spool: IO[bytes] = tempfile.TemporaryFile()
             parent = os.getpid()
+            written, told = os.pipe()
 
             def spool_all() -> bool:
                 # run again in the parent when the worker failed: not here, in items()
-                return os.getpid() != parent and _spool_items(func, spool)
+                if os.getpid() == parent:
+                    return False
+                os.close(written)
+                os.set_blocking(told, False)
+                return _spool_items(func, spool, told)
 
             self._spool = spool
+            self._written = written
             self._done = Background(spool_all)
+            os.close(told)
 
     def items(self) -> Iterator[R]:
         if self._done is None:
             yield from self._func()
             return
-        with self._spool as spool:
-            if not self._done.result():  # the worker failed: again here, for the error
-                yield from self._func()
-                return
-            spool.seek(0)
+        taken = 0
+        with self._spool as spool, os.fdopen(self._written, "rb", buffering=0) as told:
+            records = _Records(spool.fileno())
+            pending = b""
             while True:
-                try:
-                    yield pickle.load(spool)
-                except EOFError:
-                    return
+                news = told.read(8 * 512)  # the sizes the worker told since
+                if news:
+                    pending += news
+                    whole = len(pending) - len(pending) % 8
+                    end = int.from_bytes(pending[whole - 8 : whole], "big") if whole else 0
+                    pending = pending[whole:]
+                else:  # the worker has exited: the file is whole
+                    end = os.fstat(spool.fileno()).st_size
+                for item in records.upto(end):
+                    yield item
+                    taken += 1
+                if not news:
+                    break
+            if not self._done.result():  # the worker failed: again here, for the error
+                yield from islice(self._func(), taken, None)
 
 
-def _spool_items(func: Callable[[], Iterable[object]], spool: IO[bytes]) -> bool:
+class _Records:
+    """The items of a spool file's records, read in order with ``pread``."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.offset = 0
+
+    def upto(self, end: int) -> Iterator[Any]:
+        """The items of the whole records that end by ``end``."""
+        while self.offset + 8 <= end:
+            length = int.from_bytes(os.pread(self.fd, 8, self.offset), "big")
+            if self.offset + 8 + length > end:
+                return
+            data = os.pread(self.fd, length, self.offset + 8)
+            self.offset += 8 + length
+            yield pickle.loads(data)
+
+
+def _spool_items(func: Callable[[], Iterable[object]], spool: IO[bytes], told: int) -> bool:
+    size = 0
     for item in func():
-        pickle.dump(item, spool, protocol=pickle.HIGHEST_PROTOCOL)
-    spool.flush()
+        data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+        spool.write(len(data).to_bytes(8, "big"))
+        spool.write(data)
+        spool.flush()
+        size += 8 + len(data)
+        try:
+            os.write(told, size.to_bytes(8, "big"))
+        except BlockingIOError:
+            pass  # the parent reads nothing yet: it learns the size later
     return True

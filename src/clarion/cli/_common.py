@@ -9,6 +9,7 @@ Exit codes (PRODUCT.md): 0 success; 1 ``check`` found something overdue;
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -119,8 +120,28 @@ def main(debug: bool) -> None:
 
 
 def run() -> None:
-    """The ``clarion`` program: :func:`main` in a process that ends with its command."""
+    """The ``clarion`` program: :func:`main` in a process that ends with its
+    command. It ends without the interpreter's teardown, which frees every
+    object still alive one by one (a build's caches hold part of the site:
+    about 0.03 s at 10,000 incidents) for memory the process returns whole
+    anyway; output is flushed and the ``atexit`` handlers run first (mypy
+    ends the same way)."""
+    import atexit
+
     from ..core.parallel import process_ends_with_command
 
     process_ends_with_command()
-    main()
+    try:
+        main()
+        code = 0
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
+        if isinstance(exit.code, str):
+            print(exit.code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (``| head``), a closed stream
+            code = code or 1
+    atexit._run_exitfuncs()
+    os._exit(code)

@@ -22,8 +22,8 @@ from clarion.config import load_config
 from clarion.derive.incident_facts import NOT_READ_BY_METRICS
 from clarion.model import Incident, Update
 from tests.conftest import NOW, copy_example
+from tests.test_deadline_parts import _private_equals_clean
 from tests.test_incremental import EMAIL, _replace
-from tests.test_site_build import tree
 
 POSTMORTEM = "updates/2026-10-14-api-and-dashboard-outage.md"
 PAGE = "private/metrics/index.html"
@@ -42,18 +42,6 @@ def computed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def _equals_clean(root: Path, tmp_path: Path, now=NOW) -> None:  # type: ignore[no-untyped-def]
-    clean = tmp_path / "clean"
-    build(
-        load_config(root),
-        now=now,
-        public_dir=clean / "public",
-        private_dir=clean / "private",
-        use_cache=False,
-    )
-    assert tree(root / "private") == tree(clean / "private")
-
-
 def test_a_reworded_update_reuses_the_metrics_page(tmp_path: Path, computed: list[int]) -> None:
     root = copy_example(tmp_path / "site")
     build(load_config(root), now=NOW)
@@ -62,7 +50,7 @@ def test_a_reworded_update_reuses_the_metrics_page(tmp_path: Path, computed: lis
     _replace(root, EMAIL, "reaching some", "reaching a few")
     build(load_config(root), now=NOW)
     assert computed == [1] and (root / PAGE).read_bytes() == before
-    _equals_clean(root, tmp_path)
+    _private_equals_clean(root, tmp_path, NOW)
 
 
 @pytest.mark.parametrize(
@@ -89,7 +77,7 @@ def test_an_edit_of_what_the_metrics_read_renders_the_page(
     _replace(root, path, old, new)
     build(load_config(root), now=NOW)
     assert computed == [1, 1], what
-    _equals_clean(root, tmp_path)
+    _private_equals_clean(root, tmp_path, NOW)
 
 
 def test_a_new_time_renders_the_page(tmp_path: Path, computed: list[int]) -> None:
@@ -97,7 +85,7 @@ def test_a_new_time_renders_the_page(tmp_path: Path, computed: list[int]) -> Non
     build(load_config(root), now=NOW)
     build(load_config(root), now=NOW + timedelta(days=40))
     assert computed == [1, 1]
-    _equals_clean(root, tmp_path, NOW + timedelta(days=40))
+    _private_equals_clean(root, tmp_path, NOW + timedelta(days=40))
 
 
 def test_every_field_of_an_incident_is_read_or_named_as_not_read() -> None:

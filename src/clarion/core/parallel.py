@@ -287,12 +287,13 @@ class Spooled(Generic[R]):
     in-process from the first item not yet read, so the caller sees the real
     exception. The file has no name, so a killed build leaves nothing behind.
 
-    The file holds one record per item: its length (8 bytes) and its pickle.
-    After each record the worker writes the length of the file so far to a
-    pipe, unless the pipe is full (the parent, not reading yet, learns the
-    length later); the end of the pipe (the worker has exited) says the file
-    is complete. The parent reads with ``pread``: the two processes share
-    the file's offset, which only the worker moves.
+    The file holds one record per item: its length (8 bytes) and its pickle,
+    written as it is made (a large item is never copied whole). After each
+    record the worker writes the length of the file so far to a pipe, unless
+    the pipe is full (the parent, not reading yet, learns it later); once
+    the worker has exited and said it succeeded, every record is whole. The
+    parent reads with ``pread``: the two processes share the file's offset,
+    which only the worker moves.
     """
 
     def __init__(self, func: Callable[[], Iterable[R]], *, enabled: bool = True):
@@ -324,26 +325,26 @@ class Spooled(Generic[R]):
         with self._spool as spool, os.fdopen(self._written, "rb", buffering=0) as told:
             records = _Records(spool.fileno())
             pending = b""
-            while True:
-                news = told.read(8 * 512)  # the sizes the worker told since
-                if news:
-                    pending += news
-                    whole = len(pending) - len(pending) % 8
-                    end = int.from_bytes(pending[whole - 8 : whole], "big") if whole else 0
-                    pending = pending[whole:]
-                else:  # the worker has exited: the file is whole
-                    end = os.fstat(spool.fileno()).st_size
+            while news := told.read(8 * 512):  # the sizes the worker told since
+                pending += news
+                whole = len(pending) - len(pending) % 8
+                end = int.from_bytes(pending[whole - 8 : whole], "big") if whole else 0
+                pending = pending[whole:]
                 for item in records.upto(end):
                     yield item
                     taken += 1
-                if not news:
-                    break
-            if not self._done.result():  # the worker failed: again here, for the error
+            # the worker has exited
+            if self._done.result():  # every record is whole, told or not
+                for item in records.upto(os.fstat(spool.fileno()).st_size):
+                    yield item
+                    taken += 1
+            else:  # the worker failed: again here, from the first item not taken
                 yield from islice(self._func(), taken, None)
 
 
 class _Records:
-    """The items of a spool file's records, read in order with ``pread``."""
+    """The items of a spool file's records, read in order with ``pread``
+    (each item's bytes read straight into the objects that hold them)."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
@@ -355,21 +356,48 @@ class _Records:
             length = int.from_bytes(os.pread(self.fd, 8, self.offset), "big")
             if self.offset + 8 + length > end:
                 return
-            data = os.pread(self.fd, length, self.offset + 8)
+            item = pickle.load(_ReadAt(self.fd, self.offset + 8))
             self.offset += 8 + length
-            yield pickle.loads(data)
+            yield item
+
+
+class _ReadAt:
+    """A file's bytes from ``offset`` on, read without moving the offset the
+    file shares with the worker (what :func:`pickle.load` reads from)."""
+
+    def __init__(self, fd: int, offset: int) -> None:
+        self.fd = fd
+        self.offset = offset
+
+    def read(self, size: int = -1) -> bytes:
+        data = os.pread(self.fd, size if size >= 0 else os.fstat(self.fd).st_size, self.offset)
+        self.offset += len(data)
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        done = os.preadv(self.fd, [buffer], self.offset)
+        self.offset += done
+        return done
+
+    def readline(self) -> bytes:
+        line = b""
+        while not line.endswith(b"\n") and (byte := self.read(1)):
+            line += byte
+        return line
 
 
 def _spool_items(func: Callable[[], Iterable[object]], spool: IO[bytes], told: int) -> bool:
-    size = 0
+    """Write each item as a record (its length, then its pickle, written to
+    the file as it is made: a large item is never copied), then tell its end."""
     for item in func():
-        data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
-        spool.write(len(data).to_bytes(8, "big"))
-        spool.write(data)
+        start = spool.tell()
+        spool.write(bytes(8))  # its length, once known
+        pickle.dump(item, spool, protocol=pickle.HIGHEST_PROTOCOL)
         spool.flush()
-        size += 8 + len(data)
+        end = spool.tell()
+        os.pwrite(spool.fileno(), (end - start - 8).to_bytes(8, "big"), start)
         try:
-            os.write(told, size.to_bytes(8, "big"))
+            os.write(told, end.to_bytes(8, "big"))
         except BlockingIOError:
             pass  # the parent reads nothing yet: it learns the size later
     return True

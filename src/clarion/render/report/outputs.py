@@ -144,9 +144,9 @@ def _spliced(
         if framed is None:
             return None
     files: dict[str, bytes] = {}
-    for name in names:
+    for name in names:  # each file joined once, its pieces let go as it is
         frame = framed[name]
-        files[name] = frame.before + items.pop(name) + frame.after
+        files[name] = b"".join([frame.before, *items.pop(name), frame.after])
     if own:
         files[REPORT_HTML] = render_html(context.private.deadlines, config).encode("utf-8")
     if not any(x >= 0 for x in offsets[REPORT_ICS]):  # no events: icalendar's own empty calendar

@@ -278,12 +278,13 @@ def spliced(
     previous: dict[str, bytes] | None,
     render: Callable[[Obligation], Row | None],
     names: Sequence[str] = FILES,
-) -> tuple[dict[str, bytes], dict[str, list[int]]] | None:
+) -> tuple[dict[str, list[bytes]], dict[str, list[int]]] | None:
     """The items of each of the files ``names``, in the report's order
-    (``order``): runs of ``previous`` (the files ``places`` describes) for
-    the last build's items, rows ``render`` makes for the others. With each
-    item's place in them, two per item. ``None`` when an item cannot be
-    rendered, or a kept place does not fit its file."""
+    (``order``), as the pieces that make them up once joined: runs of
+    ``previous`` (the files ``places`` describes) for the last build's
+    items, rows ``render`` makes for the others. With each item's place in
+    them, two per item. ``None`` when an item cannot be rendered, or a kept
+    place does not fit its file."""
     regions = {name: _Region(SEPARATORS[name], _LOOKS[name]) for name in names}
     first = last = -1
 
@@ -313,8 +314,8 @@ def spliced(
         close()
     except (ValueError, TypeError, IndexError):
         return None
-    items = {name: b"".join(region.pieces) for name, region in regions.items()}
-    return items, {name: region.offsets for name, region in regions.items()}
+    pieces = {name: region.pieces for name, region in regions.items()}
+    return pieces, {name: region.offsets for name, region in regions.items()}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from clarion.build import BuildResult, build
 from clarion.config import SiteConfig, load_config
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -18,6 +19,18 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 #: The example site's source folders at the top of the repository.
 EXAMPLE_SOURCES = ("site_src", "updates", "comms", "runbooks")
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_clean(root: Path, folder: Path, now: datetime = NOW) -> BuildResult:
+    """A build of ``root`` without the cache into ``folder``'s ``public``
+    and ``private``: what an incremental build must equal."""
+    return build(
+        load_config(root),
+        now=now,
+        public_dir=folder / "public",
+        private_dir=folder / "private",
+        use_cache=False,
+    )
 
 
 def copy_example(root: Path) -> Path:

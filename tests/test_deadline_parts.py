@@ -28,7 +28,7 @@ from clarion.derive.incident_deadlines import (
 )
 from clarion.load import load_sources
 from clarion.output.kept import rules_digest
-from tests.conftest import NOW, copy_example
+from tests.conftest import NOW, build_clean, copy_example
 from tests.test_incremental import EMAIL, EXPORT_NOTICE, _replace
 from tests.test_site_build import tree
 
@@ -91,15 +91,8 @@ def test_the_report_from_kept_parts_equals_the_report_computed(tmp_path: Path) -
 
 
 def _private_equals_clean(root: Path, tmp_path: Path, now: datetime) -> None:
-    clean = tmp_path / "clean"
-    build(
-        load_config(root),
-        now=now,
-        public_dir=clean / "public",
-        private_dir=clean / "private",
-        use_cache=False,
-    )
-    assert tree(root / "private") == tree(clean / "private")
+    build_clean(root, tmp_path / "clean", now)
+    assert tree(root / "private") == tree(tmp_path / "clean" / "private")
 
 
 def test_an_edit_computes_the_deadline_parts_of_what_it_changed_only(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from clarion.config import load_config
 from clarion.output.generations import store_for
 from clarion.output.write import OutputPathError, write_outputs
 from clarion.render import Area, Carried, Output
-from tests.conftest import NOW, build_leftovers
+from tests.conftest import NOW, build_clean, build_leftovers
 from tests.test_site_build import SITES, tree
 
 PAGE = "incidents/2026-11-20-api-errors/index.html"
@@ -63,13 +63,7 @@ def _edit_other(root: Path, number: int) -> None:
 
 def _assert_as_clean(root: Path, tmp_path: Path, what: str) -> None:
     clean = tmp_path / f"clean-{what}"
-    build(
-        load_config(root),
-        now=NOW,
-        public_dir=clean / "public",
-        private_dir=clean / "private",
-        use_cache=False,
-    )
+    build_clean(root, clean)
     for area in ("public", "private"):
         assert tree(root / area) == tree(clean / area), f"{what}: {area} differs"
 
@@ -133,13 +127,7 @@ def test_pages_carried_from_other_folders_are_copied(site: Path, tmp_path: Path)
         private_dir=tmp_path / "elsewhere" / "private",
     )
     clean = tmp_path / "clean"
-    build(
-        load_config(site),
-        now=NOW,
-        public_dir=clean / "public",
-        private_dir=clean / "private",
-        use_cache=False,
-    )
+    build_clean(site, clean)
     assert tree(result.public_dir) == tree(clean / "public")
     assert tree(result.private_dir) == tree(clean / "private")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -222,17 +222,7 @@ class ReportParts:
             self.site, self.rulebook, self.now, self.zone, [p for p in parts if p], warn_within
         )
         texts = {slug: part.text for slug, part in self.parts.items()}
-        return DeadlineReport(
-            now=report.now,
-            zone=report.zone,
-            obligations=report.obligations,
-            lint=report.lint,
-            warn_within=warn_within,
-            digest=self.digest,
-            kept=self.kept,
-            reused=self.reused,
-            parts=texts,
-        )
+        return replace(report, digest=self.digest, kept=self.kept, reused=self.reused, parts=texts)
 
 
 class _ByKey(Mapping[str, Obligation]):

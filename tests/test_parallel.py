@@ -30,6 +30,33 @@ def test_fork_map_keeps_order():
     assert fork_map(_square_all, 0, items[:5], 2) == [0, 1, 4, 9, 16]
 
 
+def _pid_of_each(_inputs, items):
+    return [os.getpid() for _ in items]
+
+
+def _fail_on(bad, items):
+    if bad in items:
+        raise ValueError(f"item {bad}")
+    return list(items)
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_fork_map_caller_parses_its_share_and_a_worker_the_rest():
+    # the caller is one of the workers: its results are never pickled
+    pids = fork_map(_pid_of_each, None, list(range(MIN_ITEMS * 4)), 2)
+    assert len(pids) == MIN_ITEMS * 4
+    assert os.getpid() in pids
+    assert len(set(pids)) == 2
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_fork_map_reraises_whoever_fails():
+    items = list(range(MIN_ITEMS * 4))
+    for bad in (0, 1, len(items) // 2, len(items) - 1):  # some chunks go to the worker
+        with pytest.raises(ValueError, match=f"item {bad}"):
+            fork_map(_fail_on, bad, items, 2)
+
+
 class _Unpicklable:
     """Inputs that cannot cross a process boundary by pickling."""
 

@@ -271,3 +271,48 @@ def test_the_deadline_rows_rendered_in_the_background_are_kept(tmp_path):
     config = load_config(root)
     build(config, now=NOW, public_dir=tmp_path / "p", private_dir=tmp_path / "q", use_cache=False)
     assert tree(root / "private") == tree(tmp_path / "q")
+
+
+@pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
+def test_the_private_files_process_starts_before_the_public_state_is_derived(tmp_path, monkeypatch):
+    """The process that renders the private files is forked before the main
+    process derives the public state, and never derives it itself (its
+    metrics page, rendered again after a new update, does not show it): the
+    derivation is not on its path."""
+    import clarion.build
+    import clarion.derive
+
+    root = _large_site_built(tmp_path)
+    calls = tmp_path / "calls"
+    derive, spooled = clarion.derive.derive_state, clarion.build.Spooled
+
+    def record(what: str) -> None:
+        with calls.open("a", encoding="utf-8") as out:
+            out.write(f"{what} {os.getpid()}\n")
+
+    def recorded(*args, **kwargs):
+        record("derived")
+        return derive(*args, **kwargs)
+
+    class Recorded(spooled):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            record("forked")
+
+    monkeypatch.setattr(clarion.derive, "derive_state", recorded)
+    monkeypatch.setattr(clarion.build, "Spooled", Recorded)
+    newest = sorted((root / "updates").glob("*synthetic*.md"))[-1]
+    text = newest.read_text(encoding="utf-8")
+    newest.write_text(
+        text + "\n## 2026-11-27 11:59 UTC · Resolved\nStill resolved.\n", encoding="utf-8"
+    )
+    config = load_config(root)
+    build(config, now=NOW, workers=2)
+    assert calls.read_text(encoding="utf-8").split() == [
+        "forked",
+        str(os.getpid()),
+        "derived",
+        str(os.getpid()),
+    ]
+    build(config, now=NOW, public_dir=tmp_path / "p", private_dir=tmp_path / "q", use_cache=False)
+    assert tree(root / "private") == tree(tmp_path / "q")

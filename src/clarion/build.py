@@ -132,7 +132,7 @@ def prepare(
     return RenderContext(
         config=config,
         site=held,
-        state=derive_state(config, site.incidents, now),
+        derive_state=lambda: derive_state(config, site.incidents, now),
         private=PrivateState(
             config,
             held,

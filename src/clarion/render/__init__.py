@@ -3,9 +3,10 @@ only :mod:`clarion.output.write` puts on disk."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,11 +66,16 @@ class Carried:
 @dataclass(frozen=True)
 class RenderContext:
     """What every writer receives: the config, the loaded site, the derived
-    public and private state and the shared Markdown renderer."""
+    public and private state and the shared Markdown renderer.
+
+    The public state is derived on first use (:attr:`state`), like the
+    private one: a large build forks the process that renders the private
+    files before it, and that process derives it only if one of its pages
+    shows it (a template that reads ``state``)."""
 
     config: SiteConfig
     site: Site
-    state: State
+    derive_state: Callable[[], State] = field(repr=False)
     private: PrivateState  # deadlines, metrics, review; the rulebook read with the site
     markdown: MarkdownRenderer
     cache: BuildCache | None = None
@@ -80,6 +86,11 @@ class RenderContext:
     #: Where the last build's deadline report put each item, and this build's
     #: for the next (:mod:`clarion.render.report.splice`).
     kept_rows: KeptParts | None = None
+
+    @cached_property
+    def state(self) -> State:
+        """The public state at ``now`` (:func:`clarion.derive.derive_state`)."""
+        return self.derive_state()
 
     @property
     def rulebook(self) -> RuleBook:

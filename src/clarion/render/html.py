@@ -65,6 +65,18 @@ STATIC_SUFFIXES = {
 }
 
 
+class StateOnUse:
+    """The public state as templates see it, derived when a template first
+    reads it: the private metrics page shows it only on a demo site, and the
+    process that renders the private files then never derives it."""
+
+    def __init__(self, derive: Callable[[], State]) -> None:
+        self._derive = derive
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._derive(), name)
+
+
 class HtmlRenderer:
     """Renders every HTML page of the public site from one environment."""
 
@@ -72,18 +84,24 @@ class HtmlRenderer:
         self,
         config: SiteConfig,
         site: Site,
-        state: State,
+        state: State | Callable[[], State],
         markdown: MarkdownRenderer,
         cache: BuildCache | None = None,
         *,
         fragment: bool = False,
         workers: int = 1,
     ):
+        """``state``: the public state, or what derives it on first use (the
+        templates then see a :class:`StateOnUse`)."""
         self.config = config
         self.workers = workers
         self.cache = cache
         self.site = site
-        self.state = state
+        if callable(state):
+            self._derive_state = state
+            shown: State | StateOnUse = StateOnUse(lambda: self.state)
+        else:
+            self.__dict__["state"] = shown = state
         self.markdown = markdown
         self.fragment = fragment
         self.env = make_environment(config.templates_dir, config.timezone)
@@ -95,7 +113,7 @@ class HtmlRenderer:
         self.static_files = _site_static_files(config)
         self.env.globals.update(
             site=config,
-            state=state,
+            state=shown,
             static_files=self.static_files,
             logo=_first(self.static_files, ("logo.svg", "logo.png")),
             favicon=_first(self.static_files, ("favicon.svg", "favicon.ico", "favicon.png")),
@@ -106,6 +124,11 @@ class HtmlRenderer:
             day_text=day_summary,
             self_contained=False,
         )
+
+    @cached_property
+    def state(self) -> State:
+        """The public state at ``now``."""
+        return self._derive_state()
 
     @cached_property
     def items(self) -> dict[str, ItemView]:

@@ -94,7 +94,8 @@ def render_metrics(context: RenderContext) -> Iterator[Output]:
             yield previous
             return
     page = metrics_page(config, context.private.metrics_report, public=settings.public)
-    renderer = HtmlRenderer(config, context.site, context.state, context.markdown)
+    # (the state only if a template shows it: not derived in the background process)
+    renderer = HtmlRenderer(config, context.site, lambda: context.state, context.markdown)
     if settings.public:
         output = renderer.render(
             "metrics.html.j2", METRICS_PATH, title="Incident metrics", metrics=page

@@ -18,7 +18,6 @@ from clarion.cli import main
 from clarion.config import MetricTargets, load_config
 from clarion.derive.incident_facts import Durations, incident_facts
 from clarion.derive.metric_targets import evaluate_targets
-from clarion.derive.scope_stats import _failure_gaps
 from clarion.derive.stats import compute_stats, months_back
 from clarion.errors import ContentErrors
 from clarion.model import Impact, Incident, Kind, Severity, Stage, Update, Window
@@ -234,9 +233,11 @@ def test_overlapping_incidents_merge_into_one_failure():
         [(5 * HOUR, Stage.INVESTIGATING, ""), (6 * HOUR, Stage.RESOLVED, "")],
         declared=5 * HOUR,
     )
-    assert _failure_gaps(
-        [incident_facts(x, NOW, postmortem_within=POSTMORTEM) for x in (g, h, i)]
-    ) == [2 * HOUR]
+    result = compute_stats(
+        [g, h, i], now=NOW, zone=UTC, components=["api"], postmortem_within=POSTMORTEM
+    )
+    assert result.overall.mtbf.values == (2 * HOUR,)
+    assert result.component("api").mtbf.values == (2 * HOUR,)
 
 
 def test_private_incidents_count_unless_left_out():

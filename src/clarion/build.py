@@ -119,7 +119,7 @@ def prepare(
     from .derive import derive_state
     from .derive.incident_deadlines import Reuse
     from .derive.private import PrivateState
-    from .output.kept import rules_digest
+    from .output.kept import kept_metric_parts, rules_digest
     from .render.markdown import MarkdownRenderer
 
     markdown = MarkdownRenderer()
@@ -129,6 +129,7 @@ def prepare(
         sources = load_sources(config, cache, workers)
     site = sources.site
     held = site.as_of(now)  # updates dated after now are held back everywhere
+    metric_parts = None if kept is None else kept_metric_parts(kept.path.parent)
     return RenderContext(
         config=config,
         site=held,
@@ -139,12 +140,14 @@ def prepare(
             sources.rulebook,
             now,
             reuse=None if kept is None else Reuse(rules_digest(config), kept.lines()),
+            metric_parts=None if metric_parts is None else metric_parts.lines(),
         ),
         markdown=markdown,
         cache=cache,
         workers=workers,
         kept_parts=kept,
         kept_rows=kept_rows,
+        kept_metrics=metric_parts,
     )
 
 
@@ -177,6 +180,9 @@ def _keep_parts(context: RenderContext) -> None:
     kept = context.kept_parts
     if kept is not None and context.private.kept:
         kept.save(context.private.kept)
+    metric_parts = context.kept_metrics
+    if metric_parts is not None and context.private.metric_parts_kept:
+        metric_parts.save(context.private.metric_parts_kept)
 
 
 def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) -> Iterator[Output]:

@@ -168,7 +168,7 @@ class ReportParts:
         """What the items show of each incident and its start (JSON text), by slug."""
         return {slug: part.shown for slug, part in self.parts.items()}
 
-    @property
+    @cached_property
     def metrics(self) -> dict[str, str]:
         """The digest of what the metrics read of each incident
         (:func:`~clarion.derive.incident_facts.metrics_text`), by slug."""

@@ -107,6 +107,9 @@ class IncidentFacts:
     time_to_declare: float | None
     time_to_first_update: float | None
     mttr: float | None
+    #: The four durations in microseconds, in :data:`DURATION_METRICS` order
+    #: (the seconds above are these divided by a million: exact as plain data).
+    micros: tuple[int | None, int | None, int | None, int | None]
     postmortem: str | None  # "in_time", "late", "missing", "pending"; None: not SEV0/SEV1, or open
     action_items: tuple[ActionItem, ...]
 
@@ -123,10 +126,17 @@ class IncidentFacts:
         return value
 
 
-def _span(start: datetime | None, end: datetime | None) -> float | None:
+def span_micros(start: datetime | None, end: datetime | None) -> int | None:
+    """Microseconds from ``start`` to ``end`` (``None``: either missing, or negative)."""
     if start is None or end is None or end < start:
         return None
-    return (end - start).total_seconds()
+    delta = end - start
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def seconds(micros: int | None) -> float | None:
+    """Microseconds as seconds: the same float as ``timedelta.total_seconds()``."""
+    return None if micros is None else micros / 1_000_000
 
 
 def resolved_at(incident: Incident, now: datetime) -> datetime | None:
@@ -176,15 +186,22 @@ def incident_facts(
             postmortem = "in_time" if review <= deadline else "late"
         else:
             postmortem = "pending" if now < deadline else "missing"
+    micros = (
+        span_micros(incident.detected_at, incident.acknowledged_at),
+        span_micros(incident.detected_at, incident.declared_at),
+        span_micros(incident.declared_at, first_update) if incident.public else None,
+        span_micros(failed, resolved),
+    )
     return IncidentFacts(
         incident=incident,
         components=affected_components(incident),
         failed_at=failed,
         resolved_at=resolved,
-        mtta=_span(incident.detected_at, incident.acknowledged_at),
-        time_to_declare=_span(incident.detected_at, incident.declared_at),
-        time_to_first_update=_span(incident.declared_at, first_update) if incident.public else None,
-        mttr=_span(failed, resolved),
+        mtta=seconds(micros[0]),
+        time_to_declare=seconds(micros[1]),
+        time_to_first_update=seconds(micros[2]),
+        mttr=seconds(micros[3]),
+        micros=micros,
         postmortem=postmortem,
         action_items=action_items(incident, now),
     )

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from ..config import SiteConfig
 from ..core.text import code_lines
@@ -434,8 +434,15 @@ def review(
     today = now.astimezone(zone).date()
     quarters = [_quarter_back(today, back) for back in range(3, -1, -1)]
     counts: dict[tuple[int, int], dict[Severity, int]] = {q: {} for q in quarters}
+    year, quarter = quarters[0]
+    # (a day early: whatever the zone's clock does at midnight, none is left out)
+    earliest = datetime.combine(date(year, 3 * quarter - 2, 1), time(), zone) - timedelta(days=1)
+    earliest = earliest.astimezone(UTC)  # (compared with each start: UTC compares fastest)
     for incident in incidents:
-        if incident.is_maintenance or incident.severity is None or incident.started_at > now:
+        started = incident.started_at
+        if started < earliest or started > now:
+            continue
+        if incident.is_maintenance or incident.severity is None:
             continue
         start = incident.started_at.astimezone(zone).date()
         key = (start.year, (start.month - 1) // 3 + 1)

@@ -13,11 +13,15 @@ public pages render (:data:`clarion.render.writers.BACKGROUND_WRITERS`).
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from .. import __version__
 from ..config import SiteConfig
 from ..errors import ContentError, UsageError
 from ..model import Site
@@ -30,7 +34,7 @@ from .learning import Review, review
 from .metric_targets import MetricsReport, metrics_report
 from .notice_obligations import NoticeKey, notice_obligations
 from .owed import Obligation
-from .stats import Stats, compute_stats, months_back
+from .stats import KeptMonths, Stats, compute_stats, months_back
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +48,12 @@ class PrivateState:
     #: The deadline report's parts for the next build, by the digest of their
     #: inputs: filled when the report is derived (with ``reuse``).
     kept: dict[str, str] = field(default_factory=dict)
+    #: The metrics' months' parts the last build kept (``None``: none kept;
+    #: :mod:`clarion.derive.metric_parts`), read on first use.
+    metric_parts: Mapping[str, str] | None = None
+    #: The metrics' months' parts for the next build: filled when the metrics
+    #: are computed (with ``metric_parts`` and the deadline report's parts).
+    metric_parts_kept: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def deadline_parts(self) -> ReportParts | None:
@@ -114,15 +124,45 @@ class PrivateState:
         incidents included unless the page is public."""
         settings = self.config.metrics
         zone = self.config.timezone
-        return compute_stats(
+        within = postmortem_window(self.rulebook)
+        kept = self._kept_months(within)
+        compute = functools.partial(
+            compute_stats,
             self.site.incidents,
             now=self.now,
             zone=zone,
             components=self.config.component_ids,
             since=months_back(self.now, zone, settings.months),
             include_private=not settings.public,
-            postmortem_within=postmortem_window(self.rulebook),
+            postmortem_within=within,
         )
+        try:
+            return compute(kept=kept)
+        except (KeyError, TypeError, IndexError, ValueError, AttributeError):
+            if kept is None:
+                raise
+            kept.kept.clear()  # a kept part that reads but is not one: computed again
+            return compute(kept=replace(kept, previous={}, computed=[]))
+
+    def _kept_months(self, postmortem_within: timedelta) -> KeptMonths | None:
+        """The months' parts the last build kept, keyed on everything every
+        part shares (``None`` without kept parts)."""
+        parts = self.deadline_parts
+        if parts is None or self.metric_parts is None:
+            return None
+        config = self.config
+        shared = [
+            __version__,
+            "metric-parts/1",
+            parts.rules,
+            config.digest,
+            config.timezone.key,
+            list(config.component_ids),
+            config.metrics.public,
+            postmortem_within.total_seconds(),
+        ]
+        base = hashlib.sha256(json.dumps(shared).encode("utf-8")).hexdigest()
+        return KeptMonths(base, parts.metrics, self.metric_parts, self.metric_parts_kept)
 
     @cached_property
     def metrics_report(self) -> MetricsReport:

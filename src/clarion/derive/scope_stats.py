@@ -1,18 +1,19 @@
 """The metrics of one scope (every incident, or one component's): the duration
-metrics, MTBF, the postmortem share and the action-item completion.
+metrics, MTBF, the postmortem share and the action-item completion. They are
+put together from the scope's parts of each month
+(:func:`clarion.derive.metric_parts.scope_stats`).
 
 The definitions are in :mod:`clarion.derive.stats`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from ..model import Severity
-from .incident_facts import DURATION_METRICS, SEVERITIES, Durations, IncidentFacts, Share
+from .incident_facts import Durations, Share
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,68 +39,25 @@ class ScopeStats:
         return self.durations_by_severity[metric][severity]
 
 
-def _failure_gaps(facts: Sequence[IncidentFacts]) -> list[float]:
+def failure_gaps(failures: Iterable[Sequence[Any]]) -> list[float]:
     """Seconds between the end of one failure and the start of the next;
-    overlapping incidents merge, an open one ends the series."""
+    overlapping incidents merge, an open one ends the series. ``failures``:
+    ``(failed, slug, resolved or None)``, in microseconds since the epoch, in
+    the order of ``(failed, slug)``."""
     gaps: list[float] = []
-    ordered = sorted(facts, key=lambda f: (f.failed_at, f.incident.slug))
-    end: datetime | None = None
+    end: int | None = None
     started = False
-    for fact in ordered:
+    for failed, _slug, resolved in failures:
         if started:
             if end is None:
                 break
-            if fact.failed_at > end:
-                gaps.append((fact.failed_at - end).total_seconds())
-                end = fact.resolved_at
-            elif fact.resolved_at is None:
+            if failed > end:
+                gaps.append((failed - end) / 1_000_000)
+                end = resolved
+            elif resolved is None:
                 end = None
             else:
-                end = max(end, fact.resolved_at)
+                end = max(end, resolved)
         else:
-            started, end = True, fact.resolved_at
+            started, end = True, resolved
     return gaps
-
-
-def scope_stats(
-    facts: Sequence[IncidentFacts],
-    *,
-    component: str | None,
-    now: datetime,
-    zone: ZoneInfo,
-    uptime: float | None = None,
-) -> ScopeStats:
-    """Aggregate the facts of one scope."""
-    grouped: dict[Severity, list[IncidentFacts]] = {s: [] for s in SEVERITIES}
-    for fact in facts:
-        severity = fact.severity
-        if severity is not None:
-            grouped[severity].append(fact)
-    by_severity = {s: len(group) for s, group in grouped.items()}
-    durations = {
-        name: Durations.of(f.duration(name) for f in facts) for name, _ in DURATION_METRICS
-    }
-    by_sev = {
-        name: {s: Durations.of(f.duration(name) for f in grouped[s]) for s in SEVERITIES}
-        for name, _ in DURATION_METRICS
-    }
-    states = [f.postmortem for f in facts if f.postmortem is not None]
-    postmortems = Share(
-        hits=states.count("in_time"),
-        total=sum(1 for s in states if s != "pending"),
-        pending=states.count("pending"),
-    )
-    items = [item for f in facts for item in f.action_items]
-    return ScopeStats(
-        component=component,
-        incidents=len(facts),
-        open=sum(1 for f in facts if f.is_open),
-        by_severity=by_severity,
-        durations=durations,
-        durations_by_severity=by_sev,
-        mtbf=Durations(tuple(sorted(_failure_gaps(facts))), 0),
-        postmortems=postmortems,
-        action_items=Share(hits=sum(1 for i in items if i.done), total=len(items)),
-        overdue_action_items=sum(1 for i in items if i.is_overdue(now, zone)),
-        uptime=uptime,
-    )

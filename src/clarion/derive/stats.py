@@ -62,16 +62,29 @@ the one it should follow) is also counted as n/a.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 from ..model import Incident
-from .action_items import ActionItem
-from .incident_facts import IncidentFacts, incident_facts
-from .monthly_stats import MonthStats, components_uptime, month_start, month_stats
-from .scope_stats import ScopeStats, scope_stats
+from .action_items import ActionItem, action_items
+from .incident_facts import affected_components
+from .metric_parts import (
+    Part,
+    components_uptime,
+    decode,
+    encode,
+    month_part,
+    month_stats,
+    reaching_part,
+    scope_stats,
+    with_items,
+)
+from .monthly_stats import MonthStats, month_start
+from .scope_stats import ScopeStats
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,29 +95,38 @@ class Stats:
     zone: ZoneInfo
     since: datetime | None  # as asked (None: from the first incident)
     until: datetime  # exclusive; at most ``now``
+    #: The window's effective start: ``since``, else the first incident's start.
+    start: datetime | None
     include_private: bool
     overall: ScopeStats
     components: tuple[ScopeStats, ...]  # in the site's order
     months: tuple[MonthStats, ...]  # every month of the window, oldest first
-    facts: tuple[IncidentFacts, ...]  # the window's incidents, by start
+    action_items: tuple[ActionItem, ...]  # of the window's incidents, by start
     postmortem_within: timedelta  # the postmortem rule's period at the site
-
-    @property
-    def start(self) -> datetime | None:
-        """The window's effective start: ``since``, else the first incident's start."""
-        if self.since is not None:
-            return self.since
-        return self.facts[0].incident.started_at if self.facts else None
-
-    @property
-    def action_items(self) -> tuple[ActionItem, ...]:
-        return tuple(item for f in self.facts for item in f.action_items)
 
     def component(self, component_id: str) -> ScopeStats:
         for scope in self.components:
             if scope.component == component_id:
                 return scope
         raise KeyError(component_id)
+
+
+@dataclass(frozen=True, eq=False)
+class KeptMonths:
+    """The months' parts the last build kept (:mod:`.metric_parts`), by the
+    digest of their inputs, and those of this build for the next."""
+
+    #: The digest of what every part shares: Clarion, the site's settings and
+    #: rules, the zone, the components, the postmortem period, the scope.
+    base: str
+    #: The digest of what the metrics read of each incident, by slug.
+    digests: Mapping[str, str]
+    previous: Mapping[str, str]
+    kept: dict[str, str] = field(default_factory=dict)
+    #: How many months' parts were computed (the others were reused).
+    #: The months whose parts were computed (``None``: the part of the
+    #: incidents from before the window); the others were reused.
+    computed: list[date | None] = field(default_factory=list)
 
 
 def compute_stats(
@@ -118,70 +140,129 @@ def compute_stats(
     only_component: str | None = None,
     include_private: bool = True,
     postmortem_within: timedelta,
+    kept: KeptMonths | None = None,
 ) -> Stats:
     """The metrics of the incidents that started in ``[since, until)`` (and
     not after ``now``); ``components`` are the site's component ids, in
     order. With ``only_component``, the overall scope is that component's
-    incidents. Linear in the number of incidents (after sorting)."""
+    incidents. Each month's part is computed, or reused from ``kept``
+    (:class:`KeptMonths`) when its incidents read the same; the figures are
+    put together from the parts (:mod:`.metric_parts`)."""
     end = min(until, now) if until is not None else now
-    chosen = [
-        i
-        for i in incidents
-        if not i.is_maintenance
-        and (include_private or i.public)
-        and (since is None or i.started_at >= since)
-        and i.started_at < end
-        and i.started_at <= now
-    ]
-    chosen.sort(key=lambda i: (i.started_at, i.slug))
-    facts = [incident_facts(i, now, postmortem_within=postmortem_within) for i in chosen]
+    last = end.astimezone(UTC)  # (the bounds in UTC: each start compares fastest so)
+    members = [i for i in incidents if (include_private or i.public) and i.started_at < last]
+    first = since.astimezone(UTC) if since is not None else None
+    window = sorted(
+        (i for i in members if first is None or i.started_at >= first),
+        key=lambda i: (i.started_at, i.slug),
+    )
+    start = since if since is not None else _first_start(window, only_component)
     wanted = [only_component] if only_component is not None else list(components)
-    if only_component is not None:
-        facts = [f for f in facts if only_component in f.components]
-    by_component: dict[str, list[IncidentFacts]] = {c: [] for c in wanted}
-    for fact in facts:
-        for cid in fact.components:
-            if cid in by_component:
-                by_component[cid].append(fact)
-    start = since if since is not None else (facts[0].incident.started_at if facts else None)
-    if start is not None and start < end:
-        population = [  # an incident that started before the window may reach into it
-            i
-            for i in incidents
-            if (include_private or i.public)
-            and i.started_at < end
-            and (i.is_maintenance or i.resolved_at is None or i.resolved_at > start)
-        ]
-        uptime = components_uptime(population, wanted, start, end)
-    else:
-        uptime = dict.fromkeys(wanted)
+    scope = only_component or ""
+    parts: dict[date, Part] = {}
+    before: Part = {"s": {}, "up": {}}  # the incidents from before the window
+    if start is not None:
+        first = start.astimezone(UTC)
+        window = [i for i in window if i.started_at >= first]
+        by_month: dict[date, list[Incident]] = {}
+        for incident in window:
+            by_month.setdefault(month_start(incident.started_at, zone), []).append(incident)
+        settings = (start, now, zone, components, postmortem_within)
+        parts = {m: _part(m, group, settings, kept) for m, group in by_month.items()}
+        before = _part(None, [i for i in members if i.started_at < first], settings, kept)
+    ordered = [parts[m] for m in sorted(parts)]
+    uptime = (
+        components_uptime([*ordered, before], wanted, start, end)
+        if start is not None
+        else dict.fromkeys(wanted)
+    )
     overall = scope_stats(
-        facts,
+        (p["s"].get(scope) for p in ordered),
         component=only_component,
         now=now,
-        zone=zone,
         uptime=uptime.get(only_component) if only_component is not None else None,
     )
     scopes = tuple(
-        scope_stats(by_component[c], component=c, now=now, zone=zone, uptime=uptime.get(c))
+        scope_stats((p["s"].get(c) for p in ordered), component=c, now=now, uptime=uptime.get(c))
         for c in wanted
     )
     months: tuple[MonthStats, ...] = ()
     if start is not None:
         last_moment = end - timedelta(microseconds=1) if end > start else start
-        months = month_stats(facts, month_start(start, zone), month_start(last_moment, zone), zone)
+        months = month_stats(parts, scope, month_start(start, zone), month_start(last_moment, zone))
+    by_slug = {i.slug: i for i in window}
+    items = chain.from_iterable(action_items(by_slug[s], now) for s in with_items(ordered, scope))
     return Stats(
         now=now,
         zone=zone,
         since=since,
         until=end,
+        start=start,
         include_private=include_private,
         overall=overall,
         components=scopes,
         months=months,
-        facts=tuple(facts),
+        action_items=tuple(items),
         postmortem_within=postmortem_within,
     )
+
+
+def _first_start(ordered: Sequence[Incident], component: str | None) -> datetime | None:
+    """The start of the first incident (not maintenance) of the scope."""
+    for incident in ordered:
+        if incident.is_maintenance:
+            continue
+        if component is None or component in affected_components(incident):
+            return incident.started_at
+    return None
+
+
+def _part(
+    month: date | None,
+    incidents: Sequence[Incident],
+    settings: tuple[datetime, datetime, ZoneInfo, Sequence[str], timedelta],
+    kept: KeptMonths | None,
+) -> Part:
+    """A month's part (``month`` None: the part of the incidents from before
+    the window): the last build's when ``kept`` holds it for these incidents
+    as the metrics read them, else computed (and kept)."""
+    start, now, zone, components, within = settings
+    key = _part_key(month, start, incidents, kept) if kept is not None else None
+    if key is not None and kept is not None:
+        line = kept.previous.get(key)
+        part = decode(line) if line is not None else None
+        if line is not None and part is not None:
+            kept.kept[key] = line
+            return part
+    if month is None:
+        part = reaching_part(incidents, start=start, components=components)
+    else:
+        part = month_part(
+            incidents,
+            start=start,
+            now=now,
+            zone=zone,
+            components=components,
+            postmortem_within=within,
+        )
+    if key is not None and kept is not None:
+        kept.computed.append(month)
+        if all(u.at <= now for i in incidents for u in i.updates):
+            kept.kept[key] = encode(part)  # (a part with updates after now is not kept)
+    return part
+
+
+def _part_key(
+    month: date | None, start: datetime, incidents: Sequence[Incident], kept: KeptMonths
+) -> str | None:
+    """The digest of a month's inputs (``None`` when an incident has no digest)."""
+    digests = kept.digests
+    slugs = [incident.slug for incident in incidents]
+    if not all(slug in digests for slug in slugs):
+        return None
+    text = "".join([f"{slug}\0{digests[slug]}\0" for slug in slugs])
+    head = f"{kept.base}\0{month}\0{start.isoformat()}\0"
+    return hashlib.sha256((head + text).encode()).hexdigest()
 
 
 def months_back(now: datetime, zone: ZoneInfo, months: int) -> datetime:

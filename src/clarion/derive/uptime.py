@@ -8,8 +8,9 @@ count whole days only: today's bar shows the worst impact so far but no
 percentage, so that the page changes with the state and the date, not with
 the minute (``clarion next-change``).
 
-One sweep (:func:`downtime_pieces`) serves the page's bars, the API and the
-metrics (:func:`window_uptime`).
+One sweep (:func:`sweep`) serves the page's bars, the API
+(:func:`downtime_pieces`) and the metrics (:func:`window_uptime`, over
+microseconds: the metrics keep their intervals as plain data between builds).
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from ..model import Impact, Incident, worst_impact
 from .timeline import Interval
 
 UPTIME_DAYS = 90
+Moment = TypeVar("Moment", datetime, int)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,34 +68,52 @@ def downtime_pieces(
         if left < right:
             events.append((left, 1, interval.impact))
             events.append((right, -1, interval.impact))
-    events.sort(key=lambda e: (e[0], e[1]))
-    active = dict.fromkeys(Impact, 0)
-    pieces: list[tuple[datetime, datetime, Impact]] = []
-    previous: datetime | None = None
+    return sweep(events)
+
+
+def sweep(events: list[tuple[Moment, int, Impact]]) -> list[tuple[Moment, Moment, Impact]]:
+    """The pieces of :func:`downtime_pieces` from the intervals' ends
+    (``(moment, +1 or -1, impact)``, any order), for moments of any one kind:
+    datetimes, or microseconds (:func:`window_uptime`). Between two moments
+    the worst impact in force counts (by :attr:`Impact.rank`)."""
+    events.sort(key=itemgetter(0, 1))
+    by_rank = sorted(Impact, key=lambda i: i.rank)  # operational first
+    active = [0] * len(by_rank)
+    rank = {impact: impact.rank for impact in by_rank}
+    pieces: list[tuple[Moment, Moment, Impact]] = []
+    previous: Moment | None = None
+    top = len(active) - 1
     for moment, change, impact in events:
         if previous is not None and moment > previous:
-            worst = max(
-                (i for i, n in active.items() if n),
-                key=lambda i: i.rank,
-                default=Impact.OPERATIONAL,
-            )
-            if worst is not Impact.OPERATIONAL:
-                pieces.append((previous, moment, worst))
-        active[impact] += change
+            worst = top
+            while worst and not active[worst]:
+                worst -= 1
+            if worst:
+                pieces.append((previous, moment, by_rank[worst]))
+        active[rank[impact]] += change
         previous = moment
     return pieces
 
 
-def window_uptime(intervals: Iterable[Interval], start: datetime, end: datetime) -> float | None:
-    """The weighted up share of ``[start, end)`` (``None`` for an empty window)."""
-    total = (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
-    if total <= 0:
+def window_uptime(
+    intervals: Iterable[tuple[int, int | None, Impact]], start: int, end: int
+) -> float | None:
+    """The weighted up share of ``[start, end)`` (``None`` for an empty
+    window), all in microseconds since the epoch (an interval's end ``None``:
+    still going). The same figure as the pieces' minutes would give."""
+    if end <= start:
         return None
+    events: list[tuple[int, int, Impact]] = []
+    for left, right, impact in intervals:
+        left = max(left, start)
+        right = end if right is None else min(right, end)
+        if left < right:
+            events.append((left, 1, impact))
+            events.append((right, -1, impact))
     down = sum(
-        (right - left).total_seconds() * impact.downtime_weight
-        for left, right, impact in downtime_pieces(intervals, start, end)
+        (right - left) / 1_000_000 * impact.downtime_weight for left, right, impact in sweep(events)
     )
-    return max(0.0, 1 - down / total)
+    return max(0.0, 1 - down / ((end - start) / 1_000_000))
 
 
 def midnight(day: date, zone: ZoneInfo) -> datetime:

@@ -25,7 +25,9 @@ inputs. The file is read as a stream, a piece at a time, and written as
 its lines are made, never held whole.
 
 Where the report's items are in the files the last build wrote is kept in a
-file of its own (:func:`kept_rows`, :mod:`clarion.render.report.splice`).
+file of its own (:func:`kept_rows`, :mod:`clarion.render.report.splice`), and
+so are the metrics' months' parts (:func:`kept_metric_parts`), in the same
+format.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ _FORMAT = "clarion-deadline-parts/2"
 #: Where the deadline report's items are in the last build's files
 #: (:mod:`clarion.render.report.splice`).
 ROWS_FILE = "deadline-rows.json.zst"
+#: The metrics' months' parts (:func:`kept_metric_parts`).
+METRIC_PARTS_FILE = "metric-parts.json.zst"
 #: A line to keep: its text, what writes it when saved, or ``None`` for the
 #: file's own line (:meth:`KeptParts.take`).
 Line = str | Callable[[], str] | None
@@ -60,15 +64,21 @@ class KeptParts:
 
     ``name`` and ``format``: the file and the format named in its head line
     (the deadline report's parts by default; its rendered rows use another,
-    :func:`kept_rows`); ``slack``: how many lines the file may hold, per line
-    kept, before it is written afresh."""
+    :func:`kept_rows`); ``slack`` and ``spare``: how many lines the file may
+    hold, per line kept and over, before it is written afresh."""
 
     def __init__(
-        self, folder: Path, name: str = _FILE, format: str = _FORMAT, slack: float = 2
+        self,
+        folder: Path,
+        name: str = _FILE,
+        format: str = _FORMAT,
+        slack: float = 2,
+        spare: int = 100,
     ) -> None:
         self.path = folder / name
         self.format = format
         self.slack = slack
+        self.spare = spare
         self._lines: int | None = None  # lines in the file; None: write it afresh
 
     @functools.cached_property
@@ -117,7 +127,7 @@ class KeptParts:
         new = {k: text for k, text in kept.items() if text is not None and previous.get(k) != text}
         held = self._lines
         try:
-            if held is not None and held + len(new) <= self.slack * len(kept) + 100:
+            if held is not None and held + len(new) <= self.slack * len(kept) + self.spare:
                 if new:
                     with self.path.open("ab") as handle:
                         _write_lines(handle, new)
@@ -168,6 +178,13 @@ def kept_rows(folder: Path) -> KeptParts:
     :func:`clarion.render.report.splice.save_places` keeps them, written
     whole by each build that puts the files together."""
     return KeptParts(folder, ROWS_FILE, "clarion-deadline-rows/2", slack=1.25)
+
+
+def kept_metric_parts(folder: Path) -> KeptParts:
+    """The metrics' months' parts (:mod:`clarion.derive.metric_parts`): one
+    line per month of the window, a month's new part appended by an edit, the
+    file written afresh once it holds a dozen lines no longer current."""
+    return KeptParts(folder, METRIC_PARTS_FILE, "clarion-metric-parts/1", slack=1, spare=12)
 
 
 def _head(format: str) -> dict[str, str]:

@@ -86,6 +86,9 @@ class RenderContext:
     #: Where the last build's deadline report put each item, and this build's
     #: for the next (:mod:`clarion.render.report.splice`).
     kept_rows: KeptParts | None = None
+    #: The metrics' months' parts the last build kept, saved again by the
+    #: process that computes the metrics (:mod:`clarion.derive.metric_parts`).
+    kept_metrics: KeptParts | None = None
 
     @cached_property
     def state(self) -> State:

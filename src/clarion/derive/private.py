@@ -125,7 +125,7 @@ class PrivateState:
         settings = self.config.metrics
         zone = self.config.timezone
         within = postmortem_window(self.rulebook)
-        kept = self._kept_months(within)
+        kept = self.kept_months
         compute = functools.partial(
             compute_stats,
             self.site.incidents,
@@ -144,13 +144,16 @@ class PrivateState:
             kept.kept.clear()  # a kept part that reads but is not one: computed again
             return compute(kept=replace(kept, previous={}, computed=[]))
 
-    def _kept_months(self, postmortem_within: timedelta) -> KeptMonths | None:
+    @cached_property
+    def kept_months(self) -> KeptMonths | None:
         """The months' parts the last build kept, keyed on everything every
-        part shares (``None`` without kept parts)."""
+        part shares, and those for the next build (``None`` without kept
+        parts: every part is computed)."""
         parts = self.deadline_parts
         if parts is None or self.metric_parts is None:
             return None
         config = self.config
+        postmortem_within = postmortem_window(self.rulebook)
         shared = [
             __version__,
             "metric-parts/1",

@@ -30,7 +30,7 @@ from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..model import Impact, Incident
+from ..model import Incident
 from .incident_facts import (
     DURATION_METRICS,
     SEVERITIES,
@@ -51,7 +51,6 @@ NO_SEVERITY = len(SEVERITIES)  # the slot of the incidents without a severity
 SLOTS = NO_SEVERITY + 1
 _SLOT = {severity: index for index, severity in enumerate(SEVERITIES)}
 _METRIC = {name: index for index, (name, _) in enumerate(DURATION_METRICS)}
-_IMPACTS = {impact.value: impact for impact in Impact}
 
 
 def micros(moment: datetime) -> int:
@@ -121,7 +120,7 @@ def add_intervals(
         if interval.component in wanted:
             end = None if interval.end is None else micros(interval.end)
             up.setdefault(interval.component, []).append(
-                [micros(interval.start), end, interval.impact.value]
+                [micros(interval.start), end, interval.impact.rank]
             )
 
 
@@ -271,15 +270,7 @@ def components_uptime(
     wanted = list(parts)
     first, last = micros(start), micros(end)
     return {
-        c: window_uptime(
-            (
-                (left, right, _IMPACTS[impact])
-                for p in wanted
-                for left, right, impact in p["up"].get(c, ())
-            ),
-            first,
-            last,
-        )
+        c: window_uptime(chain.from_iterable(p["up"].get(c, ()) for p in wanted), first, last)
         for c in components
     }
 

@@ -61,58 +61,62 @@ def downtime_pieces(
     in UTC, by a sweep over the intervals' ends (n log n). Pieces where
     everything is operational are left out."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    events: list[tuple[datetime, int, Impact]] = []
+    events: list[tuple[datetime, int, int]] = []
     for interval in intervals:
         left = max(interval.start.astimezone(UTC), start)
         right = min((interval.end or end).astimezone(UTC), end)
         if left < right:
-            events.append((left, 1, interval.impact))
-            events.append((right, -1, interval.impact))
-    return sweep(events)
+            events.append((left, 1, interval.impact.rank))
+            events.append((right, -1, interval.impact.rank))
+    return [(left, right, BY_RANK[rank]) for left, right, rank in sweep(events)]
 
 
-def sweep(events: list[tuple[Moment, int, Impact]]) -> list[tuple[Moment, Moment, Impact]]:
+#: The impacts by :attr:`Impact.rank` (operational first).
+BY_RANK = tuple(sorted(Impact, key=lambda i: i.rank))
+_WEIGHTS = tuple(impact.downtime_weight for impact in BY_RANK)
+
+
+def sweep(events: list[tuple[Moment, int, int]]) -> list[tuple[Moment, Moment, int]]:
     """The pieces of :func:`downtime_pieces` from the intervals' ends
-    (``(moment, +1 or -1, impact)``, any order), for moments of any one kind:
-    datetimes, or microseconds (:func:`window_uptime`). Between two moments
-    the worst impact in force counts (by :attr:`Impact.rank`)."""
+    (``(moment, +1 or -1, impact rank)``, any order), for moments of any one
+    kind: datetimes, or microseconds (:func:`window_uptime`). Between two
+    moments the worst impact in force counts (by :attr:`Impact.rank`); the
+    pieces carry its rank."""
     events.sort(key=itemgetter(0, 1))
-    by_rank = sorted(Impact, key=lambda i: i.rank)  # operational first
-    active = [0] * len(by_rank)
-    rank = {impact: impact.rank for impact in by_rank}
-    pieces: list[tuple[Moment, Moment, Impact]] = []
+    active = [0] * len(BY_RANK)
+    pieces: list[tuple[Moment, Moment, int]] = []
     previous: Moment | None = None
     top = len(active) - 1
-    for moment, change, impact in events:
+    for moment, change, rank in events:
         if previous is not None and moment > previous:
             worst = top
             while worst and not active[worst]:
                 worst -= 1
             if worst:
-                pieces.append((previous, moment, by_rank[worst]))
-        active[rank[impact]] += change
+                pieces.append((previous, moment, worst))
+        active[rank] += change
         previous = moment
     return pieces
 
 
 def window_uptime(
-    intervals: Iterable[tuple[int, int | None, Impact]], start: int, end: int
+    intervals: Iterable[tuple[int, int | None, int]], start: int, end: int
 ) -> float | None:
     """The weighted up share of ``[start, end)`` (``None`` for an empty
     window), all in microseconds since the epoch (an interval's end ``None``:
-    still going). The same figure as the pieces' minutes would give."""
+    still going; its impact by rank). The same figure as the pieces of
+    :func:`downtime_pieces` give."""
     if end <= start:
         return None
-    events: list[tuple[int, int, Impact]] = []
-    for left, right, impact in intervals:
+    events: list[tuple[int, int, int]] = []
+    for left, right, rank in intervals:
         left = max(left, start)
         right = end if right is None else min(right, end)
         if left < right:
-            events.append((left, 1, impact))
-            events.append((right, -1, impact))
-    down = sum(
-        (right - left) / 1_000_000 * impact.downtime_weight for left, right, impact in sweep(events)
-    )
+            events.append((left, 1, rank))
+            events.append((right, -1, rank))
+    weights = _WEIGHTS
+    down = sum((right - left) / 1_000_000 * weights[rank] for left, right, rank in sweep(events))
     return max(0.0, 1 - down / ((end - start) / 1_000_000))
 
 

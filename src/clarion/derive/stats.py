@@ -4,11 +4,13 @@ often things break, and whether postmortem action items get done.
 Pure functions of the model and ``now``; nothing here reads a file or the
 clock. Every duration is in seconds.
 
-This module puts the report together (:func:`compute_stats`); each family of
-metrics has its own module: one incident's facts and the shared value types
-(:mod:`.incident_facts`), the metrics of a scope (:mod:`.scope_stats`), the
-months and the uptime (:mod:`.monthly_stats`), the targets
-(:mod:`.metric_targets`).
+This module puts the report together (:func:`compute_stats`) from what the
+incidents of each month contribute (:mod:`.metric_parts`: plain data that a
+build keeps and reuses while the month's incidents read the same); each
+family of metrics has its own module: one incident's facts and the shared
+value types (:mod:`.incident_facts`), the metrics of a scope
+(:mod:`.scope_stats`), the months (:mod:`.monthly_stats`), the uptime's
+sweep (:mod:`.uptime`), the targets (:mod:`.metric_targets`).
 
 **Which incidents count.** Incidents only: scheduled maintenance is planned
 work, not a failure, and is left out of every metric. An incident belongs to

@@ -18,7 +18,9 @@ import pytest
 
 from clarion.build import BuildResult, build
 from clarion.config import load_config
+from clarion.derive.action_items import ActionItem
 from clarion.output.kept import METRIC_PARTS_FILE, kept_metric_parts
+from clarion.reports.metrics import run_stats
 from tests.conftest import NOW, build_clean, copy_example
 from tests.test_incremental import EMAIL, OLD, SSO, _replace
 from tests.test_site_build import tree
@@ -40,6 +42,10 @@ def _equals_clean(root: Path, tmp_path: Path, now: datetime, area: str = "privat
     clean = tmp_path / f"clean-{now:%Y%m%d%H%M}"
     build_clean(root, clean, now)
     assert tree(root / area) == tree(clean / area)
+
+
+def _item(item: ActionItem) -> tuple[object, ...]:
+    return (item.slug, item.update.position, item.body_line, item.text, item.done, item.due)
 
 
 def _append(root: Path, name: str, text: str) -> None:
@@ -95,6 +101,13 @@ def test_an_edit_computes_the_months_it_touches_only(
     assert _computed(result) == months, what
     assert (root / "private" / PAGE).read_bytes() != page, what  # a figure changed
     _equals_clean(root, tmp_path, NOW)
+    # `clarion stats` over the page's window computes the page's figures afresh
+    page_stats = result.context.private.metrics
+    fresh = run_stats(load_config(root), NOW, since="2025-12").stats
+    assert page_stats.start == fresh.start
+    assert (page_stats.overall, page_stats.components) == (fresh.overall, fresh.components)
+    assert page_stats.months == fresh.months
+    assert [_item(i) for i in page_stats.action_items] == [_item(i) for i in fresh.action_items]
 
 
 def test_a_later_now_reuses_every_part_and_decides_what_depends_on_it(tmp_path: Path) -> None:

@@ -438,20 +438,19 @@ def review(
     # (a day early: whatever the zone's clock does at midnight, none is left out)
     earliest = datetime.combine(date(year, 3 * quarter - 2, 1), time(), zone) - timedelta(days=1)
     earliest = earliest.astimezone(UTC)  # (compared with each start: UTC compares fastest)
-    for incident in incidents:
+    used: dict[str, list[Incident]] = {}
+    for incident in incidents:  # (one pass: each incident is read once)
+        for ident in incident.runbooks:
+            used.setdefault(ident, []).append(incident)
         started = incident.started_at
         if started < earliest or started > now:
             continue
         if incident.is_maintenance or incident.severity is None:
             continue
-        start = incident.started_at.astimezone(zone).date()
+        start = started.astimezone(zone).date()
         key = (start.year, (start.month - 1) // 3 + 1)
         if key in counts:
             counts[key][incident.severity] = counts[key].get(incident.severity, 0) + 1
-    used: dict[str, list[Incident]] = {}
-    for incident in incidents:
-        for ident in incident.runbooks:
-            used.setdefault(ident, []).append(incident)
     limit = config.runbooks.stale_after_days
     rows = []
     for book in runbooks:

@@ -151,27 +151,23 @@ def compute_stats(
     (:class:`KeptMonths`) when its incidents read the same; the figures are
     put together from the parts (:mod:`.metric_parts`)."""
     end = min(until, now) if until is not None else now
-    last = end.astimezone(UTC)  # (the bounds in UTC: each start compares fastest so)
-    members = [i for i in incidents if (include_private or i.public) and i.started_at < last]
-    first = since.astimezone(UTC) if since is not None else None
-    window = sorted(
-        (i for i in members if first is None or i.started_at >= first),
-        key=lambda i: (i.started_at, i.slug),
-    )
+    window, earlier = _members(incidents, since, end, include_private)
     start = since if since is not None else _first_start(window, only_component)
     wanted = [only_component] if only_component is not None else list(components)
     scope = only_component or ""
     parts: dict[date, Part] = {}
     before: Part = {"s": {}, "up": {}}  # the incidents from before the window
-    if start is not None:
+    if start is not None and since is None:  # the window starts with its first incident
         first = start.astimezone(UTC)
+        earlier += [i for i in window if i.started_at < first]
         window = [i for i in window if i.started_at >= first]
+    if start is not None:
         by_month: dict[date, list[Incident]] = {}
         for incident in window:
             by_month.setdefault(month_start(incident.started_at, zone), []).append(incident)
         settings = (start, now, zone, components, postmortem_within)
         parts = {m: _part(m, group, settings, kept) for m, group in by_month.items()}
-        before = _part(None, [i for i in members if i.started_at < first], settings, kept)
+        before = _part(None, earlier, settings, kept)
     ordered = [parts[m] for m in sorted(parts)]
     uptime = (
         components_uptime([*ordered, before], wanted, start, end)
@@ -207,6 +203,24 @@ def compute_stats(
         action_items=tuple(items),
         postmortem_within=postmortem_within,
     )
+
+
+def _members(
+    incidents: Iterable[Incident], since: datetime | None, end: datetime, include_private: bool
+) -> tuple[list[Incident], list[Incident]]:
+    """The incidents (maintenance included) that started in ``[since, end)``,
+    by start, and those that started before ``since``: their impact may reach
+    into the window. One pass: each incident is read once."""
+    last = end.astimezone(UTC)  # (the bounds in UTC: each start compares fastest so)
+    first = since.astimezone(UTC) if since is not None else None
+    window: list[Incident] = []
+    earlier: list[Incident] = []
+    for incident in incidents:
+        started = incident.started_at
+        if started < last and (include_private or incident.public):
+            (earlier if first is not None and started < first else window).append(incident)
+    window.sort(key=lambda i: (i.started_at, i.slug))
+    return window, earlier
 
 
 def _first_start(ordered: Sequence[Incident], component: str | None) -> datetime | None:

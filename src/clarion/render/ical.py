@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import icalendar
-from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
+from icalendar import Alarm, Calendar, Component, Event, Timezone, TimezoneStandard
 
 from .. import __version__
 from ..config import SiteConfig
@@ -85,7 +85,7 @@ def render_calendar(context: RenderContext) -> Iterator[Output]:
         calendar.add_component(_event(shared.item(incident), config, context.markdown, host))
     if not calendar.subcomponents:
         calendar.add_component(_utc_zone())
-    yield Output(Area.PUBLIC, CALENDAR_PATH, calendar.to_ical(), key)
+    yield Output(Area.PUBLIC, CALENDAR_PATH, component_bytes(calendar), key)
 
 
 def _utc_zone() -> Timezone:
@@ -142,8 +142,7 @@ def render_deadline_calendar(report: DeadlineReport, *, title: str, base_url: st
             calendar.add_component(_deadline_event(obligation, report, host))
     if not calendar.subcomponents:
         calendar.add_component(_utc_zone())
-    data: bytes = calendar.to_ical()
-    return data
+    return component_bytes(calendar)
 
 
 def deadline_calendar_around(title: str) -> tuple[bytes, bytes] | None:
@@ -160,8 +159,7 @@ def deadline_calendar_around(title: str) -> tuple[bytes, bytes] | None:
 def deadline_event_bytes(o: Obligation, report: DeadlineReport, host: str) -> bytes:
     """One event of ``deadlines.ics`` (an item :func:`in_calendar`), as
     :func:`render_deadline_calendar` writes it."""
-    data: bytes = _deadline_event(o, report, host).to_ical()
-    return data
+    return component_bytes(_deadline_event(o, report, host))
 
 
 def is_event_bytes(data: bytes) -> bool:
@@ -177,6 +175,47 @@ def _event_bounds() -> tuple[bytes, bytes]:
     empty: bytes = Event().to_ical()
     begin, _, end = empty.partition(b"\r\n")
     return begin + b"\r\n", end
+
+
+#: The octets from which ``icalendar`` folds a content line (RFC 5545, 3.1:
+#: lines of more than 75 octets are folded; it folds before the 75th).
+FOLD_FROM = 75
+
+
+def component_bytes(component: Component) -> bytes:
+    """``component.to_ical()``, byte for byte: each content line is made by
+    ``icalendar`` (:meth:`~icalendar.cal.component.Component.content_lines`)
+    and every line of :data:`FOLD_FROM` octets or more is folded by it
+    (:meth:`~icalendar.parser.content_line.Contentline.to_ical`); a shorter
+    line, which its fold gives back unchanged after walking it character by
+    character, is encoded as it is. Most lines of a calendar are short: this
+    saves a sixth of the time of writing an event. With an ``icalendar``
+    that folds otherwise (:func:`_short_lines_unfolded`), its own ``to_ical``."""
+    if not _short_lines_unfolded():
+        data: bytes = component.to_ical()
+        return data
+    return _joined(component)
+
+
+def _joined(component: Component) -> bytes:
+    lines: list[bytes] = []
+    for line in component.content_lines():
+        if line:  # (icalendar leaves out the empty line that ends the list)
+            encoded = line.encode("utf-8")
+            lines.append(encoded if len(encoded) < FOLD_FROM else line.to_ical())
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+@functools.cache
+def _short_lines_unfolded() -> bool:
+    """Whether :func:`_joined` writes what ``icalendar`` does: checked once,
+    on an event with a line one octet shorter than :data:`FOLD_FROM` (not
+    ASCII) and a longer one."""
+    event = Event()
+    event.add("summary", "a" * (FOLD_FROM - len("SUMMARY:") - 3) + "é")
+    event.add("description", "b" * FOLD_FROM + " ü" * 40)
+    lengths = [len(line.encode("utf-8")) for line in event.content_lines()]
+    return FOLD_FROM - 1 in lengths and _joined(event) == event.to_ical()
 
 
 def calendar_host(base_url: str) -> str:

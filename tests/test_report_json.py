@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clarion.render.report.data import ITEM_NEWLINE, Written, _dumps, _indented
+from clarion.render.report.data import ITEM_NEWLINE, Written, _dict_text, _dumps, _indented
 
 SCALARS = (
     st.none()
@@ -54,3 +54,17 @@ def test_written_text_goes_in_as_it_is() -> None:
     written = Written("".join(parts))
     report = {"obligations": [written, item], "summary": {}}
     assert _dumps(report) == _standard({"obligations": [item, item], "summary": {}})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.dictionaries(KEYS, JSON, min_size=1, max_size=6), min_size=1, max_size=4))
+def test_items_of_the_same_keys_are_written_as_the_standard_library_writes_them(
+    items: list[dict[str, Any]],
+) -> None:
+    """Each item written with the text before each value made once for its
+    keys (:func:`_dict_text`), the same keys again and again as in the report."""
+    for item in items:
+        again = dict(reversed(item.items()))  # the same keys, put in another order
+        for data in (item, again):
+            written = Written(_dict_text(data, ITEM_NEWLINE))
+            assert _dumps({"obligations": [written]}) == _standard({"obligations": [item]})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ...derive.deadlines import DeadlineReport, Obligation, ObligationState
 from ...derive.incident_deadlines import incident_fields
@@ -82,12 +82,10 @@ def item_text(report: DeadlineReport, o: Obligation) -> Written | None:
     """One item of the build's ``deadlines.json`` (``stable``) as JSON text,
     as :func:`render_json` writes it inside the list (``None``: data that only
     the standard library's encoder writes, see :func:`_dumps`)."""
-    parts: list[str] = []
     try:
-        _indented(obligation_data(report, o, stable=True), ITEM_NEWLINE, parts)
+        return Written(_dict_text(obligation_data(report, o, stable=True), ITEM_NEWLINE))
     except _OtherKey:
         return None
-    return Written("".join(parts))
 
 
 def _error_text(error: ContentError) -> Written:
@@ -159,6 +157,9 @@ class _OtherKey(Exception):
 
 
 _scalar = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+#: What :data:`_scalar` does with text (``str`` itself: a subclass of it may
+#: be written otherwise by the encoder), without its checks of the type.
+_string: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 def _plain(value: str | int | None) -> str:
@@ -167,6 +168,38 @@ def _plain(value: str | int | None) -> str:
     if value is None:
         return "null"
     return str(value) if type(value) is int else _scalar(value)
+
+
+def _dict_text(data: dict[str, object], newline: str) -> str:
+    """What :func:`_indented` writes of ``data`` (not empty) at the
+    indentation ``newline`` holds, a dict of the same keys as many before it
+    (the report's items) written faster: the text before each value is made
+    once for those keys."""
+    names = tuple(sorted(data))
+    before = _BEFORE.get((newline, names))
+    if before is None:
+        if not all(type(name) is str for name in names):
+            raise _OtherKey
+        inner = newline + "  "
+        before = tuple(f"{',' if n else '{'}{inner}{_key(name)}: " for n, name in enumerate(names))
+        if len(_BEFORE) < 64:
+            _BEFORE[newline, names] = before
+    texts: list[str] = []
+    for name, ahead in zip(names, before, strict=True):
+        value = data[name]
+        text = _string(value) if type(value) is str else _simple(value)
+        if text is None:
+            nested: list[str] = []
+            _indented(value, newline + "  ", nested)
+            text = "".join(nested)
+        texts.append(ahead + text)
+    texts.append(newline + "}")
+    return "".join(texts)
+
+
+#: The text before each value of a dict :func:`_dict_text` writes, by its
+#: indentation and sorted keys.
+_BEFORE: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
 
 def _indented(value: object, newline: str, parts: list[str]) -> None:
@@ -222,7 +255,9 @@ def _simple(value: object) -> str | None:
     a flag, nothing, a float, an empty dict or list, :class:`Written` text);
     ``None`` for anything else, which :func:`_indented` writes."""
     kind = type(value)
-    if kind is str or kind is float:
+    if kind is str:
+        return _string(value)
+    if kind is float:
         return _scalar(value)
     if value is None:
         return "null"

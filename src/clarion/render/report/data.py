@@ -157,9 +157,9 @@ class _OtherKey(Exception):
 
 
 _scalar = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
-#: What :data:`_scalar` does with text (``str`` itself: a subclass of it may
-#: be written otherwise by the encoder), without its checks of the type.
-_string: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+#: What :data:`_scalar` does with text, without its checks of the type: the
+#: standard library's (C) function, which refuses what is not text itself.
+_string: Callable[[object], str] = json.encoder.encode_basestring  # type: ignore[assignment]
 
 
 def _plain(value: str | int | None) -> str:

@@ -11,6 +11,7 @@ clean build's.
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,8 +24,10 @@ from clarion.derive.incident_deadlines import (
     ROW_FIELDS,
     Reuse,
     decode,
+    decode_warnings,
     encode,
     incident_part,
+    warnings_text,
 )
 from clarion.load import load_sources
 from clarion.output.kept import rules_digest
@@ -45,6 +48,10 @@ def test_a_kept_part_decodes_to_what_is_computed(tmp_path: Path) -> None:
         notices = site.notices_for(incident.slug)
         part = incident_part(incident, notices, sources.rulebook, NOW, config.timezone)
         assert decode(encode(part), incident, sources.rulebook) == part
+        warnings = warnings_text(part)  # the line holds them after the items, as written alone
+        assert encode(part, warnings) == encode(part)
+        assert json.loads(encode(part))[1:] == json.loads(warnings)
+        assert decode_warnings(warnings) == dataclasses.replace(part, obligations=())
         kinds |= {o.state for o in part.obligations}
         kinds |= {"notices" for _ in part.notices} | {"content" for _ in part.content}
         if part.obligations:

@@ -22,8 +22,7 @@ def cadence_obligations(incident: Incident, rule: Rule, now: datetime) -> Iterat
     if not ok or interval is None:
         return
     step = interval.as_timedelta()
-    anchor = incident.started_at
-    anchor_text = f"declaration at {hm(anchor)} UTC"
+    anchor, anchored_by = incident.started_at, "declaration"  # the text made when shown
     is_open = True
     count = 0
     late = 0
@@ -34,16 +33,17 @@ def cadence_obligations(incident: Incident, rule: Rule, now: datetime) -> Iterat
             continue
         if not is_open:
             if update.stage is not Stage.RESOLVED:  # reopened: the cadence starts again
-                is_open, anchor, anchor_text = True, update.at, f"reopening at {hm(update.at)} UTC"
+                is_open, anchor, anchored_by = True, update.at, "reopening"
             continue
         if update.at <= anchor:
-            anchor, anchor_text = update.at, f"update at {hm(update.at)} UTC"
+            anchor, anchored_by = update.at, "update"
             last = update
             continue
         due = anchor + step
         count += 1
         if update.at > due:
             late += 1
+            anchor_text = f"{anchored_by} at {hm(anchor)} UTC"
             yield make(
                 incident, rule, ObligationState.MET_LATE, due_at=due, clock=anchor_text,
                 clock_at=anchor, satisfied_at=update.at,
@@ -54,17 +54,13 @@ def cadence_obligations(incident: Incident, rule: Rule, now: datetime) -> Iterat
                 location=SourceLocation(incident.source_path, update.line),
                 key=f"{incident.slug}/{rule.id}/{count}",
             )  # fmt: skip
-        anchor, anchor_text, last_due, last = (
-            update.at,
-            f"update at {hm(update.at)} UTC",
-            due,
-            update,
-        )
+        anchor, anchored_by, last_due, last = update.at, "update", due, update
         if update.stage is Stage.RESOLVED:
             is_open = False
     if is_open:
         due = anchor + step
         state = ObligationState.DUE if now <= due else ObligationState.OVERDUE
+        anchor_text = f"{anchored_by} at {hm(anchor)} UTC"
         yield make(
             incident, rule, state, due_at=due, clock=anchor_text, clock_at=anchor,
             detail=f"the next public update is due {interval.human()} after the {anchor_text}",

@@ -275,11 +275,12 @@ def report_parts(
             part = _Part(incident, notices, line, None)
         else:
             computed = incident_part(incident, notices, rulebook, now, zone)
+            warnings = warnings_text(computed)
             made = (
                 shown_text(incident),
                 text_digest(metrics_text(incident)),
-                warnings_text(computed),
-                encode(computed),
+                warnings,
+                encode(computed, warnings),
             )
             part = _Part(incident, notices, "\t".join(made), computed)
         parts[incident.slug] = part

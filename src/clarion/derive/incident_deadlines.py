@@ -161,16 +161,11 @@ ROW_FIELDS = (
 )
 
 
-def encode(part: IncidentDeadlines) -> str:
-    """The part as one line of JSON."""
-    data = [
-        [_row(o) for o in part.obligations],
-        [_error_row(e) for e in part.lint],
-        [[tag, _error_row(e)] for tag, e in part.roles],
-        [[tag, _error_row(e)] for tag, e in part.notices],
-        [[tag, _error_row(e)] for tag, e in part.content],
-    ]
-    return _json(data)
+def encode(part: IncidentDeadlines, warnings: str | None = None) -> str:
+    """The part as one line of JSON: its items, then its warnings as
+    :func:`warnings_text` writes them (``warnings``: that text, made already)."""
+    warnings = warnings_text(part) if warnings is None else warnings
+    return f"[{_json([_row(o) for o in part.obligations])},{warnings[1:]}"
 
 
 def decode(text: str, incident: Incident, rulebook: RuleBook) -> IncidentDeadlines | None:
@@ -196,6 +191,8 @@ NO_WARNINGS = "[[],[],[],[]]"
 def warnings_text(part: IncidentDeadlines) -> str:
     """The part's warnings (its own, its roles', its notices') as one line
     of JSON, as :func:`encode` writes them after its items."""
+    if not (part.lint or part.roles or part.notices or part.content):
+        return NO_WARNINGS
     data = [
         [_error_row(e) for e in part.lint],
         [[tag, _error_row(e)] for tag, e in part.roles],

@@ -14,8 +14,8 @@ modules use are re-exported here.
 
 from __future__ import annotations
 
-from ..times import local_text, utc_text
-from .common import REPORT_HTML, REPORT_ICS, REPORT_JSON, REPORT_TEMPLATE, iso_utc, summary_line
+from ..times import iso_utc, local_text, utc_text
+from .common import REPORT_HTML, REPORT_ICS, REPORT_JSON, REPORT_TEMPLATE, summary_line
 from .data import obligation_data, render_errors_json, render_json, report_data
 from .github import annotation, render_errors_github, render_github
 from .outputs import render_deadlines, render_html

@@ -3,7 +3,6 @@ the summary line and the heading."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from ...derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
@@ -27,10 +26,6 @@ _STATE_STYLE = {
 
 
 # -- times ----------------------------------------------------------------------------
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _shown(report: DeadlineReport, only_open: bool) -> tuple[Obligation, ...]:

@@ -9,7 +9,8 @@ from ...derive.deadlines import DeadlineReport, Obligation, ObligationState
 from ...derive.incident_deadlines import incident_fields
 from ...errors import ContentError
 from ...rules.duration import Duration
-from .common import _shown, iso_utc
+from ..times import iso_utc
+from .common import _shown
 
 # -- JSON -----------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import icalendar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clarion.render.ical import FOLD_FROM, _short_lines_unfolded, component_bytes
+from clarion.render.ical import FOLD_FROM, _put, _short_lines_unfolded, component_bytes
 
 #: Text with what icalendar escapes or folds with care: commas, semicolons,
 #: backslashes, newlines, carets, characters of 2, 3 and 4 octets.
@@ -83,3 +83,32 @@ def test_a_calendar_with_its_events_is_written_as_icalendar_writes_it():
         event.add("description", "line\n" * n)
         calendar.add_component(event)
     assert component_bytes(calendar) == calendar.to_ical()
+
+
+#: Each property the deadline calendar puts with its value typed ahead
+#: (clarion.render.ical._put), with values of the kind it gives them.
+PUT = {
+    (icalendar.Event, "uid"): TEXT.filter(bool),
+    (icalendar.Event, "summary"): TEXT,
+    (icalendar.Event, "description"): TEXT,
+    (icalendar.Event, "transp"): st.just("TRANSPARENT"),
+    (icalendar.Event, "categories"): st.lists(TEXT.filter(bool), min_size=1, max_size=3),
+    (icalendar.Event, "dtstamp"): MOMENTS,
+    (icalendar.Event, "dtstart"): MOMENTS,
+    (icalendar.Event, "dtend"): MOMENTS,
+    (icalendar.Alarm, "action"): st.just("DISPLAY"),
+    (icalendar.Alarm, "description"): TEXT,
+    (icalendar.Alarm, "trigger"): st.timedeltas(timedelta(days=-30), timedelta(days=30)),
+}
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.data())
+def test_a_value_typed_ahead_is_written_as_icalendar_types_it(data: st.DataObject) -> None:
+    kind, name = data.draw(st.sampled_from(sorted(PUT, key=str)))
+    value = data.draw(PUT[kind, name])
+    ahead, added = kind(), kind()
+    _put(ahead, name, value)
+    added.add(name, value)
+    assert ahead.to_ical() == added.to_ical()
+    assert component_bytes(ahead) == added.to_ical()

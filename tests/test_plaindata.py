@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from datetime import UTC, datetime
+import enum
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clarion.core.plaindata import PlainDataError, from_plain, to_plain
 from clarion.model import Impact, Incident, Kind, Severity, Stage, Update, Window
@@ -85,3 +92,80 @@ WRONG = [
 def test_data_of_the_wrong_shape_is_refused(what: str, wrong: Any) -> None:
     with pytest.raises(PlainDataError):
         from_plain(Incident, wrong(to_plain(_incident())))
+
+
+class _Level(enum.IntEnum):
+    LOW = 1
+
+
+class _Mode(enum.Enum):
+    ON = "on"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Holder:
+    level: _Level
+    mode: _Mode
+    items: tuple[object, ...]
+    at: datetime | None = None
+    notes: dict[str, object] = dataclasses.field(default_factory=dict)
+
+
+def _by_the_rules(value: object) -> Any:
+    """What to_plain makes of a value, as its docstring says, check by check."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise PlainDataError("naive")
+        return [value.isoformat(), value.tzinfo.key if isinstance(value.tzinfo, ZoneInfo) else None]
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [_by_the_rules(getattr(value, f.name)) for f in dataclasses.fields(value)]
+    if isinstance(value, Mapping):
+        return [[_by_the_rules(k), _by_the_rules(v)] for k, v in value.items()]
+    if isinstance(value, tuple | list):
+        return [_by_the_rules(item) for item in value]
+    raise PlainDataError("other")
+
+
+HOUR = timedelta(hours=1)
+LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5)
+    | st.sampled_from([_Level.LOW, _Mode.ON, Stage.RESOLVED, Impact.MAJOR_OUTAGE])
+    | st.timedeltas()
+    | st.datetimes(timezones=st.sampled_from([UTC, ZoneInfo("Europe/Berlin"), timezone(-HOUR)]))
+)
+VALUES: Any = st.recursive(
+    LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=2).map(MappingProxyType)
+        | st.builds(_Holder, st.just(_Level.LOW), st.just(_Mode.ON), st.lists(inner).map(tuple))
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(VALUES)
+def test_every_value_is_made_plain_by_the_rules(value: Any) -> None:
+    assert json.dumps(to_plain(value)) == json.dumps(_by_the_rules(value))
+    assert to_plain(value) == _by_the_rules(value)
+
+
+def test_what_cannot_be_stored_is_refused() -> None:
+    for value in ({1, 2}, datetime(2026, 1, 1), object(), [b"bytes"]):
+        with pytest.raises(PlainDataError):
+            to_plain(value)
+    incident = _incident()
+    assert to_plain(incident) == _by_the_rules(incident)

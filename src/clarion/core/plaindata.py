@@ -36,24 +36,64 @@ class PlainDataError(ValueError):
 
 def to_plain(value: object) -> Any:
     """``value`` as JSON-compatible data (dicts, lists, strings, numbers)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    kind = type(value)
+    if kind is str or kind is int or value is None or kind is bool or kind is float:
         return value
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        offset = value.utcoffset()
-        if offset is None:
-            raise PlainDataError("naive datetimes are not stored")
-        zone = value.tzinfo.key if isinstance(value.tzinfo, ZoneInfo) else None
-        return [value.isoformat(), zone]
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)]
-    if isinstance(value, Mapping):
-        return [[to_plain(k), to_plain(v)] for k, v in value.items()]
-    if isinstance(value, (tuple, list)):
-        return [to_plain(item) for item in value]
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        convert = _converter(kind)
+        if len(_CONVERTERS) < 1024:
+            _CONVERTERS[kind] = convert
+    return convert(value)
+
+
+#: How :func:`to_plain` turns a value of each type into plain data: chosen once
+#: per type (an incident is hundreds of values: no chain of type checks for each).
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _converter(kind: type) -> Callable[[Any], Any]:
+    """What :func:`to_plain` does with a value of type ``kind``: a text or a
+    number is itself (an enum of them too), an enum its value, a time its
+    ISO text and zone, a duration its seconds, a dataclass the list of its
+    fields' values in their order, a mapping its pairs, a sequence a list."""
+    if issubclass(kind, (bool, int, float, str)) or kind is type(None):
+        return _same
+    if issubclass(kind, enum.Enum):
+        return lambda value: value.value
+    if issubclass(kind, datetime):
+        return _plain_datetime
+    if issubclass(kind, timedelta):
+        return lambda value: value.total_seconds()
+    if dataclasses.is_dataclass(kind):
+        return _dataclass_converter(tuple(f.name for f in dataclasses.fields(kind)))
+    if issubclass(kind, Mapping):
+        return lambda value: [[to_plain(k), to_plain(v)] for k, v in value.items()]
+    if issubclass(kind, (tuple, list)):
+        return lambda value: [to_plain(item) for item in value]
+    return _refused
+
+
+def _dataclass_converter(names: tuple[str, ...]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> list[Any]:
+        return [
+            item
+            if (kind := type(item)) is str or item is None or kind is int or kind is bool
+            else to_plain(item)
+            for item in (getattr(value, name) for name in names)
+        ]
+
+    return convert
+
+
+def _plain_datetime(value: datetime) -> list[str | None]:
+    if value.utcoffset() is None:
+        raise PlainDataError("naive datetimes are not stored")
+    zone = value.tzinfo.key if isinstance(value.tzinfo, ZoneInfo) else None
+    return [value.isoformat(), zone]
+
+
+def _refused(value: object) -> None:
     raise PlainDataError(f"cannot store a {type(value).__name__}")
 
 

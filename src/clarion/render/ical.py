@@ -178,7 +178,7 @@ def _event_bounds() -> tuple[bytes, bytes]:
 
 
 #: The octets from which ``icalendar`` folds a content line (RFC 5545, 3.1:
-#: lines of more than 75 octets are folded; it folds before the 75th).
+#: no line longer than 75 octets; it keeps each under 75).
 FOLD_FROM = 75
 
 

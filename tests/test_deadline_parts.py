@@ -22,13 +22,13 @@ from clarion.derive.deadline_report import evaluate
 from clarion.derive.deadlines import Obligation
 from clarion.derive.incident_deadlines import (
     ROW_FIELDS,
-    Reuse,
     decode,
     decode_warnings,
     encode,
     incident_part,
     warnings_text,
 )
+from clarion.derive.part_reuse import Reuse
 from clarion.load import load_sources
 from clarion.output.kept import rules_digest
 from tests.conftest import NOW, build_clean, copy_example

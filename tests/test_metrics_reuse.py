@@ -32,13 +32,11 @@ PAGE = "private/metrics/index.html"
 @pytest.fixture
 def computed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One entry per build that computed the metrics (in this process)."""
-    import clarion.derive.private as private
+    import clarion.derive.stats as stats
 
     calls: list[int] = []
-    compute = private.compute_stats
-    monkeypatch.setattr(
-        private, "compute_stats", lambda *a, **k: calls.append(1) or compute(*a, **k)
-    )
+    compute = stats.compute_stats
+    monkeypatch.setattr(stats, "compute_stats", lambda *a, **k: calls.append(1) or compute(*a, **k))
     return calls
 
 

@@ -217,7 +217,7 @@ def test_the_deadline_parts_derived_in_the_background_are_kept(tmp_path):
     the next build finds every incident's part, and its output equals a
     clean build's."""
     from clarion.derive.deadline_report import evaluate
-    from clarion.derive.incident_deadlines import Reuse
+    from clarion.derive.part_reuse import Reuse
     from clarion.load import load_sources
     from clarion.output.kept import KeptParts, rules_digest
 
@@ -316,3 +316,80 @@ def test_the_private_files_process_starts_before_the_public_state_is_derived(tmp
     ]
     build(config, now=NOW, public_dir=tmp_path / "p", private_dir=tmp_path / "q", use_cache=False)
     assert tree(root / "private") == tree(tmp_path / "q")
+
+
+@pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
+def test_large_private_files_come_with_their_digest_made_in_the_background(tmp_path, monkeypatch):
+    """The process that renders the private files hashes the large ones
+    itself (the main process, which writes them, finishes last): each such
+    output carries its digest, which is its bytes' and the manifest's."""
+    import hashlib
+
+    import clarion.build
+    from clarion.build import prepare, render_all
+    from clarion.render import Area
+
+    monkeypatch.setattr(clarion.build, "DIGESTED_FROM", 1024)
+    root = _large_site_built(tmp_path)
+    config = load_config(root)
+    outputs = list(render_all(prepare(config, NOW, workers=2)))
+    private = [o for o in outputs if o.area is Area.PRIVATE and len(o.data) >= 1024]
+    assert private and all(o.digest == hashlib.sha256(o.data).hexdigest() for o in private)
+    assert all(o.digest is None for o in outputs if o.area is Area.PUBLIC)
+    result = build(config, now=NOW, workers=2)
+    manifest = result.report.manifest["private"]
+    for output in private:
+        assert manifest[output.path].sha == output.digest
+        assert hashlib.sha256((root / "private" / output.path).read_bytes()).hexdigest() == (
+            output.digest
+        )
+
+
+_MODULES_AFTER_AN_EDIT = """
+import sys
+from pathlib import Path
+
+from clarion.build import build
+from clarion.config import load_config
+from tests.conftest import NOW
+
+build(load_config(Path(sys.argv[1])), now=NOW, workers=2)
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
+def test_the_main_process_imports_nothing_only_the_private_files_need(tmp_path):
+    """With a process for the private files, the main process of an edit
+    imports neither their writers nor what derives them, nor icalendar while
+    maintenance.ics is reused."""
+    import subprocess
+    import sys
+
+    root = _large_site_built(tmp_path)
+    newest = sorted((root / "updates").glob("*synthetic*.md"))[-1]
+    text = newest.read_text(encoding="utf-8")
+    newest.write_text(
+        text + "\n## 2026-11-27 11:59 UTC · Resolved\nStill resolved.\n", encoding="utf-8"
+    )
+    top = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", _MODULES_AFTER_AN_EDIT, str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=top,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(top / "src"), str(top)])},
+    )
+    imported = set(done.stdout.split())
+    assert "clarion.render.html" in imported  # (the pages were rendered)
+    unwanted = {
+        "icalendar",
+        "clarion.render.report",
+        "clarion.render.metrics",
+        "clarion.render.email",
+        "clarion.derive.deadline_report",
+        "clarion.derive.stats",
+        "clarion.derive.learning",
+    }
+    assert not imported & unwanted

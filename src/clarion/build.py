@@ -6,8 +6,9 @@ the MkDocs plugin call. Content errors raise before anything is written.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -117,7 +118,7 @@ def prepare(
     ``sources``: the site already loaded (``clarion serve`` keeps it between
     edits), else it is loaded here."""
     from .derive import derive_state
-    from .derive.incident_deadlines import Reuse
+    from .derive.part_reuse import Reuse
     from .derive.private import PrivateState
     from .output.kept import kept_metric_parts, rules_digest
     from .render.markdown import MarkdownRenderer
@@ -185,6 +186,18 @@ def _keep_parts(context: RenderContext) -> None:
         metric_parts.save(context.private.metric_parts_kept)
 
 
+#: Outputs of the private files' process at least this large come with their
+#: digest, computed there (the main process, which writes them, is the one
+#: that finishes last).
+DIGESTED_FROM = 1 << 20
+
+
+def _digested(output: Output) -> Output:
+    if output.digest is not None or len(output.data) < DIGESTED_FROM:
+        return output
+    return replace(output, digest=hashlib.sha256(output.data).hexdigest())
+
+
 def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) -> Iterator[Output]:
     """Every writer's outputs, in writer order (the same with or without workers);
     ``writers`` defaults to all of them (:data:`clarion.render.writers.WRITERS`)."""
@@ -198,7 +211,7 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
 
         def in_process() -> Iterator[tuple[int, Output]]:
             for number, writer in enumerate(in_background):
-                yield from ((number, output) for output in writer(context))
+                yield from ((number, _digested(output)) for output in writer(context))
             _keep_parts(context)
 
         # the private files are made in a forked process while the pages render,

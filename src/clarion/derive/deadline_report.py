@@ -4,7 +4,7 @@ The report is put together from each incident's part
 (:mod:`clarion.derive.incident_deadlines`: its obligations, from
 :mod:`clarion.derive.deadlines`, its warnings and what its notices lack, from
 :mod:`clarion.derive.comms`); this module sits above them. With a
-:class:`~clarion.derive.incident_deadlines.Reuse`, the parts of the last build
+:class:`~clarion.derive.part_reuse.Reuse`, the parts of the last build
 whose inputs are unchanged are reused instead of computed again
 (:func:`report_parts`): they stay JSON text until something reads them, so
 that a build can tell from the text alone whether the report changed
@@ -30,7 +30,6 @@ from .comms import notice_content_lint
 from .deadlines import DeadlineReport, Obligation, notice_lint
 from .incident_deadlines import (
     IncidentDeadlines,
-    Reuse,
     decode,
     decode_warnings,
     encode,
@@ -41,6 +40,7 @@ from .incident_deadlines import (
     warnings_text,
 )
 from .incident_facts import metrics_text
+from .part_reuse import Reuse
 from .roles import ROLE_RULES
 
 

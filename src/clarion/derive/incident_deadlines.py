@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +37,7 @@ from ..rules import RuleBook
 from .comms import late_keys, notice_content_lint
 from .deadlines import incident_lint, incident_obligations, notice_lint
 from .owed import Obligation, ObligationState, short_recipient
+from .part_reuse import Reuse
 from .roles import ROLE_RULES, incident_role_warnings
 
 #: A warning and what it belongs to: a role rule's id, or a notice's name.
@@ -52,17 +53,6 @@ class IncidentDeadlines:
     roles: tuple[Tagged, ...]  # by role rule id, in the order of ROLE_RULES
     notices: tuple[Tagged, ...]  # by notice name: dated after now, rule not in force
     content: tuple[Tagged, ...]  # by notice name: required items, placeholders
-
-
-@dataclass(frozen=True)
-class Reuse:
-    """The parts a build may reuse: ``rules`` is a digest of every input the
-    parts share besides ``now`` and the zone (Clarion's code and version, the
-    site's settings, which hold the rulebook's overrides); ``previous`` the
-    last build's parts, input digest -> JSON text."""
-
-    rules: str
-    previous: Mapping[str, str]
 
 
 def incident_part(

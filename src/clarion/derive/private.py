@@ -20,21 +20,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..config import SiteConfig
 from ..errors import ContentError, UsageError
 from ..model import Site
 from ..rules import RuleBook
-from .comms import OwedEmails, content_lint, email_rules, owed_emails
-from .deadline_report import ReportParts, evaluate, report_parts
-from .deadlines import DeadlineReport
-from .incident_deadlines import Reuse
-from .learning import Review, review
-from .metric_targets import MetricsReport, metrics_report
-from .notice_obligations import NoticeKey, notice_obligations
-from .owed import Obligation
-from .stats import KeptMonths, Stats, compute_stats, months_back
+
+if TYPE_CHECKING:
+    from .comms import OwedEmails
+    from .deadline_report import ReportParts
+    from .deadlines import DeadlineReport
+    from .learning import Review
+    from .metric_targets import MetricsReport
+    from .notice_obligations import NoticeKey
+    from .owed import Obligation
+    from .part_reuse import Reuse
+    from .stats import KeptMonths, Stats
+
+# What derives each part is imported where it is first used: a large build
+# derives the private state in the process that renders the private files,
+# and the main process, which renders the pages, never imports it.
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,6 +66,8 @@ class PrivateState:
     def deadline_parts(self) -> ReportParts | None:
         """Each incident's part of the deadline report, as text until read
         (``None`` without ``reuse``: the report is computed whole)."""
+        from .deadline_report import report_parts
+
         if self.reuse is None:
             return None
         zone = self.config.timezone
@@ -67,6 +76,8 @@ class PrivateState:
     @cached_property
     def deadlines(self) -> DeadlineReport:
         """Every obligation of the site at ``now``, with the lint."""
+        from .deadline_report import evaluate
+
         parts = self.deadline_parts
         if parts is not None:
             return parts.report()
@@ -86,6 +97,8 @@ class PrivateState:
         """Customer emails owed at ``now`` that no notice covers, for every email
         rule in force (the drafts keep those the site has a template for), their
         obligations read from the deadline report."""
+        from .comms import email_rules, owed_emails
+
         rulebook = self.rulebook
         return owed_emails(
             self.site,
@@ -99,14 +112,16 @@ class PrivateState:
     def notice_obligations(self) -> Mapping[NoticeKey, Obligation]:
         """The obligation each notice answers, from the deadline report: the
         email drafts take their dates and due times from here."""
-        return notice_obligations(
-            self.site, self.rulebook, self.now, self.config.timezone, self.obligations
-        )
+        from .notice_obligations import notice_obligations as answered
+
+        return answered(self.site, self.rulebook, self.now, self.config.timezone, self.obligations)
 
     @cached_property
     def notice_lint(self) -> tuple[ContentError, ...]:
         """What the notices still lack (required items, placeholders), as the
         deadline report's lint has it: the email index lists it by notice."""
+        from .comms import content_lint
+
         slugs = {notice.slug for notice in self.site.notices}
         parts = self.deadline_parts
         if parts is None:
@@ -122,6 +137,8 @@ class PrivateState:
     def metrics(self) -> Stats:
         """The metrics page's figures: the last ``[metrics] months`` months, private
         incidents included unless the page is public."""
+        from .stats import compute_stats, months_back
+
         settings = self.config.metrics
         zone = self.config.timezone
         within = postmortem_window(self.rulebook)
@@ -149,6 +166,8 @@ class PrivateState:
         """The months' parts the last build kept, keyed on everything every
         part shares, and those for the next build (``None`` without kept
         parts: every part is computed)."""
+        from .stats import KeptMonths
+
         parts = self.deadline_parts
         if parts is None or self.metric_parts is None:
             return None
@@ -170,13 +189,17 @@ class PrivateState:
     @cached_property
     def metrics_report(self) -> MetricsReport:
         """The metrics page's figures with the site's targets evaluated against them."""
-        return metrics_report(self.metrics, self.config.metrics.targets)
+        from .metric_targets import metrics_report as evaluated
+
+        return evaluated(self.metrics, self.config.metrics.targets)
 
     @cached_property
     def review(self) -> Review:
         """The learning review of the private metrics page (postmortems, action
         items and runbooks that need attention)."""
-        return review(
+        from .learning import review as reviewed
+
+        return reviewed(
             self.config,
             self.site.incidents,
             self.site.runbooks,

@@ -255,7 +255,8 @@ class _Writing:
             entry = ManifestEntry(output.reused[0], output.reused[1], output.key)
         else:
             size = len(output.data)
-            entry = ManifestEntry(hashlib.sha256(output.data).hexdigest(), size, output.key)
+            sha = output.digest or hashlib.sha256(output.data).hexdigest()
+            entry = ManifestEntry(sha, size, output.key)
         self._record(output.area, {output.path: entry})
         file = output.reused[2] if output.reused is not None else None
         self._place(output.area, relpath, output.path, entry, file, output.data)

@@ -34,14 +34,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import icalendar
-from icalendar import Alarm, Calendar, Component, Event, Timezone, TimezoneStandard
 
 from .. import __version__
 from ..config import SiteConfig
-from ..derive.deadlines import OPEN_STATES, DeadlineReport, Obligation, ObligationState
 from ..model import Stage
 from ..output.cache import render_key
 from ..rules import RuleKind
@@ -51,8 +50,34 @@ from .markdown import MarkdownRenderer
 from .reuse import previous_output
 from .times import local_text, utc_text
 
+if TYPE_CHECKING:
+    from icalendar import Calendar, Component, Event, Timezone
+
+    from ..derive.deadlines import DeadlineReport, Obligation
+
+# icalendar (about 20 ms to import) is imported when a calendar is written:
+# an edit whose maintenance.ics is reused never loads it in the main process,
+# and the deadline calendar is written by the process that renders the
+# private files.
+
 CALENDAR_PATH = "maintenance.ics"
-_ICALENDAR_VERSION = str(icalendar.__version__)  # its text is in the calendar's key
+
+
+@functools.cache
+def icalendar_version() -> str:
+    """What names the installed icalendar's version in a calendar's render
+    key, read without importing it: the bytes of its generated
+    ``_version.py`` (a new release, a new key)."""
+    spec = find_spec("icalendar")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    for folder in folders:
+        try:
+            return (Path(folder) / "_version.py").read_text(encoding="utf-8")
+        except OSError:
+            continue
+    import icalendar  # (no such file: its version as it says it)
+
+    return str(icalendar.__version__)
 
 
 def render_calendar(context: RenderContext) -> Iterator[Output]:
@@ -64,7 +89,7 @@ def render_calendar(context: RenderContext) -> Iterator[Output]:
     key = render_key(
         "maintenance.ics",
         __version__,
-        _ICALENDAR_VERSION,
+        icalendar_version(),
         config.digest,
         context.markdown.settings,
         [(i.slug, i.digest) for i in shared.maintenance],
@@ -73,6 +98,8 @@ def render_calendar(context: RenderContext) -> Iterator[Output]:
     if reused is not None:
         yield reused
         return
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", f"-//Clarion//Clarion {__version__}//EN")
     calendar.add("version", "2.0")
@@ -90,6 +117,8 @@ def render_calendar(context: RenderContext) -> Iterator[Output]:
 
 def _utc_zone() -> Timezone:
     """``VTIMEZONE`` for UTC: the one component of a calendar with no events."""
+    from icalendar import Timezone, TimezoneStandard
+
     standard = TimezoneStandard()
     standard.add("dtstart", datetime(1970, 1, 1))
     standard.add("tzoffsetfrom", timedelta(0))
@@ -106,6 +135,8 @@ def maintenance_uid(slug: str, host: str) -> str:
 
 
 def _event(item: PublishedItem, config: SiteConfig, markdown: MarkdownRenderer, host: str) -> Event:
+    from icalendar import Event
+
     window = item.incident.window
     assert window is not None
     names = [config.component(cid).name for cid in item.component_ids]
@@ -172,6 +203,8 @@ def is_event_bytes(data: bytes) -> bool:
 @functools.cache
 def _event_bounds() -> tuple[bytes, bytes]:
     """The first and last line of an event, as ``icalendar`` writes them."""
+    from icalendar import Event
+
     empty: bytes = Event().to_ical()
     begin, _, end = empty.partition(b"\r\n")
     return begin + b"\r\n", end
@@ -211,6 +244,8 @@ def _short_lines_unfolded() -> bool:
     """Whether :func:`_joined` writes what ``icalendar`` does: checked once,
     on an event with a line one octet shorter than :data:`FOLD_FROM` (not
     ASCII) and a longer one."""
+    from icalendar import Event
+
     event = Event()
     event.add("summary", "a" * (FOLD_FROM - len("SUMMARY:") - 3) + "é")
     event.add("description", "b" * FOLD_FROM + " ü" * 40)
@@ -223,6 +258,8 @@ def calendar_host(base_url: str) -> str:
 
 
 def _deadline_calendar(title: str) -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", f"-//Clarion//Clarion {__version__} deadlines//EN")
     calendar.add("version", "2.0")
@@ -240,10 +277,16 @@ def _asks_for_a_date(o: Obligation) -> bool:
     """Calendar events: items still open, and every regulatory or contractual
     item (the breach record); a settled practice item (a kept update cadence,
     a sent customer email) would only be noise in a calendar."""
+    from ..derive.deadlines import OPEN_STATES
+
     return o.state in OPEN_STATES or o.rule.kind is not RuleKind.PRACTICE
 
 
 def _deadline_event(o: Obligation, report: DeadlineReport, host: str) -> Event:
+    from icalendar import Alarm, Event
+
+    from ..derive.deadlines import ObligationState
+
     assert o.due_at is not None
     due = o.due_at.astimezone(UTC)
     description = [

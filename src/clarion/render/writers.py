@@ -14,14 +14,38 @@ from . import Output, RenderContext
 from .api import render_api
 from .badges import render_badges
 from .discovery import render_discovery
-from .email import render_emails
 from .feeds import render_feeds
 from .html import HtmlRenderer
 from .ical import render_calendar
-from .metrics import render_metrics
-from .report import render_deadlines
 
 Writer = Callable[[RenderContext], Iterable[Output]]
+
+# The private writers' modules (the deadline report, the metrics page, the
+# email drafts, with what derives the private state and icalendar) are
+# imported when one first runs: with workers, in the process that renders the
+# private files, once it is forked. The main process, which renders the
+# pages, never imports them (about 75 ms at every build).
+
+
+def render_deadlines(context: RenderContext) -> Iterable[Output]:
+    """The deadline report's files: :func:`clarion.render.report.render_deadlines`."""
+    from .report import render_deadlines as render
+
+    return render(context)
+
+
+def render_metrics(context: RenderContext) -> Iterable[Output]:
+    """The metrics page: :func:`clarion.render.metrics.render_metrics`."""
+    from .metrics import render_metrics as render
+
+    return render(context)
+
+
+def render_emails(context: RenderContext) -> Iterable[Output]:
+    """The email drafts and their index: :func:`clarion.render.email.render_emails`."""
+    from .email import render_emails as render
+
+    return render(context)
 
 
 def html_pages(context: RenderContext) -> Iterable[Output]:

@@ -51,14 +51,8 @@ def public_writers(config: SiteConfig | None = None) -> tuple[Any, ...]:
     deadline report, the email drafts, and the metrics page unless
     ``config`` makes it public): serve shows the public site, so it skips
     their cost."""
-    from ..render.writers import WRITERS
+    from ..render.writers import WRITERS, render_deadlines, render_emails, render_metrics
 
-    try:
-        from ..render.email import render_emails
-        from ..render.metrics import render_metrics
-        from ..render.report import render_deadlines
-    except ImportError:  # pragma: no cover
-        return WRITERS
     private = {render_deadlines, render_emails}
     if config is not None and not config.metrics.public:
         private.add(render_metrics)

@@ -162,14 +162,8 @@ def decode(text: str, incident: Incident, rulebook: RuleBook) -> IncidentDeadlin
     """The part :func:`encode` wrote, for ``incident``; ``None`` when it does
     not decode (it is then computed again)."""
     try:
-        rows, lint, roles, notices, content = json.loads(text)
-        return IncidentDeadlines(
-            obligations=tuple(_obligation(row, incident, rulebook) for row in rows),
-            lint=tuple(_error(e) for e in lint),
-            roles=_tagged(roles),
-            notices=_tagged(notices),
-            content=_tagged(content),
-        )
+        rows, *warnings = json.loads(text)
+        return _part(tuple(_obligation(row, incident, rulebook) for row in rows), *warnings)
     except (ValueError, TypeError, KeyError, AttributeError, PlainDataError):
         return None
 
@@ -198,16 +192,22 @@ def decode_warnings(text: str) -> IncidentDeadlines | None:
     if text == NO_WARNINGS:
         return IncidentDeadlines((), (), (), (), ())
     try:
-        lint, roles, notices, content = json.loads(text)
-        return IncidentDeadlines(
-            obligations=(),
-            lint=tuple(_error(e) for e in lint),
-            roles=_tagged(roles),
-            notices=_tagged(notices),
-            content=_tagged(content),
-        )
+        return _part((), *json.loads(text))
     except (ValueError, TypeError, KeyError, AttributeError, PlainDataError):
         return None
+
+
+def _part(
+    obligations: tuple[Obligation, ...], lint: Any, roles: Any, notices: Any, content: Any
+) -> IncidentDeadlines:
+    """A part from its items and its warnings as :func:`warnings_text` writes them."""
+    return IncidentDeadlines(
+        obligations=obligations,
+        lint=tuple(_error(e) for e in lint),
+        roles=_tagged(roles),
+        notices=_tagged(notices),
+        content=_tagged(content),
+    )
 
 
 def _row(o: Obligation) -> list[Any]:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from ..derive.incident_facts import DURATION_METRICS, SEVERITIES, Durations
 from ..derive.metric_targets import MetricsReport, TargetResult
 from ..derive.scope_stats import ScopeStats
-from .stats_report import scope_name, utc_text
+from .stats_report import scope_name
+from .times import iso_utc
 
 if TYPE_CHECKING:
     pass
@@ -79,11 +80,11 @@ def stats_data(report: MetricsReport, names: Mapping[str, str]) -> dict[str, obj
     zone = stats.zone
     return {
         "window": {
-            "since": utc_text(stats.since),
-            "until": utc_text(stats.until),
-            "start": utc_text(stats.start),
+            "since": iso_utc(stats.since),
+            "until": iso_utc(stats.until),
+            "start": iso_utc(stats.start),
             "timezone": zone.key,
-            "now": utc_text(stats.now),
+            "now": iso_utc(stats.now),
             "include_private": stats.include_private,
             "postmortem_within_seconds": int(stats.postmortem_within.total_seconds()),
         },

@@ -10,7 +10,6 @@ by the derive pass) and returns text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..derive.incident_facts import DURATION_METRICS, SEVERITIES, Durations, Share
@@ -83,10 +82,6 @@ def value_text(result: TargetResult) -> str:
 
 def status_text(meets: bool | None) -> str:
     return {True: "met", False: "missed", None: "no data"}[meets]
-
-
-def utc_text(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def window_text(stats: Stats) -> str:

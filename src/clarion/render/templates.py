@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from ..errors import ContentError, ContentErrors, SourceLocation
 from ..rules.duration import format_seconds
-from . import THEME_DIR
+from . import THEME_DIR, times
 from .compiled import COMPILED
 
 
@@ -153,8 +153,11 @@ def format_local(moment: datetime, zone: ZoneInfo, fmt: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def iso_utc(moment: datetime) -> str:
-    """``2026-11-20T14:05:00Z``: the machine-readable time of a ``<time>``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``2026-11-20T14:05:00Z``: the machine-readable time of a ``<time>``
+    (:func:`clarion.render.times.iso_utc`, kept per moment)."""
+    text = times.iso_utc(moment)
+    assert text is not None
+    return text
 
 
 def time_tag(moment: datetime, zone: ZoneInfo, fmt: str) -> Markup:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING, ClassVar
 
 
 class Severity(enum.Enum):
@@ -148,12 +149,37 @@ MAINTENANCE_STAGES = (
 CLOSING_STAGES = (Stage.RESOLVED, Stage.COMPLETED, Stage.CANCELLED)
 
 
-# Model classes keep a __dict__ (no slots): the build cache pickles thousands
-# of them, and dict-based instances unpickle in C, far faster than slotted ones.
+class _TextOnUse:
+    """A model class whose text ``_deferred`` a reader of plain data may leave
+    to decode on first use (:func:`clarion.output.parsed_texts.defer_texts`):
+    the object's ``__dict__`` then holds ``_texts`` (whose ``text(index)``
+    decodes it) and ``_text_index`` instead. Normal lookup misses the field,
+    and ``__getattr__`` decodes and keeps it; pickling and copying take the
+    text, never what it came from. So model classes keep a ``__dict__`` (no
+    slots), and a deferred field's default is a factory (no class attribute)."""
+
+    _deferred: ClassVar[str]
+
+    if not TYPE_CHECKING:  # (the type checker would take any name for a text)
+
+        def __getattr__(self, name):
+            values = self.__dict__
+            texts = values.get("_texts")
+            if name != self._deferred or texts is None:
+                raise AttributeError(name)
+            text = values[name] = texts.text(values["_text_index"])
+            return text
+
+        def __getstate__(self):
+            values = dict(self.__dict__)
+            if values.pop("_texts", None) is not None:
+                del values["_text_index"]
+                values[self._deferred] = getattr(self, self._deferred)
+            return values
 
 
 @dataclass(frozen=True, kw_only=True)
-class Update:
+class Update(_TextOnUse):
     """One timestamped section of an incident or maintenance file."""
 
     at: datetime
@@ -162,6 +188,8 @@ class Update:
     impact: Mapping[str, Impact] | None  # from an ``Impact:`` line, else None
     line: int  # the heading's line in the source file
     position: int  # 0-based order within the file (after sorting by time)
+
+    _deferred = "body"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -252,7 +280,7 @@ class Window:
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class Incident:
+class Incident(_TextOnUse):
     """An incident or scheduled maintenance (``kind``), read from ``updates/<slug>.md``."""
 
     slug: str
@@ -261,7 +289,7 @@ class Incident:
     severity: Severity | None  # None for maintenance
     components: Mapping[str, Impact]  # impact when it starts (ordered as written)
     updates: tuple[Update, ...]
-    summary: str = ""  # Markdown before the first update heading
+    summary: str = field(default_factory=str)  # Markdown before the first update heading
     declared_at: datetime | None = None
     detected_at: datetime | None = None
     acknowledged_at: datetime | None = None
@@ -276,6 +304,8 @@ class Incident:
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
     digest: str = ""  # hash of the source bytes, for caches
     runbooks: tuple[str, ...] = ()  # ids of runbooks/*.md the responders used
+
+    _deferred = "summary"
 
     @property
     def is_maintenance(self) -> bool:

@@ -33,7 +33,8 @@ Nothing cached can change what a build produces:
 
 The files are JSON (the parsed sources and the Markdown compressed with
 Zstandard, :mod:`clarion.output.compressed`, so the cache stays smaller than
-the sources): reading the cache never runs
+the sources; the parsed sources' texts in a file of their own, each decoded
+when a build first reads it, :mod:`clarion.output.parsed_texts`): reading the cache never runs
 code, whoever wrote the folder (a cache committed to a repository or
 restored in CI), but compiled templates signed by this user's key. The parsed
 file starts with its format, Clarion's version and the salt, and is read no
@@ -73,7 +74,14 @@ from .compressed import CompressedError, compress, decompress
 from .conversions import StoredConversions
 from .file_digests import FileDigests
 from .generations import files_as_listed
-from .parsed import atomic_write, atomic_write_compressed, parsed_line, read_parsed, write_parsed
+from .parsed import (
+    atomic_write,
+    atomic_write_compressed,
+    read_parsed,
+    save_parsed,
+    write_parsed,
+)
+from .parsed_texts import new_name as new_texts_name
 
 CACHE_DIRNAME = ".clarion-cache"
 _PARSED_FILE = "parsed.json.zst"
@@ -119,6 +127,7 @@ class BuildCache:
     _file_lines: int | None = None
     _removed: bool = False  # entries forgotten: the parsed file is written afresh
     _parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] | None = None
+    _texts: str | None = None  # the name of the parsed file's texts file
     _reader: threading.Thread | None = None  # reading the Markdown file ahead
     _writing: Background[bool] | None = None  # writing the parsed file (save_parsed_ahead)
     _markdown_read: bytes | None = None  # what it read
@@ -133,7 +142,7 @@ class BuildCache:
         unchanged never reads them)."""
         if self._parsed is None:
             path = self.folder / _PARSED_FILE
-            self._parsed, self._file_lines = read_parsed(path, self.salt, self._lines)
+            self._parsed, self._file_lines, self._texts = read_parsed(path, self.salt, self._lines)
         return self._parsed
 
     @classmethod
@@ -327,8 +336,9 @@ class BuildCache:
             self._prepare_folder()
         except OSError:
             return
-        path, lines = self.folder / _PARSED_FILE, self._lines
-        self._writing = Background(functools.partial(write_parsed, path, self.salt, parsed, lines))
+        path, lines, self._texts = self.folder / _PARSED_FILE, self._lines, new_texts_name()
+        write = functools.partial(write_parsed, path, self.salt, parsed, lines, self._texts)
+        self._writing = Background(write)
         self._file_lines = len(parsed) + 1
         self._removed = self._parsed_dirty = False
 
@@ -383,24 +393,11 @@ class BuildCache:
 
 
 def _save_parsed_file(cache: BuildCache) -> None:
-    """Write the parsed sources back: the entries parsed again, appended to the
-    file as one more compressed frame (a later line wins when it is read), or, once
-    entries were removed or the file holds many superseded lines, the whole
-    file afresh."""
-    path = cache.folder / _PARSED_FILE
-    parsed, lines_read = cache.parsed, cache._lines
-    new = {relpath: entry for relpath, entry in parsed.items() if relpath not in lines_read}
-    held = cache._file_lines
-    if cache._removed or held is None or held + len(new) > 2 * len(parsed) + 100:
-        if not write_parsed(path, cache.salt, parsed, lines_read):
-            raise OSError(f"cannot write {path}")
-        cache._file_lines = len(parsed) + 1
-    elif new:
-        with open(path, "ab") as handle:
-            handle.write(
-                compress(b"".join(parsed_line(r, *e) + b"\n" for r, e in sorted(new.items())))
-            )
-        cache._file_lines = held + len(new)
+    """Write the parsed sources back (:func:`~clarion.output.parsed.save_parsed`)."""
+    path, held = cache.folder / _PARSED_FILE, cache._file_lines
+    cache._file_lines, cache._texts = save_parsed(
+        path, cache.salt, cache.parsed, cache._lines, held, cache._texts, cache._removed
+    )
     cache._removed = cache._parsed_dirty = False
 
 

@@ -3,73 +3,159 @@ atomic-write helpers the cache's files share.
 
 One line per update file: its path, the SHA-256 of its bytes, the incident
 as plain data (:mod:`clarion.core.plaindata`) and its warnings, after a head
-line with the format, Clarion's version and the site's salt. Reading it never
-runs code; a file that is not Clarion's, or does not fit the model, is
+line with the format, Clarion's version, the site's salt and the name of the
+file that holds the incidents' texts (:mod:`clarion.output.parsed_texts`):
+in a line, the summary and the updates' bodies are empty, and a tab, then
+where the incident's texts are in that file, follow the JSON. Reading it
+never runs code; a file that is not Clarion's, or does not fit the model, is
 ignored with a one-line note.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from ..core.plaindata import PlainDataError, from_plain, to_plain
 from ..errors import ContentError
-from ..model import Incident
-from .compressed import CompressedError, decompress, write_compressed
+from ..model import Incident, Update
+from .compressed import CompressedError, compress, decompress, write_compressed
+from .parsed_texts import (
+    IncidentTexts,
+    append_frames,
+    defer_texts,
+    read_texts,
+    remove_other_texts,
+    texts_frame,
+)
+from .parsed_texts import (
+    new_name as new_texts_name,
+)
 
-FORMAT = "clarion-cache/1"
+FORMAT = "clarion-cache/2"
+Parsed = dict[str, tuple[str, Incident, tuple[ContentError, ...]]]
+
+# where the texts are in an incident's plain data (left empty in a line)
+_SUMMARY = [f.name for f in dataclasses.fields(Incident)].index("summary")
+_UPDATES = [f.name for f in dataclasses.fields(Incident)].index("updates")
+_BODY = [f.name for f in dataclasses.fields(Update)].index("body")
 
 
 def parsed_line(
     relpath: str, digest: str, incident: Incident, warnings: tuple[ContentError, ...]
 ) -> bytes:
-    entry = [relpath, digest, to_plain(incident), [to_plain(w) for w in warnings]]
+    """The JSON of an entry, its texts left out."""
+    plain: list[Any] = to_plain(incident)
+    plain[_SUMMARY] = ""
+    for update in plain[_UPDATES]:
+        update[_BODY] = ""
+    entry = [relpath, digest, plain, [to_plain(w) for w in warnings]]
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def _placed(line: bytes, place: tuple[int, int]) -> bytes:
+    return b"%s\t%d\t%d\n" % (line, *place)
+
+
+def _frame(digest: str, incident: Incident) -> bytes:
+    """The frame of an incident's texts: as read, when they were (not decoded
+    and encoded again), else made."""
+    texts = incident.__dict__.get("_texts")
+    if isinstance(texts, IncidentTexts) and texts.digest == digest:
+        return texts.frame
+    return texts_frame(digest, incident)
+
+
 def write_parsed(
-    path: Path,
-    salt: str,
-    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]],
-    lines_read: dict[str, bytes],
+    path: Path, salt: str, parsed: Parsed, lines_read: dict[str, bytes], texts: str
 ) -> bool:
-    """Write the parsed file afresh (best effort: ``False`` when it cannot be)."""
+    """Write the parsed file afresh, with its texts in a new file named
+    ``texts`` (best effort: ``False`` when it cannot be)."""
     try:
-        atomic_write_compressed(path, dump_parsed(salt, parsed, lines_read))
+        places: dict[str, tuple[int, int]] = {}
+        with open(path.parent / texts, "wb") as handle:
+            for relpath, (digest, incident, _) in sorted(parsed.items()):
+                [places[relpath]] = append_frames(handle, [_frame(digest, incident)])
+        atomic_write_compressed(path, dump_parsed(salt, parsed, lines_read, texts, places))
     except OSError:
+        (path.parent / texts).unlink(missing_ok=True)
         return False
+    remove_other_texts(path.parent, texts)
     return True
 
 
 def dump_parsed(
     salt: str,
-    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]],
+    parsed: Parsed,
     lines_read: dict[str, bytes],
+    texts: str,
+    places: dict[str, tuple[int, int]],
 ) -> Iterator[bytes]:
     """The parsed file, line by line: entries read and not changed since are
-    copied as they were."""
-    head = {"format": FORMAT, "version": __version__, "salt": salt}
+    copied as they were; ``places``: where each entry's texts are in ``texts``."""
+    head = {"format": FORMAT, "version": __version__, "salt": salt, "texts": texts}
     yield json.dumps(head, sort_keys=True).encode("utf-8") + b"\n"
     for relpath, (digest, incident, warnings) in sorted(parsed.items()):
         line = lines_read.get(relpath)
-        yield (parsed_line(relpath, digest, incident, warnings) if line is None else line) + b"\n"
+        if line is None:
+            line = parsed_line(relpath, digest, incident, warnings)
+        yield _placed(line, places[relpath])
+
+
+def append_parsed(path: Path, texts: str, new: Parsed) -> None:
+    """Add the entries ``new``: their texts to the file ``texts``, then their
+    lines to the parsed file, as one more compressed frame."""
+    entries = sorted(new.items())
+    with open(path.parent / texts, "ab") as handle:
+        places = append_frames(handle, [_frame(d, incident) for _, (d, incident, _) in entries])
+    lines = [_placed(parsed_line(r, *e), p) for (r, e), p in zip(entries, places, strict=True)]
+    with open(path, "ab") as handle:
+        handle.write(compress(b"".join(lines)))
+
+
+def save_parsed(
+    path: Path,
+    salt: str,
+    parsed: Parsed,
+    lines_read: dict[str, bytes],
+    held: int | None,
+    texts: str | None,
+    removed: bool,
+) -> tuple[int, str]:
+    """Write the parsed sources back: the entries parsed again appended (a
+    later line wins when the file is read) to the file of ``held`` lines with
+    its ``texts``, or, once entries were ``removed`` or the file holds many
+    superseded lines, the whole file afresh. The lines the file then holds
+    and the name of its texts file; ``OSError`` when it cannot be written."""
+    new = {relpath: entry for relpath, entry in parsed.items() if relpath not in lines_read}
+    if removed or held is None or texts is None or held + len(new) > 2 * len(parsed) + 100:
+        texts = new_texts_name()
+        if not write_parsed(path, salt, parsed, lines_read, texts):
+            raise OSError(f"cannot write {path}")
+        return len(parsed) + 1, texts
+    if new:
+        append_parsed(path, texts, new)
+    return held + len(new), texts
 
 
 def read_parsed(
     path: Path, salt: str, lines: dict[str, bytes]
-) -> tuple[dict[str, tuple[str, Incident, tuple[ContentError, ...]]], int | None]:
-    """The parsed sources of ``path`` (a later line for the same file wins) and
-    the number of lines read; nothing and ``None`` when the file is missing, of
-    another version or site, or not Clarion's (a note on stderr says so)."""
+) -> tuple[Parsed, int | None, str | None]:
+    """The parsed sources of ``path`` (a later line for the same file wins),
+    the number of lines read and the name of their texts file; nothing and
+    ``None`` when the file is missing, of another version or site, or not
+    Clarion's (a note on stderr says so). Each incident's texts are decoded
+    when first read (:mod:`clarion.output.parsed_texts`)."""
     try:
         data = path.read_bytes()
     except OSError:
-        return {}, None
+        return {}, None, None
     try:
         raws = decompress(data).splitlines()  # (no copy of all but the head line)
         head = json.loads(raws[0]) if raws else None
@@ -77,24 +163,35 @@ def read_parsed(
         head = None
     if not isinstance(head, dict) or head.get("format") != FORMAT:
         note_ignored(path, "not a cache this version of Clarion wrote")
-        return {}, None
+        return {}, None, None
     if head.get("version") != __version__ or head.get("salt") != salt:
-        return {}, None  # another Clarion or another site.toml: parsed again, silently
-    parsed: dict[str, tuple[str, Incident, tuple[ContentError, ...]]] = {}
+        return {}, None, None  # another Clarion or another site.toml: parsed again, silently
+    name = head.get("texts")
+    blob = read_texts(path.parent, name)
+    if blob is None:
+        note_ignored(path, "its texts file is missing")
+        return {}, None, None
+    parsed: Parsed = {}
     try:
         for raw in raws[1:]:
-            relpath, digest, incident, warnings = json.loads(raw)
-            lines[str(relpath)] = raw
+            line, start, end = raw.rsplit(b"\t", 2)
+            relpath, digest, plain, warnings = json.loads(line)
+            begins, ends = int(start), int(end)
+            if not 0 <= begins < ends <= len(blob) or type(digest) is not str:
+                raise ValueError("no such texts")
+            incident = from_plain(Incident, plain)
+            defer_texts(incident, IncidentTexts(blob, begins, ends, digest, path))
+            lines[str(relpath)] = line
             parsed[str(relpath)] = (
-                str(digest),
-                from_plain(Incident, incident),
+                digest,
+                incident,
                 tuple(from_plain(ContentError, w) for w in warnings),
             )
     except (ValueError, TypeError, KeyError, PlainDataError):
         note_ignored(path, "unreadable or damaged")
         lines.clear()
-        return {}, None
-    return parsed, len(raws)
+        return {}, None, None
+    return parsed, len(raws), str(name)
 
 
 def note_ignored(path: Path, why: str) -> None:

@@ -1,0 +1,141 @@
+"""The long texts of the parsed sources, in a file of their own beside
+``parsed.json.zst`` (:mod:`clarion.output.parsed`), decoded on first use.
+
+An incident's summary and its updates' bodies are most of its bytes (at
+10,000 incidents, 30 MB of the 38 MB of parsed JSON), and an edit's build
+reads few of them: the pages, feeds and files of the incidents it renders
+again. So each incident's texts are one Zstandard frame of their own, the
+JSON list ``[digest, summary, body, body, ...]``, in a file named in the
+parsed file's head line (``parsed-texts.<id>.zst``), and each of the parsed
+file's lines says where its incident's frame is. A build reads the file's
+bytes whole (compressed: 9 MB at 10,000 incidents) and decodes a frame the
+first time one of its texts is read (:func:`defer_texts`).
+
+A file written afresh gets a new name, and the parsed file naming it is
+replaced after it, so the parsed file never names texts it was not written
+with; an edit appends its incidents' frames to the file, then their lines to
+the parsed file. A frame whose digest is not its line's (two builds of one
+site appending at once) stops the build with a clear error and the parsed
+file is removed: the next build parses every source again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+import zstandard
+
+from ..errors import ClarionError
+from ..model import Incident
+from .compressed import LEVEL, CompressedError
+
+#: The texts file's name: ``parsed-texts.<id>.zst``, ``id`` new each time it
+#: is written afresh.
+NAME = re.compile(r"parsed-texts\.[0-9a-f]{12}\.zst")
+
+
+def defer_texts(incident: Incident, texts: IncidentTexts) -> None:
+    """Leave ``incident``'s summary and its updates' bodies to ``texts``, on an
+    incident just made from plain data: each is decoded when first read
+    (``incident.summary``, ``update.body``; :mod:`clarion.model`)."""
+    values = incident.__dict__
+    del values["summary"]
+    values["_texts"], values["_text_index"] = texts, 0
+    for index, update in enumerate(incident.updates, 1):
+        values = update.__dict__
+        del values["body"]
+        values["_texts"], values["_text_index"] = texts, index
+
+
+def new_name() -> str:
+    return f"parsed-texts.{os.urandom(6).hex()}.zst"
+
+
+def texts_frame(digest: str, incident: Incident) -> bytes:
+    """The frame of ``incident``'s texts (its source's ``digest`` first)."""
+    texts = [digest, incident.summary, *(update.body for update in incident.updates)]
+    data = json.dumps(texts, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return zstandard.ZstdCompressor(level=LEVEL).compress(data)
+
+
+class IncidentTexts:
+    """One incident's texts: its frame in the texts file's bytes, decoded on
+    first use; ``text(0)`` is the summary, ``text(n)`` the n-th update's body."""
+
+    __slots__ = ("blob", "start", "end", "digest", "_texts", "_parsed")
+
+    def __init__(self, blob: bytes, start: int, end: int, digest: str, parsed: Path) -> None:
+        self.blob, self.start, self.end, self.digest = blob, start, end, digest
+        self._texts: list[str] | None = None
+        self._parsed = parsed
+
+    @property
+    def frame(self) -> bytes:
+        return self.blob[self.start : self.end]
+
+    def text(self, index: int) -> str:
+        texts = self._texts
+        if texts is None:
+            texts = self._texts = self._decoded()
+        return texts[index]
+
+    def _decoded(self) -> list[str]:
+        try:
+            texts = json.loads(zstandard.ZstdDecompressor().decompress(self.frame))
+        except (CompressedError, ValueError):
+            texts = None
+        if (
+            not isinstance(texts, list)
+            or texts[:1] != [self.digest]
+            or not all(type(text) is str for text in texts)
+        ):
+            self._parsed.unlink(missing_ok=True)
+            raise ClarionError(
+                f"the build cache's {self._parsed.name} changed during this build "
+                "(two builds of the site at once?); it was removed: build again"
+            )
+        return texts[1:]
+
+
+def read_texts(folder: Path, name: object) -> bytes | None:
+    """The bytes of the texts file ``name`` (from a parsed file's head), or
+    ``None`` when it is not one or does not read."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        return None
+    try:
+        return (folder / name).read_bytes()
+    except OSError:
+        return None
+
+
+def append_frames(handle: BinaryIO, frames: Iterable[bytes]) -> list[tuple[int, int]]:
+    """Write ``frames`` at the end of ``handle`` (opened to append), in one
+    write: where each one starts and ends."""
+    start = handle.seek(0, os.SEEK_END)
+    places: list[tuple[int, int]] = []
+    chunks: list[bytes] = []
+    for frame in frames:
+        places.append((start, start + len(frame)))
+        start += len(frame)
+        chunks.append(frame)
+    handle.write(b"".join(chunks))
+    return places
+
+
+def remove_other_texts(folder: Path, keep: str) -> None:
+    """Remove the texts files other than ``keep`` (best effort)."""
+    try:
+        names = [path for path in folder.iterdir() if NAME.fullmatch(path.name)]
+    except OSError:
+        return
+    for path in names:
+        if path.name != keep:
+            try:
+                path.unlink()
+            except OSError:
+                pass

@@ -169,3 +169,21 @@ def test_what_cannot_be_stored_is_refused() -> None:
             to_plain(value)
     incident = _incident()
     assert to_plain(incident) == _by_the_rules(incident)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Node:
+    """A type that refers to itself, through a tuple and an optional field."""
+
+    name: str
+    children: tuple[_Node, ...] = ()
+    first: _Node | None = None
+
+
+def test_a_type_that_refers_to_itself_round_trips() -> None:
+    leaf = _Node("leaf")
+    tree = _Node("root", (leaf, _Node("inner", (leaf,), first=leaf)), first=leaf)
+    plain = json.loads(json.dumps(to_plain(tree)))
+    assert from_plain(_Node, plain) == tree
+    with pytest.raises(PlainDataError):
+        from_plain(_Node, ["root", [["leaf", "not a list", None]], None])

@@ -189,8 +189,12 @@ def _union_builder(options: tuple[Any, ...]) -> Builder:
 def _generic_builder(kind: Any, origin: Any, args: tuple[Any, ...]) -> Builder:
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            item = args[0]
-            return lambda data: tuple(map(_builder(item), _expect(data, list)))
+            item = _builder(args[0])
+
+            def build_items(data: Any) -> Any:
+                return tuple(map(item, data if type(data) is list else _expect(data, list)))
+
+            return build_items
 
         def build_fixed(data: Any) -> Any:
             if len(_expect(data, list)) != len(args):
@@ -199,7 +203,8 @@ def _generic_builder(kind: Any, origin: Any, args: tuple[Any, ...]) -> Builder:
 
         return build_fixed
     if origin in (list, Sequence):
-        return lambda data: list(map(_builder(args[0]), _expect(data, list)))
+        each = _builder(args[0])
+        return lambda data: list(map(each, _expect(data, list)))
     if origin in (dict, Mapping, typing.Mapping) or _is_mapping(origin):
         # a key or value of exactly the plain kind asked for is taken as it is
         plain_key, plain_value = (_INLINE.get(a, _NeverPlain) for a in args)
@@ -220,19 +225,23 @@ def _generic_builder(kind: Any, origin: Any, args: tuple[Any, ...]) -> Builder:
     raise PlainDataError(f"unsupported type {kind}")
 
 
+#: The dataclasses whose builders are being generated.
+_GENERATING: set[type] = set()
+
+
 def _dataclass_builder(kind: type) -> Builder:
-    """A dataclass's builder, made on first use (types may refer to each other)
-    as one generated function: a field whose type is ``str``, ``int`` or
-    ``bool`` (or ``None`` or one of them) is checked in line, the others go
-    to their own builders, so a value costs no call per plain field."""
-    made: list[Builder] = []
-
-    def build(data: Any) -> Any:
-        if not made:
-            made.append(_generate_dataclass_builder(kind))
-        return made[0](data)
-
-    return build
+    """A dataclass's builder, generated as one function: a field whose type is
+    ``str``, ``int`` or ``bool`` (or ``None`` or one of them) is checked in
+    line, the others go to their own builders, so a value costs no call per
+    plain field. A type that refers to itself finds its own builder when it
+    first builds a value (while it is generated, it is not made yet)."""
+    if kind in _GENERATING:
+        return lambda data: _builder(kind)(data)
+    _GENERATING.add(kind)
+    try:
+        return _generate_dataclass_builder(kind)
+    finally:
+        _GENERATING.discard(kind)
 
 
 #: Kinds whose values are checked by ``type(value) is kind``, without a call.
@@ -308,7 +317,7 @@ def _datetime(data: Any) -> datetime:
         raise PlainDataError("expected a time and its zone")
     text, zone = data
     moment = datetime.fromisoformat(text)
-    if moment.utcoffset() is None:
+    if moment.tzinfo is None:  # (from ``fromisoformat``, a zone is a fixed offset)
         raise PlainDataError("expected an aware time")
     if zone is not None:
         return moment.astimezone(ZoneInfo(_expect(zone, str)))

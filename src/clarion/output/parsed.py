@@ -39,6 +39,7 @@ from .parsed_texts import (
 )
 
 FORMAT = "clarion-cache/2"
+_DECODER = json.JSONDecoder()
 Parsed = dict[str, tuple[str, Incident, tuple[ContentError, ...]]]
 
 # where the texts are in an incident's plain data (left empty in a line)
@@ -175,7 +176,11 @@ def read_parsed(
     try:
         for raw in raws[1:]:
             line, start, end = raw.rsplit(b"\t", 2)
-            relpath, digest, plain, warnings = json.loads(line)
+            text = line.decode("utf-8")
+            entry, decoded = _DECODER.raw_decode(text)  # (a line has no whitespace around it)
+            if decoded != len(text):
+                raise ValueError("more than one value")
+            relpath, digest, plain, warnings = entry
             begins, ends = int(start), int(end)
             if not 0 <= begins < ends <= len(blob) or type(digest) is not str:
                 raise ValueError("no such texts")

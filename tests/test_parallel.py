@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -90,6 +91,51 @@ def test_background_returns_value_and_reraises_in_parent():
 
     with pytest.raises(ValueError, match="bad input"):
         Background(boom).result()
+
+
+ORPHANED_WORKER = """
+import os, sys, time
+from clarion.core.parallel import Background
+
+def wait():
+    open(sys.argv[1], "w").close()  # past its start: the parent was alive then
+    time.sleep(60)
+
+worker = Background(wait)
+print(os.getpid(), flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_worker_dies_with_a_killed_parent(tmp_path):
+    import signal
+    import subprocess
+
+    started = tmp_path / "started"
+    run = [sys.executable, "-c", ORPHANED_WORKER, str(started)]
+    parent = subprocess.Popen(run, stdout=subprocess.PIPE)
+    assert parent.stdout is not None
+    pid = int(parent.stdout.readline())
+    deadline = time.monotonic() + 20
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    [worker] = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    os.kill(pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _running(worker), "the worker outlived its killed parent"
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (dead, not yet reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _wait_for_go(folder, items):

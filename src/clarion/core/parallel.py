@@ -122,13 +122,15 @@ def _die_with_parent(parent: int) -> None:
     """In a worker: be killed with the parent, and hold none of its output pipes."""
     if sys.platform.startswith("linux"):
         import ctypes
-        import ctypes.util
 
         try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
-            pass
+            # the interpreter's own symbols, libc's among them: no search for
+            # the library (ctypes.util's runs ldconfig, milliseconds per worker)
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):  # pragma: no cover - a libc not linked in
+            prctl = None
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
     devnull = os.open(os.devnull, os.O_RDWR)

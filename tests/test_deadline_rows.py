@@ -166,6 +166,27 @@ def test_a_rulebook_override_renders_the_rows_again(tmp_path: Path, rendered: li
     _private_equals_clean(root, tmp_path / "clean", NOW)
 
 
+def test_another_icalendar_renders_the_report_again(
+    tmp_path: Path, rendered: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the calendar's events and its head are icalendar's bytes: a new release
+    # may write them otherwise, so its version is in the report's keys
+    import clarion.render.report.outputs as outputs
+    import clarion.render.report.rows as rows
+
+    root = copy_example(tmp_path / "site")
+    build(load_config(root), now=NOW)
+    rendered.clear()
+    _append(root, EMAIL, "A reworded line.\n")
+    build(load_config(root), now=NOW)
+    assert rendered == []  # no deadline changed: the report is kept whole
+    for module in (outputs, rows):
+        monkeypatch.setattr(module, "icalendar_version", lambda: "another icalendar")
+    _append(root, EMAIL, "Another reworded line.\n")
+    build(load_config(root), now=NOW)
+    assert len(rendered) == len(_places(root).items)
+
+
 def test_a_site_template_for_the_report_gets_its_own_output(
     tmp_path: Path, rendered: list[str]
 ) -> None:

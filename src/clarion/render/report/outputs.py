@@ -14,7 +14,12 @@ from ...derive.deadline_report import ReportParts
 from ...derive.deadlines import DeadlineReport, Obligation, ObligationState
 from ...output.cache import fingerprint_files, render_key
 from .. import THEME_DIR, Area, Output, RenderContext
-from ..ical import calendar_host, deadline_calendar_around, render_deadline_calendar
+from ..ical import (
+    calendar_host,
+    deadline_calendar_around,
+    icalendar_version,
+    render_deadline_calendar,
+)
 from ..reuse import previous_output
 from ..templates import make_environment
 from ..times import local_text, utc_text
@@ -183,10 +188,11 @@ def _frames_key(
 ) -> str:
     """Everything the files show around their items: the counts, the lint
     (:attr:`~clarion.derive.deadline_report.ReportParts.lint_digest`), the
-    zone, the settings, the rules and the templates."""
+    zone, the settings, the rules, the templates and icalendar's version."""
     return render_key(
         __version__,
         "deadline-frames",
+        icalendar_version(),
         config.digest,
         templates,
         parts.zone.key,
@@ -221,6 +227,7 @@ def _report_key(parts: ReportParts | None, templates: str, config: SiteConfig) -
     return render_key(
         __version__,
         "deadlines",
+        icalendar_version(),
         config.digest,
         templates,
         parts.zone.key,

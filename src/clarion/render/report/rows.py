@@ -27,7 +27,7 @@ from markupsafe import Markup
 from ... import __version__
 from ...derive.deadlines import DeadlineReport, Obligation
 from ...output.cache import render_key
-from ..ical import deadline_event_bytes, in_calendar
+from ..ical import deadline_event_bytes, icalendar_version, in_calendar
 from .data import Written, item_text
 
 ROW_TEMPLATE = "deadline_row.html.j2"
@@ -57,10 +57,12 @@ def rows_base(
     part of the report shares, :func:`clarion.output.kept.rules_digest`; the
     report's zone, and its warning window with ``now`` when it has one;
     ``templates``: a fingerprint of the theme's and the site's templates;
-    ``html``: whether rows of HTML are kept)."""
+    ``html``: whether rows of HTML are kept; the calendar's events are
+    icalendar's, so its version too)."""
     return render_key(
         __version__,
         "deadline-rows",
+        icalendar_version(),
         rules,
         zone.key,
         warn_within,

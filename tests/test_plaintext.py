@@ -75,3 +75,22 @@ def test_every_draft_of_the_example_reads_as_plain_text(tmp_path):
     msg = email.message_from_bytes(next(regulator).read_bytes(), policy=email.policy.default)
     text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
     assert "\n\nNature of the breach\n\n" in text and "Controller: Northwind Cloud Ltd." in text
+
+
+def test_the_renderer_imports_markdown_extensions_only_to_convert_a_text() -> None:
+    # the email drafts of a build that converts no new text (an edit at a
+    # large site) make a renderer and never use it
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from clarion.render.plaintext import PlainTextRenderer\n"
+        "renderer = PlainTextRenderer()\n"
+        "print('markdown.extensions.fenced_code' in sys.modules)\n"
+        "print(renderer.text('Some **bold** text.'), end='')\n"
+        "print('markdown.extensions.fenced_code' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n") == ["False", "Some bold text.", "True", ""]

@@ -12,6 +12,7 @@ is left for a reader to decode.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -49,18 +50,26 @@ class PlainTextRenderer:
     """``text(markdown)`` -> plain text; pure and memoised."""
 
     def __init__(self) -> None:
-        self._md = markdown.Markdown(extensions=extensions(), output_format="html")
-        self._keep = _KeepTree(self._md)
-        self._md.treeprocessors.register(self._keep, "clarion_plain_text", -100)
         self._cache: dict[str, str] = {}
+
+    @functools.cached_property
+    def _converter(self) -> tuple[markdown.Markdown, _KeepTree]:
+        """Python-Markdown and the tree it keeps, made when a text is first
+        converted (a build that drafts no email from a new text never
+        imports the extensions)."""
+        md = markdown.Markdown(extensions=extensions(), output_format="html")
+        keep = _KeepTree(md)
+        md.treeprocessors.register(keep, "clarion_plain_text", -100)
+        return md, keep
 
     def text(self, source: str) -> str:
         cached = self._cache.get(source)
         if cached is None:
-            self._md.reset()
-            self._md.convert(source)
-            assert self._keep.root is not None
-            cached = "\n\n".join(_blocks(self._keep.root, self._inline)).strip("\n") + "\n"
+            md, keep = self._converter
+            md.reset()
+            md.convert(source)
+            assert keep.root is not None
+            cached = "\n\n".join(_blocks(keep.root, self._inline)).strip("\n") + "\n"
             self._cache[source] = cached
         return cached
 
@@ -94,7 +103,7 @@ class PlainTextRenderer:
         """Text with raw HTML placeholders replaced by that HTML's text."""
         if not text:
             return ""
-        stash = self._md.htmlStash.rawHtmlBlocks
+        stash = self._converter[0].htmlStash.rawHtmlBlocks
 
         def unstash(match: re.Match[str]) -> str:
             index = int(match.group(1))

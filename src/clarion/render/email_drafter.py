@@ -74,7 +74,6 @@ class EmailDrafter:
             task_checkboxes=False,
         )
         self._plain = PlainTextRenderer()
-        self._incidents = {i.slug: i for i in site.incidents}
         self._contexts: dict[str, dict[str, object]] = {}
         self._site = site_context(config)
         host = urlsplit(config.base_url).hostname or "clarion.invalid"
@@ -96,6 +95,12 @@ class EmailDrafter:
         return self._incidents.get(slug)
 
     # -- addresses --------------------------------------------------------------------
+
+    @functools.cached_property
+    def _incidents(self) -> dict[str, Incident]:
+        """The site's incidents by slug, made when a draft first asks (an edit
+        at a large site drafts few emails, often none)."""
+        return {i.slug: i for i in self.site.incidents}
 
     def _checked_address(
         self, value: str | None, key: str, *, single: bool, where: SourceLocation | None = None

@@ -322,15 +322,17 @@ def test_the_deadline_rows_rendered_in_the_background_are_kept(tmp_path):
 @pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
 def test_the_private_files_process_starts_before_the_public_state_is_derived(tmp_path, monkeypatch):
     """The process that renders the private files is forked before the main
-    process derives the public state, and never derives it itself (its
+    process starts writing or derives the public state, and never derives it itself (its
     metrics page, rendered again after a new update, does not show it): the
     derivation is not on its path."""
     import clarion.build
     import clarion.derive
+    import clarion.output.write
 
     root = _large_site_built(tmp_path)
     calls = tmp_path / "calls"
     derive, spooled = clarion.derive.derive_state, clarion.build.Spooled
+    write_outputs = clarion.output.write.write_outputs
 
     def record(what: str) -> None:
         with calls.open("a", encoding="utf-8") as out:
@@ -345,8 +347,14 @@ def test_the_private_files_process_starts_before_the_public_state_is_derived(tmp
             super().__init__(*args, **kwargs)
             record("forked")
 
+    def writing(*args, **kwargs):
+        record("writing")
+        return write_outputs(*args, **kwargs)
+
     monkeypatch.setattr(clarion.derive, "derive_state", recorded)
     monkeypatch.setattr(clarion.build, "Spooled", Recorded)
+    # nor what the writer does first (read the last output's manifest)
+    monkeypatch.setattr(clarion.output.write, "write_outputs", writing)
     newest = sorted((root / "updates").glob("*synthetic*.md"))[-1]
     text = newest.read_text(encoding="utf-8")
     newest.write_text(
@@ -356,6 +364,8 @@ def test_the_private_files_process_starts_before_the_public_state_is_derived(tmp
     build(config, now=NOW, workers=2)
     assert calls.read_text(encoding="utf-8").split() == [
         "forked",
+        str(os.getpid()),
+        "writing",
         str(os.getpid()),
         "derived",
         str(os.getpid()),

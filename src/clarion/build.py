@@ -200,7 +200,10 @@ def _digested(output: Output) -> Output:
 
 def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) -> Iterator[Output]:
     """Every writer's outputs, in writer order (the same with or without workers);
-    ``writers`` defaults to all of them (:data:`clarion.render.writers.WRITERS`)."""
+    ``writers`` defaults to all of them (:data:`clarion.render.writers.WRITERS`).
+    The process that makes the private files, when there is one, starts with
+    the call, before the caller takes the first output (and before what the
+    caller does first: the writer reads the last output's manifest)."""
     from .render.writers import BACKGROUND_WRITERS, WRITERS
 
     writers = WRITERS if writers is None else tuple(writers)
@@ -217,6 +220,17 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
         # the private files are made in a forked process while the pages render,
         # each spooled to a temporary file as made, and read back in writer order
         spooled = Spooled(in_process).items()
+    return _in_writer_order(context, writers, in_background, spooled)
+
+
+def _in_writer_order(
+    context: RenderContext,
+    writers: tuple[Writer, ...],
+    in_background: tuple[Writer, ...],
+    spooled: Iterator[tuple[int, Output]] | None,
+) -> Iterator[Output]:
+    """The outputs of ``writers``: those of ``in_background`` as ``spooled``
+    brings them (numbered by writer), the others made here."""
     waiting: tuple[int, Output] | None = None
     for writer in writers:
         if writer not in in_background:

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from zstandard import ZstdCompressor
+
 from .. import __version__
 from ..core.plaindata import PlainDataError, from_plain, to_plain
 from ..errors import ContentError
@@ -29,6 +31,7 @@ from .compressed import CompressedError, compress, decompress, write_compressed
 from .parsed_texts import (
     IncidentTexts,
     append_frames,
+    compressor,
     defer_texts,
     read_texts,
     remove_other_texts,
@@ -64,13 +67,13 @@ def _placed(line: bytes, place: tuple[int, int]) -> bytes:
     return b"%s\t%d\t%d\n" % (line, *place)
 
 
-def _frame(digest: str, incident: Incident) -> bytes:
+def _frame(digest: str, incident: Incident, compressing: ZstdCompressor) -> bytes:
     """The frame of an incident's texts: as read, when they were (not decoded
     and encoded again), else made."""
     texts = incident.__dict__.get("_texts")
     if isinstance(texts, IncidentTexts) and texts.digest == digest:
         return texts.frame
-    return texts_frame(digest, incident)
+    return texts_frame(digest, incident, compressing)
 
 
 def write_parsed(
@@ -80,9 +83,13 @@ def write_parsed(
     ``texts`` (best effort: ``False`` when it cannot be)."""
     try:
         places: dict[str, tuple[int, int]] = {}
+        compressing, at = compressor(), 0
         with open(path.parent / texts, "wb") as handle:
             for relpath, (digest, incident, _) in sorted(parsed.items()):
-                [places[relpath]] = append_frames(handle, [_frame(digest, incident)])
+                frame = _frame(digest, incident, compressing)
+                handle.write(frame)
+                places[relpath] = (at, at + len(frame))
+                at += len(frame)
         atomic_write_compressed(path, dump_parsed(salt, parsed, lines_read, texts, places))
     except OSError:
         (path.parent / texts).unlink(missing_ok=True)
@@ -113,8 +120,10 @@ def append_parsed(path: Path, texts: str, new: Parsed) -> None:
     """Add the entries ``new``: their texts to the file ``texts``, then their
     lines to the parsed file, as one more compressed frame."""
     entries = sorted(new.items())
+    compressing = compressor()
+    frames = [_frame(digest, incident, compressing) for _, (digest, incident, _) in entries]
     with open(path.parent / texts, "ab") as handle:
-        places = append_frames(handle, [_frame(d, incident) for _, (d, incident, _) in entries])
+        places = append_frames(handle, frames)
     lines = [_placed(parsed_line(r, *e), p) for (r, e), p in zip(entries, places, strict=True)]
     with open(path, "ab") as handle:
         handle.write(compress(b"".join(lines)))

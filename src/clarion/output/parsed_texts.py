@@ -56,11 +56,17 @@ def new_name() -> str:
     return f"parsed-texts.{os.urandom(6).hex()}.zst"
 
 
-def texts_frame(digest: str, incident: Incident) -> bytes:
+def compressor() -> zstandard.ZstdCompressor:
+    """What compresses frames: one for many (making one costs more than
+    compressing an incident's texts)."""
+    return zstandard.ZstdCompressor(level=LEVEL)
+
+
+def texts_frame(digest: str, incident: Incident, compressing: zstandard.ZstdCompressor) -> bytes:
     """The frame of ``incident``'s texts (its source's ``digest`` first)."""
     texts = [digest, incident.summary, *(update.body for update in incident.updates)]
     data = json.dumps(texts, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return zstandard.ZstdCompressor(level=LEVEL).compress(data)
+    return compressing.compress(data)
 
 
 class IncidentTexts:

@@ -375,6 +375,45 @@ def test_the_private_files_process_starts_before_the_public_state_is_derived(tmp
 
 
 @pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
+def test_the_main_process_saves_what_it_read_while_the_private_files_are_made(
+    tmp_path, monkeypatch
+):
+    """Once the public files are made, the main process keeps the parsed
+    sources and the input files' digests while it waits for the private
+    files, not after them."""
+    from clarion.output import write
+    from clarion.output.cache import BuildCache
+    from clarion.render import Area
+
+    root = _large_site_built(tmp_path)
+    events: list[str] = []
+    save_sources, add = BuildCache.save_sources, write._Writing.add
+
+    def saving(self):
+        events.append("sources saved")
+        return save_sources(self)
+
+    def adding(self, output):
+        if output.area is Area.PRIVATE and "private file" not in events:
+            events.append("private file")
+        return add(self, output)
+
+    monkeypatch.setattr(BuildCache, "save_sources", saving)
+    monkeypatch.setattr(write._Writing, "add", adding)
+    newest = sorted((root / "updates").glob("*synthetic*.md"))[-1]
+    text = newest.read_text(encoding="utf-8")
+    newest.write_text(text + "\n## 2026-11-27 11:59 UTC · Resolved\nDone.\n", encoding="utf-8")
+    config = load_config(root)
+    build(config, now=NOW, workers=2)
+    assert events[:2] == ["sources saved", "private file"]
+    parsed = BuildCache.open(config).parsed  # the edit, kept
+    assert any("Done." in u.body for u in parsed[f"updates/{newest.name}"][1].updates)
+    build(config, now=NOW, public_dir=tmp_path / "p", private_dir=tmp_path / "q", use_cache=False)
+    assert tree(root / "private") == tree(tmp_path / "q")
+    assert tree(root / "public") == tree(tmp_path / "p")
+
+
+@pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
 def test_large_private_files_come_with_their_digest_made_in_the_background(tmp_path, monkeypatch):
     """The process that renders the private files hashes the large ones
     itself (the main process, which writes them, finishes last): each such

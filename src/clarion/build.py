@@ -198,12 +198,18 @@ def _digested(output: Output) -> Output:
     return replace(output, digest=hashlib.sha256(output.data).hexdigest())
 
 
-def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) -> Iterator[Output]:
+def render_all(
+    context: RenderContext,
+    writers: Iterable[Writer] | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> Iterator[Output]:
     """Every writer's outputs, in writer order (the same with or without workers);
     ``writers`` defaults to all of them (:data:`clarion.render.writers.WRITERS`).
     The process that makes the private files, when there is one, starts with
     the call, before the caller takes the first output (and before what the
-    caller does first: the writer reads the last output's manifest)."""
+    caller does first: the writer reads the last output's manifest); once
+    the others are made, ``meanwhile`` is called before its first file is
+    waited for."""
     from .render.writers import BACKGROUND_WRITERS, WRITERS
 
     writers = WRITERS if writers is None else tuple(writers)
@@ -220,7 +226,7 @@ def render_all(context: RenderContext, writers: Iterable[Writer] | None = None) 
         # the private files are made in a forked process while the pages render,
         # each spooled to a temporary file as made, and read back in writer order
         spooled = Spooled(in_process).items()
-    return _in_writer_order(context, writers, in_background, spooled)
+    return _in_writer_order(context, writers, in_background, spooled, meanwhile)
 
 
 def _in_writer_order(
@@ -228,6 +234,7 @@ def _in_writer_order(
     writers: tuple[Writer, ...],
     in_background: tuple[Writer, ...],
     spooled: Iterator[tuple[int, Output]] | None,
+    meanwhile: Callable[[], None] | None,
 ) -> Iterator[Output]:
     """The outputs of ``writers``: those of ``in_background`` as ``spooled``
     brings them (numbered by writer), the others made here."""
@@ -237,6 +244,9 @@ def _in_writer_order(
             yield from writer(context)
             continue
         assert spooled is not None
+        if meanwhile is not None:
+            called, meanwhile = meanwhile, None
+            called()
         number = in_background.index(writer)
         while True:
             if waiting is None:
@@ -384,7 +394,18 @@ def _rebuild(
     context = prepare(config, now, cache, chosen, kept=kept, kept_rows=rows)
     names = {area.value: str(path) for area, path in targets.items()}
     previous = cache.manifest if cache is not None and cache.targets == names else None
-    outputs = render_all(context)
+    said: list[dict[str, object]] = []
+
+    def meanwhile() -> None:  # while the private files' process ends
+        said.append(told(context))
+        if cache is not None:
+            try:
+                cache.save_sources()
+            except OSError:
+                pass
+            _keep_conversions(cache, context)
+
+    outputs = render_all(context, meanwhile=meanwhile)
     if progress is not None:
         outputs = _reporting(outputs, progress, expected=len(context.site.incidents) + 100)
     if cache is not None:
@@ -396,12 +417,12 @@ def _rebuild(
             cache.finish_writing()
     if cache is None and known.targets == names:
         known.forget_output()
-    said = told(context)
+    if not said:  # (no private files' process: made here, with nothing to wait for)
+        meanwhile()
     if cache is not None:
         files = {area: dict(entries) for area, entries in report.manifest.items()}
-        cache.save(files, names, stamp, notes, said)
-        _keep_conversions(cache, context)
-    again = _told_again(said)
+        cache.save(files, names, stamp, notes, said[0])
+    again = _told_again(said[0])
     assert again is not None
     return BuildResult(
         report=report,

@@ -348,6 +348,21 @@ class BuildCache:
         if writing is not None:
             writing.result()
 
+    def save_sources(self) -> None:
+        """Write what the build made of its sources (the parsed sources, the
+        input files' digests) back now, before its last outputs (OSError
+        when the folder cannot be made): keyed on the sources' bytes, they
+        are right whatever the build does next."""
+        self._prepare_folder()
+        if self._parsed_dirty:
+            path, held = self.folder / _PARSED_FILE, self._file_lines
+            self._file_lines, self._texts = save_parsed(
+                path, self.salt, self.parsed, self._lines, held, self._texts, self._removed
+            )
+            self._removed = self._parsed_dirty = False
+        if self.file_digests is not None:
+            self.file_digests.save()
+
     def _prepare_folder(self) -> None:
         self.folder.mkdir(exist_ok=True)
         gitignore = self.folder / ".gitignore"
@@ -365,13 +380,9 @@ class BuildCache:
         """Write the cache back (best effort: a cache that cannot be written is skipped)."""
         self.finish_writing()
         try:
-            self._prepare_folder()
+            self.save_sources()
             for old in _FORMER_FILES:
                 (self.folder / old).unlink(missing_ok=True)
-            if self._parsed_dirty:
-                _save_parsed_file(self)
-            if self.file_digests is not None:
-                self.file_digests.save()
             data = {
                 "version": __version__,
                 "stamp": stamp,
@@ -390,15 +401,6 @@ class BuildCache:
             )
         except OSError:
             pass
-
-
-def _save_parsed_file(cache: BuildCache) -> None:
-    """Write the parsed sources back (:func:`~clarion.output.parsed.save_parsed`)."""
-    path, held = cache.folder / _PARSED_FILE, cache._file_lines
-    cache._file_lines, cache._texts = save_parsed(
-        path, cache.salt, cache.parsed, cache._lines, held, cache._texts, cache._removed
-    )
-    cache._removed = cache._parsed_dirty = False
 
 
 def render_key(*parts: object) -> str:

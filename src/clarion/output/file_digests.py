@@ -59,6 +59,7 @@ class FileDigests:
         self._known: dict[str, tuple[Stat, str]] = {}
         self._trusted_before = 0  # files changed after this are read again
         self._now: dict[str, tuple[Stat, str]] = {}
+        self._unsaved = False  # digests computed since the last save
         self.read = 0  # files opened and hashed by this build
         self._loaded = folder is None  # the memory is read on first use
 
@@ -91,6 +92,7 @@ class FileDigests:
         self._load_once()
         stat = _stat_of(os.stat(path))
         known = self._known.get(path)
+        self._unsaved = True
         if known is not None and known[0] == stat:
             self._now[path] = known
             return bytes.fromhex(known[1])
@@ -108,8 +110,9 @@ class FileDigests:
         """Keep this build's digests for the next (best effort), when the
         next could trust more of them than those it found, or some files
         are gone."""
-        if self.folder is None or not self._now:
-            return  # this build computed no digest: nothing to say
+        if self.folder is None or not self._unsaved:
+            return  # no digest computed since the build started, or last saved: nothing to say
+        self._unsaved = False
         trusted_before = self.started_ns - RACY_NS
         gained = any(
             self._known.get(name) != (stat, sha)

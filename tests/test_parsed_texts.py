@@ -137,7 +137,7 @@ def test_texts_that_are_not_their_incidents_stop_the_build_and_drop_the_cache(tm
     build(load_config(root), now=NOW)
     _swap_places(root)
     incidents = [incident for _, incident, _ in _reopened(root).parsed.values()]
-    with pytest.raises(ClarionError, match="changed during this build"):
+    with pytest.raises(ClarionError, match="does not match its texts"):
         [incident.summary for incident in incidents]
     assert not (root / ".clarion-cache" / "parsed.json.zst").exists()
     # as a command: a clear error and exit 2, then the next build parses again
@@ -151,7 +151,7 @@ def test_texts_that_are_not_their_incidents_stop_the_build_and_drop_the_cache(tm
         text=True,
     )
     assert run.returncode == 2, run.stderr
-    assert "changed during this build" in run.stderr and "Traceback" not in run.stderr
+    assert "does not match its texts" in run.stderr and "Traceback" not in run.stderr
     assert not page.exists() or page.stat().st_size  # the previous output left whole
     result = build(load_config(root), now=NOW)
     _equals_clean_build(root, tmp_path, NOW, result)

@@ -81,7 +81,7 @@ from .parsed import (
     save_parsed,
     write_parsed,
 )
-from .parsed_texts import new_name as new_texts_name
+from .parsed_texts import new_texts_name
 
 CACHE_DIRNAME = ".clarion-cache"
 _PARSED_FILE = "parsed.json.zst"

@@ -33,12 +33,10 @@ from .parsed_texts import (
     append_frames,
     compressor,
     defer_texts,
+    new_texts_name,
     read_texts,
     remove_other_texts,
     texts_frame,
-)
-from .parsed_texts import (
-    new_name as new_texts_name,
 )
 
 FORMAT = "clarion-cache/2"

@@ -15,8 +15,9 @@ A file written afresh gets a new name, and the parsed file naming it is
 replaced after it, so the parsed file never names texts it was not written
 with; an edit appends its incidents' frames to the file, then their lines to
 the parsed file. A frame whose digest is not its line's (two builds of one
-site appending at once) stops the build with a clear error and the parsed
-file is removed: the next build parses every source again.
+site appending at once, or a damaged file) stops the build with a clear
+error and the parsed file is removed: the next build parses every source
+again.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def defer_texts(incident: Incident, texts: IncidentTexts) -> None:
         values["_texts"], values["_text_index"] = texts, index
 
 
-def new_name() -> str:
+def new_texts_name() -> str:
     return f"parsed-texts.{os.urandom(6).hex()}.zst"
 
 
@@ -102,8 +103,8 @@ class IncidentTexts:
         ):
             self._parsed.unlink(missing_ok=True)
             raise ClarionError(
-                f"the build cache's {self._parsed.name} changed during this build "
-                "(two builds of the site at once?); it was removed: build again"
+                f"the build cache's {self._parsed.name} does not match its texts (two builds "
+                "of the site at once, or a damaged file); it was removed: build again"
             )
         return texts[1:]
 

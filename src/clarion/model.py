@@ -153,10 +153,10 @@ class _TextOnUse:
     """A model class whose text ``_deferred`` a reader of plain data may leave
     to decode on first use (:func:`clarion.output.parsed_texts.defer_texts`):
     the object's ``__dict__`` then holds ``_texts`` (whose ``text(index)``
-    decodes it) and ``_text_index`` instead. Normal lookup misses the field,
-    and ``__getattr__`` decodes and keeps it; pickling and copying take the
-    text, never what it came from. So model classes keep a ``__dict__`` (no
-    slots), and a deferred field's default is a factory (no class attribute)."""
+    decodes it, and pickles as the texts alone) and ``_text_index`` instead.
+    Normal lookup misses the field, and ``__getattr__`` decodes and keeps it.
+    So model classes keep a ``__dict__`` (no slots), and a deferred field's
+    default is a factory (no class attribute)."""
 
     _deferred: ClassVar[str]
 
@@ -169,13 +169,6 @@ class _TextOnUse:
                 raise AttributeError(name)
             text = values[name] = texts.text(values["_text_index"])
             return text
-
-        def __getstate__(self):
-            values = dict(self.__dict__)
-            if values.pop("_texts", None) is not None:
-                del values["_text_index"]
-                values[self._deferred] = getattr(self, self._deferred)
-            return values
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -91,6 +91,11 @@ class IncidentTexts:
             texts = self._texts = self._decoded()
         return texts[index]
 
+    def __reduce__(self) -> tuple[type[DecodedTexts], tuple[list[str]]]:
+        """Pickled (an incident sent to another process, or copied), the
+        texts alone: never the bytes of the whole file they are decoded from."""
+        return DecodedTexts, (self._texts if self._texts is not None else self._decoded(),)
+
     def _decoded(self) -> list[str]:
         try:
             texts = json.loads(zstandard.ZstdDecompressor().decompress(self.frame))
@@ -107,6 +112,18 @@ class IncidentTexts:
                 "of the site at once, or a damaged file); it was removed: build again"
             )
         return texts[1:]
+
+
+class DecodedTexts:
+    """An incident's texts, decoded: what :class:`IncidentTexts` pickles as."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+
+    def text(self, index: int) -> str:
+        return self.texts[index]
 
 
 def read_texts(folder: Path, name: object) -> bytes | None:

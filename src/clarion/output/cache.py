@@ -34,8 +34,8 @@ Nothing cached can change what a build produces:
 The files are JSON (the parsed sources and the Markdown compressed with
 Zstandard, :mod:`clarion.output.compressed`, so the cache stays smaller than
 the sources; the parsed sources' texts in a file of their own, each decoded
-when a build first reads it, :mod:`clarion.output.parsed_texts`): reading the cache never runs
-code, whoever wrote the folder (a cache committed to a repository or
+when a build first reads it, :mod:`clarion.output.parsed_texts`): reading
+the cache never runs code, whoever wrote the folder (a cache committed to a repository or
 restored in CI), but compiled templates signed by this user's key. The parsed
 file starts with its format, Clarion's version and the salt, and is read no
 further when they differ; a file that is not Clarion's cache, or does not fit

@@ -94,13 +94,13 @@ class EmailDrafter:
     def incident(self, slug: str) -> Incident | None:
         return self._incidents.get(slug)
 
-    # -- addresses --------------------------------------------------------------------
-
     @functools.cached_property
     def _incidents(self) -> dict[str, Incident]:
         """The site's incidents by slug, made when a draft first asks (an edit
         at a large site drafts few emails, often none)."""
         return {i.slug: i for i in self.site.incidents}
+
+    # -- addresses --------------------------------------------------------------------
 
     def _checked_address(
         self, value: str | None, key: str, *, single: bool, where: SourceLocation | None = None

@@ -192,3 +192,15 @@ def test_an_edit_decodes_the_texts_of_few_incidents(tmp_path, monkeypatch):
     assert result.report.changed
     assert 0 < len(decoded) < 600 // 4
     _equals_clean_build(root, tmp_path, at, result)
+
+
+def test_the_model_classes_keep_the_interpreters_own_attribute_lookup() -> None:
+    # a deferred text is found by a descriptor of its own field: a
+    # ``__getattr__`` on the class would keep the interpreter from
+    # specialising every read of an incident's or update's fields (twice
+    # their cost, over the derive pass and every page of a build)
+    from clarion.model import Incident, Update
+
+    for kind in (Incident, Update):
+        assert not hasattr(kind, "__getattr__")
+        assert kind.__getattribute__ is object.__getattribute__

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, ClassVar
 
 
 class Severity(enum.Enum):
@@ -150,29 +149,32 @@ CLOSING_STAGES = (Stage.RESOLVED, Stage.COMPLETED, Stage.CANCELLED)
 
 
 class _TextOnUse:
-    """A model class whose text ``_deferred`` a reader of plain data may leave
-    to decode on first use (:func:`clarion.output.parsed_texts.defer_texts`):
-    the object's ``__dict__`` then holds ``_texts`` (whose ``text(index)``
-    decodes it, and pickles as the texts alone) and ``_text_index`` instead.
-    Normal lookup misses the field, and ``__getattr__`` decodes and keeps it.
+    """A text field that a reader of plain data may leave to decode on first
+    use (:func:`clarion.output.parsed_texts.defer_texts`): the object's
+    ``__dict__`` then holds, instead of the field, ``_texts`` (whose
+    ``text(index)`` decodes it, and which pickles as the texts alone) and
+    ``_text_index``. Set on the class once it is made (a non-data descriptor,
+    as ``functools.cached_property``): a field in the ``__dict__`` is read as
+    any other, and only a missing one comes here, to be decoded and kept. (A
+    ``__getattr__`` would do the same, and slow every attribute of the class.)
     So model classes keep a ``__dict__`` (no slots), and a deferred field's
-    default is a factory (no class attribute)."""
+    default is a factory (no class attribute of the dataclass's own)."""
 
-    _deferred: ClassVar[str]
+    def __init__(self, name: str) -> None:
+        self.name = name
 
-    if not TYPE_CHECKING:  # (the type checker would take any name for a text)
-
-        def __getattr__(self, name):
-            values = self.__dict__
-            texts = values.get("_texts")
-            if name != self._deferred or texts is None:
-                raise AttributeError(name)
-            text = values[name] = texts.text(values["_text_index"])
-            return text
+    def __get__(self, item: object, owner: type | None = None) -> str:
+        values = item.__dict__ if item is not None else {}
+        texts = values.get("_texts")
+        if texts is None:
+            raise AttributeError(self.name)
+        text: str = texts.text(values["_text_index"])
+        values[self.name] = text
+        return text
 
 
 @dataclass(frozen=True, kw_only=True)
-class Update(_TextOnUse):
+class Update:
     """One timestamped section of an incident or maintenance file."""
 
     at: datetime
@@ -181,8 +183,6 @@ class Update(_TextOnUse):
     impact: Mapping[str, Impact] | None  # from an ``Impact:`` line, else None
     line: int  # the heading's line in the source file
     position: int  # 0-based order within the file (after sorting by time)
-
-    _deferred = "body"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -273,7 +273,7 @@ class Window:
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class Incident(_TextOnUse):
+class Incident:
     """An incident or scheduled maintenance (``kind``), read from ``updates/<slug>.md``."""
 
     slug: str
@@ -297,8 +297,6 @@ class Incident(_TextOnUse):
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
     digest: str = ""  # hash of the source bytes, for caches
     runbooks: tuple[str, ...] = ()  # ids of runbooks/*.md the responders used
-
-    _deferred = "summary"
 
     @property
     def is_maintenance(self) -> bool:
@@ -363,6 +361,10 @@ class Incident(_TextOnUse):
             return None
         # the digest names the visible part, so caches keyed on it stay right
         return replace(self, updates=shown, digest=f"{self.digest}@{len(shown)}")
+
+
+setattr(Update, "body", _TextOnUse("body"))  # noqa: B010 (the type checker sees the field)
+setattr(Incident, "summary", _TextOnUse("summary"))  # noqa: B010
 
 
 def closed_at(updates: Sequence[Update]) -> datetime | None:

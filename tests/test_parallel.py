@@ -15,7 +15,7 @@ import pytest
 from clarion.build import build
 from clarion.config import load_config
 from clarion.core.parallel import MIN_ITEMS, Background, Spooled, can_fork, fork_imap, fork_map
-from tests.conftest import NOW
+from tests.conftest import NOW, build_clean
 from tests.test_site_build import tree
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
@@ -408,9 +408,9 @@ def test_the_main_process_saves_what_it_read_while_the_private_files_are_made(
     assert events[:2] == ["sources saved", "private file"]
     parsed = BuildCache.open(config).parsed  # the edit, kept
     assert any("Done." in u.body for u in parsed[f"updates/{newest.name}"][1].updates)
-    build(config, now=NOW, public_dir=tmp_path / "p", private_dir=tmp_path / "q", use_cache=False)
-    assert tree(root / "private") == tree(tmp_path / "q")
-    assert tree(root / "public") == tree(tmp_path / "p")
+    build_clean(root, tmp_path / "clean")
+    assert tree(root / "private") == tree(tmp_path / "clean/private")
+    assert tree(root / "public") == tree(tmp_path / "clean/public")
 
 
 @pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")

@@ -23,7 +23,7 @@ from clarion.load import load_site
 from clarion.output import parsed_texts
 from clarion.output.cache import BuildCache
 from clarion.output.compressed import compress, decompress
-from tests.conftest import NOW, copy_example
+from tests.conftest import NOW, build_clean, copy_example
 from tests.test_site_build import SITES, tree
 
 
@@ -34,15 +34,9 @@ def _reopened(root: Path) -> BuildCache:
 
 
 def _equals_clean_build(root: Path, tmp_path: Path, now: datetime, result: BuildResult) -> None:
-    clean = build(
-        load_config(root),
-        now=now,
-        use_cache=False,
-        public_dir=tmp_path / "p",
-        private_dir=tmp_path / "q",
-    )
-    assert tree(root / "public") == tree(tmp_path / "p")
-    assert tree(root / "private") == tree(tmp_path / "q")
+    clean = build_clean(root, tmp_path / "clean", now)
+    assert tree(root / "public") == tree(tmp_path / "clean/public")
+    assert tree(root / "private") == tree(tmp_path / "clean/private")
     assert clean.report.files == result.report.files
 
 

@@ -10,7 +10,9 @@ each incident's rows key). The next build puts the files together in the
 report's order from runs of the last build's bytes, copied as they are for
 the items whose incident's rows key is unchanged, and the rows it renders
 for the others: the work is the size of the change and one copy of the
-files, not one step per item.
+files, not one step per item. The last build's files are mapped, not read:
+a run is a view of the mapping until the new file is joined, so the
+process holds each file once, the new one.
 
 What no item holds is rendered each time: the JSON around its list of items
 (the summary and the lint), the page around its rows, the calendar's head
@@ -24,6 +26,7 @@ rendered.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
@@ -139,24 +142,25 @@ def save_places(path: Path, places: Places) -> None:
 
 def previous_files(
     cache: BuildCache | None, places: Places | None, names: Sequence[str]
-) -> dict[str, bytes] | None:
-    """The last build's files ``names`` as ``places`` describes them, ``None``
-    when one is no longer there as written under its key."""
+) -> dict[str, memoryview] | None:
+    """The last build's files ``names`` as ``places`` describes them, each
+    mapped read-only (the published files, which a build never changes in
+    place), ``None`` when one is no longer there as written under its key."""
     if cache is None or places is None:
         return None
-    files: dict[str, bytes] = {}
+    files: dict[str, memoryview] = {}
     for name in names:
         found = cache.previous_file("private", name, places.key)
         if found is None:
             return None
         try:
             with open(found[1], "rb") as handle:
-                data = handle.read()
-        except OSError:
+                size = os.fstat(handle.fileno()).st_size
+                if size != places.sizes[name] or not size:
+                    return None
+                files[name] = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+        except (OSError, ValueError):
             return None
-        if len(data) != places.sizes[name]:
-            return None
-        files[name] = data
     return files
 
 
@@ -184,11 +188,11 @@ class _Region:
     def __init__(self, separator: bytes, looks: Callable[[bytes, str], bool]) -> None:
         self.separator = separator
         self.looks = looks
-        self.pieces: list[bytes] = []
+        self.pieces: list[bytes | memoryview] = []
         self.size = 0
         self.offsets: list[int] = []
 
-    def _add(self, piece: bytes) -> int:
+    def _add(self, piece: bytes | memoryview) -> int:
         if self.pieces and self.separator:
             self.pieces.append(self.separator)
             self.size += len(self.separator)
@@ -206,10 +210,10 @@ class _Region:
         self.offsets += (start, start + len(piece))
 
     def run(
-        self, data: bytes, old: Sequence[int], keys: Sequence[str], first: int, last: int
+        self, data: memoryview, old: Sequence[int], keys: Sequence[str], first: int, last: int
     ) -> None:
         """The last build's items ``first`` to ``last`` (consecutive there;
-        ``keys``: the items' keys there)."""
+        ``keys``: the items' keys there), a view of ``data`` until joined."""
         spans = old[2 * first : 2 * last + 2]
         held = [n for n in range(len(spans) // 2) if spans[2 * n] >= 0]
         if not held:
@@ -219,7 +223,7 @@ class _Region:
         if not 0 <= begin < end <= len(data):
             raise ValueError("a kept place outside its file")
         for n in {held[0], held[-1]}:
-            piece = data[spans[2 * n] : spans[2 * n + 1]]
+            piece = bytes(data[spans[2 * n] : spans[2 * n + 1]])
             if not self.looks(piece, keys[first + n]):
                 raise ValueError("a kept place that does not hold its item")
         shift = self._add(data[begin:end]) - begin
@@ -254,7 +258,7 @@ Entry = int | Obligation
 
 
 def previous_frames(
-    places: Places, previous: dict[str, bytes], around: tuple[bytes, bytes]
+    places: Places, previous: Mapping[str, memoryview], around: tuple[bytes, bytes]
 ) -> dict[str, Frame] | None:
     """Each file around its items as the last build wrote it (``None``: a
     file's first or last item is not where its places say)."""
@@ -266,19 +270,19 @@ def previous_frames(
         start, end = offsets[0], offsets[-1]
         if not isinstance(start, int) or not isinstance(end, int) or not 0 < start < end:
             return None
-        if end > len(data) or not _LOOKS[name](data[start : offsets[1]], places.items[0]):
+        if end > len(data) or not _LOOKS[name](bytes(data[start : offsets[1]]), places.items[0]):
             return None
-        found[name] = Frame(data[:start], data[end:])
+        found[name] = Frame(bytes(data[:start]), bytes(data[end:]))
     return found
 
 
 def spliced(
     order: Sequence[Entry],
     places: Places | None,
-    previous: dict[str, bytes] | None,
+    previous: Mapping[str, memoryview] | None,
     render: Callable[[Obligation], Row | None],
     names: Sequence[str] = FILES,
-) -> tuple[dict[str, list[bytes]], dict[str, list[int]]] | None:
+) -> tuple[dict[str, list[bytes | memoryview]], dict[str, list[int]]] | None:
     """The items of each of the files ``names``, in the report's order
     (``order``), as the pieces that make them up once joined: runs of
     ``previous`` (the files ``places`` describes) for the last build's

@@ -464,15 +464,17 @@ def input_stamp(
         runbooks_dir(config.root),
         theme_dir,
     ]
+    update = digest.update
     for folder in folders:
-        digest.update(f"{folder}\0".encode())
+        update(f"{folder}\0".encode())
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames.sort()
+            within = os.path.join(dirpath, "")  # (a file's name holds no separator)
             for name in sorted(filenames):
-                path = os.path.join(dirpath, name)
-                digest.update(path.encode("utf-8", "surrogateescape"))
+                path = within + name
+                update(path.encode("utf-8", "surrogateescape"))
                 if known is not None:
-                    digest.update(known.digest(path))
+                    update(known.digest(path))
                     if digests is not None:
                         digests[path] = known.hex(path)
                     continue

@@ -480,7 +480,7 @@ def input_stamp(
                     continue
                 with open(path, "rb") as handle:
                     each = hashlib.sha256(handle.read())
-                digest.update(each.digest())
+                update(each.digest())
                 if digests is not None:
                     digests[path] = each.hexdigest()
     return digest.hexdigest()

@@ -15,18 +15,8 @@ import pytest
 
 from clarion.derive.deadline_report import evaluate
 from clarion.derive.deadlines import ObligationState, next_update_due
-from clarion.model import (
-    Breach,
-    Decision,
-    Impact,
-    Incident,
-    Kind,
-    Notice,
-    Severity,
-    Site,
-    Stage,
-    Update,
-)
+from clarion.documents import Notice
+from clarion.model import Breach, Decision, Impact, Incident, Kind, Severity, Site, Stage, Update
 from clarion.render.report import local_text
 from clarion.rules import RuleBook, default_rulebook
 

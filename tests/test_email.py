@@ -658,7 +658,7 @@ def test_new_notice_starts_from_the_rule_skeleton_with_headings(site_factory):
 def test_every_regulatory_skeleton_names_each_required_item():
     """The skeleton's headings and the content check agree, for every rule."""
     from clarion.derive.required_content import missing_items, parse_item
-    from clarion.model import Notice
+    from clarion.documents import Notice
     from clarion.render.email_templates import notice_skeleton
     from clarion.rules import shipped_rules
 
@@ -707,7 +707,7 @@ def _fields(notice: object) -> dict[str, object]:
 )
 def test_how_an_item_is_covered(body, missing):
     from clarion.derive.required_content import missing_items
-    from clarion.model import Notice
+    from clarion.documents import Notice
     from clarion.rules import shipped_rules
 
     rule = next(r for r in shipped_rules() if r.id == "gdpr-art33-authority")

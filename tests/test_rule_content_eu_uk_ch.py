@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from clarion.derive.comms import missing_items
-from clarion.model import Notice
+from clarion.documents import Notice
 from clarion.rules import shipped_rules
 from clarion.rules.sources import primary_domain
 

@@ -268,7 +268,7 @@ def _keep_conversions(cache: BuildCache, context: RenderContext) -> None:
 
     markdown = context.markdown
     new = {name: html for name, html in markdown.converted.items() if name not in markdown.stored}
-    texts = sum(1 + len(incident.updates) for incident in context.site.incidents)
+    texts = sum(1 + incident.outline.count for incident in context.site.incidents)
     if markdown.stored and len(markdown.stored) + len(new) <= 2 * texts + 100:
         if new:
             cache.save_markdown(markdown.settings, new, append=True)

@@ -1,6 +1,7 @@
 """The content model: typed, validated, immutable values built by ``clarion.load``.
 
-This module imports nothing else from Clarion. All datetimes are aware and
+This module imports nothing else from Clarion (the site's other documents,
+:mod:`clarion.documents`, import it). All datetimes are aware and
 held in UTC; the loader applies the site's zone to naive input.
 """
 
@@ -10,8 +11,12 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .documents import Notice, Page, Runbook
 
 
 class Severity(enum.Enum):
@@ -148,29 +153,32 @@ MAINTENANCE_STAGES = (
 CLOSING_STAGES = (Stage.RESOLVED, Stage.COMPLETED, Stage.CANCELLED)
 
 
-class _TextOnUse:
-    """A text field that a reader of plain data may leave to decode on first
-    use (:func:`clarion.output.parsed_texts.defer_texts`): the object's
-    ``__dict__`` then holds, instead of the field, ``_texts`` (whose
-    ``text(index)`` decodes it, and which pickles as the texts alone) and
+class _OnUse:
+    """A field that a reader of plain data may leave to decode on first use
+    (:func:`clarion.output.parsed_texts.defer_texts`): the object's
+    ``__dict__`` then holds, instead of the field, ``_texts`` (which decodes
+    it, and pickles without the bytes it decodes from) and, for a text,
     ``_text_index``. Set on the class once it is made (a non-data descriptor,
     as ``functools.cached_property``): a field in the ``__dict__`` is read as
     any other, and only a missing one comes here, to be decoded and kept. (A
     ``__getattr__`` would do the same, and slow every attribute of the class.)
-    So model classes keep a ``__dict__`` (no slots), and a deferred field's
-    default is a factory (no class attribute of the dataclass's own)."""
+    So model classes keep a ``__dict__`` (no slots), and a deferred field has
+    no class attribute of the dataclass's own (no default, or a factory)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def __get__(self, item: object, owner: type | None = None) -> str:
+    def __get__(self, item: object, owner: type | None = None) -> object:
         values = item.__dict__ if item is not None else {}
         texts = values.get("_texts")
         if texts is None:
             raise AttributeError(self.name)
-        text: str = texts.text(values["_text_index"])
-        values[self.name] = text
-        return text
+        if self.name == "updates":
+            value = texts.updates()
+        else:
+            value = texts.text(values["_text_index"])
+        values[self.name] = value
+        return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -272,6 +280,58 @@ class Window:
     end: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class Outline:
+    """What an item's updates say in a few values: what the passes over
+    every incident read, kept with the parsed sources so that a build reads
+    them without decoding the updates (:mod:`clarion.output.parsed`)."""
+
+    count: int
+    first_at: datetime | None
+    latest_at: datetime | None
+    #: the last closing update (resolved, completed, cancelled) not followed
+    #: by a reopening one (postmortems aside); ``None`` while open
+    resolved_at: datetime | None
+    #: the last update's stage, postmortems aside; with none, ``scheduled``
+    #: for maintenance and ``investigating`` for an incident
+    status: Stage
+    postmortem: int | None  # the first postmortem update's index
+    reopening: int | None  # the first update after a ``resolved`` one (postmortems aside)
+    closing_impact: Mapping[str, Impact] | None  # the last ``resolved`` update's impact
+
+
+def outline_of(updates: Sequence[Update], kind: Kind) -> Outline:
+    """The :class:`Outline` of ``updates`` (in time order), in one pass."""
+    closed: datetime | None = None
+    latest_stage: Stage | None = None
+    postmortem: int | None = None
+    reopening: int | None = None
+    closing_impact: Mapping[str, Impact] | None = None
+    resolved_seen = False
+    for index, update in enumerate(updates):
+        stage = update.stage
+        if stage is Stage.POSTMORTEM:
+            postmortem = index if postmortem is None else postmortem
+            continue
+        closed = update.at if stage in CLOSING_STAGES else None
+        latest_stage = stage
+        if stage is Stage.RESOLVED:
+            resolved_seen, closing_impact = True, update.impact
+        elif resolved_seen and reopening is None:
+            reopening = index
+    return Outline(
+        count=len(updates),
+        first_at=updates[0].at if updates else None,
+        latest_at=updates[-1].at if updates else None,
+        resolved_at=closed,
+        status=latest_stage
+        or (Stage.SCHEDULED if kind is Kind.MAINTENANCE else Stage.INVESTIGATING),
+        postmortem=postmortem,
+        reopening=reopening,
+        closing_impact=closing_impact,
+    )
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Incident:
     """An incident or scheduled maintenance (``kind``), read from ``updates/<slug>.md``."""
@@ -303,6 +363,10 @@ class Incident:
         return self.kind is Kind.MAINTENANCE
 
     @cached_property
+    def outline(self) -> Outline:
+        return outline_of(self.updates, self.kind)
+
+    @cached_property
     def started_at(self) -> datetime:
         """When impact begins: the window start for maintenance, else ``declared``
         (or the first update when ``declared`` is absent)."""
@@ -310,18 +374,24 @@ class Incident:
             return self.window.start
         if self.declared_at is not None:
             return self.declared_at
-        return self.updates[0].at
+        first = self.outline.first_at
+        return first if first is not None else self.updates[0].at
+
+    @property
+    def latest_at(self) -> datetime | None:
+        """When the last update is dated (``None`` without updates)."""
+        return self.outline.latest_at
 
     @cached_property
     def resolved_at(self) -> datetime | None:
         """The last closing update not followed by a reopening update."""
-        return closed_at(self.updates)
+        return self.outline.resolved_at
 
     @cached_property
     def status(self) -> Stage:
         """The current stage: the last update's stage word, ignoring postmortems
         (maintenance without updates is ``scheduled``)."""
-        return current_stage(self.updates, self.kind)
+        return self.outline.status
 
     @property
     def is_closed(self) -> bool:
@@ -330,13 +400,8 @@ class Incident:
     @cached_property
     def reopening(self) -> Update | None:
         """The first update that reopens a ``resolved`` incident, if any."""
-        seen_resolved = False
-        for update in self.updates:
-            if update.stage is Stage.RESOLVED:
-                seen_resolved = True
-            elif seen_resolved and update.stage is not Stage.POSTMORTEM:
-                return update
-        return None
+        index = self.outline.reopening
+        return None if index is None else self.updates[index]
 
     @property
     def reopened(self) -> bool:
@@ -345,7 +410,8 @@ class Incident:
 
     @cached_property
     def postmortem(self) -> Update | None:
-        return first_postmortem(self.updates)
+        index = self.outline.postmortem
+        return None if index is None else self.updates[index]
 
     def as_of(self, now: datetime) -> Incident | None:
         """The item as known at ``now``: updates dated after ``now`` are held
@@ -354,7 +420,8 @@ class Incident:
         dated later); ``self`` when nothing is held back."""
         if not self.is_maintenance and self.started_at > now:
             return None
-        if not self.updates or self.updates[-1].at <= now:
+        latest = self.latest_at
+        if latest is None or latest <= now:
             return self
         shown = tuple(u for u in self.updates if u.at <= now)
         if not shown:
@@ -363,106 +430,9 @@ class Incident:
         return replace(self, updates=shown, digest=f"{self.digest}@{len(shown)}")
 
 
-setattr(Update, "body", _TextOnUse("body"))  # noqa: B010 (the type checker sees the field)
-setattr(Incident, "summary", _TextOnUse("summary"))  # noqa: B010
-
-
-def closed_at(updates: Sequence[Update]) -> datetime | None:
-    """When a run of updates closed: the last closing update (resolved,
-    completed, cancelled) not followed by a reopening one; ``None`` if open."""
-    closed: datetime | None = None
-    for update in updates:
-        if update.stage in CLOSING_STAGES:
-            closed = update.at
-        elif update.stage is not Stage.POSTMORTEM:
-            closed = None
-    return closed
-
-
-def first_postmortem(updates: Sequence[Update]) -> Update | None:
-    """The first ``Postmortem`` update among ``updates``."""
-    for update in updates:
-        if update.stage is Stage.POSTMORTEM:
-            return update
-    return None
-
-
-def current_stage(updates: Sequence[Update], kind: Kind) -> Stage:
-    """The stage of the last update that is not a postmortem; with none,
-    ``scheduled`` for maintenance and ``investigating`` for an incident."""
-    for update in reversed(updates):
-        if update.stage is not Stage.POSTMORTEM:
-            return update.stage
-    return Stage.SCHEDULED if kind is Kind.MAINTENANCE else Stage.INVESTIGATING
-
-
-@dataclass(frozen=True, kw_only=True)
-class Page:
-    """An extra page from ``site_src/pages/<name>.md``."""
-
-    name: str
-    title: str
-    body: str  # Markdown
-    source_path: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Notice:
-    """A customer or regulator notice, read from ``comms/<slug>/<name>.md``.
-
-    ``subject`` and ``body`` are raw templates (they may use the incident's
-    fields); rendering them is the email drafts' job. ``sent_at`` is ``None``
-    while the notice is a draft.
-    """
-
-    slug: str  # the incident's slug: the notice's folder name
-    name: str  # the file name without ``.md``
-    rule: str | None  # the rule id whose deadline the notice satisfies
-    to: tuple[str, ...] = ()  # audience ids from site.toml, or addresses
-    cc: tuple[str, ...] = ()
-    bcc: tuple[str, ...] = ()
-    subject: str = ""  # template
-    sent_at: datetime | None = None
-    sent_forced: tuple[str, ...] = ()  # what ``clarion sent --force`` overrode
-    body: str = ""  # Markdown template
-    source_path: str = ""  # ``/`` separators; relative to the site root when inside it
-    lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
-    body_line: int = 1
-
-    @property
-    def is_sent(self) -> bool:
-        return self.sent_at is not None
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunbookSection:
-    """A ``## Heading`` of a runbook and the Markdown below it."""
-
-    title: str
-    body: str
-    line: int  # the heading's line in the source file
-
-
-@dataclass(frozen=True, kw_only=True)
-class Runbook:
-    """A runbook, read from ``runbooks/<id>.md``: what to do when an alert
-    fires. Private unless ``public: true``."""
-
-    id: str  # the file name without ``.md``
-    title: str
-    trigger: str = ""
-    severity: Severity | None = None
-    owner: str = ""
-    last_updated: date | None = None
-    public: bool = False
-    sections: tuple[RunbookSection, ...] = ()
-    source_path: str = ""
-    lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
-
-    def section(self, title: str) -> RunbookSection | None:
-        """The section whose heading is ``title`` (case-insensitive)."""
-        wanted = title.casefold()
-        return next((s for s in self.sections if s.title.casefold() == wanted), None)
+setattr(Update, "body", _OnUse("body"))  # noqa: B010 (the type checker sees the field)
+setattr(Incident, "summary", _OnUse("summary"))  # noqa: B010
+setattr(Incident, "updates", _OnUse("updates"))  # noqa: B010
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)

@@ -19,7 +19,7 @@ from ..config import SiteConfig
 from ..derive.deadline_report import evaluate
 from ..derive.deadlines import OPEN_STATES, ObligationState, next_update_due
 from ..derive.timeline import impact_snapshots
-from ..model import Incident, Roles, Severity, Site, closed_at, current_stage
+from ..model import Incident, Roles, Severity, Site, outline_of
 from ..rules import RuleBook
 from .checklist import checklist_for
 
@@ -97,8 +97,9 @@ def make_brief(
         and (o.state is not ObligationState.CLOCK_NOT_STARTED or not o.rule.is_practice)
     )
     known = [u for u in incident.updates if u.at <= now]
-    stage = current_stage(known, incident.kind)
-    nxt = next_update_due(incident, rulebook, now) if closed_at(known) is None else None
+    outline = outline_of(known, incident.kind)
+    stage = outline.status
+    nxt = next_update_due(incident, rulebook, now) if outline.resolved_at is None else None
     names = {c.id: c.name for c in config.components}
     impacts = [s.impacts for s in impact_snapshots(incident) if s.at <= now] or [{}]
     return Brief(

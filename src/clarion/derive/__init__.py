@@ -119,7 +119,8 @@ def derive_state(config: SiteConfig, incidents: Sequence[Incident], now: datetim
     for whole in incidents:  # one pass: at 10,000 incidents every pass counts
         if not whole.public:
             continue
-        if whole.started_at > now or whole.updates and whole.updates[-1].at > now:
+        latest = whole.latest_at
+        if whole.started_at > now or latest is not None and latest > now:
             pending.append(whole)
         incident = whole.as_of(now)
         if incident is None:
@@ -178,8 +179,7 @@ def _may_reach(incident: Incident, since: datetime) -> bool:
     resolved = incident.resolved_at
     if resolved is None or resolved >= since:
         return True
-    closing = [u for u in incident.updates if u.stage is Stage.RESOLVED]
-    last = closing[-1].impact if closing else None
+    last = incident.outline.closing_impact  # the last resolved update's
     return last is not None and any(impact is not Impact.OPERATIONAL for impact in last.values())
 
 

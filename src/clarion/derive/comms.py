@@ -17,8 +17,9 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..documents import Notice
 from ..errors import ContentError, SourceLocation
-from ..model import Incident, Notice, Site
+from ..model import Incident, Site
 from ..rules import Rule, RuleBook
 from .deadlines import Obligation, ObligationState
 from .required_content import Missing, blocks, has_body, is_placeholder, missing_items

@@ -23,8 +23,9 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from ..core.plaindata import to_plain
+from ..documents import Notice
 from ..errors import ContentError
-from ..model import Incident, Notice, Site
+from ..model import Incident, Site
 from ..rules import RuleBook
 from .comms import notice_content_lint
 from .deadlines import DeadlineReport, Obligation, notice_lint

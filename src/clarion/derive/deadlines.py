@@ -24,8 +24,9 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from ..documents import Notice
 from ..errors import ContentError, SourceLocation
-from ..model import Incident, Notice, Site, Stage
+from ..model import Incident, Site, Stage
 from ..rules import STAND_IN_CLOCKS, Rule, RuleBook
 from .cadence import cadence_obligations, known_updates, next_update_due
 from .obligation import applies, clock_time, obligation_for

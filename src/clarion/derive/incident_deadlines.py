@@ -31,8 +31,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..core.plaindata import PlainDataError, from_plain, to_plain
+from ..documents import Notice
 from ..errors import ContentError, SourceLocation
-from ..model import Incident, Notice
+from ..model import Incident
 from ..rules import RuleBook
 from .comms import late_keys, notice_content_lint
 from .deadlines import incident_lint, incident_obligations, notice_lint

@@ -30,8 +30,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from ..config import SiteConfig
 from ..core.text import code_lines
+from ..documents import Runbook
 from ..errors import ContentError, SourceLocation
-from ..model import Impact, Incident, Runbook, Severity, Stage, Update
+from ..model import Impact, Incident, Severity, Stage, Update
 from .action_items import ActionItem, items_of_update, source_line
 from .timeline import impact_intervals
 

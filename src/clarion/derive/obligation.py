@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from ..documents import Notice
 from ..errors import SourceLocation
-from ..model import Decision, Incident, Notice, Stage
+from ..model import Decision, Incident, Stage
 from ..rules import STAND_IN_CLOCKS, Clock, Rule, RuleBook
 from ..rules.calendars import year_end
 from ..rules.duration import Duration

@@ -44,7 +44,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import Notice
+from ..documents import Notice
 from ..rules import Rule
 
 _STOP_WORDS = frozenset(

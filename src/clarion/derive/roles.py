@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from ..errors import ContentError, SourceLocation
-from ..model import Incident, closed_at
+from ..model import Incident, outline_of
 from ..rules import Rule, RuleBook
 from .obligation import applies
 
@@ -49,7 +49,8 @@ def _role_warning(
     if not applies(rule, incident)[0]:
         return None
     due = incident.declared_at + rule.deadline.as_timedelta()
-    if now < due or closed_at([u for u in incident.updates if u.at <= now]) is not None:
+    known = [u for u in incident.updates if u.at <= now]
+    if now < due or outline_of(known, incident.kind).resolved_at is not None:
         return None
     severity = incident.severity.value if incident.severity else "the"
     return ContentError(

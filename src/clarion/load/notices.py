@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from ..documents import Notice
 from ..errors import ErrorCollector, SourceLocation, did_you_mean
-from ..model import Breach, Incident, Notice
+from ..model import Breach, Incident
 from .breach import read_breach_mapping
 from .frontmatter import FrontMatterError, parse_yaml_with_lines, read_front_matter
 from .guards import decode_source

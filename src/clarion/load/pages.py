@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
+from ..documents import Page
 from ..errors import ErrorCollector, SourceLocation, display_path
-from ..model import Page
 from .frontmatter import FrontMatterError, split_front_matter
 from .guards import decode_source
 from .incident import SLUG_RE

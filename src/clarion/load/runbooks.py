@@ -28,8 +28,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..core.text import code_lines
+from ..documents import Runbook, RunbookSection
 from ..errors import ErrorCollector, SourceLocation, did_you_mean, display_path
-from ..model import SEVERITY_WORDS, Runbook, RunbookSection, Severity
+from ..model import SEVERITY_WORDS, Severity
 from .frontmatter import read_front_matter
 from .schema import check_keys
 

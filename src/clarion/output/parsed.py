@@ -1,14 +1,17 @@
 """The parsed sources' file of the build cache (``parsed.json.zst``) and the
 atomic-write helpers the cache's files share.
 
-One line per update file: its path, the SHA-256 of its bytes, the incident
-as plain data (:mod:`clarion.core.plaindata`) and its warnings, after a head
-line with the format, Clarion's version, the site's salt and the name of the
-file that holds the incidents' texts (:mod:`clarion.output.parsed_texts`):
-in a line, the summary and the updates' bodies are empty, and a tab, then
-where the incident's texts are in that file, follow the JSON. Reading it
-never runs code; a file that is not Clarion's, or does not fit the model, is
-ignored with a one-line note.
+One line per update file: the JSON of its path, the SHA-256 of its bytes,
+the incident as plain data (:mod:`clarion.core.plaindata`), its warnings and
+the outline of its updates (:class:`~clarion.model.Outline`), then a tab and
+the JSON of its updates, then a tab and where the incident's texts are in the
+file that holds them (:mod:`clarion.output.parsed_texts`), named in the head
+line with the format, Clarion's version and the site's salt. In a line, the
+incident's updates, its summary and the updates' bodies are empty: the
+updates and the texts are decoded when first read, and the passes over every
+incident read the outline. Reading it never runs code; a file that is not
+Clarion's, or does not fit the model, is ignored with a one-line note (and
+updates or texts that do not read stop the build with a clear error).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from zstandard import ZstdCompressor
 from .. import __version__
 from ..core.plaindata import PlainDataError, from_plain, to_plain
 from ..errors import ContentError
-from ..model import Incident, Update
+from ..model import Incident, Outline, Update
 from .compressed import CompressedError, compress, decompress, write_compressed
 from .parsed_texts import (
     IncidentTexts,
@@ -39,7 +42,7 @@ from .parsed_texts import (
     texts_frame,
 )
 
-FORMAT = "clarion-cache/2"
+FORMAT = "clarion-cache/3"
 _DECODER = json.JSONDecoder()
 Parsed = dict[str, tuple[str, Incident, tuple[ContentError, ...]]]
 
@@ -52,13 +55,18 @@ _BODY = [f.name for f in dataclasses.fields(Update)].index("body")
 def parsed_line(
     relpath: str, digest: str, incident: Incident, warnings: tuple[ContentError, ...]
 ) -> bytes:
-    """The JSON of an entry, its texts left out."""
+    """The JSON of an entry, a tab, the JSON of its updates: its texts left out."""
     plain: list[Any] = to_plain(incident)
     plain[_SUMMARY] = ""
-    for update in plain[_UPDATES]:
+    updates, plain[_UPDATES] = plain[_UPDATES], []
+    for update in updates:
         update[_BODY] = ""
-    entry = [relpath, digest, plain, [to_plain(w) for w in warnings]]
-    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    entry = [relpath, digest, plain, [to_plain(w) for w in warnings], to_plain(incident.outline)]
+    return b"%s\t%s" % (_json(entry), _json(updates))
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _placed(line: bytes, place: tuple[int, int]) -> bytes:
@@ -183,16 +191,18 @@ def read_parsed(
     try:
         for raw in raws[1:]:
             line, start, end = raw.rsplit(b"\t", 2)
-            text = line.decode("utf-8")
+            data, tab, updates = line.partition(b"\t")  # (JSON has no tab in it)
+            text = data.decode("utf-8")
             entry, decoded = _DECODER.raw_decode(text)  # (a line has no whitespace around it)
-            if decoded != len(text):
+            if decoded != len(text) or not tab:
                 raise ValueError("more than one value")
-            relpath, digest, plain, warnings = entry
+            relpath, digest, plain, warnings, outline = entry
             begins, ends = int(start), int(end)
             if not 0 <= begins < ends <= len(blob) or type(digest) is not str:
                 raise ValueError("no such texts")
             incident = from_plain(Incident, plain)
-            defer_texts(incident, IncidentTexts(blob, begins, ends, digest, path))
+            incident.__dict__["outline"] = from_plain(Outline, outline)
+            defer_texts(incident, IncidentTexts(blob, begins, ends, digest, path, updates))
             lines[str(relpath)] = line
             parsed[str(relpath)] = (
                 digest,

@@ -27,12 +27,13 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 import zstandard
 
+from ..core.plaindata import PlainDataError, from_plain
 from ..errors import ClarionError
-from ..model import Incident
+from ..model import Incident, Update
 from .compressed import LEVEL, CompressedError
 
 #: The texts file's name: ``parsed-texts.<id>.zst``, ``id`` new each time it
@@ -40,17 +41,29 @@ from .compressed import LEVEL, CompressedError
 NAME = re.compile(r"parsed-texts\.[0-9a-f]{12}\.zst")
 
 
-def defer_texts(incident: Incident, texts: IncidentTexts) -> None:
-    """Leave ``incident``'s summary and its updates' bodies to ``texts``, on an
-    incident just made from plain data: each is decoded when first read
-    (``incident.summary``, ``update.body``; :mod:`clarion.model`)."""
+def defer_texts(incident: Incident, texts: IncidentTexts | DecodedTexts) -> None:
+    """Leave ``incident``'s summary and updates to ``texts``, on an incident
+    just made from plain data: each is decoded when first read
+    (``incident.summary``, ``incident.updates``; :mod:`clarion.model`), and
+    the updates' bodies when each is (``update.body``)."""
     values = incident.__dict__
-    del values["summary"]
+    del values["summary"], values["updates"]
     values["_texts"], values["_text_index"] = texts, 0
-    for index, update in enumerate(incident.updates, 1):
+
+
+def _updates(texts: IncidentTexts | DecodedTexts) -> tuple[Update, ...]:
+    """The updates of ``texts.updates_data`` (their plain data, bodies left
+    empty), each body left to ``texts``; ``ValueError`` when the data is not
+    updates."""
+    try:
+        made = from_plain(tuple[Update, ...], json.loads(texts.updates_data))
+    except (TypeError, KeyError, IndexError, PlainDataError) as error:
+        raise ValueError(str(error)) from None
+    for index, update in enumerate(made, 1):
         values = update.__dict__
         del values["body"]
         values["_texts"], values["_text_index"] = texts, index
+    return made
 
 
 def new_texts_name() -> str:
@@ -72,12 +85,17 @@ def texts_frame(digest: str, incident: Incident, compressing: zstandard.ZstdComp
 
 class IncidentTexts:
     """One incident's texts: its frame in the texts file's bytes, decoded on
-    first use; ``text(0)`` is the summary, ``text(n)`` the n-th update's body."""
+    first use; ``text(0)`` is the summary, ``text(n)`` the n-th update's body.
+    And its updates: ``updates_data``, their JSON from its line of the parsed
+    file, decoded on first use (``updates()``)."""
 
-    __slots__ = ("blob", "start", "end", "digest", "_texts", "_parsed")
+    __slots__ = ("blob", "start", "end", "digest", "updates_data", "_texts", "_parsed")
 
-    def __init__(self, blob: bytes, start: int, end: int, digest: str, parsed: Path) -> None:
+    def __init__(
+        self, blob: bytes, start: int, end: int, digest: str, parsed: Path, updates: bytes
+    ) -> None:
         self.blob, self.start, self.end, self.digest = blob, start, end, digest
+        self.updates_data = updates
         self._texts: list[str] | None = None
         self._parsed = parsed
 
@@ -91,10 +109,17 @@ class IncidentTexts:
             texts = self._texts = self._decoded()
         return texts[index]
 
-    def __reduce__(self) -> tuple[type[DecodedTexts], tuple[list[str]]]:
+    def updates(self) -> tuple[Update, ...]:
+        try:
+            return _updates(self)
+        except ValueError:
+            self._damaged()
+
+    def __reduce__(self) -> tuple[type[DecodedTexts], tuple[list[str], bytes]]:
         """Pickled (an incident sent to another process, or copied), the
         texts alone: never the bytes of the whole file they are decoded from."""
-        return DecodedTexts, (self._texts if self._texts is not None else self._decoded(),)
+        texts = self._texts if self._texts is not None else self._decoded()
+        return DecodedTexts, (texts, self.updates_data)
 
     def _decoded(self) -> list[str]:
         try:
@@ -106,24 +131,34 @@ class IncidentTexts:
             or texts[:1] != [self.digest]
             or not all(type(text) is str for text in texts)
         ):
-            self._parsed.unlink(missing_ok=True)
-            raise ClarionError(
-                f"the build cache's {self._parsed.name} does not match its texts (two builds "
-                "of the site at once, or a damaged file); it was removed: build again"
-            )
+            self._damaged()
         return texts[1:]
+
+    def _damaged(self) -> NoReturn:
+        self._parsed.unlink(missing_ok=True)
+        raise ClarionError(
+            f"the build cache's {self._parsed.name} does not match its texts (two builds "
+            "of the site at once, or a damaged file); it was removed: build again"
+        )
 
 
 class DecodedTexts:
-    """An incident's texts, decoded: what :class:`IncidentTexts` pickles as."""
+    """An incident's texts, decoded, and its updates' JSON: what
+    :class:`IncidentTexts` pickles as."""
 
-    __slots__ = ("texts",)
+    __slots__ = ("texts", "updates_data")
 
-    def __init__(self, texts: list[str]) -> None:
-        self.texts = texts
+    def __init__(self, texts: list[str], updates: bytes) -> None:
+        self.texts, self.updates_data = texts, updates
 
     def text(self, index: int) -> str:
         return self.texts[index]
+
+    def updates(self) -> tuple[Update, ...]:
+        try:
+            return _updates(self)
+        except ValueError:
+            raise ClarionError("an incident's updates do not read: build again") from None
 
 
 def read_texts(folder: Path, name: object) -> bytes | None:

@@ -26,8 +26,9 @@ from ..config import SiteConfig
 from ..derive.comms import OwedEmail
 from ..derive.notice_obligations import NoticeKey
 from ..derive.owed import Obligation
+from ..documents import Notice
 from ..errors import ErrorCollector, SourceLocation
-from ..model import Incident, Notice, Site
+from ..model import Incident, Site
 from ..output.cache import BuildCache, fingerprint_files, render_key
 from ..rules import Rule, RuleBook
 from . import THEME_DIR, Area

@@ -29,7 +29,7 @@ import jinja2.sandbox
 
 from ..config import SiteConfig
 from ..errors import ContentError, SourceLocation, did_you_mean, display_path
-from ..model import Impact, Incident, Stage, Update, closed_at, worst_impact
+from ..model import Impact, Incident, Stage, Update, outline_of, worst_impact
 from ..rules import RuleBook
 from ..rules.duration import format_seconds
 from . import THEME_DIR
@@ -350,7 +350,7 @@ def incident_context(
     zone = config.timezone
     updates = known_updates(incident, now)
     stages = [u for u in updates if u.stage is not Stage.POSTMORTEM]
-    end = closed_at(updates)
+    end = outline_of(updates, incident.kind).resolved_at
     worst: dict[str, list[Impact]] = {cid: [impact] for cid, impact in incident.components.items()}
     for update in updates:
         for cid, impact in (update.impact or {}).items():

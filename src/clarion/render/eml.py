@@ -18,7 +18,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
-from ..model import Incident, Notice
+from ..documents import Notice
+from ..model import Incident
 from ..rules import Rule
 
 COMMS_DIR = "comms"

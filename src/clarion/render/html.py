@@ -23,7 +23,8 @@ from markupsafe import Markup
 from .. import __version__
 from ..config import SiteConfig
 from ..derive import State
-from ..model import Incident, Page, Runbook, Site
+from ..documents import Page, Runbook
+from ..model import Incident, Site
 from ..output.cache import BuildCache, fingerprint_files, render_key
 from . import THEME_DIR, Area, Output
 from .component_pages import ComponentPages

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import SiteConfig
 from ..derive import State
-from ..model import Incident, Stage, Update, closed_at, current_stage, first_postmortem
+from ..model import Incident, Outline, Stage, Update, outline_of
 from .markdown import MarkdownRenderer
 from .views import item_uri
 
@@ -96,18 +96,24 @@ class PublishedItem:
         return self.updates[-1] if self.updates else None
 
     @cached_property
+    def outline(self) -> Outline:
+        """What the visible updates say (:class:`~clarion.model.Outline`)."""
+        return outline_of(self.updates, self.incident.kind)
+
+    @property
     def stage(self) -> Stage:
         """The current stage from the visible updates (postmortems ignored)."""
-        return current_stage(self.updates, self.incident.kind)
+        return self.outline.status
 
-    @cached_property
+    @property
     def closed_at(self) -> datetime | None:
         """The last closing update not followed by a reopening one."""
-        return closed_at(self.updates)
+        return self.outline.resolved_at
 
-    @cached_property
+    @property
     def postmortem(self) -> Update | None:
-        return first_postmortem(self.updates)
+        index = self.outline.postmortem
+        return None if index is None else self.updates[index]
 
 
 def visible_updates(incident: Incident, now: datetime) -> tuple[Update, ...]:
@@ -162,7 +168,7 @@ class Published:
     def updated_times(self) -> list[datetime]:
         """:attr:`PublishedItem.updated_at` of each of :attr:`incidents`, in
         their order, without making the items."""
-        times = [u[-1].at if (u := i.updates) else i.started_at for i in self.incidents]
+        times = [i.latest_at or i.started_at for i in self.incidents]
         now = self.state.now
         if times and max(times) > now:  # updates held back: only those visible count
             times = [

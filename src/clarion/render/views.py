@@ -122,8 +122,8 @@ def settled(incident: Incident, now: datetime) -> bool:
     """True when the item's page no longer changes with ``now``: it is
     closed (or its window is over) and no update is dated after ``now``
     (updates are in time order: the last is the latest)."""
-    updates = incident.updates
-    if updates and updates[-1].at > now:
+    latest = incident.latest_at
+    if latest is not None and latest > now:
         return False
     if incident.is_maintenance:
         assert incident.window is not None

@@ -51,6 +51,22 @@ def test_updates_read_from_the_cache_are_decoded_on_use_and_the_outline_is_kept(
         assert [u.body for u in incident.updates] == [u.body for u in parsed.updates]
 
 
+def test_the_public_state_adds_nothing_to_the_incidents_it_reads(tmp_path):
+    # what the passes over every incident read from the outline is read,
+    # not kept on each incident: a value added to tens of thousands of
+    # incidents' dictionaries grows each of them
+    from clarion.derive import derive_state
+
+    root = copy_example(tmp_path / "example")
+    build(load_config(root), now=NOW)
+    incidents = _cached(root)
+    before = [set(incident.__dict__) for incident in incidents]
+    state = derive_state(load_config(root), incidents, NOW)
+    assert state.incidents and [i.status for i in incidents] and [i.started_at for i in incidents]
+    # (fields decoded on first use, the updates of those in the uptime window)
+    assert [set(incident.__dict__) - {"updates", "summary"} for incident in incidents] == before
+
+
 def test_the_outline_of_reopened_and_maintenance_items(tmp_path):
     root = copy_example(tmp_path / "example")
     for incident in load_site(load_config(root)).incidents:

@@ -58,6 +58,18 @@ def test_fork_map_reraises_whoever_fails():
             fork_map(_fail_on, bad, items, 2)
 
 
+def test_fork_map_failing_again_and_again_always_reraises_the_failure():
+    # a chunk sent by the pool's result thread while the pool was being
+    # terminated failed there ("Pool not running"), stopping that thread,
+    # and the pool's end raised an AssertionError instead of the failure
+    # (in two to five calls of a hundred before the fix)
+    items = list(range(MIN_ITEMS * 4))
+    bad = len(items) // 2
+    for _ in range(200):
+        with pytest.raises(ValueError, match=f"item {bad}"):
+            fork_map(_fail_on, bad, items, 2)
+
+
 class _Unpicklable:
     """Inputs that cannot cross a process boundary by pickling."""
 

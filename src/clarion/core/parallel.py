@@ -165,6 +165,7 @@ def fork_map(
     upcoming = iter(range(len(chunks)))
     sent: list[tuple[int, Any]] = []
     lock = threading.Lock()  # the caller and the pool's result thread take chunks
+    stopping = threading.Event()  # the caller leaves: no chunk is sent after
 
     import multiprocessing
 
@@ -175,23 +176,30 @@ def fork_map(
 
         def send(_: object = None) -> None:
             with lock:  # (a chunk is taken and sent at once: none is lost at the end)
-                index = next(upcoming, None)
+                index = None if stopping.is_set() else next(upcoming, None)
                 if index is not None:
                     result = pool.apply_async(_run_chunk, (chunks[index],), callback=send)
                     sent.append((index, result))
 
-        for _ in range(2 * (workers - 1)):
-            send()
-        while True:
+        try:
+            for _ in range(2 * (workers - 1)):
+                send()
+            while True:
+                with lock:
+                    index = next(upcoming, None)
+                if index is None:
+                    break
+                parts[index] = func(inputs, chunks[index])
             with lock:
-                index = next(upcoming, None)
-            if index is None:
-                break
-            parts[index] = func(inputs, chunks[index])
-        with lock:
-            waiting = list(sent)
-        for index, result in waiting:
-            parts[index] = result.get()
+                waiting = list(sent)
+            for index, result in waiting:
+                parts[index] = result.get()
+        finally:
+            # before the pool is terminated (a chunk failed here or in a
+            # worker): a chunk sent by the result thread meanwhile would fail
+            # there and stop the thread, and the pool's end with it
+            with lock:
+                stopping.set()
     return [result for part in parts if part is not None for result in part]
 
 

@@ -14,7 +14,15 @@ import pytest
 
 from clarion.build import build
 from clarion.config import load_config
-from clarion.core.parallel import MIN_ITEMS, Background, Spooled, can_fork, fork_imap, fork_map
+from clarion.core.parallel import (
+    ITEMS_DONE,
+    MIN_ITEMS,
+    Background,
+    Spooled,
+    can_fork,
+    fork_imap,
+    fork_map,
+)
 from tests.conftest import NOW, build_clean
 from tests.test_site_build import tree
 
@@ -226,6 +234,47 @@ def test_spooled_items_reraise_in_parent():
     with pytest.raises(ValueError, match=f"bad input in {os.getpid()}"):
         list(Spooled(boom).items())
     assert list(Spooled(lambda: iter([1, 2]), enabled=False).items()) == [1, 2]
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_spooled_items_end_at_items_done_and_wait_waits_for_the_rest(tmp_path):
+    """The items end when the worker says they are done; what it does after
+    (here: waiting for the parent to have taken them, then writing a file)
+    is waited for by ``wait``."""
+    taken, kept = tmp_path / "all taken", tmp_path / "kept"
+
+    def items_then_keep():
+        yield 1
+        yield 2
+        yield ITEMS_DONE
+        deadline = time.monotonic() + 20
+        while not taken.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        kept.write_text("after the items were taken" if taken.exists() else "too late")
+
+    spooled = Spooled(items_then_keep)
+    assert list(spooled.items()) == [1, 2]
+    assert not kept.exists()
+    taken.touch()
+    spooled.wait()
+    assert kept.read_text() == "after the items were taken"
+    # without a worker: the items alone, and the rest done when they end
+    kept.unlink()
+    assert list(Spooled(items_then_keep, enabled=False).items()) == [1, 2]
+    assert kept.read_text() == "after the items were taken"
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_spooled_work_after_items_done_that_fails_reraises_in_wait():
+    def keep_fails():
+        yield b"one"
+        yield ITEMS_DONE
+        raise ValueError(f"cannot keep in {os.getpid()}")
+
+    spooled = Spooled(keep_fails)
+    assert list(spooled.items()) == [b"one"]
+    with pytest.raises(ValueError, match=f"cannot keep in {os.getpid()}"):
+        spooled.wait()
 
 
 @pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")

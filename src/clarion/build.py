@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import SiteConfig
-from .core.parallel import MIN_ITEMS, Spooled, default_workers, no_cycle_collection
+from .core.parallel import ITEMS_DONE, MIN_ITEMS, Spooled, default_workers, no_cycle_collection
 from .derive.changes import Change, next_change
 from .errors import UsageError
 from .load import Sources, load_sources
@@ -181,6 +181,10 @@ def _keep_parts(context: RenderContext) -> None:
     kept = context.kept_parts
     if kept is not None and context.private.kept:
         kept.save(context.private.kept)
+    if context.kept_rows is not None and context.places:
+        from .render.report.splice import save_places
+
+        save_places(context.kept_rows.path, context.places[-1])
     metric_parts = context.kept_metrics
     if metric_parts is not None and context.private.metric_parts_kept:
         metric_parts.save(context.private.metric_parts_kept)
@@ -202,6 +206,7 @@ def render_all(
     context: RenderContext,
     writers: Iterable[Writer] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    later: list[Callable[[], None]] | None = None,
 ) -> Iterator[Output]:
     """Every writer's outputs, in writer order (the same with or without workers);
     ``writers`` defaults to all of them (:data:`clarion.render.writers.WRITERS`).
@@ -209,24 +214,30 @@ def render_all(
     the call, before the caller takes the first output (and before what the
     caller does first: the writer reads the last output's manifest); once
     the others are made, ``meanwhile`` is called before its first file is
-    waited for."""
+    waited for. That process keeps what the next build reuses after its
+    last file: with ``later``, the outputs end without waiting for it, and
+    what waits for it is added to ``later`` for the caller to call."""
     from .render.writers import BACKGROUND_WRITERS, WRITERS
 
     writers = WRITERS if writers is None else tuple(writers)
     large = context.workers > 1 and len(context.site.incidents) >= MIN_ITEMS
     in_background = tuple(w for w in writers if w in BACKGROUND_WRITERS) if large else ()
     spooled: Iterator[tuple[int, Output]] | None = None
+    waits: list[Callable[[], None]] = []
     if in_background:
 
         def in_process() -> Iterator[tuple[int, Output]]:
             for number, writer in enumerate(in_background):
                 yield from ((number, _digested(output)) for output in writer(context))
+            yield ITEMS_DONE
             _keep_parts(context)
 
         # the private files are made in a forked process while the pages render,
         # each spooled to a temporary file as made, and read back in writer order
-        spooled = Spooled(in_process).items()
-    return _in_writer_order(context, writers, in_background, spooled, meanwhile)
+        made = Spooled(in_process)
+        spooled = made.items()
+        (later if later is not None else waits).append(made.wait)
+    return _in_writer_order(context, writers, in_background, spooled, meanwhile, waits)
 
 
 def _in_writer_order(
@@ -235,9 +246,11 @@ def _in_writer_order(
     in_background: tuple[Writer, ...],
     spooled: Iterator[tuple[int, Output]] | None,
     meanwhile: Callable[[], None] | None,
+    waits: list[Callable[[], None]],
 ) -> Iterator[Output]:
     """The outputs of ``writers``: those of ``in_background`` as ``spooled``
-    brings them (numbered by writer), the others made here."""
+    brings them (numbered by writer), the others made here; then ``waits``
+    are called."""
     waiting: tuple[int, Output] | None = None
     for writer in writers:
         if writer not in in_background:
@@ -256,6 +269,8 @@ def _in_writer_order(
             yield waiting[1]
             waiting = None
     assert waiting is None and (spooled is None or next(spooled, None) is None)
+    for wait in waits:
+        wait()
     if not in_background:
         _keep_parts(context)
 
@@ -405,7 +420,8 @@ def _rebuild(
                 pass
             _keep_conversions(cache, context)
 
-    outputs = render_all(context, meanwhile=meanwhile)
+    later: list[Callable[[], None]] = []  # the private files' process, keeping its parts
+    outputs = render_all(context, meanwhile=meanwhile, later=later)
     if progress is not None:
         outputs = _reporting(outputs, progress, expected=len(context.site.incidents) + 100)
     if cache is not None:
@@ -422,6 +438,8 @@ def _rebuild(
     if cache is not None:
         files = {area: dict(entries) for area, entries in report.manifest.items()}
         cache.save(files, names, stamp, notes, said[0])
+    for wait in later:
+        wait()
     again = _told_again(said[0])
     assert again is not None
     return BuildResult(

@@ -316,6 +316,17 @@ def _send_result(func: Callable[[], object], send: object, parent: int) -> None:
     send.close()  # type: ignore[attr-defined]
 
 
+#: What a :class:`Spooled` function yields once its items are done: what it
+#: does after (keeping what the next build reuses) is its own, and the
+#: parent, which has every item by then, waits for it in :meth:`Spooled.wait`.
+ITEMS_DONE: Any = object()
+_DONE_RECORD = (1 << 64) - 1  # the length a record of ITEMS_DONE says
+
+
+def _items_of(func: Callable[[], Iterable[R]]) -> Iterator[R]:
+    return (item for item in func() if item is not ITEMS_DONE)
+
+
 class Spooled(Generic[R]):
     """The items of ``func()``, made now in a forked process that writes each
     to an unnamed temporary file as it is made; :meth:`items` reads them
@@ -335,11 +346,16 @@ class Spooled(Generic[R]):
     the worker has exited and said it succeeded, every record is whole. The
     parent reads with ``pread``: the two processes share the file's offset,
     which only the worker moves.
+
+    A ``func`` that yields :data:`ITEMS_DONE` says its items are done, and
+    yields none after: :meth:`items` ends there, without waiting for the
+    worker to finish, and :meth:`wait` waits for it.
     """
 
     def __init__(self, func: Callable[[], Iterable[R]], *, enabled: bool = True):
         self._func = func
         self._done: Background[bool] | None = None
+        self._waiting = False  # the items ended before the worker did
         if enabled and can_fork():
             spool: IO[bytes] = tempfile.TemporaryFile()
             parent = os.getpid()
@@ -360,7 +376,7 @@ class Spooled(Generic[R]):
 
     def items(self) -> Iterator[R]:
         if self._done is None:
-            yield from self._func()
+            yield from _items_of(self._func)
             return
         taken = 0
         with self._spool as spool, os.fdopen(self._written, "rb", buffering=0) as told:
@@ -374,13 +390,26 @@ class Spooled(Generic[R]):
                 for item in records.upto(end):
                     yield item
                     taken += 1
+                if records.done:  # the worker goes on with its own work
+                    self._waiting = True
+                    return
             # the worker has exited
             if self._done.result():  # every record is whole, told or not
                 for item in records.upto(os.fstat(spool.fileno()).st_size):
                     yield item
                     taken += 1
             else:  # the worker failed: again here, from the first item not taken
-                yield from islice(self._func(), taken, None)
+                yield from islice(_items_of(self._func), taken, None)
+
+    def wait(self) -> None:
+        """Wait for the worker to finish once :meth:`items` ended at
+        :data:`ITEMS_DONE`; if it failed, ``func`` runs again here (its items
+        taken and let go of), so the caller sees the real exception."""
+        if self._waiting and self._done is not None:
+            self._waiting = False
+            if not self._done.result():
+                for _ in _items_of(self._func):
+                    pass
 
 
 class _Records:
@@ -390,11 +419,16 @@ class _Records:
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.offset = 0
+        self.done = False  # the record of ITEMS_DONE read
 
     def upto(self, end: int) -> Iterator[Any]:
         """The items of the whole records that end by ``end``."""
-        while self.offset + 8 <= end:
+        while self.offset + 8 <= end and not self.done:
             length = int.from_bytes(os.pread(self.fd, 8, self.offset), "big")
+            if length == _DONE_RECORD:
+                self.offset += 8
+                self.done = True
+                return
             if self.offset + 8 + length > end:
                 return
             item = pickle.load(_ReadAt(self.fd, self.offset + 8))
@@ -429,14 +463,23 @@ class _ReadAt:
 
 def _spool_items(func: Callable[[], Iterable[object]], spool: IO[bytes], told: int) -> bool:
     """Write each item as a record (its length, then its pickle, written to
-    the file as it is made: a large item is never copied), then tell its end."""
+    the file as it is made: a large item is never copied), then tell its end;
+    :data:`ITEMS_DONE` is a record of its own length alone."""
+    done = False
     for item in func():
+        if done:
+            raise RuntimeError("an item after ITEMS_DONE")
+        done = item is ITEMS_DONE
         start = spool.tell()
-        spool.write(bytes(8))  # its length, once known
-        pickle.dump(item, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        if done:
+            spool.write(_DONE_RECORD.to_bytes(8, "big"))
+        else:
+            spool.write(bytes(8))  # its length, once known
+            pickle.dump(item, spool, protocol=pickle.HIGHEST_PROTOCOL)
         spool.flush()
         end = spool.tell()
-        os.pwrite(spool.fileno(), (end - start - 8).to_bytes(8, "big"), start)
+        if not done:
+            os.pwrite(spool.fileno(), (end - start - 8).to_bytes(8, "big"), start)
         try:
             os.write(told, end.to_bytes(8, "big"))
         except BlockingIOError:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..output.kept import KeptParts
     from ..rules import RuleBook
     from .markdown import MarkdownRenderer
+    from .report.splice import Places
 
 
 #: The built-in theme: templates and static files (read by the renderers,
@@ -93,6 +94,9 @@ class RenderContext:
     #: The metrics' months' parts the last build kept, saved again by the
     #: process that computes the metrics (:mod:`clarion.derive.metric_parts`).
     kept_metrics: KeptParts | None = None
+    #: Where this build's deadline report put each item, kept for the next
+    #: in ``kept_rows`` once the private files are made.
+    places: list[Places] = field(default_factory=list, repr=False)
 
     @cached_property
     def state(self) -> State:

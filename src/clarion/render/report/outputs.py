@@ -39,7 +39,6 @@ from .splice import (
     previous_files,
     previous_frames,
     read_places,
-    save_places,
     spliced,
 )
 
@@ -75,7 +74,7 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
     for path, k in zip(FILES, keys, strict=True):
         yield Output(Area.PRIVATE, path, files.pop(path), k)
     if context.kept_rows is not None:
-        save_places(context.kept_rows.path, places)
+        context.places.append(places)  # kept once the private files are made
 
 
 def _whole(

@@ -18,7 +18,7 @@ from clarion.config import load_config
 from clarion.core.plaindata import to_plain
 from clarion.errors import ClarionError
 from clarion.load import load_site
-from clarion.model import outline_of
+from clarion.model import Kind, Stage, outline_of
 from clarion.output import parsed_texts
 from clarion.output.cache import BuildCache
 from clarion.output.compressed import compress, decompress
@@ -78,8 +78,15 @@ def test_the_outline_of_reopened_and_maintenance_items(tmp_path):
             assert incident.reopening is incident.updates[outline.reopening or 0]
         if incident.postmortem is not None:
             assert stages.index("postmortem") == outline.postmortem
-    maintenance = outline_of((), load_site(load_config(root)).incidents[0].kind)
-    assert maintenance.latest_at is None and maintenance.resolved_at is None
+    # with no update: scheduled maintenance, an incident under investigation
+    for kind, stage in ((Kind.MAINTENANCE, Stage.SCHEDULED), (Kind.INCIDENT, Stage.INVESTIGATING)):
+        empty = outline_of((), kind)
+        assert (empty.status, empty.count, empty.latest_at, empty.resolved_at) == (
+            stage,
+            0,
+            None,
+            None,
+        )
 
 
 def _generate(root: Path, count: int) -> None:

@@ -126,6 +126,18 @@ def _swap_places(root: Path) -> None:
     path.write_bytes(compress(b"\n".join([head, *lines]) + b"\n"))
 
 
+def assert_build_stops_on_the_cache(root: Path) -> None:
+    """``clarion build`` stops with a clear error (exit 2, no traceback)
+    on a parsed file that does not match its texts or updates."""
+    run = subprocess.run(
+        [sys.executable, "-m", "clarion", "build", "--source", str(root), "--now", NOW.isoformat()],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2, run.stderr
+    assert "does not match its texts" in run.stderr and "Traceback" not in run.stderr
+
+
 def test_texts_that_are_not_their_incidents_stop_the_build_and_drop_the_cache(tmp_path):
     root = tmp_path / "basic"
     shutil.copytree(SITES / "basic", root)
@@ -140,13 +152,7 @@ def test_texts_that_are_not_their_incidents_stop_the_build_and_drop_the_cache(tm
     _swap_places(root)
     page = root / "public/incidents/2026-11-20-api-errors/index.html"
     page.unlink()  # a page to render again: its texts are read
-    run = subprocess.run(
-        [sys.executable, "-m", "clarion", "build", "--source", str(root), "--now", NOW.isoformat()],
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 2, run.stderr
-    assert "does not match its texts" in run.stderr and "Traceback" not in run.stderr
+    assert_build_stops_on_the_cache(root)
     assert not page.exists() or page.stat().st_size  # the previous output left whole
     result = build(load_config(root), now=NOW)
     _equals_clean_build(root, tmp_path, NOW, result)

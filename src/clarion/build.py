@@ -20,9 +20,10 @@ from .derive.changes import Change, next_change
 from .errors import UsageError
 from .load import Sources, load_sources
 from .model import Site
-from .output.cache import BuildCache, input_stamp
+from .output.cache import BuildCache
 from .output.generations import OutputStore
 from .output.outdirs import absolute_folder, output_folder_problems
+from .output.stamp import input_stamp
 from .output.write import WriteReport
 from .render import THEME_DIR, Area, Output, RenderContext
 

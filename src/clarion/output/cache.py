@@ -14,7 +14,7 @@ Nothing cached can change what a build produces:
   rulebook's data and compiled templates (``rulebook.json``, ``templates/``).
 * **The stamp of the last build**: a hash of every input file (updates,
   comms, site sources, templates, the built-in theme), Clarion's version and
-  ``now``. A build whose stamp is unchanged, with the previous folders
+  ``now`` (:mod:`clarion.output.stamp`). A build whose stamp is unchanged, with the previous folders
   intact, renders and writes nothing. The SHA-256 of each file, computed for
   the stamp, is what the loader compares with the parsed sources: each source
   is read once per build, and a file whose stat has not moved since an
@@ -68,7 +68,6 @@ from ..config import SiteConfig
 from ..core.parallel import MIN_ITEMS, Background, can_fork
 from ..errors import ContentError
 from ..load.incident_fields import ReadingSettings
-from ..load.runbooks import runbooks_dir
 from ..model import Incident
 from .compressed import CompressedError, compress, decompress
 from .conversions import StoredConversions
@@ -439,51 +438,6 @@ def _model_shape() -> str:
         if dataclasses.is_dataclass(kind)
     )
     return hashlib.sha256("\n".join(shapes).encode()).hexdigest()[:16]
-
-
-def input_stamp(
-    config: SiteConfig,
-    *extra: object,
-    theme_dir: Path,
-    digests: dict[str, str] | None = None,
-    known: FileDigests | None = None,
-) -> str:
-    """A hash of every file a build reads (the site's and the built-in theme in
-    ``theme_dir``), Clarion's version and ``extra`` (the build's ``now``).
-    ``digests``, if given, receives each file's SHA-256 by path (the loader
-    then reads only the files it parses again). ``known``: the digests of
-    files whose stat is unchanged since an earlier build (those are not read)."""
-    digest = hashlib.sha256(f"{__version__}\0{config.digest}\0".encode())
-    for part in extra:
-        digest.update(f"{part}\0".encode())
-    folders = [
-        config.updates_dir,
-        config.paths.comms,
-        config.source_dir,
-        config.templates_dir,
-        runbooks_dir(config.root),
-        theme_dir,
-    ]
-    update = digest.update
-    for folder in folders:
-        update(f"{folder}\0".encode())
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            within = os.path.join(dirpath, "")  # (a file's name holds no separator)
-            for name in sorted(filenames):
-                path = within + name
-                update(path.encode("utf-8", "surrogateescape"))
-                if known is not None:
-                    update(known.digest(path))
-                    if digests is not None:
-                        digests[path] = known.hex(path)
-                    continue
-                with open(path, "rb") as handle:
-                    each = hashlib.sha256(handle.read())
-                update(each.digest())
-                if digests is not None:
-                    digests[path] = each.hexdigest()
-    return digest.hexdigest()
 
 
 def _current_generation(targets: dict[str, str]) -> str | None:

@@ -1,6 +1,6 @@
 """The SHA-256 of each input file, remembered between builds by the file's stat.
 
-A build's stamp (:func:`clarion.output.cache.input_stamp`) hashes every file
+A build's stamp (:func:`clarion.output.stamp.input_stamp`) hashes every file
 the build reads: at 10,000 incidents that is 10,000 files opened and read
 for a build that changed one of them. Like git's index, Clarion keeps, for
 each file, the size, modification and change times, inode and device its

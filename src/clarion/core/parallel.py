@@ -195,11 +195,17 @@ def fork_map(
             for index, result in waiting:
                 parts[index] = result.get()
         finally:
-            # before the pool is terminated (a chunk failed here or in a
-            # worker): a chunk sent by the result thread meanwhile would fail
-            # there and stop the thread, and the pool's end with it
+            # the pool ends with every chunk sent done, not terminated while
+            # some are under way: a chunk sent by the result thread while the
+            # pool was terminated failed there and stopped the thread, and the
+            # pool's end with it (or waited for it for ever)
             with lock:
                 stopping.set()
+                waiting = list(sent)
+            for _, result in waiting:
+                result.wait()  # (a chunk's failure stays in its result)
+            pool.close()
+            pool.join()
     return [result for part in parts if part is not None for result in part]
 
 

@@ -41,7 +41,7 @@ from .compressed import LEVEL, CompressedError
 NAME = re.compile(r"parsed-texts\.[0-9a-f]{12}\.zst")
 
 
-def defer_texts(incident: Incident, texts: IncidentTexts | DecodedTexts) -> None:
+def defer_texts(incident: Incident, texts: IncidentTexts) -> None:
     """Leave ``incident``'s summary and updates to ``texts``, on an incident
     just made from plain data: each is decoded when first read
     (``incident.summary``, ``incident.updates``; :mod:`clarion.model`), and

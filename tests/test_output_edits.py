@@ -190,3 +190,26 @@ def test_the_check_of_many_paths_at_once_agrees_with_the_check_of_one(path: str)
 
     for paths in ([path], ["a.html", path], [path, "b/c.html"], ["x", path, "y/z"]):
         assert _all_clean(paths) == all(_clean(p) for p in paths), paths
+
+
+def test_an_output_in_pieces_is_written_joined(tmp_path: Path) -> None:
+    """An output given as pieces (runs of a mapped file and bytes) is written
+    as their concatenation, and the manifest holds the digest and size of
+    the joined bytes, new and over a file of the last generation."""
+    import hashlib
+    import mmap
+
+    source = tmp_path / "last.json"
+    source.write_bytes(b'[{"a": 1}, {"b": 2}]')
+    with open(source, "rb") as handle:
+        mapped = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+        for body in (b'{"c": 3}', b'{"d": 4}'):
+            pieces = (mapped[:10], b" ", body, mapped[-1:])
+            joined = b'[{"a": 1}, ' + body + b"]"
+            output = Output(Area.PRIVATE, "deadlines.json", b"", pieces=pieces)
+            assert output.whole() == joined and output.size == len(joined)
+            report = write_outputs([output], {Area.PRIVATE: tmp_path / "private"})
+            assert (tmp_path / "private/deadlines.json").read_bytes() == joined
+            entry = report.manifest["private"]["deadlines.json"]
+            assert (entry.sha, entry.size) == (hashlib.sha256(joined).hexdigest(), len(joined))
+        del pieces, output, mapped

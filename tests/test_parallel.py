@@ -501,6 +501,37 @@ def test_large_private_files_come_with_their_digest_made_in_the_background(tmp_p
         )
 
 
+@pytest.mark.skipif(not can_fork(), reason="parallel builds need fork")
+def test_the_deadline_report_reaches_the_writer_in_pieces(tmp_path, monkeypatch):
+    """After an edit, the private files' process makes the deadline report's
+    files from runs of the last build's and the rows it renders, and hands
+    them over as those pieces: no file is joined whole in either process.
+    The files written equal a clean build's."""
+    from clarion.output import write
+    from clarion.render.report.splice import FILES
+
+    root = _large_site_built(tmp_path)
+    received = {}
+    add = write._Writing.add
+
+    def adding(self, output):
+        if output.path in FILES and output.reused is None:
+            received[output.path] = output
+        return add(self, output)
+
+    monkeypatch.setattr(write._Writing, "add", adding)
+    newest = sorted((root / "updates").glob("*synthetic*.md"))[-1]
+    text = newest.read_text(encoding="utf-8")
+    newest.write_text(text + "\n## 2026-11-27 11:59 UTC · Resolved\nDone.\n", encoding="utf-8")
+    build(load_config(root), now=NOW, workers=2)
+    assert set(received) == set(FILES)
+    for path, output in received.items():
+        assert output.data == b"" and output.pieces is not None and len(output.pieces) > 2
+        assert output.whole() == (root / "private" / path).read_bytes()
+    build_clean(root, tmp_path / "clean")
+    assert tree(root / "private") == tree(tmp_path / "clean/private")
+
+
 _MODULES_AFTER_AN_EDIT = """
 import sys
 from pathlib import Path

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from pickle import PickleBuffer
+from typing import TYPE_CHECKING, cast
 
 from .config import SiteConfig
 from .core.parallel import ITEMS_DONE, MIN_ITEMS, Spooled, default_workers, no_cycle_collection
@@ -197,10 +198,19 @@ def _keep_parts(context: RenderContext) -> None:
 DIGESTED_FROM = 1 << 20
 
 
-def _digested(output: Output) -> Output:
-    if output.digest is not None or len(output.data) < DIGESTED_FROM:
-        return output
-    return replace(output, digest=hashlib.sha256(output.data).hexdigest())
+def _spooled(output: Output) -> Output:
+    """``output`` as the private files' process hands it over: with its
+    digest when large, and its pieces that are runs of mapped files made
+    ready to pickle as they are (read back as bytes, never joined)."""
+    if output.digest is None and output.size >= DIGESTED_FROM:
+        digest = hashlib.sha256()
+        for chunk in output.chunks():
+            digest.update(chunk)
+        output = replace(output, digest=digest.hexdigest())
+    if output.pieces is not None:
+        ready = tuple(PickleBuffer(p) if isinstance(p, memoryview) else p for p in output.pieces)
+        output = replace(output, pieces=cast(tuple[bytes, ...], ready))
+    return output
 
 
 def render_all(
@@ -229,7 +239,7 @@ def render_all(
 
         def in_process() -> Iterator[tuple[int, Output]]:
             for number, writer in enumerate(in_background):
-                yield from ((number, _digested(output)) for output in writer(context))
+                yield from ((number, _spooled(output)) for output in writer(context))
             yield ITEMS_DONE
             _keep_parts(context)
 

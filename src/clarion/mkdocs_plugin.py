@@ -204,7 +204,7 @@ class ClarionPlugin(BasePlugin[ClarionPluginConfig]):  # type: ignore[no-untyped
                 "move that file or give the clarion plugin another 'prefix'"
             )
         inclusion = InclusionLevel.NOT_IN_NAV if uri.endswith(".md") else InclusionLevel.UNDEFINED
-        return File.generated(config, uri, content=output.data, inclusion=inclusion)
+        return File.generated(config, uri, content=output.whole(), inclusion=inclusion)
 
     def _relocate(self, error: ContentError) -> ContentError:
         """A content error with its path as seen from mkdocs.yml."""

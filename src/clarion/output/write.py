@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -25,6 +25,9 @@ from ..errors import ClarionError
 from ..render import Area, Carried, Output
 from .cache import ManifestEntry
 from .generations import Manifest, OutputStore
+
+#: An output's bytes, as pieces written one after the other (:meth:`Output.chunks`).
+Chunks = Sequence[bytes | memoryview]
 
 
 class OutputPathError(ClarionError):
@@ -110,8 +113,8 @@ class _Staging:
         for relpath in [path for path, pair in files if held.get(path) != pair]:
             self._replace(area, relpath, None)
 
-    def put(self, area: Area, relpath: str, entry: tuple[str, int], data: bytes) -> None:
-        """Make the generation's file ``relpath`` hold ``data``."""
+    def put(self, area: Area, relpath: str, entry: tuple[str, int], data: Chunks) -> None:
+        """Make the generation's file ``relpath`` hold ``data`` (its pieces, joined)."""
         if self.fresh and self._write_new(area, relpath, data):
             return
         held = self.held.get(area.value, {}).get(relpath)
@@ -119,7 +122,7 @@ class _Staging:
             return  # the spare already holds these bytes
         self._replace(area, relpath, data)
 
-    def _replace(self, area: Area, relpath: str, data: bytes | None) -> None:
+    def _replace(self, area: Area, relpath: str, data: Chunks | None) -> None:
         """Write ``data`` as ``relpath`` (``None``: the bytes of the current
         generation's file, linked), never in place: the old file may be
         shared with another generation."""
@@ -134,10 +137,11 @@ class _Staging:
             except OSError:
                 shutil.copyfile(source, temporary)
         else:
-            temporary.write_bytes(data)
+            with open(temporary, "wb") as handle:
+                handle.writelines(data)
         os.replace(temporary, destination)
 
-    def _write_new(self, area: Area, relpath: str, data: bytes) -> bool:
+    def _write_new(self, area: Area, relpath: str, data: Chunks) -> bool:
         """In a new generation, where no file is shared with another, write
         ``data`` as ``relpath`` directly (no temporary file to rename);
         ``False`` when something is in the way already."""
@@ -148,7 +152,7 @@ class _Staging:
                 os.makedirs(parent, exist_ok=True)
                 self.made_folders.add(parent)
             with open(destination, "xb") as handle:
-                handle.write(data)
+                handle.writelines(data)
         except OSError:
             return False
         self.written.append((area, relpath))
@@ -254,12 +258,11 @@ class _Writing:
         if output.reused is not None:
             entry = ManifestEntry(output.reused[0], output.reused[1], output.key)
         else:
-            size = len(output.data)
-            sha = output.digest or hashlib.sha256(output.data).hexdigest()
-            entry = ManifestEntry(sha, size, output.key)
+            chunks = output.chunks()
+            entry = ManifestEntry(output.digest or _sha256(chunks), output.size, output.key)
         self._record(output.area, {output.path: entry})
         file = output.reused[2] if output.reused is not None else None
-        self._place(output.area, relpath, output.path, entry, file, output.data)
+        self._place(output.area, relpath, output.path, entry, file, output.chunks())
 
     def _claim(self, area: Area, relpath: str) -> None:
         seen = self.seen[area]
@@ -279,7 +282,7 @@ class _Writing:
         path: str,
         entry: ManifestEntry,
         file: str | None,
-        data: bytes,
+        data: Chunks,
     ) -> None:
         """Put one output in the new generation: ``file``, the previous
         build's file it reuses (unread so far), else ``data``."""
@@ -289,7 +292,7 @@ class _Writing:
             self._unchanged(area, [(relpath, pair)])
             return
         if file is not None:  # the file is there: read it now
-            data = Path(file).read_bytes()
+            data = (Path(file).read_bytes(),)
         self._start()
         self.staging.put(area, relpath, pair, data)
         if self.intact:
@@ -337,7 +340,7 @@ class _Writing:
         if len(unchanged) < len(files):
             for path, entry in files.items():
                 if current.get(path) != (entry.sha, entry.size):
-                    self._place(area, path, path, entry, os.path.join(folder, path), b"")
+                    self._place(area, path, path, entry, os.path.join(folder, path), ())
         self._unchanged(area, unchanged)
 
     def _unchanged(self, area: Area, files: list[tuple[str, tuple[str, int]]]) -> None:
@@ -402,6 +405,13 @@ def _clean(path: str) -> bool:
         and "//" not in path
         and all(part not in (".", "..") for part in path.split("/"))
     )
+
+
+def _sha256(chunks: Chunks) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _size(path: Path | str) -> int:

@@ -42,7 +42,10 @@ class Output:
     ``file``, unchanged; ``data`` is then empty. ``carried``: many such pages
     at once (``path`` and ``data`` are then empty). Only
     :mod:`clarion.output.write` receives these two kinds, from a build with
-    the on-disk cache.
+    the on-disk cache. ``pieces``: the bytes as the pieces that make them up
+    once joined (``data`` is then empty), for a large file made of runs of
+    the last build's (the deadline report): never joined, they are written
+    as they are; :meth:`whole` joins them for a reader that needs the bytes.
     """
 
     area: Area
@@ -55,6 +58,19 @@ class Output:
     #: that renders the private files, which has time to spare, does so for
     #: large files (``None``: the writer computes it).
     digest: str | None = None
+    pieces: tuple[bytes | memoryview, ...] | None = None
+
+    def chunks(self) -> tuple[bytes | memoryview, ...]:
+        """The bytes, as pieces to write one after the other."""
+        return (self.data,) if self.pieces is None else self.pieces
+
+    def whole(self) -> bytes:
+        """The bytes, joined."""
+        return self.data if self.pieces is None else b"".join(self.pieces)
+
+    @property
+    def size(self) -> int:
+        return sum(memoryview(chunk).nbytes for chunk in self.chunks())
 
 
 @dataclass(frozen=True, slots=True)

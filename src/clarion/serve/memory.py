@@ -83,9 +83,9 @@ def render_in_memory(context: Any) -> dict[str, bytes]:
     pages: dict[str, tuple[str, bytes]] = {}
     for output in render_all(context, public_writers(context.config)):
         if output.area is Area.PUBLIC:
-            files[output.path] = output.data
+            files[output.path] = data = output.whole()
             if output.key is not None:
-                pages[output.path] = (output.key, output.data)
+                pages[output.path] = (output.key, data)
     cache = context.cache
     if cache is not None:
         cache.pages = pages
@@ -105,7 +105,7 @@ def render_first(context: Any, paths: Iterable[str]) -> dict[str, bytes]:
     for path in paths:
         output = renderer.page(path)
         if output is not None:
-            pages[path] = output.data
+            pages[path] = output.whole()
     return pages
 
 

@@ -72,7 +72,7 @@ def render_deadlines(context: RenderContext) -> Iterator[Output]:
         return
     files, places = made
     for path, k in zip(FILES, keys, strict=True):
-        yield Output(Area.PRIVATE, path, files.pop(path), k)
+        yield Output(Area.PRIVATE, path, b"", k, pieces=files.pop(path))
     if context.kept_rows is not None:
         context.places.append(places)  # kept once the private files are made
 
@@ -98,10 +98,12 @@ def _whole(
 
 def _spliced(
     context: RenderContext, templates: str, key: str | None, own: bool
-) -> tuple[dict[str, bytes], Places] | None:
+) -> tuple[dict[str, tuple[bytes | memoryview, ...]], Places] | None:
     """The three files from the last build's where its places say their
-    items are, and the places of this build's (``None``: no places are kept
-    in this build, which renders the files whole). With the theme's
+    items are, as the pieces that make them up (runs of the last build's
+    files, mapped, and the rows rendered now: never joined, so no file is
+    held whole), and the places of this build's (``None``: no places are
+    kept in this build, which renders the files whole). With the theme's
     templates, the report's order comes from the last build's too
     (:func:`~clarion.render.report.splice.plan`): only the parts of the
     incidents that changed are read."""
@@ -147,17 +149,17 @@ def _spliced(
         framed = frames(json_text, page, around)
         if framed is None:
             return None
-    files: dict[str, bytes] = {}
-    for name in names:  # each file joined once, its pieces let go as it is
+    files: dict[str, tuple[bytes | memoryview, ...]] = {}
+    for name in names:
         frame = framed[name]
-        files[name] = b"".join([frame.before, *items.pop(name), frame.after])
+        files[name] = (frame.before, *items.pop(name), frame.after)
     if own:
-        files[REPORT_HTML] = render_html(context.private.deadlines, config).encode("utf-8")
+        files[REPORT_HTML] = (render_html(context.private.deadlines, config).encode("utf-8"),)
     if not any(x >= 0 for x in offsets[REPORT_ICS]):  # no events: icalendar's own empty calendar
         calendar = render_deadline_calendar(report, title=config.title, base_url=config.base_url)
-        files[REPORT_ICS] = calendar
+        files[REPORT_ICS] = (calendar,)
     before = {name: len(framed[name].before) for name in names}
-    sizes = {name: len(data) for name, data in files.items()}
+    sizes = {name: sum(len(piece) for piece in data) for name, data in files.items()}
     made_places = places_of(
         order, places, key, before, offsets, sizes, rows_keys, frames_key, base, parts.inputs
     )

@@ -6,7 +6,6 @@ the MkDocs plugin call. Content errors raise before anything is written.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -203,10 +202,7 @@ def _spooled(output: Output) -> Output:
     digest when large, and its pieces that are runs of mapped files made
     ready to pickle as they are (read back as bytes, never joined)."""
     if output.digest is None and output.size >= DIGESTED_FROM:
-        digest = hashlib.sha256()
-        for chunk in output.chunks():
-            digest.update(chunk)
-        output = replace(output, digest=digest.hexdigest())
+        output = replace(output, digest=output.sha256())
     if output.pieces is not None:
         ready = tuple(PickleBuffer(p) if isinstance(p, memoryview) else p for p in output.pieces)
         output = replace(output, pieces=cast(tuple[bytes, ...], ready))

@@ -14,7 +14,6 @@ them again.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -258,8 +257,7 @@ class _Writing:
         if output.reused is not None:
             entry = ManifestEntry(output.reused[0], output.reused[1], output.key)
         else:
-            chunks = output.chunks()
-            entry = ManifestEntry(output.digest or _sha256(chunks), output.size, output.key)
+            entry = ManifestEntry(output.digest or output.sha256(), output.size, output.key)
         self._record(output.area, {output.path: entry})
         file = output.reused[2] if output.reused is not None else None
         self._place(output.area, relpath, output.path, entry, file, output.chunks())
@@ -405,13 +403,6 @@ def _clean(path: str) -> bool:
         and "//" not in path
         and all(part not in (".", "..") for part in path.split("/"))
     )
-
-
-def _sha256(chunks: Chunks) -> str:
-    digest = hashlib.sha256()
-    for chunk in chunks:
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _size(path: Path | str) -> int:

@@ -3,6 +3,7 @@ only :mod:`clarion.output.write` puts on disk."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -70,7 +71,16 @@ class Output:
 
     @property
     def size(self) -> int:
-        return sum(memoryview(chunk).nbytes for chunk in self.chunks())
+        if self.pieces is None:
+            return len(self.data)
+        return sum(memoryview(piece).nbytes for piece in self.pieces)
+
+    def sha256(self) -> str:
+        """The SHA-256 of the bytes (hex), their pieces hashed one after the other."""
+        digest = hashlib.sha256()
+        for chunk in self.chunks():
+            digest.update(chunk)
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,10 +209,14 @@ def _generic_builder(kind: Any, origin: Any, args: tuple[Any, ...]) -> Builder:
         # a key or value of exactly the plain kind asked for is taken as it is
         plain_key, plain_value = (_INLINE.get(a, _NeverPlain) for a in args)
 
+        found: list[Builder] = []  # the key's and the value's builders, on first use
+
         def build_mapping(data: Any) -> Any:
-            keys, values = _builder(args[0]), _builder(args[1])
+            if not found:
+                found.extend((_builder(args[0]), _builder(args[1])))
+            keys, values = found
             out = {}
-            for pair in _expect(data, list):
+            for pair in data if type(data) is list else _expect(data, list):
                 if type(pair) is not list or len(pair) != 2:
                     raise PlainDataError("expected a key and a value")
                 key, value = pair

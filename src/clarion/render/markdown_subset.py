@@ -7,9 +7,12 @@ byte the HTML that pipeline returns, about twenty times faster; for any
 other text it returns ``None`` and the full pipeline runs.
 
 * Paragraphs of text with ``**strong**``, ``*em*`` and ``_em_`` (not
-  nested, not touching another ``*``), single-backtick ```code``` spans and
-  ``[text](https://host/path)`` links (``http`` or ``https``, a plain host
-  name, no title). An ``_`` between two letters or digits is text.
+  nested, not touching another ``*``; ``****strong****`` is a strong
+  inside a strong), single-backtick ```code``` spans (in emphasis and
+  link text too) and ``[text](https://host/path)`` links (``http`` or
+  ``https``, a plain host name, no title; a code span of letters, digits
+  and ``._~-`` in the URL is its text). An ``_`` between two letters or
+  digits is text.
 * Fenced code blocks (```` ``` ```` or ``~~~``, with an optional language).
 * Tight bullet (``- ``, ``* ``) and numbered (``1. ``) lists, one line per
   item, the list standing alone between blank lines.
@@ -71,7 +74,8 @@ _SEPARATOR_RE = re.compile(r"\|(?:[ :-]+\|)+")
 # it), so the regular expression engine skips plain text quickly.
 _INLINE_RE = re.compile(
     r"`(?P<code>[^`]+)`(?!`)"
-    r"|\[(?<!!\[)(?P<text>[^\[\]`]+)\]\((?P<url>[^()\s]+)\)"
+    r"|\[(?<!!\[)(?P<text>(?:[^\[\]`]|`[^`\[\]]+`(?!`))+)\]\((?P<url>[^()\s]+)\)"
+    r"|\*\*\*\*(?P<strong2>[^\s*](?:[^*]*[^\s*])?)\*\*\*\*(?!\*)"
     r"|\*\*(?P<strong>[^\s*](?:[^*]*[^\s*])?)\*\*(?!\*)"
     r"|\*(?P<em>[^\s*](?:[^*]*[^\s*])?)\*(?!\*)"
     r"|_(?<!\w_)(?P<uem>[^\s_](?:[^_]|_(?<=[^\W_]_)(?=[^\W_]))*?(?<!\s))_(?!\w)"
@@ -81,6 +85,10 @@ _INLINE_RE = re.compile(
 # What the content of a link or emphasis may hold: text, and ``_`` only
 # between two letters or digits.
 _MARKED_RE = re.compile(r"[`\[\]*]|(?<![^\W_])_|_(?![^\W_])")
+# A code span within emphasis (Python-Markdown sets code spans aside first).
+_CODE_SPAN_RE = re.compile(r"`([^`]+)`(?!`)")
+# A code span in a URL that Python-Markdown turns into its text unchanged.
+_URL_CODE_RE = re.compile(r"(?<!`)`([A-Za-z0-9._~-]+)`(?!`)")
 _URL_RE = re.compile(
     r"https?://(?:[A-Za-z0-9-]+\.)*[A-Za-z]+"
     r"(?:[/?#](?:[A-Za-z0-9._~/?#@!$+,;=:*&-]|%[0-9A-Fa-f]{2})*)?"
@@ -270,22 +278,45 @@ class SubsetConverter:
                 parts.append(f"<code>{_code(code)}</code>")
             elif kind == "url" or kind == "text":
                 label, url = match.group("text"), match.group("url")
+                if "`" in url:  # a code span's text (Python-Markdown's unescape)
+                    url = _URL_CODE_RE.sub(r"\1", url)
                 if (
                     not _URL_RE.fullmatch(url)
                     or "xn--" in url.lower()
                     or ("&" in url and ";" in url)
                 ):
                     return None
-                inner = self._inline(label)  # emphasis only: the label has no ` or [
+                inner = self._inline(label)  # code and emphasis: the label has no [ or ]
                 if inner is None:
                     return None
                 href = url.replace("&", "&amp;")
                 parts.append(f'<a href="{href}" rel="{self._rel}">{inner}</a>')
             else:
-                content = match.group(kind)
-                if _MARKED_RE.search(content):
+                inner = _emphasised(match.group(kind))
+                if inner is None:
                     return None
-                tag = "strong" if kind == "strong" else "em"
-                parts.append(f"<{tag}>{_text(content)}</{tag}>")
+                tag = "em" if kind in ("em", "uem") else "strong"
+                if kind == "strong2":
+                    inner = f"<strong>{inner}</strong>"
+                parts.append(f"<{tag}>{inner}</{tag}>")
         parts.append(_text(text[at:]))
         return "".join(parts)
+
+
+def _emphasised(content: str) -> str | None:
+    """The HTML of an emphasis's content: text and code spans, or ``None``."""
+    if "`" not in content:
+        return None if _MARKED_RE.search(content) else _text(content)
+    parts: list[str] = []
+    at = 0
+    for match in _CODE_SPAN_RE.finditer(content):
+        between = content[at : match.start()]
+        code = match.group(1).strip(" ")
+        if _MARKED_RE.search(between) or not code:
+            return None
+        parts.append(f"{_text(between)}<code>{_code(code)}</code>")
+        at = match.end()
+    rest = content[at:]
+    if _MARKED_RE.search(rest):
+        return None
+    return "".join(parts) + _text(rest)

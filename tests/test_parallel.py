@@ -103,6 +103,55 @@ def test_fork_map_hands_inputs_to_workers_without_pickling_them():
         inputs.handle.close()
 
 
+def _big_results(_inputs, items):
+    return [(os.getpid(), item, "x" * 20_000) for item in items]
+
+
+def _memory_files() -> set[str]:
+    """The memory files this process holds open."""
+    held = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("/memfd:"):
+                held.add(fd)
+        except OSError:  # (the listing's own descriptor, closed since)
+            pass
+    return held
+
+
+@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="memory files are Linux's")
+def test_fork_map_takes_a_workers_results_from_a_memory_file_not_the_pipe(monkeypatch):
+    """A worker's chunk (megabytes here) is written into a memory file the
+    caller made before forking; what crosses the pool's pipe is its length.
+    The results are the same, in order, and every file is closed after."""
+    from clarion.core import result_files
+
+    handed: list[int | list[object]] = []
+    taken = result_files.taken
+    monkeypatch.setattr(
+        result_files, "taken", lambda value, fd: handed.append(value) or taken(value, fd)
+    )
+    before = _memory_files()
+    items = list(range(MIN_ITEMS * 2))
+    results = fork_map(_big_results, None, items, 2)
+    assert [item for _, item, _ in results] == items
+    assert all(len(text) == 20_000 for _, _, text in results)
+    assert {pid for pid, _, _ in results} - {os.getpid()}  # a worker did some chunks
+    assert handed and all(isinstance(value, int) and value > 20_000 for value in handed)
+    assert _memory_files() == before
+
+
+def test_results_the_memory_file_cannot_take_come_back_as_they_are():
+    from clarion.core.result_files import handed_over, taken
+
+    read_only = os.open(__file__, os.O_RDONLY)  # a write to it fails
+    try:
+        assert handed_over([1, "two"], read_only) == [1, "two"]
+    finally:
+        os.close(read_only)
+    assert taken([1, "two"], None) == [1, "two"]
+
+
 def test_background_returns_value_and_reraises_in_parent():
     assert Background(lambda: {"a": [1, 2]}).result() == {"a": [1, 2]}
 

@@ -15,7 +15,8 @@ from pickle import PickleBuffer
 from typing import TYPE_CHECKING, cast
 
 from .config import SiteConfig
-from .core.parallel import ITEMS_DONE, MIN_ITEMS, Spooled, default_workers, no_cycle_collection
+from .core.collection import no_cycle_collection
+from .core.parallel import ITEMS_DONE, MIN_ITEMS, Spooled, default_workers
 from .derive.changes import Change, next_change
 from .errors import UsageError
 from .load import Sources, load_sources

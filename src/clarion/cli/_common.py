@@ -128,7 +128,7 @@ def run() -> None:
     ends the same way)."""
     import atexit
 
-    from ..core.parallel import process_ends_with_command
+    from ..core.collection import process_ends_with_command
 
     process_ends_with_command()
     try:

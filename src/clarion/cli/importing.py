@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..config import load_config
-from ..core.parallel import no_cycle_collection
+from ..core.collection import no_cycle_collection
 from ..importers import FORMATS, read_source
 from . import _common as common
 from ._common import handle_errors, main, source_option

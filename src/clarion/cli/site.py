@@ -63,7 +63,7 @@ def build(
       clarion build --explain                 # why each file was rebuilt
     """
     from ..build import build as run_build
-    from ..core.parallel import no_collection_at_exit
+    from ..core.collection import no_collection_at_exit
 
     no_collection_at_exit()  # the command ends with the build
     started = time.perf_counter()

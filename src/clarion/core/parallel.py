@@ -24,8 +24,6 @@ build that forks none (its inputs unchanged) never imports them.
 
 from __future__ import annotations
 
-import atexit
-import gc
 import os
 import pickle
 import signal
@@ -34,7 +32,6 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from itertools import islice
 from typing import IO, Any, Generic, TypeVar
 
@@ -44,61 +41,6 @@ S = TypeVar("S")
 
 #: Below this many items the cost of starting workers outweighs the gain.
 MIN_ITEMS = 400
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one build.
-
-    A large build keeps every incident, update and page model alive until it
-    ends, and each collection walks all of them again: at 10,000 incidents
-    that is about a third of the build's time. Reference counting still frees
-    everything that is not in a cycle; the pause ends with the build, and one
-    collection then frees the rest.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-_COLLECTION_AT_EXIT_SKIPPED = False
-_PROCESS_ENDS_WITH_COMMAND = False
-
-
-def process_ends_with_command() -> None:
-    """Say that this process is the ``clarion`` program itself, which exits
-    when its one command ends (not a test runner or a library user that
-    calls the commands and goes on): see :func:`no_collection_at_exit`."""
-    global _PROCESS_ENDS_WITH_COMMAND
-    _PROCESS_ENDS_WITH_COMMAND = True
-
-
-def no_collection_at_exit() -> None:
-    """Spare the process the cyclic collection the interpreter runs as it
-    exits (once per process; :func:`atexit.register` of :func:`gc.freeze`).
-
-    A build's site, state and outputs stay alive until ``clarion build``
-    exits, and that last collection walks all of them again only for the
-    memory to go back to the system with the process: about 0.05 s of a
-    one-incident edit at 1,000 incidents. Only a command that exits right
-    after its build calls this (never ``clarion serve`` or a library user).
-
-    In the ``clarion`` program itself (:func:`process_ends_with_command`)
-    the collector also stays off after the build: the pause of
-    :func:`no_cycle_collection` would end with every object the build made
-    still young, and the first collection after it walks them all (about
-    0.09 s at 10,000 incidents) for a process about to exit.
-    """
-    global _COLLECTION_AT_EXIT_SKIPPED
-    if not _COLLECTION_AT_EXIT_SKIPPED:
-        _COLLECTION_AT_EXIT_SKIPPED = True
-        atexit.register(gc.freeze)
-    if _PROCESS_ENDS_WITH_COMMAND:
-        gc.disable()
 
 
 def default_workers() -> int:
@@ -155,6 +97,7 @@ def fork_map(
     results is never pickled (at 10,000 update files, pickling every parsed
     incident in a worker and reading it back in the caller cost about half
     a second of CPU), and no core waits while the caller only reads results.
+    A worker's results come back in a memory file (:mod:`.result_files`).
     """
     if workers <= 1 or len(items) < MIN_ITEMS or not can_fork():
         return func(inputs, items)
@@ -169,17 +112,23 @@ def fork_map(
 
     import multiprocessing
 
+    from .result_files import open_result_files, result_files_closed, taken
+
+    files = open_result_files(len(chunks))  # made before the workers, who inherit them
     context = multiprocessing.get_context("fork")
-    with context.Pool(
-        workers - 1, initializer=_start_worker, initargs=(os.getpid(), func, inputs)
-    ) as pool:
+    with (
+        result_files_closed(files),
+        context.Pool(
+            workers - 1, initializer=_start_worker, initargs=(os.getpid(), func, inputs)
+        ) as pool,
+    ):
 
         def send(_: object = None) -> None:
             with lock:  # (a chunk is taken and sent at once: none is lost at the end)
                 index = None if stopping.is_set() else next(upcoming, None)
                 if index is not None:
-                    result = pool.apply_async(_run_chunk, (chunks[index],), callback=send)
-                    sent.append((index, result))
+                    task = (chunks[index], None if files is None else files[index])
+                    sent.append((index, pool.apply_async(_run_chunk_into, task, callback=send)))
 
         try:
             for _ in range(2 * (workers - 1)):
@@ -193,7 +142,7 @@ def fork_map(
             with lock:
                 waiting = list(sent)
             for index, result in waiting:
-                parts[index] = result.get()
+                parts[index] = taken(result.get(), None if files is None else files[index])
         finally:
             # the pool ends with every chunk sent done, not terminated while
             # some are under way: a chunk sent by the result thread while the
@@ -268,6 +217,16 @@ def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
     assert _WORK is not None, "called outside a fork_map worker"
     func, inputs = _WORK
     return func(inputs, chunk)
+
+
+def _run_chunk_into(chunk: Sequence[Any], results_file: int | None) -> int | list[Any]:
+    """A chunk's results, handed over in ``results_file`` if there is one
+    (:mod:`.result_files`)."""
+    if results_file is None:
+        return _run_chunk(chunk)
+    from .result_files import handed_over
+
+    return handed_over(_run_chunk(chunk), results_file)
 
 
 class Background(Generic[R]):

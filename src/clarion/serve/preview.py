@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import SiteConfig, load_config
-from ..core.parallel import no_cycle_collection
+from ..core.collection import no_cycle_collection
 from ..derive.changes import Change, next_change
 from ..errors import ClarionError, ContentErrors, UsageError, display_path
 from ..load import UpdateFiles

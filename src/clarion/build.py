@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from pickle import PickleBuffer
 from typing import TYPE_CHECKING, cast
@@ -24,7 +24,7 @@ from .model import Site
 from .output.cache import BuildCache
 from .output.generations import OutputStore
 from .output.outdirs import absolute_folder, output_folder_problems
-from .output.stamp import input_stamp
+from .output.stamp import stamp_and_compare
 from .output.write import WriteReport
 from .render import THEME_DIR, Area, Output, RenderContext
 
@@ -152,6 +152,16 @@ def prepare(
         kept_rows=kept_rows,
         kept_metrics=metric_parts,
     )
+
+
+def _prepare_holding(
+    held: BuildCache, config: SiteConfig, now: datetime, workers: int
+) -> RenderContext:
+    """The site loaded and derived without the cache (a build that found its
+    inputs unchanged did neither); ``held``, the cache, lives as long as the
+    result: in the ``clarion`` program, which exits without freeing its
+    objects, what it began to read is never freed object by object."""
+    return prepare(config, now, None, workers)
 
 
 def _unchanged_report(cache: BuildCache, targets: dict[Area, Path]) -> WriteReport:
@@ -356,22 +366,26 @@ def _build(
     # real folders an older Clarion wrote (without the store) are adopted
     known = cache or BuildCache.open(config)
     adopt = {Path(f): set(known.manifest.get(a, {})) for a, f in known.targets.items()}
+    store = OutputStore({a.value: p for a, p in targets.items()}, adopt)
     stamp = None
     if cache is not None:
-        stamp = input_stamp(
+        again = _told_again(cache.told)
+
+        def recover() -> None:
+            with store.opened():
+                pass  # a killed build's leftovers are still removed
+
+        stamp, unchanged = stamp_and_compare(
             config,
             now.isoformat(),
             theme_dir=THEME_DIR,
-            digests=cache.source_digests,
-            known=cache.file_digests,
+            cache=cache,
+            targets=names if again is not None else {},
+            when_unchanged=recover,
+            fork=chosen > 1 and len(cache.manifest.get(Area.PUBLIC.value, {})) >= MIN_ITEMS,
         )
-    store = OutputStore({a.value: p for a, p in targets.items()}, adopt)
-    if cache is not None and stamp is not None and cache.unchanged_output(stamp, names):
-        again = _told_again(cache.told)
-        if again is not None:
+        if unchanged and again is not None:
             # same inputs, folders intact: nothing to load, derive, render or write
-            with store.opened():
-                pass  # a killed build's leftovers are still removed
             return BuildResult(
                 report=_unchanged_report(cache, targets),
                 public_dir=public,
@@ -379,7 +393,7 @@ def _build(
                 warnings=again[0],
                 next_change=again[1],
                 reasons=("no input changed",),
-                prepared=lambda: prepare(config, now, None, chosen),
+                prepared=partial(_prepare_holding, cache, config, now, chosen),
             )
     if cache is None or not store.exists():
         return _rebuild(config, now, cache, chosen, targets, known, adopt, stamp, progress)

@@ -12,6 +12,11 @@ from ..config import load_config
 from . import _common as common
 from ._common import handle_errors, main, now_option, resolve_now, source_option
 
+#: What a build made, held until the process ends: the ``clarion`` program
+#: exits without freeing its objects one by one (``cli._common.run``), and
+#: neither should the command's return.
+_HELD_TO_EXIT: list[object] = []
+
 
 @main.command()
 @source_option
@@ -78,6 +83,7 @@ def build(
             use_cache=not no_cache,
             progress=progress,
         )
+    _HELD_TO_EXIT.append(result)
     for warning in result.warnings:
         common.err.print(warning, markup=False)
     from ..render import Area

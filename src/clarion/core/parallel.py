@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import IO, Any, Generic, TypeVar
 
+from .result_files import handed_over
+
 T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S")
@@ -224,9 +226,50 @@ def _run_chunk_into(chunk: Sequence[Any], results_file: int | None) -> int | lis
     (:mod:`.result_files`)."""
     if results_file is None:
         return _run_chunk(chunk)
-    from .result_files import handed_over
-
     return handed_over(_run_chunk(chunk), results_file)
+
+
+class Forked(Generic[R]):
+    """``func()`` started now in a process forked with ``os.fork`` alone
+    (``multiprocessing`` is not imported: a build that finds nothing changed
+    never needs it); :meth:`result` waits for it and returns its value,
+    pickled into a memory file (:mod:`.result_files`). If the process
+    fails, or none can be forked, ``func`` runs here. Fork it before this
+    process starts any thread."""
+
+    def __init__(self, func: Callable[[], R]):
+        from .result_files import open_result_files
+
+        self._func = func
+        self._pid = 0
+        files = open_result_files(1) if hasattr(os, "fork") else None  # (Linux: memfd)
+        if files is None:
+            return
+        [self._file] = files
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child, which never returns
+            failed = 1
+            try:
+                _die_with_parent(parent)
+                failed = not isinstance(handed_over([func()], self._file), int)
+            finally:
+                os._exit(failed)
+        self._pid = pid
+
+    def result(self) -> R:
+        if not self._pid:
+            return self._func()
+        from .result_files import taken
+
+        try:
+            _, status = os.waitpid(self._pid, 0)
+            if status:
+                return self._func()
+            [value] = taken(os.fstat(self._file).st_size, self._file)
+            return value  # type: ignore[no-any-return]
+        finally:
+            os.close(self._file)
 
 
 class Background(Generic[R]):

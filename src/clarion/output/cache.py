@@ -59,7 +59,7 @@ import itertools
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,8 +74,10 @@ from .conversions import StoredConversions
 from .file_digests import FileDigests
 from .generations import files_as_listed
 from .parsed import (
+    ReadingStopped,
     atomic_write,
     atomic_write_compressed,
+    note_ignored,
     read_parsed,
     save_parsed,
     write_parsed,
@@ -130,6 +132,7 @@ class BuildCache:
     _reader: threading.Thread | None = None  # reading the Markdown file ahead
     _writing: Background[bool] | None = None  # writing the parsed file (save_parsed_ahead)
     _markdown_read: bytes | None = None  # what it read
+    _stopped: object = None  # what a reading stopped early had read (read_parsed_ahead)
     #: The SHA-256 of each input file by path, as the build's stamp read them.
     source_digests: dict[str, str] = field(default_factory=dict)
     #: The digests of input files earlier builds read, by their stat.
@@ -227,6 +230,43 @@ class BuildCache:
 
         self._reader = threading.Thread(target=read, name="clarion-cache-read", daemon=True)
         self._reader.start()
+
+    def read_parsed_ahead(self) -> Callable[[bool], None]:
+        """Start reading the parsed sources in a thread (while another process
+        computes the build's stamp). The function returned ends it, before
+        this process forks: ``finish(True)`` waits for the sources (and says
+        what the reading noted), ``finish(False)`` stops the reading (the
+        build needs no sources) and forgets what it read. A failure is left
+        for :attr:`parsed` to meet again, and report, in the build's thread."""
+        if self._parsed is not None:
+            return lambda needed: None
+        stop, notes = threading.Event(), []
+        path = self.folder / _PARSED_FILE
+
+        def read() -> None:
+            try:
+                self._parsed, self._file_lines, self._texts = read_parsed(
+                    path, self.salt, self._lines, stop, lambda *note: notes.append(note)
+                )
+            except ReadingStopped as stopped:
+                self._stopped = (stopped.read, self._lines)
+            except Exception:  # noqa: BLE001 - read again (and reported) by the build
+                self._parsed = None
+
+        def finish(needed: bool) -> None:
+            if not needed:
+                stop.set()
+            reader.join()
+            if needed:
+                for note in notes:
+                    note_ignored(*note)
+            else:  # (what was read is let go with the cache, not now)
+                self._stopped = (self._parsed, self._lines, self._stopped)
+                self._parsed, self._file_lines, self._texts, self._lines = None, None, None, {}
+
+        reader = threading.Thread(target=read, name="clarion-parsed-read", daemon=True)
+        reader.start()
+        return finish
 
     def _markdown_bytes(self) -> bytes:
         if self._reader is not None:

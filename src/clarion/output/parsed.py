@@ -20,7 +20,8 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -160,14 +161,30 @@ def save_parsed(
     return held + len(new), texts
 
 
+class ReadingStopped(Exception):
+    """:func:`read_parsed` was asked to stop (its ``stop`` was set); ``read``
+    holds what it had read (whoever stopped it decides when to let it go)."""
+
+    def __init__(self, read: Parsed) -> None:
+        super().__init__("stopped")
+        self.read = read
+
+
 def read_parsed(
-    path: Path, salt: str, lines: dict[str, bytes]
+    path: Path,
+    salt: str,
+    lines: dict[str, bytes],
+    stop: threading.Event | None = None,
+    note: Callable[[Path, str], None] | None = None,
 ) -> tuple[Parsed, int | None, str | None]:
     """The parsed sources of ``path`` (a later line for the same file wins),
     the number of lines read and the name of their texts file; nothing and
     ``None`` when the file is missing, of another version or site, or not
-    Clarion's (a note on stderr says so). Each incident's texts are decoded
-    when first read (:mod:`clarion.output.parsed_texts`)."""
+    Clarion's (``note``, by default a note on stderr, says so). Each
+    incident's texts are decoded when first read
+    (:mod:`clarion.output.parsed_texts`). Once ``stop`` is set it raises
+    :class:`ReadingStopped` (it is looked at every 256 lines)."""
+    say = note_ignored if note is None else note
     try:
         data = path.read_bytes()
     except OSError:
@@ -178,18 +195,20 @@ def read_parsed(
     except (CompressedError, ValueError):
         head = None
     if not isinstance(head, dict) or head.get("format") != FORMAT:
-        note_ignored(path, "not a cache this version of Clarion wrote")
+        say(path, "not a cache this version of Clarion wrote")
         return {}, None, None
     if head.get("version") != __version__ or head.get("salt") != salt:
         return {}, None, None  # another Clarion or another site.toml: parsed again, silently
     name = head.get("texts")
     blob = read_texts(path.parent, name)
     if blob is None:
-        note_ignored(path, "its texts file is missing")
+        say(path, "its texts file is missing")
         return {}, None, None
     parsed: Parsed = {}
     try:
-        for raw in raws[1:]:
+        for number, raw in enumerate(raws[1:]):
+            if stop is not None and not number % 256 and stop.is_set():
+                raise ReadingStopped(parsed)
             line, start, end = raw.rsplit(b"\t", 2)
             data, tab, updates = line.partition(b"\t")  # (JSON has no tab in it)
             text = data.decode("utf-8")
@@ -210,7 +229,7 @@ def read_parsed(
                 tuple(from_plain(ContentError, w) for w in warnings),
             )
     except (ValueError, TypeError, KeyError, PlainDataError):
-        note_ignored(path, "unreadable or damaged")
+        say(path, "unreadable or damaged")
         lines.clear()
         return {}, None, None
     return parsed, len(raws), str(name)

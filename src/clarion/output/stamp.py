@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from .. import __version__
 from ..config import SiteConfig
+from ..core.parallel import Forked
 from ..load.runbooks import runbooks_dir
+from .cache import BuildCache
 from .file_digests import FileDigests
 
 
@@ -60,3 +63,57 @@ def input_stamp(
                 if digests is not None:
                     digests[path] = each.hexdigest()
     return digest.hexdigest()
+
+
+def stamp_and_compare(
+    config: SiteConfig,
+    now: str,
+    *,
+    theme_dir: Path,
+    cache: BuildCache,
+    targets: dict[str, str],
+    when_unchanged: Callable[[], None],
+    fork: bool = True,
+) -> tuple[str, bool]:
+    """The stamp of the build's inputs at ``now`` (each file's digest in
+    ``cache.source_digests``) and whether the last build's output in
+    ``targets`` is what they make (:meth:`BuildCache.unchanged_output`; then
+    ``when_unchanged`` is called; never with no ``targets``).
+
+    After a build, with ``fork`` on a system that forks, both are found in a forked
+    process while this one reads the parsed sources, which any other build
+    reads next: at 50,000 incidents, stating every input file and reading
+    the digests remembered by stat takes about 0.3 s, and reading the parsed
+    sources 0.7 s. The digests come back in a memory file; when nothing
+    changed, the reading stops."""
+
+    def stamped() -> tuple[str, bool]:
+        stamp = input_stamp(
+            config,
+            now,
+            theme_dir=theme_dir,
+            digests=cache.source_digests,
+            known=cache.file_digests,
+        )
+        unchanged = bool(targets) and cache.unchanged_output(stamp, targets)
+        if unchanged:
+            when_unchanged()
+        return stamp, unchanged
+
+    if not fork or cache.stamp is None:
+        return stamped()
+
+    def in_background() -> tuple[str, bool, dict[str, str]]:
+        stamp, unchanged = stamped()
+        if unchanged:  # (nothing will be read: no digest to hand over or keep)
+            return stamp, unchanged, {}
+        if cache.file_digests is not None:
+            cache.file_digests.save()  # (the digests this process found)
+        return stamp, unchanged, cache.source_digests
+
+    stamping = Forked(in_background)
+    finish_reading = cache.read_parsed_ahead()
+    stamp, unchanged, digests = stamping.result()
+    cache.source_digests.update(digests)
+    finish_reading(not unchanged)
+    return stamp, unchanged

@@ -23,6 +23,12 @@ from tests.test_site_build import SITES
 pytestmark = pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="forks with memfd")
 
 
+@pytest.fixture(autouse=True)
+def _every_site_is_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stamp is forked for sites of ``MIN_ITEMS`` pages; these have three."""
+    monkeypatch.setattr("clarion.output.stamp.MIN_ITEMS", 1)
+
+
 def _built(tmp_path: Path) -> Path:
     root = tmp_path / "basic"
     shutil.copytree(SITES / "basic", root)
@@ -44,7 +50,7 @@ def _stamp(root: Path, *, fork: bool, now: str = NOW.isoformat()) -> tuple[str, 
         fork=fork,
     )
     assert recovered == ([True] if unchanged and not fork else [])  # (a forked one's is its own)
-    return stamp, unchanged, cache
+    return stamp(), unchanged, cache
 
 
 def test_the_forked_stamp_is_the_stamp_with_the_same_digests(tmp_path: Path) -> None:
@@ -103,3 +109,35 @@ def test_reading_the_parsed_sources_stops_when_asked(tmp_path: Path) -> None:
     with pytest.raises(ReadingStopped) as stopped:
         read_parsed(path, cache.salt, {}, stop)
     assert stopped.value.read == {}  # looked at before the first line
+
+
+def test_a_first_build_has_its_stamp_made_while_it_parses(tmp_path: Path) -> None:
+    """No parsed sources to read and no output to compare with: the forked
+    stamp is waited for only when it is asked for, and is the stamp."""
+    root = tmp_path / "basic"
+    shutil.copytree(SITES / "basic", root)
+    config = load_config(root)
+    here = stamp_and_compare(
+        config,
+        NOW.isoformat(),
+        theme_dir=THEME_DIR,
+        cache=BuildCache.open(config),
+        targets={},
+        when_unchanged=lambda: None,
+        fork=False,
+    )
+    cache = BuildCache.open(config)
+    there = stamp_and_compare(
+        config,
+        NOW.isoformat(),
+        theme_dir=THEME_DIR,
+        cache=cache,
+        targets={},
+        when_unchanged=lambda: None,
+        fork=True,
+    )
+    assert cache.source_digests == {}  # (the forked process keeps them to itself)
+    assert not here[1] and not there[1] and there[0]() == here[0]() == there[0]()
+    build(config, now=NOW)
+    assert BuildCache.open(config).stamp == here[0]()
+    assert (root / ".clarion-cache" / "digests.json.zst").is_file()

@@ -382,7 +382,7 @@ def _build(
             cache=cache,
             targets=names if again is not None else {},
             when_unchanged=recover,
-            fork=chosen > 1 and len(cache.manifest.get(Area.PUBLIC.value, {})) >= MIN_ITEMS,
+            fork=chosen > 1,
         )
         if unchanged and again is not None:
             # same inputs, folders intact: nothing to load, derive, render or write
@@ -395,12 +395,18 @@ def _build(
                 reasons=("no input changed",),
                 prepared=partial(_prepare_holding, cache, config, now, chosen),
             )
-    if cache is None or not store.exists():
-        return _rebuild(config, now, cache, chosen, targets, known, adopt, stamp, progress)
-    # the store is held from here on, and a spare made while the build loads
-    with store.opened():
-        store.copy_ahead()
-        return _rebuild(config, now, cache, chosen, targets, known, adopt, stamp, progress, store)
+    try:
+        if cache is None or not store.exists():
+            return _rebuild(config, now, cache, chosen, targets, known, adopt, stamp, progress)
+        # the store is held from here on, and a spare made while the build loads
+        with store.opened():
+            store.copy_ahead()
+            return _rebuild(
+                config, now, cache, chosen, targets, known, adopt, stamp, progress, store
+            )
+    finally:
+        if stamp is not None:
+            stamp()  # (a stamp still being made is waited for, whatever the build did)
 
 
 def _rebuild(
@@ -411,7 +417,7 @@ def _rebuild(
     targets: dict[Area, Path],
     known: BuildCache,
     adopt: dict[Path, set[str]],
-    stamp: str | None,
+    stamp: Callable[[], str] | None,
     progress: Callable[[int, int], None] | None,
     store: OutputStore | None = None,
 ) -> BuildResult:
@@ -459,7 +465,7 @@ def _rebuild(
         meanwhile()
     if cache is not None:
         files = {area: dict(entries) for area, entries in report.manifest.items()}
-        cache.save(files, names, stamp, notes, said[0])
+        cache.save(files, names, stamp() if stamp is not None else None, notes, said[0])
     for wait in later:
         wait()
     again = _told_again(said[0])

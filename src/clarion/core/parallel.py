@@ -258,12 +258,14 @@ class Forked(Generic[R]):
         self._pid = pid
 
     def result(self) -> R:
+        """The value (waited for once; asked again, ``func`` runs here)."""
         if not self._pid:
             return self._func()
         from .result_files import taken
 
+        pid, self._pid = self._pid, 0
         try:
-            _, status = os.waitpid(self._pid, 0)
+            _, status = os.waitpid(pid, 0)
             if status:
                 return self._func()
             [value] = taken(os.fstat(self._file).st_size, self._file)

@@ -66,7 +66,7 @@ def read_update_files(
         seen[slug] = relpath
         cached = None
         if cache is not None:
-            cached = cache.parsed_incident(relpath, cache.source_digest(name))
+            cached = cache.parsed_incident(relpath, name)
         if cached is not None:
             incident, warnings = cached
             replay = ErrorCollector()

@@ -176,18 +176,18 @@ class BuildCache:
     # -- parsed sources ----------------------------------------------------------
 
     def parsed_incident(
-        self, relpath: str, digest: str
+        self, relpath: str, path: str
     ) -> tuple[Incident, tuple[ContentError, ...]] | None:
-        """The cached (incident, warnings) of a source file, if its bytes are unchanged."""
+        """The cached (incident, warnings) of the source file at ``path``, if
+        its bytes are unchanged (its digest is looked at only when there is
+        an entry: as the stamp read them, else read now)."""
         entry = self.parsed.get(relpath)
-        if entry is not None and entry[0] == digest:
-            return entry[1], entry[2]
-        return None
-
-    def source_digest(self, path: Path | str) -> str:
-        """The SHA-256 of ``path``'s bytes: as the stamp read them, else read now."""
-        known = self.source_digests.get(str(path))
-        return known if known is not None else hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if entry is None:
+            return None
+        digest = self.source_digests.get(path)
+        if digest is None:
+            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return (entry[1], entry[2]) if entry[0] == digest else None
 
     def store_incident(
         self, relpath: str, digest: str, incident: Incident, warnings: Iterable[ContentError]
@@ -400,6 +400,16 @@ class BuildCache:
             )
             self._removed = self._parsed_dirty = False
         if self.file_digests is not None:
+            self.file_digests.save()
+
+    def save_digests(self) -> None:
+        """Keep the input files' digests this process found (best effort: the
+        process that makes a build's stamp, which may be a forked one)."""
+        if self.file_digests is not None:
+            try:
+                self._prepare_folder()
+            except OSError:
+                return
             self.file_digests.save()
 
     def _prepare_folder(self) -> None:

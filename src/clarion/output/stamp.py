@@ -7,14 +7,16 @@ earlier builds (:mod:`clarion.output.file_digests`)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 from .. import __version__
 from ..config import SiteConfig
-from ..core.parallel import Forked
+from ..core.parallel import MIN_ITEMS, Forked
 from ..load.runbooks import runbooks_dir
 from .cache import BuildCache
 from .file_digests import FileDigests
@@ -74,18 +76,25 @@ def stamp_and_compare(
     targets: dict[str, str],
     when_unchanged: Callable[[], None],
     fork: bool = True,
-) -> tuple[str, bool]:
-    """The stamp of the build's inputs at ``now`` (each file's digest in
-    ``cache.source_digests``) and whether the last build's output in
-    ``targets`` is what they make (:meth:`BuildCache.unchanged_output`; then
-    ``when_unchanged`` is called; never with no ``targets``).
+) -> tuple[Callable[[], str], bool]:
+    """The stamp of the build's inputs at ``now`` (a function that returns
+    it; each file's digest in ``cache.source_digests``) and whether the last
+    build's output in ``targets`` is what they make
+    (:meth:`BuildCache.unchanged_output`, which is then followed by
+    ``when_unchanged``; no ``targets``: never).
 
-    After a build, with ``fork`` on a system that forks, both are found in a forked
-    process while this one reads the parsed sources, which any other build
-    reads next: at 50,000 incidents, stating every input file and reading
-    the digests remembered by stat takes about 0.3 s, and reading the parsed
-    sources 0.7 s. The digests come back in a memory file; when nothing
-    changed, the reading stops."""
+    With ``fork``, on a large site (:func:`_large`) and a system that forks,
+    both are found in a process forked with ``os.fork`` alone
+    (:class:`Forked`), which also keeps the digests it found:
+
+    * after a build, while this one reads the parsed sources, which any
+      other build reads next: at 50,000 incidents, stating every input file
+      and reading the digests remembered by stat takes about 0.3 s, and
+      reading the parsed sources 0.7 s. The digests come back in a memory
+      file; when nothing changed, the reading stops;
+    * at a first build, which has no parsed sources to reuse (no digest to
+      look at) and nothing to compare with, while this one parses: the
+      stamp is waited for when the build saves it, or ends otherwise."""
 
     def stamped() -> tuple[str, bool]:
         stamp = input_stamp(
@@ -100,20 +109,34 @@ def stamp_and_compare(
             when_unchanged()
         return stamp, unchanged
 
-    if not fork or cache.stamp is None:
-        return stamped()
-
     def in_background() -> tuple[str, bool, dict[str, str]]:
         stamp, unchanged = stamped()
         if unchanged:  # (nothing will be read: no digest to hand over or keep)
             return stamp, unchanged, {}
-        if cache.file_digests is not None:
-            cache.file_digests.save()  # (the digests this process found)
-        return stamp, unchanged, cache.source_digests
+        cache.save_digests()
+        return stamp, unchanged, {} if first else cache.source_digests
 
+    first = cache.stamp is None
+    if not fork or not _large(config, cache):
+        stamp, unchanged = stamped()
+        return (lambda: stamp), unchanged
     stamping = Forked(in_background)
+    if first:
+        return functools.cache(lambda: stamping.result()[0]), False
     finish_reading = cache.read_parsed_ahead()
     stamp, unchanged, digests = stamping.result()
     cache.source_digests.update(digests)
     finish_reading(not unchanged)
-    return stamp, unchanged
+    return (lambda: stamp), unchanged
+
+
+def _large(config: SiteConfig, cache: BuildCache) -> bool:
+    """A site worth a forked process: its last build wrote ``MIN_ITEMS``
+    public files, or (a first build) its updates folder holds as many."""
+    if cache.stamp is not None:
+        return len(cache.manifest.get("public", {})) >= MIN_ITEMS
+    try:
+        with os.scandir(config.updates_dir) as entries:
+            return sum(1 for _ in itertools.islice(entries, MIN_ITEMS)) >= MIN_ITEMS
+    except OSError:
+        return False

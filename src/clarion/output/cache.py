@@ -72,7 +72,7 @@ from ..model import Incident
 from .compressed import CompressedError, compress, decompress
 from .conversions import StoredConversions
 from .file_digests import FileDigests
-from .generations import files_as_listed
+from .generations import current_generation, files_as_listed
 from .parsed import (
     ReadingStopped,
     atomic_write,
@@ -156,7 +156,7 @@ class BuildCache:
             data = json.loads((folder / _MANIFEST_FILE).read_text(encoding="utf-8"))
             if data.get("version") == __version__:
                 cache.targets = data["targets"]
-                shown = _current_generation(cache.targets)
+                shown = current_generation(cache.targets)
                 if shown is not None and data.get("generation") != shown:
                     # the folders moved on without this manifest (a build killed
                     # after publishing, before saving the cache): not to be trusted
@@ -232,12 +232,11 @@ class BuildCache:
         self._reader.start()
 
     def read_parsed_ahead(self) -> Callable[[bool], None]:
-        """Start reading the parsed sources in a thread (while another process
-        computes the build's stamp). The function returned ends it, before
-        this process forks: ``finish(True)`` waits for the sources (and says
-        what the reading noted), ``finish(False)`` stops the reading (the
-        build needs no sources) and forgets what it read. A failure is left
-        for :attr:`parsed` to meet again, and report, in the build's thread."""
+        """Read the parsed sources in a thread (while another process makes the
+        stamp); the function returned ends it, before this process forks:
+        ``finish(True)`` waits for them (and says what the reading noted),
+        ``finish(False)`` stops it and forgets what it read. A failure is met
+        again, and reported, by :attr:`parsed` in the build's thread."""
         if self._parsed is not None:
             return lambda needed: None
         stop, notes = threading.Event(), []
@@ -399,17 +398,16 @@ class BuildCache:
                 path, self.salt, self.parsed, self._lines, held, self._texts, self._removed
             )
             self._removed = self._parsed_dirty = False
-        if self.file_digests is not None:
-            self.file_digests.save()
+        self.save_digests()
 
     def save_digests(self) -> None:
         """Keep the input files' digests this process found (best effort: the
         process that makes a build's stamp, which may be a forked one)."""
+        try:
+            self._prepare_folder()
+        except OSError:
+            return
         if self.file_digests is not None:
-            try:
-                self._prepare_folder()
-            except OSError:
-                return
             self.file_digests.save()
 
     def _prepare_folder(self) -> None:
@@ -438,7 +436,7 @@ class BuildCache:
                 "notes": notes or {},
                 "told": told,
                 "targets": targets,
-                "generation": _current_generation(targets),
+                "generation": current_generation(targets),
                 "files": {
                     area: {path: [e.sha, e.size, e.key] for path, e in sorted(files.items())}
                     for area, files in sorted(manifest.items())
@@ -488,16 +486,3 @@ def _model_shape() -> str:
         if dataclasses.is_dataclass(kind)
     )
     return hashlib.sha256("\n".join(shapes).encode()).hexdigest()[:16]
-
-
-def _current_generation(targets: dict[str, str]) -> str | None:
-    """The generation the output folders show now (see :mod:`clarion.output.generations`)."""
-    from .generations import POINTER, store_for
-
-    public = targets.get("public")
-    if public is None:
-        return None
-    try:
-        return os.readlink(store_for(Path(public)) / POINTER)
-    except OSError:
-        return None

@@ -440,3 +440,14 @@ def _copy_generation(
         shutil.rmtree(partial, ignore_errors=True)
         return False
     return True
+
+
+def current_generation(targets: dict[str, str]) -> str | None:
+    """The generation the output folders in ``targets`` show now (their store's pointer)."""
+    public = targets.get("public")
+    if public is None:
+        return None
+    try:
+        return os.readlink(store_for(Path(public)) / POINTER)
+    except OSError:
+        return None

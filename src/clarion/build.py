@@ -202,18 +202,11 @@ def _keep_parts(context: RenderContext) -> None:
         metric_parts.save(context.private.metric_parts_kept)
 
 
-#: Outputs of the private files' process at least this large come with their
-#: digest, computed there (the main process, which writes them, is the one
-#: that finishes last).
-DIGESTED_FROM = 1 << 20
-
-
 def _spooled(output: Output) -> Output:
-    """``output`` as the private files' process hands it over: with its
-    digest when large, and its pieces that are runs of mapped files made
-    ready to pickle as they are (read back as bytes, never joined)."""
-    if output.digest is None and output.size >= DIGESTED_FROM:
-        output = replace(output, digest=output.sha256())
+    """``output`` as the private files' process hands it over: its pieces
+    that are runs of mapped files made ready to pickle as they are (read
+    back as bytes, never joined). It is not hashed there: that process
+    ends last, and the main process, which writes it, has time to spare."""
     if output.pieces is not None:
         ready = tuple(PickleBuffer(p) if isinstance(p, memoryview) else p for p in output.pieces)
         output = replace(output, pieces=cast(tuple[bytes, ...], ready))

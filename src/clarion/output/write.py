@@ -257,7 +257,7 @@ class _Writing:
         if output.reused is not None:
             entry = ManifestEntry(output.reused[0], output.reused[1], output.key)
         else:
-            entry = ManifestEntry(output.digest or output.sha256(), output.size, output.key)
+            entry = ManifestEntry(output.sha256(), output.size, output.key)
         self._record(output.area, {output.path: entry})
         file = output.reused[2] if output.reused is not None else None
         self._place(output.area, relpath, output.path, entry, file, output.chunks())

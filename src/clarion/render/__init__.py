@@ -55,10 +55,6 @@ class Output:
     key: str | None = None
     reused: tuple[str, int, str] | None = None
     carried: Carried | None = None
-    #: The SHA-256 of ``data`` (hex), when its maker computed it: the process
-    #: that renders the private files, which has time to spare, does so for
-    #: large files (``None``: the writer computes it).
-    digest: str | None = None
     pieces: tuple[bytes | memoryview, ...] | None = None
 
     def chunks(self) -> tuple[bytes | memoryview, ...]:

@@ -124,12 +124,12 @@ def test_fork_map_takes_a_workers_results_from_a_memory_file_not_the_pipe(monkey
     """A worker's chunk (megabytes here) is written into a memory file the
     caller made before forking; what crosses the pool's pipe is its length.
     The results are the same, in order, and every file is closed after."""
-    from clarion.core import result_files
+    from clarion.core import parallel
 
     handed: list[int | list[object]] = []
-    taken = result_files.taken
+    taken = parallel.taken
     monkeypatch.setattr(
-        result_files, "taken", lambda value, fd: handed.append(value) or taken(value, fd)
+        parallel, "taken", lambda value, fd: handed.append(value) or taken(value, fd)
     )
     before = _memory_files()
     items = list(range(MIN_ITEMS * 2))
@@ -138,6 +138,21 @@ def test_fork_map_takes_a_workers_results_from_a_memory_file_not_the_pipe(monkey
     assert all(len(text) == 20_000 for _, _, text in results)
     assert {pid for pid, _, _ in results} - {os.getpid()}  # a worker did some chunks
     assert handed and all(isinstance(value, int) and value > 20_000 for value in handed)
+    assert _memory_files() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="memory files are Linux's")
+def test_a_forked_call_returns_its_value_and_runs_here_when_no_process_can_be_had(monkeypatch):
+    from clarion.core.parallel import Forked
+
+    before = _memory_files()
+    assert Forked(lambda: {"pid": os.getpid()}).result()["pid"] != os.getpid()
+
+    def no_process() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_process)
+    assert Forked(lambda: {"pid": os.getpid()}).result()["pid"] == os.getpid()
     assert _memory_files() == before
 
 

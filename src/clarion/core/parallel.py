@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import IO, Any, Generic, TypeVar
 
-from .result_files import handed_over
+from .result_files import handed_over, open_result_files, result_files_closed, taken
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -113,8 +113,6 @@ def fork_map(
     stopping = threading.Event()  # the caller leaves: no chunk is sent after
 
     import multiprocessing
-
-    from .result_files import open_result_files, result_files_closed, taken
 
     files = open_result_files(len(chunks))  # made before the workers, who inherit them
     context = multiprocessing.get_context("fork")
@@ -238,8 +236,6 @@ class Forked(Generic[R]):
     process starts any thread."""
 
     def __init__(self, func: Callable[[], R]):
-        from .result_files import open_result_files
-
         self._func = func
         self._pid = 0
         files = open_result_files(1) if hasattr(os, "fork") else None  # (Linux: memfd)
@@ -247,7 +243,11 @@ class Forked(Generic[R]):
             return
         [self._file] = files
         parent = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # (no process to be had: it runs here)
+            os.close(self._file)
+            return
         if pid == 0:  # pragma: no cover - the child, which never returns
             failed = 1
             try:
@@ -261,8 +261,6 @@ class Forked(Generic[R]):
         """The value (waited for once; asked again, ``func`` runs here)."""
         if not self._pid:
             return self._func()
-        from .result_files import taken
-
         pid, self._pid = self._pid, 0
         try:
             _, status = os.waitpid(pid, 0)

@@ -1,7 +1,8 @@
 """Worker results handed to the caller in memory files, not through a pipe.
 
 A chunk of :func:`clarion.core.parallel.fork_map` done by a worker comes back
-pickled. Through the pool's pipe (64 KiB at a time) a few megabytes take the
+pickled (as does the value of :class:`clarion.core.parallel.Forked`).
+Through the pool's pipe (64 KiB at a time) a few megabytes take the
 caller's thread that reads them dozens of turns at the interpreter's lock,
 which the caller holds while it parses its own share, and the worker waits
 on its write all that while: at 10,000 update files a worker stood idle for

@@ -272,10 +272,10 @@ class SubsetConverter:
             parts.append(_text(text[at : match.start()]))
             at = match.end()
             if kind == "code":
-                code = match.group("code").strip(" ")
-                if not code:
+                code = _code_span(match.group("code"))
+                if code is None:
                     return None
-                parts.append(f"<code>{_code(code)}</code>")
+                parts.append(code)
             elif kind == "url" or kind == "text":
                 label, url = match.group("text"), match.group("url")
                 if "`" in url:  # a code span's text (Python-Markdown's unescape)
@@ -303,6 +303,13 @@ class SubsetConverter:
         return "".join(parts)
 
 
+def _code_span(content: str) -> str | None:
+    """The HTML of a code span's content (spaces around it dropped), or
+    ``None`` when nothing is left."""
+    code = content.strip(" ")
+    return f"<code>{_code(code)}</code>" if code else None
+
+
 def _emphasised(content: str) -> str | None:
     """The HTML of an emphasis's content: text and code spans, or ``None``."""
     if "`" not in content:
@@ -311,10 +318,10 @@ def _emphasised(content: str) -> str | None:
     at = 0
     for match in _CODE_SPAN_RE.finditer(content):
         between = content[at : match.start()]
-        code = match.group(1).strip(" ")
-        if _MARKED_RE.search(between) or not code:
+        code = _code_span(match.group(1))
+        if _MARKED_RE.search(between) or code is None:
             return None
-        parts.append(f"{_text(between)}<code>{_code(code)}</code>")
+        parts.append(_text(between) + code)
         at = match.end()
     rest = content[at:]
     if _MARKED_RE.search(rest):

@@ -15,14 +15,13 @@ import pytest
 from clarion.build import build
 from clarion.config import load_config
 from clarion.core.parallel import (
-    ITEMS_DONE,
     MIN_ITEMS,
     Background,
-    Spooled,
     can_fork,
     fork_imap,
     fork_map,
 )
+from clarion.core.spool import ITEMS_DONE, Spooled
 from tests.conftest import NOW, build_clean
 from tests.test_site_build import tree
 

@@ -7,16 +7,16 @@ the MkDocs plugin call. Content errors raise before anything is written.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, partial
 from pathlib import Path
-from pickle import PickleBuffer
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from .config import SiteConfig
 from .core.collection import no_cycle_collection
-from .core.parallel import ITEMS_DONE, MIN_ITEMS, Spooled, default_workers
+from .core.parallel import MIN_ITEMS, default_workers
+from .core.spool import ITEMS_DONE, Spooled
 from .derive.changes import Change, next_change
 from .errors import UsageError
 from .load import Sources, load_sources
@@ -202,17 +202,6 @@ def _keep_parts(context: RenderContext) -> None:
         metric_parts.save(context.private.metric_parts_kept)
 
 
-def _spooled(output: Output) -> Output:
-    """``output`` as the private files' process hands it over: its pieces
-    that are runs of mapped files made ready to pickle as they are (read
-    back as bytes, never joined). It is not hashed there: that process
-    ends last, and the main process, which writes it, has time to spare."""
-    if output.pieces is not None:
-        ready = tuple(PickleBuffer(p) if isinstance(p, memoryview) else p for p in output.pieces)
-        output = replace(output, pieces=cast(tuple[bytes, ...], ready))
-    return output
-
-
 def render_all(
     context: RenderContext,
     writers: Iterable[Writer] | None = None,
@@ -239,7 +228,9 @@ def render_all(
 
         def in_process() -> Iterator[tuple[int, Output]]:
             for number, writer in enumerate(in_background):
-                yield from ((number, _spooled(output)) for output in writer(context))
+                # (not hashed here: this process ends last, and the main
+                # process, which writes them, has time to spare)
+                yield from ((number, output) for output in writer(context))
             yield ITEMS_DONE
             _keep_parts(context)
 

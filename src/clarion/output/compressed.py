@@ -13,7 +13,9 @@ file as missing, never as holding what it could decode of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from array import array
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 import zstandard
@@ -55,3 +57,32 @@ def write_compressed(handle: BinaryIO, chunks: Iterable[bytes]) -> None:
                 out.write(b"".join(batch))
                 batch, size = [], 0
         out.write(b"".join(batch))
+
+
+#: How many items of a long list :func:`json_chunks` makes text of at a time.
+_RUN = 8192
+
+
+def json_chunks(value: object) -> Iterator[bytes]:
+    """The compact JSON of ``value`` (as ``json.dumps`` with ``","`` and
+    ``":"`` and ``ensure_ascii=False`` writes it; an ``array`` as a list), in
+    pieces: a long list a run of items at a time, so that a large value is
+    never text whole."""
+    if isinstance(value, dict):
+        yield b"{"
+        for number, (key, item) in enumerate(value.items()):
+            yield b"%s%s:" % (b"," if number else b"", _dumps(key))
+            yield from json_chunks(item)
+        yield b"}"
+    elif isinstance(value, list | array) and len(value) > _RUN:
+        yield b"["
+        for start in range(0, len(value), _RUN):
+            run = _dumps(list(value[start : start + _RUN]))[1:-1]
+            yield b"," + run if start else run
+        yield b"]"
+    else:
+        yield _dumps(value.tolist() if isinstance(value, array) else value)
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -20,13 +20,14 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ..core.stretch import Piece, write_pieces
 from ..errors import ClarionError
 from ..render import Area, Carried, Output
 from .cache import ManifestEntry
 from .generations import Manifest, OutputStore
 
 #: An output's bytes, as pieces written one after the other (:meth:`Output.chunks`).
-Chunks = Sequence[bytes | memoryview]
+Chunks = Sequence[Piece]
 
 
 class OutputPathError(ClarionError):
@@ -137,7 +138,7 @@ class _Staging:
                 shutil.copyfile(source, temporary)
         else:
             with open(temporary, "wb") as handle:
-                handle.writelines(data)
+                write_pieces(handle, data)
         os.replace(temporary, destination)
 
     def _write_new(self, area: Area, relpath: str, data: Chunks) -> bool:
@@ -151,7 +152,7 @@ class _Staging:
                 os.makedirs(parent, exist_ok=True)
                 self.made_folders.add(parent)
             with open(destination, "xb") as handle:
-                handle.writelines(data)
+                write_pieces(handle, data)
         except OSError:
             return False
         self.written.append((area, relpath))

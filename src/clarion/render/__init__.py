@@ -11,6 +11,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..core.stretch import Piece, blocks_of, piece_size
+
 if TYPE_CHECKING:
     from ..config import SiteConfig
     from ..derive import State
@@ -45,8 +47,10 @@ class Output:
     :mod:`clarion.output.write` receives these two kinds, from a build with
     the on-disk cache. ``pieces``: the bytes as the pieces that make them up
     once joined (``data`` is then empty), for a large file made of runs of
-    the last build's (the deadline report): never joined, they are written
-    as they are; :meth:`whole` joins them for a reader that needs the bytes.
+    the last build's and of a file its items were written to as they were
+    rendered (the deadline report; :mod:`clarion.core.stretch`): never
+    joined, they are written as they are; :meth:`whole` joins them for a
+    reader that needs the bytes.
     """
 
     area: Area
@@ -55,27 +59,27 @@ class Output:
     key: str | None = None
     reused: tuple[str, int, str] | None = None
     carried: Carried | None = None
-    pieces: tuple[bytes | memoryview, ...] | None = None
+    pieces: tuple[Piece, ...] | None = None
 
-    def chunks(self) -> tuple[bytes | memoryview, ...]:
+    def chunks(self) -> tuple[Piece, ...]:
         """The bytes, as pieces to write one after the other."""
         return (self.data,) if self.pieces is None else self.pieces
 
     def whole(self) -> bytes:
         """The bytes, joined."""
-        return self.data if self.pieces is None else b"".join(self.pieces)
+        return self.data if self.pieces is None else b"".join(blocks_of(self.pieces))
 
     @property
     def size(self) -> int:
         if self.pieces is None:
             return len(self.data)
-        return sum(memoryview(piece).nbytes for piece in self.pieces)
+        return sum(piece_size(piece) for piece in self.pieces)
 
     def sha256(self) -> str:
         """The SHA-256 of the bytes (hex), their pieces hashed one after the other."""
         digest = hashlib.sha256()
-        for chunk in self.chunks():
-            digest.update(chunk)
+        for block in blocks_of(self.chunks()):
+            digest.update(block)
         return digest.hexdigest()
 
 

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from ... import __version__
 from ...config import SiteConfig
+from ...core.stretch import Piece
 from ...derive.deadline_report import ReportParts
 from ...derive.deadlines import DeadlineReport, Obligation, ObligationState
 from ...output.cache import fingerprint_files, render_key
@@ -98,7 +99,7 @@ def _whole(
 
 def _spliced(
     context: RenderContext, templates: str, key: str | None, own: bool
-) -> tuple[dict[str, tuple[bytes | memoryview, ...]], Places] | None:
+) -> tuple[dict[str, tuple[Piece, ...]], Places] | None:
     """The three files from the last build's where its places say their
     items are, as the pieces that make them up (runs of the last build's
     files, mapped, and the rows rendered now: never joined, so no file is
@@ -149,7 +150,7 @@ def _spliced(
         framed = frames(json_text, page, around)
         if framed is None:
             return None
-    files: dict[str, tuple[bytes | memoryview, ...]] = {}
+    files: dict[str, tuple[Piece, ...]] = {}
     for name in names:
         frame = framed[name]
         files[name] = (frame.before, *items.pop(name), frame.after)

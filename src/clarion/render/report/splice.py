@@ -10,9 +10,10 @@ each incident's rows key). The next build puts the files together in the
 report's order from runs of the last build's bytes, copied as they are for
 the items whose incident's rows key is unchanged, and the rows it renders
 for the others: the work is the size of the change and one copy of the
-files, not one step per item. The last build's files are mapped, not read:
-a run is a view of the mapping until the new file is joined, so the
-process holds each file once, the new one.
+files, not one step per item. The last build's files are mapped, not read
+whole; each run and each new row is written, as it comes, to an unnamed
+temporary file, which the new file's output carries as a stretch of it
+(:mod:`clarion.core.stretch`): no process holds a file's items.
 
 What no item holds is rendered each time: the JSON around its list of items
 (the summary and the lint), the page around its rows, the calendar's head
@@ -28,17 +29,19 @@ from __future__ import annotations
 import json
 import mmap
 import os
+from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ... import __version__
+from ...core.stretch import Piece, Spill
 from ...derive.deadline_report import ReportParts, sort_key
 from ...derive.deadlines import DeadlineReport, Obligation
 from ...derive.owed import STATE_ORDER, ObligationState
 from ...output.cache import BuildCache
-from ...output.compressed import CompressedError, compress, decompress
+from ...output.compressed import CompressedError, decompress, json_chunks, write_compressed
 from ..ical import is_event_bytes
 from .common import REPORT_HTML, REPORT_ICS, REPORT_JSON
 from .rows import Row
@@ -61,7 +64,7 @@ class Places:
 
     key: str
     items: list[str]
-    offsets: dict[str, list[int]]  # by file, two per item
+    offsets: dict[str, array[int]]  # by file, two per item
     sizes: dict[str, int]  # by file
     parts: dict[str, str]  # rows key, by slug
     ranks: list[int]  # each item's state, by rank (its place in the report's order)
@@ -86,7 +89,7 @@ def read_places(path: Path) -> Places | None:
         places = Places(
             str(data["key"]),
             data["items"],
-            data["offsets"],
+            {name: array("q", data["offsets"][name]) for name in FILES},
             data["sizes"],
             data["parts"],
             data["ranks"],
@@ -97,6 +100,8 @@ def read_places(path: Path) -> Places | None:
         )
     except (OSError, CompressedError, ValueError, TypeError, KeyError, AttributeError):
         return None
+    except OverflowError:  # an offset too large for the file
+        return None
     count = len(places.items)
     shapes_fit = (
         isinstance(places.items, list)
@@ -104,7 +109,6 @@ def read_places(path: Path) -> Places | None:
         and isinstance(places.inputs, dict)
         and isinstance(places.offsets, dict)
         and isinstance(places.sizes, dict)
-        and all(isinstance(places.offsets.get(f), list) for f in FILES)
         and all(len(places.offsets[f]) == 2 * count for f in FILES)
         and isinstance(places.ranks, list)
         and isinstance(places.dues, list)
@@ -133,11 +137,11 @@ def save_places(path: Path, places: Places) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(exist_ok=True)
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        temporary.write_bytes(compress(text.encode("utf-8")))
+        with temporary.open("wb") as handle:  # (never held whole: long lists in runs)
+            write_compressed(handle, json_chunks(data))
         os.replace(temporary, path)
     except OSError:
-        return
+        temporary.unlink(missing_ok=True)
 
 
 def previous_files(
@@ -183,41 +187,47 @@ _LOOKS: dict[str, Callable[[bytes, str], bool]] = {
 
 
 class _Region:
-    """One file's items, as written: runs of the last build's bytes and new rows."""
+    """One file's items, as written: runs of the last build's bytes and new
+    rows, each written to an unnamed temporary file as it comes (no process
+    holds a file's items: :mod:`clarion.core.stretch`)."""
 
     def __init__(self, separator: bytes, looks: Callable[[bytes, str], bool]) -> None:
         self.separator = separator
         self.looks = looks
-        self.pieces: list[bytes | memoryview] = []
-        self.size = 0
-        self.offsets: list[int] = []
+        self.spill = Spill()
+        self.offsets = array("q")  # (8 bytes an offset: at 50,000 incidents a million of them)
+
+    @property
+    def size(self) -> int:
+        return self.spill.size
+
+    def pieces(self) -> list[Piece]:
+        return [self.spill.stretch()] if self.spill.size else []
 
     def _add(self, piece: bytes | memoryview) -> int:
-        if self.pieces and self.separator:
-            self.pieces.append(self.separator)
-            self.size += len(self.separator)
-        start = self.size
-        self.pieces.append(piece)
-        self.size += len(piece)
+        if self.spill.size and self.separator:
+            self.spill.write(self.separator)
+        start = self.spill.size
+        self.spill.write(piece)
         return start
 
     def new(self, text: str | None) -> None:
         if text is None:
-            self.offsets += (-1, -1)
+            self.offsets.extend((-1, -1))
             return
         piece = text.encode("utf-8")
         start = self._add(piece)
-        self.offsets += (start, start + len(piece))
+        self.offsets.extend((start, start + len(piece)))
 
     def run(
         self, data: memoryview, old: Sequence[int], keys: Sequence[str], first: int, last: int
     ) -> None:
         """The last build's items ``first`` to ``last`` (consecutive there;
-        ``keys``: the items' keys there), a view of ``data`` until joined."""
+        ``keys``: the items' keys there), copied from ``data``."""
         spans = old[2 * first : 2 * last + 2]
         held = [n for n in range(len(spans) // 2) if spans[2 * n] >= 0]
         if not held:
-            self.offsets += spans
+            self.offsets.extend(spans)
             return
         begin, end = spans[2 * held[0]], spans[2 * held[-1] + 1]
         if not 0 <= begin < end <= len(data):
@@ -227,7 +237,7 @@ class _Region:
             if not self.looks(piece, keys[first + n]):
                 raise ValueError("a kept place that does not hold its item")
         shift = self._add(data[begin:end]) - begin
-        self.offsets += [x + shift if x >= 0 else -1 for x in spans]
+        self.offsets.extend(x + shift if x >= 0 else -1 for x in spans)
 
 
 @dataclass(frozen=True)
@@ -282,7 +292,7 @@ def spliced(
     previous: Mapping[str, memoryview] | None,
     render: Callable[[Obligation], Row | None],
     names: Sequence[str] = FILES,
-) -> tuple[dict[str, list[bytes | memoryview]], dict[str, list[int]]] | None:
+) -> tuple[dict[str, list[Piece]], dict[str, array[int]]] | None:
     """The items of each of the files ``names``, in the report's order
     (``order``), as the pieces that make them up once joined: runs of
     ``previous`` (the files ``places`` describes) for the last build's
@@ -318,7 +328,7 @@ def spliced(
         close()
     except (ValueError, TypeError, IndexError):
         return None
-    pieces = {name: region.pieces for name, region in regions.items()}
+    pieces = {name: region.pieces() for name, region in regions.items()}
     return pieces, {name: region.offsets for name, region in regions.items()}
 
 
@@ -406,7 +416,7 @@ def places_of(
     previous: Places | None,
     key: str,
     before: dict[str, int],
-    offsets: dict[str, list[int]],
+    offsets: dict[str, array[int]],
     sizes: dict[str, int],
     rows_keys: Mapping[str, str],
     frames: str,
@@ -419,9 +429,9 @@ def places_of(
     items has no places)."""
     count = len(order)
     absolute = {
-        name: [x + before[name] if x >= 0 else -1 for x in offsets[name]]
+        name: array("q", (x + before[name] if x >= 0 else -1 for x in offsets[name]))
         if name in offsets and name in before
-        else [-1] * (2 * count)
+        else array("q", (-1,)) * (2 * count)
         for name in FILES
     }
     items: list[str] = []

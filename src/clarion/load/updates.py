@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 from ..core.parallel import fork_map
 from ..errors import ErrorCollector, SourceLocation, display_path
 from ..model import Incident
+from ..output.parsed_texts import compressor, hold_texts
 from .incident import read_incident
 
 
@@ -130,11 +131,16 @@ def reread_update_file(
 def _parse_files(
     config: SiteConfig, items: Sequence[tuple[Path, str]]
 ) -> list[tuple[str, Incident | None, ErrorCollector]]:
-    """Parse a chunk of update files: (digest, incident or None, errors) each."""
+    """Parse a chunk of update files: (digest, incident or None, errors) each,
+    each incident's texts held as their frame (:func:`hold_texts`)."""
     results = []
+    compressing = compressor()
     for path, relpath in items:
         raw = path.read_bytes()
         file_errors = ErrorCollector()
         incident = read_incident(path, config, file_errors, relpath=relpath, raw=raw)
-        results.append((hashlib.sha256(raw).hexdigest(), incident, file_errors))
+        digest = hashlib.sha256(raw).hexdigest()
+        if incident is not None:
+            hold_texts(incident, digest, compressing)
+        results.append((digest, incident, file_errors))
     return results

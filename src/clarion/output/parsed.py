@@ -23,16 +23,17 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from zstandard import ZstdCompressor
 
 from .. import __version__
 from ..core.plaindata import PlainDataError, from_plain, to_plain
 from ..errors import ContentError
-from ..model import Incident, Outline, Update
+from ..model import Incident, Outline
 from .compressed import CompressedError, compress, decompress, write_compressed
 from .parsed_texts import (
+    HeldTexts,
     IncidentTexts,
     append_frames,
     compressor,
@@ -45,25 +46,31 @@ from .parsed_texts import (
 
 FORMAT = "clarion-cache/3"
 _DECODER = json.JSONDecoder()
+T = TypeVar("T")
 Parsed = dict[str, tuple[str, Incident, tuple[ContentError, ...]]]
 
 # where the texts are in an incident's plain data (left empty in a line)
-_SUMMARY = [f.name for f in dataclasses.fields(Incident)].index("summary")
 _UPDATES = [f.name for f in dataclasses.fields(Incident)].index("updates")
-_BODY = [f.name for f in dataclasses.fields(Update)].index("body")
 
 
 def parsed_line(
     relpath: str, digest: str, incident: Incident, warnings: tuple[ContentError, ...]
 ) -> bytes:
-    """The JSON of an entry, a tab, the JSON of its updates: its texts left out."""
-    plain: list[Any] = to_plain(incident)
-    plain[_SUMMARY] = ""
+    """The JSON of an entry, a tab, the JSON of its updates: its texts left
+    out (never decoded, where they are held as their frame)."""
+    blank = _with(incident, summary="", updates=tuple(_with(u, body="") for u in incident.updates))
+    plain: list[Any] = to_plain(blank)
     updates, plain[_UPDATES] = plain[_UPDATES], []
-    for update in updates:
-        update[_BODY] = ""
     entry = [relpath, digest, plain, [to_plain(w) for w in warnings], to_plain(incident.outline)]
     return b"%s\t%s" % (_json(entry), _json(updates))
+
+
+def _with(item: T, **values: object) -> T:
+    """A copy of the model object ``item`` with ``values`` instead of its own
+    (a copy of its fields as they are: none is decoded)."""
+    copy = object.__new__(type(item))
+    copy.__dict__.update(item.__dict__, **values)
+    return copy
 
 
 def _json(value: object) -> bytes:
@@ -78,7 +85,7 @@ def _frame(digest: str, incident: Incident, compressing: ZstdCompressor) -> byte
     """The frame of an incident's texts: as read, when they were (not decoded
     and encoded again), else made."""
     texts = incident.__dict__.get("_texts")
-    if isinstance(texts, IncidentTexts) and texts.digest == digest:
+    if isinstance(texts, IncidentTexts | HeldTexts) and texts.digest == digest:
         return texts.frame
     return texts_frame(digest, incident, compressing)
 

@@ -80,7 +80,9 @@ def texts_frame(digest: str, incident: Incident, compressing: zstandard.ZstdComp
     """The frame of ``incident``'s texts (its source's ``digest`` first)."""
     texts = [digest, incident.summary, *(update.body for update in incident.updates)]
     data = json.dumps(texts, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return compressing.compress(data)
+    # copied: the compressor's bytes keep the room of the worst case (about
+    # three times a frame of prose) for as long as they are held
+    return bytes(memoryview(compressing.compress(data)))
 
 
 class IncidentTexts:
@@ -140,6 +142,48 @@ class IncidentTexts:
             f"the build cache's {self._parsed.name} does not match its texts (two builds "
             "of the site at once, or a damaged file); it was removed: build again"
         )
+
+
+class HeldTexts:
+    """A freshly parsed incident's texts, held as their frame of the texts
+    file (:func:`texts_frame`) and decoded on first use, as a cached
+    incident's are (:func:`hold_texts`). Pickled (an incident parsed in a
+    worker process, sent to the build), the frame alone."""
+
+    __slots__ = ("frame", "digest", "_texts")
+
+    def __init__(self, frame: bytes, digest: str) -> None:
+        self.frame, self.digest = frame, digest
+        self._texts: list[str] | None = None
+
+    def text(self, index: int) -> str:
+        texts = self._texts
+        if texts is None:
+            made = json.loads(zstandard.ZstdDecompressor().decompress(self.frame))
+            texts = self._texts = made[1:]
+        return texts[index]
+
+    def updates(self) -> tuple[Update, ...]:
+        raise AttributeError("updates")  # (an incident's updates are never left to it)
+
+    def __reduce__(self) -> tuple[type[HeldTexts], tuple[bytes, str]]:
+        return HeldTexts, (self.frame, self.digest)
+
+
+def hold_texts(incident: Incident, digest: str, compressing: zstandard.ZstdCompressor) -> None:
+    """Leave ``incident``'s summary and updates' bodies, just parsed from
+    the source whose digest is ``digest``, to their frame of the texts file:
+    a large site's texts are most of its bytes, and most processes of a
+    build read few of them (the private files' process none but a
+    postmortem's). The frame is the one the build cache keeps."""
+    held = HeldTexts(texts_frame(digest, incident, compressing), digest)
+    values = incident.__dict__
+    del values["summary"]
+    values["_texts"], values["_text_index"] = held, 0
+    for index, update in enumerate(values["updates"], 1):
+        fields = update.__dict__
+        del fields["body"]
+        fields["_texts"], fields["_text_index"] = held, index
 
 
 class DecodedTexts:

@@ -222,8 +222,7 @@ class ReportParts:
         report = _report(
             self.site, self.rulebook, self.now, self.zone, [p for p in parts if p], warn_within
         )
-        texts = {slug: part.text for slug, part in self.parts.items()}
-        return replace(report, digest=self.digest, kept=self.kept, reused=self.reused, parts=texts)
+        return replace(report, digest=self.digest, kept=self.kept, reused=self.reused)
 
 
 class _ByKey(Mapping[str, Obligation]):

@@ -76,10 +76,6 @@ class DeadlineReport:
     #: the next build; and how many parts this one reused.
     kept: Mapping[str, str] = dataclass_field(default_factory=dict)
     reused: int = 0
-    #: Each incident's part as JSON text again, by the incident's slug (what
-    #: its rows in the report's files show is a function of it, its
-    #: incident and its rules: :mod:`clarion.render.report.rows`).
-    parts: Mapping[str, str] = dataclass_field(default_factory=dict)
 
     @cached_property
     def overdue(self) -> tuple[Obligation, ...]:

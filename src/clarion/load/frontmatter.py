@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import yaml
@@ -127,7 +128,8 @@ def _collect_lines(
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = f"{prefix}{key_node.value}"
+            # (interned: every incident file has the same keys)
+            key = sys.intern(f"{prefix}{key_node.value}")
             lines[key] = first_line + key_node.start_mark.line
             _collect_lines(value_node, key + ".", first_line, lines, seen)
     elif isinstance(node, yaml.SequenceNode):

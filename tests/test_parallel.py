@@ -22,6 +22,7 @@ from clarion.core.parallel import (
     fork_map,
 )
 from clarion.core.spool import ITEMS_DONE, Spooled
+from clarion.core.stretch import Stretch
 from tests.conftest import NOW, build_clean
 from tests.test_site_build import tree
 
@@ -560,7 +561,8 @@ def test_the_private_files_are_hashed_by_the_process_that_writes_them(tmp_path):
 def test_the_deadline_report_reaches_the_writer_in_pieces(tmp_path, monkeypatch):
     """After an edit, the private files' process makes the deadline report's
     files from runs of the last build's and the rows it renders, and hands
-    them over as those pieces: no file is joined whole in either process.
+    them over as those pieces, the items as a stretch of a file: no file is
+    held whole in either process.
     The files written equal a clean build's."""
     from clarion.output import write
     from clarion.render.report.splice import FILES
@@ -582,7 +584,11 @@ def test_the_deadline_report_reaches_the_writer_in_pieces(tmp_path, monkeypatch)
     assert set(received) == set(FILES)
     for path, output in received.items():
         assert output.data == b"" and output.pieces is not None and len(output.pieces) > 2
-        assert output.whole() == (root / "private" / path).read_bytes()
+        whole = output.whole()
+        assert whole == (root / "private" / path).read_bytes()
+        # the items are a stretch of a file (the spool): no piece in memory holds them
+        assert any(isinstance(piece, Stretch) for piece in output.pieces)
+        assert sum(len(p) for p in output.pieces if not isinstance(p, Stretch)) < len(whole) / 4
     build_clean(root, tmp_path / "clean")
     assert tree(root / "private") == tree(tmp_path / "clean/private")
 

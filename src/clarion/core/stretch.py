@@ -54,6 +54,12 @@ class Stretch:
     def read(self) -> bytes:
         return b"".join(self.blocks())
 
+    def part(self, start: int, end: int) -> Stretch:
+        """The bytes from ``start`` to ``end`` of this stretch."""
+        if not 0 <= start <= end <= self.length:
+            raise ValueError("a part outside its stretch")
+        return Stretch(self.file, self.offset + start, end - start)
+
     def copy_to(self, fd: int) -> None:
         """Write the bytes at ``fd``'s position (moving it), by the kernel
         where it can (``sendfile``), else a block at a time."""
@@ -118,9 +124,14 @@ class Spill:
         self.file: IO[bytes] = tempfile.TemporaryFile()
         self.size = 0
 
-    def write(self, piece: bytes | memoryview) -> None:
-        self.file.write(piece)
-        self.size += memoryview(piece).nbytes
+    def write(self, piece: Piece) -> None:
+        if isinstance(piece, Stretch):  # copied by the kernel: never read here
+            self.file.flush()
+            piece.copy_to(self.file.fileno())
+            self.file.seek(0, os.SEEK_END)
+        else:
+            self.file.write(piece)
+        self.size += piece_size(piece)
 
     def stretch(self) -> Stretch:
         """Everything written so far (the file is written no more)."""

@@ -101,9 +101,10 @@ def _spliced(
     context: RenderContext, templates: str, key: str | None, own: bool
 ) -> tuple[dict[str, tuple[Piece, ...]], Places] | None:
     """The three files from the last build's where its places say their
-    items are, as the pieces that make them up (runs of the last build's
-    files, mapped, and the rows rendered now: never joined, so no file is
-    held whole), and the places of this build's (``None``: no places are
+    items are, as the pieces that make them up (the frame around the items,
+    and the stretch of a temporary file the runs of the last build's files
+    and the rows rendered now were written to: no file is held whole), and
+    the places of this build's (``None``: no places are
     kept in this build, which renders the files whole). With the theme's
     templates, the report's order comes from the last build's too
     (:func:`~clarion.render.report.splice.plan`): only the parts of the

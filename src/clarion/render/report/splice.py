@@ -10,10 +10,11 @@ each incident's rows key). The next build puts the files together in the
 report's order from runs of the last build's bytes, copied as they are for
 the items whose incident's rows key is unchanged, and the rows it renders
 for the others: the work is the size of the change and one copy of the
-files, not one step per item. The last build's files are mapped, not read
-whole; each run and each new row is written, as it comes, to an unnamed
-temporary file, which the new file's output carries as a stretch of it
-(:mod:`clarion.core.stretch`): no process holds a file's items.
+files, not one step per item. The last build's files are read only where
+an item is checked; each run of them is copied by the kernel, and each new
+row written, as it comes, to an unnamed temporary file, which the new
+file's output carries as a stretch of it (:mod:`clarion.core.stretch`): no
+process holds a file's items, old or new.
 
 What no item holds is rendered each time: the JSON around its list of items
 (the summary and the lint), the page around its rows, the calendar's head
@@ -27,7 +28,6 @@ rendered.
 from __future__ import annotations
 
 import json
-import mmap
 import os
 from array import array
 from bisect import bisect_left
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ... import __version__
-from ...core.stretch import Piece, Spill
+from ...core.stretch import Piece, Spill, Stretch
 from ...derive.deadline_report import ReportParts, sort_key
 from ...derive.deadlines import DeadlineReport, Obligation
 from ...derive.owed import STATE_ORDER, ObligationState
@@ -146,25 +146,27 @@ def save_places(path: Path, places: Places) -> None:
 
 def previous_files(
     cache: BuildCache | None, places: Places | None, names: Sequence[str]
-) -> dict[str, memoryview] | None:
+) -> dict[str, Stretch] | None:
     """The last build's files ``names`` as ``places`` describes them, each
-    mapped read-only (the published files, which a build never changes in
-    place), ``None`` when one is no longer there as written under its key."""
+    open (the published files, which a build never changes in place): read
+    only where an item is checked, copied by the kernel. ``None`` when one
+    is no longer there as written under its key."""
     if cache is None or places is None:
         return None
-    files: dict[str, memoryview] = {}
+    files: dict[str, Stretch] = {}
     for name in names:
         found = cache.previous_file("private", name, places.key)
         if found is None:
             return None
         try:
-            with open(found[1], "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size != places.sizes[name] or not size:
-                    return None
-                files[name] = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
-        except (OSError, ValueError):
+            handle = open(found[1], "rb")  # (closed with the last stretch of it)
+            size = os.fstat(handle.fileno()).st_size
+        except OSError:
             return None
+        if size != places.sizes[name] or not size:
+            handle.close()
+            return None
+        files[name] = Stretch(handle, 0, size)
     return files
 
 
@@ -204,7 +206,7 @@ class _Region:
     def pieces(self) -> list[Piece]:
         return [self.spill.stretch()] if self.spill.size else []
 
-    def _add(self, piece: bytes | memoryview) -> int:
+    def _add(self, piece: Piece) -> int:
         if self.spill.size and self.separator:
             self.spill.write(self.separator)
         start = self.spill.size
@@ -220,7 +222,7 @@ class _Region:
         self.offsets.extend((start, start + len(piece)))
 
     def run(
-        self, data: memoryview, old: Sequence[int], keys: Sequence[str], first: int, last: int
+        self, data: Stretch, old: Sequence[int], keys: Sequence[str], first: int, last: int
     ) -> None:
         """The last build's items ``first`` to ``last`` (consecutive there;
         ``keys``: the items' keys there), copied from ``data``."""
@@ -233,10 +235,10 @@ class _Region:
         if not 0 <= begin < end <= len(data):
             raise ValueError("a kept place outside its file")
         for n in {held[0], held[-1]}:
-            piece = bytes(data[spans[2 * n] : spans[2 * n + 1]])
+            piece = data.part(spans[2 * n], spans[2 * n + 1]).read()
             if not self.looks(piece, keys[first + n]):
                 raise ValueError("a kept place that does not hold its item")
-        shift = self._add(data[begin:end]) - begin
+        shift = self._add(data.part(begin, end)) - begin
         self.offsets.extend(x + shift if x >= 0 else -1 for x in spans)
 
 
@@ -268,7 +270,7 @@ Entry = int | Obligation
 
 
 def previous_frames(
-    places: Places, previous: Mapping[str, memoryview], around: tuple[bytes, bytes]
+    places: Places, previous: Mapping[str, Stretch], around: tuple[bytes, bytes]
 ) -> dict[str, Frame] | None:
     """Each file around its items as the last build wrote it (``None``: a
     file's first or last item is not where its places say)."""
@@ -280,16 +282,18 @@ def previous_frames(
         start, end = offsets[0], offsets[-1]
         if not isinstance(start, int) or not isinstance(end, int) or not 0 < start < end:
             return None
-        if end > len(data) or not _LOOKS[name](bytes(data[start : offsets[1]]), places.items[0]):
+        if end > len(data) or not _LOOKS[name](
+            data.part(start, offsets[1]).read(), places.items[0]
+        ):
             return None
-        found[name] = Frame(bytes(data[:start]), bytes(data[end:]))
+        found[name] = Frame(data.part(0, start).read(), data.part(end, len(data)).read())
     return found
 
 
 def spliced(
     order: Sequence[Entry],
     places: Places | None,
-    previous: Mapping[str, memoryview] | None,
+    previous: Mapping[str, Stretch] | None,
     render: Callable[[Obligation], Row | None],
     names: Sequence[str] = FILES,
 ) -> tuple[dict[str, list[Piece]], dict[str, array[int]]] | None:

@@ -60,10 +60,12 @@ class Stretch:
             raise ValueError("a part outside its stretch")
         return Stretch(self.file, self.offset + start, end - start)
 
-    def copy_to(self, fd: int) -> None:
-        """Write the bytes at ``fd``'s position (moving it), by the kernel
-        where it can (``sendfile``), else a block at a time."""
-        source, done = self.file.fileno(), 0
+    def append_to(self, handle: IO[bytes]) -> None:
+        """Write the bytes after what ``handle`` (a file open for writing)
+        holds so far: by the kernel where it can (``sendfile``), else a
+        block at a time."""
+        handle.flush()
+        fd, source, done = handle.fileno(), self.file.fileno(), 0
         try:
             while done < self.length:
                 sent = os.sendfile(fd, source, self.offset + done, self.length - done)
@@ -75,6 +77,7 @@ class Stretch:
                 raise
             for block in self.blocks():  # (no sendfile between these files)
                 _write_all(fd, block)
+        handle.seek(0, os.SEEK_END)  # (where the handle's buffer takes up again)
 
     def __reduce__(self) -> tuple[type[bytes], tuple[bytes]]:
         # pickled as its bytes where no spool carries it as a stretch
@@ -109,9 +112,7 @@ def write_pieces(handle: IO[bytes], pieces: Iterable[Piece]) -> None:
     writing), stretches copied by the kernel."""
     for piece in pieces:
         if isinstance(piece, Stretch):
-            handle.flush()
-            piece.copy_to(handle.fileno())
-            handle.seek(0, os.SEEK_END)  # (the buffer's idea of the position)
+            piece.append_to(handle)
         else:
             handle.write(piece)
 
@@ -125,12 +126,7 @@ class Spill:
         self.size = 0
 
     def write(self, piece: Piece) -> None:
-        if isinstance(piece, Stretch):  # copied by the kernel: never read here
-            self.file.flush()
-            piece.copy_to(self.file.fileno())
-            self.file.seek(0, os.SEEK_END)
-        else:
-            self.file.write(piece)
+        write_pieces(self.file, (piece,))  # (a stretch copied by the kernel: never read here)
         self.size += piece_size(piece)
 
     def stretch(self) -> Stretch:
@@ -162,10 +158,7 @@ def dump_with_stretches(item: object, spool: IO[bytes]) -> None:
     it, in order (copied by the kernel where it can)."""
     pickler = _Pickler(spool)
     pickler.dump(item)
-    spool.flush()
-    for stretch in pickler.stretches:
-        stretch.copy_to(spool.fileno())
-    spool.seek(0, os.SEEK_END)
+    write_pieces(spool, pickler.stretches)
 
 
 class _Unpickler(pickle.Unpickler):

@@ -76,18 +76,12 @@ class Stretch:
             if done:
                 raise
             for block in self.blocks():  # (no sendfile between these files)
-                _write_all(fd, block)
+                handle.write(block)
         handle.seek(0, os.SEEK_END)  # (where the handle's buffer takes up again)
 
     def __reduce__(self) -> tuple[type[bytes], tuple[bytes]]:
         # pickled as its bytes where no spool carries it as a stretch
         return bytes, (self.read(),)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 #: An output's piece: bytes, a view of a mapped file, or a stretch of a file.

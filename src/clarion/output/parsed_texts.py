@@ -85,6 +85,22 @@ def texts_frame(digest: str, incident: Incident, compressing: zstandard.ZstdComp
     return bytes(memoryview(compressing.compress(data)))
 
 
+def frame_texts(frame: bytes, digest: str) -> list[str] | None:
+    """The texts of a frame :func:`texts_frame` made from the source whose
+    digest is ``digest`` (``None``: not such a frame)."""
+    try:
+        texts = json.loads(zstandard.ZstdDecompressor().decompress(frame))
+    except (CompressedError, ValueError):
+        return None
+    if (
+        not isinstance(texts, list)
+        or texts[:1] != [digest]
+        or not all(type(text) is str for text in texts)
+    ):
+        return None
+    return texts[1:]
+
+
 class IncidentTexts:
     """One incident's texts: its frame in the texts file's bytes, decoded on
     first use; ``text(0)`` is the summary, ``text(n)`` the n-th update's body.
@@ -124,17 +140,10 @@ class IncidentTexts:
         return DecodedTexts, (texts, self.updates_data)
 
     def _decoded(self) -> list[str]:
-        try:
-            texts = json.loads(zstandard.ZstdDecompressor().decompress(self.frame))
-        except (CompressedError, ValueError):
-            texts = None
-        if (
-            not isinstance(texts, list)
-            or texts[:1] != [self.digest]
-            or not all(type(text) is str for text in texts)
-        ):
+        texts = frame_texts(self.frame, self.digest)
+        if texts is None:
             self._damaged()
-        return texts[1:]
+        return texts
 
     def _damaged(self) -> NoReturn:
         self._parsed.unlink(missing_ok=True)
@@ -159,8 +168,8 @@ class HeldTexts:
     def text(self, index: int) -> str:
         texts = self._texts
         if texts is None:
-            made = json.loads(zstandard.ZstdDecompressor().decompress(self.frame))
-            texts = self._texts = made[1:]
+            texts = self._texts = frame_texts(self.frame, self.digest)
+            assert texts is not None  # (made here, from the texts it holds)
         return texts[index]
 
     def updates(self) -> tuple[Update, ...]:

@@ -224,9 +224,11 @@ def _generic_builder(kind: Any, origin: Any, args: tuple[Any, ...]) -> Builder:
                 if type(pair) is not list or len(pair) != 2:
                     raise PlainDataError("expected a key and a value")
                 key, value = pair
-                out[(intern(key) if textual else key) if type(key) is plain_key else keys(key)] = (
-                    value if type(value) is plain_value else values(value)
-                )
+                if type(key) is not plain_key:
+                    key = keys(key)
+                elif textual:
+                    key = intern(typing.cast(str, key))
+                out[key] = value if type(value) is plain_value else values(value)
             return out
 
         return build_mapping

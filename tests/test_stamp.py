@@ -103,11 +103,11 @@ def test_reading_the_parsed_sources_stops_when_asked(tmp_path: Path) -> None:
     cache = BuildCache.open(load_config(root))
     path = cache.folder / "parsed.json.zst"
     stop = threading.Event()
-    whole, _, _ = read_parsed(path, cache.salt, {}, stop)
+    whole, _, _ = read_parsed(path, cache.salt, set(), stop)
     assert len(whole) == 3
     stop.set()
     with pytest.raises(ReadingStopped) as stopped:
-        read_parsed(path, cache.salt, {}, stop)
+        read_parsed(path, cache.salt, set(), stop)
     assert stopped.value.read == {}  # looked at before the first line
 
 

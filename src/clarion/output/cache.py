@@ -122,7 +122,7 @@ class BuildCache:
     #: told again by a build whose inputs are unchanged (:mod:`clarion.build`).
     told: dict[str, object] | None = None
     _parsed_dirty: bool = False
-    _lines: dict[str, bytes] = field(default_factory=dict)  # as read, for entries unchanged
+    _unchanged: set[str] = field(default_factory=set)  # entries as read, not parsed again
     #: Lines of the parsed file as read (superseded entries included), when it
     #: is this site's and may be appended to; ``None`` otherwise.
     _file_lines: int | None = None
@@ -144,7 +144,8 @@ class BuildCache:
         unchanged never reads them)."""
         if self._parsed is None:
             path = self.folder / _PARSED_FILE
-            self._parsed, self._file_lines, self._texts = read_parsed(path, self.salt, self._lines)
+            read = read_parsed(path, self.salt, self._unchanged)
+            self._parsed, self._file_lines, self._texts = read
         return self._parsed
 
     @classmethod
@@ -193,7 +194,7 @@ class BuildCache:
         self, relpath: str, digest: str, incident: Incident, warnings: Iterable[ContentError]
     ) -> None:
         self.parsed[relpath] = (digest, incident, tuple(warnings))
-        self._lines.pop(relpath, None)
+        self._unchanged.discard(relpath)
         self._parsed_dirty = True
 
     def forget_missing(self, relpaths: Iterable[str]) -> None:
@@ -245,10 +246,10 @@ class BuildCache:
         def read() -> None:
             try:
                 self._parsed, self._file_lines, self._texts = read_parsed(
-                    path, self.salt, self._lines, stop, lambda *note: notes.append(note)
+                    path, self.salt, self._unchanged, stop, lambda *note: notes.append(note)
                 )
             except ReadingStopped as stopped:
-                self._stopped = (stopped.read, self._lines)
+                self._stopped = (stopped.read, self._unchanged)
             except Exception:  # noqa: BLE001 - read again (and reported) by the build
                 self._parsed = None
 
@@ -260,8 +261,9 @@ class BuildCache:
                 for note in notes:
                     note_ignored(*note)
             else:  # (what was read is let go with the cache, not now)
-                self._stopped = (self._parsed, self._lines, self._stopped)
-                self._parsed, self._file_lines, self._texts, self._lines = None, None, None, {}
+                self._stopped = (self._parsed, self._unchanged, self._stopped)
+                self._parsed, self._file_lines, self._texts = None, None, None
+                self._unchanged = set()
 
         reader = threading.Thread(target=read, name="clarion-parsed-read", daemon=True)
         reader.start()
@@ -359,23 +361,25 @@ class BuildCache:
 
     def save_parsed_ahead(self) -> None:
         """Write the parsed sources now, in a forked process, when the whole
-        file is to be written afresh with many entries (a cold build, a new
-        ``site.toml``): encoding and compressing 10,000 incidents is over a
-        second of CPU, which then overlaps the rendering instead of
-        following it. :meth:`save` waits for it."""
+        file of a large site is to be written afresh (a cold build, a new
+        ``site.toml``, a file removed): encoding and compressing 10,000
+        incidents is over a second of CPU, which then overlaps the rendering
+        instead of following it, and the lines of the entries not parsed
+        again, read from the file again, are held by that process alone.
+        :meth:`save` waits for it."""
         parsed, held = self.parsed, self._file_lines
         if not self._parsed_dirty or not can_fork():
             return
-        new = sum(1 for relpath in parsed if relpath not in self._lines)
+        new = sum(1 for relpath in parsed if relpath not in self._unchanged)
         afresh = self._removed or held is None or held + new > 2 * len(parsed) + 100
-        if not afresh or new < MIN_ITEMS:
+        if not afresh or len(parsed) < MIN_ITEMS:
             return  # appended at the end, or small: written by save()
         try:
             self._prepare_folder()
         except OSError:
             return
-        path, lines, self._texts = self.folder / _PARSED_FILE, self._lines, new_texts_name()
-        write = functools.partial(write_parsed, path, self.salt, parsed, lines, self._texts)
+        path, unchanged, self._texts = self.folder / _PARSED_FILE, self._unchanged, new_texts_name()
+        write = functools.partial(write_parsed, path, self.salt, parsed, unchanged, self._texts)
         self._writing = Background(write)
         self._file_lines = len(parsed) + 1
         self._removed = self._parsed_dirty = False
@@ -395,7 +399,7 @@ class BuildCache:
         if self._parsed_dirty:
             path, held = self.folder / _PARSED_FILE, self._file_lines
             self._file_lines, self._texts = save_parsed(
-                path, self.salt, self.parsed, self._lines, held, self._texts, self._removed
+                path, self.salt, self.parsed, self._unchanged, held, self._texts, self._removed
             )
             self._removed = self._parsed_dirty = False
         self.save_digests()

@@ -90,11 +90,10 @@ def _frame(digest: str, incident: Incident, compressing: ZstdCompressor) -> byte
     return texts_frame(digest, incident, compressing)
 
 
-def write_parsed(
-    path: Path, salt: str, parsed: Parsed, lines_read: dict[str, bytes], texts: str
-) -> bool:
+def write_parsed(path: Path, salt: str, parsed: Parsed, unchanged: set[str], texts: str) -> bool:
     """Write the parsed file afresh, with its texts in a new file named
-    ``texts`` (best effort: ``False`` when it cannot be)."""
+    ``texts`` (best effort: ``False`` when it cannot be); the lines of the
+    entries ``unchanged`` since the file was read are copied from it."""
     try:
         places: dict[str, tuple[int, int]] = {}
         compressing, at = compressor(), 0
@@ -104,7 +103,8 @@ def write_parsed(
                 handle.write(frame)
                 places[relpath] = (at, at + len(frame))
                 at += len(frame)
-        atomic_write_compressed(path, dump_parsed(salt, parsed, lines_read, texts, places))
+        lines = _lines_of(path, salt, {r: parsed[r][0] for r in unchanged if r in parsed})
+        atomic_write_compressed(path, dump_parsed(salt, parsed, lines, texts, places))
     except OSError:
         (path.parent / texts).unlink(missing_ok=True)
         return False
@@ -115,19 +115,50 @@ def write_parsed(
 def dump_parsed(
     salt: str,
     parsed: Parsed,
-    lines_read: dict[str, bytes],
+    lines: dict[str, bytes],
     texts: str,
     places: dict[str, tuple[int, int]],
 ) -> Iterator[bytes]:
-    """The parsed file, line by line: entries read and not changed since are
-    copied as they were; ``places``: where each entry's texts are in ``texts``."""
+    """The parsed file, line by line: an entry's line in ``lines`` (as read,
+    when it is not changed since) is copied, the others' are made;
+    ``places``: where each entry's texts are in ``texts``."""
     head = {"format": FORMAT, "version": __version__, "salt": salt, "texts": texts}
     yield json.dumps(head, sort_keys=True).encode("utf-8") + b"\n"
     for relpath, (digest, incident, warnings) in sorted(parsed.items()):
-        line = lines_read.get(relpath)
+        line = lines.pop(relpath, None)
         if line is None:
             line = parsed_line(relpath, digest, incident, warnings)
         yield _placed(line, places[relpath])
+
+
+def _lines_of(path: Path, salt: str, wanted: dict[str, str]) -> dict[str, bytes]:
+    """The lines of the parsed file at ``path`` (without their texts'
+    places) of the entries ``wanted`` (path -> digest), as it holds them
+    (the last line of each wins): copied when the file is written afresh,
+    so a build need not hold them from when it read the file (48 MB at
+    50,000 incidents). An entry whose line is missing or for another digest
+    (the file changed meanwhile) is left out, and made again."""
+    found: dict[str, bytes] = {}
+    if not wanted:
+        return found
+    try:
+        raws = decompress(path.read_bytes()).splitlines()
+        head = json.loads(raws[0]) if raws else None
+    except (OSError, CompressedError, ValueError):
+        return found
+    if not isinstance(head, dict) or head.get("salt") != salt:
+        return found
+    for raw in raws[1:]:
+        line = raw.rsplit(b"\t", 2)[0]
+        try:  # (the entry's path and digest, its first two values)
+            text = line[:1024].decode("utf-8", "replace")
+            relpath, end = _DECODER.raw_decode(text, 1)
+            digest, _ = _DECODER.raw_decode(text, end + 1)
+        except ValueError:
+            continue
+        if wanted.get(relpath) == digest:
+            found[relpath] = line
+    return found
 
 
 def append_parsed(path: Path, texts: str, new: Parsed) -> None:
@@ -147,7 +178,7 @@ def save_parsed(
     path: Path,
     salt: str,
     parsed: Parsed,
-    lines_read: dict[str, bytes],
+    unchanged: set[str],
     held: int | None,
     texts: str | None,
     removed: bool,
@@ -157,10 +188,10 @@ def save_parsed(
     its ``texts``, or, once entries were ``removed`` or the file holds many
     superseded lines, the whole file afresh. The lines the file then holds
     and the name of its texts file; ``OSError`` when it cannot be written."""
-    new = {relpath: entry for relpath, entry in parsed.items() if relpath not in lines_read}
+    new = {relpath: entry for relpath, entry in parsed.items() if relpath not in unchanged}
     if removed or held is None or texts is None or held + len(new) > 2 * len(parsed) + 100:
         texts = new_texts_name()
-        if not write_parsed(path, salt, parsed, lines_read, texts):
+        if not write_parsed(path, salt, parsed, unchanged, texts):
             raise OSError(f"cannot write {path}")
         return len(parsed) + 1, texts
     if new:
@@ -180,7 +211,7 @@ class ReadingStopped(Exception):
 def read_parsed(
     path: Path,
     salt: str,
-    lines: dict[str, bytes],
+    unchanged: set[str],
     stop: threading.Event | None = None,
     note: Callable[[Path, str], None] | None = None,
 ) -> tuple[Parsed, int | None, str | None]:
@@ -229,7 +260,7 @@ def read_parsed(
             incident = from_plain(Incident, plain)
             incident.__dict__["outline"] = from_plain(Outline, outline)
             defer_texts(incident, IncidentTexts(blob, begins, ends, digest, path, updates))
-            lines[str(relpath)] = line
+            unchanged.add(str(relpath))
             parsed[str(relpath)] = (
                 digest,
                 incident,
@@ -237,7 +268,7 @@ def read_parsed(
             )
     except (ValueError, TypeError, KeyError, PlainDataError):
         say(path, "unreadable or damaged")
-        lines.clear()
+        unchanged.clear()
         return {}, None, None
     return parsed, len(raws), str(name)
 

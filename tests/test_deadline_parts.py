@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from clarion.build import build
 from clarion.config import load_config
-from clarion.derive.deadline_report import evaluate
+from clarion.derive.deadline_report import evaluate, report_parts
 from clarion.derive.deadlines import Obligation
 from clarion.derive.incident_deadlines import (
     ROW_FIELDS,
@@ -30,7 +30,7 @@ from clarion.derive.incident_deadlines import (
 )
 from clarion.derive.part_reuse import Reuse
 from clarion.load import load_sources
-from clarion.output.kept import rules_digest
+from clarion.output.kept import KeptParts, rules_digest
 from tests.conftest import NOW, build_clean, copy_example
 from tests.test_incremental import EMAIL, EXPORT_NOTICE, _replace
 from tests.test_site_build import tree
@@ -95,6 +95,28 @@ def test_the_report_from_kept_parts_equals_the_report_computed(tmp_path: Path) -
     reuse = Reuse(rules, first.kept)
     later = evaluate(site, sources.rulebook, NOW + timedelta(minutes=1), zone, reuse=reuse)
     assert later.reused == 0  # now is an input of every part
+
+
+def test_a_build_reads_only_the_kept_parts_of_its_inputs(tmp_path: Path) -> None:
+    """The file of kept parts also holds the parts of inputs no longer
+    current (up to as many again: another ``now``, an edited incident); a
+    build reads, and holds, only the lines of its own parts' inputs."""
+    root = copy_example(tmp_path / "site")
+    later = NOW + timedelta(minutes=1)
+    build(load_config(root), now=NOW)
+    build(load_config(root), now=later)  # every part's inputs new: their lines appended
+    folder = root / ".clarion-cache"
+    every = KeptParts(folder).previous
+    config = load_config(root)
+    sources = load_sources(config)
+    site = sources.site.as_of(later)
+    kept = KeptParts(folder)
+    reuse = Reuse(rules_digest(config), kept.lines(), kept.keep_only)
+    parts = report_parts(site, sources.rulebook, later, config.timezone, reuse)
+    assert parts.reused == len(site.incidents) == len(kept.previous)
+    assert set(kept.previous) == set(parts.inputs.values())
+    assert len(every) >= 2 * len(kept.previous)
+    assert all(every[key] == line for key, line in kept.previous.items())
 
 
 def _private_equals_clean(root: Path, tmp_path: Path, now: datetime) -> None:

@@ -142,7 +142,9 @@ def prepare(
             held,
             sources.rulebook,
             now,
-            reuse=None if kept is None else Reuse(rules_digest(config), kept.lines()),
+            reuse=None
+            if kept is None
+            else Reuse(rules_digest(config), kept.lines(), kept.keep_only),
             metric_parts=None if metric_parts is None else metric_parts.lines(),
         ),
         markdown=markdown,

@@ -266,9 +266,14 @@ def report_parts(
     kept = {} if kept is None else kept
     key_of: dict[str, str] = {}
     reused = 0
-    for incident in site.incidents:
+    keys = [
+        input_key(reuse, now, zone, incident, by_slug.get(incident.slug, []))
+        for incident in site.incidents
+    ]
+    if reuse.keep_only is not None:  # (the last build's lines for other inputs are not read)
+        reuse.keep_only({key for key in keys if key is not None})
+    for incident, key in zip(site.incidents, keys, strict=True):
         notices = by_slug.get(incident.slug, [])
-        key = input_key(reuse, now, zone, incident, notices)
         line = reuse.previous.get(key) if key is not None else None
         if line is not None and line.count("\t") == 3 and _whole(line):
             reused += 1

@@ -5,7 +5,7 @@ process never imports what derives them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 
@@ -14,7 +14,10 @@ class Reuse:
     """The parts a build may reuse: ``rules`` is a digest of every input the
     parts share besides ``now`` and the zone (Clarion's code and version, the
     site's settings, which hold the rulebook's overrides); ``previous`` the
-    last build's parts, input digest -> JSON text."""
+    last build's parts, input digest -> JSON text; ``keep_only``, when
+    ``previous`` is read on first use, says which of them are looked up (the
+    others are never held)."""
 
     rules: str
     previous: Mapping[str, str]
+    keep_only: Callable[[Collection[str]], None] | None = None

@@ -36,7 +36,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from importlib.util import find_spec
 from pathlib import Path
 from typing import BinaryIO
@@ -80,14 +80,18 @@ class KeptParts:
         self.slack = slack
         self.spare = spare
         self._lines: int | None = None  # lines in the file; None: write it afresh
+        #: The keys whose lines are read (:meth:`keep_only`); ``None``: all.
+        self.wanted: Collection[str] | None = None
 
     @functools.cached_property
     def previous(self) -> dict[str, str]:
-        """The file's lines, ``{}`` when it does not read. Read as a stream,
-        in pieces: the file is never held whole, compressed or not."""
+        """The file's lines (those of the keys :attr:`wanted`), ``{}`` when it
+        does not read. Read as a stream, in pieces: the file is never held
+        whole, compressed or not."""
         previous: dict[str, str] = {}
         lines = 0
         head: bytes | None = None
+        wanted = self.wanted
         try:
             for line in _lines(self.path):
                 if head is None:
@@ -96,8 +100,9 @@ class KeptParts:
                         return {}
                     continue
                 key, tab, text = line.partition(b"\t")
-                if tab:
-                    previous[key.decode("utf-8")] = text.decode("utf-8")
+                name = key.decode("utf-8")
+                if tab and (wanted is None or name in wanted):
+                    previous[name] = text.decode("utf-8")
                 lines += 1
         except (OSError, EOFError, CompressedError, ValueError):
             return {}
@@ -111,6 +116,14 @@ class KeptParts:
         a build with a background process for the private files never reads
         the file (that process reads it and keeps the parts itself)."""
         return _OnFirstUse(self)
+
+    def keep_only(self, keys: Collection[str]) -> None:
+        """Read only the lines of ``keys`` (before the file is first read):
+        the lines it holds for inputs no longer current (up to as many as
+        the current ones) are not held. Lines of other keys are new, to
+        :meth:`save`."""
+        if "previous" not in self.__dict__:
+            self.wanted = keys
 
     def take(self, key: str) -> str | None:
         """The line kept under ``key``, let go of here: a caller that keeps
@@ -140,8 +153,12 @@ class KeptParts:
 
     def _write(self, kept: Mapping[str, Line]) -> None:
         """Write the file afresh with the lines ``kept``."""
-        taken = [key for key, text in kept.items() if text is None]
-        again = KeptParts(self.path.parent, self.path.name, self.format).previous if taken else {}
+        taken = {key for key, text in kept.items() if text is None}
+        again: dict[str, str] = {}
+        if taken:
+            reread = KeptParts(self.path.parent, self.path.name, self.format)
+            reread.keep_only(taken)
+            again = reread.previous
         lines = {k: text if text is not None else again.get(k) for k, text in kept.items()}
         whole = {key: text for key, text in lines.items() if text is not None}
         self.path.parent.mkdir(exist_ok=True)

@@ -220,3 +220,29 @@ def test_the_texts_file_is_mapped_not_read(tmp_path):
     assert {type(texts.blob) for texts in held} == {mmap.mmap}
     fresh = {i.slug: i.summary for i in load_site(load_config(root)).incidents}
     assert {entry[1].slug: entry[1].summary for entry in cache.parsed.values()} == fresh
+
+
+def _own_dict(item: object) -> bool:
+    """Whether ``item`` holds its values in a dictionary of its own (the
+    interpreter keeps them in the instance until something asks for its
+    ``__dict__``, or sets or deletes attributes out of its class's order)."""
+    import gc
+
+    return any(type(found) is dict and "_texts" in found for found in gc.get_referents(item))
+
+
+def test_an_item_read_from_the_cache_keeps_its_values_in_the_instance(tmp_path):
+    """Incidents and updates read from the cache, their texts left to be
+    decoded, hold no dictionary of their own (a dictionary an update is 70
+    MB at 50,000 incidents), before and after their texts are read."""
+    root = tmp_path / "basic"
+    shutil.copytree(SITES / "basic", root)
+    build(load_config(root), now=NOW)
+    fresh = {i.slug: i for i in load_site(load_config(root)).incidents}
+    for _, incident, _ in _reopened(root).parsed.values():
+        assert not _own_dict(incident)
+        updates = incident.updates
+        assert updates and not any(_own_dict(u) for u in updates)
+        assert [u.body for u in updates] == [u.body for u in fresh[incident.slug].updates]
+        assert incident.summary == fresh[incident.slug].summary
+        assert not _own_dict(incident) and not any(_own_dict(u) for u in updates)

@@ -155,11 +155,11 @@ CLOSING_STAGES = (Stage.RESOLVED, Stage.COMPLETED, Stage.CANCELLED)
 
 class _OnUse:
     """A field that a reader of plain data may leave to decode on first use
-    (:func:`clarion.output.parsed_texts.defer_texts`): the object's
-    ``__dict__`` then holds, instead of the field, ``_texts`` (which decodes
-    it, and pickles without the bytes it decodes from) and, for a text,
-    ``_text_index``. Set on the class once it is made (a non-data descriptor,
-    as ``functools.cached_property``): a field in the ``__dict__`` is read as
+    (:func:`clarion.output.parsed_texts.defer_texts`): the object then
+    holds, instead of the field, ``_texts`` (which decodes it, and pickles
+    without the bytes it decodes from) and, for a text, ``_text_index``. Set
+    on the class once it is made (a non-data descriptor, as
+    ``functools.cached_property``): a field the instance holds is read as
     any other, and only a missing one comes here, to be decoded and kept. (A
     ``__getattr__`` would do the same, and slow every attribute of the class.)
     So model classes keep a ``__dict__`` (no slots), and a deferred field has
@@ -169,15 +169,14 @@ class _OnUse:
         self.name = name
 
     def __get__(self, item: object, owner: type | None = None) -> object:
-        values = item.__dict__ if item is not None else {}
-        texts = values.get("_texts")
+        texts = getattr(item, "_texts", None) if item is not None else None
         if texts is None:
             raise AttributeError(self.name)
         if self.name == "updates":
             value = texts.updates()
         else:
-            value = texts.text(values["_text_index"])
-        values[self.name] = value
+            value = texts.text(getattr(item, "_text_index"))  # noqa: B009
+        object.__setattr__(item, self.name, value)
         return value
 
 

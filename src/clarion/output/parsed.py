@@ -84,7 +84,7 @@ def _placed(line: bytes, place: tuple[int, int]) -> bytes:
 def _frame(digest: str, incident: Incident, compressing: ZstdCompressor) -> bytes:
     """The frame of an incident's texts: as read, when they were (not decoded
     and encoded again), else made."""
-    texts = incident.__dict__.get("_texts")
+    texts = getattr(incident, "_texts", None)
     if isinstance(texts, IncidentTexts | HeldTexts) and texts.digest == digest:
         return texts.frame
     return texts_frame(digest, incident, compressing)
@@ -258,7 +258,7 @@ def read_parsed(
             if not 0 <= begins < ends <= len(blob) or type(digest) is not str:
                 raise ValueError("no such texts")
             incident = from_plain(Incident, plain)
-            incident.__dict__["outline"] = from_plain(Outline, outline)
+            object.__setattr__(incident, "outline", from_plain(Outline, outline))
             defer_texts(incident, IncidentTexts(blob, begins, ends, digest, path, updates))
             unchanged.add(str(relpath))
             parsed[str(relpath)] = (

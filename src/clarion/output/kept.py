@@ -80,18 +80,17 @@ class KeptParts:
         self.slack = slack
         self.spare = spare
         self._lines: int | None = None  # lines in the file; None: write it afresh
-        #: The keys whose lines are read (:meth:`keep_only`); ``None``: all.
-        self.wanted: Collection[str] | None = None
+        self._wanted: Collection[str] | None = None  # keys read (keep_only); None: all
 
     @functools.cached_property
     def previous(self) -> dict[str, str]:
-        """The file's lines (those of the keys :attr:`wanted`), ``{}`` when it
+        """The file's lines (those :meth:`keep_only` named), ``{}`` when it
         does not read. Read as a stream, in pieces: the file is never held
         whole, compressed or not."""
         previous: dict[str, str] = {}
         lines = 0
         head: bytes | None = None
-        wanted = self.wanted
+        wanted = self._wanted
         try:
             for line in _lines(self.path):
                 if head is None:
@@ -123,7 +122,7 @@ class KeptParts:
         the current ones) are not held. Lines of other keys are new, to
         :meth:`save`."""
         if "previous" not in self.__dict__:
-            self.wanted = keys
+            self._wanted = keys
 
     def take(self, key: str) -> str | None:
         """The line kept under ``key``, let go of here: a caller that keeps

@@ -381,3 +381,37 @@ def test_a_site_toml_edit_parses_files_again_only_when_reading_them_changes(tmp_
         build(load_config(root), now=NOW)
     assert len(read) == 3
     assert any("unknown component 'web'" in str(e.format()) for e in caught.value.errors)
+
+
+def test_reading_the_parsed_file_never_holds_it_whole(tmp_path):
+    """The parsed file is read line by line as it is decompressed: reading it
+    holds the incidents it gives and a few lines besides, never the whole
+    file (50 MB at 50,000 incidents) nor all its lines at once."""
+    import hashlib
+    import tracemalloc
+
+    from clarion.output.cache import BuildCache
+    from clarion.output.parsed import read_parsed, write_parsed
+    from clarion.output.parsed_texts import new_texts_name
+
+    root = copy_basic(tmp_path)
+    build(load_config(root), now=NOW)
+    cache = BuildCache.open(load_config(root))
+    relpath, entry = next(iter(cache.parsed.items()))
+    digest, incident, warnings = entry
+    many = {  # (each with a digest of its own: the file compresses as a real one does)
+        f"{relpath[:-3]}-{n:04d}.md": (hashlib.sha256(b"%d" % n).hexdigest(), incident, warnings)
+        for n in range(3000)
+    }
+    path = root / ".clarion-cache/parsed.json.zst"
+    assert write_parsed(path, cache.salt, many, set(), new_texts_name())
+    size = len(decompress(path.read_bytes()))
+    assert size > 2_000_000
+    tracemalloc.start()
+    try:
+        read, lines, _ = read_parsed(path, cache.salt, set())
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(read) == 3000 and lines == 3001
+    assert peak - held < size / 4

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from array import array
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 import zstandard
@@ -42,6 +43,27 @@ def decompress(data: bytes) -> bytes:
             raise CompressedError("the file is cut short")
         data = frame.unused_data
     return b"".join(parts)
+
+
+def read_lines(path: Path) -> Iterator[bytes]:
+    """The lines of the file of frames at ``path``, decompressed 4 KB of it
+    at a time: the file is never held whole, compressed or not, nor are its
+    lines all at once (``OSError`` when it cannot be read,
+    :data:`CompressedError` when it is damaged, cut short or not Zstandard)."""
+    frame = zstandard.ZstdDecompressor().decompressobj()
+    rest = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 12):
+            data = frame.decompress(chunk)
+            while frame.eof and frame.unused_data:  # the next frame
+                unused = frame.unused_data
+                frame = zstandard.ZstdDecompressor().decompressobj()
+                data += frame.decompress(unused)
+            lines = (rest + data).split(b"\n")
+            rest = lines.pop()
+            yield from lines
+    if not frame.eof or rest:
+        raise CompressedError("the file is cut short")
 
 
 def write_compressed(handle: BinaryIO, chunks: Iterable[bytes]) -> None:

@@ -41,11 +41,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import BinaryIO
 
-import zstandard
-
 from .. import __version__
 from ..config import SiteConfig
-from .compressed import CompressedError, write_compressed
+from .compressed import CompressedError, read_lines, write_compressed
 
 _FILE = "deadlines.json.zst"
 _FORMAT = "clarion-deadline-parts/2"
@@ -92,7 +90,7 @@ class KeptParts:
         head: bytes | None = None
         wanted = self._wanted
         try:
-            for line in _lines(self.path):
+            for line in read_lines(self.path):
                 if head is None:
                     head = line
                     if json.loads(head) != _head(self.format):
@@ -103,7 +101,7 @@ class KeptParts:
                 if tab and (wanted is None or name in wanted):
                     previous[name] = text.decode("utf-8")
                 lines += 1
-        except (OSError, EOFError, CompressedError, ValueError):
+        except (OSError, CompressedError, ValueError):
             return {}
         if head is None:
             return {}
@@ -166,26 +164,6 @@ class KeptParts:
             _write_lines(handle, whole, head=json.dumps(_head(self.format)))
         os.replace(temporary, self.path)
         self._lines = len(whole)
-
-
-def _lines(path: Path) -> Iterator[bytes]:
-    """The lines of a file of Zstandard frames, decompressed 128 KB of it at a
-    time (``EOFError`` when it is cut short, :data:`CompressedError` when it
-    is damaged or not Zstandard)."""
-    frame = zstandard.ZstdDecompressor().decompressobj()
-    rest = b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 17):
-            data = frame.decompress(chunk)
-            while frame.eof and frame.unused_data:  # the next frame
-                unused = frame.unused_data
-                frame = zstandard.ZstdDecompressor().decompressobj()
-                data += frame.decompress(unused)
-            lines = (rest + data).split(b"\n")
-            rest = lines.pop()
-            yield from lines
-    if not frame.eof or rest:
-        raise EOFError("the file is cut short")
 
 
 def kept_rows(folder: Path) -> KeptParts:

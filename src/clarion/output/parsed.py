@@ -31,7 +31,7 @@ from .. import __version__
 from ..core.plaindata import PlainDataError, from_plain, to_plain
 from ..errors import ContentError
 from ..model import Incident, Outline
-from .compressed import CompressedError, compress, decompress, write_compressed
+from .compressed import CompressedError, compress, read_lines, write_compressed
 from .parsed_texts import (
     HeldTexts,
     IncidentTexts,
@@ -142,22 +142,22 @@ def _lines_of(path: Path, salt: str, wanted: dict[str, str]) -> dict[str, bytes]
     if not wanted:
         return found
     try:
-        raws = decompress(path.read_bytes()).splitlines()
-        head = json.loads(raws[0]) if raws else None
+        lines = read_lines(path)
+        head = json.loads(next(lines, b"null"))
+        if not isinstance(head, dict) or head.get("salt") != salt:
+            return found
+        for raw in lines:
+            line = raw.rsplit(b"\t", 2)[0]
+            try:  # (the entry's path and digest, its first two values)
+                text = line[:1024].decode("utf-8", "replace")
+                relpath, end = _DECODER.raw_decode(text, 1)
+                digest, _ = _DECODER.raw_decode(text, end + 1)
+            except ValueError:
+                continue
+            if wanted.get(relpath) == digest:
+                found[relpath] = line
     except (OSError, CompressedError, ValueError):
-        return found
-    if not isinstance(head, dict) or head.get("salt") != salt:
-        return found
-    for raw in raws[1:]:
-        line = raw.rsplit(b"\t", 2)[0]
-        try:  # (the entry's path and digest, its first two values)
-            text = line[:1024].decode("utf-8", "replace")
-            relpath, end = _DECODER.raw_decode(text, 1)
-            digest, _ = _DECODER.raw_decode(text, end + 1)
-        except ValueError:
-            continue
-        if wanted.get(relpath) == digest:
-            found[relpath] = line
+        return {}
     return found
 
 
@@ -223,13 +223,11 @@ def read_parsed(
     (:mod:`clarion.output.parsed_texts`). Once ``stop`` is set it raises
     :class:`ReadingStopped` (it is looked at every 256 lines)."""
     say = note_ignored if note is None else note
+    lines = read_lines(path)  # (one line held at a time)
     try:
-        data = path.read_bytes()
+        head = json.loads(next(lines, b"null"))
     except OSError:
         return {}, None, None
-    try:
-        raws = decompress(data).splitlines()  # (no copy of all but the head line)
-        head = json.loads(raws[0]) if raws else None
     except (CompressedError, ValueError):
         head = None
     if not isinstance(head, dict) or head.get("format") != FORMAT:
@@ -243,8 +241,9 @@ def read_parsed(
         say(path, "its texts file is missing")
         return {}, None, None
     parsed: Parsed = {}
+    number = 0
     try:
-        for number, raw in enumerate(raws[1:]):
+        for number, raw in enumerate(lines, 1):
             if stop is not None and not number % 256 and stop.is_set():
                 raise ReadingStopped(parsed)
             line, start, end = raw.rsplit(b"\t", 2)
@@ -266,11 +265,11 @@ def read_parsed(
                 incident,
                 tuple(from_plain(ContentError, w) for w in warnings),
             )
-    except (ValueError, TypeError, KeyError, PlainDataError):
+    except (OSError, CompressedError, ValueError, TypeError, KeyError, PlainDataError):
         say(path, "unreadable or damaged")
         unchanged.clear()
         return {}, None, None
-    return parsed, len(raws), str(name)
+    return parsed, number + 1, str(name)
 
 
 def note_ignored(path: Path, why: str) -> None:

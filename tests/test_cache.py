@@ -238,6 +238,9 @@ def test_reading_the_parsed_file_keeps_no_copy_of_its_lines(tmp_path):
         else:
             todo.extend(gc.get_referents(item))
     assert held and not [b for b in held if b.startswith(b'["updates/')]
+    # the entry's path and digest are the incident's own, held once
+    for relpath, (digest, incident, _) in cache.parsed.items():
+        assert incident.source_path is relpath and incident.digest is digest
 
 
 def test_a_damaged_markdown_line_loses_only_its_own_conversion(tmp_path):

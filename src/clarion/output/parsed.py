@@ -257,6 +257,10 @@ def read_parsed(
             if not 0 <= begins < ends <= len(blob) or type(digest) is not str:
                 raise ValueError("no such texts")
             incident = from_plain(Incident, plain)
+            if incident.source_path == relpath and incident.digest == digest:
+                # (the entry's path and digest are the incident's own: held once)
+                object.__setattr__(incident, "source_path", relpath)
+                object.__setattr__(incident, "digest", digest)
             object.__setattr__(incident, "outline", from_plain(Outline, outline))
             defer_texts(incident, IncidentTexts(blob, begins, ends, digest, path, updates))
             unchanged.add(str(relpath))

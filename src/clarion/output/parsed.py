@@ -241,9 +241,9 @@ def read_parsed(
         say(path, "its texts file is missing")
         return {}, None, None
     parsed: Parsed = {}
-    number = 0
+    number = -1
     try:
-        for number, raw in enumerate(lines, 1):
+        for number, raw in enumerate(lines):
             if stop is not None and not number % 256 and stop.is_set():
                 raise ReadingStopped(parsed)
             line, start, end = raw.rsplit(b"\t", 2)
@@ -273,7 +273,7 @@ def read_parsed(
         say(path, "unreadable or damaged")
         unchanged.clear()
         return {}, None, None
-    return parsed, number + 1, str(name)
+    return parsed, number + 2, str(name)  # (the head line and the entries)
 
 
 def note_ignored(path: Path, why: str) -> None:

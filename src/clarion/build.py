@@ -144,7 +144,7 @@ def prepare(
             now,
             reuse=None
             if kept is None
-            else Reuse(rules_digest(config), kept.lines(), kept.keep_only),
+            else Reuse(rules_digest(config), kept.lines(), kept.keep_only, kept.whole_lines),
             metric_parts=None if metric_parts is None else metric_parts.lines(),
         ),
         markdown=markdown,

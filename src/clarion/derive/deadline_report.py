@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -72,8 +72,12 @@ def evaluate(
 class _Part:
     """One incident's part: its line (kept or made now: what the items show
     of the incident, the digest of what the metrics read of it, its
-    warnings alone and its text, tab-separated) and, once read, its items.
-    The fields are cut from the line when asked for."""
+    warnings alone, its mark and its text, tab-separated) and, once read,
+    its items. The mark says whether the part has items and holds the
+    digest of its text: a line the last build kept is read without its text
+    (:meth:`ReportParts.part` reads it when an incident's items are asked
+    for), and what the text shows is known from the mark. The fields are
+    cut from the line when asked for."""
 
     __slots__ = ("incident", "notices", "line", "_tabs", "decoded")
 
@@ -86,11 +90,16 @@ class _Part:
     ) -> None:
         self.incident = incident
         self.notices = notices
+        self.decoded = decoded
+        self.read(line)
+
+    def read(self, line: str) -> None:
+        """Take ``line`` as the part's line (whole, or without its text)."""
         self.line = line
         first = line.index("\t")
         second = line.index("\t", first + 1)
-        self._tabs = (first, second, line.index("\t", second + 1))
-        self.decoded = decoded
+        third = line.index("\t", second + 1)
+        self._tabs = (first, second, third, line.find("\t", third + 1))
 
     @property
     def shown(self) -> str:
@@ -105,12 +114,35 @@ class _Part:
         return self.line[self._tabs[1] + 1 : self._tabs[2]]
 
     @property
+    def mark(self) -> str:
+        """Whether the part has items (``1`` or ``0``) and the SHA-256 of its text."""
+        return self.head[self._tabs[2] + 1 :]
+
+    @property
+    def head(self) -> str:
+        """The line without its text: what it shows, with its text's digest."""
+        end = self._tabs[3]
+        return self.line if end < 0 else self.line[:end]
+
+    @property
+    def held(self) -> bool:
+        """Whether the part's text is held (not: read without it)."""
+        return self._tabs[3] >= 0
+
+    @property
     def text(self) -> str:
-        return self.line[self._tabs[2] + 1 :]
+        if not self.held:
+            raise LookupError("a part read without its text")
+        return self.line[self._tabs[3] + 1 :]
 
     @property
     def has_items(self) -> bool:
-        return not self.line.startswith("[[]", self._tabs[2] + 1)
+        return self.line[self._tabs[2] + 1] == "1"
+
+
+def _mark(text: str) -> str:
+    """A part's mark (:attr:`_Part.mark`) from its text."""
+    return ("0" if text.startswith("[[]") else "1") + text_digest(text)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,16 +155,17 @@ class ReportParts:
     now: datetime
     zone: ZoneInfo
     parts: dict[str, _Part]  # by slug
-    #: The parts for the next build, by the digest of their inputs, with what
-    #: the items show of the incident and the digest of what the metrics read
-    #: of it, functions of the same inputs: ``<shown> TAB <metrics> TAB <part>``.
-    kept: dict[str, str] = field(default_factory=dict)
+    #: The parts for the next build, by the digest of their inputs: their
+    #: lines (:class:`_Part`), ``None`` for the last build's line, as it is.
+    kept: dict[str, str | None] = field(default_factory=dict)
     reused: int = 0
     #: The digest of each part's inputs, by slug (none for an incident not
     #: read from a file).
     inputs: dict[str, str] = field(default_factory=dict)
     #: The digest of what every part shares (:class:`Reuse`): the rules among it.
     rules: str = ""
+    #: What reads the last build's lines whole (:attr:`Reuse.whole_lines`).
+    whole_lines: Callable[[Collection[str]], Mapping[str, str]] | None = None
 
     @cached_property
     def digest(self) -> str:
@@ -140,8 +173,8 @@ class ReportParts:
         by incident, and the site-wide lint: everything the report's files
         show but its rules (the same for every part: :class:`Reuse`)."""
         digest = hashlib.sha256()
-        for slug, part in self.parts.items():  # (the line holds what the items show, and more)
-            digest.update(f"{slug}\0{part.line}\0".encode())
+        for slug, part in self.parts.items():  # (what the items show, and the text's digest)
+            digest.update(f"{slug}\0{part.head}\0".encode())
         lint = self._site_wide
         digest.update(json.dumps(lint, ensure_ascii=False, sort_keys=True).encode("utf-8"))
         return digest.hexdigest()
@@ -181,13 +214,28 @@ class ReportParts:
         if found is None:
             return None
         if found.decoded is None:
-            decoded = decode(found.text, found.incident, self.rulebook)
+            if not found.held:
+                self._read_texts()
+            decoded = decode(found.text, found.incident, self.rulebook) if found.held else None
             if decoded is None:  # not Clarion's text: computed, and its line not kept
                 incident = found.incident
                 decoded = incident_part(incident, found.notices, self.rulebook, self.now, self.zone)
                 self.kept.pop(self.inputs.pop(slug, ""), None)  # (not kept: read again next time)
             found.decoded = decoded
         return found.decoded
+
+    def _read_texts(self) -> None:
+        """Read the text of every part read without it, in one pass over
+        the last build's file: a build that asks for one part's items often
+        asks for many (the whole report). A line that is not the one read
+        before, with its text (the file changed since), is left: its part
+        is computed when read."""
+        cut = {self.inputs[s]: p for s, p in self.parts.items() if not p.held and s in self.inputs}
+        lines = self.whole_lines(cut) if self.whole_lines is not None and cut else {}
+        for key, part in cut.items():
+            line = lines.get(key)
+            if line is not None and line.startswith(part.line + "\t") and _whole(line):
+                part.read(line)
 
     def _keys(self, slug: str) -> frozenset[str]:
         found = self.parts.get(slug)
@@ -256,7 +304,7 @@ def report_parts(
     now: datetime,
     zone: ZoneInfo,
     reuse: Reuse,
-    kept: dict[str, str] | None = None,
+    kept: dict[str, str | None] | None = None,
 ) -> ReportParts:
     """Every incident's part at ``now``: the text of those ``reuse`` holds
     for their inputs (not decoded), the others computed and encoded; the
@@ -266,40 +314,53 @@ def report_parts(
     kept = {} if kept is None else kept
     key_of: dict[str, str] = {}
     reused = 0
+    none: tuple[Notice, ...] = ()
     keys = [
-        input_key(reuse, now, zone, incident, by_slug.get(incident.slug, []))
+        input_key(reuse, now, zone, incident, by_slug.get(incident.slug, none))
         for incident in site.incidents
     ]
-    if reuse.keep_only is not None:  # (the last build's lines for other inputs are not read)
-        reuse.keep_only({key for key in keys if key is not None})
+    if reuse.keep_only is not None:  # (the last build's lines for other inputs are not read,
+        # and those read are read without their texts: 800 bytes a part, rarely decoded)
+        reuse.keep_only({key for key in keys if key is not None}, True)
     for incident, key in zip(site.incidents, keys, strict=True):
-        notices = by_slug.get(incident.slug, [])
+        notices = by_slug.get(incident.slug, none)
         line = reuse.previous.get(key) if key is not None else None
-        if line is not None and line.count("\t") == 3 and _whole(line):
+        if line is not None and _whole(line):
             reused += 1
             part = _Part(incident, notices, line, None)
         else:
             computed = incident_part(incident, notices, rulebook, now, zone)
             warnings = warnings_text(computed)
+            text = encode(computed, warnings)
             made = (
                 shown_text(incident),
                 text_digest(metrics_text(incident)),
                 warnings,
-                encode(computed, warnings),
+                _mark(text),
+                text,
             )
             part = _Part(incident, notices, "\t".join(made), computed)
         parts[incident.slug] = part
         if key is not None:
-            kept[key] = part.line
+            kept[key] = part.line if part.held else None  # (None: the file's line, as it is)
             key_of[incident.slug] = key
-    return ReportParts(site, rulebook, now, zone, parts, kept, reused, key_of, reuse.rules)
+    return ReportParts(
+        site, rulebook, now, zone, parts, kept, reused, key_of, reuse.rules, reuse.whole_lines
+    )
 
 
 def _whole(line: str) -> bool:
-    """Whether a kept part's line looks whole (its fields JSON, the last an
-    array): it is decoded when first read, and computed then if it does not
-    decode."""
-    return line.startswith("[") and line.endswith("]")
+    """Whether a kept part's line looks whole (its fields JSON, its mark a
+    flag and a digest, its text, when read with it, an array): it is
+    decoded when first read, and computed then if it does not decode."""
+    tabs = line.count("\t")
+    if tabs not in (3, 4) or not line.startswith("["):
+        return False
+    fields = line.split("\t", 4)
+    mark = fields[3]
+    if len(mark) != 65 or mark[0] not in "01":
+        return False
+    return tabs == 3 or (fields[4].startswith("[") and fields[4].endswith("]"))
 
 
 def _notices_by_slug(site: Site) -> dict[str, list[Notice]]:

@@ -74,7 +74,7 @@ class DeadlineReport:
     digest: str = ""
     #: Each incident's part as JSON text, by the digest of its inputs, for
     #: the next build; and how many parts this one reused.
-    kept: Mapping[str, str] = dataclass_field(default_factory=dict)
+    kept: Mapping[str, str | None] = dataclass_field(default_factory=dict)
     reused: int = 0
 
     @cached_property

@@ -54,7 +54,7 @@ class PrivateState:
     reuse: Reuse | None = None
     #: The deadline report's parts for the next build, by the digest of their
     #: inputs: filled when the report is derived (with ``reuse``).
-    kept: dict[str, str] = field(default_factory=dict)
+    kept: dict[str, str | None] = field(default_factory=dict)
     #: The metrics' months' parts the last build kept (``None``: none kept;
     #: :mod:`clarion.derive.metric_parts`), read on first use.
     metric_parts: Mapping[str, str] | None = None

@@ -19,10 +19,14 @@ that does not read (another format, damaged, cut short by a killed build)
 counts as empty: every part is computed again. Deleting it is always safe.
 
 Each line also holds what the report's items show of the incident, the
-part's warnings alone and the digest of what the metrics read of the
-incident (:mod:`clarion.derive.deadline_report`): functions of the same
-inputs. The file is read as a stream, a piece at a time, and written as
-its lines are made, never held whole.
+part's warnings alone, the digest of what the metrics read of the
+incident and a mark (whether the part has items, and the digest of its
+text) before the text itself (:mod:`clarion.derive.deadline_report`):
+functions of the same inputs. The file is read as a stream, a piece at a
+time, and written as its lines are made, never held whole; a build reads
+the lines of its parts' inputs alone, and without their texts (most of a
+line, and rarely decoded), which it reads again from the file if it must
+(:meth:`KeptParts.keep_only`).
 
 Where the report's items are in the files the last build wrote is kept in a
 file of its own (:func:`kept_rows`, :mod:`clarion.render.report.splice`), and
@@ -46,7 +50,7 @@ from ..config import SiteConfig
 from .compressed import CompressedError, read_lines, write_compressed
 
 _FILE = "deadlines.json.zst"
-_FORMAT = "clarion-deadline-parts/2"
+_FORMAT = "clarion-deadline-parts/3"
 #: Where the deadline report's items are in the last build's files
 #: (:mod:`clarion.render.report.splice`).
 ROWS_FILE = "deadline-rows.json.zst"
@@ -78,7 +82,8 @@ class KeptParts:
         self.slack = slack
         self.spare = spare
         self._lines: int | None = None  # lines in the file; None: write it afresh
-        self._wanted: Collection[str] | None = None  # keys read (keep_only); None: all
+        self._wanted: dict[str, str] | None = None  # keys read (keep_only); None: all
+        self._cut = False  # lines read without their last field (keep_only)
 
     @functools.cached_property
     def previous(self) -> dict[str, str]:
@@ -88,7 +93,7 @@ class KeptParts:
         previous: dict[str, str] = {}
         lines = 0
         head: bytes | None = None
-        wanted = self._wanted
+        wanted, cut = self._wanted, self._cut
         try:
             for line in read_lines(self.path):
                 if head is None:
@@ -98,8 +103,10 @@ class KeptParts:
                     continue
                 key, tab, text = line.partition(b"\t")
                 name = key.decode("utf-8")
-                if tab and (wanted is None or name in wanted):
+                if tab and wanted is None:
                     previous[name] = text.decode("utf-8")
+                elif tab and wanted is not None and name in wanted:  # (the caller's key: held once)
+                    previous[wanted[name]] = (text.rpartition(b"\t")[0] if cut else text).decode()
                 lines += 1
         except (OSError, CompressedError, ValueError):
             return {}
@@ -114,13 +121,24 @@ class KeptParts:
         the file (that process reads it and keeps the parts itself)."""
         return _OnFirstUse(self)
 
-    def keep_only(self, keys: Collection[str]) -> None:
+    def keep_only(self, keys: Collection[str], cut: bool = False) -> None:
         """Read only the lines of ``keys`` (before the file is first read):
         the lines it holds for inputs no longer current (up to as many as
         the current ones) are not held. Lines of other keys are new, to
-        :meth:`save`."""
+        :meth:`save`. With ``cut``, each line is read without its last
+        field (and its tab): a caller that keeps such a line saves it as
+        ``None``, the file's own line, and reads it whole with
+        :meth:`whole_lines` if it must."""
         if "previous" not in self.__dict__:
-            self._wanted = keys
+            self._wanted = {key: key for key in keys}
+            self._cut = cut
+
+    def whole_lines(self, keys: Collection[str]) -> dict[str, str]:
+        """The lines of ``keys``, whole, read from the file again (``{}``
+        when it does not read)."""
+        again = KeptParts(self.path.parent, self.path.name, self.format)
+        again.keep_only(keys)
+        return again.previous
 
     def take(self, key: str) -> str | None:
         """The line kept under ``key``, let go of here: a caller that keeps
@@ -151,11 +169,7 @@ class KeptParts:
     def _write(self, kept: Mapping[str, Line]) -> None:
         """Write the file afresh with the lines ``kept``."""
         taken = {key for key, text in kept.items() if text is None}
-        again: dict[str, str] = {}
-        if taken:
-            reread = KeptParts(self.path.parent, self.path.name, self.format)
-            reread.keep_only(taken)
-            again = reread.previous
+        again = self.whole_lines(taken) if taken else {}
         lines = {k: text if text is not None else again.get(k) for k, text in kept.items()}
         whole = {key: text for key, text in lines.items() if text is not None}
         self.path.parent.mkdir(exist_ok=True)

@@ -182,7 +182,7 @@ def _rows_keys(parts: ReportParts, base: str, places: Places | None) -> dict[str
             continue
         found = parts.inputs.get(slug)
         same = found is not None and inputs.get(slug) == found and slug in known
-        keys[slug] = known[slug] if same else part_key(base, part.shown, part.text)
+        keys[slug] = known[slug] if same else part_key(base, part.shown, part.mark)
     return keys
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,12 +20,13 @@ from clarion.build import build, prepare
 from clarion.config import load_config
 from clarion.load import load_site
 from clarion.output.cache import BuildCache
-from clarion.render import Output, RenderContext
+from clarion.render import Output, RenderContext, html
 from clarion.render.api import render_api
 from clarion.render.discovery import render_discovery
 from clarion.render.feeds import render_feeds
 from clarion.render.html import HtmlRenderer
 from clarion.render.ical import render_calendar
+from clarion.render.item_pages import item_pages
 from clarion.render.items import by_month
 from tests.conftest import NOW, copy_example
 
@@ -73,6 +75,32 @@ def test_an_old_incidents_reworded_update_renders_only_its_month(tmp_path: Path)
     rendered = _rendered(tmp_path)
     assert {"feed.xml", "sitemap.xml", month} <= rendered
     assert "maintenance.ics" not in rendered and "history/index.html" not in rendered
+
+
+def test_an_edit_makes_the_views_only_of_the_items_its_pages_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An item's view (what pages show of it) is made when a page shows it:
+    an old incident's reworded update renders its page and its month, and
+    the front page and the component pages look at the recent items; every
+    other item's page is reused by its key, without a view (at 50,000
+    incidents, 50,000 views made for 5,000 shown)."""
+    generate(300, tmp_path)
+    build(load_config(tmp_path), now=NOW)
+    (source,) = tmp_path.glob("updates/*-synthetic-000299.md")
+    source.write_text(source.read_text() + " Reworded.\n")
+    made: list[str] = []
+    view = html.ItemView
+    monkeypatch.setattr(html, "ItemView", lambda i, *rest: made.append(i.slug) or view(i, *rest))
+    config = load_config(tmp_path)
+    context = prepare(config, NOW, BuildCache.open(config))
+    pages = HtmlRenderer(
+        context.config, context.site, context.state, context.markdown, context.cache
+    )
+    rendered = [o for o in item_pages(pages) if o.reused is None and o.carried is None]
+    assert [o.path for o in rendered] == [f"incidents/{source.stem}/index.html"]
+    _public_files(context)
+    assert source.stem in made and len(made) < 100  # (two renderers: each makes its own)
 
 
 def test_a_site_with_its_own_templates_gets_its_front_page_rendered_on_each_build(

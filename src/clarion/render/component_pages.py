@@ -88,11 +88,11 @@ class ComponentPages:
         return known
 
     def _uptime_key(self, component: ComponentView) -> str:
-        renderer = self.renderer
+        renderer, views = self.renderer, self.renderer.items
 
         def key_of(incident: Incident) -> str:
-            view = renderer.items.get(incident.slug)
-            return incident.digest if view is None else renderer.item_key(view)
+            slug = incident.slug
+            return renderer.item_key(views[slug]) if slug in views else incident.digest
 
         uptime = component.uptime
         days = [

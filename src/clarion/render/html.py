@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -132,10 +132,10 @@ class HtmlRenderer:
         return self._derive_state()
 
     @cached_property
-    def items(self) -> dict[str, ItemView]:
-        """Every item's view by slug, made on first use (the metrics page,
-        rendered with this environment, shows none)."""
-        return {i.slug: ItemView(i, self.state, self.config) for i in self.state.incidents}
+    def items(self) -> Mapping[str, ItemView]:
+        """Every item's view by slug, each made when first looked up (an
+        edit's build shows few: its pages, the front page's, the feeds')."""
+        return _Views(self.state, self.config)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -361,13 +361,13 @@ class HtmlRenderer:
 
     def _items_by_day(self, since: date) -> dict[date, list[ItemView]]:
         by_day: dict[date, list[ItemView]] = defaultdict(list)
-        for view in reversed(self.items.values()):
-            if view.started_at > self.state.now:
+        for incident in reversed(self.state.incidents):
+            if incident.started_at > self.state.now:
                 continue
-            day = day_of(view.started_at, self.config)
+            day = day_of(incident.started_at, self.config)
             if day < since:
                 break
-            by_day[day].append(view)
+            by_day[day].append(self.items[incident.slug])
         return by_day
 
     def component_page(self, component: ComponentView) -> Output:
@@ -424,3 +424,28 @@ def _first(files: dict[str, Path], names: tuple[str, ...]) -> str | None:
         if name in files:
             return name
     return None
+
+
+class _Views(Mapping[str, ItemView]):
+    """The view of every item of ``state``, by slug, each made when first
+    looked up and then kept."""
+
+    def __init__(self, state: State, config: SiteConfig) -> None:
+        self._state, self._config = state, config
+        self._incidents = {incident.slug: incident for incident in state.incidents}
+        self._made: dict[str, ItemView] = {}
+
+    def __getitem__(self, slug: str) -> ItemView:
+        view = self._made.get(slug)
+        if view is None:
+            view = self._made[slug] = ItemView(self._incidents[slug], self._state, self._config)
+        return view
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._incidents
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._incidents)
+
+    def __len__(self) -> int:
+        return len(self._incidents)

@@ -29,8 +29,7 @@ def item_pages(renderer: HtmlRenderer) -> Iterator[Output]:
     as they are (one output), then the others in order, each reused where
     the render key is unchanged or rendered and yielded as it comes: no more
     than a few rendered pages are held at once."""
-    views = list(renderer.items.values())
-    incidents = [view.incident for view in views]
+    incidents = renderer.state.incidents
     paths = [item_uri(incident) + "index.html" for incident in incidents]
     keys = renderer.item_keys(incidents)
     cache = renderer.cache
@@ -43,13 +42,13 @@ def item_pages(renderer: HtmlRenderer) -> Iterator[Output]:
         yield Output(Area.PUBLIC, "", b"", carried=Carried(folder, carried))
     pages: list[tuple[str, str, Output | None]] = []  # None: rendered below
     missing = []
-    for view, path, key in zip(views, paths, keys, strict=True):
+    for incident, path, key in zip(incidents, paths, keys, strict=True):
         if path not in carried:
             page = previous_output(cache, Area.PUBLIC, path, key)
             if page is None:
-                missing.append(view.incident.slug)
+                missing.append(incident.slug)
             pages.append((path, key, page))
-    del views, incidents, paths, keys, carried
+    del paths, keys, carried
     rendered: Iterator[tuple[bytes, dict[str, str]]] = iter(())
     if missing:
         # compile once, before any fork (a syntax error is reported here)

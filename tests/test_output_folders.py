@@ -277,3 +277,22 @@ def test_a_copy_stopped_early_is_a_generation_whose_manifest_lists_what_it_holds
     for path in files:
         assert (final / "public" / path).stat().st_ino == (current / "public" / path).stat().st_ino
         assert tuple(held["public"][path]) == manifest["public"][path]
+
+
+def test_the_manifests_a_build_holds_share_their_paths_and_digests(basic):
+    # a build holds the manifests of the current generation, of the spare and
+    # of the cache, of the same files: each path and digest is held once
+    from clarion.config import load_config
+    from clarion.output.cache import BuildCache
+    from clarion.output.generations import OutputStore
+
+    assert run_build(basic).exit_code == 0
+    cache = BuildCache.open(load_config(basic))
+    store = OutputStore({"public": basic / "public", "private": basic / "private"}, {})
+    held = store.manifest(store.current())
+    assert held is not None and held.keys() == cache.manifest.keys()
+    for area, files in cache.manifest.items():
+        same = {path: path for path in held[area]}
+        assert same.keys() == files.keys()
+        for path, entry in files.items():
+            assert same[path] is path and held[area][path][0] is entry.sha

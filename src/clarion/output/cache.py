@@ -62,6 +62,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from sys import intern
 
 from .. import __version__
 from ..config import SiteConfig
@@ -166,8 +167,11 @@ class BuildCache:
                 cache.notes = {str(k): str(v) for k, v in (data.get("notes") or {}).items()}
                 told = data.get("told")
                 cache.told = told if isinstance(told, dict) else None
-                cache.manifest = {
-                    area: {path: ManifestEntry(*entry) for path, entry in files.items()}
+                cache.manifest = {  # (paths and digests interned: see ``OutputStore.manifest``)
+                    area: {
+                        intern(path): ManifestEntry(intern(sha), *rest)
+                        for path, (sha, *rest) in files.items()
+                    }
                     for area, files in data["files"].items()
                 }
         except (OSError, ValueError, KeyError, TypeError):

@@ -7,7 +7,13 @@ import subprocess
 
 import pytest
 
-from clarion.output.compressed import CompressedError, compress, decompress, write_compressed
+from clarion.output.compressed import (
+    CompressedError,
+    compress,
+    decompress,
+    read_lines,
+    write_compressed,
+)
 
 
 def test_frames_appended_to_a_file_read_back_in_order() -> None:
@@ -38,3 +44,20 @@ def test_zstd_reads_what_clarion_writes(tmp_path) -> None:  # type: ignore[no-un
     path.write_bytes(path.read_bytes() + compress(b"two\n"))
     shown = subprocess.run(["zstd", "-dc", str(path)], capture_output=True, check=True)
     assert shown.stdout == b"one\ntwo\n"
+
+
+def test_lines_read_as_a_stream_are_the_files_lines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # lines of every length (a metrics month's line is 400 KB), some across
+    # the frames a build appends, read as the file's lines; a file cut short
+    # or not Zstandard does not read
+    lines = [b"", b"head", b"x" * 300_000, *(b"%d " % n * (n % 50) for n in range(2_000)), b"end"]
+    data = b"\n".join(lines) + b"\n"
+    path = tmp_path / "lines.zst"
+    path.write_bytes(compress(data[:150_001]) + compress(data[150_001:]))
+    assert list(read_lines(path)) == lines
+    path.write_bytes(path.read_bytes()[:-5])
+    with pytest.raises(CompressedError):
+        list(read_lines(path))
+    path.write_bytes(data)
+    with pytest.raises(CompressedError):
+        list(read_lines(path))

@@ -51,7 +51,7 @@ def read_lines(path: Path) -> Iterator[bytes]:
     lines all at once (``OSError`` when it cannot be read,
     :data:`CompressedError` when it is damaged, cut short or not Zstandard)."""
     frame = zstandard.ZstdDecompressor().decompressobj()
-    rest = b""
+    pending: list[bytes] = []  # the start of a line the next pieces end (joined once)
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 12):
             data = frame.decompress(chunk)
@@ -59,10 +59,18 @@ def read_lines(path: Path) -> Iterator[bytes]:
                 unused = frame.unused_data
                 frame = zstandard.ZstdDecompressor().decompressobj()
                 data += frame.decompress(unused)
-            lines = (rest + data).split(b"\n")
-            rest = lines.pop()
-            yield from lines
-    if not frame.eof or rest:
+            start = 0
+            while (end := data.find(b"\n", start)) >= 0:
+                if pending:
+                    pending.append(data[start:end])
+                    yield b"".join(pending)
+                    pending = []
+                else:
+                    yield data[start:end]
+                start = end + 1
+            if start < len(data):
+                pending.append(data[start:])
+    if not frame.eof or pending:
         raise CompressedError("the file is cut short")
 
 

@@ -57,7 +57,7 @@ ROWS_FILE = "deadline-rows.json.zst"
 #: The metrics' months' parts (:func:`kept_metric_parts`).
 METRIC_PARTS_FILE = "metric-parts.json.zst"
 #: A line to keep: its text, what writes it when saved, or ``None`` for the
-#: file's own line (:meth:`KeptParts.take`).
+#: file's own line, as it is (read again when the file is written afresh).
 Line = str | Callable[[], str] | None
 
 
@@ -140,15 +140,9 @@ class KeptParts:
         again.keep_only(keys)
         return again.previous
 
-    def take(self, key: str) -> str | None:
-        """The line kept under ``key``, let go of here: a caller that keeps
-        it as it is saves it as ``None`` (:meth:`save`), and its text is not
-        held twice."""
-        return self.previous.pop(key, None)
-
     def save(self, kept: Mapping[str, Line]) -> None:
         """Keep ``kept`` (every current line: its text, what writes it, or
-        ``None`` for the file's own line, taken with :meth:`take`) for the
+        ``None`` for the file's own line, as it is) for the
         next build: the new ones appended, or the whole file written afresh
         (best effort). The lines are compressed as they are written."""
         previous = self.previous
